@@ -1,0 +1,22 @@
+import { z } from 'zod';
+import { EntityTypeSchema } from './envelope.js';
+import { IsoDateTime, NonEmpty } from './primitives.js';
+
+export const OUTCOMES_TOPIC = 'mlc.outcomes.v1';
+
+/** One writer's result for one event, published on mlc.outcomes.v1 and kept by audit. */
+export const Outcome = z.object({
+  eventId: NonEmpty,
+  eventType: z.string(),
+  connection: z.string(),
+  entity: z.object({ type: EntityTypeSchema, key: z.string() }),
+  writer: NonEmpty.describe('consumer group of the writer that handled it'),
+  status: z.enum(['created', 'updated', 'unchanged', 'skipped', 'failed', 'dead-lettered']),
+  target: z.object({ system: z.string(), id: z.string().optional() }).optional(),
+  attempts: z.number().int().nonnegative(),
+  error: z.object({ code: z.string(), message: z.string() }).optional(),
+  correlationId: z.string(),
+  source: z.object({ topic: z.string(), partition: z.number().int(), offset: z.string() }),
+  at: IsoDateTime,
+});
+export type Outcome = z.infer<typeof Outcome>;

@@ -1,0 +1,84 @@
+#!/usr/bin/env node
+// The README's test command. Finds test files by suffix (*.test.ts unit, *.int.test.ts integration),
+// makes sure real infrastructure is reachable for integration tests, and runs node:test through tsx.
+//
+//   npm test                 all tests
+//   npm run test:unit        unit tests only (no infrastructure)
+//   npm run test:int         integration tests only
+//   npm test -- libs/kafka   only files under the given paths
+//
+// Infrastructure: explicit KAFKA_BROKERS / SCHEMA_REGISTRY_URL / DATABASE_URL always win. Otherwise
+// MLC_TEST_INFRA=containers uses testcontainers (needs a Docker engine), and the default starts the
+// local stack (`npm run stack -- up`, idempotent) and reads what it wrote to .stack/stack.env.
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+
+const root = resolve(import.meta.dirname, '../..');
+const args = process.argv.slice(2);
+const mode = args.includes('--unit') ? 'unit' : args.includes('--int') ? 'int' : 'all';
+const filters = args.filter((a) => !a.startsWith('--')).map((a) => resolve(a));
+
+function* walk(dir) {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name === 'node_modules' || entry.name === 'dist' || entry.name.startsWith('.')) continue;
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) yield* walk(path);
+    else if (entry.name.endsWith('.test.ts')) yield path;
+  }
+}
+
+const files = ['libs', 'services', 'tools']
+  .flatMap((top) => (existsSync(join(root, top)) ? [...walk(join(root, top))] : []))
+  .filter((f) => filters.length === 0 || filters.some((p) => f.startsWith(p)))
+  .filter((f) => {
+    const isInt = f.endsWith('.int.test.ts');
+    return mode === 'all' || (mode === 'int' ? isInt : !isInt);
+  })
+  .sort();
+
+if (files.length === 0) {
+  console.error(`no test files matched (mode ${mode}${filters.length ? `, paths ${filters.join(' ')}` : ''})`);
+  process.exit(1);
+}
+
+const env = { ...process.env };
+const needsInfra = files.some((f) => f.endsWith('.int.test.ts'));
+const infraVars = ['KAFKA_BROKERS', 'SCHEMA_REGISTRY_URL', 'DATABASE_URL'];
+if (needsInfra && !infraVars.every((v) => env[v])) {
+  if (env.MLC_TEST_INFRA === 'containers') {
+    // libs/testing starts containers from a global setup module and exports the same variables.
+    env.MLC_TEST_CONTAINERS = '1';
+  } else {
+    const up = spawnSync(process.execPath, ['--conditions=source', '--import', 'tsx', 'tools/stack/src/cli.ts', 'up'], {
+      cwd: root,
+      stdio: 'inherit',
+      env,
+    });
+    if (up.status !== 0) {
+      console.error('the local stack did not come up; see the output above (or set KAFKA_BROKERS, SCHEMA_REGISTRY_URL, DATABASE_URL)');
+      process.exit(up.status ?? 1);
+    }
+    const stackEnv = join(root, '.stack', 'stack.env');
+    for (const line of readFileSync(stackEnv, 'utf8').split('\n')) {
+      const m = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line.trim());
+      if (m && !env[m[1]]) env[m[1]] = m[2];
+    }
+  }
+}
+
+console.log(`running ${files.length} test file(s): ${mode}`);
+const run = spawnSync(
+  process.execPath,
+  [
+    '--conditions=source',
+    '--import',
+    'tsx',
+    '--test',
+    `--test-concurrency=${env.MLC_TEST_CONCURRENCY ?? 2}`,
+    '--test-timeout=180000',
+    ...files.map((f) => relative(root, f)),
+  ],
+  { cwd: root, stdio: 'inherit', env },
+);
+process.exit(run.status ?? 1);
