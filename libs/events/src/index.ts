@@ -1,1 +1,40 @@
-export {};
+export { CostCentreData } from './cost-centre.js';
+export {
+  CanonicalEvent,
+  ENTITIES,
+  ENTITY_TYPES,
+  EVENT_SCHEMAS,
+  EntityTypeSchema,
+  SOURCES,
+  Source,
+  partitionKeyFor,
+  topicFor,
+  type CostCentreEvent,
+  type DataOf,
+  type EntityType,
+  type EventOf,
+  type GlAccountEvent,
+  type InvoiceEvent,
+  type PurchaseOrderEvent,
+  type SupplierEvent,
+} from './envelope.js';
+export { GlAccountData } from './gl-account.js';
+export { InvoiceData, InvoiceLine } from './invoice.js';
+export { OUTCOMES_TOPIC, Outcome } from './outcome.js';
+export { CurrencyCode, Decimal, IsoDate, IsoDateTime, NonEmpty } from './primitives.js';
+export { PurchaseOrderData, PurchaseOrderLine } from './purchase-order.js';
+export { Address, BankAccount, Contact, SupplierData } from './supplier.js';
+
+export { buildEvent, type BuildEventParams } from './build-event.js';
+export { canonicalJson } from './canonical-json.js';
+export { contentHashOf, eventIdOf, type EventIdentity } from './identity.js';
+export type { FieldIssue } from './issues.js';
+export {
+  knownTopics,
+  parseTopic,
+  schemaForTopic,
+  validateEvent,
+  validateForTopic,
+  type TopicInfo,
+  type TopicSchema,
+} from './topics.js';

@@ -1,0 +1,37 @@
+import { createHash } from 'node:crypto';
+import { canonicalJson } from './canonical-json.js';
+import type { EntityType, Source } from './envelope.js';
+
+/** sha256 hex of the canonical JSON of `data`: equal content, equal hash, whatever the key order. */
+export function contentHashOf(data: unknown): string {
+  return createHash('sha256').update(canonicalJson(data), 'utf8').digest('hex');
+}
+
+export interface EventIdentity {
+  source: Source;
+  connection: string;
+  entityType: EntityType;
+  key: string;
+  contentHash: string;
+}
+
+/**
+ * Deterministic event id, so a re-poll or replay of the same content yields the same id and
+ * consumers can deduplicate on it. Recipe (version 1, keep it stable):
+ *
+ *   digest = sha256(utf8("mlc-event-id/v1\n" + JSON.stringify([source, connection, entityType, key, contentHash])))
+ *   id     = first 16 bytes of digest, with the version nibble set to 8 and the variant bits to 10,
+ *            written as a lowercase 8-4-4-4-12 UUID
+ *
+ * i.e. an RFC 9562 UUIDv8 ("custom") built from a sha256. The JSON array keeps the fields apart
+ * even when a key or connection name contains a separator character.
+ */
+export function eventIdOf(identity: EventIdentity): string {
+  const { source, connection, entityType, key, contentHash } = identity;
+  const input = `mlc-event-id/v1\n${JSON.stringify([source, connection, entityType, key, contentHash])}`;
+  const bytes = createHash('sha256').update(input, 'utf8').digest().subarray(0, 16);
+  bytes[6] = (bytes[6]! & 0x0f) | 0x80;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
