@@ -1,1 +1,14 @@
-export {};
+export { CoupaMapping, DEFAULT_COUPA_MAPPING } from './mapping.js';
+export {
+  CoupaSupplier,
+  CoupaLookup,
+  CoupaLookupValue,
+  CoupaPurchaseOrder,
+  CoupaInvoice,
+  coupaErrorMessage,
+} from './wire.js';
+export type { MapResult } from './from-canonical/result.js';
+export { toCoupaSupplier, type CoupaSupplierRequest } from './from-canonical/supplier.js';
+export { toCoupaLookupValue, type CoupaLookupValueRequest } from './from-canonical/lookup-value.js';
+export { toCoupaPurchaseOrder, type CoupaPurchaseOrderRequest, type CoupaOrderLineRequest } from './from-canonical/purchase-order.js';
+export { toCoupaInvoice, type CoupaInvoiceRequest, type CoupaInvoiceLineRequest } from './from-canonical/invoice.js';

@@ -1,0 +1,42 @@
+import { z } from 'zod';
+
+/**
+ * Per-connection mapping from canonical events to Coupa, part of the connections file
+ * (`mappings.coupa`). Defaults fit a plain Coupa instance; every table is overridable.
+ */
+export const CoupaMapping = z
+  .object({
+    supplier: z
+      .object({
+        /** Source payment-terms code → Coupa payment term code; unmapped codes pass through. */
+        paymentTerms: z.record(z.string(), z.string()).default({}),
+        poMethod: z.enum(['prompt', 'email', 'cxml', 'xml', 'buy_online', 'mark_as_sent']).default('prompt'),
+        invoiceMatchingLevel: z.enum(['2-way', '3-way', '3-way-direct', 'none']).optional(),
+      })
+      .prefault({}),
+    lookups: z
+      .object({
+        /** Names of the Coupa lookups that hold GL accounts and cost centres as lookup values. */
+        glAccount: z.string().min(1).default('GL Accounts'),
+        costCentre: z.string().min(1).default('Cost Centres'),
+        valueName: z.enum(['code', 'code-description']).default('code-description'),
+      })
+      .prefault({}),
+    account: z
+      .object({
+        /** Coupa chart of accounts (account type) the PO and invoice lines are coded against. */
+        chartOfAccounts: z.string().min(1).default('Default'),
+        /** Which canonical line dimension fills segment-1, segment-2, … */
+        segments: z.array(z.enum(['glAccount', 'costCentre'])).min(1).max(20).default(['glAccount', 'costCentre']),
+      })
+      .prefault({}),
+    purchaseOrder: z
+      .object({
+        defaultUom: z.string().min(1).default('EA'),
+      })
+      .prefault({}),
+  })
+  .prefault({});
+export type CoupaMapping = z.output<typeof CoupaMapping>;
+
+export const DEFAULT_COUPA_MAPPING: CoupaMapping = CoupaMapping.parse(undefined);
