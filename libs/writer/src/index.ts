@@ -1,0 +1,11 @@
+export {
+  createTargetRecordStore,
+  decideWrite,
+  targetRefFor,
+  TARGET_RECORDS_MIGRATIONS,
+  type Queryable,
+  type TargetRef,
+  type TargetRecord,
+  type TargetRecordStore,
+  type WriteDecision,
+} from './target-records.js';

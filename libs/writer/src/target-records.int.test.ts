@@ -1,0 +1,29 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import pg from 'pg';
+import { testInfra, uniqueName } from '@mlc/testing';
+import { createTargetRecordStore, TARGET_RECORDS_MIGRATIONS } from './target-records.js';
+
+test('remembers targets per record and never regresses to an older source time', async (t) => {
+  const pool = new pg.Pool({ connectionString: testInfra().databaseUrl, max: 2 });
+  t.after(() => pool.end());
+  await pool.query(readFileSync(new URL('001_target_records.sql', TARGET_RECORDS_MIGRATIONS), 'utf8'));
+  const store = createTargetRecordStore({ db: pool });
+  const ref = { connection: uniqueName('conn'), targetSystem: 'coupa', entityType: 'supplier', naturalKey: 'ACME01' };
+  t.after(() => pool.query('delete from mlc_target_records where connection = $1', [ref.connection]));
+
+  assert.equal(await store.get(ref), undefined);
+  await store.remember(ref, { targetId: '17', contentHash: 'a'.repeat(64), sourceTime: '2026-11-20T10:00:00Z', eventId: 'e1' });
+  await store.remember(ref, { targetId: null, contentHash: 'b'.repeat(64), sourceTime: '2026-11-21T10:00:00Z', eventId: 'e2' });
+  let got = await store.get(ref);
+  assert.equal(got?.targetId, '17', 'a null target id keeps the known one');
+  assert.equal(got?.contentHash, 'b'.repeat(64));
+
+  await store.remember(ref, { targetId: '17', contentHash: 'c'.repeat(64), sourceTime: '2026-11-19T10:00:00Z', eventId: 'e0' });
+  got = await store.get(ref);
+  assert.equal(got?.eventId, 'e2', 'an older snapshot does not overwrite a newer one');
+
+  const other = await store.get({ ...ref, targetSystem: 'infor' });
+  assert.equal(other, undefined, 'records are kept per target system');
+});

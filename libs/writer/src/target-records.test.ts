@@ -1,0 +1,26 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { decideWrite, type TargetRecord } from './target-records.js';
+
+const previous: TargetRecord = {
+  targetId: '42',
+  contentHash: 'a'.repeat(64),
+  sourceTime: new Date('2026-11-20T10:00:00Z'),
+  eventId: 'e1',
+  writtenAt: new Date('2026-11-20T10:00:05Z'),
+};
+
+test('a record never written is written', () => {
+  assert.equal(decideWrite({ contentHash: 'b'.repeat(64), occurredAt: '2026-11-01T00:00:00Z' }, undefined).action, 'write');
+});
+
+test('the same content is unchanged, even when replayed with an older time', () => {
+  assert.equal(decideWrite({ contentHash: previous.contentHash, occurredAt: '2026-11-20T10:00:00Z' }, previous).action, 'unchanged');
+  assert.equal(decideWrite({ contentHash: previous.contentHash, occurredAt: '2026-01-01T00:00:00Z' }, previous).action, 'unchanged');
+});
+
+test('older different content is stale; newer or same-time different content is written', () => {
+  assert.equal(decideWrite({ contentHash: 'c'.repeat(64), occurredAt: '2026-11-19T10:00:00Z' }, previous).action, 'stale');
+  assert.equal(decideWrite({ contentHash: 'c'.repeat(64), occurredAt: '2026-11-20T10:00:00Z' }, previous).action, 'write');
+  assert.equal(decideWrite({ contentHash: 'c'.repeat(64), occurredAt: '2026-11-21T10:00:00+02:00' }, previous).action, 'write');
+});

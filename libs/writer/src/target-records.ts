@@ -1,0 +1,103 @@
+import { MlcError, toMlcError } from '@mlc/errors';
+import type { CanonicalEvent } from '@mlc/events';
+
+/** The subset of pg's Pool/Client we use, so tests and transactions can pass either. */
+export interface Queryable {
+  query<R extends object = Record<string, unknown>>(text: string, values?: unknown[]): Promise<{ rows: R[]; rowCount: number | null }>;
+}
+
+export interface TargetRef {
+  connection: string;
+  targetSystem: string;
+  entityType: string;
+  naturalKey: string;
+}
+
+export interface TargetRecord {
+  targetId: string | null;
+  contentHash: string;
+  sourceTime: Date;
+  eventId: string;
+  writtenAt: Date;
+}
+
+export interface TargetRecordStore {
+  get(ref: TargetRef): Promise<TargetRecord | undefined>;
+  /** Records what was written; never moves a record back to an older source time. */
+  remember(ref: TargetRef, written: { targetId: string | null; contentHash: string; sourceTime: string | Date; eventId: string }): Promise<void>;
+}
+
+export const TARGET_RECORDS_MIGRATIONS = new URL('../migrations/', import.meta.url);
+
+interface Row {
+  target_id: string | null;
+  content_hash: string;
+  source_time: Date;
+  event_id: string;
+  written_at: Date;
+}
+
+function dbError(error: unknown, ref: TargetRef, operation: string): MlcError {
+  const wrapped = toMlcError(error, { ...ref, operation });
+  // Anything pg throws here that is not a known connection failure is still infrastructure,
+  // not the event's fault: retry in place rather than dead-letter the event.
+  return wrapped.code === 'MLC_INTERNAL' ? new MlcError('MLC_DB_UNAVAILABLE', wrapped.message, { cause: error, context: wrapped.context }) : wrapped;
+}
+
+export function createTargetRecordStore({ db }: { db: Queryable }): TargetRecordStore {
+  return {
+    async get(ref) {
+      try {
+        const { rows } = await db.query<Row>(
+          `select target_id, content_hash, source_time, event_id, written_at from mlc_target_records
+            where connection = $1 and target_system = $2 and entity_type = $3 and natural_key = $4`,
+          [ref.connection, ref.targetSystem, ref.entityType, ref.naturalKey],
+        );
+        const row = rows[0];
+        return row
+          ? { targetId: row.target_id, contentHash: row.content_hash, sourceTime: row.source_time, eventId: row.event_id, writtenAt: row.written_at }
+          : undefined;
+      } catch (error) {
+        throw dbError(error, ref, 'read target record');
+      }
+    },
+    async remember(ref, written) {
+      try {
+        await db.query(
+          `insert into mlc_target_records (connection, target_system, entity_type, natural_key, target_id, content_hash, source_time, event_id)
+           values ($1, $2, $3, $4, $5, $6, $7, $8)
+           on conflict (connection, target_system, entity_type, natural_key) do update
+             set target_id = coalesce(excluded.target_id, mlc_target_records.target_id),
+                 content_hash = excluded.content_hash, source_time = excluded.source_time,
+                 event_id = excluded.event_id, written_at = now()
+             where mlc_target_records.source_time <= excluded.source_time`,
+          [ref.connection, ref.targetSystem, ref.entityType, ref.naturalKey, written.targetId, written.contentHash, written.sourceTime, written.eventId],
+        );
+      } catch (error) {
+        throw dbError(error, ref, 'write target record');
+      }
+    },
+  };
+}
+
+export type WriteDecision =
+  | { action: 'write'; previous: TargetRecord | undefined }
+  | { action: 'unchanged'; previous: TargetRecord }
+  | { action: 'stale'; previous: TargetRecord };
+
+/**
+ * Whether an event still needs writing to the target (pure). The same content as last written is
+ * unchanged, whatever its time: replays are harmless. An older snapshot than the one written is
+ * stale: replaying last week's event must not undo today's change.
+ */
+export function decideWrite(event: Pick<CanonicalEvent, 'contentHash' | 'occurredAt'>, previous: TargetRecord | undefined): WriteDecision {
+  if (!previous) return { action: 'write', previous };
+  if (previous.contentHash === event.contentHash) return { action: 'unchanged', previous };
+  if (new Date(event.occurredAt).getTime() < previous.sourceTime.getTime()) return { action: 'stale', previous };
+  return { action: 'write', previous };
+}
+
+/** The store key of the record an event is about, in a target system. */
+export function targetRefFor(event: Pick<CanonicalEvent, 'connection' | 'entity'>, targetSystem: string): TargetRef {
+  return { connection: event.connection, targetSystem, entityType: event.entity.type, naturalKey: event.entity.key };
+}
