@@ -7,11 +7,13 @@ import { createTargetRecordStore, TARGET_RECORDS_MIGRATIONS } from './target-rec
 
 test('remembers targets per record and never regresses to an older source time', async (t) => {
   const pool = new pg.Pool({ connectionString: testInfra().databaseUrl, max: 2 });
-  t.after(() => pool.end());
   await pool.query(readFileSync(new URL('001_target_records.sql', TARGET_RECORDS_MIGRATIONS), 'utf8'));
   const store = createTargetRecordStore({ db: pool });
   const ref = { connection: uniqueName('conn'), targetSystem: 'coupa', entityType: 'supplier', naturalKey: 'ACME01' };
-  t.after(() => pool.query('delete from mlc_target_records where connection = $1', [ref.connection]));
+  t.after(async () => {
+    await pool.query('delete from mlc_target_records where connection = $1', [ref.connection]);
+    await pool.end();
+  });
 
   assert.equal(await store.get(ref), undefined);
   await store.remember(ref, { targetId: '17', contentHash: 'a'.repeat(64), sourceTime: '2026-11-20T10:00:00Z', eventId: 'e1' });
