@@ -1,3 +1,4 @@
+export type { CoupaApi } from './api.js';
 export { CoupaMapping, DEFAULT_COUPA_MAPPING } from './mapping.js';
 export {
   CoupaSupplier,

@@ -22,7 +22,7 @@ export type EntityType = keyof typeof ENTITIES;
 export const ENTITY_TYPES = Object.keys(ENTITIES) as EntityType[];
 export const EntityTypeSchema = z.enum(ENTITY_TYPES as [EntityType, ...EntityType[]]);
 
-function envelopeOf<E extends EntityType>(entity: E) {
+function envelopeOf<E extends EntityType, D extends z.ZodType>(entity: E, data: D) {
   return z.object({
     id: NonEmpty.describe('deterministic from source, connection, entity, key and contentHash'),
     type: z.literal(`${entity}.changed`),
@@ -35,7 +35,7 @@ function envelopeOf<E extends EntityType>(entity: E) {
     causationId: z.string().nullable(),
     actor: z.string().nullable().describe('who changed it, where the source says'),
     contentHash: z.string().regex(/^[0-9a-f]{64}$/, 'expected a sha256 hex digest'),
-    data: ENTITIES[entity].data,
+    data,
   });
 }
 
@@ -44,11 +44,11 @@ function envelopeOf<E extends EntityType>(entity: E) {
  * twice or replaying it later is harmless.
  */
 export const EVENT_SCHEMAS = {
-  supplier: envelopeOf('supplier'),
-  'purchase-order': envelopeOf('purchase-order'),
-  invoice: envelopeOf('invoice'),
-  'gl-account': envelopeOf('gl-account'),
-  'cost-centre': envelopeOf('cost-centre'),
+  supplier: envelopeOf('supplier', SupplierData),
+  'purchase-order': envelopeOf('purchase-order', PurchaseOrderData),
+  invoice: envelopeOf('invoice', InvoiceData),
+  'gl-account': envelopeOf('gl-account', GlAccountData),
+  'cost-centre': envelopeOf('cost-centre', CostCentreData),
 } as const;
 
 export type SupplierEvent = z.infer<typeof EVENT_SCHEMAS.supplier>;

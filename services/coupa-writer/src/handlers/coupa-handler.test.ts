@@ -1,0 +1,150 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { CoupaMapping, type CoupaApi } from '@mlc/coupa';
+import { MlcError } from '@mlc/errors';
+import { buildEvent, type DataOf, type EntityType } from '@mlc/events';
+import type { TargetRecord, TargetRecordStore } from '@mlc/writer';
+import { createCoupaHandler, ensureLookups } from './coupa-handler.js';
+
+type Row = { id: number } & Record<string, unknown>;
+
+/** An in-memory Coupa behind the CoupaApi port, counting writes. */
+function fakeCoupa() {
+  let nextId = 100;
+  const tables = { suppliers: [] as Row[], lookups: [] as Row[], lookupValues: [] as Row[], pos: [] as Row[], invoices: [] as Row[] };
+  const writes: string[] = [];
+  const insert = (table: Row[], body: object, kind: string) => {
+    const row = { ...body, id: nextId++ };
+    table.push(row);
+    writes.push(`create ${kind}`);
+    return row;
+  };
+  const replace = (table: Row[], id: number, body: object, kind: string) => {
+    const index = table.findIndex((r) => r.id === id);
+    if (index === -1) throw new MlcError('MLC_HTTP_CLIENT_ERROR', 'not found', { context: { status: 404 } });
+    table[index] = { ...body, id };
+    writes.push(`update ${kind} ${id}`);
+    return table[index]!;
+  };
+  const api: CoupaApi = {
+    findSupplierByNumber: async (number) => tables.suppliers.find((s) => s.number === number) as never,
+    createSupplier: async (body) => insert(tables.suppliers, body, 'supplier') as never,
+    updateSupplier: async (id, body) => replace(tables.suppliers, id, body, 'supplier') as never,
+    findLookupByName: async (name) => tables.lookups.find((l) => l.name === name) as never,
+    createLookup: async (name) => insert(tables.lookups, { name }, 'lookup') as never,
+    findLookupValue: async (lookup, ref) =>
+      tables.lookupValues.find((v) => (v.lookup as { name: string }).name === lookup && v['external-ref-num'] === ref) as never,
+    createLookupValue: async (body) => insert(tables.lookupValues, body, 'lookup value') as never,
+    updateLookupValue: async (id, body) => replace(tables.lookupValues, id, body, 'lookup value') as never,
+    findPurchaseOrderByNumber: async (n) => tables.pos.find((p) => p['po-number'] === n) as never,
+    createPurchaseOrder: async (body) => insert(tables.pos, body, 'po') as never,
+    updatePurchaseOrder: async (id, body) => replace(tables.pos, id, body, 'po') as never,
+    findInvoice: async (n, s) => tables.invoices.find((i) => i['invoice-number'] === n && (i.supplier as { number: string }).number === s) as never,
+    createInvoice: async (body) => insert(tables.invoices, body, 'invoice') as never,
+    updateInvoice: async (id, body) => replace(tables.invoices, id, body, 'invoice') as never,
+  };
+  return { api, tables, writes };
+}
+
+function memoryRecords(): TargetRecordStore {
+  const rows = new Map<string, TargetRecord>();
+  const key = (r: { connection: string; targetSystem: string; entityType: string; naturalKey: string }) => `${r.connection}|${r.targetSystem}|${r.entityType}|${r.naturalKey}`;
+  return {
+    get: async (ref) => rows.get(key(ref)),
+    remember: async (ref, w) => {
+      rows.set(key(ref), { targetId: w.targetId, contentHash: w.contentHash, sourceTime: new Date(w.sourceTime), eventId: w.eventId, writtenAt: new Date() });
+    },
+  };
+}
+
+function event<E extends EntityType>(entity: E, key: string, data: DataOf<E>, occurredAt = '2026-11-20T10:00:00Z') {
+  return buildEvent({ source: 'syspro', connection: 'acme', entity, key, data, occurredAt, observedAt: occurredAt, correlationId: 'c1' });
+}
+
+const supplier = (terms = '30') => event('supplier', 'ACME01', { number: 'ACME01', name: 'Acme', status: 'active', paymentTerms: terms });
+const po = event('purchase-order', 'PO-1', {
+  number: 'PO-1',
+  supplierNumber: 'ACME01',
+  status: 'open',
+  orderDate: '2026-11-20',
+  currency: 'USD',
+  lines: [{ lineNumber: 1, description: 'Bolts', quantity: '10', unitPrice: '1.50', glAccount: '6000', costCentre: 'CC1' }],
+});
+
+function setup() {
+  const coupa = fakeCoupa();
+  const handle = createCoupaHandler({ coupa: coupa.api, records: memoryRecords(), mapping: CoupaMapping.parse({}) });
+  return { ...coupa, handle };
+}
+
+test('a supplier is created once; the same event again changes nothing', async () => {
+  const { handle, tables, writes } = setup();
+  const first = await handle(supplier());
+  assert.equal(first.status, 'created');
+  const again = await handle(supplier());
+  assert.equal(again.status, 'unchanged');
+  assert.equal(again.target.id, first.target.id);
+  assert.equal(tables.suppliers.length, 1);
+  assert.deepEqual(writes, ['create supplier']);
+});
+
+test('a changed supplier updates the record we created', async () => {
+  const { handle, tables } = setup();
+  const created = await handle(supplier('30'));
+  const changed = await handle(event('supplier', 'ACME01', { number: 'ACME01', name: 'Acme', status: 'active', paymentTerms: '60' }, '2026-11-21T00:00:00Z'));
+  assert.equal(changed.status, 'updated');
+  assert.equal(changed.target.id, created.target.id);
+  assert.deepEqual(tables.suppliers[0]!['payment-term'], { code: '60' });
+});
+
+test('a supplier already in Coupa (no record of ours) is found by number and updated, not duplicated', async () => {
+  const { handle, api, tables } = setup();
+  await api.createSupplier({ name: 'Acme (manual)', 'display-name': 'Acme', number: 'ACME01', status: 'active', 'on-hold': false, 'po-method': 'prompt' });
+  const result = await handle(supplier());
+  assert.equal(result.status, 'updated');
+  assert.equal(tables.suppliers.length, 1);
+});
+
+test('a record deleted in Coupa since we wrote it is created again', async () => {
+  const { handle, tables } = setup();
+  await handle(supplier('30'));
+  tables.suppliers.splice(0);
+  const result = await handle(event('supplier', 'ACME01', { number: 'ACME01', name: 'Acme', status: 'active', paymentTerms: '45' }, '2026-11-22T00:00:00Z'));
+  assert.equal(result.status, 'created');
+  assert.equal(tables.suppliers.length, 1);
+});
+
+test('an older snapshot replayed after a newer one is skipped', async () => {
+  const { handle, tables } = setup();
+  await handle(event('supplier', 'ACME01', { number: 'ACME01', name: 'Acme', status: 'active', paymentTerms: '60' }, '2026-11-21T00:00:00Z'));
+  const stale = await handle(supplier('30'));
+  assert.equal(stale.status, 'skipped');
+  assert.deepEqual(tables.suppliers[0]!['payment-term'], { code: '60' });
+});
+
+test('a PO whose supplier or account values are missing fails with a retriable dependency error', async () => {
+  const { handle, tables } = setup();
+  await assert.rejects(handle(po), (e: MlcError) => e.code === 'MLC_DEPENDENCY_MISSING' && e.retriable && e.context.supplierNumber === 'ACME01');
+  await handle(supplier());
+  await assert.rejects(handle(po), (e: MlcError) => e.code === 'MLC_DEPENDENCY_MISSING' && e.context.lookup === 'GL Accounts' && e.context.code === '6000');
+  await handle(event('gl-account', '6000', { code: '6000', description: 'Fasteners', active: true }));
+  await handle(event('cost-centre', 'CC1', { code: 'CC1', description: 'Plant 1', active: true }));
+  const result = await handle(po);
+  assert.equal(result.status, 'created');
+  assert.equal(tables.pos.length, 1);
+  assert.equal((await handle(po)).status, 'unchanged');
+});
+
+test('an unmappable event fails permanently, naming the event', async () => {
+  const { handle } = setup();
+  const noLines = event('purchase-order', 'PO-2', { number: 'PO-2', supplierNumber: 'ACME01', status: 'open', orderDate: '2026-11-20', currency: 'USD', lines: [] });
+  await assert.rejects(handle(noLines), (e: MlcError) => e.code === 'MLC_MAPPING_FAILED' && !e.retriable && e.context.eventId === noLines.id);
+});
+
+test('configured lookups are created when missing, once', async () => {
+  const { api, tables } = setup();
+  const mapping = CoupaMapping.parse({ lookups: { glAccount: 'GL', costCentre: 'CC' } });
+  await ensureLookups(api, mapping);
+  await ensureLookups(api, mapping);
+  assert.deepEqual(tables.lookups.map((l) => l.name).sort(), ['CC', 'GL']);
+});

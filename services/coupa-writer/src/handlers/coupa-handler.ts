@@ -1,0 +1,129 @@
+import type { CoupaApi, CoupaMapping } from '@mlc/coupa';
+import { toCoupaInvoice, toCoupaLookupValue, toCoupaPurchaseOrder, toCoupaSupplier } from '@mlc/coupa';
+import type { CanonicalEvent, InvoiceEvent, PurchaseOrderEvent } from '@mlc/events';
+import type { TargetRecordStore } from '@mlc/writer';
+import { dependencyMissing, upsert, type WriteResult } from './upsert.js';
+
+export interface CoupaHandlerDeps {
+  coupa: CoupaApi;
+  records: TargetRecordStore;
+  mapping: CoupaMapping;
+  /** How long a confirmed dependency (supplier, lookup value) is trusted without asking again. */
+  dependencyCacheMs?: number;
+  now?: () => number;
+}
+
+/**
+ * coupa-writer's handler: one canonical SYSPRO event in, one Coupa record written (or nothing,
+ * when it was already written). Transient failures throw retriable errors, so the runtime retries
+ * in place; mapping failures throw MLC_MAPPING_FAILED and go to the DLQ.
+ */
+export function createCoupaHandler({ coupa, records, mapping, dependencyCacheMs = 60_000, now = Date.now }: CoupaHandlerDeps) {
+  const confirmed = new Map<string, number>();
+  async function confirm(key: string, exists: () => Promise<boolean>): Promise<boolean> {
+    const until = confirmed.get(key);
+    if (until !== undefined && until > now()) return true;
+    if (!(await exists())) return false;
+    confirmed.set(key, now() + dependencyCacheMs);
+    return true;
+  }
+
+  async function requireSupplier(supplierNumber: string, context: Record<string, unknown>): Promise<void> {
+    if (!(await confirm(`supplier:${supplierNumber}`, async () => (await coupa.findSupplierByNumber(supplierNumber)) !== undefined))) {
+      throw dependencyMissing(`supplier ${supplierNumber} is not in Coupa yet`, { ...context, supplierNumber });
+    }
+  }
+
+  async function requireAccountValues(lines: ReadonlyArray<{ lineNumber: number; glAccount?: string | undefined; costCentre?: string | undefined }>, context: Record<string, unknown>): Promise<void> {
+    for (const dimension of mapping.account.segments) {
+      const lookupName = dimension === 'glAccount' ? mapping.lookups.glAccount : mapping.lookups.costCentre;
+      const codes = new Set(lines.map((l) => l[dimension]).filter((c): c is string => Boolean(c)));
+      for (const code of codes) {
+        const found = await confirm(`lookup:${lookupName}:${code}`, async () => (await coupa.findLookupValue(lookupName, code)) !== undefined);
+        if (!found) throw dependencyMissing(`${lookupName} value ${code} is not in Coupa yet`, { ...context, lookup: lookupName, code });
+      }
+    }
+  }
+
+  function purchaseOrder(event: PurchaseOrderEvent): Promise<WriteResult> {
+    const ctx = { eventId: event.id, poNumber: event.data.number };
+    return upsert({
+      event,
+      records,
+      body: () => toCoupaPurchaseOrder(event.data, mapping),
+      dependencies: async () => {
+        await requireSupplier(event.data.supplierNumber, ctx);
+        await requireAccountValues(event.data.lines, ctx);
+      },
+      find: () => coupa.findPurchaseOrderByNumber(event.data.number),
+      create: (body) => coupa.createPurchaseOrder(body),
+      update: (id, body) => coupa.updatePurchaseOrder(id, body),
+    });
+  }
+
+  function invoice(event: InvoiceEvent): Promise<WriteResult> {
+    const ctx = { eventId: event.id, invoiceNumber: event.data.number, supplierNumber: event.data.supplierNumber };
+    return upsert({
+      event,
+      records,
+      body: () => toCoupaInvoice(event.data, mapping),
+      dependencies: async () => {
+        await requireSupplier(event.data.supplierNumber, ctx);
+        const poNumbers = new Set(event.data.lines.map((l) => l.poNumber ?? event.data.poNumber).filter((n): n is string => Boolean(n)));
+        for (const poNumber of poNumbers) {
+          const found = await confirm(`po:${poNumber}`, async () => (await coupa.findPurchaseOrderByNumber(poNumber)) !== undefined);
+          if (!found) throw dependencyMissing(`purchase order ${poNumber} is not in Coupa yet`, { ...ctx, poNumber });
+        }
+        await requireAccountValues(event.data.lines.filter((l) => l.poLineNumber === undefined), ctx);
+      },
+      find: () => coupa.findInvoice(event.data.number, event.data.supplierNumber),
+      create: (body) => coupa.createInvoice(body),
+      update: (id, body) => coupa.updateInvoice(id, body),
+    });
+  }
+
+  return async function handle(event: CanonicalEvent): Promise<WriteResult> {
+    switch (event.entity.type) {
+      case 'supplier': {
+        const e = event as Extract<CanonicalEvent, { type: 'supplier.changed' }>;
+        return upsert({
+          event,
+          records,
+          body: () => toCoupaSupplier(e.data, mapping),
+          find: () => coupa.findSupplierByNumber(e.data.number),
+          create: (body) => coupa.createSupplier(body),
+          update: (id, body) => coupa.updateSupplier(id, body),
+        });
+      }
+      case 'gl-account':
+      case 'cost-centre': {
+        const kind = event.entity.type;
+        const e = event as Extract<CanonicalEvent, { type: 'gl-account.changed' | 'cost-centre.changed' }>;
+        const lookupName = kind === 'gl-account' ? mapping.lookups.glAccount : mapping.lookups.costCentre;
+        return upsert({
+          event,
+          records,
+          body: () => toCoupaLookupValue(kind, e.data, mapping),
+          find: () => coupa.findLookupValue(lookupName, e.data.code),
+          create: (body) => coupa.createLookupValue(body),
+          update: (id, body) => coupa.updateLookupValue(id, body),
+        });
+      }
+      case 'purchase-order':
+        return purchaseOrder(event as PurchaseOrderEvent);
+      case 'invoice':
+        return invoice(event as InvoiceEvent);
+      default: {
+        const unknownEntity: never = event.entity;
+        throw new Error(`coupa-writer has no handler for ${JSON.stringify(unknownEntity)}`);
+      }
+    }
+  };
+}
+
+/** Lookup values need their parent lookup: verify the configured lookups exist, creating them if not. */
+export async function ensureLookups(coupa: CoupaApi, mapping: CoupaMapping): Promise<void> {
+  for (const name of new Set([mapping.lookups.glAccount, mapping.lookups.costCentre])) {
+    if (!(await coupa.findLookupByName(name))) await coupa.createLookup(name);
+  }
+}
