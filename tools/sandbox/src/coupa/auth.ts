@@ -80,12 +80,20 @@ export function createAuth({ clients, tokenTtlSeconds, now }: { clients: Readonl
     expireAll() {
       const t = now();
       let n = 0;
-      for (const token of tokens.values()) if (token.expiresAt > t) ((token.expiresAt = t), n++);
+      for (const token of tokens.values()) {
+        if (token.expiresAt <= t) continue;
+        token.expiresAt = t;
+        n += 1;
+      }
       return n;
     },
     revoke({ clientId }) {
       let n = 0;
-      for (const token of tokens.values()) if (!token.revoked && (!clientId || token.clientId === clientId)) ((token.revoked = true), n++);
+      for (const token of tokens.values()) {
+        if (token.revoked || (clientId && token.clientId !== clientId)) continue;
+        token.revoked = true;
+        n += 1;
+      }
       return n;
     },
     tokens: () =>
