@@ -8,6 +8,7 @@ export const ERROR_TABLE = {
   MLC_CONFIG_INVALID: { retriable: false, summary: 'configuration is invalid' },
   MLC_EVENT_INVALID: { retriable: false, summary: 'event does not match its schema' },
   MLC_DECODE_FAILED: { retriable: false, summary: 'message could not be decoded' },
+  MLC_SCHEMA_INCOMPATIBLE: { retriable: false, summary: 'schema registry rejected the schema as incompatible' },
   MLC_MAPPING_FAILED: { retriable: false, summary: 'event cannot be mapped to the target' },
   MLC_VENDOR_REJECTED: { retriable: false, summary: 'target system rejected the request' },
   MLC_HTTP_CLIENT_ERROR: { retriable: false, summary: 'target answered a 4xx status' },
