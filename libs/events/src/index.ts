@@ -38,3 +38,13 @@ export {
   type TopicInfo,
   type TopicSchema,
 } from './topics.js';
+export {
+  createRegistryCodec,
+  createSchemaRegistryClient,
+  decodeEvent,
+  decodeOutcome,
+  type RegistryCodecParams,
+  type TopicCodec,
+} from './codec.js';
+export { jsonSchemaForTopic, type JsonSchemaDocument } from './json-schema.js';
+export { MAGIC_BYTE, decodeWire, encodeWire, type WireMessage } from './wire-format.js';

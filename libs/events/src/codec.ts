@@ -1,0 +1,174 @@
+import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import { MlcError, type ErrorCode } from '@mlc/errors';
+import type { Logger } from '@mlc/log';
+import type { CanonicalEvent } from './envelope.js';
+import { jsonSchemaTextForTopic } from './json-schema.js';
+import type { Outcome } from './outcome.js';
+import { OUTCOMES_TOPIC } from './outcome.js';
+import { parseTopic, validateForTopic } from './topics.js';
+import { decodeWire, encodeWire } from './wire-format.js';
+
+export interface TopicCodec {
+  /**
+   * Validates with zod, registers (once, cached) the topic's JSON Schema under subject
+   * `<topic>-value` with BACKWARD compatibility, and returns Confluent wire format
+   * (magic byte 0 + 4-byte schema id + JSON).
+   */
+  encode(topic: string, value: unknown): Promise<Buffer>;
+  /**
+   * Reads the wire format, fetches the schema by id (cached), parses JSON, validates with the
+   * topic's zod schema. Throws MLC_DECODE_FAILED (wrong magic byte, unknown schema id, invalid
+   * JSON, too short, null) or MLC_EVENT_INVALID (schema mismatch; names the field paths);
+   * registry outages give MLC_REGISTRY_UNAVAILABLE (retriable).
+   */
+  decode(topic: string, value: Buffer | null): Promise<unknown>;
+}
+
+export interface RegistryCodecParams {
+  /** Root of the Confluent-compatible API, e.g. `http://127.0.0.1:8081/apis/ccompat/v7` for Apicurio. */
+  registryUrl?: string;
+  /**
+   * A client to share instead of `registryUrl`. Build it with `createSchemaRegistryClient` so
+   * that timeouts apply and outages are told apart from rejections.
+   */
+  registry?: SchemaRegistry;
+  logger?: Logger;
+}
+
+type RegistryMiddleware = NonNullable<ConstructorParameters<typeof SchemaRegistry>[0]['middlewares']>[number];
+
+/**
+ * A registry client with a per-request timeout: without one, mappersmith waits on a hung registry
+ * forever and the partition behind it stalls with no error to retry on.
+ */
+export function createSchemaRegistryClient({ url, requestTimeoutMs = 10_000 }: { url: string; requestTimeoutMs?: number }): SchemaRegistry {
+  const timeout: RegistryMiddleware = () => ({
+    prepareRequest: (next) => next().then((request) => request.enhance({ timeout: requestTimeoutMs })),
+  });
+  return new SchemaRegistry({ host: url, clientId: 'ml-connector', middlewares: [timeout] });
+}
+
+export function createRegistryCodec({ registryUrl, registry, logger }: RegistryCodecParams): TopicCodec {
+  if ((registryUrl === undefined) === (registry === undefined)) {
+    throw new MlcError('MLC_CONFIG_INVALID', 'createRegistryCodec needs exactly one of registryUrl or registry');
+  }
+  const client = registry ?? createSchemaRegistryClient({ url: registryUrl! });
+  const log = logger?.child({ component: 'registry-codec' });
+  // Promises, so concurrent first calls share one registry round trip; failures are evicted so
+  // the next call tries again.
+  const idsByTopic = new Map<string, Promise<number>>();
+  const knownSchemaIds = new Map<number, Promise<void>>();
+
+  function cached<K, V>(cache: Map<K, Promise<V>>, key: K, load: () => Promise<V>): Promise<V> {
+    let pending = cache.get(key);
+    if (pending === undefined) {
+      pending = load();
+      cache.set(key, pending);
+      pending.catch(() => cache.delete(key));
+    }
+    return pending;
+  }
+
+  function schemaIdFor(topic: string): Promise<number> {
+    return cached(idsByTopic, topic, async () => {
+      const subject = `${topic}-value`;
+      try {
+        const { id } = await client.register(
+          { type: SchemaType.JSON, schema: jsonSchemaTextForTopic(topic) },
+          { subject, compatibility: COMPATIBILITY.BACKWARD },
+        );
+        log?.info({ topic, subject, schemaId: id }, 'schema registered');
+        return id;
+      } catch (error) {
+        throw registryError(error, 'register', { topic, subject });
+      }
+    });
+  }
+
+  function ensureSchema(schemaId: number, topic: string): Promise<void> {
+    return cached(knownSchemaIds, schemaId, async () => {
+      try {
+        await client.getSchema(schemaId);
+        log?.debug({ topic, schemaId }, 'schema fetched');
+      } catch (error) {
+        throw registryError(error, 'fetch schema', { topic, schemaId }, 'MLC_DECODE_FAILED');
+      }
+    });
+  }
+
+  return {
+    async encode(topic, value) {
+      const parsed = validateForTopic(topic, value);
+      const schemaId = await schemaIdFor(topic);
+      return encodeWire(schemaId, Buffer.from(JSON.stringify(parsed), 'utf8'));
+    },
+
+    async decode(topic, value) {
+      parseTopic(topic);
+      const { schemaId, payload } = decodeWire(value, { topic });
+      await ensureSchema(schemaId, topic);
+      let json: unknown;
+      try {
+        json = JSON.parse(payload.toString('utf8'));
+      } catch (error) {
+        throw new MlcError('MLC_DECODE_FAILED', `value on ${topic} (schema ${schemaId}) is not valid JSON`, {
+          cause: error,
+          context: { topic, schemaId },
+        });
+      }
+      try {
+        return validateForTopic(topic, json);
+      } catch (error) {
+        if (error instanceof MlcError) {
+          throw new MlcError(error.code, error.message, { cause: error.cause, context: { ...error.context, schemaId } });
+        }
+        throw error;
+      }
+    },
+  };
+}
+
+/** `decode` for an entity topic, typed. */
+export async function decodeEvent(codec: TopicCodec, topic: string, value: Buffer | null): Promise<CanonicalEvent> {
+  if (parseTopic(topic).kind !== 'entity') {
+    throw new MlcError('MLC_CONFIG_INVALID', `topic ${JSON.stringify(topic)} does not carry canonical events`, { context: { topic } });
+  }
+  return (await codec.decode(topic, value)) as CanonicalEvent;
+}
+
+/** `decode` for mlc.outcomes.v1, typed. */
+export async function decodeOutcome(codec: TopicCodec, value: Buffer | null): Promise<Outcome> {
+  return (await codec.decode(OUTCOMES_TOPIC, value)) as Outcome;
+}
+
+// mappersmith reports a failure without an HTTP response (refused connection, reset, DNS, its own
+// timeout) as a response with status 400 and the socket error's message as body, and the registry
+// library keeps only status and message. These are the messages such failures carry.
+const TRANSPORT_FAILURE = /\b(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|socket hang up)\b|Timeout \(\d+ms\)/;
+
+function registryError(error: unknown, call: string, context: Record<string, unknown>, notFound: ErrorCode = 'MLC_INTERNAL'): MlcError {
+  if (error instanceof MlcError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  const status = typeof (error as { status?: unknown } | null)?.status === 'number' ? (error as { status: number }).status : undefined;
+  const name = error instanceof Error ? error.name : '';
+  const withStatus = { ...context, call, ...(status === undefined ? {} : { status }) };
+  const fail = (code: ErrorCode, what: string) =>
+    new MlcError(code, `schema registry ${call} for ${describe(context)}: ${what}`, { cause: error, context: withStatus });
+
+  if (name === 'ConfluentSchemaRegistryCompatibilityError') return fail('MLC_CONFIG_INVALID', message);
+  if (TRANSPORT_FAILURE.test(message) || status === 408 || status === 429 || (status !== undefined && status >= 500)) {
+    return fail('MLC_REGISTRY_UNAVAILABLE', message);
+  }
+  if (status === 404) return fail(notFound, 'not found');
+  if (status === 409) return fail('MLC_SCHEMA_INCOMPATIBLE', 'the schema is incompatible with the versions registered under the subject');
+  if (status === 401 || status === 403) return fail('MLC_AUTH_FAILED', `status ${status}`);
+  // A schema that exists but that the library cannot load is as unreadable as an unknown one.
+  if (status === undefined && notFound === 'MLC_DECODE_FAILED') return fail('MLC_DECODE_FAILED', message);
+  return fail('MLC_INTERNAL', message);
+}
+
+function describe(context: Record<string, unknown>): string {
+  return Object.entries(context)
+    .map(([k, v]) => `${k} ${String(v)}`)
+    .join(', ');
+}
