@@ -1,0 +1,82 @@
+import { PurchaseOrderData, type PurchaseOrderLine } from '@mlc/events';
+import type { SysproRow } from '../wire.js';
+import type { SysproMapping } from './mapping.js';
+import {
+  calendarDate,
+  decimal,
+  fail,
+  flag,
+  instant,
+  mapRow,
+  peek,
+  positiveInt,
+  requiredCalendarDate,
+  requiredDecimal,
+  requiredText,
+  text,
+  type ToCanonicalResult,
+} from './read.js';
+
+/**
+ * PorMasterHdr row + all its PorMasterDetail rows → one canonical purchase order with every line.
+ * Lines are sorted by line number so the same PO always hashes the same, whatever order OData
+ * returned them in. See `DEFAULT_PO_STATUSES` for the status table.
+ */
+export function toCanonicalPurchaseOrder(
+  header: SysproRow,
+  lines: readonly SysproRow[],
+  mapping: SysproMapping,
+): ToCanonicalResult<PurchaseOrderData> {
+  const { header: h, line: l, statuses, cancelledValues, skipLineTypes } = mapping.purchaseOrder;
+  const timeZone = mapping.dates.timeZone;
+  return mapRow(
+    { entity: 'purchase-order', key: peek(header, h.number) },
+    () => {
+      const number = requiredText(header, h.number);
+      const code = requiredText(header, h.status);
+      const status = flag(header, h.cancelled, cancelledValues) ? 'cancelled' : statuses[code];
+      if (status === undefined) fail('unknown SYSPRO order status code', { column: h.status, code });
+
+      const mappedLines: PurchaseOrderLine[] = [];
+      for (const row of lines) {
+        const owner = requiredText(row, l.purchaseOrder);
+        if (owner !== number) fail('line belongs to another purchase order', { column: l.purchaseOrder, linePurchaseOrder: owner });
+        const lineType = text(row, l.lineType);
+        if (lineType !== undefined && skipLineTypes.includes(lineType)) continue;
+        const lineNumber = positiveInt(row, l.lineNumber) ?? fail('line number is missing', { column: l.lineNumber });
+        const line: PurchaseOrderLine = {
+          lineNumber,
+          description: text(row, l.description) ?? text(row, l.comment) ?? text(row, l.itemCode) ?? '',
+          quantity: requiredDecimal(row, l.quantity),
+          unitPrice: requiredDecimal(row, l.unitPrice),
+        };
+        const optional = {
+          itemCode: text(row, l.itemCode),
+          unitOfMeasure: text(row, l.unitOfMeasure),
+          dueDate: calendarDate(row, l.dueDate, timeZone),
+          glAccount: text(row, l.glAccount),
+          costCentre: text(row, l.costCentre),
+          quantityReceived: decimal(row, l.quantityReceived),
+        };
+        for (const [k, v] of Object.entries(optional)) if (v !== undefined) Object.assign(line, { [k]: v });
+        mappedLines.push(line);
+      }
+      mappedLines.sort((a, b) => a.lineNumber - b.lineNumber);
+      const duplicate = mappedLines.find((line, i) => i > 0 && mappedLines[i - 1]!.lineNumber === line.lineNumber);
+      if (duplicate !== undefined) fail('duplicate line number', { column: l.lineNumber, lineNumber: duplicate.lineNumber });
+
+      const data: PurchaseOrderData = {
+        number,
+        supplierNumber: requiredText(header, h.supplier),
+        status,
+        orderDate: requiredCalendarDate(header, h.orderDate, timeZone),
+        currency: text(header, h.currency)?.toUpperCase() ?? mapping.defaultCurrency,
+        lines: mappedLines,
+      };
+      const buyer = text(header, h.buyer);
+      if (buyer !== undefined) data.buyer = buyer;
+      return { key: number, data, occurredAt: instant(header, h.changedAt, timeZone), actor: text(header, h.actor) };
+    },
+    PurchaseOrderData,
+  );
+}
