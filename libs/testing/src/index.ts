@@ -1,1 +1,4 @@
-export {};
+export { uniqueName, uniqueIdentifier } from './names.js';
+export { waitFor, type WaitForOptions } from './wait-for.js';
+export { testInfra, type TestInfra } from './infra.js';
+export { createTestTopics, type TestTopic } from './kafka.js';

@@ -1,1 +1,2 @@
-export {};
+export { loadStackConfig, stackAddresses, type StackConfig, type StackAddresses } from './config.js';
+export { up, down, status, type Say } from './stack.js';

@@ -1,0 +1,30 @@
+import type { Admin, ITopicConfig } from 'kafkajs';
+import { waitFor } from './wait-for.js';
+
+export type TestTopic = string | { topic: string; numPartitions?: number; configEntries?: ITopicConfig['configEntries'] };
+
+/**
+ * Creates topics with replication factor 1 and returns once every partition has a leader:
+ * `createTopics` answers before the leaders are elected, and a producer that races the election
+ * gets LEADER_NOT_AVAILABLE.
+ */
+export async function createTestTopics(admin: Admin, topics: readonly TestTopic[]): Promise<void> {
+  const configs = topics.map((t) => (typeof t === 'string' ? { topic: t } : t));
+  await admin.createTopics({
+    waitForLeaders: true,
+    topics: configs.map(({ topic, numPartitions = 1, configEntries }) => ({
+      topic,
+      numPartitions,
+      replicationFactor: 1,
+      ...(configEntries ? { configEntries } : {}),
+    })),
+  });
+  const names = configs.map((c) => c.topic);
+  await waitFor(
+    async () => {
+      const { topics: metadata } = await admin.fetchTopicMetadata({ topics: names });
+      return metadata.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0));
+    },
+    { message: `leaders for ${names.join(', ')}` },
+  );
+}

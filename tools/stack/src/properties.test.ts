@@ -1,0 +1,23 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { kafkaServerProperties, newClusterId, renderProperties } from './properties.js';
+
+test('renderProperties escapes what Java properties treat specially', () => {
+  const text = renderProperties({ 'log.dirs': 'C:\\kafka=data', port: 1, on: false }, 'generated');
+  assert.equal(text, '# generated\nlog.dirs=C\\:\\\\kafka\\=data\nport=1\non=false\n');
+});
+
+test('cluster ids are 22 URL-safe base64 characters', () => {
+  assert.equal(newClusterId(Buffer.alloc(16, 0xff)), '_____________________w');
+  assert.match(newClusterId(), /^[A-Za-z0-9_-]{22}$/);
+});
+
+test('the broker advertises and listens on the configured ports, internal topics at replication 1', () => {
+  const props = kafkaServerProperties({ port: 29092, controllerPort: 29093, dataDir: '/d' });
+  assert.equal(props['listeners'], 'PLAINTEXT://127.0.0.1:29092,CONTROLLER://127.0.0.1:29093');
+  assert.equal(props['advertised.listeners'], 'PLAINTEXT://127.0.0.1:29092');
+  assert.equal(props['controller.quorum.voters'], '1@127.0.0.1:29093');
+  for (const key of ['offsets.topic.replication.factor', 'transaction.state.log.replication.factor', 'transaction.state.log.min.isr']) {
+    assert.equal(props[key], 1, key);
+  }
+});
