@@ -1,4 +1,5 @@
 export type { CoupaApi } from './api.js';
+export { createCoupaClient, type CoupaClientParams } from './client.js';
 export { CoupaMapping, DEFAULT_COUPA_MAPPING } from './mapping.js';
 export {
   CoupaSupplier,

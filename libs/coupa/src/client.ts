@@ -1,0 +1,130 @@
+import { MlcError, isMlcError } from '@mlc/errors';
+import { createHttpClient, createTokenBucket, createTokenProvider, fetchOAuth2Token, type RetryOptions } from '@mlc/http';
+import type { Logger } from '@mlc/log';
+import type { Dispatcher } from 'undici';
+import type { z } from 'zod';
+import type { CoupaApi } from './api.js';
+import { CoupaInvoice, CoupaLookup, CoupaLookupValue, CoupaPurchaseOrder, CoupaSupplier, coupaErrorMessage } from './wire.js';
+
+export interface CoupaClientParams {
+  /** Instance URL, e.g. https://acme.coupahost.com */
+  url: string;
+  clientId: string;
+  clientSecret: string;
+  scopes: readonly string[];
+  /** Sent on every call when a value is configured. */
+  apiVersion?: { header: string; value?: string | undefined };
+  /** Coupa: 30 s per call. */
+  timeoutMs?: number;
+  /** Coupa documents 25 requests/s with a burst of 20; `false` turns the limiter off (benchmarks). */
+  rateLimit?: { perSecond: number; burst: number } | false;
+  retry?: RetryOptions;
+  dispatcher?: Dispatcher;
+  logger?: Logger;
+  now?: () => number;
+}
+
+// Coupa tokens live 24 h and Coupa advises refreshing after about 20 h.
+const REFRESH_BEFORE_SECONDS = 4 * 3600;
+
+/**
+ * The Coupa REST client behind the CoupaApi port: OAuth2 client credentials with a cached token
+ * (one refresh on 401), the API-version header, JSON with Coupa's hyphenated keys, the documented
+ * rate limit, and 429/5xx retried honouring Retry-After (in @mlc/http). Coupa's validation errors
+ * become MLC_VENDOR_REJECTED with Coupa's own message.
+ */
+export function createCoupaClient(params: CoupaClientParams): CoupaApi {
+  const { url, clientId, clientSecret, scopes, apiVersion, timeoutMs = 30_000, rateLimit = { perSecond: 25, burst: 20 }, retry, dispatcher, logger, now } = params;
+  const base = url.replace(/\/+$/, '');
+  const auth = createTokenProvider({
+    name: 'coupa',
+    refreshBeforeSeconds: REFRESH_BEFORE_SECONDS,
+    now,
+    logger,
+    fetchToken: () =>
+      fetchOAuth2Token({
+        tokenUrl: `${base}/oauth2/token`,
+        grant: 'client_credentials',
+        clientId,
+        clientSecret,
+        clientAuth: 'body',
+        scope: scopes.join(' '),
+        dispatcher,
+        timeoutMs,
+      }),
+  });
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (apiVersion?.value) headers[apiVersion.header.toLowerCase()] = apiVersion.value;
+  const http = createHttpClient({
+    name: 'coupa',
+    baseUrl: `${base}/api`,
+    dispatcher,
+    timeoutMs,
+    headers,
+    auth,
+    retry,
+    logger,
+    ...(rateLimit ? { limiter: createTokenBucket({ ratePerSecond: rateLimit.perSecond, burst: rateLimit.burst }) } : {}),
+  });
+
+  async function call<S extends z.ZodType>(schema: S, options: Parameters<typeof http.request>[0], what: string): Promise<z.output<S>> {
+    let body: unknown;
+    try {
+      ({ body } = await http.request(options));
+    } catch (error) {
+      throw rejected(error, what);
+    }
+    const parsed = schema.safeParse(body);
+    if (!parsed.success) {
+      throw new MlcError('MLC_VENDOR_REJECTED', `Coupa answered ${what} with an unexpected body`, {
+        context: { call: what, issues: parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`) },
+      });
+    }
+    return parsed.data;
+  }
+
+  /** Coupa's 400/422 carry `{"errors": …}`: say what Coupa said. 404s stay as they are (callers use them). */
+  function rejected(error: unknown, what: string): unknown {
+    if (!isMlcError(error) || error.code !== 'MLC_HTTP_CLIENT_ERROR' || error.context.status === 404) return error;
+    let message: string | undefined;
+    try {
+      message = coupaErrorMessage(JSON.parse(String(error.context.responseBody ?? '')));
+    } catch {
+      message = undefined;
+    }
+    return new MlcError('MLC_VENDOR_REJECTED', `Coupa rejected ${what}: ${message ?? `HTTP ${String(error.context.status)}`}`, {
+      cause: error,
+      context: { ...error.context, call: what },
+    });
+  }
+
+  async function first<S extends z.ZodType>(schema: S, path: string, query: Record<string, string>, what: string): Promise<z.output<S> | undefined> {
+    const rows = await call(schema.array(), { method: 'GET', path, query: { ...query, limit: 1 } }, what);
+    return rows[0];
+  }
+
+  return {
+    findSupplierByNumber: (number) => first(CoupaSupplier, '/suppliers', { number }, `find supplier ${number}`),
+    createSupplier: (json) => call(CoupaSupplier, { method: 'POST', path: '/suppliers', json }, `create supplier ${json.number}`),
+    updateSupplier: (id, json) => call(CoupaSupplier, { method: 'PUT', path: `/suppliers/${id}`, json }, `update supplier ${json.number}`),
+
+    findLookupByName: (name) => first(CoupaLookup, '/lookups', { name }, `find lookup ${name}`),
+    createLookup: (name) => call(CoupaLookup, { method: 'POST', path: '/lookups', json: { name, active: true } }, `create lookup ${name}`),
+    findLookupValue: (lookupName, ref) =>
+      first(CoupaLookupValue, '/lookup_values', { 'lookup[name]': lookupName, 'external-ref-num': ref }, `find ${lookupName} value ${ref}`),
+    createLookupValue: (json) =>
+      call(CoupaLookupValue, { method: 'POST', path: '/lookup_values', json }, `create ${json.lookup.name} value ${json['external-ref-num']}`),
+    updateLookupValue: (id, json) =>
+      call(CoupaLookupValue, { method: 'PUT', path: `/lookup_values/${id}`, json }, `update ${json.lookup.name} value ${json['external-ref-num']}`),
+
+    findPurchaseOrderByNumber: (poNumber) => first(CoupaPurchaseOrder, '/purchase_orders', { 'po-number': poNumber }, `find purchase order ${poNumber}`),
+    createPurchaseOrder: (json) => call(CoupaPurchaseOrder, { method: 'POST', path: '/purchase_orders', json }, `create purchase order ${json['po-number']}`),
+    updatePurchaseOrder: (id, json) =>
+      call(CoupaPurchaseOrder, { method: 'PUT', path: `/purchase_orders/${id}`, json }, `update purchase order ${json['po-number']}`),
+
+    findInvoice: (invoiceNumber, supplierNumber) =>
+      first(CoupaInvoice, '/invoices', { 'invoice-number': invoiceNumber, 'supplier[number]': supplierNumber }, `find invoice ${invoiceNumber}`),
+    createInvoice: (json) => call(CoupaInvoice, { method: 'POST', path: '/invoices', json }, `create invoice ${json['invoice-number']}`),
+    updateInvoice: (id, json) => call(CoupaInvoice, { method: 'PUT', path: `/invoices/${id}`, json }, `update invoice ${json['invoice-number']}`),
+  };
+}
