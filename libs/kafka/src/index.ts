@@ -1,1 +1,25 @@
-export {};
+export { backoffDelay, type BackoffOptions } from './backoff.js';
+export type { TopicCodec } from './codec.js';
+export { DLQ_HEADERS, buildDlqHeaders, dlqTopicFor, readDeadLetterReason, type DeadLetterInput, type DeadLetterReason } from './dead-letter.js';
+export { EVENT_HEADERS, headerString } from './headers.js';
+export { createInMemoryCodec, type InMemoryCodecParams } from './in-memory-codec.js';
+export { createEventProducer, type CreateEventProducerParams, type EventProducer, type EventTransaction, type RawRecord } from './producer.js';
+export {
+  RetryOptions,
+  createConsumerRuntime,
+  type ConsumerRuntime,
+  type CreateConsumerRuntimeParams,
+  type EventHandler,
+  type HandlerContext,
+  type HandlerResult,
+} from './runtime.js';
+export {
+  TopicDefinition,
+  desiredConfigs,
+  ensureTopics,
+  planTopics,
+  standardTopics,
+  type ExistingTopic,
+  type StandardTopicsOptions,
+  type TopicPlan,
+} from './topics.js';

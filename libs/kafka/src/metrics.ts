@@ -1,0 +1,42 @@
+import { Counter, Histogram, type Registry } from 'prom-client';
+
+export interface RuntimeMetrics {
+  handled(topic: string, status: string): void;
+  retried(topic: string, code: string): void;
+  deadLettered(topic: string, code: string): void;
+  handlerSeconds(topic: string, seconds: number): void;
+}
+
+const NOOP: RuntimeMetrics = { handled() {}, retried() {}, deadLettered() {}, handlerSeconds() {} };
+
+// Several runtimes (one per group) may share a registry; the metric is registered once and the
+// group is a label.
+function counter(registry: Registry, name: string, help: string, labelNames: string[]): Counter {
+  const existing = registry.getSingleMetric(name);
+  if (existing instanceof Counter) return existing;
+  return new Counter({ name, help, labelNames, registers: [registry] });
+}
+
+export function createRuntimeMetrics(registry: Registry | undefined, group: string): RuntimeMetrics {
+  if (registry === undefined) return NOOP;
+  const messages = counter(registry, 'mlc_consumer_messages_total', 'Messages finished by the consumer runtime, by outcome status', ['group', 'topic', 'status']);
+  const retries = counter(registry, 'mlc_consumer_retries_total', 'In-place retries of a handler after a retriable error', ['group', 'topic', 'code']);
+  const dead = counter(registry, 'mlc_consumer_dead_lettered_total', 'Messages sent to the DLQ, by error code', ['group', 'topic', 'code']);
+  const existing = registry.getSingleMetric('mlc_consumer_handler_duration_seconds');
+  const duration =
+    existing instanceof Histogram
+      ? existing
+      : new Histogram({
+          name: 'mlc_consumer_handler_duration_seconds',
+          help: 'Duration of one handler call',
+          labelNames: ['group', 'topic'],
+          buckets: [0.001, 0.005, 0.025, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+          registers: [registry],
+        });
+  return {
+    handled: (topic, status) => messages.inc({ group, topic, status }),
+    retried: (topic, code) => retries.inc({ group, topic, code }),
+    deadLettered: (topic, code) => dead.inc({ group, topic, code }),
+    handlerSeconds: (topic, seconds) => duration.observe({ group, topic }, seconds),
+  };
+}

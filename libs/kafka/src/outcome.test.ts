@@ -1,0 +1,41 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Outcome } from '@mlc/events';
+import { MlcError } from '@mlc/errors';
+import { buildOutcome, identityFromDecodeError, identityOf } from './outcome.js';
+import { supplierEvent } from './test-support.js';
+
+const source = { topic: 'syspro.suppliers.v1', partition: 0, offset: '7' };
+const at = new Date('2025-01-01T00:00:00.000Z');
+
+test('an outcome built from a handled event matches the Outcome schema', () => {
+  const event = supplierEvent('S-1');
+  const outcome = buildOutcome({ identity: identityOf(event), writer: 'coupa-writer', status: 'created', target: { system: 'coupa', id: '55' }, attempts: 2, source, at });
+  assert.deepEqual(Outcome.parse(outcome), outcome);
+  assert.equal(outcome.eventId, event.id);
+  assert.deepEqual(outcome.target, { system: 'coupa', id: '55' });
+});
+
+test('a dead-lettered outcome carries the error code', () => {
+  const error = new MlcError('MLC_MAPPING_FAILED', 'no mapping');
+  const outcome = buildOutcome({ identity: identityOf(supplierEvent('S-2')), writer: 'w', status: 'dead-lettered', attempts: 1, error, source, at });
+  assert.equal(Outcome.parse(outcome).error?.code, 'MLC_MAPPING_FAILED');
+});
+
+test('a schema mismatch naming the event gives an identity, connection from the record key', () => {
+  const error = new MlcError('MLC_EVENT_INVALID', 'bad', { context: { eventId: 'e-1', entityType: 'supplier', key: 'S:3' } });
+  const identity = identityFromDecodeError(error, Buffer.from('acme:prod:supplier:S:3'), { 'mlc-correlation-id': Buffer.from('c-1') });
+  assert.deepEqual(identity, {
+    eventId: 'e-1',
+    eventType: 'supplier.changed',
+    connection: 'acme:prod',
+    entity: { type: 'supplier', key: 'S:3' },
+    correlationId: 'c-1',
+  });
+});
+
+test('undecodable bytes or an unknown entity type give no identity', () => {
+  assert.equal(identityFromDecodeError(new MlcError('MLC_DECODE_FAILED', 'magic'), null, undefined), undefined);
+  const unknownType = new MlcError('MLC_EVENT_INVALID', 'bad', { context: { eventId: 'e-1', entityType: 'spaceship', key: 'k' } });
+  assert.equal(identityFromDecodeError(unknownType, null, undefined), undefined);
+});

@@ -1,0 +1,69 @@
+import type { IHeaders } from 'kafkajs';
+import { EntityTypeSchema, type CanonicalEvent, type EntityType, type Outcome } from '@mlc/events';
+import type { MlcError } from '@mlc/errors';
+import { EVENT_HEADERS, headerString } from './headers.js';
+
+/** What an outcome needs to know about the event it reports on. */
+export interface EventIdentity {
+  eventId: string;
+  eventType: string;
+  connection: string;
+  entity: { type: EntityType; key: string };
+  correlationId: string;
+}
+
+export function identityOf(event: CanonicalEvent): EventIdentity {
+  return {
+    eventId: event.id,
+    eventType: event.type,
+    connection: event.connection,
+    entity: { type: event.entity.type, key: event.entity.key },
+    correlationId: event.correlationId,
+  };
+}
+
+/**
+ * Identity of a message that failed to decode, when the failure tells enough: the codec's
+ * MLC_EVENT_INVALID names the event id, entity type and key in its context; the record key
+ * (`<connection>:<entity>:<sourceKey>`) gives the connection, the headers the correlation id.
+ * Undefined when the event id or a known entity type is missing: such a record is reported only
+ * by its DLQ record (which the audit log keeps), since an outcome would have nothing to refer to.
+ */
+export function identityFromDecodeError(error: MlcError, key: Buffer | null, headers: IHeaders | undefined): EventIdentity | undefined {
+  const { eventId, entityType, key: entityKey } = error.context;
+  const type = EntityTypeSchema.safeParse(entityType);
+  if (typeof eventId !== 'string' || eventId === '' || !type.success || typeof entityKey !== 'string') return undefined;
+  const recordKey = key?.toString('utf8') ?? '';
+  const suffix = `:${type.data}:${entityKey}`;
+  return {
+    eventId,
+    eventType: `${type.data}.changed`,
+    connection: recordKey.endsWith(suffix) ? recordKey.slice(0, -suffix.length) : '',
+    entity: { type: type.data, key: entityKey },
+    correlationId: headerString(headers, EVENT_HEADERS.correlationId) ?? '',
+  };
+}
+
+export interface BuildOutcomeParams {
+  identity: EventIdentity;
+  writer: string;
+  status: Outcome['status'];
+  target?: { system: string; id?: string | undefined } | undefined;
+  attempts: number;
+  error?: MlcError | undefined;
+  source: { topic: string; partition: number; offset: string };
+  at: Date;
+}
+
+export function buildOutcome({ identity, writer, status, target, attempts, error, source, at }: BuildOutcomeParams): Outcome {
+  return {
+    ...identity,
+    writer,
+    status,
+    ...(target === undefined ? {} : { target: target.id === undefined ? { system: target.system } : { system: target.system, id: target.id } }),
+    attempts,
+    ...(error === undefined ? {} : { error: { code: error.code, message: error.message } }),
+    source,
+    at: at.toISOString(),
+  };
+}

@@ -1,0 +1,123 @@
+import type { IHeaders, Kafka, Message, Producer, Transaction } from 'kafkajs';
+import { partitionKeyFor, type CanonicalEvent } from '@mlc/events';
+import { MlcError, toMlcError } from '@mlc/errors';
+import type { Logger } from '@mlc/log';
+import type { TopicCodec } from './codec.js';
+import { EVENT_HEADERS } from './headers.js';
+
+/** A record whose bytes are already made, e.g. the poller's watermark. */
+export interface RawRecord {
+  key: string | Buffer | null;
+  value: Buffer | string | null;
+  headers?: IHeaders;
+}
+
+export interface EventTransaction {
+  publish(topic: string, events: readonly CanonicalEvent[]): Promise<void>;
+  sendRaw(topic: string, records: readonly RawRecord[]): Promise<void>;
+}
+
+export interface EventProducer {
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  /**
+   * Encodes (and so validates) every event, then sends them keyed by `partitionKeyFor` and resolves
+   * once Kafka has acknowledged all of them (acks=all, idempotent). Nothing is sent when one event
+   * fails to encode.
+   */
+  publish(topic: string, events: readonly CanonicalEvent[]): Promise<void>;
+  /**
+   * Runs `fn` in one Kafka transaction: everything it publishes becomes visible to read_committed
+   * consumers together, or not at all. Only with `transactionalId`. Aborts and rethrows when `fn`
+   * or the commit fails.
+   */
+  transaction<T>(fn: (tx: EventTransaction) => Promise<T>): Promise<T>;
+}
+
+export interface CreateEventProducerParams {
+  kafka: Kafka;
+  codec: TopicCodec;
+  logger: Logger;
+  /** Enables transactions; must be stable per producing instance (e.g. `syspro-poller:<connection>`) so a restart fences its zombie. */
+  transactionalId?: string;
+}
+
+export function createEventProducer({ kafka, codec, logger, transactionalId }: CreateEventProducerParams): EventProducer {
+  const log = logger.child({ component: 'kafka-producer', ...(transactionalId === undefined ? {} : { transactionalId }) });
+  // Idempotence makes kafkajs's own retries safe (no duplicates, order kept per partition); it
+  // also means retries are unbounded, so publish waits for Kafka rather than failing early.
+  const producer: Producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    ...(transactionalId === undefined ? {} : { transactionalId }),
+  });
+
+  async function encode(topic: string, events: readonly CanonicalEvent[]): Promise<Message[]> {
+    return Promise.all(
+      events.map(async (event) => ({
+        key: partitionKeyFor(event),
+        value: await codec.encode(topic, event),
+        headers: {
+          [EVENT_HEADERS.correlationId]: event.correlationId,
+          [EVENT_HEADERS.eventType]: event.type,
+          [EVENT_HEADERS.eventId]: event.id,
+        },
+      })),
+    );
+  }
+
+  async function send(target: Producer | Transaction, topic: string, messages: Message[]): Promise<void> {
+    if (messages.length === 0) return;
+    try {
+      await target.send({ topic, messages, acks: -1 });
+    } catch (error) {
+      throw toMlcError(error, { operation: 'publish', topic, count: messages.length });
+    }
+  }
+
+  async function transaction<T>(fn: (tx: EventTransaction) => Promise<T>): Promise<T> {
+    if (transactionalId === undefined) {
+      throw new MlcError('MLC_CONFIG_INVALID', 'transaction() needs a producer created with transactionalId');
+    }
+    let txn: Transaction;
+    try {
+      txn = await producer.transaction();
+    } catch (error) {
+      throw toMlcError(error, { operation: 'beginTransaction' });
+    }
+    try {
+      const result = await fn({
+        publish: async (topic, events) => send(txn, topic, await encode(topic, events)),
+        sendRaw: async (topic, records) => send(txn, topic, records.map((r) => ({ ...r }))),
+      });
+      await txn.commit();
+      return result;
+    } catch (error) {
+      // The abort can fail too (e.g. the broker is gone); the original error is the one that matters.
+      await txn.abort().catch((abortError: unknown) => log.warn({ err: abortError }, 'transaction abort failed'));
+      throw toMlcError(error, { operation: 'transaction' });
+    }
+  }
+
+  return {
+    async connect() {
+      try {
+        await producer.connect();
+      } catch (error) {
+        throw toMlcError(error, { operation: 'producer.connect' });
+      }
+    },
+    async disconnect() {
+      await producer.disconnect();
+    },
+    async publish(topic, events) {
+      if (transactionalId !== undefined) {
+        // kafkajs refuses plain sends on a transactional producer; one event batch = one transaction.
+        await transaction((tx) => tx.publish(topic, events));
+        return;
+      }
+      await send(producer, topic, await encode(topic, events));
+    },
+    transaction,
+  };
+}

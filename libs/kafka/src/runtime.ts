@@ -1,0 +1,349 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
+import type { Registry } from 'prom-client';
+import { z } from 'zod';
+import { OUTCOMES_TOPIC, partitionKeyFor, type CanonicalEvent, type Outcome } from '@mlc/events';
+import { MlcError, toMlcError } from '@mlc/errors';
+import type { Logger } from '@mlc/log';
+import { backoffDelay } from './backoff.js';
+import type { TopicCodec } from './codec.js';
+import { buildDlqHeaders, dlqTopicFor } from './dead-letter.js';
+import { EVENT_HEADERS } from './headers.js';
+import { createRuntimeMetrics } from './metrics.js';
+import { buildOutcome, identityFromDecodeError, identityOf, type EventIdentity } from './outcome.js';
+
+export interface HandlerResult {
+  status: 'created' | 'updated' | 'unchanged' | 'skipped';
+  target?: { system: string; id?: string };
+}
+
+export interface HandlerContext {
+  topic: string;
+  partition: number;
+  offset: string;
+  /** 1 on the first call for this message, then 2, 3, ... on in-place retries. */
+  attempt: number;
+  logger: Logger;
+}
+
+/**
+ * Applies one event to its target. Must be idempotent (upsert by natural key): at-least-once
+ * delivery means it can see the same event again after a crash or rebalance. Throw an MlcError;
+ * its code's `retriable` decides between retry-in-place and the DLQ.
+ */
+export type EventHandler = (event: CanonicalEvent, ctx: HandlerContext) => Promise<HandlerResult>;
+
+export const RetryOptions = z
+  .object({
+    initialMs: z.number().int().positive(),
+    maxMs: z.number().int().positive(),
+    /** Handler calls per message, the first included; then the message is dead-lettered. */
+    maxAttempts: z.number().int().positive(),
+  })
+  .refine((r) => r.maxMs >= r.initialMs, { message: 'maxMs must be >= initialMs', path: ['maxMs'] });
+export type RetryOptions = z.infer<typeof RetryOptions>;
+
+export interface CreateConsumerRuntimeParams {
+  kafka: Kafka;
+  groupId: string;
+  topics: readonly string[];
+  codec: TopicCodec;
+  handler: EventHandler;
+  logger: Logger;
+  retry: RetryOptions;
+  metrics?: Registry;
+  partitionsConsumedConcurrently?: number;
+  /** Where a new group starts. Default true: a new writer must not silently skip existing events. */
+  fromBeginning?: boolean;
+  /** Defaults to mlc.outcomes.v1; tests pass their own. */
+  outcomesTopic?: string;
+  /** Defaults to `<groupId>.dlq.v1`. */
+  dlqTopic?: string;
+  sessionTimeoutMs?: number;
+  heartbeatIntervalMs?: number;
+  /** Outcomes and DLQ records are sent together, then offsets committed, at the latest after this many messages... */
+  flushMaxMessages?: number;
+  /** ...or once the oldest unsent one is this old, and always at the end of a fetched batch. */
+  flushMaxDelayMs?: number;
+}
+
+export interface ConsumerRuntime {
+  /** Connects, joins the group and starts consuming; resolves once running. */
+  start(): Promise<void>;
+  /** Finishes the in-flight message, sends what is pending, commits, leaves the group, disconnects. */
+  stop(): Promise<void>;
+}
+
+/** Unwinds a message's processing when we must stop waiting: stop(), a rebalance or a seek. */
+class Interrupted extends Error {
+  constructor() {
+    super('interrupted');
+    this.name = 'Interrupted';
+  }
+}
+
+const Params = z.object({
+  groupId: z.string().min(1),
+  topics: z.array(z.string().min(1)).min(1),
+  retry: RetryOptions,
+  partitionsConsumedConcurrently: z.number().int().positive(),
+  flushMaxMessages: z.number().int().positive(),
+  flushMaxDelayMs: z.number().int().nonnegative(),
+});
+
+export function createConsumerRuntime(params: CreateConsumerRuntimeParams): ConsumerRuntime {
+  const {
+    kafka,
+    groupId,
+    topics,
+    codec,
+    handler,
+    logger,
+    retry,
+    metrics: registry,
+    partitionsConsumedConcurrently = 1,
+    fromBeginning = true,
+    outcomesTopic = OUTCOMES_TOPIC,
+    dlqTopic = dlqTopicFor(groupId),
+    sessionTimeoutMs = 30_000,
+    heartbeatIntervalMs = 3_000,
+    flushMaxMessages = 500,
+    flushMaxDelayMs = 200,
+  } = params;
+  const checked = Params.safeParse({ groupId, topics, retry, partitionsConsumedConcurrently, flushMaxMessages, flushMaxDelayMs });
+  if (!checked.success) {
+    throw new MlcError('MLC_CONFIG_INVALID', `invalid consumer runtime parameters: ${checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, {
+      context: { groupId },
+    });
+  }
+
+  const log = logger.child({ component: 'consumer-runtime', groupId });
+  const metrics = createRuntimeMetrics(registry, groupId);
+  const consumer: Consumer = kafka.consumer({ groupId, sessionTimeout: sessionTimeoutMs, heartbeatInterval: heartbeatIntervalMs, allowAutoTopicCreation: false });
+  // Idempotent: kafkajs retries sends without duplicating or reordering; acks=all on every send.
+  const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  const stopSignal = new AbortController();
+  let state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';
+
+  consumer.on(consumer.events.CRASH, ({ payload }) => {
+    log.error({ err: payload.error, restart: payload.restart }, 'kafkajs consumer crashed');
+  });
+
+  /** Sleeps in slices, so stop(), a rebalance or a seek ends the wait within one slice. */
+  async function wait(ms: number, live: () => boolean): Promise<void> {
+    let left = ms;
+    while (left > 0) {
+      if (!live()) throw new Interrupted();
+      const slice = Math.min(left, 250);
+      try {
+        await sleep(slice, undefined, { signal: stopSignal.signal });
+      } catch {
+        throw new Interrupted();
+      }
+      left -= slice;
+    }
+    if (!live()) throw new Interrupted();
+  }
+
+  /** Retries an infrastructure step (registry, Kafka) until it works or we are interrupted. */
+  async function persist<T>(what: string, step: () => Promise<T>, live: () => boolean, isFatal: (e: MlcError) => boolean): Promise<T | MlcError> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await step();
+      } catch (error) {
+        const e = toMlcError(error);
+        if (isFatal(e)) return e;
+        log.warn({ err: e, code: e.code, attempt }, `${what} failed; retrying`);
+        await wait(backoffDelay(attempt, retry), live);
+      }
+    }
+  }
+
+  async function encodeOutcome(outcome: Outcome, live: () => boolean): Promise<Message | MlcError> {
+    const value = await persist('encoding an outcome', () => codec.encode(outcomesTopic, outcome), live, (e) => !e.retriable);
+    if (value instanceof MlcError) return value;
+    return {
+      key: partitionKeyFor({ connection: outcome.connection, entity: outcome.entity }),
+      value,
+      headers: { [EVENT_HEADERS.correlationId]: outcome.correlationId, [EVENT_HEADERS.eventId]: outcome.eventId },
+    };
+  }
+
+  interface Pending {
+    topic: string;
+    message: Message;
+  }
+
+  /** Dead-letters a message: original key/value bytes and headers plus the reason; an outcome when we know the event. */
+  async function deadLetter(
+    source: { topic: string; partition: number; message: KafkaMessage },
+    error: MlcError,
+    identity: EventIdentity | undefined,
+    attempts: number,
+    live: () => boolean,
+  ): Promise<Pending[]> {
+    const { topic, partition, message } = source;
+    const at = new Date();
+    const records: Pending[] = [
+      {
+        topic: dlqTopic,
+        message: {
+          key: message.key,
+          value: message.value,
+          headers: buildDlqHeaders({ error, group: groupId, topic, partition, offset: message.offset, attempts, at, originalHeaders: message.headers }),
+        },
+      },
+    ];
+    if (identity !== undefined) {
+      const outcome = buildOutcome({ identity, writer: groupId, status: 'dead-lettered', attempts, error, source: { topic, partition, offset: message.offset }, at });
+      const encoded = await encodeOutcome(outcome, live);
+      if (encoded instanceof MlcError) {
+        // The DLQ record still carries the reason; the audit log keeps it.
+        log.error({ err: encoded, code: encoded.code, eventId: identity.eventId }, 'dead-lettered outcome could not be encoded');
+      } else {
+        records.push({ topic: outcomesTopic, message: encoded });
+      }
+    }
+    metrics.deadLettered(topic, error.code);
+    metrics.handled(topic, 'dead-lettered');
+    log.error(
+      { code: error.code, err: error, topic, partition, offset: message.offset, attempts, eventId: identity?.eventId },
+      'message dead-lettered',
+    );
+    return records;
+  }
+
+  /** Decode, handle (retrying in place), build the outcome. Returns the records to send before committing. */
+  async function processMessage(topic: string, partition: number, message: KafkaMessage, live: () => boolean, flush: () => Promise<void>): Promise<Pending[]> {
+    const source = { topic, partition, message };
+    const coordinates = { topic, partition, offset: message.offset };
+    // A registry outage would fail every message alike, so it is waited out; bad bytes are dead-lettered.
+    const decoded = await persist('decoding', () => codec.decode(topic, message.value), live, (e) => !e.retriable);
+    if (decoded instanceof MlcError) {
+      const error = toMlcError(decoded, coordinates);
+      return deadLetter(source, error, identityFromDecodeError(error, message.key, message.headers), 1, live);
+    }
+    // The codec validated the value against the topic's schema; the runtime's topics carry canonical events.
+    const event = decoded as CanonicalEvent;
+    const identity = identityOf(event);
+    const ctxLog = log.child({ topic, partition, offset: message.offset, eventId: event.id, correlationId: event.correlationId });
+
+    let result: HandlerResult | undefined;
+    let attempt = 1;
+    for (; result === undefined; attempt += 1) {
+      const started = process.hrtime.bigint();
+      try {
+        result = await handler(event, { topic, partition, offset: message.offset, attempt, logger: ctxLog });
+      } catch (thrown) {
+        const error = toMlcError(thrown, { ...coordinates, eventId: event.id });
+        if (!error.retriable || attempt >= retry.maxAttempts) return deadLetter(source, error, identity, attempt, live);
+        metrics.retried(topic, error.code);
+        const delay = backoffDelay(attempt, retry);
+        ctxLog.warn({ err: error, code: error.code, attempt, delayMs: delay }, 'handler failed with a retriable error; retrying in place');
+        // Earlier messages of this batch are done: record and commit them before waiting.
+        await flush();
+        await wait(delay, live);
+      } finally {
+        metrics.handlerSeconds(topic, Number(process.hrtime.bigint() - started) / 1e9);
+      }
+    }
+    const attempts = attempt - 1;
+    const outcome = buildOutcome({ identity, writer: groupId, status: result.status, target: result.target, attempts, source: coordinates, at: new Date() });
+    const encoded = await encodeOutcome(outcome, live);
+    if (encoded instanceof MlcError) {
+      // Non-retriable: the handler's result does not fit the outcome schema (e.g. an empty target system).
+      return deadLetter(source, encoded, identity, attempts, live);
+    }
+    metrics.handled(topic, result.status);
+    return [{ topic: outcomesTopic, message: encoded }];
+  }
+
+  async function eachBatch({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, uncommittedOffsets, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    const { topic, partition } = batch;
+    let rebalancing: unknown;
+    const live = () => isRunning() && !isStale() && rebalancing === undefined && !stopSignal.signal.aborted;
+    // kafkajs heartbeats only when asked; a slow handler or a long backoff must not get us evicted.
+    const ticker = setInterval(() => {
+      heartbeat().catch((error: unknown) => {
+        rebalancing ??= error;
+      });
+    }, heartbeatIntervalMs);
+
+    let pending: Pending[] = [];
+    let lastDone: string | undefined;
+    let oldestPendingAt = 0;
+
+    // Sends outcomes and DLQ records, then resolves and commits up to the last finished message:
+    // an offset is committed only after Kafka has acknowledged what that message produced.
+    async function flush(): Promise<void> {
+      if (lastDone === undefined) return;
+      const toSend = pending;
+      if (toSend.length > 0) {
+        const topicMessages = [...new Set(toSend.map((p) => p.topic))].map((t) => ({ topic: t, messages: toSend.filter((p) => p.topic === t).map((p) => p.message) }));
+        const sent = await persist('sending outcomes and DLQ records', () => producer.sendBatch({ topicMessages, acks: -1 }), live, () => false);
+        if (sent instanceof MlcError) throw sent; // unreachable: every send error is retried
+      }
+      pending = [];
+      resolveOffset(lastDone);
+      lastDone = undefined;
+      await commitOffsetsIfNecessary(uncommittedOffsets());
+    }
+
+    try {
+      for (const message of batch.messages) {
+        if (!live()) break;
+        const records = await processMessage(topic, partition, message, live, flush);
+        if (pending.length === 0) oldestPendingAt = Date.now();
+        pending.push(...records);
+        lastDone = message.offset;
+        if (pending.length >= flushMaxMessages || Date.now() - oldestPendingAt >= flushMaxDelayMs) await flush();
+      }
+      await flush();
+    } catch (error) {
+      if (!(error instanceof Interrupted)) throw error;
+      // Messages finished before the interruption are still recorded and committed if Kafka lets
+      // us; the interrupted one is not, so it is delivered again.
+      try {
+        await flush();
+      } catch (flushError) {
+        log.warn({ err: flushError, topic, partition }, 'could not record finished messages while stopping; they will be redelivered');
+      }
+    } finally {
+      clearInterval(ticker);
+    }
+    // Let kafkajs see the rebalance now, so it rejoins instead of fetching again.
+    if (rebalancing !== undefined && state !== 'stopping') throw rebalancing;
+  }
+
+  return {
+    async start() {
+      if (state !== 'new') throw new MlcError('MLC_INTERNAL', `consumer runtime for ${groupId} cannot start twice`, { context: { groupId } });
+      state = 'starting';
+      try {
+        await producer.connect();
+        await consumer.connect();
+        await consumer.subscribe({ topics: [...topics], fromBeginning });
+        await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently, eachBatch });
+      } catch (error) {
+        state = 'stopped';
+        await Promise.allSettled([consumer.disconnect(), producer.disconnect()]);
+        throw toMlcError(error, { groupId, operation: 'start' });
+      }
+      state = 'running';
+      log.info({ topics, dlqTopic, outcomesTopic }, 'consumer runtime started');
+    },
+    async stop() {
+      if (state === 'stopped' || state === 'stopping' || state === 'new') {
+        state = 'stopped';
+        return;
+      }
+      state = 'stopping';
+      stopSignal.abort();
+      // kafkajs waits for the running eachBatch (the in-flight message, its flush and commit) before leaving the group.
+      await consumer.disconnect();
+      await producer.disconnect();
+      state = 'stopped';
+      log.info('consumer runtime stopped');
+    },
+  };
+}

@@ -1,0 +1,168 @@
+import kafkajs, { type Admin } from 'kafkajs';
+import { z } from 'zod';
+import { ENTITY_TYPES, OUTCOMES_TOPIC, topicFor, type Source } from '@mlc/events';
+import { MlcError, toMlcError } from '@mlc/errors';
+import { dlqTopicFor } from './dead-letter.js';
+
+// kafkajs is CommonJS and Node cannot see this export by name; the default import is module.exports.
+const { ConfigResourceTypes } = kafkajs;
+
+/** Desired state of one topic, applied by `ensureTopics`. */
+export const TopicDefinition = z.object({
+  topic: z.string().min(1).max(249).regex(/^[a-zA-Z0-9._-]+$/, 'Kafka topic names allow letters, digits, ".", "_" and "-"'),
+  partitions: z.number().int().positive(),
+  /** Only used on creation; Kafka cannot change it in place. Defaults to the broker's default. */
+  replicationFactor: z.number().int().positive().optional(),
+  retentionMs: z.number().int().min(-1).optional(),
+  cleanupPolicy: z.enum(['delete', 'compact', 'compact,delete']).optional(),
+  /** Further topic configs by Kafka name, e.g. `{ 'min.insync.replicas': '2' }`. */
+  configs: z.record(z.string(), z.string()).optional(),
+});
+export type TopicDefinition = z.input<typeof TopicDefinition>;
+
+export interface StandardTopicsOptions {
+  partitions?: number;
+  replicationFactor?: number;
+  /** Retention of event and outcome topics; Postgres (audit) is the long-term record. Default 7 days. */
+  retentionMs?: number;
+  /** Retention of DLQ topics: long enough for someone to look and redrive. Default 30 days. */
+  dlqRetentionMs?: number;
+  /** Consumer groups of the writers; each gets `<group>.dlq.v1`. */
+  writerGroups?: readonly string[];
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+const STANDARD_SOURCES: readonly Source[] = ['syspro', 'coupa'];
+
+/** The product's topics: syspro.* and coupa.* for every entity, mlc.outcomes.v1, and a DLQ per writer group. */
+export function standardTopics({
+  partitions = 6,
+  replicationFactor,
+  retentionMs = 7 * DAY_MS,
+  dlqRetentionMs = 30 * DAY_MS,
+  writerGroups = [],
+}: StandardTopicsOptions = {}): TopicDefinition[] {
+  const common = { partitions, replicationFactor, cleanupPolicy: 'delete' as const };
+  return [
+    ...STANDARD_SOURCES.flatMap((source) => ENTITY_TYPES.map((entity) => ({ ...common, topic: topicFor(source, entity), retentionMs }))),
+    { ...common, topic: OUTCOMES_TOPIC, retentionMs },
+    ...writerGroups.map((group) => ({ ...common, topic: dlqTopicFor(group), retentionMs: dlqRetentionMs })),
+  ];
+}
+
+/** The Kafka configs a definition asks for, by Kafka name. */
+export function desiredConfigs(def: TopicDefinition): Record<string, string> {
+  const configs: Record<string, string> = { ...def.configs };
+  if (def.retentionMs !== undefined) configs['retention.ms'] = String(def.retentionMs);
+  if (def.cleanupPolicy !== undefined) configs['cleanup.policy'] = def.cleanupPolicy;
+  return configs;
+}
+
+/** What exists now, as far as the plan cares. */
+export interface ExistingTopic {
+  partitions: number;
+  /** Current values of the configs named by the definition. */
+  configs: Record<string, string | undefined>;
+}
+
+export interface TopicPlan {
+  create: TopicDefinition[];
+  addPartitions: { topic: string; count: number }[];
+  /** Full desired config set per topic (AlterConfigs replaces a topic's dynamic configs as a whole). */
+  alterConfigs: { topic: string; configs: Record<string, string> }[];
+  /** Topics with more partitions than defined: Kafka cannot shrink them, so they are left alone. */
+  cannotShrink: { topic: string; existing: number; defined: number }[];
+}
+
+/** Pure diff between definitions and what exists. Definitions are validated; duplicates rejected. */
+export function planTopics(defs: readonly TopicDefinition[], existing: ReadonlyMap<string, ExistingTopic>): TopicPlan {
+  const plan: TopicPlan = { create: [], addPartitions: [], alterConfigs: [], cannotShrink: [] };
+  const seen = new Set<string>();
+  for (const input of defs) {
+    const parsed = TopicDefinition.safeParse(input);
+    if (!parsed.success) {
+      throw new MlcError('MLC_CONFIG_INVALID', `invalid topic definition ${JSON.stringify(input.topic)}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, {
+        context: { topic: input.topic },
+      });
+    }
+    const def = parsed.data;
+    if (seen.has(def.topic)) {
+      throw new MlcError('MLC_CONFIG_INVALID', `topic ${def.topic} is defined twice`, { context: { topic: def.topic } });
+    }
+    seen.add(def.topic);
+    const current = existing.get(def.topic);
+    if (current === undefined) {
+      plan.create.push(def);
+      continue;
+    }
+    if (current.partitions < def.partitions) plan.addPartitions.push({ topic: def.topic, count: def.partitions });
+    if (current.partitions > def.partitions) {
+      plan.cannotShrink.push({ topic: def.topic, existing: current.partitions, defined: def.partitions });
+    }
+    const wanted = desiredConfigs(def);
+    if (Object.entries(wanted).some(([name, value]) => current.configs[name] !== value)) {
+      plan.alterConfigs.push({ topic: def.topic, configs: wanted });
+    }
+  }
+  return plan;
+}
+
+/**
+ * Applies topic definitions idempotently: creates missing topics, raises partition counts, aligns
+ * configs. Returns the plan it applied. Kafka errors come out as MlcError (MLC_KAFKA_UNAVAILABLE
+ * when kafkajs calls them retriable).
+ */
+export async function ensureTopics(admin: Admin, defs: readonly TopicDefinition[]): Promise<TopicPlan> {
+  try {
+    const existing = await describeExisting(admin, defs);
+    const plan = planTopics(defs, existing);
+    if (plan.create.length > 0) {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: plan.create.map((def) => ({
+          topic: def.topic,
+          numPartitions: def.partitions,
+          ...(def.replicationFactor === undefined ? {} : { replicationFactor: def.replicationFactor }),
+          configEntries: Object.entries(desiredConfigs(def)).map(([name, value]) => ({ name, value })),
+        })),
+      });
+    }
+    if (plan.addPartitions.length > 0) {
+      await admin.createPartitions({ topicPartitions: plan.addPartitions });
+    }
+    if (plan.alterConfigs.length > 0) {
+      await admin.alterConfigs({
+        validateOnly: false,
+        resources: plan.alterConfigs.map(({ topic, configs }) => ({
+          type: ConfigResourceTypes.TOPIC,
+          name: topic,
+          configEntries: Object.entries(configs).map(([name, value]) => ({ name, value })),
+        })),
+      });
+    }
+    return plan;
+  } catch (error) {
+    throw toMlcError(error, { operation: 'ensureTopics', topics: defs.map((d) => d.topic) });
+  }
+}
+
+async function describeExisting(admin: Admin, defs: readonly TopicDefinition[]): Promise<Map<string, ExistingTopic>> {
+  const names = new Set(await admin.listTopics());
+  const present = defs.filter((def) => names.has(def.topic));
+  const result = new Map<string, ExistingTopic>();
+  if (present.length === 0) return result;
+  const metadata = await admin.fetchTopicMetadata({ topics: present.map((def) => def.topic) });
+  const described = await admin.describeConfigs({
+    includeSynonyms: false,
+    resources: present.map((def) => ({ type: ConfigResourceTypes.TOPIC, name: def.topic, configNames: Object.keys(desiredConfigs(def)) })),
+  });
+  for (const def of present) {
+    const partitions = metadata.topics.find((t) => t.name === def.topic)?.partitions.length ?? 0;
+    const entries = described.resources.find((r) => r.resourceName === def.topic)?.configEntries ?? [];
+    result.set(def.topic, {
+      partitions,
+      configs: Object.fromEntries(entries.map((e) => [e.configName, e.configValue])),
+    });
+  }
+  return result;
+}
