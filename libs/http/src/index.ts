@@ -1,1 +1,24 @@
-export {};
+export { createHttpClient, type HttpClientParams } from './client.js';
+export { fetchOAuth2Token, type FetchOAuth2TokenParams } from './oauth2.js';
+export { DEFAULT_RETRY_POLICY, backoffDelay, parseRetryAfter, type RetryOptions, type RetryPolicy } from './retry.js';
+export {
+  createAdaptiveTokenBucket,
+  createTokenBucket,
+  perMinute,
+  type AdaptiveTokenBucket,
+  type AdaptiveTokenBucketParams,
+  type TokenBucket,
+  type TokenBucketParams,
+} from './token-bucket.js';
+export { createTokenProvider, type FetchedToken, type TokenProvider, type TokenProviderParams } from './token-provider.js';
+export type {
+  BearerAuth,
+  HttpClient,
+  HttpMethod,
+  HttpRequestOptions,
+  HttpResponse,
+  QueryValue,
+  RateLimiter,
+  ResponseHeaders,
+  Sleep,
+} from './types.js';

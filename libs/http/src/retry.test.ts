@@ -1,0 +1,23 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { backoffDelay, parseRetryAfter } from './retry.js';
+
+test('Retry-After: delta-seconds, HTTP-date, past dates and garbage', () => {
+  const now = Date.parse('2025-03-01T12:00:00Z');
+  assert.equal(parseRetryAfter('120', now), 120_000);
+  assert.equal(parseRetryAfter(['5', '9'], now), 5000);
+  assert.equal(parseRetryAfter('Sat, 01 Mar 2025 12:00:30 GMT', now), 30_000);
+  assert.equal(parseRetryAfter('Sat, 01 Mar 2025 11:00:00 GMT', now), 0);
+  assert.equal(parseRetryAfter('soon', now), undefined);
+  assert.equal(parseRetryAfter('-1', now), undefined);
+  assert.equal(parseRetryAfter(undefined, now), undefined);
+});
+
+test('backoff: full jitter under an exponential cap bounded by maxDelayMs', () => {
+  const policy = { baseDelayMs: 100, maxDelayMs: 1000 };
+  assert.deepEqual(
+    [1, 2, 3, 4, 5, 6].map((attempt) => backoffDelay(attempt, policy, () => 0.999999)),
+    [99, 199, 399, 799, 999, 999],
+  );
+  assert.equal(backoffDelay(3, policy, () => 0), 0);
+});
