@@ -8,8 +8,9 @@
 //   npm test -- libs/kafka   only files under the given paths
 //
 // Infrastructure: explicit KAFKA_BROKERS / SCHEMA_REGISTRY_URL / DATABASE_URL always win. Otherwise
-// MLC_TEST_INFRA=containers uses testcontainers (needs a Docker engine), and the default starts the
-// local stack (`npm run stack -- up`, idempotent) and reads what it wrote to .stack/stack.env.
+// the test command starts the local stack (`npm run stack -- up`, idempotent; with
+// MLC_TEST_INFRA=containers `up --containers`, which needs a Docker engine) and reads what it wrote
+// to .stack/stack.env.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
@@ -46,24 +47,21 @@ const env = { ...process.env };
 const needsInfra = files.some((f) => f.endsWith('.int.test.ts'));
 const infraVars = ['KAFKA_BROKERS', 'SCHEMA_REGISTRY_URL', 'DATABASE_URL'];
 if (needsInfra && !infraVars.every((v) => env[v])) {
-  if (env.MLC_TEST_INFRA === 'containers') {
-    // libs/testing starts containers from a global setup module and exports the same variables.
-    env.MLC_TEST_CONTAINERS = '1';
-  } else {
-    const up = spawnSync(process.execPath, ['--conditions=source', '--import', 'tsx', 'tools/stack/src/cli.ts', 'up'], {
-      cwd: root,
-      stdio: 'inherit',
-      env,
-    });
-    if (up.status !== 0) {
-      console.error('the local stack did not come up; see the output above (or set KAFKA_BROKERS, SCHEMA_REGISTRY_URL, DATABASE_URL)');
-      process.exit(up.status ?? 1);
-    }
-    const stackEnv = join(root, '.stack', 'stack.env');
-    for (const line of readFileSync(stackEnv, 'utf8').split('\n')) {
-      const m = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line.trim());
-      if (m && !env[m[1]]) env[m[1]] = m[2];
-    }
+  // MLC_TEST_INFRA=containers: the same stack as containers (needs a Docker engine).
+  const upArgs = env.MLC_TEST_INFRA === 'containers' ? ['up', '--containers'] : ['up'];
+  const up = spawnSync(process.execPath, ['--conditions=source', '--import', 'tsx', 'tools/stack/src/cli.ts', ...upArgs], {
+    cwd: root,
+    stdio: 'inherit',
+    env,
+  });
+  if (up.status !== 0) {
+    console.error('the local stack did not come up; see the output above (or set KAFKA_BROKERS, SCHEMA_REGISTRY_URL, DATABASE_URL)');
+    process.exit(up.status ?? 1);
+  }
+  const stackEnv = join(root, '.stack', 'stack.env');
+  for (const line of readFileSync(stackEnv, 'utf8').split('\n')) {
+    const m = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line.trim());
+    if (m && !env[m[1]]) env[m[1]] = m[2];
   }
 }
 
