@@ -33,6 +33,12 @@ export interface RegistryCodecParams {
    */
   registry?: SchemaRegistry;
   logger?: Logger;
+  /**
+   * Maps the topic a message is on to the logical topic whose schema applies, for deployments or
+   * tests whose physical topic names carry a prefix or suffix (`syspro.suppliers.v1-3f9a...`).
+   * The subject stays `<physical topic>-value`. Default: the topic itself.
+   */
+  logicalTopic?: (topic: string) => string;
 }
 
 type RegistryMiddleware = NonNullable<ConstructorParameters<typeof SchemaRegistry>[0]['middlewares']>[number];
@@ -48,7 +54,7 @@ export function createSchemaRegistryClient({ url, requestTimeoutMs = 10_000 }: {
   return new SchemaRegistry({ host: url, clientId: 'ml-connector', middlewares: [timeout] });
 }
 
-export function createRegistryCodec({ registryUrl, registry, logger }: RegistryCodecParams): TopicCodec {
+export function createRegistryCodec({ registryUrl, registry, logger, logicalTopic = (topic) => topic }: RegistryCodecParams): TopicCodec {
   if ((registryUrl === undefined) === (registry === undefined)) {
     throw new MlcError('MLC_CONFIG_INVALID', 'createRegistryCodec needs exactly one of registryUrl or registry');
   }
@@ -74,7 +80,7 @@ export function createRegistryCodec({ registryUrl, registry, logger }: RegistryC
       const subject = `${topic}-value`;
       try {
         const { id } = await client.register(
-          { type: SchemaType.JSON, schema: jsonSchemaTextForTopic(topic) },
+          { type: SchemaType.JSON, schema: jsonSchemaTextForTopic(logicalTopic(topic)) },
           { subject, compatibility: COMPATIBILITY.BACKWARD },
         );
         log?.info({ topic, subject, schemaId: id }, 'schema registered');
@@ -98,13 +104,14 @@ export function createRegistryCodec({ registryUrl, registry, logger }: RegistryC
 
   return {
     async encode(topic, value) {
-      const parsed = validateForTopic(topic, value);
+      const parsed = validateForTopic(logicalTopic(topic), value);
       const schemaId = await schemaIdFor(topic);
       return encodeWire(schemaId, Buffer.from(JSON.stringify(parsed), 'utf8'));
     },
 
     async decode(topic, value) {
-      parseTopic(topic);
+      const schemaTopic = logicalTopic(topic);
+      parseTopic(schemaTopic);
       const { schemaId, payload } = decodeWire(value, { topic });
       await ensureSchema(schemaId, topic);
       let json: unknown;
@@ -117,7 +124,7 @@ export function createRegistryCodec({ registryUrl, registry, logger }: RegistryC
         });
       }
       try {
-        return validateForTopic(topic, json);
+        return validateForTopic(schemaTopic, json);
       } catch (error) {
         if (error instanceof MlcError) {
           throw new MlcError(error.code, error.message, { cause: error.cause, context: { ...error.context, schemaId } });
@@ -128,17 +135,25 @@ export function createRegistryCodec({ registryUrl, registry, logger }: RegistryC
   };
 }
 
-/** `decode` for an entity topic, typed. */
+/**
+ * `decode` for an entity topic, typed. `decode` has validated the value with the topic's schema;
+ * this only makes sure that schema was an entity envelope and not the outcome schema.
+ */
 export async function decodeEvent(codec: TopicCodec, topic: string, value: Buffer | null): Promise<CanonicalEvent> {
-  if (parseTopic(topic).kind !== 'entity') {
-    throw new MlcError('MLC_CONFIG_INVALID', `topic ${JSON.stringify(topic)} does not carry canonical events`, { context: { topic } });
-  }
-  return (await codec.decode(topic, value)) as CanonicalEvent;
+  const decoded = await codec.decode(topic, value);
+  if (typeof (decoded as { contentHash?: unknown }).contentHash !== 'string') throw notCarrying(topic, 'canonical events');
+  return decoded as CanonicalEvent;
 }
 
-/** `decode` for mlc.outcomes.v1, typed. */
-export async function decodeOutcome(codec: TopicCodec, value: Buffer | null): Promise<Outcome> {
-  return (await codec.decode(OUTCOMES_TOPIC, value)) as Outcome;
+/** `decode` for the outcomes topic, typed; see `decodeEvent`. */
+export async function decodeOutcome(codec: TopicCodec, value: Buffer | null, topic: string = OUTCOMES_TOPIC): Promise<Outcome> {
+  const decoded = await codec.decode(topic, value);
+  if (typeof (decoded as { eventId?: unknown }).eventId !== 'string') throw notCarrying(topic, 'outcomes');
+  return decoded as Outcome;
+}
+
+function notCarrying(topic: string, what: string): MlcError {
+  return new MlcError('MLC_CONFIG_INVALID', `topic ${JSON.stringify(topic)} does not carry ${what}`, { context: { topic } });
 }
 
 // mappersmith reports a failure without an HTTP response (refused connection, reset, DNS, its own

@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict';
+import { test, type TestContext } from 'node:test';
+import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import { testInfra, uniqueName } from '@mlc/testing';
+import { buildEvent } from './build-event.js';
+import { createRegistryCodec, decodeEvent, decodeOutcome, type TopicCodec } from './codec.js';
+import { supplierParams } from './test-samples.js';
+import { encodeWire } from './wire-format.js';
+
+const infra = testInfra();
+const event = buildEvent(supplierParams());
+
+/** A codec and a topic of its own: `syspro.suppliers.v1-<random>`, subject `<that>-value`. */
+function setup(t: TestContext): { codec: TopicCodec; topic: string; subject: string } {
+  const topic = uniqueName('syspro.suppliers.v1');
+  const subject = `${topic}-value`;
+  t.after(() => fetch(`${infra.schemaRegistryUrl}/subjects/${encodeURIComponent(subject)}`, { method: 'DELETE' }));
+  const codec = createRegistryCodec({
+    registryUrl: infra.schemaRegistryUrl,
+    logicalTopic: (name) => name.replace(/-[0-9a-f]{12}$/, ''),
+  });
+  return { codec, topic, subject };
+}
+
+async function rejectsWith(promise: Promise<unknown>, code: string): Promise<Record<string, unknown>> {
+  let context: Record<string, unknown> = {};
+  await assert.rejects(promise, (error: { code?: string; context?: Record<string, unknown> }) => {
+    assert.equal(error.code, code);
+    context = error.context ?? {};
+    return true;
+  });
+  return context;
+}
+
+test('encode registers once and decode round-trips the event', async (t) => {
+  const { codec, topic, subject } = setup(t);
+  const [first, second] = await Promise.all([codec.encode(topic, event), codec.encode(topic, event)]);
+  assert.equal(first.readUInt8(0), 0);
+  const schemaId = first.readInt32BE(1);
+  assert.equal(second.readInt32BE(1), schemaId);
+  assert.deepEqual(JSON.parse(first.subarray(5).toString('utf8')), JSON.parse(JSON.stringify(event)));
+
+  assert.deepEqual(await codec.decode(topic, first), event);
+  assert.deepEqual(await decodeEvent(codec, topic, second), event);
+
+  const versions = (await (await fetch(`${infra.schemaRegistryUrl}/subjects/${encodeURIComponent(subject)}/versions`)).json()) as number[];
+  assert.equal(versions.length, 1);
+  const config = (await (await fetch(`${infra.schemaRegistryUrl}/config/${encodeURIComponent(subject)}`)).json()) as { compatibilityLevel: string };
+  assert.equal(config.compatibilityLevel, 'BACKWARD');
+
+  // A fresh codec (another process) finds the same schema id instead of adding a version.
+  const other = createRegistryCodec({ registryUrl: infra.schemaRegistryUrl, logicalTopic: (name) => name.replace(/-[0-9a-f]{12}$/, '') });
+  assert.equal((await other.encode(topic, event)).readInt32BE(1), schemaId);
+  assert.deepEqual(await other.decode(topic, first), event);
+});
+
+test('encode validates before it touches the registry', async (t) => {
+  const { codec, topic } = setup(t);
+  const context = await rejectsWith(codec.encode(topic, { ...event, data: { ...event.data, status: 'gone' } }), 'MLC_EVENT_INVALID');
+  assert.deepEqual(context.paths, ['data.status']);
+});
+
+test('bad input decodes to MLC_DECODE_FAILED or MLC_EVENT_INVALID, never anything else', async (t) => {
+  const { codec, topic } = setup(t);
+  const good = await codec.encode(topic, event);
+  const schemaId = good.readInt32BE(1);
+
+  const wrongMagic = Buffer.from(good);
+  wrongMagic[0] = 1;
+  await rejectsWith(codec.decode(topic, wrongMagic), 'MLC_DECODE_FAILED');
+  await rejectsWith(codec.decode(topic, good.subarray(0, 4)), 'MLC_DECODE_FAILED');
+  await rejectsWith(codec.decode(topic, null), 'MLC_DECODE_FAILED');
+
+  const unknownId = await rejectsWith(codec.decode(topic, encodeWire(2_000_000_000, good.subarray(5))), 'MLC_DECODE_FAILED');
+  assert.equal(unknownId.schemaId, 2_000_000_000);
+
+  await rejectsWith(codec.decode(topic, encodeWire(schemaId, Buffer.from('{"id":'))), 'MLC_DECODE_FAILED');
+
+  const mismatch = { ...event, occurredAt: 'last week', data: { ...event.data, lines: 'x', status: 'gone' } };
+  const context = await rejectsWith(codec.decode(topic, encodeWire(schemaId, Buffer.from(JSON.stringify(mismatch)))), 'MLC_EVENT_INVALID');
+  assert.deepEqual(context.paths, ['occurredAt', 'data.status']);
+  assert.equal(context.key, 'S-100');
+  assert.equal(context.schemaId, schemaId);
+
+  // An outcome topic value is not a canonical event.
+  await assert.rejects(decodeOutcome(codec, good, topic), { code: 'MLC_CONFIG_INVALID' });
+});
+
+test('the subject is BACKWARD: an incompatible change is rejected', async (t) => {
+  const { codec, topic, subject } = setup(t);
+  await codec.encode(topic, event);
+  const registry = new SchemaRegistry({ host: infra.schemaRegistryUrl });
+  const latest = (await (await fetch(`${infra.schemaRegistryUrl}/subjects/${encodeURIComponent(subject)}/versions/latest`)).json()) as {
+    schema: string;
+  };
+  const current = JSON.parse(latest.schema) as { properties: Record<string, unknown>; required: string[] };
+
+  // A new optional field is the evolution we allow...
+  const withOptional = { ...current, properties: { ...current.properties, region: { type: 'string' } } };
+  await registry.register({ type: SchemaType.JSON, schema: JSON.stringify(withOptional) }, { subject });
+
+  // ...a new required one cannot read events written before it existed.
+  const withRequired = { ...withOptional, required: [...current.required, 'region'] };
+  await assert.rejects(registry.register({ type: SchemaType.JSON, schema: JSON.stringify(withRequired) }, { subject }), (error: { status?: number }) => {
+    assert.equal(error.status, 409);
+    return true;
+  });
+});
+
+test('encode reports a subject whose registered schema ours is incompatible with', async (t) => {
+  const { codec, topic, subject } = setup(t);
+  const registry = new SchemaRegistry({ host: infra.schemaRegistryUrl });
+  await registry.register(
+    { type: SchemaType.JSON, schema: JSON.stringify({ $schema: 'http://json-schema.org/draft-07/schema#', type: 'string' }) },
+    { subject },
+  );
+  const context = await rejectsWith(codec.encode(topic, event), 'MLC_SCHEMA_INCOMPATIBLE');
+  assert.equal(context.subject, subject);
+});
