@@ -15,6 +15,7 @@ export const ERROR_TABLE = {
   MLC_SIGNATURE_INVALID: { retriable: false, summary: 'signature or credentials of an inbound call are invalid' },
   MLC_PAYLOAD_TOO_LARGE: { retriable: false, summary: 'payload exceeds the size limit' },
   MLC_CREDENTIALS_INVALID: { retriable: false, summary: 'stored credentials cannot be read' },
+  MLC_MIGRATION_FAILED: { retriable: false, summary: 'a database migration failed or differs from the one applied' },
   MLC_INTERNAL: { retriable: false, summary: 'unexpected internal error' },
   MLC_HTTP_TIMEOUT: { retriable: true, summary: 'call to the target timed out' },
   MLC_HTTP_CONNECTION: { retriable: true, summary: 'connection to the target failed' },
