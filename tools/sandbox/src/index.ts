@@ -1,2 +1,26 @@
-export {};
-export { buildCoupaSimulator, startCoupaSimulator, COUPA_EVENT_TYPES, signCoupaCallout, type CoupaSimulator, type CoupaCredentials, type CoupaSimulatorOptions, type CoupaEventType, type CoupaCalloutDelivery } from './coupa/index.js';
+export { startSandbox, type Sandbox, type SandboxOptions } from './sandbox.js';
+export {
+  buildInforSimulator,
+  startInforSimulator,
+  IonApiFile,
+  type InforSimulator,
+  type InforSimulatorOptions,
+  type StartedInforSimulator,
+  type InforSizes,
+  type MiResponse,
+  type MiResult,
+} from './infor/index.js';
+export {
+  buildCoupaSimulator,
+  startCoupaSimulator,
+  COUPA_EVENT_TYPES,
+  signCoupaCallout,
+  type CoupaSimulator,
+  type CoupaCredentials,
+  type CoupaSimulatorOptions,
+  type CoupaEventType,
+  type CoupaCalloutDelivery,
+} from './coupa/index.js';
+export { installFaults, FaultRule, type FaultControl, type LoggedRequest } from './shared/faults.js';
+export { createRandom, type Random } from './shared/random.js';
+export { buildSysproSimulator, startSysproSimulator, SysproSimulatorOptions, SysproSizes, type SysproSimulator, type SysproSimulatorApp, type SysproStore, type SysproCredentials, type SysproOperatorAccount } from './syspro/index.js';
