@@ -1,6 +1,7 @@
 // Helpers for this package's tests; not part of the public surface.
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Kafka, logLevel, type Admin, type KafkaMessage } from 'kafkajs';
 import type { z } from 'zod';
 import { CanonicalEvent, Outcome, buildEvent, type SupplierEvent } from '@mlc/events';
 import { createLogger, type Logger } from '@mlc/log';
@@ -44,4 +45,36 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(100);
   }
+}
+
+/** A kafkajs client on the local stack (KAFKA_BROKERS), quiet unless something breaks. */
+export function testKafka(clientId = uniqueName('kafka-test')): Kafka {
+  const brokers = process.env.KAFKA_BROKERS;
+  if (brokers === undefined || brokers === '') throw new Error('KAFKA_BROKERS is not set; run the tests through `npm test`');
+  return new Kafka({ clientId, brokers: brokers.split(','), logLevel: logLevel.ERROR });
+}
+
+export interface Collector {
+  messages: KafkaMessage[];
+  stop(): Promise<void>;
+}
+
+/** Reads a topic from the beginning into `messages` (read_committed), for assertions with waitFor. */
+export async function collect(kafka: Kafka, topic: string): Promise<Collector> {
+  const consumer = kafka.consumer({ groupId: uniqueName('collector'), allowAutoTopicCreation: false });
+  const messages: KafkaMessage[] = [];
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ message }) => {
+      messages.push(message);
+    },
+  });
+  return { messages, stop: () => consumer.disconnect() };
+}
+
+/** The group's committed offset for partition 0 of a topic, as a number (-1 when none). */
+export async function committedOffset(admin: Admin, groupId: string, topic: string): Promise<number> {
+  const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
+  return Number(entry?.partitions.find((p) => p.partition === 0)?.offset ?? -1);
 }

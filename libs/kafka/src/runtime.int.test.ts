@@ -1,0 +1,249 @@
+import assert from 'node:assert/strict';
+import { test, type TestContext } from 'node:test';
+import type { Kafka } from 'kafkajs';
+import { Registry } from 'prom-client';
+import type { CanonicalEvent, Outcome } from '@mlc/events';
+import { MlcError } from '@mlc/errors';
+import type { TopicCodec } from './codec.js';
+import { DLQ_HEADERS, dlqTopicFor, readDeadLetterReason } from './dead-letter.js';
+import { createEventProducer, type EventProducer } from './producer.js';
+import { createConsumerRuntime, type ConsumerRuntime, type EventHandler } from './runtime.js';
+import { collect, committedOffset, supplierEvent, testCodec, testKafka, testLogger, uniqueName, waitFor, type Collector } from './test-support.js';
+import { ensureTopics } from './topics.js';
+
+interface Harness {
+  kafka: Kafka;
+  codec: TopicCodec;
+  topic: string;
+  groupId: string;
+  outcomesTopic: string;
+  dlqTopic: string;
+  producer: EventProducer;
+  outcomes: Collector;
+  dlq: Collector;
+  registry: Registry;
+  runtime: ConsumerRuntime;
+  /** Decoded outcomes seen so far. */
+  decodedOutcomes(): Promise<Outcome[]>;
+  committed(): Promise<number>;
+}
+
+async function harness(t: TestContext, handler: EventHandler): Promise<Harness> {
+  const kafka = testKafka();
+  const admin = kafka.admin();
+  await admin.connect();
+  const topic = uniqueName('events');
+  const groupId = uniqueName('writer');
+  const outcomesTopic = uniqueName('outcomes');
+  const dlqTopic = dlqTopicFor(groupId);
+  const topics = [topic, outcomesTopic, dlqTopic];
+  await ensureTopics(admin, topics.map((name) => ({ topic: name, partitions: 1 })));
+  const codec = testCodec([topic], outcomesTopic);
+  const logger = testLogger();
+  const producer = createEventProducer({ kafka, codec, logger });
+  await producer.connect();
+  const registry = new Registry();
+  const runtime = createConsumerRuntime({
+    kafka,
+    groupId,
+    topics: [topic],
+    codec,
+    handler,
+    logger,
+    retry: { initialMs: 10, maxMs: 50, maxAttempts: 3 },
+    metrics: registry,
+    outcomesTopic,
+  });
+  const outcomes = await collect(kafka, outcomesTopic);
+  const dlq = await collect(kafka, dlqTopic);
+  t.after(async () => {
+    await runtime.stop();
+    await Promise.all([producer.disconnect(), outcomes.stop(), dlq.stop()]);
+    await admin.deleteTopics({ topics }).catch(() => undefined);
+    await admin.deleteGroups([groupId]).catch(() => undefined);
+    await admin.disconnect();
+  });
+  await runtime.start();
+  return {
+    kafka,
+    codec,
+    topic,
+    groupId,
+    outcomesTopic,
+    dlqTopic,
+    producer,
+    outcomes,
+    dlq,
+    registry,
+    runtime,
+    decodedOutcomes: () => Promise.all(outcomes.messages.map(async (m) => (await codec.decode(outcomesTopic, m.value)) as Outcome)),
+    committed: () => committedOffset(admin, groupId, topic),
+  };
+}
+
+async function metricValue(registry: Registry, name: string, labels: Record<string, string>): Promise<number> {
+  const metric = (await registry.getMetricsAsJSON()).find((m) => m.name === name);
+  const values = (metric?.values ?? []) as { value: number; labels: Record<string, string | number> }[];
+  return values.filter((v) => Object.entries(labels).every(([k, val]) => v.labels[k] === val)).reduce((sum, v) => sum + v.value, 0);
+}
+
+test('an event published through the producer is decoded, validated, handled, recorded and committed', async (t) => {
+  const seen: CanonicalEvent[] = [];
+  const h = await harness(t, async (event) => {
+    seen.push(event);
+    return { status: 'created', target: { system: 'coupa', id: '101' } };
+  });
+  const event = supplierEvent('S-1');
+  await h.producer.publish(h.topic, [event]);
+
+  const [outcome] = await waitFor('the outcome', async () => {
+    const all = await h.decodedOutcomes();
+    return all.length > 0 && all;
+  });
+  assert.deepEqual(seen, [event]);
+  assert.equal(outcome?.eventId, event.id);
+  assert.equal(outcome?.status, 'created');
+  assert.deepEqual(outcome?.target, { system: 'coupa', id: '101' });
+  assert.equal(outcome?.attempts, 1);
+  assert.equal(outcome?.writer, h.groupId);
+  assert.equal(h.outcomes.messages[0]?.key?.toString(), 'acme-test:supplier:S-1');
+  await waitFor('the commit', async () => (await h.committed()) === 1);
+  assert.equal(await metricValue(h.registry, 'mlc_consumer_messages_total', { status: 'created' }), 1);
+});
+
+test('a retriable error is retried in place and the event is handled once', async (t) => {
+  let calls = 0;
+  let effects = 0;
+  const h = await harness(t, async () => {
+    calls += 1;
+    if (calls < 3) throw new MlcError('MLC_HTTP_SERVER_ERROR', 'target answered 503', { context: { status: 503 } });
+    effects += 1;
+    return { status: 'updated' };
+  });
+  const event = supplierEvent('S-2');
+  await h.producer.publish(h.topic, [event]);
+
+  await waitFor('the commit', async () => (await h.committed()) === 1);
+  const outcomes = await h.decodedOutcomes();
+  assert.deepEqual(outcomes.map((o) => [o.eventId, o.status, o.attempts]), [[event.id, 'updated', 3]]);
+  assert.equal(effects, 1);
+  assert.equal(h.dlq.messages.length, 0);
+  assert.equal(await metricValue(h.registry, 'mlc_consumer_retries_total', { code: 'MLC_HTTP_SERVER_ERROR' }), 2);
+});
+
+test('a permanent error goes to the DLQ with its reason, and the next event is processed', async (t) => {
+  const h = await harness(t, async (event) => {
+    if (event.entity.key === 'S-bad') throw new MlcError('MLC_MAPPING_FAILED', 'no payment terms mapping', { context: { key: event.entity.key } });
+    return { status: 'created' };
+  });
+  const bad = supplierEvent('S-bad');
+  const good = supplierEvent('S-good');
+  await h.producer.publish(h.topic, [bad, good]);
+
+  await waitFor('both commits', async () => (await h.committed()) === 2);
+  const outcomes = await h.decodedOutcomes();
+  assert.deepEqual(
+    outcomes.map((o) => [o.eventId, o.status, o.error?.code]),
+    [
+      [bad.id, 'dead-lettered', 'MLC_MAPPING_FAILED'],
+      [good.id, 'created', undefined],
+    ],
+  );
+  const [record] = await waitFor('the DLQ record', () => h.dlq.messages.length === 1 && h.dlq.messages);
+  const original = await h.codec.encode(h.topic, bad);
+  assert.deepEqual(record?.value, original, 'value bytes unchanged');
+  assert.equal(record?.key?.toString(), 'acme-test:supplier:S-bad');
+  assert.equal(record?.headers?.['mlc-event-id']?.toString(), bad.id, 'original headers kept');
+  const reason = readDeadLetterReason(record?.headers);
+  assert.equal(reason?.code, 'MLC_MAPPING_FAILED');
+  assert.equal(reason?.retriable, false);
+  assert.equal(reason?.topic, h.topic);
+  assert.equal(reason?.offset, '0');
+  assert.equal(reason?.attempts, 1);
+});
+
+test('retries that run out are a permanent failure', async (t) => {
+  const h = await harness(t, async () => {
+    throw new MlcError('MLC_HTTP_TIMEOUT', 'timed out');
+  });
+  await h.producer.publish(h.topic, [supplierEvent('S-slow')]);
+  const [record] = await waitFor('the DLQ record', () => h.dlq.messages.length === 1 && h.dlq.messages);
+  const reason = readDeadLetterReason(record?.headers);
+  assert.equal(reason?.code, 'MLC_HTTP_TIMEOUT');
+  assert.equal(reason?.retriable, true);
+  assert.equal(reason?.attempts, 3);
+  await waitFor('the commit', async () => (await h.committed()) === 1);
+});
+
+test('undecodable messages go to the DLQ unchanged and the consumer keeps going', async (t) => {
+  const handled: string[] = [];
+  const h = await harness(t, async (event) => {
+    handled.push(event.entity.key);
+    return { status: 'unchanged' };
+  });
+  const valid = await h.codec.encode(h.topic, supplierEvent('S-x'));
+  const wrongMagic = Buffer.from(valid);
+  wrongMagic[0] = 7;
+  const unknownSchema = Buffer.from(valid);
+  unknownSchema.writeInt32BE(4242, 1);
+  const invalidJson = Buffer.concat([valid.subarray(0, 5), Buffer.from('{"id":')]);
+  const mismatch = Buffer.concat([valid.subarray(0, 5), Buffer.from(JSON.stringify({ ...supplierEvent('S-m'), data: { name: 42 } }))]);
+  const raw = kafkaProducer(h.kafka);
+  await raw.connect();
+  t.after(() => raw.disconnect());
+  await raw.send({
+    topic: h.topic,
+    messages: [wrongMagic, unknownSchema, invalidJson, mismatch].map((value, i) => ({ key: `k-${i}`, value, headers: { probe: String(i) } })),
+  });
+  const good = supplierEvent('S-after');
+  await h.producer.publish(h.topic, [good]);
+
+  await waitFor('all five commits', async () => (await h.committed()) === 5);
+  assert.deepEqual(handled, ['S-after']);
+  await waitFor('four DLQ records', () => h.dlq.messages.length === 4);
+  assert.deepEqual(
+    h.dlq.messages.map((m) => [m.value, m.key?.toString(), m.headers?.probe?.toString(), m.headers?.[DLQ_HEADERS.code]?.toString()]),
+    [
+      [wrongMagic, 'k-0', '0', 'MLC_DECODE_FAILED'],
+      [unknownSchema, 'k-1', '1', 'MLC_DECODE_FAILED'],
+      [invalidJson, 'k-2', '2', 'MLC_DECODE_FAILED'],
+      [mismatch, 'k-3', '3', 'MLC_EVENT_INVALID'],
+    ],
+  );
+  // Only the schema mismatch names its event, so only it (and the good one) get an outcome.
+  const outcomes = await waitFor('two outcomes', async () => {
+    const all = await h.decodedOutcomes();
+    return all.length === 2 && all;
+  });
+  assert.deepEqual(
+    outcomes.map((o) => [o.entity.key, o.status]),
+    [
+      ['S-m', 'dead-lettered'],
+      ['S-after', 'unchanged'],
+    ],
+  );
+});
+
+test('graceful stop finishes the in-flight message and commits it', async (t) => {
+  let release: () => void = () => undefined;
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let started = false;
+  const h = await harness(t, async () => {
+    started = true;
+    await released;
+    return { status: 'created' };
+  });
+  await h.producer.publish(h.topic, [supplierEvent('S-inflight')]);
+  await waitFor('the handler to start', () => started);
+  const stopping = h.runtime.stop();
+  release();
+  await stopping;
+  assert.equal(await h.committed(), 1);
+  await waitFor('the outcome', () => h.outcomes.messages.length === 1);
+});
+
+function kafkaProducer(kafka: Kafka) {
+  return kafka.producer({ allowAutoTopicCreation: false });
+}
