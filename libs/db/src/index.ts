@@ -1,1 +1,2 @@
-export {};
+export { createPool, type PoolOptions } from './pool.js';
+export { migrate, readMigrations, type MigrateOptions, type MigrationFile } from './migrations.js';
