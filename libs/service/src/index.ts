@@ -1,1 +1,2 @@
-export {};
+export { buildServer, type BuildServerParams, type ReadinessResult, type ServiceServer } from './server.js';
+export { runService, type RunServiceParams, type RunningService, type SignalSource } from './run-service.js';

@@ -1,0 +1,128 @@
+import type { Logger } from '@mlc/log';
+import { clearNotReady, setNotReady } from './readiness.js';
+import { buildServer, type ServiceServer } from './server.js';
+
+export interface SignalSource {
+  on(signal: NodeJS.Signals, listener: (signal: NodeJS.Signals) => void): unknown;
+  off(signal: NodeJS.Signals, listener: (signal: NodeJS.Signals) => void): unknown;
+}
+
+export interface RunServiceParams {
+  /** Built with `buildServer` (with the service's routes); a bare shell otherwise. */
+  server?: ServiceServer;
+  port: number;
+  host: string;
+  logger: Logger;
+  /** Connects and starts the work (consumers, pollers). The service is ready once it resolves. */
+  start: () => Promise<void>;
+  /** Finishes in-flight work, commits, disconnects. Called once, also after a failed start. */
+  stop: () => Promise<void>;
+  signals?: readonly NodeJS.Signals[];
+  /** Beyond this, shutdown gives up and exits 1 (keep it below the pod's terminationGracePeriod). */
+  shutdownTimeoutMs?: number;
+  exit?: (code: number) => void;
+  signalSource?: SignalSource;
+}
+
+export interface RunningService {
+  /** The port actually bound (port 0 picks a free one). */
+  port: number;
+  /** The same shutdown a signal triggers; resolves once `exit` was called. */
+  shutdown(reason: string): Promise<void>;
+}
+
+/**
+ * Runs a service: listen (probes answer while starting, /readyz says 503), `start()`, then wait
+ * for a signal. On the first signal: not ready, `stop()`, close the server, exit 0. A second
+ * signal, a failing stop, or the shutdown timeout exit 1. A failed start stops and exits 1.
+ */
+export async function runService({
+  server: given,
+  port,
+  host,
+  logger,
+  start,
+  stop,
+  signals = ['SIGTERM', 'SIGINT'],
+  shutdownTimeoutMs = 30_000,
+  exit = (code) => process.exit(code),
+  signalSource = process,
+}: RunServiceParams): Promise<RunningService> {
+  const server = given ?? buildServer({ logger });
+  const log = logger.child({ component: 'service' });
+  let exited = false;
+  let stopping: Promise<void> | undefined;
+  let started: Promise<void> = Promise.resolve();
+
+  const exitOnce = (code: number) => {
+    if (exited) return;
+    exited = true;
+    for (const signal of signals) signalSource.off(signal, onSignal);
+    exit(code);
+  };
+
+  const shutdown = (reason: string, code = 0): Promise<void> => {
+    stopping ??= (async () => {
+      setNotReady(server, 'shutting down');
+      log.info({ reason }, 'shutting down');
+      const timer = setTimeout(() => {
+        log.error({ shutdownTimeoutMs }, 'shutdown timed out; forcing exit');
+        exitOnce(1);
+      }, shutdownTimeoutMs);
+      let exitCode = code;
+      try {
+        // stop() must see a finished start, never race a half-connected one.
+        await started.catch(() => undefined);
+        await stop();
+      } catch (err) {
+        log.error({ err }, 'stop failed');
+        exitCode = 1;
+      }
+      try {
+        await server.close();
+      } catch (err) {
+        log.error({ err }, 'closing the server failed');
+        exitCode = 1;
+      }
+      clearTimeout(timer);
+      log.info({ exitCode }, 'stopped');
+      exitOnce(exitCode);
+    })();
+    return stopping;
+  };
+
+  function onSignal(signal: NodeJS.Signals): void {
+    if (stopping !== undefined) {
+      log.error({ signal }, 'second signal during shutdown; forcing exit');
+      exitOnce(1);
+      return;
+    }
+    void shutdown(signal);
+  }
+
+  setNotReady(server, 'starting');
+  for (const signal of signals) signalSource.on(signal, onSignal);
+  try {
+    await server.listen({ port, host });
+  } catch (err) {
+    for (const signal of signals) signalSource.off(signal, onSignal);
+    throw err;
+  }
+  const address = server.server.address();
+  const boundPort = address !== null && typeof address === 'object' ? address.port : port;
+  log.info({ host, port: boundPort }, 'listening');
+
+  started = start();
+  try {
+    await started;
+  } catch (err) {
+    log.error({ err }, 'start failed');
+    await shutdown('start failed', 1);
+    throw err;
+  }
+  if (stopping === undefined) {
+    clearNotReady(server);
+    log.info('ready');
+  }
+  return { port: boundPort, shutdown: (reason) => shutdown(reason) };
+}
