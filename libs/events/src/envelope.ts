@@ -57,7 +57,7 @@ export type InvoiceEvent = z.infer<typeof EVENT_SCHEMAS.invoice>;
 export type GlAccountEvent = z.infer<(typeof EVENT_SCHEMAS)['gl-account']>;
 export type CostCentreEvent = z.infer<(typeof EVENT_SCHEMAS)['cost-centre']>;
 
-/** Any canonical event; switch on `entity.type` to narrow `data`. */
+/** Any canonical event; switch on `type` (the discriminator) to narrow `data`. */
 export const CanonicalEvent = z.discriminatedUnion('type', [
   EVENT_SCHEMAS.supplier,
   EVENT_SCHEMAS['purchase-order'],

@@ -1,6 +1,6 @@
 import type { CoupaApi, CoupaMapping } from '@mlc/coupa';
 import { toCoupaInvoice, toCoupaLookupValue, toCoupaPurchaseOrder, toCoupaSupplier } from '@mlc/coupa';
-import type { CanonicalEvent, InvoiceEvent, PurchaseOrderEvent } from '@mlc/events';
+import type { CanonicalEvent, CostCentreEvent, GlAccountEvent, InvoiceEvent, PurchaseOrderEvent } from '@mlc/events';
 import type { TargetRecordStore } from '@mlc/writer';
 import { dependencyMissing, upsert, type WriteResult } from './upsert.js';
 
@@ -82,40 +82,40 @@ export function createCoupaHandler({ coupa, records, mapping, dependencyCacheMs 
     });
   }
 
+  function lookupValue(event: GlAccountEvent | CostCentreEvent): Promise<WriteResult> {
+    const kind = event.entity.type;
+    const lookupName = kind === 'gl-account' ? mapping.lookups.glAccount : mapping.lookups.costCentre;
+    return upsert({
+      event,
+      records,
+      body: () => toCoupaLookupValue(kind, event.data, mapping),
+      find: () => coupa.findLookupValue(lookupName, event.data.code),
+      create: (body) => coupa.createLookupValue(body),
+      update: (id, body) => coupa.updateLookupValue(id, body),
+    });
+  }
+
   return async function handle(event: CanonicalEvent): Promise<WriteResult> {
-    switch (event.entity.type) {
-      case 'supplier': {
-        const e = event as Extract<CanonicalEvent, { type: 'supplier.changed' }>;
+    switch (event.type) {
+      case 'supplier.changed':
         return upsert({
           event,
           records,
-          body: () => toCoupaSupplier(e.data, mapping),
-          find: () => coupa.findSupplierByNumber(e.data.number),
+          body: () => toCoupaSupplier(event.data, mapping),
+          find: () => coupa.findSupplierByNumber(event.data.number),
           create: (body) => coupa.createSupplier(body),
           update: (id, body) => coupa.updateSupplier(id, body),
         });
-      }
-      case 'gl-account':
-      case 'cost-centre': {
-        const kind = event.entity.type;
-        const e = event as Extract<CanonicalEvent, { type: 'gl-account.changed' | 'cost-centre.changed' }>;
-        const lookupName = kind === 'gl-account' ? mapping.lookups.glAccount : mapping.lookups.costCentre;
-        return upsert({
-          event,
-          records,
-          body: () => toCoupaLookupValue(kind, e.data, mapping),
-          find: () => coupa.findLookupValue(lookupName, e.data.code),
-          create: (body) => coupa.createLookupValue(body),
-          update: (id, body) => coupa.updateLookupValue(id, body),
-        });
-      }
-      case 'purchase-order':
-        return purchaseOrder(event as PurchaseOrderEvent);
-      case 'invoice':
-        return invoice(event as InvoiceEvent);
+      case 'gl-account.changed':
+      case 'cost-centre.changed':
+        return lookupValue(event);
+      case 'purchase-order.changed':
+        return purchaseOrder(event);
+      case 'invoice.changed':
+        return invoice(event);
       default: {
-        const unknownEntity: never = event.entity;
-        throw new Error(`coupa-writer has no handler for ${JSON.stringify(unknownEntity)}`);
+        const unknownEvent: never = event;
+        throw new Error(`coupa-writer has no handler for ${JSON.stringify(unknownEvent)}`);
       }
     }
   };
