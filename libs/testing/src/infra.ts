@@ -1,3 +1,5 @@
+import { MlcError } from '@mlc/errors';
+
 /** Addresses of the real infrastructure integration tests run against. */
 export interface TestInfra {
   /** `host:port` list, as kafkajs `brokers` wants it. */
@@ -11,14 +13,16 @@ const VARIABLES = ['KAFKA_BROKERS', 'SCHEMA_REGISTRY_URL', 'DATABASE_URL'] as co
 
 /**
  * Reads the infrastructure addresses from the environment (set by `npm test`, which starts the
- * local stack, or by hand). Throws one error naming every missing variable.
+ * local stack, or by hand). Throws one MLC_CONFIG_INVALID error naming every missing variable.
  */
 export function testInfra(env: NodeJS.ProcessEnv = process.env): TestInfra {
   const missing = VARIABLES.filter((name) => !env[name]?.trim());
   if (missing.length > 0) {
-    throw new Error(
+    throw new MlcError(
+      'MLC_CONFIG_INVALID',
       `integration tests need ${missing.join(', ')}: run them with \`npm test\` (it starts the local stack) ` +
         'or run `npm run stack -- up` and export the variables from .stack/stack.env',
+      { context: { missing } },
     );
   }
   return {
