@@ -4,6 +4,7 @@ import { inspect } from 'node:util';
 import { Agent } from 'undici';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { isMlcError, type MlcError } from '@mlc/errors';
+import { createLogger } from '@mlc/log';
 import { createHttpClient, type HttpClientParams } from './client.js';
 import { createTokenProvider } from './token-provider.js';
 
@@ -294,4 +295,27 @@ test('a 2xx labelled JSON that is not JSON is MLC_DECODE_FAILED', async (t) => {
     app.get('/bad', async (_req, reply) => reply.type('application/json').send('<html>maintenance</html>'));
   });
   assert.equal((await rejection(client().request({ method: 'GET', path: '/bad' }))).code, 'MLC_DECODE_FAILED');
+});
+
+test('retries are logged with call context and without token values', async (t) => {
+  const hits = counter();
+  const { client } = await serve(t, (app) => {
+    app.get('/x', async (_req, reply) => (hits.next() === 1 ? reply.code(503).send() : { ok: true }));
+  });
+  const lines: string[] = [];
+  const logger = createLogger({ name: 'http-test', level: 'debug', destination: { write: (line: string) => void lines.push(line) } });
+  const auth = createTokenProvider({
+    name: 'test',
+    refreshBeforeSeconds: 0,
+    logger,
+    fetchToken: async () => ({ accessToken: 'log-s3cret-token', expiresInSeconds: 3600 }),
+  });
+  await client({ auth, logger }).request({ method: 'GET', path: '/x', query: { q: 'query-s3cret' } });
+  const retryLine = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === 'retrying HTTP call');
+  assert.ok(retryLine !== undefined);
+  assert.equal(retryLine.client, 'test-vendor');
+  assert.equal(retryLine.status, 503);
+  assert.equal(retryLine.path, '/x');
+  const all = lines.join('');
+  assert.ok(!all.includes('log-s3cret-token') && !all.includes('query-s3cret') && !/Bearer /.test(all), all);
 });

@@ -87,7 +87,6 @@ export function withRetry({ sleep = defaultSleep, random = Math.random, now = Da
         retryAfter === undefined ? backoffDelay(call.state.attempt, policy, random) : Math.min(retryAfter, policy.maxRetryAfterMs);
       logger?.warn(
         {
-          client: call.client,
           method: call.method,
           path: call.path,
           attempt: call.state.attempt,
