@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { LightMyRequestResponse } from 'fastify';
 import { AUTH, ODATA, basic, build, pathOf } from '../test/helpers.js';
 
 test('401 with WWW-Authenticate: Basic without valid OData credentials', async (t) => {
@@ -24,7 +25,7 @@ test('following @odata.nextLink visits every row once, for key order, $filter an
     let url: string | undefined = `${ODATA}/ApSupplier${query}`;
     let pages = 0;
     while (url) {
-      const res = await app.inject({ url, headers: AUTH });
+      const res: LightMyRequestResponse = await app.inject({ url, headers: AUTH });
       assert.equal(res.statusCode, 200, res.body);
       const body = res.json();
       assert.ok(body.value.length <= 7);
