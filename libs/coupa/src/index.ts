@@ -14,3 +14,7 @@ export { toCoupaSupplier, type CoupaSupplierRequest } from './from-canonical/sup
 export { toCoupaLookupValue, type CoupaLookupValueRequest } from './from-canonical/lookup-value.js';
 export { toCoupaPurchaseOrder, type CoupaPurchaseOrderRequest, type CoupaOrderLineRequest } from './from-canonical/purchase-order.js';
 export { toCoupaInvoice, type CoupaInvoiceRequest, type CoupaInvoiceLineRequest } from './from-canonical/invoice.js';
+export type { ToCanonicalResult } from './to-canonical/result.js';
+export { toCanonicalSupplier } from './to-canonical/supplier.js';
+export { toCanonicalPurchaseOrder } from './to-canonical/purchase-order.js';
+export { toCanonicalInvoice, type InvoiceMapOptions } from './to-canonical/invoice.js';
