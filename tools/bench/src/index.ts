@@ -1,1 +1,2 @@
-export {};
+export { BenchUsageError, intOption, parseArgs, type Bench, type BenchArgs, type BenchEnv } from './bench.js';
+export { BENCHES } from './benches.js';

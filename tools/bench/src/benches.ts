@@ -1,0 +1,10 @@
+import type { Bench } from './bench.js';
+
+/**
+ * Every bench, by the name given to `npm run bench -- <name>`. Adding one is one line here: a
+ * module whose default export is a `Bench`. Loaded lazily, so a bench's dependencies only load
+ * when it runs.
+ */
+export const BENCHES: Readonly<Record<string, () => Promise<{ default: Bench }>>> = {
+  kafka: () => import('./kafka.js'),
+};

@@ -1,0 +1,45 @@
+// npm run bench -- <name> [--option value ...]
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { BenchUsageError, parseArgs, type BenchEnv } from './bench.js';
+import { BENCHES } from './benches.js';
+
+// The CLI is a composition root: the only place here that reads the environment.
+function stackEnv(): BenchEnv {
+  const fromFile: Record<string, string> = {};
+  const file = resolve(import.meta.dirname, '../../../.stack/stack.env');
+  if (existsSync(file)) {
+    for (const line of readFileSync(file, 'utf8').split('\n')) {
+      const m = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line.trim());
+      if (m) fromFile[m[1]!] = m[2]!;
+    }
+  }
+  const get = (name: string) => process.env[name] || fromFile[name] || undefined;
+  return { kafkaBrokers: get('KAFKA_BROKERS'), schemaRegistryUrl: get('SCHEMA_REGISTRY_URL'), databaseUrl: get('DATABASE_URL') };
+}
+
+async function usage(): Promise<string> {
+  const lines = await Promise.all(Object.entries(BENCHES).map(async ([name, load]) => `  ${name.padEnd(18)} ${(await load()).default.description}`));
+  return ['usage: npm run bench -- <name> [--option value ...]', '', 'benches:', ...lines].join('\n');
+}
+
+const [name, ...rest] = process.argv.slice(2);
+if (name === undefined || name === '--help' || name === '-h') {
+  console.log(await usage());
+  process.exit(name === undefined ? 1 : 0);
+}
+const load = BENCHES[name];
+if (load === undefined) {
+  console.error(`unknown bench ${JSON.stringify(name)}\n\n${await usage()}`);
+  process.exit(1);
+}
+try {
+  await (await load()).default.run(parseArgs(rest), stackEnv());
+  process.exit(0);
+} catch (error) {
+  if (error instanceof BenchUsageError) {
+    console.error(error.message);
+    process.exit(1);
+  }
+  throw error;
+}

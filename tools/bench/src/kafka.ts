@@ -1,0 +1,157 @@
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Kafka, logLevel, type Admin } from 'kafkajs';
+import type { z } from 'zod';
+import { CanonicalEvent, Outcome, buildEvent, type SupplierEvent } from '@mlc/events';
+import { createConsumerRuntime, createEventProducer, createInMemoryCodec, dlqTopicFor, ensureTopics } from '@mlc/kafka';
+import { createLogger } from '@mlc/log';
+import { BenchUsageError, intOption, type Bench, type BenchArgs, type BenchEnv } from './bench.js';
+
+interface Rates {
+  produce: number;
+  consume: number;
+}
+
+const CHUNK = 1_000;
+
+function events(count: number): SupplierEvent[] {
+  return Array.from({ length: count }, (_, i) =>
+    buildEvent({
+      source: 'syspro',
+      connection: 'bench',
+      entity: 'supplier',
+      key: `S-${i}`,
+      data: { number: `S-${i}`, name: `Supplier ${i}`, status: 'active', currency: 'ZAR', paymentTerms: '30D', address: { lines: [`${i} Main Rd`], city: 'Durban', country: 'ZA' } },
+      occurredAt: '2024-05-01T10:00:00Z',
+      observedAt: '2024-05-01T10:00:01Z',
+      correlationId: `bench-${i}`,
+    }),
+  );
+}
+
+function chunks<T>(items: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += CHUNK) out.push(items.slice(i, i + CHUNK));
+  return out;
+}
+
+/** Sum of the group's committed offsets over all partitions of the topic. */
+async function committedTotal(admin: Admin, groupId: string, topic: string): Promise<number> {
+  const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
+  return (entry?.partitions ?? []).reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
+}
+
+async function until(condition: () => Promise<boolean> | boolean): Promise<void> {
+  while (!(await condition())) await sleep(5);
+}
+
+/** kafkajs alone: JSON bytes, acks=all idempotent producer; eachMessage consumer with default auto-commit. */
+async function rawRun(kafka: Kafka, topic: string, input: readonly SupplierEvent[]): Promise<Rates> {
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  await producer.connect();
+  const produceStart = performance.now();
+  for (const chunk of chunks(input)) {
+    await producer.send({
+      topic,
+      acks: -1,
+      messages: chunk.map((e) => ({ key: `${e.connection}:${e.entity.type}:${e.entity.key}`, value: JSON.stringify(e) })),
+    });
+  }
+  const produce = input.length / ((performance.now() - produceStart) / 1000);
+  await producer.disconnect();
+
+  const consumer = kafka.consumer({ groupId: `bench-raw-${randomBytes(4).toString('hex')}`, allowAutoTopicCreation: false });
+  let seen = 0;
+  let first = 0;
+  let last = 0;
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ message }) => {
+      // Parse, as any consumer must; the comparison is about what our runtime adds on top.
+      JSON.parse(message.value?.toString('utf8') ?? 'null');
+      if (seen === 0) first = performance.now();
+      seen += 1;
+      last = performance.now();
+    },
+  });
+  await until(() => seen >= input.length);
+  await consumer.disconnect();
+  return { produce, consume: input.length / ((last - first) / 1000) };
+}
+
+/** Ours: codec (zod + wire format) in the producer, and the runtime's decode, handler, outcome, commit. */
+async function mlcRun(kafka: Kafka, admin: Admin, topic: string, outcomesTopic: string, groupId: string, partitions: number, input: readonly SupplierEvent[]): Promise<Rates> {
+  const logger = createLogger({ name: 'bench-kafka', level: 'warn' });
+  const codec = createInMemoryCodec({ schemas: new Map<string, z.ZodType>([[topic, CanonicalEvent], [outcomesTopic, Outcome]]) });
+  const producer = createEventProducer({ kafka, codec, logger });
+  await producer.connect();
+  const produceStart = performance.now();
+  for (const chunk of chunks(input)) await producer.publish(topic, chunk);
+  const produce = input.length / ((performance.now() - produceStart) / 1000);
+  await producer.disconnect();
+
+  let first = 0;
+  const runtime = createConsumerRuntime({
+    kafka,
+    groupId,
+    topics: [topic],
+    codec,
+    logger,
+    outcomesTopic,
+    partitionsConsumedConcurrently: partitions,
+    retry: { initialMs: 100, maxMs: 1_000, maxAttempts: 3 },
+    handler: async () => {
+      if (first === 0) first = performance.now();
+      return { status: 'unchanged' };
+    },
+  });
+  await runtime.start();
+  // Done means committed, and a commit only follows the recorded outcome.
+  await until(async () => (await committedTotal(admin, groupId, topic)) >= input.length);
+  const last = performance.now();
+  await runtime.stop();
+  return { produce, consume: input.length / ((last - first) / 1000) };
+}
+
+async function run(args: BenchArgs, env: BenchEnv): Promise<void> {
+  const count = intOption(args, 'count', 20_000);
+  const partitions = intOption(args, 'partitions', 1);
+  if (env.kafkaBrokers === undefined) throw new BenchUsageError('KAFKA_BROKERS is not set and .stack/stack.env is missing: start the stack with `npm run stack -- up`');
+  const kafka = new Kafka({ clientId: 'bench-kafka', brokers: env.kafkaBrokers.split(','), logLevel: logLevel.ERROR });
+  const admin = kafka.admin();
+  await admin.connect();
+  const suffix = randomBytes(4).toString('hex');
+  const rawTopic = `bench-raw-${suffix}`;
+  const mlcTopic = `bench-mlc-${suffix}`;
+  const outcomesTopic = `bench-outcomes-${suffix}`;
+  const groupId = `bench-mlc-${suffix}`;
+  const topics = [rawTopic, mlcTopic, outcomesTopic, dlqTopicFor(groupId)];
+  try {
+    await ensureTopics(admin, topics.map((topic) => ({ topic, partitions })));
+    const input = events(count);
+    const raw = await rawRun(kafka, rawTopic, input);
+    const mlc = await mlcRun(kafka, admin, mlcTopic, outcomesTopic, groupId, partitions, input);
+    const fmt = (n: number) => Math.round(n).toLocaleString('en-US').padStart(14);
+    const ratio = (a: number, b: number) => (a / b).toFixed(2).padStart(14);
+    if (args.json === 'true') {
+      console.log(JSON.stringify({ bench: 'kafka', count, partitions, raw, mlc, ratio: { produce: mlc.produce / raw.produce, consume: mlc.consume / raw.consume } }));
+      return;
+    }
+    console.log(`kafka: ${count} supplier events, ${partitions} partition(s), brokers ${env.kafkaBrokers}`);
+    console.log(`${''.padEnd(26)}${'produce rec/s'.padStart(14)}${'consume rec/s'.padStart(14)}`);
+    console.log(`${'raw kafkajs'.padEnd(26)}${fmt(raw.produce)}${fmt(raw.consume)}`);
+    console.log(`${'mlc producer + runtime'.padEnd(26)}${fmt(mlc.produce)}${fmt(mlc.consume)}`);
+    console.log(`${'ratio mlc / raw'.padEnd(26)}${ratio(mlc.produce, raw.produce)}${ratio(mlc.consume, raw.consume)}`);
+  } finally {
+    await admin.deleteTopics({ topics }).catch(() => undefined);
+    await admin.deleteGroups([groupId]).catch(() => undefined);
+    await admin.disconnect();
+  }
+}
+
+const bench: Bench = {
+  description: 'raw kafkajs produce→consume vs our producer + consumer runtime (codec, validation, outcome, commit); --count, --partitions, --json',
+  run,
+};
+export default bench;
