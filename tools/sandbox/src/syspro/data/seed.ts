@@ -55,6 +55,20 @@ function sequentialCode(prefix: string, width: number) {
   };
 }
 
+// Child rows of one parent are generated one after another in a scan; remembering the last
+// parent avoids regenerating it (and its supplier) for every line.
+function lastOne(generate: (index: number) => Row): (index: number) => Row {
+  let lastIndex = -1;
+  let last: Row = {};
+  return (index) => {
+    if (index !== lastIndex) {
+      last = generate(index);
+      lastIndex = index;
+    }
+    return last;
+  };
+}
+
 /** Start offsets of each parent's children (compact: 4 bytes per parent). */
 function childOffsets(parents: number, childrenOf: (parent: number) => number): Uint32Array {
   const offsets = new Uint32Array(parents + 1);
@@ -94,7 +108,7 @@ export function seedTables(seed: number, sizes: Sizes): { bases: Record<TableNam
   };
 
   const supplierStamps = stamps(sizes.suppliers);
-  const supplier = (i: number): Row => {
+  const supplier = lastOne((i: number): Row => {
     const r = rowRandom(seed, 1, i);
     const name = `${r.pick(ADJECTIVES)} ${r.pick(NOUNS)} ${r.pick(SUFFIXES)}`;
     const slug = name.toLowerCase().replace(/[^a-z]+/g, '');
@@ -121,10 +135,10 @@ export function seedTables(seed: number, sizes: Sizes): { bases: Record<TableNam
       DateSuppAdded: iso(EPOCH - r.int(0, 3000) * DAY),
       TimeStamp: supplierStamps.of(i),
     };
-  };
+  });
 
   const poStamps = stamps(sizes.purchaseOrders);
-  const purchaseOrder = (p: number): Row => {
+  const purchaseOrder = lastOne((p: number): Row => {
     const r = rowRandom(seed, 2, p);
     const sup = supplier(r.int(0, sizes.suppliers - 1));
     const status = r.pick(['1', '1', '4', '4', '9', '9', '9', '*']);
@@ -142,7 +156,7 @@ export function seedTables(seed: number, sizes: Sizes): { bases: Record<TableNam
       DatePoCompleted: status === '9' ? iso(entered + r.int(10, 90) * DAY) : null,
       TimeStamp: poStamps.of(p),
     };
-  };
+  });
 
   const lineOffsets = childOffsets(sizes.purchaseOrders, (p) => rowRandom(seed, 3, p).int(1, sizes.maxLinesPerOrder));
   const lineCount = lineOffsets[sizes.purchaseOrders]!;
@@ -175,7 +189,7 @@ export function seedTables(seed: number, sizes: Sizes): { bases: Record<TableNam
   // Invoices are spread over suppliers in key order, so index order is (Supplier, Invoice) order.
   const invoiceSupplier = (n: number): number => Math.floor((n * sizes.suppliers) / Math.max(1, sizes.invoices));
   const invoiceStamps = stamps(sizes.invoices);
-  const invoice = (n: number): Row => {
+  const invoice = lastOne((n: number): Row => {
     const r = rowRandom(seed, 5, n);
     const sup = supplier(invoiceSupplier(n));
     const invoiced = EPOCH + r.int(0, 700) * DAY;
@@ -193,7 +207,7 @@ export function seedTables(seed: number, sizes: Sizes): { bases: Record<TableNam
       PurchaseOrder: sizes.purchaseOrders > 0 && r.chance(0.6) ? poCode.of(r.int(0, sizes.purchaseOrders - 1)) : '',
       TimeStamp: invoiceStamps.of(n),
     };
-  };
+  });
 
   const distOffsets = childOffsets(sizes.invoices, (n) => rowRandom(seed, 6, n).int(1, sizes.maxDistributionsPerInvoice));
   const distCount = distOffsets[sizes.invoices]!;

@@ -61,6 +61,10 @@ export function createTable(spec: TableSpec, base: BaseRows): Table {
   };
 
   function* merge(baseRows: Iterable<Row>, extra: readonly Row[]): Iterable<Row> {
+    if (extra.length === 0) {
+      yield* baseRows;
+      return;
+    }
     let j = 0;
     for (const row of baseRows) {
       const key = keyOf(row);
