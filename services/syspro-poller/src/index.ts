@@ -1,1 +1,7 @@
-export {};
+export { createPoller, type CreatePollerParams, type Poller, type PollResult } from './poller.js';
+export { planEntities, POLLED_ENTITIES, type EntityPlan, type StreamPlan } from './entities.js';
+export { createKafkaPagePublisher, createKafkaCursorStore, CURSOR_TOPIC, REJECT_TOPIC } from './kafka-state.js';
+export { createPgHashStore, MIGRATIONS_DIR } from './hash-store.js';
+export { createLeader, type Leader, type LeaderState, type LockSession } from './leader.js';
+export { createPollerMetrics } from './metrics.js';
+export type { CursorStore, HashStore, PagePublisher, PageCommit, PollerMetrics, RejectedRow, SysproReader } from './ports.js';

@@ -1,0 +1,182 @@
+import { randomUUID } from 'node:crypto';
+import type { Kafka } from 'kafkajs';
+import { z } from 'zod';
+import { topicFor, type EntityType } from '@mlc/events';
+import { MlcError, toMlcError } from '@mlc/errors';
+import { DLQ_HEADERS, type EventProducer, type RawRecord } from '@mlc/kafka';
+import type { Logger } from '@mlc/log';
+import { PollCursorJson, cursorFromJSON, cursorToJSON, type PollCursor } from '@mlc/syspro';
+import type { CursorStore, PagePublisher, RejectedRow } from './ports.js';
+
+/** Compacted topic holding every connection's poll cursors, key `<connection>:<stream>`. */
+export const CURSOR_TOPIC = 'mlc.syspro-poller.cursors.v1';
+/** Rows the poller could not map, one record each, with the reason. */
+export const REJECT_TOPIC = 'syspro-poller.dlq.v1';
+
+const CursorRecord = z.object({
+  connection: z.string(),
+  stream: z.string(),
+  cursor: PollCursorJson,
+  committedAt: z.string(),
+});
+type CursorRecord = z.infer<typeof CursorRecord>;
+
+const cursorKey = (connection: string, stream: string): string => `${connection}:${stream}`;
+
+export interface KafkaPagePublisherParams {
+  /** A transactional producer (`transactionalId` per connection), connected. */
+  producer: EventProducer;
+  connection: string;
+  cursorTopic?: string;
+  rejectTopic?: string;
+  /** Topic of an entity's events; tests map to suffixed topic names. */
+  topicOf?: (entity: EntityType) => string;
+  clock?: () => Date;
+}
+
+/**
+ * Commits a page as one Kafka transaction: the page's events, its rejected rows and the advanced
+ * cursor become visible to read_committed consumers together or not at all. A crash before the
+ * commit leaves the cursor where it was (the page is read again); after, everything is there.
+ */
+export function createKafkaPagePublisher({
+  producer,
+  connection,
+  cursorTopic = CURSOR_TOPIC,
+  rejectTopic = REJECT_TOPIC,
+  topicOf = (entity) => topicFor('syspro', entity),
+  clock = () => new Date(),
+}: KafkaPagePublisherParams): PagePublisher {
+  function rejectRecord(reject: RejectedRow, at: Date): RawRecord {
+    const { entity, key, error } = reject;
+    return {
+      key: `${connection}:${entity}:${key ?? ''}`,
+      value: JSON.stringify({ connection, entity, key: key ?? null, code: error.code, message: error.message, context: error.context, at: at.toISOString() }),
+      headers: { [DLQ_HEADERS.code]: error.code, [DLQ_HEADERS.message]: error.message.slice(0, 1000), [DLQ_HEADERS.at]: at.toISOString() },
+    };
+  }
+
+  return {
+    async commit({ entity, stream, events, rejected, cursor }) {
+      const at = clock();
+      const record: CursorRecord = { connection, stream, cursor: cursorToJSON(cursor), committedAt: at.toISOString() };
+      await producer.transaction(async (tx) => {
+        await tx.publish(topicOf(entity), events);
+        if (rejected.length > 0) await tx.sendRaw(rejectTopic, rejected.map((r) => rejectRecord(r, at)));
+        await tx.sendRaw(cursorTopic, [{ key: cursorKey(connection, stream), value: JSON.stringify(record) }]);
+      });
+    },
+  };
+}
+
+export interface KafkaCursorStoreParams {
+  kafka: Kafka;
+  connection: string;
+  logger: Logger;
+  cursorTopic?: string;
+  /** Reading the compacted topic to its end must not hang a start forever. */
+  timeoutMs?: number;
+}
+
+/**
+ * Restores the connection's cursors by reading the cursor topic read_committed from the start to
+ * its last stable offset. Call it after the transactional producer connected: initialising the
+ * transactional id aborts a fenced zombie's open transaction, so the stable offset can move past it.
+ */
+export function createKafkaCursorStore({ kafka, connection, logger, cursorTopic = CURSOR_TOPIC, timeoutMs = 60_000 }: KafkaCursorStoreParams): CursorStore {
+  const log = logger.child({ component: 'cursor-store', connection, topic: cursorTopic });
+
+  async function endOffsets(): Promise<Map<number, bigint>> {
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      // kafkajs lists offsets read_committed: `high` is the last stable offset.
+      const offsets = await admin.fetchTopicOffsets(cursorTopic);
+      return new Map(offsets.filter((p) => BigInt(p.high) > BigInt(p.low)).map((p) => [p.partition, BigInt(p.high) - 1n]));
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  async function load(): Promise<ReadonlyMap<string, PollCursor>> {
+    const cursors = new Map<string, PollCursor>();
+    const targets = await endOffsets().catch((error: unknown) => {
+      throw toMlcError(error, { operation: 'cursor restore', topic: cursorTopic, connection });
+    });
+    if (targets.size === 0) return cursors;
+
+    const groupId = `syspro-poller-restore-${connection}-${randomUUID()}`;
+    const consumer = kafka.consumer({ groupId, readUncommitted: false, allowAutoTopicCreation: false });
+    const reached = new Map<number, bigint>();
+    let finish!: () => void;
+    const done = new Promise<void>((resolve) => (finish = resolve));
+    const progress = (partition: number, offset: string): void => {
+      const previous = reached.get(partition);
+      const value = BigInt(offset);
+      if (previous === undefined || value > previous) reached.set(partition, value);
+      if ([...targets].every(([p, end]) => (reached.get(p) ?? -1n) >= end)) finish();
+    };
+    // Batches made only of transaction markers reach no handler; this event still reports their offsets.
+    consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => progress(payload.partition, payload.lastOffset));
+
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topic: cursorTopic, fromBeginning: true });
+      await consumer.run({
+        autoCommit: false,
+        eachMessage: async ({ partition, message }) => {
+          const key = message.key?.toString('utf8') ?? '';
+          if (key.startsWith(`${connection}:`)) {
+            const stream = key.slice(connection.length + 1);
+            if (message.value === null) cursors.delete(stream);
+            else cursors.set(stream, parseRecord(message.value, key));
+          }
+          progress(partition, message.offset);
+        },
+      });
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new MlcError('MLC_KAFKA_UNAVAILABLE', 'cursor topic was not read to its end in time', { context: { topic: cursorTopic, connection, timeoutMs } })),
+          timeoutMs,
+        );
+      });
+      await Promise.race([done, timeout]);
+      log.info({ streams: [...cursors.keys()] }, 'cursors read');
+      return cursors;
+    } catch (error) {
+      throw toMlcError(error, { operation: 'cursor restore', topic: cursorTopic, connection });
+    } finally {
+      clearTimeout(timer);
+      await consumer.disconnect().catch((error: unknown) => log.warn({ err: error }, 'cursor reader disconnect failed'));
+      await deleteGroup(groupId);
+    }
+  }
+
+  async function deleteGroup(groupId: string): Promise<void> {
+    const admin = kafka.admin();
+    try {
+      await admin.connect();
+      await admin.deleteGroups([groupId]);
+    } catch (error) {
+      // An empty group expires on its own; this only keeps the group list tidy.
+      log.debug({ err: error, groupId }, 'could not delete the restore group');
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+  }
+
+  function parseRecord(value: Buffer, key: string): PollCursor {
+    let json: unknown;
+    try {
+      json = JSON.parse(value.toString('utf8'));
+    } catch (cause) {
+      throw new MlcError('MLC_DECODE_FAILED', 'cursor record is not JSON', { cause, context: { topic: cursorTopic, key } });
+    }
+    const parsed = CursorRecord.safeParse(json);
+    if (!parsed.success) throw new MlcError('MLC_DECODE_FAILED', 'cursor record is invalid', { cause: parsed.error, context: { topic: cursorTopic, key } });
+    return cursorFromJSON(parsed.data.cursor);
+  }
+
+  return { load };
+}

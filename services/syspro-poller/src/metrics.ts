@@ -1,0 +1,41 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { LeaderState } from './leader.js';
+import type { PollerMetrics } from './ports.js';
+
+export interface SysproPollerMetrics extends PollerMetrics {
+  leader(state: LeaderState): void;
+}
+
+/** Prometheus metrics of one connection's poller, labelled by connection and entity. */
+export function createPollerMetrics({ registry, connection }: { registry: Registry; connection: string }): SysproPollerMetrics {
+  const registers = [registry];
+  const polls = new Counter({ name: 'mlc_syspro_polls_total', help: 'Finished polls by status (ok, failed, stopped)', labelNames: ['connection', 'entity', 'status'], registers });
+  const failures = new Counter({ name: 'mlc_syspro_poll_failures_total', help: 'Failed polls by error code', labelNames: ['connection', 'entity', 'code'], registers });
+  const duration = new Histogram({
+    name: 'mlc_syspro_poll_duration_seconds',
+    help: 'Duration of one poll of an entity',
+    labelNames: ['connection', 'entity'],
+    buckets: [0.05, 0.25, 1, 5, 15, 60, 300, 1800],
+    registers,
+  });
+  const rows = new Counter({ name: 'mlc_syspro_rows_read_total', help: 'Changed rows read from SYSPRO OData', labelNames: ['connection', 'entity', 'stream'], registers });
+  const events = new Counter({ name: 'mlc_syspro_events_published_total', help: 'Events committed to Kafka', labelNames: ['connection', 'entity'], registers });
+  const unchanged = new Counter({ name: 'mlc_syspro_records_unchanged_total', help: 'Records read again with the content hash last published, not republished', labelNames: ['connection', 'entity'], registers });
+  const rejected = new Counter({ name: 'mlc_syspro_rows_rejected_total', help: 'Rows the mapping could not handle (sent to the reject topic)', labelNames: ['connection', 'entity', 'code'], registers });
+  const lastSuccess = new Gauge({ name: 'mlc_syspro_last_success_timestamp_seconds', help: 'End of the last successful poll (Unix time)', labelNames: ['connection', 'entity'], registers });
+  const leader = new Gauge({ name: 'mlc_syspro_poller_leader', help: '1 while this replica holds the connection lock and polls', labelNames: ['connection'], registers });
+  leader.set({ connection }, 0);
+  return {
+    pollFinished: (entity, status, seconds) => {
+      polls.inc({ connection, entity, status });
+      duration.observe({ connection, entity }, seconds);
+    },
+    pollFailed: (entity, code) => failures.inc({ connection, entity, code }),
+    rowsRead: (entity, stream, count) => rows.inc({ connection, entity, stream }, count),
+    published: (entity, count) => events.inc({ connection, entity }, count),
+    unchanged: (entity, count) => unchanged.inc({ connection, entity }, count),
+    rejected: (entity, code) => rejected.inc({ connection, entity, code }),
+    lastSuccess: (entity, at) => lastSuccess.set({ connection, entity }, at.getTime() / 1000),
+    leader: (state) => leader.set({ connection }, state === 'leader' ? 1 : 0),
+  };
+}

@@ -1,0 +1,377 @@
+import { randomUUID } from 'node:crypto';
+import { buildEvent, type CanonicalEvent, type EntityType } from '@mlc/events';
+import { MlcError, toMlcError } from '@mlc/errors';
+import type { Logger } from '@mlc/log';
+import {
+  advance,
+  continueQuery,
+  f,
+  initialCursor,
+  orderBy,
+  startQuery,
+  toCanonicalCostCentre,
+  toCanonicalGlAccount,
+  toCanonicalInvoice,
+  toCanonicalPurchaseOrder,
+  toCanonicalSupplier,
+  type CursorQuery,
+  type CursorQueryOptions,
+  type PollCursor,
+  type SysproMapping,
+  type SysproRow,
+  type ToCanonicalResult,
+} from '@mlc/syspro';
+import type { EntityPlan, StreamPlan } from './entities.js';
+import { NOOP_METRICS, type CursorStore, type HashStore, type PagePublisher, type PollerMetrics, type RejectedRow, type SysproReader } from './ports.js';
+
+export interface CreatePollerParams {
+  /** Connection id: goes into every event and every log line. */
+  connection: string;
+  odata: SysproReader;
+  cursors: CursorStore;
+  publisher: PagePublisher;
+  hashes: HashStore;
+  mapping: SysproMapping;
+  entities: readonly EntityPlan[];
+  logger: Logger;
+  metrics?: PollerMetrics;
+  /** Rows per cursor page, and so per Kafka transaction. */
+  pageSize?: number;
+  /** Datetime cursors only: how far back each poll starts. */
+  overlapMs?: number;
+  /** Orders re-read per request when resolving PO lines (keeps the `$filter` URL short). */
+  lookupChunkSize?: number;
+  clock?: () => Date;
+  newCorrelationId?: () => string;
+}
+
+export interface PollResult {
+  entity: EntityType;
+  status: 'ok' | 'failed' | 'stopped';
+  pages: number;
+  rowsRead: number;
+  published: number;
+  unchanged: number;
+  rejected: number;
+  error?: MlcError;
+}
+
+export interface Poller {
+  /** Polls one entity to the end of its changes; never throws (a failure is in the result, logged and counted). */
+  runOnce(entity: EntityType): Promise<PollResult>;
+  /** Restores the cursors, then polls every entity now and on its interval. */
+  start(): Promise<void>;
+  /** Stops scheduling and waits for in-flight polls, which end after the page they are committing. */
+  stop(): Promise<void>;
+  /** Per entity: when its last poll finished and how. */
+  status(): Record<string, { at: string; status: PollResult['status']; code?: string }>;
+}
+
+interface Counts {
+  pages: number;
+  rowsRead: number;
+  published: number;
+  unchanged: number;
+  rejected: number;
+}
+
+type Mapped = ToCanonicalResult<unknown>;
+
+/**
+ * The SYSPRO poller of one connection (principle: functional core, ports for I/O). Per entity it
+ * reads changed rows page by page in cursor order (`$filter` from the cursor, overlap included),
+ * maps them, drops records whose content hash equals the last published one, and hands each page
+ * with its advanced cursor to the publisher, which commits both in one Kafka transaction. The
+ * cursor in memory moves only after that commit; a failure ends the poll and the next tick starts
+ * again from the last committed cursor.
+ */
+export function createPoller({
+  connection,
+  odata,
+  cursors,
+  publisher,
+  hashes,
+  mapping,
+  entities,
+  logger,
+  metrics = NOOP_METRICS,
+  pageSize = 1000,
+  overlapMs,
+  lookupChunkSize = 40,
+  clock = () => new Date(),
+  newCorrelationId = randomUUID,
+}: CreatePollerParams): Poller {
+  if (!Number.isSafeInteger(pageSize) || pageSize < 1) throw new MlcError('MLC_CONFIG_INVALID', 'pageSize must be a positive integer', { context: { pageSize } });
+  if (!Number.isSafeInteger(lookupChunkSize) || lookupChunkSize < 1) {
+    throw new MlcError('MLC_CONFIG_INVALID', 'lookupChunkSize must be a positive integer', { context: { lookupChunkSize } });
+  }
+  const plans = new Map(entities.map((plan) => [plan.entity, plan]));
+  const log = logger.child({ component: 'syspro-poller', connection });
+  const positions = new Map<string, PollCursor>();
+  let restored: Promise<void> | undefined;
+  let stopping = false;
+  const timers = new Map<EntityType, NodeJS.Timeout>();
+  // One run per entity at a time; a second request waits for the first.
+  const running = new Map<EntityType, Promise<PollResult>>();
+  const last: Record<string, { at: string; status: PollResult['status']; code?: string }> = {};
+  // A transactional producer runs one transaction at a time; entities poll concurrently but commit in turn.
+  let commitChain: Promise<unknown> = Promise.resolve();
+
+  function restore(): Promise<void> {
+    restored ??= cursors.load().then(
+      (loaded) => {
+        for (const [stream, cursor] of loaded) positions.set(stream, cursor);
+        log.info({ streams: [...loaded.keys()] }, 'cursors restored');
+      },
+      (error: unknown) => {
+        restored = undefined;
+        throw error;
+      },
+    );
+    return restored;
+  }
+
+  function cursorOf(stream: StreamPlan): PollCursor {
+    const fresh = initialCursor(stream.cursor);
+    const stored = positions.get(stream.name);
+    if (stored === undefined) return fresh;
+    if (stored.column !== fresh.column || stored.kind !== fresh.kind) {
+      // A re-configured cursor column cannot continue from the old position; reading everything
+      // again is safe because unchanged records are not republished.
+      log.warn({ stream: stream.name, stored: { column: stored.column, kind: stored.kind }, configured: stream.cursor }, 'cursor column changed; polling from the start');
+      return fresh;
+    }
+    return stored;
+  }
+
+  function commit(page: Parameters<PagePublisher['commit']>[0]): Promise<void> {
+    const next = commitChain.then(() => publisher.commit(page));
+    commitChain = next.catch(() => undefined);
+    return next;
+  }
+
+  async function readPage(entitySet: string, query: CursorQuery): Promise<SysproRow[]> {
+    const rows: SysproRow[] = [];
+    // `top` takes one keyset page; the client follows nextLinks inside it when the server pages smaller.
+    for await (const page of odata.pages(entitySet, { filter: query.filter, orderby: query.orderby, top: pageSize })) rows.push(...page.rows);
+    return rows;
+  }
+
+  async function readByKeys(entitySet: string, keyColumn: string, orderColumns: readonly string[], keys: readonly string[]): Promise<SysproRow[]> {
+    const rows: SysproRow[] = [];
+    for (let i = 0; i < keys.length; i += lookupChunkSize) {
+      const chunk = keys.slice(i, i + lookupChunkSize);
+      const filter = f.or(...chunk.map((key) => f.eq(keyColumn, key)));
+      for await (const page of odata.pages(entitySet, { filter, orderby: orderBy(orderColumns) })) rows.push(...page.rows);
+    }
+    return rows;
+  }
+
+  function textKey(row: SysproRow, column: string): string | undefined {
+    const value = row[column];
+    if (typeof value === 'string' && value.trim() !== '') return value.trim();
+    if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+    return undefined;
+  }
+
+  async function wholeOrders(headers: readonly SysproRow[]): Promise<Mapped[]> {
+    const { header, line } = mapping.purchaseOrder;
+    const plan = plans.get('purchase-order')!;
+    const numbers = [...new Set(headers.map((h) => textKey(h, header.number)).filter((n): n is string => n !== undefined))];
+    const lines = await readByKeys(plan.lineSet!, line.purchaseOrder, [line.purchaseOrder, line.lineNumber], numbers);
+    const byOrder = new Map<string, SysproRow[]>();
+    for (const row of lines) {
+      const owner = textKey(row, line.purchaseOrder);
+      if (owner === undefined) continue;
+      const list = byOrder.get(owner) ?? [];
+      list.push(row);
+      byOrder.set(owner, list);
+    }
+    return headers.map((h) => toCanonicalPurchaseOrder(h, byOrder.get(textKey(h, header.number) ?? '') ?? [], mapping));
+  }
+
+  async function mapPage(plan: EntityPlan, stream: StreamPlan, rows: readonly SysproRow[]): Promise<Mapped[]> {
+    switch (stream.role) {
+      case 'rows':
+        return rows.map((row) => mapRowOf(plan.entity, row));
+      case 'po-headers':
+        return wholeOrders(rows);
+      case 'po-lines': {
+        // A changed line republishes its whole order: re-read the headers, then all their lines.
+        const { header, line } = mapping.purchaseOrder;
+        const numbers = [...new Set(rows.map((r) => textKey(r, line.purchaseOrder)).filter((n): n is string => n !== undefined))];
+        const headers = await readByKeys(plan.headerSet!, header.number, [header.number], numbers);
+        return wholeOrders(headers);
+      }
+      default: {
+        const never: never = stream.role;
+        throw new MlcError('MLC_INTERNAL', 'unknown stream role', { context: { role: never } });
+      }
+    }
+  }
+
+  function mapRowOf(entity: EntityType, row: SysproRow): Mapped {
+    switch (entity) {
+      case 'supplier':
+        return toCanonicalSupplier(row, mapping);
+      case 'invoice':
+        return toCanonicalInvoice(row, [], mapping);
+      case 'gl-account':
+        return toCanonicalGlAccount(row, mapping);
+      case 'cost-centre':
+        return toCanonicalCostCentre(row, mapping);
+      case 'purchase-order':
+        throw new MlcError('MLC_INTERNAL', 'purchase orders are mapped with their lines');
+      default: {
+        const never: never = entity;
+        throw new MlcError('MLC_INTERNAL', 'unknown entity', { context: { entity: never } });
+      }
+    }
+  }
+
+  function keyOfFailure(error: MlcError): string | undefined {
+    const { key, supplier, invoice } = error.context as Record<string, unknown>;
+    if (typeof key === 'string') return key;
+    if (typeof supplier === 'string' && typeof invoice === 'string') return `${supplier}/${invoice}`;
+    return undefined;
+  }
+
+  function toEvents(entity: EntityType, mapped: readonly Mapped[], correlationId: string): { events: CanonicalEvent[]; rejected: RejectedRow[] } {
+    const observedAt = clock();
+    const byKey = new Map<string, CanonicalEvent>();
+    const rejected: RejectedRow[] = [];
+    for (const result of mapped) {
+      if (!result.ok) {
+        rejected.push({ entity, key: keyOfFailure(result.error), error: result.error });
+        continue;
+      }
+      try {
+        const event = buildEvent({
+          source: 'syspro',
+          connection,
+          entity,
+          key: result.key,
+          data: result.data as never,
+          // SYSPRO tables carry no change time by default; then the poll that saw the change is the best we know.
+          occurredAt: result.occurredAt ?? observedAt,
+          observedAt,
+          correlationId,
+          actor: result.actor ?? null,
+        });
+        byKey.set(result.key, event);
+      } catch (error) {
+        rejected.push({ entity, key: result.key, error: toMlcError(error, { entity, key: result.key }) });
+      }
+    }
+    return { events: [...byKey.values()], rejected };
+  }
+
+  async function pollStream(plan: EntityPlan, stream: StreamPlan, counts: Counts, correlationId: string): Promise<'done' | 'stopped'> {
+    const slog = log.child({ entity: plan.entity, stream: stream.name });
+    const options: CursorQueryOptions = { keyColumns: stream.keyColumns, ...(overlapMs === undefined ? {} : { overlapMs }) };
+    let cursor = cursorOf(stream);
+    let query = startQuery(cursor, options);
+    for (;;) {
+      if (stopping) return 'stopped';
+      const rows = await readPage(stream.entitySet, query);
+      if (rows.length === 0) return 'done';
+      counts.rowsRead += rows.length;
+      metrics.rowsRead(plan.entity, stream.name, rows.length);
+      // Throws MLC_DECODE_FAILED for a row without cursor/key value: a row we cannot position after
+      // would be read again forever, so that is a poll failure, not a reject.
+      const next = advance(cursor, rows, options);
+      const { events, rejected } = toEvents(plan.entity, await mapPage(plan, stream, rows), correlationId);
+      const known = await hashes.lastHashes(plan.entity, events.map((e) => e.entity.key));
+      const changed = events.filter((e) => known.get(e.entity.key) !== e.contentHash);
+
+      await commit({ entity: plan.entity, stream: stream.name, events: changed, rejected, cursor: next });
+      positions.set(stream.name, next);
+      cursor = next;
+      counts.pages += 1;
+      counts.published += changed.length;
+      counts.unchanged += events.length - changed.length;
+      counts.rejected += rejected.length;
+      metrics.published(plan.entity, changed.length);
+      metrics.unchanged(plan.entity, events.length - changed.length);
+      for (const r of rejected) {
+        metrics.rejected(plan.entity, r.error.code);
+        slog.warn({ key: r.key, code: r.error.code, context: r.error.context, err: r.error }, 'row cannot be mapped; rejected and skipped');
+      }
+      await hashes.remember(
+        plan.entity,
+        changed.map((e) => ({ key: e.entity.key, contentHash: e.contentHash })),
+      );
+      slog.debug({ rows: rows.length, published: changed.length, rejected: rejected.length }, 'page committed');
+      if (rows.length < pageSize) return 'done';
+      query = continueQuery(cursor, options);
+    }
+  }
+
+  async function poll(entity: EntityType): Promise<PollResult> {
+    const plan = plans.get(entity);
+    if (plan === undefined) throw new MlcError('MLC_CONFIG_INVALID', 'entity is not configured for polling', { context: { connection, entity } });
+    const started = process.hrtime.bigint();
+    const counts: Counts = { pages: 0, rowsRead: 0, published: 0, unchanged: 0, rejected: 0 };
+    const correlationId = newCorrelationId();
+    let result: PollResult;
+    try {
+      await restore();
+      let status: PollResult['status'] = 'ok';
+      for (const stream of plan.streams) {
+        if ((await pollStream(plan, stream, counts, correlationId)) === 'stopped') {
+          status = 'stopped';
+          break;
+        }
+      }
+      result = { entity, status, ...counts };
+      if (status === 'ok') metrics.lastSuccess(entity, clock());
+      log.info({ entity, correlationId, ...counts, status }, 'poll finished');
+    } catch (error) {
+      const err = toMlcError(error, { connection, entity });
+      result = { entity, status: 'failed', ...counts, error: err };
+      metrics.pollFailed(entity, err.code);
+      log.error({ entity, correlationId, code: err.code, err, ...counts }, 'poll failed; the cursor stays at the last committed page');
+    }
+    metrics.pollFinished(entity, result.status, Number(process.hrtime.bigint() - started) / 1e9);
+    last[entity] = { at: clock().toISOString(), status: result.status, ...(result.error ? { code: result.error.code } : {}) };
+    return result;
+  }
+
+  function runOnce(entity: EntityType): Promise<PollResult> {
+    const previous = running.get(entity) ?? Promise.resolve(undefined);
+    const run = previous.then(() => poll(entity));
+    running.set(entity, run);
+    void run.finally(() => {
+      if (running.get(entity) === run) running.delete(entity);
+    });
+    return run;
+  }
+
+  function schedule(plan: EntityPlan, delayMs: number): void {
+    if (stopping) return;
+    const timer = setTimeout(() => {
+      timers.delete(plan.entity);
+      void runOnce(plan.entity).then(() => schedule(plan, plan.intervalMs));
+    }, delayMs);
+    timers.set(plan.entity, timer);
+  }
+
+  return {
+    runOnce,
+    async start() {
+      stopping = false;
+      await restore();
+      for (const plan of plans.values()) schedule(plan, 0);
+    },
+    async stop() {
+      stopping = true;
+      for (const timer of timers.values()) clearTimeout(timer);
+      timers.clear();
+      await Promise.allSettled([...running.values()]);
+      // Another replica may poll before this one runs again: a later start restores afresh.
+      positions.clear();
+      restored = undefined;
+    },
+    status: () => ({ ...last }),
+  };
+}
