@@ -68,6 +68,8 @@ export interface Poller {
 }
 
 interface Counts {
+  /** Keys rejected in this run: the PO line stream re-reads orders the header stream already rejected. */
+  rejectedKeys: Set<string>;
   pages: number;
   rowsRead: number;
   published: number;
@@ -280,7 +282,10 @@ export function createPoller({
       // Throws MLC_DECODE_FAILED for a row without cursor/key value: a row we cannot position after
       // would be read again forever, so that is a poll failure, not a reject.
       const next = advance(cursor, rows, options);
-      const { events, rejected } = toEvents(plan.entity, await mapPage(plan, stream, rows), correlationId);
+      const mapped = toEvents(plan.entity, await mapPage(plan, stream, rows), correlationId);
+      const { events } = mapped;
+      const rejected = mapped.rejected.filter((r) => r.key === undefined || !counts.rejectedKeys.has(r.key));
+      for (const r of rejected) if (r.key !== undefined) counts.rejectedKeys.add(r.key);
       const known = await hashes.lastHashes(plan.entity, events.map((e) => e.entity.key));
       const changed = events.filter((e) => known.get(e.entity.key) !== e.contentHash);
 
@@ -311,7 +316,7 @@ export function createPoller({
     const plan = plans.get(entity);
     if (plan === undefined) throw new MlcError('MLC_CONFIG_INVALID', 'entity is not configured for polling', { context: { connection, entity } });
     const started = process.hrtime.bigint();
-    const counts: Counts = { pages: 0, rowsRead: 0, published: 0, unchanged: 0, rejected: 0 };
+    const counts: Counts = { rejectedKeys: new Set(), pages: 0, rowsRead: 0, published: 0, unchanged: 0, rejected: 0 };
     const correlationId = newCorrelationId();
     let result: PollResult;
     try {
@@ -323,14 +328,16 @@ export function createPoller({
           break;
         }
       }
-      result = { entity, status, ...counts };
+      const { rejectedKeys: _, ...totals } = counts;
+      result = { entity, status, ...totals };
       if (status === 'ok') metrics.lastSuccess(entity, clock());
-      log.info({ entity, correlationId, ...counts, status }, 'poll finished');
+      log.info({ entity, correlationId, ...totals, status }, 'poll finished');
     } catch (error) {
       const err = toMlcError(error, { connection, entity });
-      result = { entity, status: 'failed', ...counts, error: err };
+      const { rejectedKeys: _, ...totals } = counts;
+      result = { entity, status: 'failed', ...totals, error: err };
       metrics.pollFailed(entity, err.code);
-      log.error({ entity, correlationId, code: err.code, err, ...counts }, 'poll failed; the cursor stays at the last committed page');
+      log.error({ entity, correlationId, code: err.code, err, ...totals }, 'poll failed; the cursor stays at the last committed page');
     }
     metrics.pollFinished(entity, result.status, Number(process.hrtime.bigint() - started) / 1e9);
     last[entity] = { at: clock().toISOString(), status: result.status, ...(result.error ? { code: result.error.code } : {}) };

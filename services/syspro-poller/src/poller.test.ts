@@ -1,0 +1,196 @@
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { pino } from 'pino';
+import { MlcError } from '@mlc/errors';
+import { SysproMapping, createSysproODataClient, type PollCursor } from '@mlc/syspro';
+import { startSysproSimulator, type SysproSimulator } from '@mlc/sandbox';
+import { planEntities } from './entities.js';
+import { createPoller, type Poller } from './poller.js';
+import type { HashStore, PageCommit, PagePublisher } from './ports.js';
+
+const logger = pino({ level: 'silent' });
+const mapping = SysproMapping.parse({ defaultCurrency: 'USD' });
+const SIZES = { suppliers: 12, purchaseOrders: 9, maxLinesPerOrder: 3, invoices: 5, glAccounts: 6, costCentres: 3 };
+
+interface Harness {
+  sim: SysproSimulator;
+  poller: Poller;
+  commits: PageCommit[];
+  /** Cursors as Kafka would hold them: only what a commit got through. */
+  committed: Map<string, PollCursor>;
+  hashes: Map<string, string>;
+  failCommits: { remaining: number };
+  newPoller(): Poller;
+}
+
+async function setup(t: TestContext, { pageSize = 5 }: { pageSize?: number } = {}): Promise<Harness> {
+  const sim = await startSysproSimulator({ sizes: SIZES, seed: 7 });
+  t.after(() => sim.close());
+  const odata = createSysproODataClient({
+    baseUrl: `${sim.url}/SYSPRO8Odata/SYSPROOData`,
+    company: 'EDU1',
+    username: 'MLC',
+    password: 'mlc-odata',
+    pageSize,
+  });
+  const commits: PageCommit[] = [];
+  const committed = new Map<string, PollCursor>();
+  const hashes = new Map<string, string>();
+  const failCommits = { remaining: 0 };
+  const publisher: PagePublisher = {
+    async commit(page) {
+      if (failCommits.remaining > 0) {
+        failCommits.remaining -= 1;
+        throw new MlcError('MLC_KAFKA_UNAVAILABLE', 'broker gone');
+      }
+      commits.push(page);
+      committed.set(page.stream, page.cursor);
+    },
+  };
+  const hashStore: HashStore = {
+    lastHashes: async (entity, keys) => new Map(keys.flatMap((k) => (hashes.has(`${entity}:${k}`) ? [[k, hashes.get(`${entity}:${k}`)!]] : []))),
+    remember: async (entity, entries) => entries.forEach((e) => hashes.set(`${entity}:${e.key}`, e.contentHash)),
+  };
+  const newPoller = () =>
+    createPoller({
+      connection: 'acme',
+      odata,
+      cursors: { load: async () => new Map(committed) },
+      publisher,
+      hashes: hashStore,
+      mapping,
+      entities: planEntities({ intervalSeconds: 300, overlapSeconds: 120, entities: {} }, mapping),
+      logger,
+      pageSize,
+      clock: () => new Date('2025-03-01T10:00:00Z'),
+    });
+  return { sim, poller: newPoller(), commits, committed, hashes, failCommits, newPoller };
+}
+
+const published = (commits: readonly PageCommit[], entity: string) =>
+  commits.filter((c) => c.entity === entity).flatMap((c) => c.events.map((e) => e.entity.key));
+
+test('a first poll publishes every supplier once, page by page, each page with its advanced cursor', async (t) => {
+  const h = await setup(t, { pageSize: 5 });
+  const result = await h.poller.runOnce('supplier');
+
+  assert.equal(result.status, 'ok');
+  assert.equal(result.published, SIZES.suppliers);
+  const keys = published(h.commits, 'supplier');
+  assert.equal(new Set(keys).size, SIZES.suppliers);
+  assert.equal(keys.length, SIZES.suppliers);
+  // 12 rows at 5 a page: 3 transactions, cursors strictly increasing, the last at the newest row.
+  assert.equal(h.commits.length, 3);
+  const values = h.commits.map((c) => Number(c.cursor.value));
+  assert.deepEqual([...values].sort((a, b) => a - b), values);
+  const newest = Math.max(...h.sim.state.table('ApSupplier').slice(0, 1000).map((r) => Number(r.TimeStamp)));
+  assert.equal(h.committed.get('supplier')?.value, String(newest));
+  const event = h.commits[0]!.events[0]!;
+  assert.equal(event.connection, 'acme');
+  assert.equal(event.source, 'syspro');
+  assert.equal(event.type, 'supplier.changed');
+});
+
+test('a second poll without changes publishes nothing; a changed payment term republishes exactly that supplier', async (t) => {
+  const h = await setup(t);
+  await h.poller.runOnce('supplier');
+  h.commits.length = 0;
+
+  const again = await h.poller.runOnce('supplier');
+  assert.equal(again.status, 'ok');
+  assert.equal(again.published, 0);
+  assert.deepEqual(published(h.commits, 'supplier'), []);
+
+  const target = h.sim.state.table('ApSupplier').slice(3, 1)[0]!;
+  const terms = target.TermsCode === 'N7' ? 'N9' : 'N7';
+  h.sim.state.update('ApSupplier', [target.Supplier!], { TermsCode: terms });
+  const changed = await h.poller.runOnce('supplier');
+  assert.equal(changed.status, 'ok');
+  assert.deepEqual(published(h.commits, 'supplier'), [String(target.Supplier).trim()]);
+  const event = h.commits.flatMap((c) => c.events)[0]!;
+  assert.equal((event.data as { paymentTerms?: string }).paymentTerms, terms);
+});
+
+test('a changed PO line republishes its whole order (header and every line), and nothing else', async (t) => {
+  const h = await setup(t);
+  const first = await h.poller.runOnce('purchase-order');
+  assert.equal(first.status, 'ok');
+  assert.equal(new Set(published(h.commits, 'purchase-order')).size, SIZES.purchaseOrders);
+  h.commits.length = 0;
+
+  const line = h.sim.state.table('PorMasterDetail').slice(0, 1)[0]!;
+  const po = String(line.PurchaseOrder);
+  const allLines = h.sim.state.table('PorMasterDetail').withPrefix([po]);
+  h.sim.state.update('PorMasterDetail', [po, line.Line!], { MOrderQty: Number(line.MOrderQty) + 5 });
+
+  const result = await h.poller.runOnce('purchase-order');
+  assert.equal(result.status, 'ok');
+  assert.deepEqual(published(h.commits, 'purchase-order'), [po.trim()]);
+  const event = h.commits.flatMap((c) => c.events)[0]!;
+  const lines = (event.data as { lines: { lineNumber: number; quantity: string }[] }).lines;
+  assert.equal(lines.length, allLines.filter((l) => l.LineType !== '6').length);
+  assert.equal(lines.find((l) => l.lineNumber === Number(line.Line))?.quantity, String(Number(line.MOrderQty) + 5));
+});
+
+test('a failed Kafka commit leaves the cursor and hashes alone; the next poll publishes what was missed', async (t) => {
+  const h = await setup(t, { pageSize: 5 });
+  h.failCommits.remaining = 1;
+  const failed = await h.poller.runOnce('gl-account');
+  assert.equal(failed.status, 'failed');
+  assert.equal(failed.error?.code, 'MLC_KAFKA_UNAVAILABLE');
+  assert.equal(h.committed.has('gl-account'), false);
+  assert.equal([...h.hashes.keys()].length, 0);
+
+  const retried = await h.poller.runOnce('gl-account');
+  assert.equal(retried.status, 'ok');
+  assert.equal(new Set(published(h.commits, 'gl-account')).size, SIZES.glAccounts);
+});
+
+test('SYSPRO 500 and 401 fail the poll with their codes and move nothing; the next tick recovers', async (t) => {
+  const h = await setup(t);
+  // The HTTP layer retries a 500 (4 attempts); all of them fail here.
+  h.sim.faults.add({ path: '/SYSPRO8Odata', status: 500, times: 4 });
+  const down = await h.poller.runOnce('cost-centre');
+  assert.equal(down.status, 'failed');
+  assert.equal(down.error?.code, 'MLC_HTTP_SERVER_ERROR');
+  assert.equal(down.error?.context.entity, 'cost-centre');
+  assert.equal(h.commits.length, 0);
+
+  h.sim.faults.add({ path: '/SYSPRO8Odata', status: 401, times: 1 });
+  const refused = await h.poller.runOnce('cost-centre');
+  assert.equal(refused.status, 'failed');
+  assert.equal(refused.error?.code, 'MLC_AUTH_FAILED');
+  assert.equal(h.commits.length, 0);
+
+  const recovered = await h.poller.runOnce('cost-centre');
+  assert.equal(recovered.status, 'ok');
+  assert.equal(recovered.published, SIZES.costCentres);
+});
+
+test('an unmappable row is rejected with its key and reason; the rest is published and the cursor moves past it', async (t) => {
+  const h = await setup(t);
+  const bad = h.sim.state.table('PorMasterHdr').slice(2, 1)[0]!;
+  h.sim.state.update('PorMasterHdr', [bad.PurchaseOrder!], { OrderStatus: '7' });
+
+  const result = await h.poller.runOnce('purchase-order');
+  assert.equal(result.status, 'ok');
+  const rejected = h.commits.flatMap((c) => c.rejected);
+  assert.equal(rejected.length, 1);
+  assert.equal(rejected[0]!.key, String(bad.PurchaseOrder).trim());
+  assert.equal(rejected[0]!.error.code, 'MLC_MAPPING_FAILED');
+  assert.equal(new Set(published(h.commits, 'purchase-order')).size, SIZES.purchaseOrders - 1);
+  assert.equal(h.committed.get('purchase-order')?.value, String(h.sim.state.lastTimestamp()));
+});
+
+test('a restarted poller continues from the committed cursors and republishes nothing unchanged', async (t) => {
+  const h = await setup(t);
+  await h.poller.runOnce('invoice');
+  const before = h.commits.length;
+  const restarted = h.newPoller();
+  const result = await restarted.runOnce('invoice');
+  assert.equal(result.status, 'ok');
+  // A rowversion cursor re-reads only the last row (`ge`), whose hash is known.
+  assert.ok(result.rowsRead <= 1);
+  assert.equal(result.published, 0);
+  assert.ok(h.commits.length - before <= 1);
+});
