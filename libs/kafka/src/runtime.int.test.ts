@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import type { Kafka } from 'kafkajs';
+import { randomBytes } from 'node:crypto';
 import { Registry } from 'prom-client';
+import { createRegistryCodec } from '@mlc/events';
 import type { CanonicalEvent, Outcome } from '@mlc/events';
 import { MlcError } from '@mlc/errors';
 import type { TopicCodec } from './codec.js';
@@ -28,17 +30,23 @@ interface Harness {
   committed(): Promise<number>;
 }
 
-async function harness(t: TestContext, handler: EventHandler): Promise<Harness> {
+// With the registry codec, topics are the product's names with a suffix the codec strips.
+const SUFFIX = /-[0-9a-f]{12}$/;
+
+async function harness(t: TestContext, handler: EventHandler, { registry: useRegistry = false } = {}): Promise<Harness> {
   const kafka = testKafka();
   const admin = kafka.admin();
   await admin.connect();
-  const topic = uniqueName('events');
+  const suffix = randomBytes(6).toString('hex');
+  const topic = useRegistry ? `syspro.suppliers.v1-${suffix}` : uniqueName('events');
   const groupId = uniqueName('writer');
-  const outcomesTopic = uniqueName('outcomes');
+  const outcomesTopic = useRegistry ? `mlc.outcomes.v1-${suffix}` : uniqueName('outcomes');
   const dlqTopic = dlqTopicFor(groupId);
   const topics = [topic, outcomesTopic, dlqTopic];
   await ensureTopics(admin, topics.map((name) => ({ topic: name, partitions: 1 })));
-  const codec = testCodec([topic], outcomesTopic);
+  const codec = useRegistry
+    ? createRegistryCodec({ registryUrl: registryUrl(), logicalTopic: (name) => name.replace(SUFFIX, '') })
+    : testCodec([topic], outcomesTopic);
   const logger = testLogger();
   const producer = createEventProducer({ kafka, codec, logger });
   await producer.connect();
@@ -242,6 +250,40 @@ test('graceful stop finishes the in-flight message and commits it', async (t) =>
   await stopping;
   assert.equal(await h.committed(), 1);
   await waitFor('the outcome', () => h.outcomes.messages.length === 1);
+});
+
+function registryUrl(): string {
+  const url = process.env.SCHEMA_REGISTRY_URL;
+  if (url === undefined || url === '') throw new Error('SCHEMA_REGISTRY_URL is not set; run the tests through `npm test`');
+  return url;
+}
+
+test('with the registry codec: an event is handled and recorded, an unknown schema id is dead-lettered', async (t) => {
+  const seen: CanonicalEvent[] = [];
+  const h = await harness(
+    t,
+    async (event) => {
+      seen.push(event);
+      return { status: 'created', target: { system: 'coupa' } };
+    },
+    { registry: true },
+  );
+  const event = supplierEvent('S-reg');
+  await h.producer.publish(h.topic, [event]);
+  const unknownSchema = await h.codec.encode(h.topic, supplierEvent('S-unknown'));
+  unknownSchema.writeInt32BE(2_000_000_000, 1);
+  const raw = kafkaProducer(h.kafka);
+  await raw.connect();
+  t.after(() => raw.disconnect());
+  await raw.send({ topic: h.topic, messages: [{ key: 'k', value: unknownSchema }] });
+
+  await waitFor('both commits', async () => (await h.committed()) === 2);
+  assert.deepEqual(seen, [event]);
+  const outcomes = await h.decodedOutcomes();
+  assert.deepEqual(outcomes.map((o) => [o.eventId, o.status]), [[event.id, 'created']]);
+  await waitFor('the DLQ record', () => h.dlq.messages.length === 1);
+  assert.equal(readDeadLetterReason(h.dlq.messages[0]?.headers)?.code, 'MLC_DECODE_FAILED');
+  assert.deepEqual(h.dlq.messages[0]?.value, unknownSchema);
 });
 
 function kafkaProducer(kafka: Kafka) {
