@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { type StackConfig } from './config.js';
 import { renderStackEnv } from './env-file.js';
 import { kafkaReady, kafkaVersion } from './kafka.js';
-import { kafkaServerProperties, type Properties } from './properties.js';
+import { kafkaServerProperties, newClusterId, type Properties } from './properties.js';
 import { waitUntilReady } from './process.js';
 import { APICURIO_VERSION } from './registry.js';
 import type { Say } from './stack.js';
@@ -18,6 +18,8 @@ interface ContainersFile {
   env: { kafkaBrokers: string; schemaRegistryUrl: string; databaseUrl: string };
 }
 
+const ENV_ESCAPES: Record<string, string> = { '.': '_', _: '__', '-': '___' };
+
 /**
  * The apache/kafka image turns `KAFKA_FOO_BAR` variables into `foo.bar` properties
  * (`_` → `.`, `__` → `_`, `___` → `-`), so the process stack's broker config carries over.
@@ -25,7 +27,7 @@ interface ContainersFile {
 export function kafkaContainerEnv(props: Properties): Record<string, string> {
   return Object.fromEntries(
     Object.entries(props).map(([key, value]) => [
-      `KAFKA_${key.replace(/-/g, '___').replace(/_/g, '__').replace(/\./g, '_').toUpperCase()}`,
+      `KAFKA_${key.replace(/[-_.]/g, (c) => ENV_ESCAPES[c]!).toUpperCase()}`,
       String(value),
     ]),
   );
@@ -76,7 +78,7 @@ export async function upContainers(config: StackConfig, say: Say): Promise<void>
       'controller.quorum.voters': `1@localhost:${config.controllerPort}`,
     };
     const kafka = await new GenericContainer(kafkaImage)
-      .withEnvironment({ ...kafkaContainerEnv(props), CLUSTER_ID: 'mlc-local-stack-cluster' })
+      .withEnvironment({ ...kafkaContainerEnv(props), CLUSTER_ID: newClusterId() })
       .withExposedPorts({ container: config.kafkaPort, host: config.kafkaPort })
       .withWaitStrategy(Wait.forListeningPorts())
       .start();
