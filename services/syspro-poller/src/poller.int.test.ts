@@ -1,0 +1,328 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import kafkajs, { type Kafka as KafkaClient } from 'kafkajs';
+import pg from 'pg';
+import { pino } from 'pino';
+import { createPool, migrate } from '@mlc/db';
+import { createRegistryCodec, decodeEvent, topicFor, type CanonicalEvent, type EntityType } from '@mlc/events';
+import { createEventProducer } from '@mlc/kafka';
+import { SysproMapping, createSysproODataClient } from '@mlc/syspro';
+import { startSysproSimulator, type SysproSimulator } from '@mlc/sandbox';
+import { createTestTopics, testInfra, uniqueName, waitFor } from '@mlc/testing';
+import { planEntities } from './entities.js';
+import { MIGRATIONS_DIR, createPgHashStore } from './hash-store.js';
+import { CURSOR_TOPIC, REJECT_TOPIC, createKafkaCursorStore, createKafkaPagePublisher } from './kafka-state.js';
+import { createLeader, type LeaderState } from './leader.js';
+import { createPoller, type Poller } from './poller.js';
+
+const { Kafka, logLevel } = kafkajs;
+const infra = testInfra();
+const logger = pino({ level: 'silent' });
+const mapping = SysproMapping.parse({ defaultCurrency: 'USD' });
+const ENTITIES: EntityType[] = ['supplier', 'purchase-order', 'invoice', 'gl-account', 'cost-centre'];
+const ROOT = resolve(import.meta.dirname, '../../..');
+
+interface Env {
+  kafka: KafkaClient;
+  prefix: string;
+  connection: string;
+  topicOf: (entity: EntityType) => string;
+  cursorTopic: string;
+  rejectTopic: string;
+  pool: pg.Pool;
+  codec: ReturnType<typeof createRegistryCodec>;
+}
+
+/** Unique topics (prefix), connection id and hash rows per test; everything removed afterwards. */
+async function environment(t: TestContext): Promise<Env> {
+  const kafka = new Kafka({ clientId: 'syspro-poller-test', brokers: infra.kafkaBrokers, logLevel: logLevel.NOTHING });
+  const prefix = `${uniqueName('t')}.`;
+  const connection = uniqueName('acme');
+  const topicOf = (entity: EntityType) => `${prefix}${topicFor('syspro', entity)}`;
+  const cursorTopic = `${prefix}${CURSOR_TOPIC}`;
+  const rejectTopic = `${prefix}${REJECT_TOPIC}`;
+  const topics = [...ENTITIES.map(topicOf), rejectTopic];
+  const admin = kafka.admin();
+  await admin.connect();
+  await createTestTopics(admin, [...topics, { topic: cursorTopic, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }]);
+  const pool = createPool(infra.databaseUrl, { max: 2 });
+  await migrate(pool, { component: 'syspro-poller', dir: MIGRATIONS_DIR });
+  t.after(async () => {
+    await pool.query('delete from syspro_poller_hashes where connection = $1', [connection]);
+    await pool.end();
+    await admin.deleteTopics({ topics: [...topics, cursorTopic] }).catch(() => undefined);
+    await admin.disconnect();
+  });
+  const codec = createRegistryCodec({ registryUrl: infra.schemaRegistryUrl, logicalTopic: (topic) => topic.slice(prefix.length) });
+  return { kafka, prefix, connection, topicOf, cursorTopic, rejectTopic, pool, codec };
+}
+
+interface Reader {
+  events: CanonicalEvent[];
+  of(entity: EntityType): CanonicalEvent[];
+  /** Resolves once everything committed on the topics so far has been read. */
+  caughtUp(): Promise<void>;
+}
+
+async function readEvents(t: TestContext, env: Env): Promise<Reader> {
+  const topics = ENTITIES.map(env.topicOf);
+  const consumer = env.kafka.consumer({ groupId: uniqueName('poller-test-reader'), readUncommitted: false });
+  const events: CanonicalEvent[] = [];
+  const position = new Map<string, bigint>();
+  const seen = (topic: string, partition: number, offset: string) => {
+    const k = `${topic}:${partition}`;
+    if ((position.get(k) ?? -1n) < BigInt(offset)) position.set(k, BigInt(offset));
+  };
+  consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => seen(payload.topic, payload.partition, payload.lastOffset));
+  await consumer.connect();
+  await consumer.subscribe({ topics, fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ topic, partition, message }) => {
+      events.push(await decodeEvent(env.codec, topic, message.value));
+      seen(topic, partition, message.offset);
+    },
+  });
+  t.after(() => consumer.disconnect());
+  const admin = env.kafka.admin();
+  await admin.connect();
+  t.after(() => admin.disconnect());
+  return {
+    events,
+    of: (entity) => events.filter((e) => e.entity.type === entity),
+    async caughtUp() {
+      const ends = await Promise.all(topics.map(async (topic) => ({ topic, offsets: await admin.fetchTopicOffsets(topic) })));
+      await waitFor(
+        () => ends.every(({ topic, offsets }) => offsets.every((p) => BigInt(p.high) === BigInt(p.low) || (position.get(`${topic}:${p.partition}`) ?? -1n) >= BigInt(p.high) - 1n)),
+        { message: 'reader caught up with the committed events' },
+      );
+    },
+  };
+}
+
+async function simulator(t: TestContext, sizes: Record<string, number>): Promise<SysproSimulator> {
+  const sim = await startSysproSimulator({ sizes, seed: 11 });
+  t.after(() => sim.close());
+  return sim;
+}
+
+async function inProcessPoller(t: TestContext, env: Env, sim: SysproSimulator, pageSize = 4): Promise<Poller> {
+  const producer = createEventProducer({ kafka: env.kafka, codec: env.codec, logger, transactionalId: uniqueName('syspro-poller-tx') });
+  await producer.connect();
+  const poller = createPoller({
+    connection: env.connection,
+    odata: createSysproODataClient({ baseUrl: `${sim.url}/SYSPRO8Odata/SYSPROOData`, company: 'EDU1', username: 'MLC', password: 'mlc-odata', pageSize }),
+    cursors: createKafkaCursorStore({ kafka: env.kafka, connection: env.connection, logger, cursorTopic: env.cursorTopic }),
+    publisher: createKafkaPagePublisher({ producer, connection: env.connection, cursorTopic: env.cursorTopic, rejectTopic: env.rejectTopic, topicOf: env.topicOf }),
+    hashes: createPgHashStore({ db: env.pool, connection: env.connection }),
+    mapping,
+    entities: planEntities({ intervalSeconds: 300, overlapSeconds: 120, entities: {} }, mapping),
+    logger,
+    pageSize,
+  });
+  t.after(async () => {
+    await poller.stop();
+    await producer.disconnect();
+  });
+  return poller;
+}
+
+const keysOf = (events: readonly CanonicalEvent[]) => events.map((e) => e.entity.key).sort();
+const trimmed = (value: unknown) => String(value).trim();
+
+test('seeded rows become events; a changed payment term and PO line republish exactly those records; no change publishes nothing', async (t) => {
+  const env = await environment(t);
+  const sim = await simulator(t, { suppliers: 10, purchaseOrders: 6, maxLinesPerOrder: 3, invoices: 4, glAccounts: 5, costCentres: 3 });
+  const reader = await readEvents(t, env);
+  const poller = await inProcessPoller(t, env, sim);
+
+  for (const entity of ENTITIES) assert.equal((await poller.runOnce(entity)).status, 'ok', entity);
+  await reader.caughtUp();
+  const suppliers = sim.state.table('ApSupplier').slice(0, 100);
+  assert.deepEqual(keysOf(reader.of('supplier')), suppliers.map((r) => trimmed(r.Supplier)).sort());
+  assert.equal(reader.of('purchase-order').length, 6);
+  assert.equal(reader.of('invoice').length, 4);
+  assert.equal(reader.of('gl-account').length, 5);
+  assert.equal(reader.of('cost-centre').length, 3);
+  const row = suppliers[0]!;
+  const event = reader.of('supplier').find((e) => e.entity.key === trimmed(row.Supplier))!;
+  assert.equal(event.connection, env.connection);
+  assert.equal((event.data as { name: string }).name, trimmed(row.SupplierName));
+  const po = reader.of('purchase-order')[0]!;
+  const poLines = sim.state.table('PorMasterDetail').withPrefix([po.entity.key]).filter((l) => l.LineType !== '6');
+  assert.equal((po.data as { lines: unknown[] }).lines.length, poLines.length);
+
+  // No change: nothing new on any topic.
+  const before = reader.events.length;
+  for (const entity of ENTITIES) assert.equal((await poller.runOnce(entity)).published, 0, entity);
+  await reader.caughtUp();
+  assert.equal(reader.events.length, before);
+
+  const supplier = suppliers[4]!;
+  const terms = supplier.TermsCode === 'N7' ? 'N9' : 'N7';
+  sim.state.update('ApSupplier', [supplier.Supplier!], { TermsCode: terms });
+  const line = sim.state.table('PorMasterDetail').slice(2, 1)[0]!;
+  sim.state.update('PorMasterDetail', [line.PurchaseOrder!, line.Line!], { MPrice: Number(line.MPrice) + 1 });
+  for (const entity of ENTITIES) await poller.runOnce(entity);
+  await reader.caughtUp();
+  const fresh = reader.events.slice(before);
+  assert.deepEqual(
+    fresh.map((e) => `${e.entity.type}:${e.entity.key}`).sort(),
+    [`purchase-order:${trimmed(line.PurchaseOrder)}`, `supplier:${trimmed(supplier.Supplier)}`].sort(),
+  );
+  assert.equal((fresh.find((e) => e.entity.type === 'supplier')!.data as { paymentTerms?: string }).paymentTerms, terms);
+});
+
+test('SYSPRO 500 and 401 leave the committed cursor where it was; the next tick recovers', async (t) => {
+  const env = await environment(t);
+  const sim = await simulator(t, { suppliers: 6, purchaseOrders: 1, invoices: 1, glAccounts: 1, costCentres: 1 });
+  const reader = await readEvents(t, env);
+  const poller = await inProcessPoller(t, env, sim);
+  const cursors = createKafkaCursorStore({ kafka: env.kafka, connection: env.connection, logger, cursorTopic: env.cursorTopic });
+
+  assert.equal((await poller.runOnce('supplier')).status, 'ok');
+  const committed = (await cursors.load()).get('supplier');
+  assert.ok(committed);
+  const target = sim.state.table('ApSupplier').slice(0, 1)[0]!;
+  sim.state.update('ApSupplier', [target.Supplier!], { SupplierName: 'Renamed Ltd' });
+
+  sim.faults.add({ path: '/SYSPRO8Odata', status: 500, times: 4 });
+  const down = await poller.runOnce('supplier');
+  assert.equal(down.error?.code, 'MLC_HTTP_SERVER_ERROR');
+  sim.faults.add({ path: '/SYSPRO8Odata', status: 401, times: 1 });
+  const refused = await poller.runOnce('supplier');
+  assert.equal(refused.error?.code, 'MLC_AUTH_FAILED');
+  assert.deepEqual((await cursors.load()).get('supplier'), committed);
+
+  const recovered = await poller.runOnce('supplier');
+  assert.equal(recovered.status, 'ok');
+  assert.equal(recovered.published, 1);
+  await reader.caughtUp();
+  assert.equal(reader.of('supplier').filter((e) => e.entity.key === trimmed(target.Supplier)).length, 2);
+});
+
+test('a second replica waits for the lock and takes over when the leader goes', async (t) => {
+  const name = uniqueName('syspro-poller-lock');
+  const states: Record<string, LeaderState[]> = { a: [], b: [] };
+  const started: string[] = [];
+  const attempts = { a: 0, b: 0 };
+  const make = (id: 'a' | 'b') =>
+    createLeader({
+      name,
+      logger,
+      retryMs: 50,
+      onStateChange: (s) => states[id]!.push(s),
+      connect: async () => {
+        const client = new pg.Client({ connectionString: infra.databaseUrl });
+        await client.connect();
+        const query = client.query.bind(client) as (text: string, values?: unknown[]) => Promise<pg.QueryResult>;
+        return Object.assign(client, {
+          query: (text: string, values?: unknown[]) => {
+            if (text.includes('pg_try_advisory_lock')) attempts[id] += 1;
+            return query(text, values);
+          },
+        });
+      },
+      work: { start: async () => void started.push(id), stop: async () => void started.push(`${id}-stopped`) },
+    });
+  const a = make('a');
+  a.start();
+  await waitFor(() => a.state() === 'leader', { message: 'a leads' });
+  const b = make('b');
+  b.start();
+  t.after(() => Promise.all([a.stop(), b.stop()]));
+  // Two refused attempts: b has certainly seen the lock taken.
+  await waitFor(() => attempts.b >= 2, { message: 'b tried the lock' });
+  assert.equal(b.state(), 'standby');
+  assert.deepEqual(states.b, []);
+  assert.deepEqual(started, ['a']);
+
+  await a.stop();
+  await waitFor(() => b.state() === 'leader', { message: 'b takes over' });
+  assert.deepEqual(started, ['a', 'a-stopped', 'b']);
+  assert.deepEqual(states.a, ['leader', 'standby', 'stopped']);
+});
+
+function startChild(env: Env, configFile: string): ChildProcess {
+  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', 'services/syspro-poller/src/main.ts'], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      KAFKA_BROKERS: infra.kafkaBrokers.join(','),
+      SCHEMA_REGISTRY_URL: infra.schemaRegistryUrl,
+      DATABASE_URL: infra.databaseUrl,
+      MLC_CONNECTIONS_FILE: configFile,
+      MLC_CONNECTION: env.connection,
+      MLC_TOPIC_PREFIX: env.prefix,
+      MLC_TOPIC_PARTITIONS: '1',
+      MLC_LEADER_RETRY_MS: '200',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  child.stderr?.resume();
+  return child;
+}
+
+test('a poller killed with SIGKILL mid-poll and restarted loses nothing; repeats are identical events', async (t) => {
+  const env = await environment(t);
+  const sizes = { suppliers: 120, purchaseOrders: 40, maxLinesPerOrder: 3, invoices: 1, glAccounts: 1, costCentres: 1 };
+  const sim = await simulator(t, sizes);
+  // Slow SYSPRO down so the kill lands while pages are still being committed.
+  sim.faults.add({ path: '/SYSPRO8Odata', latencyMs: 15 });
+  const dir = mkdtempSync(join(tmpdir(), 'syspro-poller-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const configFile = join(dir, 'connections.json');
+  writeFileSync(
+    configFile,
+    JSON.stringify({
+      connections: [
+        {
+          id: env.connection,
+          syspro: {
+            odata: { url: `${sim.url}/SYSPRO8Odata/SYSPROOData`, company: 'EDU1', username: 'MLC', password: 'mlc-odata', pageSize: 4 },
+            poll: { intervalSeconds: 1 },
+          },
+          mappings: { syspro: { defaultCurrency: 'USD' } },
+        },
+      ],
+    }),
+  );
+  const reader = await readEvents(t, env);
+  const children: ChildProcess[] = [];
+  t.after(() => children.forEach((c) => c.exitCode === null && c.kill('SIGKILL')));
+
+  const first = startChild(env, configFile);
+  children.push(first);
+  await waitFor(() => reader.of('supplier').length >= 20, { message: 'first poller mid-backfill', timeoutMs: 60_000 });
+  first.kill('SIGKILL');
+  await once(first, 'exit');
+  assert.ok(reader.of('supplier').length < sizes.suppliers, 'killed before the backfill finished');
+
+  const second = startChild(env, configFile);
+  children.push(second);
+  const suppliers = sim.state.table('ApSupplier').slice(0, 1000).map((r) => trimmed(r.Supplier)).sort();
+  const orders = sim.state.table('PorMasterHdr').slice(0, 1000).map((r) => trimmed(r.PurchaseOrder)).sort();
+  await waitFor(
+    () => new Set(keysOf(reader.of('supplier'))).size === suppliers.length && new Set(keysOf(reader.of('purchase-order'))).size === orders.length,
+    { message: 'every supplier and order published', timeoutMs: 120_000 },
+  );
+  second.kill('SIGTERM');
+  const [code] = await once(second, 'exit');
+  assert.equal(code, 0);
+
+  assert.deepEqual([...new Set(keysOf(reader.of('supplier')))], suppliers);
+  assert.deepEqual([...new Set(keysOf(reader.of('purchase-order')))], orders);
+  // At-least-once: a record may appear twice, but only as the same event (same id, same content).
+  for (const entity of ['supplier', 'purchase-order'] as const) {
+    const byKey = new Map<string, Set<string>>();
+    for (const e of reader.of(entity)) byKey.set(e.entity.key, (byKey.get(e.entity.key) ?? new Set()).add(`${e.id}/${e.contentHash}`));
+    for (const [key, versions] of byKey) assert.equal(versions.size, 1, `${entity} ${key} published with different content`);
+  }
+});
