@@ -1,1 +1,26 @@
-export {};
+export { parseIonApi, readIonApiFile, type IonApiCredentials } from './ionapi.js';
+export { createIonAuth, type IonAuth, type IonAuthParams } from './ion-auth.js';
+export { createM3Client, m3FailureOf, type BulkTransaction, type ExecuteOptions, type M3Client, type M3ClientParams } from './m3-client.js';
+export { MiRecord, MiResponse, type M3Failure, type MiInput } from './wire.js';
+export type { InforApi, InvoiceBatchRef } from './api.js';
+export { createInforApi, type InforApiParams } from './m3-api.js';
+export { DEFAULT_INFOR_MAPPING, InforMapping, M3Transactions, type ProgramTransaction } from './mapping.js';
+export type { MapResult } from './from-canonical/result.js';
+export { toM3Supplier, type M3SupplierRecord } from './from-canonical/supplier.js';
+export {
+  isTransferablePurchaseOrder,
+  m3LineNumber,
+  toM3PurchaseOrder,
+  type M3PoHead,
+  type M3PoLine,
+  type M3PurchaseOrder,
+} from './from-canonical/purchase-order.js';
+export {
+  invoicePoNumbers,
+  isTransferableInvoice,
+  toM3Invoice,
+  type M3Invoice,
+  type M3InvoiceHead,
+  type M3InvoiceLine,
+  type M3OrderLines,
+} from './from-canonical/invoice.js';
