@@ -263,6 +263,7 @@ export function createConsumerRuntime(params: CreateConsumerRuntimeParams): Cons
     let rebalancing: unknown;
     const live = () => isRunning() && !isStale() && rebalancing === undefined && !stopSignal.signal.aborted;
     // kafkajs heartbeats only when asked; a slow handler or a long backoff must not get us evicted.
+    // Any heartbeat failure means we may no longer own the partition, so we stop taking new work.
     const ticker = setInterval(() => {
       heartbeat().catch((error: unknown) => {
         rebalancing ??= error;
