@@ -1,1 +1,4 @@
-export {};
+export { buildGatewayApp, type GatewayAppParams, type GatewayConnection } from './app.js';
+export { GatewayEnv, gatewayConnections } from './config.js';
+export { COUPA_EVENT_ENTITIES, normalize, type CoupaEventType, type GatewayEntity, type NormalizeParams, type Normalized } from './normalize.js';
+export { createDeliveryLog, createExpiry, createRejectionLog, type Delivery, type DeliveryLog, type Rejection, type RejectionLog } from './stores.js';

@@ -1,0 +1,231 @@
+import type { Secret } from '@mlc/config';
+import type { CoupaMapping } from '@mlc/coupa';
+import { MlcError, toMlcError } from '@mlc/errors';
+import { topicFor as defaultTopicFor, type CanonicalEvent } from '@mlc/events';
+import type { Logger } from '@mlc/log';
+import { buildServer, type ReadinessResult, type ServiceServer } from '@mlc/service';
+import type { TargetRecordStore } from '@mlc/writer';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Registry } from 'prom-client';
+import { authenticateClient, bearerOf, issueToken, parseBasic, verifySignature, verifyToken, type OAuthClient } from './auth.js';
+import { readLimitedBody } from './body.js';
+import { createGatewayMetrics, type WebhookOutcome } from './metrics.js';
+import { isCoupaEventType, normalize, type GatewayEntity } from './normalize.js';
+import type { DeliveryLog, RejectionLog } from './stores.js';
+
+/** One connection's call-out settings (`coupa.webhook` in the connections file) and mapping. */
+export interface GatewayConnection {
+  id: string;
+  hmacSecret?: Secret | undefined;
+  signatureHeader: string;
+  oauthClients: readonly OAuthClient[];
+  tokenTtlSeconds: number;
+  maxBodyBytes: number;
+  mapping: CoupaMapping;
+}
+
+export interface GatewayAppParams {
+  logger: Logger;
+  connections: ReadonlyMap<string, GatewayConnection>;
+  /** Resolves once Kafka has acknowledged the event (acks=all). */
+  publish: (topic: string, event: CanonicalEvent) => Promise<void>;
+  deliveries: DeliveryLog;
+  rejections: RejectionLog;
+  /** What coupa-writer last wrote to Coupa per record, to recognise echoes of our own writes. */
+  targetRecords: Pick<TargetRecordStore, 'get'>;
+  topicFor?: (entity: GatewayEntity) => string;
+  clock?: () => Date;
+  metrics?: Registry;
+  readiness?: () => Promise<ReadinessResult>;
+}
+
+const TOKEN_BODY_LIMIT = 8 * 1024;
+// When Coupa should come back after Kafka or Postgres failed us; its own backoff applies anyway.
+const RETRY_AFTER_SECONDS = '5';
+
+interface WebhookRoute {
+  Params: { connection: string };
+  Body: Buffer;
+}
+
+function header(request: FastifyRequest, name: string): string | undefined {
+  const value = request.headers[name.toLowerCase()];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/**
+ * The coupa-gateway HTTP app: the service shell (/healthz, /readyz, /metrics) plus
+ * `POST /webhooks/coupa/:connection` (call-outs) and `POST /webhooks/coupa/:connection/oauth/token`
+ * (Coupa's OAuth 2.0 call-out flow). A call-out is answered 2xx only once its event is on Kafka
+ * (or was already), so anything else makes Coupa retry.
+ */
+export function buildGatewayApp(params: GatewayAppParams): ServiceServer {
+  const { logger, connections, publish, deliveries, rejections, targetRecords, clock = () => new Date(), metrics: registry = new Registry(), readiness } = params;
+  const topicFor = params.topicFor ?? ((entity: GatewayEntity) => defaultTopicFor('coupa', entity));
+  const server = buildServer({ logger, metrics: registry, ...(readiness ? { readiness } : {}) });
+  const metrics = createGatewayMetrics(registry);
+  const label = (id: string) => (connections.has(id) ? id : 'unknown');
+
+  function refuse(reply: FastifyReply, connection: string, reason: string, challenge: string): FastifyReply {
+    metrics.authFailure(label(connection), reason);
+    metrics.request(label(connection), 'unauthorized');
+    reply.log.warn({ connection, reason }, 'call-out refused: credentials');
+    // The body may still be on its way; don't keep reading it for a caller we refuse.
+    return reply.code(401).header('www-authenticate', challenge).header('connection', 'close').send({ error: 'unauthorized', message: 'missing or invalid credentials' });
+  }
+
+  void server.register(async (app) => {
+    // Our own body reader for every content type: the raw bytes are what the HMAC covers, and the
+    // size cap must hold while the body streams in, per connection.
+    app.removeAllContentTypeParsers();
+    app.addContentTypeParser('*', (request, payload, done) => {
+      const isToken = request.url.endsWith('/oauth/token');
+      const connection = connections.get((request.params as { connection?: string }).connection ?? '');
+      const limit = isToken ? TOKEN_BODY_LIMIT : (connection?.maxBodyBytes ?? 256 * 1024);
+      readLimitedBody(payload, limit, header(request, 'content-length')).then(
+        (body) => done(null, body),
+        (error: unknown) => done(error as Error),
+      );
+    });
+
+    app.setErrorHandler((error, request, reply) => {
+      const connection = (request.params as { connection?: string }).connection ?? '';
+      if (error instanceof MlcError && error.code === 'MLC_PAYLOAD_TOO_LARGE') {
+        metrics.request(label(connection), 'too-large');
+        request.log.warn({ connection, ...error.context }, 'call-out refused: body too large');
+        // Close rather than drain: the rest of an oversize upload is never read.
+        return reply.code(413).header('connection', 'close').send({ error: 'payload-too-large', message: error.message });
+      }
+      const status = (error as { statusCode?: unknown }).statusCode;
+      if (typeof status === 'number' && status >= 400 && status < 500) {
+        metrics.request(label(connection), 'bad-request');
+        return reply.code(status).send({ error: 'bad-request', message: (error as Error).message });
+      }
+      const wrapped = toMlcError(error, { connection });
+      request.log.error({ err: wrapped }, 'call-out failed');
+      metrics.request(label(connection), wrapped.retriable ? 'unavailable' : 'error');
+      if (wrapped.retriable) return reply.code(503).header('retry-after', RETRY_AFTER_SECONDS).send({ error: 'unavailable', message: 'try again later' });
+      return reply.code(500).send({ error: 'internal', message: 'internal error' });
+    });
+
+    app.post<WebhookRoute>(
+      '/webhooks/coupa/:connection/oauth/token',
+      {
+        onRequest: async (request, reply) => {
+          if (!connections.get(request.params.connection)?.oauthClients.length) {
+            return reply.code(404).header('connection', 'close').send({ error: 'not-found', message: 'no OAuth call-out clients for this connection' });
+          }
+          return undefined;
+        },
+      },
+      async (request, reply) => {
+        const connection = connections.get(request.params.connection)!;
+        reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
+        const form = new URLSearchParams(request.body.toString('utf8'));
+        const basic = parseBasic(header(request, 'authorization'));
+        const credentials = basic ?? (form.has('client_id') ? { clientId: form.get('client_id')!, clientSecret: form.get('client_secret') ?? '' } : undefined);
+        const client = credentials && authenticateClient(connection.oauthClients, credentials.clientId, credentials.clientSecret);
+        if (!client) {
+          metrics.authFailure(connection.id, credentials ? 'bad-client-credentials' : 'no-client-credentials');
+          metrics.request(connection.id, 'token-refused');
+          reply.log.warn({ connection: connection.id }, 'token refused: client credentials');
+          return reply.code(401).header('www-authenticate', 'Basic realm="coupa-gateway"').send({ error: 'invalid_client' });
+        }
+        const grant = form.get('grant_type');
+        if (grant === null) return reply.code(400).send({ error: 'invalid_request', error_description: 'grant_type is required' });
+        if (grant !== 'client_credentials') return reply.code(400).send({ error: 'unsupported_grant_type' });
+        const exp = Math.floor(clock().getTime() / 1000) + connection.tokenTtlSeconds;
+        metrics.request(connection.id, 'token-issued');
+        return reply.send({
+          access_token: issueToken({ connection: connection.id, clientId: client.clientId, exp }, client),
+          token_type: 'bearer',
+          expires_in: connection.tokenTtlSeconds,
+        });
+      },
+    );
+
+    app.post<WebhookRoute>(
+      '/webhooks/coupa/:connection',
+      {
+        // Everything that can be decided from the headers is decided before the body is read.
+        onRequest: async (request, reply) => {
+          const id = request.params.connection;
+          const connection = connections.get(id);
+          if (!connection) {
+            metrics.request('unknown', 'bad-request');
+            return reply.code(404).header('connection', 'close').send({ error: 'not-found', message: 'unknown connection' });
+          }
+          const bearer = bearerOf(header(request, 'authorization'));
+          if (bearer !== undefined) {
+            if (connection.oauthClients.length === 0) return refuse(reply, id, 'oauth-not-configured', 'Bearer realm="coupa-gateway"');
+            const check = verifyToken(bearer, id, connection.oauthClients, Math.floor(clock().getTime() / 1000));
+            if (!check.ok) return refuse(reply, id, `token-${check.reason}`, 'Bearer realm="coupa-gateway", error="invalid_token"');
+            return undefined;
+          }
+          if (connection.hmacSecret === undefined) return refuse(reply, id, 'no-credentials', 'Bearer realm="coupa-gateway"');
+          if (header(request, connection.signatureHeader) === undefined) return refuse(reply, id, 'no-signature', 'Signature');
+          return undefined;
+        },
+      },
+      async (request, reply) => {
+        const started = process.hrtime.bigint();
+        const connection = connections.get(request.params.connection)!;
+        const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+        const authorizedByToken = bearerOf(header(request, 'authorization')) !== undefined;
+        if (!authorizedByToken && !verifySignature(connection.hmacSecret!, body, header(request, connection.signatureHeader))) {
+          return refuse(reply, connection.id, 'bad-signature', 'Signature');
+        }
+
+        const coupaEventId = header(request, 'x-coupa-event-id')?.trim() || undefined;
+        const eventType = header(request, 'x-coupa-event-type')?.trim() || undefined;
+        const reject = async (status: number, code: string, reason: string, outcome: WebhookOutcome, context: Record<string, unknown> = {}) => {
+          metrics.request(connection.id, outcome);
+          request.log.warn({ connection: connection.id, coupaEventId, eventType, code, ...context }, `call-out rejected: ${reason}`);
+          await rejections.record({ connection: connection.id, coupaEventId, eventType, status, code, reason, body });
+          return reply.code(status).send({ error: code, message: reason });
+        };
+        if (!coupaEventId) return reject(400, 'missing-event-id', 'X-Coupa-Event-Id header is required', 'bad-request');
+        if (!isCoupaEventType(eventType)) {
+          return reject(400, 'unknown-event-type', `unknown X-Coupa-Event-Type ${JSON.stringify(eventType ?? null)}`, 'bad-request');
+        }
+
+        const seen = await deliveries.find(connection.id, coupaEventId);
+        if (seen) {
+          metrics.request(connection.id, 'duplicate');
+          return reply.code(200).send({ status: 'duplicate', outcome: seen.outcome, eventId: seen.eventId });
+        }
+
+        let record: unknown;
+        try {
+          record = JSON.parse(body.toString('utf8'));
+        } catch {
+          return reject(400, 'malformed-json', 'the body is not valid JSON', 'bad-request');
+        }
+        const normalized = normalize({ connection: connection.id, eventType, coupaEventId, record, mapping: connection.mapping, observedAt: clock() });
+        if (!normalized.ok) {
+          const { error } = normalized;
+          return reject(422, error.code, error.message, 'unmappable', { paths: error.context.paths });
+        }
+        const { entity, event } = normalized;
+        const delivery = { connection: connection.id, coupaEventId, eventType, entityKey: event.entity.key, eventId: event.id, contentHash: event.contentHash };
+
+        if (entity === 'supplier') {
+          const written = await targetRecords.get({ connection: connection.id, targetSystem: 'coupa', entityType: 'supplier', naturalKey: event.entity.key });
+          if (written?.contentHash === event.contentHash) {
+            await deliveries.record({ ...delivery, outcome: 'echo' });
+            metrics.request(connection.id, 'echo');
+            request.log.info({ connection: connection.id, coupaEventId, key: event.entity.key, writtenBy: written.eventId }, 'echo of our own write; not forwarded');
+            return reply.code(200).send({ status: 'echo', eventId: event.id });
+          }
+        }
+
+        await publish(topicFor(entity), event);
+        await deliveries.record({ ...delivery, outcome: 'published' });
+        metrics.published(entity, Number(process.hrtime.bigint() - started) / 1e9);
+        metrics.request(connection.id, 'published');
+        return reply.code(200).send({ status: 'published', eventId: event.id });
+      },
+    );
+  });
+  return server;
+}

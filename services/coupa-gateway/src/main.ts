@@ -1,0 +1,68 @@
+import { Kafka, logLevel } from 'kafkajs';
+import { Registry } from 'prom-client';
+import { loadConnections, loadEnv } from '@mlc/config';
+import { CoupaMapping } from '@mlc/coupa';
+import { createPool, migrate } from '@mlc/db';
+import { createRegistryCodec } from '@mlc/events';
+import { createEventProducer } from '@mlc/kafka';
+import { createLogger } from '@mlc/log';
+import { runService } from '@mlc/service';
+import { createTargetRecordStore } from '@mlc/writer';
+import { buildGatewayApp } from './app.js';
+import { GatewayEnv, gatewayConnections } from './config.js';
+import { createDeliveryLog, createExpiry, createRejectionLog } from './stores.js';
+
+const SERVICE = 'coupa-gateway';
+const env = loadEnv(process.env, GatewayEnv);
+const logger = createLogger({ name: SERVICE, level: env.LOG_LEVEL });
+const connections = gatewayConnections(loadConnections(env.MLC_CONNECTIONS_FILE, { env: process.env, mappings: { coupa: CoupaMapping } }));
+if (connections.size === 0) logger.warn('no connection has coupa.webhook configured: every call-out will be answered 404');
+
+const pool = createPool(env.DATABASE_URL, { applicationName: SERVICE, logger });
+const kafka = new Kafka({ clientId: env.KAFKA_CLIENT_ID ?? SERVICE, brokers: env.KAFKA_BROKERS, logLevel: logLevel.WARN });
+const producer = createEventProducer({ kafka, codec: createRegistryCodec({ registryUrl: env.SCHEMA_REGISTRY_URL, logger }), logger });
+const expiry = createExpiry({
+  db: pool,
+  logger,
+  deliveryRetentionMs: env.DEDUP_RETENTION_HOURS * 3_600_000,
+  rejectionRetentionMs: env.REJECTION_RETENTION_DAYS * 86_400_000,
+  intervalMs: env.EXPIRY_INTERVAL_SECONDS * 1000,
+});
+const metrics = new Registry();
+let producerConnected = false;
+
+const server = buildGatewayApp({
+  logger,
+  connections,
+  publish: (topic, event) => producer.publish(topic, [event]),
+  deliveries: createDeliveryLog({ db: pool }),
+  rejections: createRejectionLog({ db: pool }),
+  targetRecords: createTargetRecordStore({ db: pool }),
+  metrics,
+  readiness: async () => {
+    await pool.query('select 1');
+    return { ok: producerConnected, details: { kafka: producerConnected ? 'connected' : 'connecting' } };
+  },
+});
+
+await runService({
+  server,
+  port: env.PORT,
+  host: env.HOST,
+  logger,
+  shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+  start: async () => {
+    await migrate(pool, { component: SERVICE, dir: new URL('../migrations/', import.meta.url), logger });
+    await producer.connect();
+    producerConnected = true;
+    expiry.start();
+  },
+  // Close the intake first: fastify's close lets in-flight call-outs finish, and they need the
+  // producer and the pool until their Kafka ack is recorded. (runService's own close is then a no-op.)
+  stop: async () => {
+    await server.close();
+    await expiry.stop();
+    await producer.disconnect();
+    await pool.end();
+  },
+});

@@ -1,0 +1,93 @@
+import type { TestContext } from 'node:test';
+import { createHmac } from 'node:crypto';
+import { Secret } from '@mlc/config';
+import { DEFAULT_COUPA_MAPPING } from '@mlc/coupa';
+import { MlcError } from '@mlc/errors';
+import type { CanonicalEvent } from '@mlc/events';
+import { createLogger } from '@mlc/log';
+import type { TargetRecord, TargetRef } from '@mlc/writer';
+import { Registry } from 'prom-client';
+import { buildGatewayApp, type GatewayAppParams, type GatewayConnection } from './app.js';
+import type { Delivery, Rejection } from './stores.js';
+
+// Shared by this service's tests; not part of the public surface.
+export const HMAC_SECRET = 'test-hmac-secret';
+export const CLIENT = { clientId: 'coupa-callouts', clientSecret: 'test-client-secret' };
+
+export function testConnection(id: string, overrides: Partial<GatewayConnection> = {}): GatewayConnection {
+  return {
+    id,
+    hmacSecret: new Secret(HMAC_SECRET),
+    signatureHeader: 'X-Coupa-Signature',
+    oauthClients: [{ clientId: CLIENT.clientId, clientSecret: new Secret(CLIENT.clientSecret) }],
+    tokenTtlSeconds: 3600,
+    maxBodyBytes: 256 * 1024,
+    mapping: DEFAULT_COUPA_MAPPING,
+    ...overrides,
+  };
+}
+
+export const sign = (body: string | Buffer, secret = HMAC_SECRET) => createHmac('sha256', secret).update(body).digest('hex');
+
+/** In-memory stand-ins for the gateway's ports; the integration tests use the real ones. */
+export function memoryPorts() {
+  const published: { topic: string; event: CanonicalEvent }[] = [];
+  const deliveries = new Map<string, Delivery>();
+  const rejections: Rejection[] = [];
+  const written = new Map<string, TargetRecord>();
+  const refKey = (r: TargetRef) => `${r.connection}|${r.targetSystem}|${r.entityType}|${r.naturalKey}`;
+  let kafkaDown = false;
+  return {
+    published,
+    deliveries,
+    rejections,
+    written,
+    setKafkaDown: (down: boolean) => void (kafkaDown = down),
+    remember: (ref: TargetRef, contentHash: string) =>
+      written.set(refKey(ref), { targetId: '1', contentHash, sourceTime: new Date(0), eventId: 'written-by-coupa-writer', writtenAt: new Date(0) }),
+    ports: {
+      publish: async (topic: string, event: CanonicalEvent) => {
+        if (kafkaDown) {
+          throw new MlcError('MLC_KAFKA_UNAVAILABLE', 'broker not reachable', { context: { topic } });
+        }
+        published.push({ topic, event });
+      },
+      deliveries: {
+        find: async (connection: string, id: string) => deliveries.get(`${connection}|${id}`),
+        record: async (d: Delivery) => void (deliveries.has(`${d.connection}|${d.coupaEventId}`) || deliveries.set(`${d.connection}|${d.coupaEventId}`, d)),
+      },
+      rejections: { record: async (r: Rejection) => void rejections.push(r) },
+      targetRecords: { get: async (ref: TargetRef) => written.get(refKey(ref)) },
+    },
+  };
+}
+
+/**
+ * The real gateway app with test connections and in-memory ports, closed after the test. Pass
+ * `connections` or `params` to change what a test needs.
+ */
+export async function build(t: TestContext, params: Partial<GatewayAppParams> = {}) {
+  const memory = memoryPorts();
+  let now = new Date('2026-11-23T10:00:00Z');
+  const metrics = new Registry();
+  const app = buildGatewayApp({
+    logger: createLogger({ name: 'coupa-gateway-test', level: 'silent' }),
+    connections: new Map([['acme', testConnection('acme')]]),
+    metrics,
+    clock: () => now,
+    ...memory.ports,
+    ...params,
+  });
+  t.after(() => app.close());
+  await app.ready();
+  return {
+    app,
+    ...memory,
+    metrics,
+    advanceClock: (ms: number) => void (now = new Date(now.getTime() + ms)),
+    metricValue: async (name: string, labels: Record<string, string>) => {
+      const metric = (await metrics.getSingleMetric(name)?.get())?.values ?? [];
+      return metric.find((v) => Object.entries(labels).every(([k, value]) => v.labels[k] === value))?.value ?? 0;
+    },
+  };
+}
