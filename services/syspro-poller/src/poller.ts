@@ -5,6 +5,7 @@ import type { Logger } from '@mlc/log';
 import {
   advance,
   continueQuery,
+  cursorToJSON,
   f,
   initialCursor,
   orderBy,
@@ -289,7 +290,11 @@ export function createPoller({
       const known = await hashes.lastHashes(plan.entity, events.map((e) => e.entity.key));
       const changed = events.filter((e) => known.get(e.entity.key) !== e.contentHash);
 
-      await commit({ entity: plan.entity, stream: stream.name, events: changed, rejected, cursor: next });
+      // A quiet tick re-reads only the last row (`ge` on a rowversion): nothing to commit then.
+      const moved = JSON.stringify(cursorToJSON(next)) !== JSON.stringify(cursorToJSON(cursor));
+      if (moved || changed.length > 0 || rejected.length > 0) {
+        await commit({ entity: plan.entity, stream: stream.name, events: changed, rejected, cursor: next });
+      }
       positions.set(stream.name, next);
       cursor = next;
       counts.pages += 1;
