@@ -125,6 +125,13 @@ test('Kafka down: 503 so Coupa retries, nothing recorded; the retry publishes', 
   assert.equal(g.published.length, 1);
 });
 
+test('Kafka not answering: 503 after the publish timeout', async (t) => {
+  const g = await build(t, { publish: () => new Promise(() => undefined), publishTimeoutMs: 1 });
+  const res = await g.app.inject(callout(SUPPLIER, { id: 'hang-1' }));
+  assert.equal(res.statusCode, 503);
+  assert.equal(g.deliveries.size, 0);
+});
+
 test('a declared Content-Length over the cap is refused with 413 before reading', async (t) => {
   const g = await build(t, { connections: new Map([['acme', testConnection('acme', { maxBodyBytes: 1024 })]]) });
   const big = JSON.stringify({ ...fixture('supplier.json'), padding: 'x'.repeat(2000) });
@@ -169,6 +176,23 @@ test('a chunked upload is cut off as soon as it passes the cap: 413 arrives and 
   assert.ok(gotResponse || socket.destroyed);
   assert.ok(sent < intended, `the connection closed before the client finished (sent ${sent} of ${intended} bytes)`);
   assert.equal(g.published.length, 0);
+});
+
+test('a declared Content-Length over the cap gets 413 without a byte of the body sent', async (t) => {
+  const g = await build(t);
+  await g.app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = g.app.server.address() as { port: number };
+  const socket = connect(port, '127.0.0.1');
+  let response = '';
+  socket.on('data', (d: Buffer) => (response += d.toString('latin1')));
+  socket.on('error', () => undefined);
+  const closed = once(socket, 'close');
+  socket.write(
+    `POST /webhooks/coupa/acme HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${10 * 1024 * 1024}\r\n` +
+      `X-Coupa-Event-Id: big-2\r\nX-Coupa-Event-Type: supplier.updated\r\nX-Coupa-Signature: ${'0'.repeat(64)}\r\n\r\n`,
+  );
+  await closed;
+  assert.match(response, /^HTTP\/1\.1 413 /);
 });
 
 test('OAuth call-out flow: Basic client credentials get a bearer token that authorises call-outs', async (t) => {

@@ -37,6 +37,11 @@ export interface GatewayAppParams {
   clock?: () => Date;
   metrics?: Registry;
   readiness?: () => Promise<ReadinessResult>;
+  /**
+   * Longest wait for Kafka's ack before answering 503. The idempotent producer retries for as long
+   * as Kafka is away, so without this a call-out would hang until Coupa's own 30 s timeout.
+   */
+  publishTimeoutMs?: number;
 }
 
 const TOKEN_BODY_LIMIT = 8 * 1024;
@@ -46,6 +51,20 @@ const RETRY_AFTER_SECONDS = '5';
 interface WebhookRoute {
   Params: { connection: string };
   Body: Buffer;
+}
+
+// A publish that times out may still complete later; Coupa's retry then publishes the same event
+// again (same deterministic id), which consumers absorb: at-least-once, never lost.
+async function withTimeout<T>(work: Promise<T>, ms: number, context: Record<string, unknown>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new MlcError('MLC_KAFKA_UNAVAILABLE', `no Kafka ack within ${ms} ms`, { context: { ...context, timeoutMs: ms } })), ms);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function header(request: FastifyRequest, name: string): string | undefined {
@@ -60,7 +79,7 @@ function header(request: FastifyRequest, name: string): string | undefined {
  * (or was already), so anything else makes Coupa retry.
  */
 export function buildGatewayApp(params: GatewayAppParams): ServiceServer {
-  const { logger, connections, publish, deliveries, rejections, targetRecords, clock = () => new Date(), metrics: registry = new Registry(), readiness } = params;
+  const { logger, connections, publish, deliveries, rejections, targetRecords, clock = () => new Date(), metrics: registry = new Registry(), readiness, publishTimeoutMs = 10_000 } = params;
   const topicFor = params.topicFor ?? ((entity: GatewayEntity) => defaultTopicFor('coupa', entity));
   const server = buildServer({ logger, metrics: registry, ...(readiness ? { readiness } : {}) });
   const metrics = createGatewayMetrics(registry);
@@ -219,7 +238,7 @@ export function buildGatewayApp(params: GatewayAppParams): ServiceServer {
           }
         }
 
-        await publish(topicFor(entity), event);
+        await withTimeout(publish(topicFor(entity), event), publishTimeoutMs, { connection: connection.id, coupaEventId, topic: topicFor(entity) });
         await deliveries.record({ ...delivery, outcome: 'published' });
         metrics.published(entity, Number(process.hrtime.bigint() - started) / 1e9);
         metrics.request(connection.id, 'published');

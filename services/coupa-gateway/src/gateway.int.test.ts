@@ -1,0 +1,266 @@
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { Kafka, logLevel } from 'kafkajs';
+import pg from 'pg';
+import { Registry } from 'prom-client';
+import { Secret } from '@mlc/config';
+import { DEFAULT_COUPA_MAPPING, toCanonicalSupplier } from '@mlc/coupa';
+import { migrate } from '@mlc/db';
+import { contentHashOf, createRegistryCodec, decodeEvent, type CanonicalEvent } from '@mlc/events';
+import { createEventProducer } from '@mlc/kafka';
+import { createLogger } from '@mlc/log';
+import { startCoupaSimulator, type CoupaCalloutDelivery } from '@mlc/sandbox';
+import { createTestTopics, testInfra, uniqueName, waitFor } from '@mlc/testing';
+import { createTargetRecordStore, TARGET_RECORDS_MIGRATIONS } from '@mlc/writer';
+import { buildGatewayApp, type GatewayConnection } from './app.js';
+import type { GatewayEntity } from './normalize.js';
+import { createDeliveryLog, createExpiry, createRejectionLog } from './stores.js';
+
+const logger = createLogger({ name: 'coupa-gateway-int', level: 'silent' });
+const HMAC = 'int-hmac-secret';
+const CLIENT = { clientId: 'coupa-int', clientSecret: 'int-client-secret' };
+
+type Auth = 'hmac' | 'oauth2';
+
+/** Real Kafka, registry and Postgres, a Coupa simulator, and the gateway on port 0, all per test. */
+async function setup(t: TestContext, auth: Auth) {
+  const infra = testInfra();
+  const suffix = uniqueName('gw');
+  const topics: Record<GatewayEntity, string> = {
+    supplier: `coupa.suppliers.v1-${suffix}`,
+    'purchase-order': `coupa.purchase-orders.v1-${suffix}`,
+    invoice: `coupa.invoices.v1-${suffix}`,
+  };
+  const connectionId = uniqueName('acme');
+  const pool = new pg.Pool({ connectionString: infra.databaseUrl, max: 4 });
+  await migrate(pool, { component: 'coupa-gateway', dir: new URL('../migrations/', import.meta.url) });
+  await pool.query(readFileSync(new URL('001_target_records.sql', TARGET_RECORDS_MIGRATIONS), 'utf8'));
+
+  const kafka = new Kafka({ clientId: suffix, brokers: infra.kafkaBrokers, logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  await createTestTopics(admin, Object.values(topics));
+  const codec = createRegistryCodec({ registryUrl: infra.schemaRegistryUrl, logicalTopic: (name) => name.replace(`-${suffix}`, '') });
+  const producer = createEventProducer({ kafka, codec, logger });
+  await producer.connect();
+
+  const seen: { topic: string; event: CanonicalEvent }[] = [];
+  const consumer = kafka.consumer({ groupId: uniqueName('gw-test') });
+  await consumer.connect();
+  await consumer.subscribe({ topics: Object.values(topics), fromBeginning: true });
+  await consumer.run({ eachMessage: async ({ topic, message }) => void seen.push({ topic, event: await decodeEvent(codec, topic, message.value) }) });
+
+  const connection: GatewayConnection = {
+    id: connectionId,
+    hmacSecret: auth === 'hmac' ? new Secret(HMAC) : undefined,
+    signatureHeader: 'X-Coupa-Signature',
+    oauthClients: auth === 'oauth2' ? [{ clientId: CLIENT.clientId, clientSecret: new Secret(CLIENT.clientSecret) }] : [],
+    tokenTtlSeconds: 3600,
+    maxBodyBytes: 256 * 1024,
+    mapping: DEFAULT_COUPA_MAPPING,
+  };
+  const targetRecords = createTargetRecordStore({ db: pool });
+  const gateway = (metrics = new Registry()) =>
+    buildGatewayApp({
+      logger,
+      connections: new Map([[connectionId, connection]]),
+      publish: (topic, event) => producer.publish(topic, [event]),
+      deliveries: createDeliveryLog({ db: pool }),
+      rejections: createRejectionLog({ db: pool }),
+      targetRecords,
+      topicFor: (entity) => topics[entity],
+      metrics,
+    });
+  const metrics = new Registry();
+  const app = gateway(metrics);
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}/webhooks/coupa/${connectionId}`;
+
+  const sim = await startCoupaSimulator({ seed: 7, callouts: { maxAttempts: 3, baseDelayMs: 20, maxDelayMs: 200, timeoutMs: 30_000 } });
+  const admin$ = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    const res = await fetch(`${sim.url}/_sandbox${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    assert.ok(res.ok, `${method} ${path} answered ${res.status}: ${await res.clone().text()}`);
+    return (res.status === 204 ? undefined : await res.json()) as T;
+  };
+  await admin$('POST', '/callouts', {
+    url: base,
+    auth: auth === 'hmac' ? { type: 'hmac', secret: HMAC } : { type: 'oauth2', tokenUrl: `${base}/oauth/token`, ...CLIENT },
+  });
+
+  t.after(async () => {
+    await sim.close();
+    await app.close();
+    await consumer.disconnect();
+    await producer.disconnect();
+    await admin.deleteTopics({ topics: Object.values(topics) }).catch(() => undefined);
+    await admin.disconnect();
+    await pool.query('delete from coupa_gateway_deliveries where connection = $1', [connectionId]);
+    await pool.query('delete from coupa_gateway_rejections where connection = $1', [connectionId]);
+    await pool.query('delete from mlc_target_records where connection = $1', [connectionId]);
+    await pool.end();
+  });
+
+  const deliveries = () => admin$<CoupaCalloutDelivery[]>('GET', '/callouts/deliveries');
+  const settled = (eventId: string, count = 1) =>
+    waitFor(
+      async () => {
+        const mine = (await deliveries()).filter((d) => d.eventId === eventId);
+        return mine.length === count && mine.every((d) => d.status === 'delivered' || d.status === 'failed') ? mine : undefined;
+      },
+      { message: `deliveries of ${eventId} settled` },
+    );
+  const lastDelivery = async () => (await deliveries()).at(-1)!;
+  const eventsFor = (key: string) => seen.filter((s) => s.event.entity.key === key).map((s) => s.event);
+  const metric = async (name: string, labels: Record<string, string>) =>
+    ((await metrics.getSingleMetric(name)?.get())?.values ?? []).find((v) => Object.entries(labels).every(([k, value]) => v.labels[k] === value))?.value ?? 0;
+  return { sim, admin: admin$, pool, topics, connectionId, base, seen, eventsFor, settled, lastDelivery, targetRecords, gateway, metric };
+}
+
+interface SupplierRecord {
+  id: number;
+  number: string;
+  name: string;
+}
+
+test('HMAC call-outs from the simulator become canonical events on Kafka; duplicates, reorders, forgeries, oversize and echoes handled', async (t) => {
+  const h = await setup(t, 'hmac');
+  const suppliers = await h.admin<SupplierRecord[]>('GET', '/state/suppliers');
+  const [s1, s2, s3, s4, s5, s6, s7] = suppliers;
+
+  // Approve a PO, change a supplier, enter an invoice.
+  const pos = await h.admin<{ id: number; 'po-number': string; supplier: { number: string } }[]>('GET', '/state/purchase_orders');
+  const po = pos[0]!;
+  await h.admin('POST', `/purchase_orders/${po.id}/approve`);
+  await h.admin('PATCH', `/suppliers/${s1!.id}`, { name: 'Renamed Supplier One' });
+  await h.admin('POST', '/invoices', {
+    'invoice-number': 'INT-INV-1',
+    'invoice-date': '2026-11-23',
+    supplier: { number: s1!.number },
+    'invoice-lines': [{ description: 'Bolts', quantity: '10', price: '2.50', 'po-number': po['po-number'] }],
+  });
+  await waitFor(() => h.seen.length >= 3, { message: 'three events on Kafka' });
+  const byTopic = (topic: string) => h.seen.filter((s) => s.topic === topic).map((s) => s.event);
+  const [poEvent] = byTopic(h.topics['purchase-order']);
+  assert.equal(poEvent?.entity.key, po['po-number']);
+  assert.equal(poEvent?.type === 'purchase-order.changed' && poEvent.data.status, 'issued');
+  assert.equal(poEvent?.connection, h.connectionId);
+  const [supplierEvent] = byTopic(h.topics.supplier);
+  assert.equal(supplierEvent?.type === 'supplier.changed' && supplierEvent.data.name, 'Renamed Supplier One');
+  const [invoiceEvent] = byTopic(h.topics.invoice);
+  assert.equal(invoiceEvent?.entity.key, `${s1!.number}/INT-INV-1`);
+  assert.equal(invoiceEvent?.type === 'invoice.changed' && invoiceEvent.data.total, '25.00');
+
+  // Duplicates: two deliveries of one event id, one event.
+  await h.admin('POST', '/callouts/faults', { kind: 'duplicate' });
+  await h.admin('PATCH', `/suppliers/${s2!.id}`, { name: 'Duplicated' });
+  const dupId = (await h.lastDelivery()).eventId;
+  const dups = await h.settled(dupId, 2);
+  assert.deepEqual(dups.map((d) => [d.status, d.attempts.at(-1)?.status]), [['delivered', 200], ['delivered', 200]]);
+
+  // Reordered: the later change arrives first; both are published, each a full snapshot with its source time.
+  await h.admin('POST', '/callouts/hold');
+  await h.admin('PATCH', `/suppliers/${s3!.id}`, { name: 'First change' });
+  await h.admin('PATCH', `/suppliers/${s3!.id}`, { name: 'Second change' });
+  await h.admin('POST', '/callouts/release', { order: 'reverse' });
+
+  // Forged and oversize: refused once, never published.
+  await h.admin('POST', '/callouts/faults', { kind: 'bad-signature' });
+  await h.admin('PATCH', `/suppliers/${s4!.id}`, { name: 'Forged' });
+  const forged = await h.settled((await h.lastDelivery()).eventId);
+  assert.equal(forged[0]!.attempts[0]!.status, 401);
+  await h.admin('POST', '/callouts/faults', { kind: 'oversize' });
+  await h.admin('PATCH', `/suppliers/${s5!.id}`, { name: 'Oversize' });
+  const oversize = await h.settled((await h.lastDelivery()).eventId);
+  assert.equal(oversize[0]!.attempts[0]!.status, 413);
+
+  // Echo: coupa-writer remembers having written exactly what the supplier is about to become.
+  const current = await h.admin<Record<string, unknown>>('GET', `/state/suppliers/${s6!.id}`);
+  const expected = toCanonicalSupplier({ ...current, name: 'Written By Us' }, DEFAULT_COUPA_MAPPING);
+  assert.ok(expected.ok);
+  await h.targetRecords.remember(
+    { connection: h.connectionId, targetSystem: 'coupa', entityType: 'supplier', naturalKey: s6!.number },
+    { targetId: String(s6!.id), contentHash: contentHashOf(expected.data), sourceTime: new Date(), eventId: 'from-coupa-writer' },
+  );
+  await h.admin('PATCH', `/suppliers/${s6!.id}`, { name: 'Written By Us' });
+  const echo = await h.settled((await h.lastDelivery()).eventId);
+  assert.equal(echo[0]!.attempts[0]!.status, 200);
+
+  // A sentinel after everything else: once it is on the (single-partition) topic, so is all that came before.
+  await h.admin('PATCH', `/suppliers/${s7!.id}`, { name: 'Sentinel' });
+  await waitFor(() => h.eventsFor(s7!.number).length === 1, { message: 'sentinel event' });
+
+  assert.equal(h.seen.filter((s) => s.event.correlationId === dupId).length, 1, 'a duplicate delivery publishes nothing new');
+  const reordered = h.eventsFor(s3!.number).map((e) => (e.type === 'supplier.changed' ? e.data.name : ''));
+  assert.deepEqual(reordered, ['Second change', 'First change']);
+  const [second, first] = h.eventsFor(s3!.number);
+  assert.ok(Date.parse(second!.occurredAt) >= Date.parse(first!.occurredAt), 'source time lets writers drop the stale snapshot');
+  assert.equal(h.eventsFor(s4!.number).length, 0);
+  assert.equal(h.eventsFor(s5!.number).length, 0);
+  assert.equal(h.eventsFor(s6!.number).length, 0, 'an echo of our own write is not forwarded');
+  const { rows } = await h.pool.query<{ outcome: string }>('select outcome from coupa_gateway_deliveries where connection = $1 and entity_key = $2', [
+    h.connectionId,
+    s6!.number,
+  ]);
+  assert.deepEqual(rows.map((r) => r.outcome), ['echo']);
+
+  // Another replica (or this one after a restart) on the same database knows the id too.
+  const replica = h.gateway();
+  t.after(() => replica.close());
+  const body = JSON.stringify(current);
+  const again = await replica.inject({
+    method: 'POST',
+    url: `/webhooks/coupa/${h.connectionId}`,
+    payload: body,
+    headers: {
+      'content-type': 'application/json',
+      'x-coupa-event-id': dupId,
+      'x-coupa-event-type': 'supplier.updated',
+      'x-coupa-signature': createHmac('sha256', HMAC).update(body).digest('hex'),
+    },
+  });
+  assert.equal(again.statusCode, 200);
+  assert.equal(again.json().status, 'duplicate');
+  assert.equal(await h.metric('coupa_gateway_requests_total', { connection: h.connectionId, outcome: 'unauthorized' }), 1);
+});
+
+test('OAuth 2.0 call-out flow: the simulator fetches a token from the gateway and its call-outs are published', async (t) => {
+  const h = await setup(t, 'oauth2');
+  const [supplier] = await h.admin<SupplierRecord[]>('GET', '/state/suppliers');
+  await h.admin('PATCH', `/suppliers/${supplier!.id}`, { name: 'Via OAuth' });
+  const [event] = await waitFor(() => (h.eventsFor(supplier!.number).length === 1 ? h.eventsFor(supplier!.number) : undefined), { message: 'OAuth event' });
+  assert.equal(event?.type === 'supplier.changed' && event.data.name, 'Via OAuth');
+  assert.equal(await h.metric('coupa_gateway_requests_total', { connection: h.connectionId, outcome: 'token-issued' }), 1);
+
+  // A forged bearer token from the simulator is refused.
+  await h.admin('POST', '/callouts/faults', { kind: 'bad-signature' });
+  await h.admin('PATCH', `/suppliers/${supplier!.id}`, { name: 'Forged bearer' });
+  const forged = await h.settled((await h.lastDelivery()).eventId);
+  assert.equal(forged[0]!.attempts[0]!.status, 401);
+});
+
+test('expired delivery ids are purged; fresh ones stay', async (t) => {
+  const infra = testInfra();
+  const pool = new pg.Pool({ connectionString: infra.databaseUrl, max: 2 });
+  await migrate(pool, { component: 'coupa-gateway', dir: new URL('../migrations/', import.meta.url) });
+  const connection = uniqueName('expiry');
+  t.after(async () => {
+    await pool.query('delete from coupa_gateway_deliveries where connection = $1', [connection]);
+    await pool.end();
+  });
+  const log = createDeliveryLog({ db: pool });
+  const delivery = { connection, eventType: 'supplier.updated', outcome: 'published' as const, entityKey: 'S1', eventId: 'e', contentHash: 'h' };
+  await log.record({ ...delivery, coupaEventId: 'old' });
+  await log.record({ ...delivery, coupaEventId: 'fresh' });
+  await pool.query(`update coupa_gateway_deliveries set received_at = now() - interval '8 days' where connection = $1 and coupa_event_id = 'old'`, [connection]);
+
+  const expiry = createExpiry({ db: pool, logger, deliveryRetentionMs: 7 * 86_400_000, rejectionRetentionMs: 90 * 86_400_000, intervalMs: 60_000, batchSize: 1 });
+  await expiry.runOnce();
+  assert.equal(await log.find(connection, 'old'), undefined);
+  assert.equal((await log.find(connection, 'fresh'))?.outcome, 'published');
+});
