@@ -1,7 +1,7 @@
 import type { HttpMethod, ResponseHeaders } from './types.js';
 
 /**
- * One request as it travels through the layers (retry → auth → limiter → transport). `state` is
+ * One request as it travels through the layers (retry → limiter → auth → transport). `state` is
  * shared by every attempt of the same request: the retry layer counts attempts in it, the auth
  * layer records the token values it sent so errors can scrub them from echoed bodies.
  */

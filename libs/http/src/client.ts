@@ -81,7 +81,7 @@ function lowerCaseKeys(headers: Record<string, string> | undefined): Record<stri
 
 /**
  * The one HTTP client factory for vendor calls. Layers, outermost first: retry (backoff,
- * Retry-After) → bearer auth (one refresh on 401) → rate limiter → transport (deadline, error
+ * Retry-After) → rate limiter → bearer auth (one refresh on 401) → transport (deadline, error
  * classification). Statuses outside 2xx and `acceptStatuses` throw an MlcError whose context
  * names client, method, path (never the query), status and attempt.
  */
@@ -100,8 +100,10 @@ export function createHttpClient({
   if (!(timeoutMs > 0)) throw new RangeError('timeoutMs must be positive');
   const log = logger?.child({ component: 'http', client: name });
   const layers: Layer[] = [withRetry(retry, log)];
-  if (auth !== undefined) layers.push(withBearer(auth));
+  // The limiter sits outside the bearer layer: a call may queue behind the limiter for longer
+  // than a token lives (ION at 100/min with a backlog), so the token is taken after the wait.
   if (limiter !== undefined) layers.push(withLimiter(limiter));
+  if (auth !== undefined) layers.push(withBearer(auth));
   const send = compose(createTransport({ dispatcher, ...splitBaseUrl(baseUrl), timeoutMs }), layers);
   const defaultHeaders = lowerCaseKeys(headers);
 

@@ -80,11 +80,11 @@ test('invoice → APS450MI head + PO-matched lines (a line without its own PO nu
 
 test('an invoice line that matches no M3 PO line is unmappable, with the reason', () => {
   const data = invoice();
-  const cases = [
+  const cases: Array<[InvoiceData, string]> = [
     [{ ...data, lines: [data.lines[0]!, { ...data.lines[1]!, poLineNumber: 3 }] }, 'po-line-not-in-m3'],
     [{ ...data, poNumber: undefined, lines: [data.lines[0]!, data.lines[1]!] }, 'no-po-line'],
     [{ ...data, lines: [{ ...data.lines[0]!, poNumber: 'PO-OTHER' }] }, 'po-not-in-m3'],
-  ] as const;
+  ];
   for (const [input, reason] of cases) {
     const result = toM3Invoice(input, ORDERS, DEFAULT_INFOR_MAPPING);
     assert.ok(!result.ok, reason);
