@@ -11,6 +11,7 @@ export const GatewayEnv = InfraEnv.extend({
     .default(7 * 24)
     .describe('how long handled Coupa event ids are remembered; must outlast Coupa retries and redeliveries'),
   REJECTION_RETENTION_DAYS: z.coerce.number().positive().default(90).describe('how long refused call-outs are kept for audit'),
+  MLC_TOPIC_PARTITIONS: z.coerce.number().int().positive().default(6).describe('partitions of the coupa.* topics when the gateway creates them'),
   EXPIRY_INTERVAL_SECONDS: z.coerce.number().positive().default(3600).describe('how often expired rows are deleted'),
 });
 export type GatewayEnv = z.output<typeof GatewayEnv>;

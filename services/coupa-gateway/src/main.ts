@@ -1,15 +1,15 @@
-import { Kafka, logLevel } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { loadConnections, loadEnv } from '@mlc/config';
 import { CoupaMapping } from '@mlc/coupa';
 import { createPool, migrate } from '@mlc/db';
-import { createRegistryCodec } from '@mlc/events';
-import { createEventProducer } from '@mlc/kafka';
+import { createRegistryCodec, topicFor } from '@mlc/events';
+import { createEventProducer, createKafkaClient, ensureTopics, standardTopics } from '@mlc/kafka';
 import { createLogger } from '@mlc/log';
 import { runService } from '@mlc/service';
 import { createTargetRecordStore } from '@mlc/writer';
 import { buildGatewayApp } from './app.js';
 import { GatewayEnv, gatewayConnections } from './config.js';
+import { COUPA_EVENT_ENTITIES } from './normalize.js';
 import { createDeliveryLog, createExpiry, createRejectionLog } from './stores.js';
 
 const SERVICE = 'coupa-gateway';
@@ -19,7 +19,8 @@ const connections = gatewayConnections(loadConnections(env.MLC_CONNECTIONS_FILE,
 if (connections.size === 0) logger.warn('no connection has coupa.webhook configured: every call-out will be answered 404');
 
 const pool = createPool(env.DATABASE_URL, { applicationName: SERVICE, logger });
-const kafka = new Kafka({ clientId: env.KAFKA_CLIENT_ID ?? SERVICE, brokers: env.KAFKA_BROKERS, logLevel: logLevel.WARN });
+const kafka = createKafkaClient({ clientId: env.KAFKA_CLIENT_ID ?? SERVICE, brokers: env.KAFKA_BROKERS, logger });
+const ownTopics = new Set(Object.values(COUPA_EVENT_ENTITIES).map((entity) => topicFor('coupa', entity)));
 const producer = createEventProducer({ kafka, codec: createRegistryCodec({ registryUrl: env.SCHEMA_REGISTRY_URL, logger }), logger });
 const expiry = createExpiry({
   db: pool,
@@ -53,6 +54,13 @@ await runService({
   shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
   start: async () => {
     await migrate(pool, { component: SERVICE, dir: new URL('../migrations/', import.meta.url), logger });
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      await ensureTopics(admin, standardTopics({ partitions: env.MLC_TOPIC_PARTITIONS }).filter((t) => ownTopics.has(t.topic)));
+    } finally {
+      await admin.disconnect();
+    }
     await producer.connect();
     producerConnected = true;
     expiry.start();
