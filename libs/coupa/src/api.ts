@@ -2,7 +2,8 @@ import type { CoupaInvoiceRequest } from './from-canonical/invoice.js';
 import type { CoupaLookupValueRequest } from './from-canonical/lookup-value.js';
 import type { CoupaPurchaseOrderRequest } from './from-canonical/purchase-order.js';
 import type { CoupaSupplierRequest } from './from-canonical/supplier.js';
-import type { CoupaInvoice, CoupaLookup, CoupaLookupValue, CoupaPurchaseOrder, CoupaSupplier } from './wire.js';
+import type { CoupaAccount, CoupaInvoice, CoupaLookup, CoupaLookupValue, CoupaPurchaseOrder, CoupaSupplier } from './wire.js';
+import type { CoupaAccountRef } from './from-canonical/account.js';
 
 /**
  * What writers need from Coupa, as a narrow port: the HTTP client implements it, unit tests hand
@@ -18,6 +19,10 @@ export interface CoupaApi {
   findLookupValue(lookupName: string, externalRefNum: string): Promise<CoupaLookupValue | undefined>;
   createLookupValue(body: CoupaLookupValueRequest): Promise<CoupaLookupValue>;
   updateLookupValue(id: number, body: CoupaLookupValueRequest): Promise<CoupaLookupValue>;
+
+  /** Accounts live under a chart of accounts (account type) and are identified by their code. */
+  findAccount(code: string, chartOfAccounts: string): Promise<CoupaAccount | undefined>;
+  createAccount(account: CoupaAccountRef & { name: string; active: boolean }): Promise<CoupaAccount>;
 
   findPurchaseOrderByNumber(poNumber: string): Promise<CoupaPurchaseOrder | undefined>;
   createPurchaseOrder(body: CoupaPurchaseOrderRequest): Promise<CoupaPurchaseOrder>;

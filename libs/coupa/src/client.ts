@@ -4,7 +4,7 @@ import type { Logger } from '@mlc/log';
 import type { Dispatcher } from 'undici';
 import type { z } from 'zod';
 import type { CoupaApi } from './api.js';
-import { CoupaInvoice, CoupaLookup, CoupaLookupValue, CoupaPurchaseOrder, CoupaSupplier, coupaErrorMessage } from './wire.js';
+import { CoupaAccount, CoupaInvoice, CoupaLookup, CoupaLookupValue, CoupaPurchaseOrder, CoupaSupplier, coupaErrorMessage } from './wire.js';
 
 export interface CoupaClientParams {
   /** Instance URL, e.g. https://acme.coupahost.com */
@@ -116,6 +116,9 @@ export function createCoupaClient(params: CoupaClientParams): CoupaApi {
       call(CoupaLookupValue, { method: 'POST', path: '/lookup_values', json }, `create ${json.lookup.name} value ${json['external-ref-num']}`),
     updateLookupValue: (id, json) =>
       call(CoupaLookupValue, { method: 'PUT', path: `/lookup_values/${id}`, json }, `update ${json.lookup.name} value ${json['external-ref-num']}`),
+
+    findAccount: (code, chart) => first(CoupaAccount, '/accounts', { code, 'account-type[name]': chart }, `find account ${code}`),
+    createAccount: (json) => call(CoupaAccount, { method: 'POST', path: '/accounts', json }, `create account ${json.code}`),
 
     findPurchaseOrderByNumber: (poNumber) => first(CoupaPurchaseOrder, '/purchase_orders', { 'po-number': poNumber }, `find purchase order ${poNumber}`),
     createPurchaseOrder: (json) => call(CoupaPurchaseOrder, { method: 'POST', path: '/purchase_orders', json }, `create purchase order ${json['po-number']}`),

@@ -3,6 +3,7 @@ export { createCoupaClient, type CoupaClientParams } from './client.js';
 export { CoupaMapping, DEFAULT_COUPA_MAPPING } from './mapping.js';
 export {
   CoupaSupplier,
+  CoupaAccount,
   CoupaLookup,
   CoupaLookupValue,
   CoupaPurchaseOrder,
@@ -12,6 +13,7 @@ export {
 export type { MapResult } from './from-canonical/result.js';
 export { toCoupaSupplier, type CoupaSupplierRequest } from './from-canonical/supplier.js';
 export { toCoupaLookupValue, type CoupaLookupValueRequest } from './from-canonical/lookup-value.js';
+export { toCoupaAccount, type CoupaAccountRef, type LineDimensions } from './from-canonical/account.js';
 export { toCoupaPurchaseOrder, type CoupaPurchaseOrderRequest, type CoupaOrderLineRequest } from './from-canonical/purchase-order.js';
 export { toCoupaInvoice, type CoupaInvoiceRequest, type CoupaInvoiceLineRequest } from './from-canonical/invoice.js';
 export type { ToCanonicalResult } from './to-canonical/result.js';

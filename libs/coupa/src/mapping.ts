@@ -28,6 +28,8 @@ export const CoupaMapping = z
         chartOfAccounts: z.string().min(1).default('Default'),
         /** Which canonical line dimension fills segment-1, segment-2, … */
         segments: z.array(z.enum(['glAccount', 'costCentre'])).min(1).max(20).default(['glAccount', 'costCentre']),
+        /** Coupa identifies an account by its code: the segment values joined with this separator. */
+        codeSeparator: z.string().max(3).default('-'),
       })
       .prefault({}),
     purchaseOrder: z

@@ -32,6 +32,11 @@ export const CoupaLookupValue = z
   .loose();
 export type CoupaLookupValue = z.infer<typeof CoupaLookupValue>;
 
+export const CoupaAccount = z
+  .object({ id: z.number().int(), code: z.string(), name: z.string().optional(), active: z.boolean().optional(), 'account-type': Ref.nullable().optional() })
+  .loose();
+export type CoupaAccount = z.infer<typeof CoupaAccount>;
+
 export const CoupaOrderLine = z
   .object({ id: z.number().int(), 'line-num': z.union([z.string(), z.number()]).transform(String), quantity: Decimalish.optional(), price: Decimalish.optional() })
   .loose();

@@ -39,10 +39,10 @@ test('a PO line without a mapped dimension cannot be mapped, and says which', ()
 });
 
 test('segment order follows the mapping', () => {
-  const mapping = CoupaMapping.parse({ account: { chartOfAccounts: 'US COA', segments: ['costCentre', 'glAccount'] } });
+  const mapping = CoupaMapping.parse({ account: { chartOfAccounts: 'US COA', segments: ['costCentre', 'glAccount'], codeSeparator: '.' } });
   const result = toCoupaPurchaseOrder(PurchaseOrderData.parse(fixture('purchase-order.json')), mapping);
   assert.ok(result.ok);
-  assert.deepEqual(result.request['order-lines'][0]!.account, { 'account-type': { name: 'US COA' }, 'segment-1': 'CC-10', 'segment-2': '6000-100' });
+  assert.deepEqual(result.request['order-lines'][0]!.account, { code: 'CC-10.6000-100', 'account-type': { name: 'US COA' }, 'segment-1': 'CC-10', 'segment-2': '6000-100' });
 });
 
 test('PO statuses: open/approved/received are issued in Coupa', () => {
@@ -75,7 +75,7 @@ test('invoice lines match PO lines, or are coded to an account', () => {
   assert.deepEqual(result.request['invoice-lines'][0], {
     'line-num': 1, description: 'M8 bolts', quantity: '100', price: '0.25', total: '25.00', 'order-header-num': 'PO-1000123', 'order-line-num': '1',
   });
-  assert.deepEqual(result.request['invoice-lines'][1]!.account, { 'account-type': { name: 'Default' }, 'segment-1': '6100-000', 'segment-2': 'CC-10' });
+  assert.deepEqual(result.request['invoice-lines'][1]!.account, { code: '6100-000-CC-10', 'account-type': { name: 'Default' }, 'segment-1': '6100-000', 'segment-2': 'CC-10' });
   assert.equal(result.request['payment-due-date'], '2026-12-10');
 
   const uncoded = toCoupaInvoice({ ...invoice, poNumber: undefined, lines: [{ ...invoice.lines[1]!, glAccount: undefined }] }, DEFAULT_COUPA_MAPPING);

@@ -4,14 +4,14 @@ import { CoupaMapping, type CoupaApi } from '@mlc/coupa';
 import { MlcError } from '@mlc/errors';
 import { buildEvent, type DataOf, type EntityType } from '@mlc/events';
 import type { TargetRecord, TargetRecordStore } from '@mlc/writer';
-import { createCoupaHandler, ensureLookups } from './coupa-handler.js';
+import { createCoupaHandler } from './coupa-handler.js';
 
 type Row = { id: number } & Record<string, unknown>;
 
 /** An in-memory Coupa behind the CoupaApi port, counting writes. */
 function fakeCoupa() {
   let nextId = 100;
-  const tables = { suppliers: [] as Row[], lookups: [] as Row[], lookupValues: [] as Row[], pos: [] as Row[], invoices: [] as Row[] };
+  const tables = { suppliers: [] as Row[], lookups: [] as Row[], lookupValues: [] as Row[], accounts: [] as Row[], pos: [] as Row[], invoices: [] as Row[] };
   const writes: string[] = [];
   const insert = (table: Row[], body: object, kind: string) => {
     const row = { ...body, id: nextId++ };
@@ -36,6 +36,8 @@ function fakeCoupa() {
       tables.lookupValues.find((v) => (v.lookup as { name: string }).name === lookup && v['external-ref-num'] === ref) as never,
     createLookupValue: async (body) => insert(tables.lookupValues, body, 'lookup value') as never,
     updateLookupValue: async (id, body) => replace(tables.lookupValues, id, body, 'lookup value') as never,
+    findAccount: async (code, chart) => tables.accounts.find((a) => a.code === code && (a['account-type'] as { name: string }).name === chart) as never,
+    createAccount: async (body) => insert(tables.accounts, body, 'account') as never,
     findPurchaseOrderByNumber: async (n) => tables.pos.find((p) => p['po-number'] === n) as never,
     createPurchaseOrder: async (body) => insert(tables.pos, body, 'po') as never,
     updatePurchaseOrder: async (id, body) => replace(tables.pos, id, body, 'po') as never,
@@ -132,6 +134,7 @@ test('a PO whose supplier or account values are missing fails with a retriable d
   const result = await handle(po);
   assert.equal(result.status, 'created');
   assert.equal(tables.pos.length, 1);
+  assert.deepEqual(tables.accounts.map((a) => a.code), ['6000-CC1'], 'the line account was created from its segments');
   assert.equal((await handle(po)).status, 'unchanged');
 });
 
@@ -141,10 +144,11 @@ test('an unmappable event fails permanently, naming the event', async () => {
   await assert.rejects(handle(noLines), (e: MlcError) => e.code === 'MLC_MAPPING_FAILED' && !e.retriable && e.context.eventId === noLines.id);
 });
 
-test('configured lookups are created when missing, once', async () => {
-  const { api, tables } = setup();
-  const mapping = CoupaMapping.parse({ lookups: { glAccount: 'GL', costCentre: 'CC' } });
-  await ensureLookups(api, mapping);
-  await ensureLookups(api, mapping);
-  assert.deepEqual(tables.lookups.map((l) => l.name).sort(), ['CC', 'GL']);
+test('the configured lookups are created with the first lookup value, once', async () => {
+  const coupa = fakeCoupa();
+  const handle = createCoupaHandler({ coupa: coupa.api, records: memoryRecords(), mapping: CoupaMapping.parse({ lookups: { glAccount: 'GL', costCentre: 'CC' } }) });
+  await handle(event('gl-account', '6000', { code: '6000', description: 'Fasteners', active: true }));
+  await handle(event('cost-centre', 'CC1', { code: 'CC1', description: 'Plant 1', active: true }));
+  assert.deepEqual(coupa.tables.lookups.map((l) => l.name).sort(), ['CC', 'GL']);
+  assert.equal(coupa.writes.filter((w) => w === 'create lookup').length, 2);
 });

@@ -1,5 +1,5 @@
 import type { CoupaApi, CoupaMapping } from '@mlc/coupa';
-import { toCoupaInvoice, toCoupaLookupValue, toCoupaPurchaseOrder, toCoupaSupplier } from '@mlc/coupa';
+import { toCoupaAccount, toCoupaInvoice, toCoupaLookupValue, toCoupaPurchaseOrder, toCoupaSupplier } from '@mlc/coupa';
 import type { CanonicalEvent, CostCentreEvent, GlAccountEvent, InvoiceEvent, PurchaseOrderEvent } from '@mlc/events';
 import type { TargetRecordStore } from '@mlc/writer';
 import { dependencyMissing, upsert, type WriteResult } from './upsert.js';
@@ -43,6 +43,17 @@ export function createCoupaHandler({ coupa, records, mapping, dependencyCacheMs 
         if (!found) throw dependencyMissing(`${lookupName} value ${code} is not in Coupa yet`, { ...context, lookup: lookupName, code });
       }
     }
+    // The combination of segments is a Coupa account of its own; create it once its values exist.
+    const chart = mapping.account.chartOfAccounts;
+    for (const line of lines) {
+      const coded = toCoupaAccount(line, mapping);
+      if ('missing' in coded) continue;
+      const { account } = coded;
+      await confirm(`account:${chart}:${account.code}`, async () => {
+        if (!(await coupa.findAccount(account.code, chart))) await coupa.createAccount({ ...account, name: account.code, active: true });
+        return true;
+      });
+    }
   }
 
   function purchaseOrder(event: PurchaseOrderEvent): Promise<WriteResult> {
@@ -82,6 +93,17 @@ export function createCoupaHandler({ coupa, records, mapping, dependencyCacheMs 
     });
   }
 
+  // Lookup values need their parent lookup. Checked on first use, not at start-up, so the writer
+  // starts whatever Coupa's state; a failed check is retried with the next event.
+  let lookupsReady: Promise<void> | undefined;
+  function requireLookups(): Promise<void> {
+    lookupsReady ??= ensureLookups(coupa, mapping).catch((error: unknown) => {
+      lookupsReady = undefined;
+      throw error;
+    });
+    return lookupsReady;
+  }
+
   function lookupValue(event: GlAccountEvent | CostCentreEvent): Promise<WriteResult> {
     const kind = event.entity.type;
     const lookupName = kind === 'gl-account' ? mapping.lookups.glAccount : mapping.lookups.costCentre;
@@ -89,6 +111,7 @@ export function createCoupaHandler({ coupa, records, mapping, dependencyCacheMs 
       event,
       records,
       body: () => toCoupaLookupValue(kind, event.data, mapping),
+      dependencies: requireLookups,
       find: () => coupa.findLookupValue(lookupName, event.data.code),
       create: (body) => coupa.createLookupValue(body),
       update: (id, body) => coupa.updateLookupValue(id, body),
@@ -122,7 +145,7 @@ export function createCoupaHandler({ coupa, records, mapping, dependencyCacheMs 
 }
 
 /** Lookup values need their parent lookup: verify the configured lookups exist, creating them if not. */
-export async function ensureLookups(coupa: CoupaApi, mapping: CoupaMapping): Promise<void> {
+async function ensureLookups(coupa: CoupaApi, mapping: CoupaMapping): Promise<void> {
   for (const name of new Set([mapping.lookups.glAccount, mapping.lookups.costCentre])) {
     if (!(await coupa.findLookupByName(name))) await coupa.createLookup(name);
   }

@@ -1,0 +1,146 @@
+import { z } from 'zod';
+import { Registry } from 'prom-client';
+import { InfraEnv, loadConnections, loadEnv, type Connection } from '@mlc/config';
+import { createPool, migrate } from '@mlc/db';
+import { MlcError } from '@mlc/errors';
+import { OUTCOMES_TOPIC, createRegistryCodec, createSchemaRegistryClient } from '@mlc/events';
+import { createConsumerRuntime, createKafkaClient, ensureTopics, standardTopics, type EventHandler } from '@mlc/kafka';
+import { createLogger, type Logger } from '@mlc/log';
+import { buildServer, runService } from '@mlc/service';
+import { createTargetRecordStore, TARGET_RECORDS_MIGRATIONS, type TargetRecordStore } from './target-records.js';
+
+/** Settings of every writer, on top of the infra settings. */
+export const WriterEnv = InfraEnv.extend({
+  /** Only these connections (comma-separated); default every connection the writer can serve. */
+  MLC_CONNECTIONS: z.string().optional(),
+  MLC_RETRY_INITIAL_MS: z.coerce.number().int().positive().default(500),
+  MLC_RETRY_MAX_MS: z.coerce.number().int().positive().default(60_000),
+  /** Handler calls per event before a transient failure is dead-lettered (≈ 10 minutes at the defaults). */
+  MLC_RETRY_MAX_ATTEMPTS: z.coerce.number().int().positive().default(15),
+  MLC_PARTITIONS_CONCURRENCY: z.coerce.number().int().positive().default(3),
+  MLC_TOPIC_PARTITIONS: z.coerce.number().int().positive().default(6),
+  /** Namespaces topics and the consumer group (`staging.` → `staging.syspro.suppliers.v1`), for shared clusters and tests. */
+  MLC_TOPIC_PREFIX: z.string().regex(/^[a-zA-Z0-9._-]*$/).default(''),
+});
+export type WriterEnv = z.infer<typeof WriterEnv>;
+
+export interface ConnectionHandlerDeps {
+  connection: Connection;
+  records: TargetRecordStore;
+  logger: Logger;
+  metrics: Registry;
+}
+
+export interface WriterDefinition {
+  /** Service name, consumer group id and DLQ prefix: `coupa-writer` → `coupa-writer.dlq.v1`. */
+  name: string;
+  topics: readonly string[];
+  /** Whether this writer has what it needs in a connection (e.g. a `coupa` section). */
+  serves: (connection: Connection) => boolean;
+  /** Builds the handler for one connection: clients, mapping, startup checks. */
+  createHandler: (deps: ConnectionHandlerDeps) => Promise<EventHandler>;
+  /** Vendor mapping schemas, so the connections file is validated in one pass. */
+  mappings?: Parameters<typeof loadConnections>[1] extends infer O ? (O extends { mappings?: infer M } ? M : never) : never;
+}
+
+/**
+ * Routes each event to its connection's handler. Topics carry every connection's events; an
+ * event for a connection this writer does not serve is a permanent error (DLQ), not a crash.
+ */
+export function routeByConnection(handlers: ReadonlyMap<string, EventHandler>, writer: string): EventHandler {
+  return (event, ctx) => {
+    const handler = handlers.get(event.connection);
+    if (!handler) {
+      return Promise.reject(
+        new MlcError('MLC_CONFIG_INVALID', `${writer} has no connection "${event.connection}" configured`, {
+          context: { connection: event.connection, eventId: event.id, configured: [...handlers.keys()] },
+        }),
+      );
+    }
+    return handler(event, ctx);
+  };
+}
+
+/**
+ * The composition every writer shares: environment and connections file, logger, Kafka and the
+ * registry codec, Postgres with the target-record table, one consumer runtime, the service shell
+ * and graceful SIGTERM. A writer's own main.ts only says which topics and how to handle them.
+ */
+export async function runWriterService(definition: WriterDefinition, processEnv: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const env = loadEnv(processEnv, WriterEnv);
+  const logger = createLogger({ name: definition.name, level: env.LOG_LEVEL });
+  const wanted = env.MLC_CONNECTIONS?.split(',').map((c) => c.trim()).filter(Boolean);
+  const file = loadConnections(env.MLC_CONNECTIONS_FILE, { env: processEnv, mappings: definition.mappings });
+  const connections = file.connections.filter((c) => definition.serves(c) && (!wanted || wanted.includes(c.id)));
+  if (connections.length === 0) {
+    throw new MlcError('MLC_CONFIG_INVALID', `${definition.name}: no connection in ${env.MLC_CONNECTIONS_FILE} it can serve`, {
+      context: { wanted, configured: file.connections.map((c) => c.id) },
+    });
+  }
+
+  const metrics = new Registry();
+  const pool = createPool(env.DATABASE_URL, { applicationName: definition.name, logger });
+  const kafka = createKafkaClient({ clientId: env.KAFKA_CLIENT_ID ?? definition.name, brokers: env.KAFKA_BROKERS, logger });
+  const prefix = env.MLC_TOPIC_PREFIX;
+  const groupId = `${prefix}${definition.name}`;
+  const codec = createRegistryCodec({
+    registry: createSchemaRegistryClient({ url: env.SCHEMA_REGISTRY_URL }),
+    logger,
+    logicalTopic: (topic) => (topic.startsWith(prefix) ? topic.slice(prefix.length) : topic),
+  });
+  const records = createTargetRecordStore({ db: pool });
+  let runtime: ReturnType<typeof createConsumerRuntime> | undefined;
+  let consuming = false;
+
+  const server = buildServer({
+    logger,
+    metrics,
+    readiness: async () => {
+      await pool.query('select 1');
+      return { ok: consuming, details: { consuming, connections: connections.map((c) => c.id) } };
+    },
+  });
+
+  await runService({
+    server,
+    port: env.PORT,
+    host: env.HOST,
+    logger,
+    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    start: async () => {
+      await migrate(pool, { component: 'writer', dir: TARGET_RECORDS_MIGRATIONS, logger });
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        const topics = standardTopics({ partitions: env.MLC_TOPIC_PARTITIONS, writerGroups: [definition.name] });
+        await ensureTopics(admin, topics.map((t) => ({ ...t, topic: `${prefix}${t.topic}` })));
+      } finally {
+        await admin.disconnect();
+      }
+      const handlers = new Map<string, EventHandler>();
+      for (const connection of connections) {
+        handlers.set(connection.id, await definition.createHandler({ connection, records, logger: logger.child({ connection: connection.id }), metrics }));
+      }
+      runtime = createConsumerRuntime({
+        kafka,
+        groupId,
+        topics: definition.topics.map((t) => `${prefix}${t}`),
+        outcomesTopic: `${prefix}${OUTCOMES_TOPIC}`,
+        codec,
+        handler: routeByConnection(handlers, definition.name),
+        logger,
+        metrics,
+        retry: { initialMs: env.MLC_RETRY_INITIAL_MS, maxMs: env.MLC_RETRY_MAX_MS, maxAttempts: env.MLC_RETRY_MAX_ATTEMPTS },
+        partitionsConsumedConcurrently: env.MLC_PARTITIONS_CONCURRENCY,
+      });
+      await runtime.start();
+      consuming = true;
+      logger.info({ topics: definition.topics, connections: [...handlers.keys()] }, `${definition.name} consuming`);
+    },
+    stop: async () => {
+      consuming = false;
+      await runtime?.stop();
+      await pool.end();
+    },
+  });
+}

@@ -1,0 +1,222 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
+import { buildEvent, createRegistryCodec, type CanonicalEvent, type DataOf, type EntityType } from '@mlc/events';
+import { createEventProducer, ensureTopics, standardTopics } from '@mlc/kafka';
+import { createLogger } from '@mlc/log';
+import { startCoupaSimulator } from '@mlc/sandbox';
+import { testInfra, uniqueName, waitFor } from '@mlc/testing';
+
+// coupa-writer as it runs in production (its main.ts in a child process) against real Kafka, the
+// registry, Postgres and the Coupa sandbox. Topics and the group are namespaced per test.
+const infra = testInfra();
+const root = resolve(import.meta.dirname, '../../..');
+const logger = createLogger({ name: 'coupa-writer-test', level: 'silent' });
+
+interface Harness {
+  prefix: string;
+  connection: string;
+  sim: Awaited<ReturnType<typeof startCoupaSimulator>>;
+  publish(events: CanonicalEvent[]): Promise<void>;
+  startWriter(): ChildProcess;
+  state<T = Record<string, unknown>>(resource: string): Promise<T[]>;
+  dlq(): Promise<KafkaMessage[]>;
+}
+
+async function harness(t: { after: (fn: () => Promise<void>) => void }): Promise<Harness> {
+  const prefix = `${uniqueName('cw')}.`;
+  const connection = uniqueName('acme');
+  const sim = await startCoupaSimulator({ sizes: { suppliers: 0, purchaseOrders: 0, invoices: 0, lookupValues: 0 } });
+  const dir = mkdtempSync(join(tmpdir(), 'coupa-writer-'));
+  writeFileSync(
+    join(dir, 'connections.json'),
+    JSON.stringify({
+      connections: [
+        {
+          id: connection,
+          coupa: { url: sim.url, clientId: sim.credentials.clientId, clientSecret: sim.credentials.clientSecret, scopes: sim.credentials.scopes },
+          mappings: { coupa: { lookups: { glAccount: 'GL Accounts', costCentre: 'Cost Centres' }, account: { chartOfAccounts: 'Default COA' } } },
+        },
+      ],
+    }),
+  );
+  const kafka = new Kafka({ clientId: uniqueName('cw-test'), brokers: infra.kafkaBrokers, logLevel: logLevel.NOTHING });
+  const codec = createRegistryCodec({ registryUrl: infra.schemaRegistryUrl, logicalTopic: (topic) => topic.slice(prefix.length) });
+  const admin = kafka.admin();
+  await admin.connect();
+  const topics = standardTopics({ partitions: 3, writerGroups: ['coupa-writer'] }).map((d) => ({ ...d, topic: `${prefix}${d.topic}` }));
+  await ensureTopics(admin, topics);
+  await admin.disconnect();
+  t.after(async () => {
+    const cleanup = kafka.admin();
+    await cleanup.connect();
+    await cleanup.deleteTopics({ topics: topics.map((d) => d.topic) }).catch(() => undefined);
+    await cleanup.disconnect();
+  });
+  const producer = createEventProducer({ kafka, codec, logger });
+  await producer.connect();
+  const children: ChildProcess[] = [];
+
+  t.after(async () => {
+    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+    await producer.disconnect();
+    await sim.close();
+  });
+
+  return {
+    prefix,
+    connection,
+    sim,
+    async publish(events) {
+      for (const event of events) await producer.publish(`${prefix}${event.source}.${topicPlural(event.entity.type)}.v1`, [event]);
+    },
+    startWriter() {
+      const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', 'services/coupa-writer/src/main.ts'], {
+        cwd: root,
+        env: {
+          ...process.env,
+          MLC_CONNECTIONS_FILE: join(dir, 'connections.json'),
+          MLC_TOPIC_PREFIX: prefix,
+          MLC_TOPIC_PARTITIONS: '3',
+          MLC_RETRY_INITIAL_MS: '100',
+          MLC_RETRY_MAX_MS: '1000',
+          MLC_RETRY_MAX_ATTEMPTS: '60',
+          PORT: '0',
+          HOST: '127.0.0.1',
+          LOG_LEVEL: process.env.MLC_TEST_LOG_LEVEL ?? 'error',
+        },
+        stdio: ['ignore', 'inherit', 'inherit'],
+      });
+      children.push(child);
+      return child;
+    },
+    async state(resource) {
+      const res = await fetch(`${sim.url}/_sandbox/state/${resource}?limit=100000`);
+      return (await res.json()) as never;
+    },
+    async dlq() {
+      const consumer = kafka.consumer({ groupId: uniqueName('dlq-reader') });
+      const messages: KafkaMessage[] = [];
+      await consumer.connect();
+      try {
+        const topic = `${prefix}coupa-writer.dlq.v1`;
+        const admin = kafka.admin();
+        await admin.connect();
+        const offsets = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());
+        const expected = offsets.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
+        if (expected === 0) return [];
+        await consumer.subscribe({ topic, fromBeginning: true });
+        await consumer.run({ eachMessage: async ({ message }) => void messages.push(message) });
+        await waitFor(() => messages.length >= expected, { message: 'DLQ messages' });
+        return messages;
+      } finally {
+        await consumer.disconnect();
+      }
+    },
+  };
+}
+
+const PLURALS: Record<EntityType, string> = {
+  supplier: 'suppliers',
+  'purchase-order': 'purchase-orders',
+  invoice: 'invoices',
+  'gl-account': 'gl-accounts',
+  'cost-centre': 'cost-centres',
+};
+const topicPlural = (entity: EntityType) => PLURALS[entity];
+
+function event<E extends EntityType>(connection: string, entity: E, key: string, data: DataOf<E>, occurredAt = '2026-11-20T10:00:00Z') {
+  return buildEvent({ source: 'syspro', connection, entity, key, data, occurredAt, observedAt: occurredAt, correlationId: uniqueName('corr') });
+}
+
+test('SYSPRO events land in Coupa with the right fields; replays change nothing; an unmappable PO goes to the DLQ', async (t) => {
+  const h = await harness(t);
+  const c = h.connection;
+  const po = event(c, 'purchase-order', 'PO-1', {
+    number: 'PO-1',
+    supplierNumber: 'ACME01',
+    status: 'open',
+    orderDate: '2026-11-20',
+    currency: 'USD',
+    lines: [
+      { lineNumber: 1, description: 'M8 bolts', quantity: '100', unitPrice: '0.25', glAccount: '6000', costCentre: 'CC1', unitOfMeasure: 'EA' },
+      { lineNumber: 2, description: 'Washers', quantity: '200', unitPrice: '0.05', glAccount: '6000', costCentre: 'CC1', unitOfMeasure: 'EA' },
+    ],
+  });
+  // The PO first: it must wait (in place) for its supplier and account values, not fail.
+  await h.publish([po]);
+  h.startWriter();
+  await h.publish([
+    event(c, 'purchase-order', 'PO-BAD', { number: 'PO-BAD', supplierNumber: 'ACME01', status: 'open', orderDate: '2026-11-20', currency: 'USD', lines: [] }),
+    event(c, 'gl-account', '6000', { code: '6000', description: 'Fasteners', active: true }),
+    event(c, 'cost-centre', 'CC1', { code: 'CC1', description: 'Plant 1', active: true }),
+    event(c, 'supplier', 'ACME01', { number: 'ACME01', name: 'Acme Industrial', status: 'active', paymentTerms: 'Net 30', taxId: 'US-1' }),
+  ]);
+
+  const [created] = await waitFor(async () => {
+    const pos = await h.state<Record<string, unknown>>('purchase_orders');
+    return pos.length > 0 ? pos : undefined;
+  }, { timeoutMs: 90_000, message: 'PO-1 in Coupa' });
+  assert.equal(created!['po-number'], 'PO-1');
+  const lines = created!['order-lines'] as Array<Record<string, unknown>>;
+  assert.equal(lines.length, 2);
+  assert.equal(Number(lines[0]!.quantity), 100);
+  assert.equal(Number(lines[0]!.price), 0.25);
+  assert.equal(typeof lines[0]!.quantity, 'string', 'Coupa sends decimals as strings');
+  const suppliers = await h.state<Record<string, unknown>>('suppliers');
+  assert.equal(suppliers.length, 1);
+  assert.equal(suppliers[0]!.number, 'ACME01');
+  assert.equal(suppliers[0]!['tax-id'], 'US-1');
+  const values = await h.state<Record<string, unknown>>('lookup_values');
+  assert.deepEqual(values.map((v) => v['external-ref-num']).sort(), ['6000', 'CC1']);
+
+  const dead = await waitFor(async () => {
+    const messages = await h.dlq();
+    return messages.length > 0 ? messages : undefined;
+  }, { timeoutMs: 60_000, message: 'the unmappable PO in the DLQ' });
+  assert.equal(dead.length, 1);
+  const headers = Object.fromEntries(Object.entries(dead[0]!.headers ?? {}).map(([k, v]) => [k, String(v)]));
+  assert.ok(Object.values(headers).includes('MLC_MAPPING_FAILED'), `DLQ headers: ${JSON.stringify(headers)}`);
+
+  // A replay of everything: nothing new in Coupa.
+  const before = (await h.state('suppliers')).length + (await h.state('purchase_orders')).length;
+  await h.publish([po, event(c, 'supplier', 'ACME01', { number: 'ACME01', name: 'Acme Industrial', status: 'active', paymentTerms: 'Net 30', taxId: 'US-1' })]);
+  const requestsBefore = ((await (await fetch(`${h.sim.url}/_sandbox/requests?path=/api`)).json()) as unknown[]).length;
+  await h.publish([event(c, 'supplier', 'MARKER', { number: 'MARKER', name: 'Marker', status: 'active' })]);
+  await waitFor(async () => (await h.state<Record<string, unknown>>('suppliers')).some((s) => s.number === 'MARKER'), { timeoutMs: 60_000, message: 'marker' });
+  const after = (await h.state('suppliers')).length + (await h.state('purchase_orders')).length;
+  assert.equal(after, before + 1, 'only the marker supplier is new');
+  const writes = ((await (await fetch(`${h.sim.url}/_sandbox/requests?path=/api`)).json()) as Array<{ method: string; url: string }>)
+    .slice(requestsBefore)
+    .filter((r) => r.method !== 'GET');
+  assert.deepEqual(writes.map((w) => `${w.method} ${w.url}`), ['POST /api/suppliers'], 'the replayed events made no Coupa writes');
+});
+
+test('kill -9 mid-batch, 10% 5xx, 429 bursts and an expired token: every supplier lands exactly once', async (t) => {
+  const h = await harness(t);
+  const count = 60;
+  const addFault = (rule: object) =>
+    fetch(`${h.sim.url}/_sandbox/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(rule) });
+  await addFault({ path: '/api', status: 429, retryAfterSeconds: 1, times: 5 });
+  await addFault({ path: '/api', status: 503, rate: 0.1 });
+
+  await h.publish(Array.from({ length: count }, (_, i) => event(h.connection, 'supplier', `S${i}`, { number: `S${i}`, name: `Supplier ${i}`, status: 'active' })));
+  const first = h.startWriter();
+  await waitFor(async () => (await h.state('suppliers')).length >= 10, { timeoutMs: 90_000, message: '10 suppliers written' });
+  first.kill('SIGKILL');
+  await fetch(`${h.sim.url}/_sandbox/tokens/expire`, { method: 'POST' });
+  h.startWriter();
+
+  const suppliers = await waitFor(async () => {
+    const all = await h.state<Record<string, unknown>>('suppliers');
+    return all.length >= count ? all : undefined;
+  }, { timeoutMs: 120_000, message: `${count} suppliers in Coupa` });
+  const numbers = suppliers.map((s) => String(s.number));
+  assert.equal(numbers.length, count);
+  assert.equal(new Set(numbers).size, count, 'no supplier created twice');
+  assert.deepEqual(await h.dlq(), [], 'nothing gave up');
+});

@@ -1,0 +1,4 @@
+import { runWriterService } from '@mlc/writer';
+import { coupaWriter } from './writer.js';
+
+await runWriterService(coupaWriter);
