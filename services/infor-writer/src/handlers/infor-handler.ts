@@ -1,0 +1,210 @@
+import { MlcError } from '@mlc/errors';
+import type { CanonicalEvent, InvoiceEvent, PurchaseOrderEvent, SupplierEvent } from '@mlc/events';
+import {
+  invoicePoNumbers,
+  isTransferableInvoice,
+  isTransferablePurchaseOrder,
+  toM3Invoice,
+  toM3PurchaseOrder,
+  toM3Supplier,
+  type InforApi,
+  type InforMapping,
+  type M3InvoiceLine,
+  type MapResult,
+} from '@mlc/infor';
+import type { HandlerResult } from '@mlc/kafka';
+import type { Logger } from '@mlc/log';
+import { decideWrite, type TargetRecord, type TargetRecordStore, type TargetRef } from '@mlc/writer';
+
+export interface InforHandlerDeps {
+  infor: InforApi;
+  records: TargetRecordStore;
+  mapping: InforMapping;
+  logger?: Logger;
+  /** How long a supplier confirmed in M3 is trusted without asking again. */
+  dependencyCacheMs?: number;
+  now?: () => number;
+}
+
+const SYSTEM = 'infor';
+// The PPS370MI entry (MSGN, then PUNO) of a PO being created, remembered before FinishEntry: the
+// only way back to an M3-numbered order after a crash, since M3 has no lookup by our reference.
+const PO_ENTRY = 'purchase-order.m3-entry';
+
+function result(status: HandlerResult['status'], id?: string | null): HandlerResult {
+  return { status, target: id ? { system: SYSTEM, id } : { system: SYSTEM } };
+}
+
+function unwrap<T>(mapped: MapResult<T>, event: CanonicalEvent): T {
+  if (mapped.ok) return mapped.request;
+  throw new MlcError(mapped.error.code, mapped.error.message, { context: { ...mapped.error.context, eventId: event.id, key: event.entity.key } });
+}
+
+function dependencyMissing(message: string, context: Record<string, unknown>): MlcError {
+  return new MlcError('MLC_DEPENDENCY_MISSING', message, { context });
+}
+
+function parseEntry(record: TargetRecord | undefined): { msgn: string; puno?: string } | undefined {
+  const match = /^msgn:([^;]+)(?:;puno:(.+))?$/.exec(record?.targetId ?? '');
+  if (!match) return undefined;
+  return match[2] === undefined ? { msgn: match[1]! } : { msgn: match[1]!, puno: match[2] };
+}
+
+/**
+ * infor-writer's handler: one canonical Coupa event in, M3 written through the InforApi port.
+ * Idempotent by look-up before every create (CRS620MI GetBasicData, the remembered PPS370MI entry
+ * and PPS200MI GetHead, APS450MI LstInvBySupInv), so a replay or a crash between the M3 call and
+ * the commit never creates a second supplier, order or invoice batch. A PO whose supplier, or an
+ * invoice whose PO, is not in M3 yet throws MLC_DEPENDENCY_MISSING (retried in place).
+ */
+export function createInforHandler({ infor, records, mapping, logger, dependencyCacheMs = 60_000, now = Date.now }: InforHandlerDeps) {
+  const confirmedSuppliers = new Map<string, number>();
+
+  async function requireSupplier(suno: string, context: Record<string, unknown>): Promise<void> {
+    const until = confirmedSuppliers.get(suno);
+    if (until !== undefined && until > now()) return;
+    if ((await infor.getSupplier(suno)) === undefined) throw dependencyMissing(`supplier ${suno} is not in M3 yet`, { ...context, supplierNumber: suno });
+    confirmedSuppliers.set(suno, now() + dependencyCacheMs);
+  }
+
+  const refOf = (event: CanonicalEvent, entityType: string, naturalKey: string): TargetRef => ({ connection: event.connection, targetSystem: SYSTEM, entityType, naturalKey });
+  const remember = (ref: TargetRef, event: CanonicalEvent, targetId: string) =>
+    records.remember(ref, { targetId, contentHash: event.contentHash, sourceTime: event.occurredAt, eventId: event.id });
+
+  async function supplier(event: SupplierEvent): Promise<HandlerResult> {
+    const ref = refOf(event, 'supplier', event.data.number);
+    const decision = decideWrite(event, await records.get(ref));
+    if (decision.action !== 'write') return result(decision.action === 'unchanged' ? 'unchanged' : 'skipped', decision.previous.targetId);
+    const record = unwrap(toM3Supplier(event.data, mapping), event);
+    const exists = (await infor.getSupplier(record.SUNO)) !== undefined;
+    if (exists) await infor.updateSupplier(record);
+    else await infor.addSupplier(record);
+    await remember(ref, event, record.SUNO);
+    return result(exists ? 'updated' : 'created', record.SUNO);
+  }
+
+  async function purchaseOrder(event: PurchaseOrderEvent): Promise<HandlerResult> {
+    const { data } = event;
+    if (!isTransferablePurchaseOrder(data, mapping)) return result('skipped');
+    const ref = refOf(event, 'purchase-order', data.number);
+    const decision = decideWrite(event, await records.get(ref));
+    if (decision.action !== 'write') return result(decision.action === 'unchanged' ? 'unchanged' : 'skipped', decision.previous.targetId);
+    const order = unwrap(toM3PurchaseOrder(data, mapping), event);
+    const context = { eventId: event.id, poNumber: data.number };
+
+    const knownPuno = decision.previous?.targetId;
+    if (knownPuno && (await infor.getPurchaseOrder(knownPuno)) !== undefined) {
+      // M3 orders take new lines (PPS200MI AddLine); changes to existing lines are not sent.
+      const present = new Set((await infor.listPurchaseOrderLines(knownPuno)).map((l) => l.PNLI));
+      const missing = order.lines.filter((l) => !present.has(l.PNLI));
+      await infor.addPurchaseOrderLines(knownPuno, missing);
+      await remember(ref, event, knownPuno);
+      return result(missing.length > 0 ? 'updated' : 'unchanged', knownPuno);
+    }
+
+    await requireSupplier(order.head.SUNO, context);
+    const entryRef = refOf(event, PO_ENTRY, data.number);
+    const pending = parseEntry(await records.get(entryRef));
+    if (pending) {
+      if (pending.puno !== undefined && (await infor.getPurchaseOrder(pending.puno)) !== undefined) {
+        // An earlier attempt finished the entry but did not get to remember it.
+        await remember(ref, event, pending.puno);
+        return result('created', pending.puno);
+      }
+      await infor.deletePoEntry(pending.msgn);
+    }
+
+    const msgn = await infor.startPoEntry(mapping.purchaseOrder.batchOrigin);
+    await remember(entryRef, event, `msgn:${msgn}`);
+    let puno: string;
+    try {
+      puno = await infor.addPoHead(msgn, order.head);
+      await remember(entryRef, event, `msgn:${msgn};puno:${puno}`);
+      await infor.addPoEntryLines(msgn, puno, order.lines);
+      await infor.finishPoEntry(msgn);
+    } catch (error) {
+      // A permanent refusal goes to the DLQ: leave no half-built entry behind. A transient one
+      // keeps the entry, which the retry resolves through the remembered MSGN/PUNO.
+      if (error instanceof MlcError && !error.retriable) {
+        await infor.deletePoEntry(msgn).catch((cleanup: unknown) => logger?.warn({ err: cleanup, msgn, ...context }, 'could not delete the PPS370MI entry'));
+      }
+      throw error;
+    }
+    await remember(ref, event, puno);
+    return result('created', puno);
+  }
+
+  async function invoice(event: InvoiceEvent): Promise<HandlerResult> {
+    const { data } = event;
+    if (!isTransferableInvoice(data, mapping)) return result('skipped');
+    const ref = refOf(event, 'invoice', `${data.supplierNumber}/${data.number}`);
+    const decision = decideWrite(event, await records.get(ref));
+    if (decision.action !== 'write') return result(decision.action === 'unchanged' ? 'unchanged' : 'skipped', decision.previous.targetId);
+    const context = { eventId: event.id, invoiceNumber: data.number, supplierNumber: data.supplierNumber };
+    if (decision.previous?.targetId) {
+      // A validated AP batch is a voucher: it is corrected in M3, not overwritten from Coupa.
+      logger?.warn({ ...context, inbn: decision.previous.targetId }, 'invoice changed after it reached M3; not sent again');
+      return result('skipped', decision.previous.targetId);
+    }
+
+    await requireSupplier(data.supplierNumber, context);
+    const orders = new Map<string, { puno: string; lines: Set<string> }>();
+    for (const poNumber of invoicePoNumbers(data)) {
+      const puno = (await records.get(refOf(event, 'purchase-order', poNumber)))?.targetId;
+      if (!puno) throw dependencyMissing(`purchase order ${poNumber} is not in M3 yet`, { ...context, poNumber });
+      orders.set(poNumber, { puno, lines: new Set((await infor.listPurchaseOrderLines(puno)).map((l) => l.PNLI ?? '')) });
+    }
+    const batch = unwrap(toM3Invoice(data, orders, mapping), event);
+
+    const key = { suno: batch.head.SUNO, spyn: batch.head.SPYN ?? batch.head.SUNO, sino: batch.head.SINO };
+    const existing = await infor.findInvoiceBatches(key);
+    const validated = existing.find((b) => b.SUPA === '2');
+    if (validated) {
+      await remember(ref, event, validated.INBN);
+      return result('created', validated.INBN);
+    }
+    const open = existing.find((b) => b.SUPA === '0');
+    let inbn: string;
+    if (open) {
+      // An earlier attempt stopped between AddHead and ValidByBatchNo: finish that batch.
+      inbn = open.INBN;
+      await infor.addInvoiceLines(inbn, missingLines(batch.lines, await infor.listInvoiceLines(inbn)));
+    } else {
+      inbn = await infor.addInvoiceHead(batch.head);
+      await infor.addInvoiceLines(inbn, batch.lines);
+    }
+    await infor.validateInvoiceBatch(inbn);
+    await remember(ref, event, inbn);
+    return result('created', inbn);
+  }
+
+  return async function handle(event: CanonicalEvent): Promise<HandlerResult> {
+    switch (event.type) {
+      case 'supplier.changed':
+        return supplier(event);
+      case 'purchase-order.changed':
+        return purchaseOrder(event);
+      case 'invoice.changed':
+        return invoice(event);
+      case 'gl-account.changed':
+      case 'cost-centre.changed':
+        // M3 owns its chart of accounts; infor-writer does not subscribe to these.
+        return result('skipped');
+      default: {
+        const unknownEvent: never = event;
+        throw new Error(`infor-writer has no handler for ${JSON.stringify(unknownEvent)}`);
+      }
+    }
+  };
+}
+
+/** Lines of `wanted` not yet in the batch, matched by PO line (a multiset: two lines may match the same PO line). */
+function missingLines(wanted: readonly M3InvoiceLine[], present: ReadonlyArray<Record<string, string>>): M3InvoiceLine[] {
+  const left = present.map((l) => `${l.PUNO}/${Number(l.PNLI)}`);
+  return wanted.filter((line) => {
+    const at = left.indexOf(`${line.PUNO}/${Number(line.PNLI)}`);
+    if (at === -1) return true;
+    left.splice(at, 1);
+    return false;
+  });
+}
