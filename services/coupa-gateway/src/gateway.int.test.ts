@@ -15,6 +15,8 @@ import { startCoupaSimulator, type CoupaCalloutDelivery } from '@mlc/sandbox';
 import { createTestTopics, testInfra, uniqueName, waitFor } from '@mlc/testing';
 import { createTargetRecordStore, TARGET_RECORDS_MIGRATIONS } from '@mlc/writer';
 import { buildGatewayApp, type GatewayConnection } from './app.js';
+import { createBatchingPublisher } from './batching.js';
+import { GATEWAY_MIGRATIONS } from './migrations.js';
 import type { GatewayEntity } from './normalize.js';
 import { createDeliveryLog, createExpiry, createRejectionLog } from './stores.js';
 
@@ -35,7 +37,7 @@ async function setup(t: TestContext, auth: Auth) {
   };
   const connectionId = uniqueName('acme');
   const pool = new pg.Pool({ connectionString: infra.databaseUrl, max: 4 });
-  await migrate(pool, { component: 'coupa-gateway', dir: new URL('../migrations/', import.meta.url) });
+  await migrate(pool, { component: 'coupa-gateway', dir: GATEWAY_MIGRATIONS });
   await pool.query(readFileSync(new URL('001_target_records.sql', TARGET_RECORDS_MIGRATIONS), 'utf8'));
 
   const kafka = new Kafka({ clientId: suffix, brokers: infra.kafkaBrokers, logLevel: logLevel.NOTHING });
@@ -66,7 +68,7 @@ async function setup(t: TestContext, auth: Auth) {
     buildGatewayApp({
       logger,
       connections: new Map([[connectionId, connection]]),
-      publish: (topic, event) => producer.publish(topic, [event]),
+      publish: createBatchingPublisher({ publishBatch: (topic, events) => producer.publish(topic, events) }),
       deliveries: createDeliveryLog({ db: pool }),
       rejections: createRejectionLog({ db: pool }),
       targetRecords,
@@ -247,7 +249,7 @@ test('OAuth 2.0 call-out flow: the simulator fetches a token from the gateway an
 test('expired delivery ids are purged; fresh ones stay', async (t) => {
   const infra = testInfra();
   const pool = new pg.Pool({ connectionString: infra.databaseUrl, max: 2 });
-  await migrate(pool, { component: 'coupa-gateway', dir: new URL('../migrations/', import.meta.url) });
+  await migrate(pool, { component: 'coupa-gateway', dir: GATEWAY_MIGRATIONS });
   const connection = uniqueName('expiry');
   t.after(async () => {
     await pool.query('delete from coupa_gateway_deliveries where connection = $1', [connection]);

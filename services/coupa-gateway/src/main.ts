@@ -8,7 +8,9 @@ import { createLogger } from '@mlc/log';
 import { runService } from '@mlc/service';
 import { createTargetRecordStore } from '@mlc/writer';
 import { buildGatewayApp } from './app.js';
+import { createBatchingPublisher } from './batching.js';
 import { GatewayEnv, gatewayConnections } from './config.js';
+import { GATEWAY_MIGRATIONS } from './migrations.js';
 import { COUPA_EVENT_ENTITIES } from './normalize.js';
 import { createDeliveryLog, createExpiry, createRejectionLog } from './stores.js';
 
@@ -35,7 +37,7 @@ let producerConnected = false;
 const server = buildGatewayApp({
   logger,
   connections,
-  publish: (topic, event) => producer.publish(topic, [event]),
+  publish: createBatchingPublisher({ publishBatch: (topic, events) => producer.publish(topic, events) }),
   deliveries: createDeliveryLog({ db: pool }),
   rejections: createRejectionLog({ db: pool }),
   targetRecords: createTargetRecordStore({ db: pool }),
@@ -53,7 +55,7 @@ await runService({
   logger,
   shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
   start: async () => {
-    await migrate(pool, { component: SERVICE, dir: new URL('../migrations/', import.meta.url), logger });
+    await migrate(pool, { component: SERVICE, dir: GATEWAY_MIGRATIONS, logger });
     const admin = kafka.admin();
     await admin.connect();
     try {

@@ -7,4 +7,5 @@ import type { Bench } from './bench.js';
  */
 export const BENCHES: Readonly<Record<string, () => Promise<{ default: Bench }>>> = {
   kafka: () => import('./kafka.js'),
+  gateway: () => import('./gateway.js'),
 };
