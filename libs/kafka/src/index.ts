@@ -16,6 +16,7 @@ export {
 } from './runtime.js';
 export {
   TopicDefinition,
+  applyTopics,
   desiredConfigs,
   ensureTopics,
   planTopics,

@@ -1,4 +1,4 @@
-import kafkajs, { type Admin } from 'kafkajs';
+import kafkajs, { type Admin, type Kafka } from 'kafkajs';
 import { z } from 'zod';
 import { ENTITY_TYPES, OUTCOMES_TOPIC, topicFor, type Source } from '@mlc/events';
 import { MlcError, toMlcError } from '@mlc/errors';
@@ -165,4 +165,18 @@ async function describeExisting(admin: Admin, defs: readonly TopicDefinition[]):
     });
   }
   return result;
+}
+
+/**
+ * What a service does at start: connect an admin client, apply the definitions with `prefix` in
+ * front of every topic name (namespaced deployments and tests), disconnect.
+ */
+export async function applyTopics(kafka: Kafka, defs: readonly TopicDefinition[], prefix = ''): Promise<TopicPlan> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    return await ensureTopics(admin, prefix === '' ? defs : defs.map((d) => ({ ...d, topic: `${prefix}${d.topic}` })));
+  } finally {
+    await admin.disconnect();
+  }
 }

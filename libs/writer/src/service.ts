@@ -4,7 +4,7 @@ import { InfraEnv, loadConnections, loadEnv, type Connection } from '@mlc/config
 import { createPool, migrate } from '@mlc/db';
 import { MlcError } from '@mlc/errors';
 import { OUTCOMES_TOPIC, createRegistryCodec, createSchemaRegistryClient } from '@mlc/events';
-import { createConsumerRuntime, createKafkaClient, ensureTopics, standardTopics, type EventHandler } from '@mlc/kafka';
+import { applyTopics, createConsumerRuntime, createKafkaClient, standardTopics, type EventHandler } from '@mlc/kafka';
 import { createLogger, type Logger } from '@mlc/log';
 import { buildServer, runService } from '@mlc/service';
 import { createTargetRecordStore, TARGET_RECORDS_MIGRATIONS, type TargetRecordStore } from './target-records.js';
@@ -109,14 +109,7 @@ export async function runWriterService(definition: WriterDefinition, processEnv:
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     start: async () => {
       await migrate(pool, { component: 'writer', dir: TARGET_RECORDS_MIGRATIONS, logger });
-      const admin = kafka.admin();
-      await admin.connect();
-      try {
-        const topics = standardTopics({ partitions: env.MLC_TOPIC_PARTITIONS, writerGroups: [definition.name] });
-        await ensureTopics(admin, topics.map((t) => ({ ...t, topic: `${prefix}${t.topic}` })));
-      } finally {
-        await admin.disconnect();
-      }
+      await applyTopics(kafka, standardTopics({ partitions: env.MLC_TOPIC_PARTITIONS, writerGroups: [definition.name] }), prefix);
       const handlers = new Map<string, EventHandler>();
       for (const connection of connections) {
         handlers.set(connection.id, await definition.createHandler({ connection, records, logger: logger.child({ connection: connection.id }), metrics }));

@@ -5,7 +5,7 @@ import { InfraEnv, connectionById, loadConnections, loadEnv, type Connection } f
 import { createPool, migrate } from '@mlc/db';
 import { MlcError } from '@mlc/errors';
 import { ENTITY_TYPES, createRegistryCodec, createSchemaRegistryClient, topicFor } from '@mlc/events';
-import { createEventProducer, createKafkaClient, ensureTopics, standardTopics } from '@mlc/kafka';
+import { applyTopics, createEventProducer, createKafkaClient, standardTopics } from '@mlc/kafka';
 import { createLogger } from '@mlc/log';
 import { buildServer, runService } from '@mlc/service';
 import { SysproMapping, createSysproODataClient } from '@mlc/syspro';
@@ -133,24 +133,19 @@ await runService({
   shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
   start: async () => {
     await migrate(pool, { component: SERVICE, dir: MIGRATIONS_DIR, logger });
-    const admin = kafka.admin();
-    await admin.connect();
-    try {
-      const eventTopics = standardTopics({ partitions: env.MLC_TOPIC_PARTITIONS }).filter((t) =>
-        ENTITY_TYPES.some((entity) => t.topic === topicFor('syspro', entity)),
-      );
-      await ensureTopics(
-        admin,
-        [
-          ...eventTopics,
-          // Compacted: only the latest cursor per key matters, and it must never expire.
-          { topic: CURSOR_TOPIC, partitions: 1, cleanupPolicy: 'compact' as const },
-          { topic: REJECT_TOPIC, partitions: env.MLC_TOPIC_PARTITIONS, cleanupPolicy: 'delete' as const, retentionMs: 30 * 24 * 3600 * 1000 },
-        ].map((t) => ({ ...t, topic: `${prefix}${t.topic}` })),
-      );
-    } finally {
-      await admin.disconnect();
-    }
+    const eventTopics = standardTopics({ partitions: env.MLC_TOPIC_PARTITIONS }).filter((t) =>
+      ENTITY_TYPES.some((entity) => t.topic === topicFor('syspro', entity)),
+    );
+    await applyTopics(
+      kafka,
+      [
+        ...eventTopics,
+        // Compacted: only the latest cursor per key matters, and it must never expire.
+        { topic: CURSOR_TOPIC, partitions: 1, cleanupPolicy: 'compact' as const },
+        { topic: REJECT_TOPIC, partitions: env.MLC_TOPIC_PARTITIONS, cleanupPolicy: 'delete' as const, retentionMs: 30 * 24 * 3600 * 1000 },
+      ],
+      prefix,
+    );
     leader.start();
   },
   stop: async () => {
