@@ -1,5 +1,5 @@
 // `npm run sandbox [-- --seed N --suppliers N --po-lines N --syspro-port 4010 --coupa-port 4020
-//  --infor-port 4030 --host 127.0.0.1 --out .sandbox]`: the three simulators on fixed ports until
+//  --infor-port 4030 --host 127.0.0.1 --public-host name --out .sandbox]`: the three simulators on fixed ports until
 // SIGINT/SIGTERM, plus the .ionapi and connections files ml-connector's services read.
 import { parseArgs } from 'node:util';
 import { startSandbox } from './sandbox.js';
@@ -14,6 +14,7 @@ const { values } = parseArgs({
     'coupa-port': { type: 'string', default: '4020' },
     'infor-port': { type: 'string', default: '4030' },
     host: { type: 'string', default: '127.0.0.1' },
+    'public-host': { type: 'string' },
     out: { type: 'string', default: '.sandbox' },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -23,7 +24,8 @@ const { values } = parseArgs({
 if (values.help) {
   console.log(
     'usage: npm run sandbox -- [--seed N] [--suppliers N] [--purchase-orders N] [--po-lines N]\n' +
-      '       [--syspro-port 4010] [--coupa-port 4020] [--infor-port 4030] [--host 127.0.0.1] [--out .sandbox]',
+      '       [--syspro-port 4010] [--coupa-port 4020] [--infor-port 4030] [--host 127.0.0.1] [--out .sandbox]\n' +
+      '       [--public-host NAME]   host written into the files when clients reach the sandbox by another name',
   );
   process.exit(0);
 }
@@ -41,6 +43,7 @@ function integer(name: string, raw: string | undefined, min: number): number | u
 const sandbox = await startSandbox({
   seed: integer('seed', values.seed, 0),
   host: values.host,
+  ...(values['public-host'] !== undefined ? { publicHost: values['public-host'] } : {}),
   ports: {
     syspro: integer('syspro-port', values['syspro-port'], 0),
     coupa: integer('coupa-port', values['coupa-port'], 0),

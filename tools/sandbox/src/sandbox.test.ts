@@ -45,6 +45,24 @@ test('startSandbox starts all three simulators and writes files @mlc/config load
   assert.equal(coupaToken.status, 200);
 });
 
+test('startSandbox writes publicHost into the files, keeping each port', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'mlc-sandbox-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const sandbox = await startSandbox({ sizes: { suppliers: 1, purchaseOrders: 0 }, publicHost: 'sandbox', outDir: dir });
+  t.after(() => sandbox.close());
+
+  const [connection] = loadConnections(join(dir, 'connections.json')).connections;
+  const port = (url: string) => new URL(url).port;
+  assert.equal(connection!.syspro!.odata.url, `http://sandbox:${port(sandbox.syspro.url)}/SYSPRO8Odata/SYSPROOData`);
+  assert.equal(connection!.syspro!.enet!.url, `http://sandbox:${port(sandbox.syspro.url)}/SYSPROWCFService/Rest`);
+  assert.equal(connection!.coupa!.url, `http://sandbox:${port(sandbox.coupa.url)}`);
+  const ionapi = JSON.parse(await readFile(connection!.infor!.ionapiFile, 'utf8'));
+  assert.equal(ionapi.iu, `http://sandbox:${port(sandbox.infor.url)}`);
+  assert.equal(ionapi.pu, `http://sandbox:${port(sandbox.infor.url)}/${ionapi.ti}/as/`);
+  // The servers themselves still answer on the bind address.
+  assert.equal(sandbox.infor.url, `http://127.0.0.1:${port(sandbox.infor.url)}`);
+});
+
 test('startSandbox closes what it started when a port is taken', async (t) => {
   const first = await startSandbox({});
   t.after(() => first.close());

@@ -8,6 +8,11 @@ import { startSysproSimulator, type SysproSimulator } from './syspro/index.js';
 export interface SandboxOptions {
   seed?: number;
   host?: string;
+  /**
+   * Host written into the connections and .ionapi files instead of `host`, for clients that reach
+   * the sandbox by another name (containers: the compose service name; a 0.0.0.0 bind is no URL).
+   */
+  publicHost?: string;
   ports?: { syspro?: number; coupa?: number; infor?: number };
   sizes?: { suppliers?: number; purchaseOrders?: number; poLines?: number };
   /** Folder for sandbox.ionapi and connections.json; nothing is written when absent. */
@@ -33,7 +38,7 @@ const WEBHOOK_SECRET = 'sandbox-webhook-secret';
  * Starts the vendor simulators in-process (port 0 = any free port, the default for tests and
  * benchmarks) and, with `outDir`, writes the `.ionapi` file and the connections file for them.
  */
-export async function startSandbox({ seed = 1, host = '127.0.0.1', ports = {}, sizes = {}, outDir }: SandboxOptions = {}): Promise<Sandbox> {
+export async function startSandbox({ seed = 1, host = '127.0.0.1', publicHost, ports = {}, sizes = {}, outDir }: SandboxOptions = {}): Promise<Sandbox> {
   const started: Array<{ close(): Promise<void> }> = [];
   const closeAll = async () => {
     await Promise.allSettled(started.reverse().map((s) => s.close()));
@@ -58,20 +63,24 @@ export async function startSandbox({ seed = 1, host = '127.0.0.1', ports = {}, s
     const infor = await startInforSimulator({ seed, host, port: ports.infor ?? 0, sizes });
     started.push(infor);
 
+    // Every URL in the files derives from a simulator's base URL (`http://host:port`).
+    const published = (base: string, url = base): string =>
+      publicHost === undefined ? url : `http://${publicHost.includes(':') ? `[${publicHost}]` : publicHost}:${new URL(base).port}${url.slice(base.length)}`;
+    const ionapi = { ...infor.ionapi, iu: published(infor.url, infor.ionapi.iu), pu: published(infor.url, infor.ionapi.pu) };
     const ionapiName = 'sandbox.ionapi';
     const operator = syspro.credentials.operators.find((o) => o.odataPassword !== undefined) ?? syspro.credentials.operators[0]!;
     const connections = sandboxConnections({
       syspro: {
-        odata: { url: `${syspro.url}/SYSPRO8Odata/SYSPROOData`, company: syspro.state.company, username: operator.operator, password: operator.odataPassword ?? '' },
+        odata: { url: `${published(syspro.url)}/SYSPRO8Odata/SYSPROOData`, company: syspro.state.company, username: operator.operator, password: operator.odataPassword ?? '' },
         enet: {
-          url: `${syspro.url}/SYSPROWCFService/Rest`,
+          url: `${published(syspro.url)}/SYSPROWCFService/Rest`,
           operator: operator.operator,
           operatorPassword: operator.password,
           companyId: syspro.state.company,
           companyPassword: syspro.credentials.companyPassword,
         },
       },
-      coupa: { url: coupa.url, clientId: coupa.credentials.clientId, clientSecret: coupa.credentials.clientSecret, scopes: coupa.credentials.scopes },
+      coupa: { url: published(coupa.url), clientId: coupa.credentials.clientId, clientSecret: coupa.credentials.clientSecret, scopes: coupa.credentials.scopes },
       infor: { ionapiFile: ionapiName, company: infor.state.company, division: infor.state.division },
       webhookSecret: WEBHOOK_SECRET,
     });
@@ -82,7 +91,7 @@ export async function startSandbox({ seed = 1, host = '127.0.0.1', ports = {}, s
       assertValidConnections(connections, dir);
       await mkdir(dir, { recursive: true });
       files = { ionapi: join(dir, ionapiName), connections: join(dir, 'connections.json') };
-      await writeFile(files.ionapi, `${JSON.stringify(infor.ionapi, null, 2)}\n`, { mode: 0o600 });
+      await writeFile(files.ionapi, `${JSON.stringify(ionapi, null, 2)}\n`, { mode: 0o600 });
       await writeFile(files.connections, `${JSON.stringify(connections, null, 2)}\n`, { mode: 0o600 });
     }
     return { syspro, coupa, infor, connections, ...(files ? { files } : {}), close: closeAll };
