@@ -268,3 +268,13 @@ test('a supplier change that is the echo of coupa-writer\'s own write is recorde
   assert.equal((await g.app.inject(callout(changed, { id: 'change-1' }))).json().status, 'published');
   assert.equal(g.published.length, 1);
 });
+
+test('an invoice names PO lines by Coupa id: the line numbers learned from the PO call-out fill poLineNumber', async (t) => {
+  const g = await build(t);
+  assert.equal((await g.app.inject(callout(PO, { type: 'purchase_order.issued', id: 'po-1' }))).statusCode, 200);
+  const res = await g.app.inject(callout(JSON.stringify(fixture('invoice.json')), { type: 'invoice.created', id: 'inv-1' }));
+  assert.equal(res.statusCode, 200);
+  const invoice = g.published.find((p) => p.event.type === 'invoice.changed')!.event;
+  assert.ok(invoice.type === 'invoice.changed');
+  assert.deepEqual(invoice.data.lines.map((l) => [l.poNumber, l.poLineNumber]), [['PO-1000123', 1], ['PO-1000123', 2]]);
+});

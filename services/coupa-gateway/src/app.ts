@@ -9,8 +9,9 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Registry } from 'prom-client';
 import { authenticateClient, bearerOf, issueToken, parseBasic, verifySignature, verifyToken, type OAuthClient } from './auth.js';
 import { readLimitedBody } from './body.js';
+import { orderLinesOf, resolveOrderLineNumbers, type FetchOrderLines, type OrderLineIndex } from './order-lines.js';
 import { createGatewayMetrics, type WebhookOutcome } from './metrics.js';
-import { isCoupaEventType, normalize, type GatewayEntity } from './normalize.js';
+import { COUPA_EVENT_ENTITIES, isCoupaEventType, normalize, type GatewayEntity } from './normalize.js';
 import type { DeliveryLog, RejectionLog } from './stores.js';
 
 /** One connection's call-out settings (`coupa.webhook` in the connections file) and mapping. */
@@ -33,6 +34,12 @@ export interface GatewayAppParams {
   rejections: RejectionLog;
   /** What coupa-writer last wrote to Coupa per record, to recognise echoes of our own writes. */
   targetRecords: Pick<TargetRecordStore, 'get'>;
+  /**
+   * Learns PO line numbers from PO call-outs and resolves the order-line ids of invoice lines
+   * (`fetchOrderLines` asks Coupa for POs it has not seen). Without it, invoice lines carry a PO
+   * line number only when Coupa sends `order-line-num`.
+   */
+  orderLines?: { index: OrderLineIndex; fetchOrderLines?: FetchOrderLines | undefined };
   topicFor?: (entity: GatewayEntity) => string;
   clock?: () => Date;
   metrics?: Registry;
@@ -79,7 +86,7 @@ function header(request: FastifyRequest, name: string): string | undefined {
  * (or was already), so anything else makes Coupa retry.
  */
 export function buildGatewayApp(params: GatewayAppParams): ServiceServer {
-  const { logger, connections, publish, deliveries, rejections, targetRecords, clock = () => new Date(), metrics: registry = new Registry(), readiness, publishTimeoutMs = 10_000 } = params;
+  const { logger, connections, publish, deliveries, rejections, targetRecords, orderLines, clock = () => new Date(), metrics: registry = new Registry(), readiness, publishTimeoutMs = 10_000 } = params;
   const topicFor = params.topicFor ?? ((entity: GatewayEntity) => defaultTopicFor('coupa', entity));
   const server = buildServer({ logger, metrics: registry, ...(readiness ? { readiness } : {}) });
   const metrics = createGatewayMetrics(registry);
@@ -220,7 +227,19 @@ export function buildGatewayApp(params: GatewayAppParams): ServiceServer {
         } catch {
           return reject(400, 'malformed-json', 'the body is not valid JSON', 'bad-request');
         }
-        const normalized = normalize({ connection: connection.id, eventType, coupaEventId, record, mapping: connection.mapping, observedAt: clock() });
+        const orderLineNumbers =
+          orderLines && COUPA_EVENT_ENTITIES[eventType] === 'invoice'
+            ? await resolveOrderLineNumbers({ connection: connection.id, invoice: record, ...orderLines })
+            : undefined;
+        const normalized = normalize({
+          connection: connection.id,
+          eventType,
+          coupaEventId,
+          record,
+          mapping: connection.mapping,
+          observedAt: clock(),
+          ...(orderLineNumbers ? { orderLineNumbers } : {}),
+        });
         if (!normalized.ok) {
           const { error } = normalized;
           return reject(422, error.code, error.message, 'unmappable', { paths: error.context.paths });
@@ -238,6 +257,9 @@ export function buildGatewayApp(params: GatewayAppParams): ServiceServer {
           }
         }
 
+        // Before the publish: an invoice may follow its PO within milliseconds. Harmless if the
+        // publish then fails: the index only maps ids to line numbers.
+        if (entity === 'purchase-order' && orderLines) await orderLines.index.remember(connection.id, event.entity.key, orderLinesOf(record));
         await withTimeout(publish(topicFor(entity), event), publishTimeoutMs, { connection: connection.id, coupaEventId, topic: topicFor(entity) });
         await deliveries.record({ ...delivery, outcome: 'published' });
         metrics.published(entity, Number(process.hrtime.bigint() - started) / 1e9);

@@ -6,7 +6,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { Registry } from 'prom-client';
 import { Secret } from '@mlc/config';
-import { DEFAULT_COUPA_MAPPING, toCanonicalSupplier } from '@mlc/coupa';
+import { DEFAULT_COUPA_MAPPING, createCoupaClient, toCanonicalSupplier } from '@mlc/coupa';
 import { migrate } from '@mlc/db';
 import { contentHashOf, createRegistryCodec, decodeEvent, type CanonicalEvent } from '@mlc/events';
 import { createEventProducer } from '@mlc/kafka';
@@ -16,6 +16,7 @@ import { createTestTopics, testInfra, uniqueName, waitFor } from '@mlc/testing';
 import { createTargetRecordStore, TARGET_RECORDS_MIGRATIONS } from '@mlc/writer';
 import { buildGatewayApp, type GatewayConnection } from './app.js';
 import { createBatchingPublisher } from './batching.js';
+import { createOrderLineIndex, orderLinesOf } from './order-lines.js';
 import { GATEWAY_MIGRATIONS } from './migrations.js';
 import type { GatewayEntity } from './normalize.js';
 import { createDeliveryLog, createExpiry, createRejectionLog } from './stores.js';
@@ -63,6 +64,8 @@ async function setup(t: TestContext, auth: Auth) {
     maxBodyBytes: 256 * 1024,
     mapping: DEFAULT_COUPA_MAPPING,
   };
+  const sim = await startCoupaSimulator({ seed: 7, callouts: { maxAttempts: 3, baseDelayMs: 20, maxDelayMs: 200, timeoutMs: 30_000 } });
+  const coupaApi = createCoupaClient({ url: sim.url, clientId: sim.credentials.clientId, clientSecret: sim.credentials.clientSecret, scopes: sim.credentials.scopes, logger });
   const targetRecords = createTargetRecordStore({ db: pool });
   const gateway = (metrics = new Registry()) =>
     buildGatewayApp({
@@ -72,6 +75,13 @@ async function setup(t: TestContext, auth: Auth) {
       deliveries: createDeliveryLog({ db: pool }),
       rejections: createRejectionLog({ db: pool }),
       targetRecords,
+      orderLines: {
+        index: createOrderLineIndex({ db: pool }),
+        fetchOrderLines: async (_connection, poNumber) => {
+          const po = await coupaApi.findPurchaseOrderByNumber(poNumber);
+          return po === undefined ? undefined : orderLinesOf(po);
+        },
+      },
       topicFor: (entity) => topics[entity],
       metrics,
     });
@@ -80,7 +90,6 @@ async function setup(t: TestContext, auth: Auth) {
   await app.listen({ port: 0, host: '127.0.0.1' });
   const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}/webhooks/coupa/${connectionId}`;
 
-  const sim = await startCoupaSimulator({ seed: 7, callouts: { maxAttempts: 3, baseDelayMs: 20, maxDelayMs: 200, timeoutMs: 30_000 } });
   const admin$ = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
     const res = await fetch(`${sim.url}/_sandbox${path}`, {
       method,
@@ -105,6 +114,7 @@ async function setup(t: TestContext, auth: Auth) {
     await pool.query('delete from coupa_gateway_deliveries where connection = $1', [connectionId]);
     await pool.query('delete from coupa_gateway_rejections where connection = $1', [connectionId]);
     await pool.query('delete from mlc_target_records where connection = $1', [connectionId]);
+    await pool.query('delete from coupa_gateway_order_lines where connection = $1', [connectionId]);
     await pool.end();
   });
 
@@ -136,17 +146,25 @@ test('HMAC call-outs from the simulator become canonical events on Kafka; duplic
   const [s1, s2, s3, s4, s5, s6, s7] = suppliers;
 
   // Approve a PO, change a supplier, enter an invoice.
-  const pos = await h.admin<{ id: number; 'po-number': string; supplier: { number: string } }[]>('GET', '/state/purchase_orders');
-  const po = pos[0]!;
+  type Po = { id: number; 'po-number': string; supplier: { number: string }; 'order-lines': { id: number; 'line-num': number }[] };
+  const pos = await h.admin<Po[]>('GET', '/state/purchase_orders');
+  const [po, unseenPo] = pos as [Po, Po];
   await h.admin('POST', `/purchase_orders/${po.id}/approve`);
   await h.admin('PATCH', `/suppliers/${s1!.id}`, { name: 'Renamed Supplier One' });
   await h.admin('POST', '/invoices', {
     'invoice-number': 'INT-INV-1',
     'invoice-date': '2026-11-23',
     supplier: { number: s1!.number },
-    'invoice-lines': [{ description: 'Bolts', quantity: '10', price: '2.50', 'po-number': po['po-number'] }],
+    'invoice-lines': [{ description: 'Bolts', quantity: '10', price: '2.50', 'po-number': po['po-number'], 'order-line-id': po['order-lines'].at(-1)!.id }],
   });
-  await waitFor(() => h.seen.length >= 3, { message: 'three events on Kafka' });
+  // A PO whose call-out the gateway never saw: its line is looked up in Coupa's API.
+  await h.admin('POST', '/invoices', {
+    'invoice-number': 'INT-INV-2',
+    'invoice-date': '2026-11-23',
+    supplier: { number: unseenPo.supplier.number },
+    'invoice-lines': [{ description: 'Nuts', quantity: '1', price: '1.00', 'po-number': unseenPo['po-number'], 'order-line-id': unseenPo['order-lines'][0]!.id }],
+  });
+  await waitFor(() => h.seen.length >= 4, { message: 'four events on Kafka' });
   const byTopic = (topic: string) => h.seen.filter((s) => s.topic === topic).map((s) => s.event);
   const [poEvent] = byTopic(h.topics['purchase-order']);
   assert.equal(poEvent?.entity.key, po['po-number']);
@@ -154,9 +172,12 @@ test('HMAC call-outs from the simulator become canonical events on Kafka; duplic
   assert.equal(poEvent?.connection, h.connectionId);
   const [supplierEvent] = byTopic(h.topics.supplier);
   assert.equal(supplierEvent?.type === 'supplier.changed' && supplierEvent.data.name, 'Renamed Supplier One');
-  const [invoiceEvent] = byTopic(h.topics.invoice);
+  const [invoiceEvent, unseenInvoice] = byTopic(h.topics.invoice);
   assert.equal(invoiceEvent?.entity.key, `${s1!.number}/INT-INV-1`);
-  assert.equal(invoiceEvent?.type === 'invoice.changed' && invoiceEvent.data.total, '25.00');
+  assert.ok(invoiceEvent?.type === 'invoice.changed' && unseenInvoice?.type === 'invoice.changed');
+  assert.equal(invoiceEvent.data.total, '25.00');
+  assert.deepEqual(invoiceEvent.data.lines.map((l) => [l.poNumber, l.poLineNumber]), [[po['po-number'], po['order-lines'].at(-1)!['line-num']]]);
+  assert.deepEqual(unseenInvoice.data.lines.map((l) => [l.poNumber, l.poLineNumber]), [[unseenPo['po-number'], unseenPo['order-lines'][0]!['line-num']]]);
 
   // Duplicates: two deliveries of one event id, one event.
   await h.admin('POST', '/callouts/faults', { kind: 'duplicate' });

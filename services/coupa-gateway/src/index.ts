@@ -4,3 +4,4 @@ export { COUPA_EVENT_ENTITIES, normalize, type CoupaEventType, type GatewayEntit
 export { createDeliveryLog, createExpiry, createRejectionLog, type Delivery, type DeliveryLog, type Rejection, type RejectionLog } from './stores.js';
 export { GATEWAY_MIGRATIONS } from './migrations.js';
 export { createBatchingPublisher, type BatchingPublisherParams } from './batching.js';
+export { createOrderLineIndex, type FetchOrderLines, type OrderLine, type OrderLineIndex } from './order-lines.js';

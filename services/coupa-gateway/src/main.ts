@@ -1,6 +1,6 @@
 import { Registry } from 'prom-client';
 import { loadConnections, loadEnv } from '@mlc/config';
-import { CoupaMapping } from '@mlc/coupa';
+import { CoupaMapping, createCoupaClient, type CoupaApi } from '@mlc/coupa';
 import { createPool, migrate } from '@mlc/db';
 import { createRegistryCodec, topicFor } from '@mlc/events';
 import { createEventProducer, createKafkaClient, ensureTopics, standardTopics } from '@mlc/kafka';
@@ -11,13 +11,15 @@ import { buildGatewayApp } from './app.js';
 import { createBatchingPublisher } from './batching.js';
 import { GatewayEnv, gatewayConnections } from './config.js';
 import { GATEWAY_MIGRATIONS } from './migrations.js';
+import { createOrderLineIndex, orderLinesOf } from './order-lines.js';
 import { COUPA_EVENT_ENTITIES } from './normalize.js';
 import { createDeliveryLog, createExpiry, createRejectionLog } from './stores.js';
 
 const SERVICE = 'coupa-gateway';
 const env = loadEnv(process.env, GatewayEnv);
 const logger = createLogger({ name: SERVICE, level: env.LOG_LEVEL });
-const connections = gatewayConnections(loadConnections(env.MLC_CONNECTIONS_FILE, { env: process.env, mappings: { coupa: CoupaMapping } }));
+const file = loadConnections(env.MLC_CONNECTIONS_FILE, { env: process.env, mappings: { coupa: CoupaMapping } });
+const connections = gatewayConnections(file);
 if (connections.size === 0) logger.warn('no connection has coupa.webhook configured: every call-out will be answered 404');
 
 const pool = createPool(env.DATABASE_URL, { applicationName: SERVICE, logger });
@@ -32,6 +34,25 @@ const expiry = createExpiry({
   intervalMs: env.EXPIRY_INTERVAL_SECONDS * 1000,
 });
 const metrics = new Registry();
+// Coupa's API, per connection, only to look up PO lines an invoice names that no call-out showed us.
+const coupaApis = new Map<string, CoupaApi>();
+for (const connection of file.connections) {
+  const coupa = connection.coupa;
+  if (coupa === undefined || !connections.has(connection.id)) continue;
+  coupaApis.set(
+    connection.id,
+    createCoupaClient({
+      url: coupa.url,
+      clientId: coupa.clientId,
+      clientSecret: coupa.clientSecret.reveal(),
+      scopes: coupa.scopes,
+      apiVersion: coupa.apiVersion,
+      timeoutMs: coupa.timeoutMs,
+      rateLimit: coupa.rateLimit,
+      logger,
+    }),
+  );
+}
 let producerConnected = false;
 
 const server = buildGatewayApp({
@@ -41,6 +62,13 @@ const server = buildGatewayApp({
   deliveries: createDeliveryLog({ db: pool }),
   rejections: createRejectionLog({ db: pool }),
   targetRecords: createTargetRecordStore({ db: pool }),
+  orderLines: {
+    index: createOrderLineIndex({ db: pool }),
+    fetchOrderLines: async (connection, poNumber) => {
+      const po = await coupaApis.get(connection)?.findPurchaseOrderByNumber(poNumber);
+      return po === undefined ? undefined : orderLinesOf(po);
+    },
+  },
   metrics,
   readiness: async () => {
     await pool.query('select 1');

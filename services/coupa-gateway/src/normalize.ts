@@ -24,6 +24,8 @@ export interface NormalizeParams {
   record: unknown;
   mapping: CoupaMapping;
   observedAt: Date;
+  /** Coupa order-line id → PO line number, for invoices (see `toCanonicalInvoice`). */
+  orderLineNumbers?: ReadonlyMap<number, number>;
 }
 
 export type Normalized = { ok: true; entity: GatewayEntity; event: CanonicalEvent } | { ok: false; error: MlcError };
@@ -56,7 +58,7 @@ function mapAndBuild(entity: GatewayEntity, params: NormalizeParams): CanonicalE
       return mapped.ok ? toEvent(entity, mapped, params) : mapped.error;
     }
     case 'invoice': {
-      const mapped = toCanonicalInvoice(record, mapping);
+      const mapped = toCanonicalInvoice(record, mapping, params.orderLineNumbers ? { orderLineNumbers: params.orderLineNumbers } : {});
       return mapped.ok ? toEvent(entity, mapped, params) : mapped.error;
     }
     default: {

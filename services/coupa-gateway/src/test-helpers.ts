@@ -8,6 +8,7 @@ import { createLogger } from '@mlc/log';
 import type { TargetRecord, TargetRef } from '@mlc/writer';
 import { Registry } from 'prom-client';
 import { buildGatewayApp, type GatewayAppParams, type GatewayConnection } from './app.js';
+import type { OrderLineIndex } from './order-lines.js';
 import type { Delivery, Rejection } from './stores.js';
 
 // Shared by this service's tests; not part of the public surface.
@@ -29,6 +30,14 @@ export function testConnection(id: string, overrides: Partial<GatewayConnection>
 
 export const sign = (body: string | Buffer, secret = HMAC_SECRET) => createHmac('sha256', secret).update(body).digest('hex');
 
+export function memoryOrderLineIndex(store = new Map<string, number>()): OrderLineIndex {
+  return {
+    remember: async (connection, _poNumber, lines) => void lines.forEach((l) => store.set(`${connection}|${l.id}`, l.lineNum)),
+    lookup: async (connection, ids) =>
+      new Map(ids.flatMap((id) => (store.has(`${connection}|${id}`) ? [[id, store.get(`${connection}|${id}`)!] as const] : []))),
+  };
+}
+
 /** In-memory stand-ins for the gateway's ports; the integration tests use the real ones. */
 export function memoryPorts() {
   const published: { topic: string; event: CanonicalEvent }[] = [];
@@ -36,6 +45,7 @@ export function memoryPorts() {
   const rejections: Rejection[] = [];
   const written = new Map<string, TargetRecord>();
   const refKey = (r: TargetRef) => `${r.connection}|${r.targetSystem}|${r.entityType}|${r.naturalKey}`;
+  const orderLines = new Map<string, number>();
   let kafkaDown = false;
   return {
     published,
@@ -58,6 +68,7 @@ export function memoryPorts() {
       },
       rejections: { record: async (r: Rejection) => void rejections.push(r) },
       targetRecords: { get: async (ref: TargetRef) => written.get(refKey(ref)) },
+      orderLines: { index: memoryOrderLineIndex(orderLines) },
     },
   };
 }
