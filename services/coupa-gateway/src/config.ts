@@ -1,4 +1,5 @@
-import { InfraEnv, type ConnectionsFile } from '@mlc/config';
+import { InfraEnv, connectionById, type ConnectionsFile, type CoupaConnection } from '@mlc/config';
+import { MlcError } from '@mlc/errors';
 import { CoupaMapping } from '@mlc/coupa';
 import { z } from 'zod';
 import type { GatewayConnection } from './app.js';
@@ -12,6 +13,12 @@ export const GatewayEnv = InfraEnv.extend({
     .describe('how long handled Coupa event ids are remembered; must outlast Coupa retries and redeliveries'),
   REJECTION_RETENTION_DAYS: z.coerce.number().positive().default(90).describe('how long refused call-outs are kept for audit'),
   MLC_TOPIC_PARTITIONS: z.coerce.number().int().positive().default(6).describe('partitions of the coupa.* topics when the gateway creates them'),
+  COUPA_POLL_CONNECTIONS: z
+    .string()
+    .default('')
+    .transform((v) => v.split(',').map((c) => c.trim()).filter(Boolean))
+    .describe('comma-separated connections whose Coupa is polled for unexported POs and invoices (customers without call-outs)'),
+  COUPA_POLL_INTERVAL_SECONDS: z.coerce.number().positive().default(300).describe('how often those connections are polled'),
   EXPIRY_INTERVAL_SECONDS: z.coerce.number().positive().default(3600).describe('how often expired rows are deleted'),
 });
 export type GatewayEnv = z.output<typeof GatewayEnv>;
@@ -33,4 +40,13 @@ export function gatewayConnections(file: ConnectionsFile): Map<string, GatewayCo
     });
   }
   return result;
+}
+
+/** A connection to poll: its id, Coupa section and mapping. Throws MLC_CONFIG_INVALID naming the connection. */
+export function pollConnection(file: ConnectionsFile, id: string): { id: string; coupa: CoupaConnection; mapping: CoupaMapping } {
+  const connection = connectionById(file, id);
+  if (connection.coupa === undefined) {
+    throw new MlcError('MLC_CONFIG_INVALID', `connection "${id}" in COUPA_POLL_CONNECTIONS has no coupa section`, { context: { connection: id } });
+  }
+  return { id, coupa: connection.coupa, mapping: CoupaMapping.parse(connection.mappings.coupa) };
 }

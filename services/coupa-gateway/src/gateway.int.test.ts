@@ -16,6 +16,8 @@ import { createTestTopics, testInfra, uniqueName, waitFor } from '@mlc/testing';
 import { createTargetRecordStore, TARGET_RECORDS_MIGRATIONS } from '@mlc/writer';
 import { buildGatewayApp, type GatewayConnection } from './app.js';
 import { createBatchingPublisher } from './batching.js';
+import { createCoupaExportSource } from './coupa-export-source.js';
+import { createExportPoller } from './export-poller.js';
 import { createOrderLineIndex, orderLinesOf } from './order-lines.js';
 import { GATEWAY_MIGRATIONS } from './migrations.js';
 import type { GatewayEntity } from './normalize.js';
@@ -131,7 +133,7 @@ async function setup(t: TestContext, auth: Auth) {
   const eventsFor = (key: string) => seen.filter((s) => s.event.entity.key === key).map((s) => s.event);
   const metric = async (name: string, labels: Record<string, string>) =>
     ((await metrics.getSingleMetric(name)?.get())?.values ?? []).find((v) => Object.entries(labels).every(([k, value]) => v.labels[k] === value))?.value ?? 0;
-  return { sim, admin: admin$, pool, topics, connectionId, base, seen, eventsFor, settled, lastDelivery, targetRecords, gateway, metric };
+  return { sim, admin: admin$, pool, publishBatch: (topic: string, events: readonly CanonicalEvent[]) => producer.publish(topic, events), coupaApi, topics, connectionId, base, seen, eventsFor, settled, lastDelivery, targetRecords, gateway, metric };
 }
 
 interface SupplierRecord {
@@ -265,6 +267,38 @@ test('OAuth 2.0 call-out flow: the simulator fetches a token from the gateway an
   await h.admin('PATCH', `/suppliers/${supplier!.id}`, { name: 'Forged bearer' });
   const forged = await h.settled((await h.lastDelivery()).eventId);
   assert.equal(forged[0]!.attempts[0]!.status, 401);
+});
+
+test('without call-outs: the poller publishes issued POs and approved invoices not yet exported, then flags them', async (t) => {
+  const h = await setup(t, 'hmac');
+  type Listed = { id: number; status: string; exported: boolean; 'po-number'?: string; 'invoice-number'?: string; supplier: { number: string } };
+  const pos = (await h.admin<Listed[]>('GET', '/state/purchase_orders')).filter((p) => p.status === 'issued' && !p.exported);
+  const invoices = (await h.admin<Listed[]>('GET', '/state/invoices')).filter((i) => i.status === 'approved' && !i.exported);
+  assert.ok(pos.length > 0 && invoices.length > 0, 'the seed has something to export');
+  const poller = createExportPoller({
+    connection: { id: h.connectionId, mapping: DEFAULT_COUPA_MAPPING },
+    source: createCoupaExportSource({ url: h.sim.url, clientId: h.sim.credentials.clientId, clientSecret: h.sim.credentials.clientSecret, scopes: h.sim.credentials.scopes, logger }),
+    publish: createBatchingPublisher({ publishBatch: h.publishBatch }),
+    topicFor: (entity) => h.topics[entity],
+    rejections: createRejectionLog({ db: h.pool }),
+    orderLines: { index: createOrderLineIndex({ db: h.pool }) },
+    logger,
+    pageSize: 3,
+  });
+  const first = await poller.runOnce();
+  assert.deepEqual(first, { purchase_orders: { published: pos.length, skipped: 0 }, invoices: { published: invoices.length, skipped: 0 } });
+  await waitFor(() => h.seen.length === pos.length + invoices.length, { message: 'polled events on Kafka' });
+  assert.deepEqual(
+    h.seen.filter((s) => s.topic === h.topics['purchase-order']).map((s) => s.event.entity.key).sort(),
+    pos.map((p) => p['po-number']).sort(),
+  );
+  assert.deepEqual(
+    h.seen.filter((s) => s.topic === h.topics.invoice).map((s) => s.event.entity.key).sort(),
+    invoices.map((i) => `${i.supplier.number}/${i['invoice-number']}`).sort(),
+  );
+  const after = await h.admin<Listed[]>('GET', '/state/purchase_orders');
+  assert.ok(pos.every((p) => after.find((a) => a.id === p.id)?.exported), 'published POs are flagged exported in Coupa');
+  assert.deepEqual(await poller.runOnce(), { purchase_orders: { published: 0, skipped: 0 }, invoices: { published: 0, skipped: 0 } });
 });
 
 test('expired delivery ids are purged; fresh ones stay', async (t) => {

@@ -9,10 +9,12 @@ import { runService } from '@mlc/service';
 import { createTargetRecordStore } from '@mlc/writer';
 import { buildGatewayApp } from './app.js';
 import { createBatchingPublisher } from './batching.js';
-import { GatewayEnv, gatewayConnections } from './config.js';
+import { GatewayEnv, gatewayConnections, pollConnection } from './config.js';
+import { createCoupaExportSource } from './coupa-export-source.js';
+import { createExportPoller } from './export-poller.js';
 import { GATEWAY_MIGRATIONS } from './migrations.js';
 import { createOrderLineIndex, orderLinesOf } from './order-lines.js';
-import { COUPA_EVENT_ENTITIES } from './normalize.js';
+import { COUPA_EVENT_ENTITIES, type GatewayEntity } from './normalize.js';
 import { createDeliveryLog, createExpiry, createRejectionLog } from './stores.js';
 
 const SERVICE = 'coupa-gateway';
@@ -55,20 +57,39 @@ for (const connection of file.connections) {
 }
 let producerConnected = false;
 
+const publish = createBatchingPublisher({ publishBatch: (topic, events) => producer.publish(topic, events) });
+const rejections = createRejectionLog({ db: pool });
+const orderLines = {
+  index: createOrderLineIndex({ db: pool }),
+  fetchOrderLines: async (connection: string, poNumber: string) => {
+    const po = await coupaApis.get(connection)?.findPurchaseOrderByNumber(poNumber);
+    return po === undefined ? undefined : orderLinesOf(po);
+  },
+};
+const topicOf = (entity: GatewayEntity) => topicFor('coupa', entity);
+const pollers = env.COUPA_POLL_CONNECTIONS.map((id) => {
+  const { coupa, mapping } = pollConnection(file, id);
+  const source = createCoupaExportSource({
+    url: coupa.url,
+    clientId: coupa.clientId,
+    clientSecret: coupa.clientSecret.reveal(),
+    scopes: coupa.scopes,
+    apiVersion: coupa.apiVersion,
+    timeoutMs: coupa.timeoutMs,
+    rateLimit: coupa.rateLimit,
+    logger,
+  });
+  return createExportPoller({ connection: { id, mapping }, source, publish, topicFor: topicOf, rejections, orderLines, logger });
+});
+
 const server = buildGatewayApp({
   logger,
   connections,
-  publish: createBatchingPublisher({ publishBatch: (topic, events) => producer.publish(topic, events) }),
+  publish,
   deliveries: createDeliveryLog({ db: pool }),
-  rejections: createRejectionLog({ db: pool }),
+  rejections,
   targetRecords: createTargetRecordStore({ db: pool }),
-  orderLines: {
-    index: createOrderLineIndex({ db: pool }),
-    fetchOrderLines: async (connection, poNumber) => {
-      const po = await coupaApis.get(connection)?.findPurchaseOrderByNumber(poNumber);
-      return po === undefined ? undefined : orderLinesOf(po);
-    },
-  },
+  orderLines,
   metrics,
   readiness: async () => {
     await pool.query('select 1');
@@ -94,10 +115,14 @@ await runService({
     await producer.connect();
     producerConnected = true;
     expiry.start();
+    // Several replicas may poll one connection: a record is then published twice with one event
+    // id before it is flagged; consumers absorb that. Run one replica with polling to avoid it.
+    for (const poller of pollers) poller.start(env.COUPA_POLL_INTERVAL_SECONDS * 1000);
   },
   // Close the intake first: fastify's close lets in-flight call-outs finish, and they need the
   // producer and the pool until their Kafka ack is recorded. (runService's own close is then a no-op.)
   stop: async () => {
+    await Promise.all(pollers.map((poller) => poller.stop()));
     await server.close();
     await expiry.stop();
     await producer.disconnect();
