@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { MlcError } from '@mlc/errors';
+import type { MlcError } from '@mlc/errors';
 import { createLogger } from '@mlc/log';
 import { createExportPoller, type CoupaExportSource, type ExportResource } from './export-poller.js';
 import { memoryOrderLineIndex, memoryPorts, testConnection } from './test-helpers.js';
