@@ -1,12 +1,19 @@
 import { z } from 'zod';
 
-const ProgramTransaction = z
-  .string()
-  .regex(/^[A-Z0-9]{3,10}\/[A-Za-z0-9]{1,20}$/, 'expected PROGRAM/Transaction, e.g. CRS620MI/AddSupplier')
-  .transform((value) => {
-    const [program, transaction] = value.split('/') as [string, string];
-    return { program, transaction };
-  });
+const PROGRAM = /^[A-Z0-9]{3,10}$/;
+const TRANSACTION = /^[A-Za-z0-9]{1,20}$/;
+// Written as "PROGRAM/Transaction" in the connections file; the parsed form is accepted as well,
+// so parsing an already parsed mapping (a writer re-validating its slice) gives the same result.
+const ProgramTransaction = z.union([
+  z
+    .string()
+    .regex(/^[A-Z0-9]{3,10}\/[A-Za-z0-9]{1,20}$/, 'expected PROGRAM/Transaction, e.g. CRS620MI/AddSupplier')
+    .transform((value) => {
+      const [program, transaction] = value.split('/') as [string, string];
+      return { program, transaction };
+    }),
+  z.object({ program: z.string().regex(PROGRAM), transaction: z.string().regex(TRANSACTION) }).strict(),
+]);
 export type ProgramTransaction = z.output<typeof ProgramTransaction>;
 
 const code = (max: number) => z.string().min(1).max(max);

@@ -99,3 +99,8 @@ test('transaction names are configurable as PROGRAM/Transaction', () => {
   assert.deepEqual(mapping.transactions.addInvoiceHead, { program: 'APS450MI', transaction: 'AddHead' });
   assert.equal(InforMapping.safeParse({ transactions: { addPoHead: 'nonsense' } }).success, false);
 });
+
+test('parsing a parsed mapping gives the same mapping', () => {
+  const once = InforMapping.parse({ purchaseOrder: { defaultItem: 'SERVICE' }, transactions: { addPoHead: 'PPS200MI/AddHead' } });
+  assert.deepEqual(InforMapping.parse(once), once);
+});

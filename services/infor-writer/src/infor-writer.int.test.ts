@@ -1,0 +1,167 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
+import { Registry } from 'prom-client';
+import { connectionsFileSchema } from '@mlc/config';
+import { createPool, migrate } from '@mlc/db';
+import { buildEvent, createRegistryCodec, topicFor, type CanonicalEvent, type DataOf, type EntityType } from '@mlc/events';
+import { InforMapping } from '@mlc/infor';
+import { DLQ_HEADERS, createConsumerRuntime, createEventProducer, headerString } from '@mlc/kafka';
+import { createLogger } from '@mlc/log';
+import { startInforSimulator } from '@mlc/sandbox';
+import { createTestTopics, testInfra, uniqueName, waitFor } from '@mlc/testing';
+import { TARGET_RECORDS_MIGRATIONS, createTargetRecordStore } from '@mlc/writer';
+import { inforWriter } from './writer.js';
+
+// infor-writer's handler (built by its WriterDefinition, as the service builds it) in the shared
+// consumer runtime, on real Kafka, the registry and Postgres, writing to the Infor simulator.
+// Topics, group and connection id are unique per run.
+const infra = testInfra();
+const logger = createLogger({ name: 'infor-writer-test', level: 'silent' });
+
+function collect(kafka: Kafka, topic: string) {
+  const messages: KafkaMessage[] = [];
+  const consumer = kafka.consumer({ groupId: uniqueName('reader') });
+  return {
+    messages,
+    async start() {
+      await consumer.connect();
+      await consumer.subscribe({ topic, fromBeginning: true });
+      await consumer.run({ eachMessage: async ({ message }) => void messages.push(message) });
+    },
+    stop: () => consumer.disconnect(),
+  };
+}
+
+test('Coupa events reach M3: supplier, PO with lines, matched invoice; replay duplicates nothing; an unmatched invoice line goes to the DLQ', async (t) => {
+  const prefix = `${uniqueName('iw')}.`;
+  const connectionId = uniqueName('acme');
+  const sim = await startInforSimulator({ sizes: { suppliers: 0, purchaseOrders: 0, poLines: 0 } });
+  t.after(() => sim.close());
+  const dir = mkdtempSync(join(tmpdir(), 'infor-writer-'));
+  writeFileSync(join(dir, 'tenant.ionapi'), JSON.stringify(sim.ionapi));
+  const file = connectionsFileSchema({ baseDir: dir, mappings: { infor: InforMapping } }).parse({
+    connections: [
+      {
+        id: connectionId,
+        infor: { ionapiFile: 'tenant.ionapi', company: '100', division: 'AAA', requestsPerMinute: 300 },
+        mappings: { infor: { purchaseOrder: { defaultItem: 'SERVICE' } } },
+      },
+    ],
+  });
+
+  const pool = createPool(infra.databaseUrl, { max: 2 });
+  t.after(() => pool.end());
+  await migrate(pool, { component: 'writer', dir: TARGET_RECORDS_MIGRATIONS });
+  const handler = await inforWriter.createHandler({ connection: file.connections[0]!, records: createTargetRecordStore({ db: pool }), logger, metrics: new Registry() });
+
+  const kafka = new Kafka({ clientId: uniqueName('iw-test'), brokers: infra.kafkaBrokers, logLevel: logLevel.NOTHING });
+  const topics = {
+    supplier: `${prefix}${topicFor('coupa', 'supplier')}`,
+    'purchase-order': `${prefix}${topicFor('coupa', 'purchase-order')}`,
+    invoice: `${prefix}${topicFor('coupa', 'invoice')}`,
+    outcomes: `${prefix}mlc.outcomes.v1`,
+    dlq: `${prefix}infor-writer.dlq.v1`,
+  };
+  const admin = kafka.admin();
+  await admin.connect();
+  await createTestTopics(admin, Object.values(topics).map((topic) => ({ topic, numPartitions: 1 })));
+  t.after(async () => {
+    await admin.deleteTopics({ topics: Object.values(topics) }).catch(() => undefined);
+    await admin.disconnect();
+  });
+  const codec = createRegistryCodec({ registryUrl: infra.schemaRegistryUrl, logicalTopic: (topic) => topic.slice(prefix.length) });
+  const producer = createEventProducer({ kafka, codec, logger });
+  await producer.connect();
+  t.after(() => producer.disconnect());
+
+  const runtime = createConsumerRuntime({
+    kafka,
+    groupId: uniqueName('infor-writer'),
+    topics: [topics.supplier, topics['purchase-order'], topics.invoice],
+    codec,
+    handler,
+    logger,
+    retry: { initialMs: 50, maxMs: 500, maxAttempts: 200 },
+    outcomesTopic: topics.outcomes,
+    dlqTopic: topics.dlq,
+    partitionsConsumedConcurrently: 3,
+  });
+  await runtime.start();
+  t.after(() => runtime.stop());
+  const outcomes = collect(kafka, topics.outcomes);
+  const dlq = collect(kafka, topics.dlq);
+  await outcomes.start();
+  await dlq.start();
+  t.after(() => outcomes.stop());
+  t.after(() => dlq.stop());
+
+  const event = <E extends EntityType>(entity: E, key: string, data: DataOf<E>) =>
+    buildEvent({ source: 'coupa', connection: connectionId, entity, key, data, occurredAt: '2026-03-02T10:00:00Z', observedAt: '2026-03-02T10:00:01Z', correlationId: uniqueName('corr') });
+  const publish = async (events: CanonicalEvent[]) => {
+    for (const e of events) await producer.publish(topics[e.entity.type as 'supplier' | 'purchase-order' | 'invoice'], [e]);
+  };
+
+  const supplier = event('supplier', 'E2E01', { number: 'E2E01', name: 'End To End Supplies', status: 'active', currency: 'USD', taxId: 'VAT-1' });
+  const po = event('purchase-order', 'PO-E2E1', {
+    number: 'PO-E2E1',
+    supplierNumber: 'E2E01',
+    status: 'issued',
+    orderDate: '2026-03-02',
+    currency: 'USD',
+    lines: [
+      { lineNumber: 1, itemCode: 'BOLT', description: 'Bolts', quantity: '100', unitPrice: '0.25', dueDate: '2026-03-20' },
+      { lineNumber: 2, description: 'Fitting', quantity: '1', unitPrice: '80.00', dueDate: '2026-03-18' },
+    ],
+  });
+  const invoiceData = (number: string, poLineNumber: number) => ({
+    number,
+    supplierNumber: 'E2E01',
+    invoiceDate: '2026-03-25',
+    currency: 'USD',
+    status: 'approved' as const,
+    poNumber: 'PO-E2E1',
+    total: '25.00',
+    lines: [{ lineNumber: 1, description: 'Bolts', quantity: '100', unitPrice: '0.25', amount: '25.00', poLineNumber }],
+  });
+  const invoice = event('invoice', 'E2E01/INV-E2E1', invoiceData('INV-E2E1', 1));
+  const unmatched = event('invoice', 'E2E01/INV-E2E2', invoiceData('INV-E2E2', 7));
+
+  // In dependency order, each after the previous outcome: a message waiting in place for a
+  // dependency on another topic holds up the consumer's fetch loop (open point in README), so this
+  // test does not rely on that wait resolving; the handler unit tests cover the waiting itself.
+  let expected = 0;
+  for (const batch of [[supplier], [po], [invoice, unmatched]]) {
+    await publish(batch);
+    expected += batch.length;
+    await waitFor(() => outcomes.messages.length >= expected, { message: `${expected} outcomes`, timeoutMs: 60_000 });
+  }
+
+  const state = async <T>(resource: string) => (await (await fetch(`${sim.url}/_sandbox/state/${resource}`)).json()) as T[];
+  type Po = { PUNO: string; SUNO: string; YRE1?: string; lines: Array<{ PNLI: string; ITNO: string; IVQA: string }> };
+  type Batch = { INBN: string; SINO: string; SUPA: string; lines: Array<{ PUNO: string; PNLI: string }> };
+  const check = async () => {
+    const suppliers = await state<{ SUNO: string; SUNM: string; VRNO?: string }>('suppliers');
+    const orders = await state<Po>('purchase-orders');
+    const batches = await state<Batch>('invoice-batches');
+    assert.deepEqual(suppliers.map((s) => [s.SUNO, s.SUNM, s.VRNO]), [['E2E01', 'End To End Supplies', 'VAT-1']]);
+    assert.equal(orders.length, 1);
+    assert.deepEqual([orders[0]!.SUNO, orders[0]!.YRE1], ['E2E01', 'PO-E2E1']);
+    assert.deepEqual(orders[0]!.lines.map((l) => [l.PNLI, l.ITNO]), [['1', 'BOLT'], ['2', 'SERVICE']]);
+    assert.equal(orders[0]!.lines[0]!.IVQA, '100', 'the matched invoice line was invoiced against PO line 1');
+    assert.deepEqual(batches.map((b) => [b.SINO, b.SUPA, b.lines.map((l) => `${l.PUNO}/${l.PNLI}`).join()]), [['INV-E2E1', '2', `${orders[0]!.PUNO}/1`]]);
+  };
+  await check();
+
+  await waitFor(() => dlq.messages.length >= 1, { message: 'the unmatched invoice in the DLQ' });
+  assert.equal(dlq.messages.length, 1);
+  assert.equal(headerString(dlq.messages[0]!.headers, DLQ_HEADERS.code), 'MLC_MAPPING_FAILED');
+
+  // Replay: the same events again; every outcome arrives and M3 is unchanged.
+  await publish([supplier, po, invoice]);
+  await waitFor(() => outcomes.messages.length >= 7, { message: 'three more outcomes', timeoutMs: 60_000 });
+  await check();
+});
