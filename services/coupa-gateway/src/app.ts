@@ -9,9 +9,10 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Registry } from 'prom-client';
 import { authenticateClient, bearerOf, issueToken, parseBasic, verifySignature, verifyToken, type OAuthClient } from './auth.js';
 import { readLimitedBody } from './body.js';
-import { orderLinesOf, resolveOrderLineNumbers, type FetchOrderLines, type OrderLineIndex } from './order-lines.js';
-import { createGatewayMetrics, type WebhookOutcome } from './metrics.js';
-import { COUPA_EVENT_ENTITIES, isCoupaEventType, normalize, type GatewayEntity } from './normalize.js';
+import { createCalloutHandler } from './callout.js';
+import type { FetchOrderLines, OrderLineIndex } from './order-lines.js';
+import { createGatewayMetrics } from './metrics.js';
+import type { GatewayEntity } from './normalize.js';
 import type { DeliveryLog, RejectionLog } from './stores.js';
 
 /** One connection's call-out settings (`coupa.webhook` in the connections file) and mapping. */
@@ -60,20 +61,6 @@ interface WebhookRoute {
   Body: Buffer;
 }
 
-// A publish that times out may still complete later; Coupa's retry then publishes the same event
-// again (same deterministic id), which consumers absorb: at-least-once, never lost.
-async function withTimeout<T>(work: Promise<T>, ms: number, context: Record<string, unknown>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new MlcError('MLC_KAFKA_UNAVAILABLE', `no Kafka ack within ${ms} ms`, { context: { ...context, timeoutMs: ms } })), ms);
-  });
-  try {
-    return await Promise.race([work, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 function header(request: FastifyRequest, name: string): string | undefined {
   const value = request.headers[name.toLowerCase()];
   return Array.isArray(value) ? value[0] : value;
@@ -91,6 +78,7 @@ export function buildGatewayApp(params: GatewayAppParams): ServiceServer {
   const server = buildServer({ logger, metrics: registry, ...(readiness ? { readiness } : {}) });
   const metrics = createGatewayMetrics(registry);
   const label = (id: string) => (connections.has(id) ? id : 'unknown');
+  const handleCallout = createCalloutHandler({ publish, deliveries, rejections, targetRecords, orderLines, topicFor, clock, publishTimeoutMs, metrics });
 
   function refuse(reply: FastifyReply, connection: string, reason: string, challenge: string): FastifyReply {
     metrics.authFailure(label(connection), reason);
@@ -202,69 +190,15 @@ export function buildGatewayApp(params: GatewayAppParams): ServiceServer {
           return refuse(reply, connection.id, 'bad-signature', 'Signature');
         }
 
-        const coupaEventId = header(request, 'x-coupa-event-id')?.trim() || undefined;
-        const eventType = header(request, 'x-coupa-event-type')?.trim() || undefined;
-        const reject = async (status: number, code: string, reason: string, outcome: WebhookOutcome, context: Record<string, unknown> = {}) => {
-          metrics.request(connection.id, outcome);
-          request.log.warn({ connection: connection.id, coupaEventId, eventType, code, ...context }, `call-out rejected: ${reason}`);
-          await rejections.record({ connection: connection.id, coupaEventId, eventType, status, code, reason, body });
-          return reply.code(status).send({ error: code, message: reason });
-        };
-        if (!coupaEventId) return reject(400, 'missing-event-id', 'X-Coupa-Event-Id header is required', 'bad-request');
-        if (!isCoupaEventType(eventType)) {
-          return reject(400, 'unknown-event-type', `unknown X-Coupa-Event-Type ${JSON.stringify(eventType ?? null)}`, 'bad-request');
-        }
-
-        const seen = await deliveries.find(connection.id, coupaEventId);
-        if (seen) {
-          metrics.request(connection.id, 'duplicate');
-          return reply.code(200).send({ status: 'duplicate', outcome: seen.outcome, eventId: seen.eventId });
-        }
-
-        let record: unknown;
-        try {
-          record = JSON.parse(body.toString('utf8'));
-        } catch {
-          return reject(400, 'malformed-json', 'the body is not valid JSON', 'bad-request');
-        }
-        const orderLineNumbers =
-          orderLines && COUPA_EVENT_ENTITIES[eventType] === 'invoice'
-            ? await resolveOrderLineNumbers({ connection: connection.id, invoice: record, ...orderLines })
-            : undefined;
-        const normalized = normalize({
-          connection: connection.id,
-          eventType,
-          coupaEventId,
-          record,
-          mapping: connection.mapping,
-          observedAt: clock(),
-          ...(orderLineNumbers ? { orderLineNumbers } : {}),
+        const result = await handleCallout({
+          connection,
+          coupaEventId: header(request, 'x-coupa-event-id')?.trim() || undefined,
+          eventType: header(request, 'x-coupa-event-type')?.trim() || undefined,
+          body,
+          log: request.log,
+          started,
         });
-        if (!normalized.ok) {
-          const { error } = normalized;
-          return reject(422, error.code, error.message, 'unmappable', { paths: error.context.paths });
-        }
-        const { entity, event } = normalized;
-        const delivery = { connection: connection.id, coupaEventId, eventType, entityKey: event.entity.key, eventId: event.id, contentHash: event.contentHash };
-
-        if (entity === 'supplier') {
-          const written = await targetRecords.get({ connection: connection.id, targetSystem: 'coupa', entityType: 'supplier', naturalKey: event.entity.key });
-          if (written?.contentHash === event.contentHash) {
-            await deliveries.record({ ...delivery, outcome: 'echo' });
-            metrics.request(connection.id, 'echo');
-            request.log.info({ connection: connection.id, coupaEventId, key: event.entity.key, writtenBy: written.eventId }, 'echo of our own write; not forwarded');
-            return reply.code(200).send({ status: 'echo', eventId: event.id });
-          }
-        }
-
-        // Before the publish: an invoice may follow its PO within milliseconds. Harmless if the
-        // publish then fails: the index only maps ids to line numbers.
-        if (entity === 'purchase-order' && orderLines) await orderLines.index.remember(connection.id, event.entity.key, orderLinesOf(record));
-        await withTimeout(publish(topicFor(entity), event), publishTimeoutMs, { connection: connection.id, coupaEventId, topic: topicFor(entity) });
-        await deliveries.record({ ...delivery, outcome: 'published' });
-        metrics.published(entity, Number(process.hrtime.bigint() - started) / 1e9);
-        metrics.request(connection.id, 'published');
-        return reply.code(200).send({ status: 'published', eventId: event.id });
+        return reply.code(result.status).send(result.body);
       },
     );
   });

@@ -1,0 +1,119 @@
+import { MlcError } from '@mlc/errors';
+import type { CanonicalEvent } from '@mlc/events';
+import type { TargetRecordStore } from '@mlc/writer';
+import type { FastifyBaseLogger } from 'fastify';
+import type { GatewayConnection } from './app.js';
+import type { GatewayMetrics, WebhookOutcome } from './metrics.js';
+import { COUPA_EVENT_ENTITIES, isCoupaEventType, normalize, type GatewayEntity } from './normalize.js';
+import { orderLinesOf, resolveOrderLineNumbers, type FetchOrderLines, type OrderLineIndex } from './order-lines.js';
+import type { DeliveryLog, RejectionLog } from './stores.js';
+
+export interface CalloutHandlerParams {
+  publish: (topic: string, event: CanonicalEvent) => Promise<void>;
+  deliveries: DeliveryLog;
+  rejections: RejectionLog;
+  targetRecords: Pick<TargetRecordStore, 'get'>;
+  orderLines?: { index: OrderLineIndex; fetchOrderLines?: FetchOrderLines | undefined } | undefined;
+  topicFor: (entity: GatewayEntity) => string;
+  clock: () => Date;
+  publishTimeoutMs: number;
+  metrics: GatewayMetrics;
+}
+
+export interface Callout {
+  connection: GatewayConnection;
+  coupaEventId: string | undefined;
+  eventType: string | undefined;
+  /** Raw body bytes, already authenticated. */
+  body: Buffer;
+  /** The request's logger (it carries the request id). */
+  log: Pick<FastifyBaseLogger, 'info' | 'warn'>;
+  /** `process.hrtime.bigint()` when the call-out arrived, for the latency metric. */
+  started: bigint;
+}
+
+export interface CalloutAnswer {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+// A publish that times out may still complete later; Coupa's retry then publishes the same event
+// again (same deterministic id), which consumers absorb: at-least-once, never lost.
+async function withTimeout<T>(work: Promise<T>, ms: number, context: Record<string, unknown>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new MlcError('MLC_KAFKA_UNAVAILABLE', `no Kafka ack within ${ms} ms`, { context: { ...context, timeoutMs: ms } })), ms);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * An authenticated call-out, start to answer: event type and id → seen before? → parse →
+ * normalise → echo? → publish and await the ack → record the id. Infrastructure failures throw
+ * (the app answers 503, Coupa retries); everything else is an answer.
+ */
+export function createCalloutHandler(params: CalloutHandlerParams): (callout: Callout) => Promise<CalloutAnswer> {
+  const { publish, deliveries, rejections, targetRecords, orderLines, topicFor, clock, publishTimeoutMs, metrics } = params;
+
+  return async ({ connection, coupaEventId, eventType, body, log, started }) => {
+    const reject = async (status: number, code: string, reason: string, outcome: WebhookOutcome, context: Record<string, unknown> = {}): Promise<CalloutAnswer> => {
+      metrics.request(connection.id, outcome);
+      log.warn({ connection: connection.id, coupaEventId, eventType, code, ...context }, `call-out rejected: ${reason}`);
+      await rejections.record({ connection: connection.id, coupaEventId, eventType, status, code, reason, body });
+      return { status, body: { error: code, message: reason } };
+    };
+    if (!coupaEventId) return reject(400, 'missing-event-id', 'X-Coupa-Event-Id header is required', 'bad-request');
+    if (!isCoupaEventType(eventType)) return reject(400, 'unknown-event-type', `unknown X-Coupa-Event-Type ${JSON.stringify(eventType ?? null)}`, 'bad-request');
+
+    const seen = await deliveries.find(connection.id, coupaEventId);
+    if (seen) {
+      metrics.request(connection.id, 'duplicate');
+      return { status: 200, body: { status: 'duplicate', outcome: seen.outcome, eventId: seen.eventId } };
+    }
+
+    let record: unknown;
+    try {
+      record = JSON.parse(body.toString('utf8'));
+    } catch {
+      return reject(400, 'malformed-json', 'the body is not valid JSON', 'bad-request');
+    }
+    const orderLineNumbers =
+      orderLines && COUPA_EVENT_ENTITIES[eventType] === 'invoice' ? await resolveOrderLineNumbers({ connection: connection.id, invoice: record, ...orderLines }) : undefined;
+    const normalized = normalize({
+      connection: connection.id,
+      eventType,
+      coupaEventId,
+      record,
+      mapping: connection.mapping,
+      observedAt: clock(),
+      ...(orderLineNumbers ? { orderLineNumbers } : {}),
+    });
+    if (!normalized.ok) return reject(422, normalized.error.code, normalized.error.message, 'unmappable', { paths: normalized.error.context.paths });
+
+    const { entity, event } = normalized;
+    const delivery = { connection: connection.id, coupaEventId, eventType, entityKey: event.entity.key, eventId: event.id, contentHash: event.contentHash };
+    if (entity === 'supplier') {
+      const written = await targetRecords.get({ connection: connection.id, targetSystem: 'coupa', entityType: 'supplier', naturalKey: event.entity.key });
+      if (written?.contentHash === event.contentHash) {
+        await deliveries.record({ ...delivery, outcome: 'echo' });
+        metrics.request(connection.id, 'echo');
+        log.info({ connection: connection.id, coupaEventId, key: event.entity.key, writtenBy: written.eventId }, 'echo of our own write; not forwarded');
+        return { status: 200, body: { status: 'echo', eventId: event.id } };
+      }
+    }
+
+    // Before the publish: an invoice may follow its PO within milliseconds. Harmless if the
+    // publish then fails: the index only maps ids to line numbers.
+    if (entity === 'purchase-order' && orderLines) await orderLines.index.remember(connection.id, event.entity.key, orderLinesOf(record));
+    const topic = topicFor(entity);
+    await withTimeout(publish(topic, event), publishTimeoutMs, { connection: connection.id, coupaEventId, topic });
+    await deliveries.record({ ...delivery, outcome: 'published' });
+    metrics.published(entity, Number(process.hrtime.bigint() - started) / 1e9);
+    metrics.request(connection.id, 'published');
+    return { status: 200, body: { status: 'published', eventId: event.id } };
+  };
+}
