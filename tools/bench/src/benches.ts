@@ -7,5 +7,6 @@ import type { Bench } from './bench.js';
  */
 export const BENCHES: Readonly<Record<string, () => Promise<{ default: Bench }>>> = {
   kafka: () => import('./kafka.js'),
+  infor: () => import('./infor.js'),
   gateway: () => import('./gateway.js'),
 };
