@@ -82,6 +82,14 @@ class Interrupted extends Error {
   }
 }
 
+/** Infrastructure steps that are waited out; `step` in their retry log lines. */
+const INFRA_STEPS = {
+  decode: 'decoding',
+  'encode-outcome': 'encoding an outcome',
+  record: 'sending outcomes and DLQ records',
+} as const;
+type InfraStep = keyof typeof INFRA_STEPS;
+
 const Params = z.object({
   groupId: z.string().min(1),
   topics: z.array(z.string().min(1)).min(1),
@@ -146,21 +154,21 @@ export function createConsumerRuntime(params: CreateConsumerRuntimeParams): Cons
   }
 
   /** Retries an infrastructure step (registry, Kafka) until it works or we are interrupted. */
-  async function persist<T>(what: string, step: () => Promise<T>, live: () => boolean, isFatal: (e: MlcError) => boolean): Promise<T | MlcError> {
+  async function persist<T>(step: InfraStep, run: () => Promise<T>, live: () => boolean, isFatal: (e: MlcError) => boolean): Promise<T | MlcError> {
     for (let attempt = 1; ; attempt += 1) {
       try {
-        return await step();
+        return await run();
       } catch (error) {
         const e = toMlcError(error);
         if (isFatal(e)) return e;
-        log.warn({ err: e, code: e.code, attempt }, `${what} failed; retrying`);
+        log.warn({ err: e, code: e.code, step, attempt }, `${INFRA_STEPS[step]} failed; retrying`);
         await wait(backoffDelay(attempt, retry), live);
       }
     }
   }
 
   async function encodeOutcome(outcome: Outcome, live: () => boolean): Promise<Message | MlcError> {
-    const value = await persist('encoding an outcome', () => codec.encode(outcomesTopic, outcome), live, (e) => !e.retriable);
+    const value = await persist('encode-outcome', () => codec.encode(outcomesTopic, outcome), live, (e) => !e.retriable);
     if (value instanceof MlcError) return value;
     return {
       key: partitionKeyFor({ connection: outcome.connection, entity: outcome.entity }),
@@ -214,11 +222,11 @@ export function createConsumerRuntime(params: CreateConsumerRuntimeParams): Cons
   }
 
   /** Decode, handle (retrying in place), build the outcome. Returns the records to send before committing. */
-  async function processMessage(topic: string, partition: number, message: KafkaMessage, live: () => boolean, flush: () => Promise<void>): Promise<Pending[]> {
+  async function processMessage(topic: string, partition: number, message: KafkaMessage, live: () => boolean, drain: () => Promise<void>): Promise<Pending[]> {
     const source = { topic, partition, message };
     const coordinates = { topic, partition, offset: message.offset };
     // A registry outage would fail every message alike, so it is waited out; bad bytes are dead-lettered.
-    const decoded = await persist('decoding', () => codec.decode(topic, message.value), live, (e) => !e.retriable);
+    const decoded = await persist('decode', () => codec.decode(topic, message.value), live, (e) => !e.retriable);
     if (decoded instanceof MlcError) {
       const error = toMlcError(decoded, coordinates);
       return deadLetter(source, error, identityFromDecodeError(error, message.key, message.headers), 1, live);
@@ -226,22 +234,34 @@ export function createConsumerRuntime(params: CreateConsumerRuntimeParams): Cons
     // The codec validated the value against the topic's schema; the runtime's topics carry canonical events.
     const event = decoded as CanonicalEvent;
     const identity = identityOf(event);
-    const ctxLog = log.child({ topic, partition, offset: message.offset, eventId: event.id, correlationId: event.correlationId });
+    // A child logger costs a redaction pass over its bindings (@mlc/log redacts secret paths), more
+    // than decoding the message; most handlers never log, so it is made on first use.
+    let ctxLog: Logger | undefined;
+    const messageLog = (): Logger => (ctxLog ??= log.child({ topic, partition, offset: message.offset, eventId: event.id, correlationId: event.correlationId }));
+    const contextFor = (attempt: number): HandlerContext => ({
+      topic,
+      partition,
+      offset: message.offset,
+      attempt,
+      get logger() {
+        return messageLog();
+      },
+    });
 
     let result: HandlerResult | undefined;
     let attempt = 1;
     for (; result === undefined; attempt += 1) {
       const started = process.hrtime.bigint();
       try {
-        result = await handler(event, { topic, partition, offset: message.offset, attempt, logger: ctxLog });
+        result = await handler(event, contextFor(attempt));
       } catch (thrown) {
         const error = toMlcError(thrown, { ...coordinates, eventId: event.id });
         if (!error.retriable || attempt >= retry.maxAttempts) return deadLetter(source, error, identity, attempt, live);
         metrics.retried(topic, error.code);
         const delay = backoffDelay(attempt, retry);
-        ctxLog.warn({ err: error, code: error.code, attempt, delayMs: delay }, 'handler failed with a retriable error; retrying in place');
+        messageLog().warn({ err: error, code: error.code, attempt, delayMs: delay }, 'handler failed with a retriable error; retrying in place');
         // Earlier messages of this batch are done: record and commit them before waiting.
-        await flush();
+        await drain();
         await wait(delay, live);
       } finally {
         metrics.handlerSeconds(topic, Number(process.hrtime.bigint() - started) / 1e9);
@@ -261,7 +281,10 @@ export function createConsumerRuntime(params: CreateConsumerRuntimeParams): Cons
   async function eachBatch({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, uncommittedOffsets, isRunning, isStale }: EachBatchPayload): Promise<void> {
     const { topic, partition } = batch;
     let rebalancing: unknown;
-    const live = () => isRunning() && !isStale() && rebalancing === undefined && !stopSignal.signal.aborted;
+    // Set when recording a window failed (send interrupted, commit refused): nothing after that
+    // window may be committed, so we stop taking work and let it be delivered again.
+    let recordFailure: unknown;
+    const live = () => isRunning() && !isStale() && rebalancing === undefined && recordFailure === undefined && !stopSignal.signal.aborted;
     // kafkajs heartbeats only when asked; a slow handler or a long backoff must not get us evicted.
     // Any heartbeat failure means we may no longer own the partition, so we stop taking new work.
     const ticker = setInterval(() => {
@@ -273,44 +296,74 @@ export function createConsumerRuntime(params: CreateConsumerRuntimeParams): Cons
     let pending: Pending[] = [];
     let lastDone: string | undefined;
     let oldestPendingAt = 0;
+    // The window being recorded. Waiting for Kafka's acks is most of a window's cost, so the next
+    // window's messages are handled meanwhile; one window at a time keeps sends and commits in
+    // offset order, and bounds what a failure can make us redo.
+    let recording: Promise<void> = Promise.resolve();
 
-    // Sends outcomes and DLQ records, then resolves and commits up to the last finished message:
-    // an offset is committed only after Kafka has acknowledged what that message produced.
-    async function flush(): Promise<void> {
-      if (lastDone === undefined) return;
-      const toSend = pending;
-      if (toSend.length > 0) {
-        const topicMessages = [...new Set(toSend.map((p) => p.topic))].map((t) => ({ topic: t, messages: toSend.filter((p) => p.topic === t).map((p) => p.message) }));
-        const sent = await persist('sending outcomes and DLQ records', () => producer.sendBatch({ topicMessages, acks: -1 }), live, () => false);
+    // Sends a window's outcomes and DLQ records, then resolves and commits its last offset: an
+    // offset is committed only after Kafka has acknowledged what that message and every message
+    // before it produced (the windows before this one were committed before it started).
+    async function record(records: Pending[], upTo: string): Promise<void> {
+      if (records.length > 0) {
+        const byTopic = new Map<string, Message[]>();
+        for (const { topic: target, message } of records) {
+          const messages = byTopic.get(target);
+          if (messages === undefined) byTopic.set(target, [message]);
+          else messages.push(message);
+        }
+        const topicMessages = [...byTopic].map(([target, messages]) => ({ topic: target, messages }));
+        const sent = await persist('record', () => producer.sendBatch({ topicMessages, acks: -1 }), live, () => false);
         if (sent instanceof MlcError) throw sent; // unreachable: every send error is retried
       }
-      pending = [];
-      resolveOffset(lastDone);
-      lastDone = undefined;
+      resolveOffset(upTo);
       await commitOffsetsIfNecessary(uncommittedOffsets());
+    }
+
+    // Starts recording the finished messages once the window before them is recorded; rethrows
+    // that window's failure, in which case the finished messages are dropped (delivered again).
+    async function flush(): Promise<void> {
+      if (lastDone === undefined) return;
+      await recording;
+      const window = record(pending, lastDone);
+      pending = [];
+      lastDone = undefined;
+      window.catch((error: unknown) => {
+        recordFailure ??= error;
+      });
+      recording = window;
+    }
+
+    // Returns once everything finished so far is acknowledged and committed.
+    async function drain(): Promise<void> {
+      await flush();
+      await recording;
     }
 
     try {
       for (const message of batch.messages) {
         if (!live()) break;
-        const records = await processMessage(topic, partition, message, live, flush);
+        const records = await processMessage(topic, partition, message, live, drain);
         if (pending.length === 0) oldestPendingAt = Date.now();
         pending.push(...records);
         lastDone = message.offset;
         if (pending.length >= flushMaxMessages || Date.now() - oldestPendingAt >= flushMaxDelayMs) await flush();
       }
-      await flush();
+      // kafkajs fetches this partition again only after we return: nothing stays in flight across batches.
+      await drain();
     } catch (error) {
       if (!(error instanceof Interrupted)) throw error;
       // Messages finished before the interruption are still recorded and committed if Kafka lets
       // us; the interrupted one is not, so it is delivered again.
       try {
-        await flush();
+        await drain();
       } catch (flushError) {
         log.warn({ err: flushError, topic, partition }, 'could not record finished messages while stopping; they will be redelivered');
       }
     } finally {
       clearInterval(ticker);
+      // Never leave a send or commit running for a batch kafkajs considers done.
+      await recording.catch(() => undefined);
     }
     // Let kafkajs see the rebalance now, so it rejoins instead of fetching again.
     if (rebalancing !== undefined && state !== 'stopping') throw rebalancing;

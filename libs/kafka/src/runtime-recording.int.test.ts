@@ -1,0 +1,192 @@
+// Recording is pipelined: a window's outcomes are sent while the next messages are handled. These
+// tests make a send fail for real (its topic does not exist yet and the broker does not auto-create
+// topics) and check that no offset is committed past an unacknowledged window.
+import assert from 'node:assert/strict';
+import { test, type TestContext } from 'node:test';
+import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { MlcError } from '@mlc/errors';
+import type { CanonicalEvent, Outcome } from '@mlc/events';
+import { createLogger, type Logger } from '@mlc/log';
+import { dlqTopicFor, readDeadLetterReason } from './dead-letter.js';
+import { createEventProducer } from './producer.js';
+import { createConsumerRuntime, type ConsumerRuntime, type EventHandler } from './runtime.js';
+import { collect, committedOffset, supplierEvent, testCodec, testKafka, uniqueName, waitFor } from './test-support.js';
+import { ensureTopics } from './topics.js';
+
+interface LogLine {
+  level: string;
+  step?: string;
+  [key: string]: unknown;
+}
+
+/** A logger whose warnings we can wait on (by their structured `step`, not their text). */
+function capturingLogger(): { logger: Logger; lines: LogLine[] } {
+  const lines: LogLine[] = [];
+  const logger = createLogger({ name: 'recording-test', level: 'warn', destination: { write: (line: string) => void lines.push(JSON.parse(line) as LogLine) } });
+  return { logger, lines };
+}
+
+// kafkajs's own retries of a send to a missing topic would take ~10 s at the defaults; a few short
+// ones keep the test quick and still go through the runtime's retry-in-place.
+function shortRetryKafka(): Kafka {
+  const brokers = process.env.KAFKA_BROKERS;
+  if (brokers === undefined || brokers === '') throw new Error('KAFKA_BROKERS is not set; run the tests through `npm test`');
+  return new Kafka({ clientId: uniqueName('recording-test'), brokers: brokers.split(','), logLevel: logLevel.NOTHING, retry: { retries: 2, initialRetryTime: 50, maxRetryTime: 200 } });
+}
+
+interface Setup {
+  admin: Admin;
+  topic: string;
+  outcomesTopic: string;
+  dlqTopic: string;
+  groupId: string;
+  runtime(handler: EventHandler, logger: Logger): ConsumerRuntime;
+  publish(events: CanonicalEvent[]): Promise<void>;
+  /** Creates the topic the setup left out. */
+  createMissingTopic(): Promise<void>;
+  committed(): Promise<number>;
+}
+
+async function setup(t: TestContext, missing: 'outcomes' | 'dlq' = 'outcomes'): Promise<Setup> {
+  const kafka = testKafka();
+  const admin = kafka.admin();
+  await admin.connect();
+  const topic = uniqueName('events');
+  const outcomesTopic = uniqueName('outcomes');
+  const groupId = uniqueName('writer');
+  const dlqTopic = dlqTopicFor(groupId);
+  const topics = [topic, outcomesTopic, dlqTopic];
+  // One topic is left out on purpose: sends to it fail until the test creates it.
+  const missingTopic = missing === 'outcomes' ? outcomesTopic : dlqTopic;
+  await ensureTopics(admin, topics.filter((name) => name !== missingTopic).map((name) => ({ topic: name, partitions: 1 })));
+  const codec = testCodec([topic], outcomesTopic);
+  const producer = createEventProducer({ kafka, codec, logger: createLogger({ name: 'recording-test', level: 'silent' }) });
+  await producer.connect();
+  const runtimes: ConsumerRuntime[] = [];
+  t.after(async () => {
+    await Promise.all(runtimes.map((r) => r.stop()));
+    await producer.disconnect();
+    await admin.deleteTopics({ topics }).catch(() => undefined);
+    await admin.deleteGroups([groupId]).catch(() => undefined);
+    await admin.disconnect();
+  });
+  return {
+    admin,
+    topic,
+    outcomesTopic,
+    dlqTopic,
+    groupId,
+    runtime(handler, logger) {
+      const runtime = createConsumerRuntime({
+        kafka: shortRetryKafka(),
+        groupId,
+        topics: [topic],
+        codec,
+        handler,
+        logger,
+        retry: { initialMs: 10, maxMs: 50, maxAttempts: 3 },
+        outcomesTopic,
+        // One message per window: message 1's send is in flight (and failing) while message 2 is handled.
+        flushMaxMessages: 1,
+      });
+      runtimes.push(runtime);
+      return runtime;
+    },
+    publish: (events) => producer.publish(topic, events),
+    createMissingTopic: async () => {
+      await ensureTopics(admin, [{ topic: missingTopic, partitions: 1 }]);
+    },
+    committed: () => committedOffset(admin, groupId, topic),
+  };
+}
+
+test('a failing outcome send holds back the commit of its window and of every later one, and is retried in place', async (t) => {
+  const s = await setup(t);
+  const { logger, lines } = capturingLogger();
+  const handled: string[] = [];
+  const runtime = s.runtime(async (event) => {
+    handled.push(event.entity.key);
+    return { status: 'created' };
+  }, logger);
+  const events = [supplierEvent('S-1'), supplierEvent('S-2'), supplierEvent('S-3')];
+  await s.publish(events);
+  await runtime.start();
+
+  await waitFor('a failed outcome send', () => lines.some((l) => l.level === 'warn' && l.step === 'record'));
+  // Message 2 was handled while message 1's window was being sent (pipelining), but the window
+  // after it does not start before that send succeeds, and nothing is committed.
+  assert.deepEqual(handled, ['S-1', 'S-2']);
+  assert.equal(await s.committed(), -1);
+
+  await s.createMissingTopic();
+  await waitFor('all three commits', async () => (await s.committed()) === 3);
+  const outcomes = await collect(testKafka(), s.outcomesTopic);
+  t.after(() => outcomes.stop());
+  const codec = testCodec([s.topic], s.outcomesTopic);
+  await waitFor('three outcomes', () => outcomes.messages.length >= 3);
+  const decoded = await Promise.all(outcomes.messages.map(async (m) => (await codec.decode(s.outcomesTopic, m.value)) as Outcome));
+  // Nothing reached the broker while the topic was missing: each outcome once, in offset order.
+  assert.deepEqual(
+    decoded.map((o) => [o.eventId, o.source.offset]),
+    events.map((e, i) => [e.id, String(i)]),
+  );
+  assert.deepEqual(handled, ['S-1', 'S-2', 'S-3']);
+});
+
+test('stopping while an outcome send fails commits nothing, and the next runtime handles the events again', async (t) => {
+  const s = await setup(t);
+  const first = capturingLogger();
+  const firstHandled: string[] = [];
+  const runtime = s.runtime(async (event) => {
+    firstHandled.push(event.entity.key);
+    return { status: 'created' };
+  }, first.logger);
+  await s.publish([supplierEvent('S-1'), supplierEvent('S-2')]);
+  await runtime.start();
+  await waitFor('a failed outcome send', () => first.lines.some((l) => l.level === 'warn' && l.step === 'record'));
+  await runtime.stop();
+  assert.deepEqual(firstHandled, ['S-1', 'S-2']);
+  assert.equal(await s.committed(), -1, 'no offset committed without acknowledged outcomes');
+
+  await s.createMissingTopic();
+  const secondHandled: string[] = [];
+  const second = s.runtime(async (event) => {
+    secondHandled.push(event.entity.key);
+    return { status: 'updated' };
+  }, createLogger({ name: 'recording-test', level: 'silent' }));
+  await second.start();
+  await waitFor('both commits', async () => (await s.committed()) === 2);
+  assert.deepEqual(secondHandled, ['S-1', 'S-2']);
+});
+
+test('while a dead-letter record cannot be sent, the successful messages after it are not recorded or committed', async (t) => {
+  // Window 1 (a DLQ record and its outcome) fails, window 2 (an outcome only) would succeed: sent
+  // on its own it would commit offset 2, past the unrecorded dead letter.
+  const s = await setup(t, 'dlq');
+  const { logger, lines } = capturingLogger();
+  const handled: string[] = [];
+  const runtime = s.runtime(async (event) => {
+    handled.push(event.entity.key);
+    if (event.entity.key === 'S-bad') throw new MlcError('MLC_MAPPING_FAILED', 'no mapping', { context: { key: event.entity.key } });
+    return { status: 'created' };
+  }, logger);
+  const outcomes = await collect(testKafka(), s.outcomesTopic);
+  t.after(() => outcomes.stop());
+  const bad = supplierEvent('S-bad');
+  await s.publish([bad, supplierEvent('S-good'), supplierEvent('S-later')]);
+  await runtime.start();
+
+  await waitFor('a failed send', () => lines.some((l) => l.level === 'warn' && l.step === 'record'));
+  assert.deepEqual(handled, ['S-bad', 'S-good']);
+  assert.equal(await s.committed(), -1);
+  assert.equal(outcomes.messages.length, 0, "the good message's outcome waits for the dead letter before it");
+
+  await s.createMissingTopic();
+  await waitFor('all three commits', async () => (await s.committed()) === 3);
+  const dlq = await collect(testKafka(), s.dlqTopic);
+  t.after(() => dlq.stop());
+  const [record] = await waitFor('the DLQ record', () => dlq.messages.length === 1 && dlq.messages);
+  assert.equal(readDeadLetterReason(record?.headers)?.code, 'MLC_MAPPING_FAILED');
+  assert.deepEqual(record?.value, await testCodec([s.topic], s.outcomesTopic).encode(s.topic, bad), 'original bytes');
+  await waitFor('three outcomes', () => outcomes.messages.length === 3);
+});
