@@ -20,6 +20,28 @@ export interface SandboxConnectionsInput {
 }
 
 /**
+ * Mappings that fit the simulators' data. SYSPRO leaves the currency blank on local-currency
+ * records and the seeded company trades in ZAR (exchange rate 1). Invoices are coded through their
+ * AP journal distributions. SYSPRO GL codes already embed the
+ * cost centre (`5000-CC003`) and PO lines carry only that code, so the Coupa account has one
+ * segment, coded against the chart of accounts the Coupa simulator seeds.
+ */
+export const SANDBOX_MAPPINGS = {
+  syspro: {
+    defaultCurrency: 'ZAR',
+    // Invoice lines are the AP journal distributions, each coded to an expense GL account.
+    invoice: {
+      lineEntitySet: 'ApJnlDistrib',
+      line: { lineNumber: 'EntryNumber', description: 'DistrDescription', amount: 'DistrValue', glAccount: 'ExpenseGlCode' },
+    },
+  },
+  coupa: {
+    lookups: { glAccount: 'GL Accounts', costCentre: 'Cost Centres' },
+    account: { chartOfAccounts: 'Default COA', segments: ['glAccount'] },
+  },
+} as const;
+
+/**
  * The connections file the services read to reach the sandbox, as plain JSON. Relative paths in it
  * resolve against the file's own folder (see @mlc/config `loadConnections`).
  */
@@ -39,6 +61,10 @@ export function sandboxConnections({ syspro, coupa, infor, webhookSecret }: Sand
             }
           : {}),
         ...(infor ? { infor } : {}),
+        mappings: {
+          ...(syspro ? { syspro: SANDBOX_MAPPINGS.syspro } : {}),
+          ...(coupa ? { coupa: SANDBOX_MAPPINGS.coupa } : {}),
+        },
       },
     ],
   };

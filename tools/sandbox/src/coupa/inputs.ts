@@ -28,11 +28,16 @@ const AddressIn = z.object({
   'postal-code': text.nullable().optional(),
   country: Code.nullable().optional(),
 });
+// Coupa documents contact phones as a "Phone Number" object of parts; the sandbox stores one
+// string (what records.ts serves), so the parts are joined on the way in.
+const PhoneNumberIn = z
+  .object({ 'country-code': text.nullable().optional(), 'area-code': text.nullable().optional(), number: text.min(1), extension: text.nullable().optional() })
+  .transform((p) => [p['country-code'], p['area-code'], p.number].filter(Boolean).join(' ') + (p.extension ? ` x${p.extension}` : ''));
 const ContactIn = z.object({
   email: z.email().nullable().optional(),
   'name-given': text.nullable().optional(),
   'name-family': text.nullable().optional(),
-  'phone-work': text.nullable().optional(),
+  'phone-work': z.union([text, PhoneNumberIn]).nullable().optional(),
 });
 
 export const SupplierUpdate = z.object({
