@@ -193,9 +193,24 @@ export function createPoller({
     return headers.map((h) => toCanonicalPurchaseOrder(h, byOrder.get(textKey(h, header.number) ?? '') ?? [], mapping));
   }
 
+  // Invoice lines are read per page of headers; a changed line alone does not republish its
+  // invoice (SQL semantics: the header's rowversion does not move).
+  async function wholeInvoices(headers: readonly SysproRow[], lineSet: string): Promise<Mapped[]> {
+    const { header, line } = mapping.invoice;
+    const numbers = [...new Set(headers.map((h) => textKey(h, header.number)).filter((n): n is string => n !== undefined))];
+    const lines = await readByKeys(lineSet, line.invoice, [line.supplier, line.invoice, line.lineNumber], numbers);
+    const byInvoice = new Map<string, SysproRow[]>();
+    for (const row of lines) {
+      const key = `${textKey(row, line.supplier) ?? ''}/${textKey(row, line.invoice) ?? ''}`;
+      byInvoice.set(key, [...(byInvoice.get(key) ?? []), row]);
+    }
+    return headers.map((h) => toCanonicalInvoice(h, byInvoice.get(`${textKey(h, header.supplier) ?? ''}/${textKey(h, header.number) ?? ''}`) ?? [], mapping));
+  }
+
   async function mapPage(plan: EntityPlan, stream: StreamPlan, rows: readonly SysproRow[]): Promise<Mapped[]> {
     switch (stream.role) {
       case 'rows':
+        if (plan.entity === 'invoice' && mapping.invoice.lineEntitySet !== undefined) return wholeInvoices(rows, mapping.invoice.lineEntitySet);
         return rows.map((row) => mapRowOf(plan.entity, row));
       case 'po-headers':
         return wholeOrders(rows);

@@ -173,6 +173,11 @@ export const SysproMapping = z.object({
           costCentre: OptionalColumn,
         })
         .prefault({}),
+      /**
+       * Entity set holding the invoice lines (e.g. the AP journal distributions), read with each
+       * page of headers. Unset: no lines are read (see `summaryLineWhenNoLines`).
+       */
+      lineEntitySet: OptionalColumn,
       /** Status code column value → status; used only when `header.status` is set. */
       statuses: CodeTable(z.enum(INVOICE_STATUSES)).default({}),
       /** Status when no status column is configured: AP invoices in SYSPRO's ledger are posted. */
