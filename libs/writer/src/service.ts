@@ -17,7 +17,12 @@ export const WriterEnv = InfraEnv.extend({
   MLC_RETRY_MAX_MS: z.coerce.number().int().positive().default(60_000),
   /** Handler calls per event before a transient failure is dead-lettered (≈ 10 minutes at the defaults). */
   MLC_RETRY_MAX_ATTEMPTS: z.coerce.number().int().positive().default(15),
-  MLC_PARTITIONS_CONCURRENCY: z.coerce.number().int().positive().default(3),
+  /**
+   * Partitions handled at once; default: every partition the writer consumes. A partition waiting
+   * in place for a dependency (a PO for its supplier) holds its slot, so fewer slots than
+   * partitions can starve the very partition that carries the dependency.
+   */
+  MLC_PARTITIONS_CONCURRENCY: z.coerce.number().int().positive().optional(),
   MLC_TOPIC_PARTITIONS: z.coerce.number().int().positive().default(6),
   /** Namespaces topics and the consumer group (`staging.` → `staging.syspro.suppliers.v1`), for shared clusters and tests. */
   MLC_TOPIC_PREFIX: z.string().regex(/^[a-zA-Z0-9._-]*$/).default(''),
@@ -124,7 +129,7 @@ export async function runWriterService(definition: WriterDefinition, processEnv:
         logger,
         metrics,
         retry: { initialMs: env.MLC_RETRY_INITIAL_MS, maxMs: env.MLC_RETRY_MAX_MS, maxAttempts: env.MLC_RETRY_MAX_ATTEMPTS },
-        partitionsConsumedConcurrently: env.MLC_PARTITIONS_CONCURRENCY,
+        partitionsConsumedConcurrently: env.MLC_PARTITIONS_CONCURRENCY ?? definition.topics.length * env.MLC_TOPIC_PARTITIONS,
       });
       await runtime.start();
       consuming = true;

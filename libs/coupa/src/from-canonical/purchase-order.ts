@@ -4,6 +4,8 @@ import { toCoupaAccount, type CoupaAccountRef } from './account.js';
 import { mapped, unmappable, type MapResult } from './result.js';
 
 export interface CoupaOrderLineRequest {
+  /** Coupa's id of an existing line: an update without it adds a line instead of changing one. */
+  id?: number;
   'line-num': number;
   description: string;
   quantity: string;

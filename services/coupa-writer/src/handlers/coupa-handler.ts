@@ -50,7 +50,14 @@ export function createCoupaHandler({ coupa, records, mapping, dependencyCacheMs 
       if ('missing' in coded) continue;
       const { account } = coded;
       await confirm(`account:${chart}:${account.code}`, async () => {
-        if (!(await coupa.findAccount(account.code, chart))) await coupa.createAccount({ ...account, name: account.code, active: true });
+        if (await coupa.findAccount(account.code, chart)) return true;
+        try {
+          await coupa.createAccount({ ...account, name: account.code, active: true });
+        } catch (error) {
+          // Another partition (a PO and an invoice on the same account) created it between our
+          // find and create: Coupa refuses the duplicate code, and the account is there.
+          if (!(await coupa.findAccount(account.code, chart))) throw error;
+        }
         return true;
       });
     }
@@ -68,7 +75,16 @@ export function createCoupaHandler({ coupa, records, mapping, dependencyCacheMs 
       },
       find: () => coupa.findPurchaseOrderByNumber(event.data.number),
       create: (body) => coupa.createPurchaseOrder(body),
-      update: (id, body) => coupa.updatePurchaseOrder(id, body),
+      update: async (id, body) => {
+        // Coupa changes an order line only when the update names its id; matched on line number.
+        const current = await coupa.findPurchaseOrderByNumber(body['po-number']);
+        const ids = new Map((current?.id === id ? (current['order-lines'] ?? []) : []).map((l) => [l['line-num'], l.id]));
+        const lines = body['order-lines'].map((l) => {
+          const lineId = ids.get(String(l['line-num']));
+          return lineId === undefined ? l : { ...l, id: lineId };
+        });
+        return coupa.updatePurchaseOrder(id, { ...body, 'order-lines': lines });
+      },
     });
   }
 
