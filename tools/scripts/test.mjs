@@ -29,7 +29,7 @@ function* walk(dir) {
   }
 }
 
-const files = ['libs', 'services', 'tools']
+const files = ['libs', 'services', 'tools', 'tests']
   .flatMap((top) => (existsSync(join(root, top)) ? [...walk(join(root, top))] : []))
   .filter((f) => filters.length === 0 || filters.some((p) => f.startsWith(p)))
   .filter((f) => {
