@@ -19,6 +19,9 @@ const SANDBOX_PORTS = { syspro: 4010, coupa: 4020, infor: 4030 };
 const GRACE_MS = 15_000;
 const SERVICE_SHUTDOWN_TIMEOUT_MS = 10_000;
 
+// With `npm start | pino-pretty`, Ctrl-C ends the reader too: a write error must not kill this
+// process before it has stopped the (detached) services.
+process.stdout.on('error', () => undefined);
 const ansi = process.stdout.isTTY === true && process.env.NO_COLOR === undefined;
 const print = (line: string) => process.stdout.write(`${line}\n`);
 
