@@ -9,4 +9,5 @@ export const BENCHES: Readonly<Record<string, () => Promise<{ default: Bench }>>
   kafka: () => import('./kafka.js'),
   infor: () => import('./infor.js'),
   gateway: () => import('./gateway.js'),
+  'syspro-to-coupa': () => import('./syspro-to-coupa.js'),
 };

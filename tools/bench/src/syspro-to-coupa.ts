@@ -1,0 +1,229 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { randomBytes } from 'node:crypto';
+import { Kafka, logLevel } from 'kafkajs';
+import pg from 'pg';
+import { sandboxConnections, startCoupaSimulator, startSysproSimulator } from '@mlc/sandbox';
+import { BenchUsageError, intOption, type Bench, type BenchArgs, type BenchEnv } from './bench.js';
+
+// SYSPRO simulator → syspro-poller → Kafka → coupa-writer → Coupa simulator, with both services
+// as child processes running their main.ts, as in production. Suppliers only: the other entities
+// are disabled in the connection, so the numbers are per supplier record.
+
+const ROOT = resolve(import.meta.dirname, '../../..');
+type CoupaOptions = NonNullable<Parameters<typeof startCoupaSimulator>[0]>;
+
+interface Run {
+  connection: string;
+  coupaUrl: string;
+  /** When the poller sent its first OData request (the SYSPRO simulator's request log). */
+  firstSysproRequest(): Promise<number | undefined>;
+  startPoller(): ChildProcess;
+  startWriter(): ChildProcess;
+  /** Publish window of the poller, from its hash table (written after each Kafka commit). */
+  published(): Promise<{ count: number; first?: number; last?: number }>;
+  coupaSuppliers(): Promise<number>;
+  close(): Promise<void>;
+}
+
+async function setUp(env: Required<BenchEnv>, suppliers: number, pageSize: number, coupa: Pick<CoupaOptions, 'rateLimit'>, writerRateLimit?: { perSecond: number; burst: number }): Promise<Run> {
+  const connection = `bench-${randomBytes(5).toString('hex')}`;
+  const prefix = `${connection}.`;
+  const syspro = await startSysproSimulator({ seed: 3, sizes: { suppliers, purchaseOrders: 0, invoices: 0, glAccounts: 1, costCentres: 1 } });
+  const coupaSim = await startCoupaSimulator({ seed: 3, sizes: { suppliers: 0, purchaseOrders: 0, invoices: 0, lookupValues: 0 }, ...coupa });
+  const operator = syspro.credentials.operators.find((o) => o.odataPassword !== undefined)!;
+  const [generated] = sandboxConnections({
+    syspro: { odata: { url: `${syspro.url}/SYSPRO8Odata/SYSPROOData`, company: syspro.state.company, username: operator.operator, password: operator.odataPassword! } },
+    coupa: { url: coupaSim.url, clientId: coupaSim.credentials.clientId, clientSecret: coupaSim.credentials.clientSecret, scopes: coupaSim.credentials.scopes },
+    webhookSecret: 'unused',
+  }).connections;
+  const off = { enabled: false };
+  const file = {
+    connections: [
+      {
+        ...generated!,
+        id: connection,
+        syspro: {
+          ...generated!.syspro!,
+          // The connection default (1,000 rows per page and per Kafka transaction).
+          odata: { ...generated!.syspro!.odata, pageSize },
+          poll: { intervalSeconds: 1, overlapSeconds: 0, entities: { 'purchase-order': off, invoice: off, 'gl-account': off, 'cost-centre': off } },
+        },
+        coupa: { ...generated!.coupa!, ...(writerRateLimit ? { rateLimit: writerRateLimit } : { rateLimit: { perSecond: 1_000_000, burst: 1_000_000 } }) },
+      },
+    ],
+  };
+  const dir = mkdtempSync(join(tmpdir(), 'bench-syspro-coupa-'));
+  const connectionsFile = join(dir, 'connections.json');
+  writeFileSync(connectionsFile, JSON.stringify(file), { mode: 0o600 });
+  const db = new pg.Client({ connectionString: env.databaseUrl });
+  await db.connect();
+  const children: ChildProcess[] = [];
+  const spawnService = (entry: string, extra: NodeJS.ProcessEnv) => {
+    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', entry], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        KAFKA_BROKERS: env.kafkaBrokers,
+        SCHEMA_REGISTRY_URL: env.schemaRegistryUrl,
+        DATABASE_URL: env.databaseUrl,
+        MLC_CONNECTIONS_FILE: connectionsFile,
+        MLC_TOPIC_PREFIX: prefix,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        LOG_LEVEL: process.env.MLC_BENCH_LOG_LEVEL ?? 'error',
+        ...extra,
+      },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    children.push(child);
+    return child;
+  };
+  return {
+    connection,
+    coupaUrl: coupaSim.url,
+    async firstSysproRequest() {
+      const res = await fetch(`${syspro.url}/_sandbox/requests?path=/SYSPRO8Odata&limit=100000`);
+      const [first] = (await res.json()) as Array<{ at: string }>;
+      return first ? Date.parse(first.at) : undefined;
+    },
+    startPoller: () => spawnService('services/syspro-poller/src/main.ts', { MLC_CONNECTION: connection }),
+    startWriter: () => spawnService('services/coupa-writer/src/main.ts', { MLC_CONNECTIONS: connection }),
+    async published() {
+      const { rows } = await db
+        .query<{ n: string; first: Date | null; last: Date | null }>(
+          'select count(*) as n, min(published_at) as first, max(published_at) as last from syspro_poller_hashes where connection = $1',
+          [connection],
+        )
+        .catch(() => ({ rows: [{ n: '0', first: null, last: null }] }));
+      const row = rows[0]!;
+      return { count: Number(row.n), ...(row.first ? { first: row.first.getTime() } : {}), ...(row.last ? { last: row.last.getTime() } : {}) };
+    },
+    async coupaSuppliers() {
+      const res = await fetch(`${coupaSim.url}/_sandbox/state/suppliers?limit=1`);
+      await res.body?.cancel();
+      return Number(res.headers.get('x-total-count'));
+    },
+    async close() {
+      await Promise.all(
+        children
+          .filter((c) => c.exitCode === null && c.signalCode === null)
+          .map(async (c) => {
+            const exited = once(c, 'exit');
+            c.kill('SIGTERM');
+            await exited;
+          }),
+      );
+      const kafka = new Kafka({ clientId: 'bench-cleanup', brokers: env.kafkaBrokers.split(','), logLevel: logLevel.NOTHING });
+      const admin = kafka.admin();
+      await admin.connect();
+      const topics = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
+      await admin.deleteTopics({ topics }).catch(() => undefined);
+      await admin.disconnect();
+      await db.query('delete from syspro_poller_hashes where connection = $1', [connection]).catch(() => undefined);
+      await db.query('delete from mlc_target_records where connection = $1', [connection]).catch(() => undefined);
+      await db.end();
+      await Promise.allSettled([syspro.close(), coupaSim.close()]);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`bench: ${what} not reached within ${timeoutMs / 1000} s`);
+    await sleep(250);
+  }
+}
+
+const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+/**
+ * (a) Backfill throughput with Coupa unlimited. The poller alone first (SYSPRO → Kafka), then a
+ * fresh connection with poller and writer together, as deployed (SYSPRO → Coupa). Both windows
+ * start at the poller's first OData request, so process start-up is left out.
+ */
+async function backfill(env: Required<BenchEnv>, suppliers: number, pageSize: number): Promise<void> {
+  const timeoutMs = Math.max(120_000, suppliers * 20);
+  let pollerSeconds: number;
+  const alone = await setUp(env, suppliers, pageSize, { rateLimit: false });
+  try {
+    alone.startPoller();
+    const last = await until('every supplier published', timeoutMs, async () => {
+      const p = await alone.published();
+      return p.count >= suppliers ? p.last : undefined;
+    });
+    pollerSeconds = (last! - (await alone.firstSysproRequest())!) / 1000;
+  } finally {
+    await alone.close();
+  }
+  const run = await setUp(env, suppliers, pageSize, { rateLimit: false });
+  try {
+    run.startPoller();
+    run.startWriter();
+    const done = await until('every supplier in Coupa', timeoutMs, async () => ((await run.coupaSuppliers()) >= suppliers ? Date.now() : undefined));
+    const e2eSeconds = (done - (await run.firstSysproRequest())!) / 1000;
+    console.log(`(a) backfill: ${fmt(suppliers)} SYSPRO suppliers, ${fmt(pageSize)} rows per page/transaction, Coupa simulator without rate limit`);
+    console.log(`    poller only (SYSPRO OData → Kafka, committed)        ${fmt(suppliers / pollerSeconds).padStart(8)} rec/s   (${fmt(pollerSeconds, 1)} s)`);
+    console.log(`    end to end (poller + writer running together → Coupa) ${fmt(suppliers / e2eSeconds).padStart(7)} rec/s   (${fmt(e2eSeconds, 1)} s)`);
+  } finally {
+    await run.close();
+  }
+}
+
+interface Logged {
+  at: string;
+  url: string;
+  status?: number;
+}
+
+/** (b) The writer's limiter against a Coupa limit it is configured for: share of the limit used, 429s. */
+async function limiter(env: Required<BenchEnv>, suppliers: number, perSecond: number, burst: number): Promise<void> {
+  const run = await setUp(env, suppliers, 1000, { rateLimit: { perSecond, burst } }, { perSecond, burst });
+  try {
+    run.startPoller();
+    // A full backlog first, so the writer is never waiting for work and the limiter is the bound.
+    await until('the backlog published', 120_000, async () => ((await run.published()).count >= suppliers ? true : undefined));
+    run.startWriter();
+    await until('every supplier in Coupa', Math.max(120_000, (suppliers * 4 * 1000) / perSecond), async () => ((await run.coupaSuppliers()) >= suppliers ? true : undefined));
+    const res = await fetch(`${run.coupaUrl}/_sandbox/requests?path=/api&limit=100000`);
+    const calls = ((await res.json()) as Logged[]).map((c) => ({ at: Date.parse(c.at), status: c.status }));
+    const times = calls.map((c) => c.at).sort((a, b) => a - b);
+    // The bucket starts full: the burst is free, the rest arrives at the refill rate.
+    const seconds = (times.at(-1)! - times[0]!) / 1000;
+    const ceiling = burst + perSecond * seconds;
+    const throttled = calls.filter((c) => c.status === 429).length;
+    const accepted = calls.length - throttled;
+    console.log(`(b) limiter: ${fmt(suppliers)} suppliers, Coupa simulator limiting at ${perSecond}/s burst ${burst}, writer configured the same`);
+    console.log(`    Coupa API calls                ${fmt(calls.length)} in ${fmt(seconds, 1)} s (${fmt(calls.length / suppliers, 2)} per supplier)`);
+    console.log(`    accepted calls/s               ${fmt(accepted / seconds, 1)}  = ${fmt((100 * accepted) / ceiling, 1)} % of the limit (burst + ${perSecond}/s × duration)`);
+    console.log(`    429s seen                      ${fmt(throttled)}`);
+    console.log(`    suppliers/s                    ${fmt(suppliers / seconds, 1)}`);
+  } finally {
+    await run.close();
+  }
+}
+
+async function runBench(args: BenchArgs, env: BenchEnv): Promise<void> {
+  if (!env.kafkaBrokers || !env.schemaRegistryUrl || !env.databaseUrl) throw new BenchUsageError('needs KAFKA_BROKERS, SCHEMA_REGISTRY_URL and DATABASE_URL (or .stack/stack.env)');
+  const full = { kafkaBrokers: env.kafkaBrokers, schemaRegistryUrl: env.schemaRegistryUrl, databaseUrl: env.databaseUrl };
+  const only = args.only;
+  if (only !== undefined && only !== 'backfill' && only !== 'limiter') throw new BenchUsageError('--only must be backfill or limiter');
+  if (only !== 'limiter') await backfill(full, intOption(args, 'suppliers', 100_000), intOption(args, 'page-size', 1000));
+  if (only !== 'backfill') await limiter(full, intOption(args, 'limited-suppliers', 300), intOption(args, 'per-second', 25), intOption(args, 'burst', 20));
+}
+
+const bench: Bench = {
+  description:
+    'SYSPRO → Coupa through syspro-poller and coupa-writer (child processes): backfill rec/s with Coupa unlimited ' +
+    '[--suppliers 100000 --page-size 1000], and limiter use of a Coupa rate limit [--limited-suppliers 300 --per-second 25 --burst 20] [--only backfill|limiter]',
+  run: runBench,
+};
+export default bench;
