@@ -32,3 +32,13 @@ export interface CoupaApi {
   createInvoice(body: CoupaInvoiceRequest): Promise<CoupaInvoice>;
   updateInvoice(id: number, body: CoupaInvoiceRequest): Promise<CoupaInvoice>;
 }
+
+export type CoupaExportResource = 'purchase_orders' | 'invoices';
+
+/** Coupa's "not yet exported" pattern, for customers who register no call-outs. */
+export interface CoupaExportApi {
+  /** Records of `resource` with `exported=false` and `status`, in id order, from `offset`. */
+  listNotExported(resource: CoupaExportResource, status: string, offset: number, limit: number): Promise<unknown[]>;
+  /** `PUT /api/<resource>/<id>?exported=true`: its own call, as Coupa documents (other changes in it may be ignored). */
+  markExported(resource: CoupaExportResource, id: number): Promise<void>;
+}

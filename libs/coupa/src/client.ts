@@ -2,8 +2,8 @@ import { MlcError, isMlcError } from '@mlc/errors';
 import { createHttpClient, createTokenBucket, createTokenProvider, fetchOAuth2Token, type RetryOptions } from '@mlc/http';
 import type { Logger } from '@mlc/log';
 import type { Dispatcher } from 'undici';
-import type { z } from 'zod';
-import type { CoupaApi } from './api.js';
+import { z } from 'zod';
+import type { CoupaApi, CoupaExportApi } from './api.js';
 import { CoupaAccount, CoupaInvoice, CoupaLookup, CoupaLookupValue, CoupaPurchaseOrder, CoupaSupplier, coupaErrorMessage } from './wire.js';
 
 export interface CoupaClientParams {
@@ -33,7 +33,7 @@ const REFRESH_BEFORE_SECONDS = 4 * 3600;
  * rate limit, and 429/5xx retried honouring Retry-After (in @mlc/http). Coupa's validation errors
  * become MLC_VENDOR_REJECTED with Coupa's own message.
  */
-export function createCoupaClient(params: CoupaClientParams): CoupaApi {
+export function createCoupaClient(params: CoupaClientParams): CoupaApi & CoupaExportApi {
   const { url, clientId, clientSecret, scopes, apiVersion, timeoutMs = 30_000, rateLimit = { perSecond: 25, burst: 20 }, retry, dispatcher, logger, now } = params;
   const base = url.replace(/\/+$/, '');
   const auth = createTokenProvider({
@@ -129,5 +129,11 @@ export function createCoupaClient(params: CoupaClientParams): CoupaApi {
       first(CoupaInvoice, '/invoices', { 'invoice-number': invoiceNumber, 'supplier[number]': supplierNumber }, `find invoice ${invoiceNumber}`),
     createInvoice: (json) => call(CoupaInvoice, { method: 'POST', path: '/invoices', json }, `create invoice ${json['invoice-number']}`),
     updateInvoice: (id, json) => call(CoupaInvoice, { method: 'PUT', path: `/invoices/${id}`, json }, `update invoice ${json['invoice-number']}`),
+
+    listNotExported: (resource, status, offset, limit) =>
+      call(z.array(z.unknown()), { method: 'GET', path: `/${resource}`, query: { exported: 'false', status, offset, limit } }, `list not exported ${resource}`),
+    markExported: async (resource, id) => {
+      await call(z.unknown(), { method: 'PUT', path: `/${resource}/${id}`, query: { exported: 'true' }, json: {} }, `mark ${resource} ${id} exported`);
+    },
   };
 }

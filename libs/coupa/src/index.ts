@@ -1,4 +1,4 @@
-export type { CoupaApi } from './api.js';
+export type { CoupaApi, CoupaExportApi, CoupaExportResource } from './api.js';
 export { createCoupaClient, type CoupaClientParams } from './client.js';
 export { CoupaMapping, DEFAULT_COUPA_MAPPING } from './mapping.js';
 export {

@@ -1,4 +1,5 @@
 import { toMlcError } from '@mlc/errors';
+import type { CoupaExportApi, CoupaExportResource } from '@mlc/coupa';
 import type { CanonicalEvent } from '@mlc/events';
 import type { Logger } from '@mlc/log';
 import type { GatewayConnection } from './app.js';
@@ -6,14 +7,9 @@ import { orderLinesOf, resolveOrderLineNumbers, type FetchOrderLines, type Order
 import { normalize, type CoupaEventType, type GatewayEntity } from './normalize.js';
 import type { RejectionLog } from './stores.js';
 
-export type ExportResource = 'purchase_orders' | 'invoices';
-
+export type ExportResource = CoupaExportResource;
 /** Coupa's "not yet exported" pattern: list with `exported=false`, then flag each record `exported=true`. */
-export interface CoupaExportSource {
-  /** Records of `resource` with `exported=false` and `status`, in id order, from `offset`. */
-  listNotExported(resource: ExportResource, status: string, offset: number, limit: number): Promise<unknown[]>;
-  markExported(resource: ExportResource, id: number): Promise<void>;
-}
+export type CoupaExportSource = CoupaExportApi;
 
 /** What is polled: the same records, and so the same events, the call-outs deliver. */
 export const EXPORT_TARGETS: readonly { resource: ExportResource; status: string; eventType: CoupaEventType }[] = [

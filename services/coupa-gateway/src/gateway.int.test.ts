@@ -16,7 +16,6 @@ import { createTestTopics, testInfra, uniqueName, waitFor } from '@mlc/testing';
 import { createTargetRecordStore, TARGET_RECORDS_MIGRATIONS } from '@mlc/writer';
 import { buildGatewayApp, type GatewayConnection } from './app.js';
 import { createBatchingPublisher } from './batching.js';
-import { createCoupaExportSource } from './coupa-export-source.js';
 import { createExportPoller } from './export-poller.js';
 import { createOrderLineIndex, orderLinesOf } from './order-lines.js';
 import { GATEWAY_MIGRATIONS } from './migrations.js';
@@ -277,7 +276,7 @@ test('without call-outs: the poller publishes issued POs and approved invoices n
   assert.ok(pos.length > 0 && invoices.length > 0, 'the seed has something to export');
   const poller = createExportPoller({
     connection: { id: h.connectionId, mapping: DEFAULT_COUPA_MAPPING },
-    source: createCoupaExportSource({ url: h.sim.url, clientId: h.sim.credentials.clientId, clientSecret: h.sim.credentials.clientSecret, scopes: h.sim.credentials.scopes, logger }),
+    source: createCoupaClient({ url: h.sim.url, clientId: h.sim.credentials.clientId, clientSecret: h.sim.credentials.clientSecret, scopes: h.sim.credentials.scopes, logger }),
     publish: createBatchingPublisher({ publishBatch: h.publishBatch }),
     topicFor: (entity) => h.topics[entity],
     rejections: createRejectionLog({ db: h.pool }),

@@ -1,6 +1,7 @@
+import { MlcError } from '@mlc/errors';
 import { Registry } from 'prom-client';
 import { loadConnections, loadEnv } from '@mlc/config';
-import { CoupaMapping, createCoupaClient, type CoupaApi } from '@mlc/coupa';
+import { CoupaMapping, createCoupaClient, type CoupaApi, type CoupaExportApi } from '@mlc/coupa';
 import { createPool, migrate } from '@mlc/db';
 import { createRegistryCodec, topicFor } from '@mlc/events';
 import { createEventProducer, createKafkaClient, ensureTopics, standardTopics } from '@mlc/kafka';
@@ -10,7 +11,6 @@ import { createTargetRecordStore } from '@mlc/writer';
 import { buildGatewayApp } from './app.js';
 import { createBatchingPublisher } from './batching.js';
 import { GatewayEnv, gatewayConnections, pollConnection } from './config.js';
-import { createCoupaExportSource } from './coupa-export-source.js';
 import { createExportPoller } from './export-poller.js';
 import { GATEWAY_MIGRATIONS } from './migrations.js';
 import { createOrderLineIndex, orderLinesOf } from './order-lines.js';
@@ -37,7 +37,7 @@ const expiry = createExpiry({
 });
 const metrics = new Registry();
 // Coupa's API, per connection, only to look up PO lines an invoice names that no call-out showed us.
-const coupaApis = new Map<string, CoupaApi>();
+const coupaApis = new Map<string, CoupaApi & CoupaExportApi>();
 for (const connection of file.connections) {
   const coupa = connection.coupa;
   if (coupa === undefined || !connections.has(connection.id)) continue;
@@ -68,17 +68,11 @@ const orderLines = {
 };
 const topicOf = (entity: GatewayEntity) => topicFor('coupa', entity);
 const pollers = env.COUPA_POLL_CONNECTIONS.map((id) => {
-  const { coupa, mapping } = pollConnection(file, id);
-  const source = createCoupaExportSource({
-    url: coupa.url,
-    clientId: coupa.clientId,
-    clientSecret: coupa.clientSecret.reveal(),
-    scopes: coupa.scopes,
-    apiVersion: coupa.apiVersion,
-    timeoutMs: coupa.timeoutMs,
-    rateLimit: coupa.rateLimit,
-    logger,
-  });
+  const { mapping } = pollConnection(file, id);
+  const source = coupaApis.get(id);
+  if (source === undefined) {
+    throw new MlcError('MLC_CONFIG_INVALID', `COUPA_POLL_CONNECTIONS names ${id}, which this gateway does not serve`, { context: { connection: id } });
+  }
   return createExportPoller({ connection: { id, mapping }, source, publish, topicFor: topicOf, rejections, orderLines, logger });
 });
 
