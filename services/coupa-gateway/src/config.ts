@@ -13,6 +13,11 @@ export const GatewayEnv = InfraEnv.extend({
     .describe('how long handled Coupa event ids are remembered; must outlast Coupa retries and redeliveries'),
   REJECTION_RETENTION_DAYS: z.coerce.number().positive().default(90).describe('how long refused call-outs are kept for audit'),
   MLC_TOPIC_PARTITIONS: z.coerce.number().int().positive().default(6).describe('partitions of the coupa.* topics when the gateway creates them'),
+  MLC_TOPIC_PREFIX: z
+    .string()
+    .regex(/^[a-zA-Z0-9._-]*$/)
+    .default('')
+    .describe('namespaces the topics (`staging.` → `staging.coupa.suppliers.v1`), as the writers do, for shared clusters and tests'),
   COUPA_POLL_CONNECTIONS: z
     .string()
     .default('')

@@ -4,7 +4,7 @@ import { loadConnections, loadEnv } from '@mlc/config';
 import { CoupaMapping, createCoupaClient, type CoupaApi, type CoupaExportApi } from '@mlc/coupa';
 import { createPool, migrate } from '@mlc/db';
 import { createRegistryCodec, topicFor } from '@mlc/events';
-import { createEventProducer, createKafkaClient, ensureTopics, standardTopics } from '@mlc/kafka';
+import { applyTopics, createEventProducer, createKafkaClient, standardTopics } from '@mlc/kafka';
 import { createLogger } from '@mlc/log';
 import { runService } from '@mlc/service';
 import { createTargetRecordStore } from '@mlc/writer';
@@ -26,8 +26,15 @@ if (connections.size === 0) logger.warn('no connection has coupa.webhook configu
 
 const pool = createPool(env.DATABASE_URL, { applicationName: SERVICE, logger });
 const kafka = createKafkaClient({ clientId: env.KAFKA_CLIENT_ID ?? SERVICE, brokers: env.KAFKA_BROKERS, logger });
+const prefix = env.MLC_TOPIC_PREFIX;
 const ownTopics = new Set(Object.values(COUPA_EVENT_ENTITIES).map((entity) => topicFor('coupa', entity)));
-const producer = createEventProducer({ kafka, codec: createRegistryCodec({ registryUrl: env.SCHEMA_REGISTRY_URL, logger }), logger });
+const codec = createRegistryCodec({
+  registryUrl: env.SCHEMA_REGISTRY_URL,
+  logger,
+  // Schemas (subjects and validation) belong to the logical topic, whatever the namespace.
+  logicalTopic: (topic) => (topic.startsWith(prefix) ? topic.slice(prefix.length) : topic),
+});
+const producer = createEventProducer({ kafka, codec, logger });
 const expiry = createExpiry({
   db: pool,
   logger,
@@ -66,7 +73,7 @@ const orderLines = {
     return po === undefined ? undefined : orderLinesOf(po);
   },
 };
-const topicOf = (entity: GatewayEntity) => topicFor('coupa', entity);
+const topicOf = (entity: GatewayEntity) => `${prefix}${topicFor('coupa', entity)}`;
 const pollers = env.COUPA_POLL_CONNECTIONS.map((id) => {
   const { mapping } = pollConnection(file, id);
   const source = coupaApis.get(id);
@@ -84,6 +91,7 @@ const server = buildGatewayApp({
   rejections,
   targetRecords: createTargetRecordStore({ db: pool }),
   orderLines,
+  topicFor: topicOf,
   metrics,
   readiness: async () => {
     await pool.query('select 1');
@@ -99,13 +107,7 @@ await runService({
   shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
   start: async () => {
     await migrate(pool, { component: SERVICE, dir: GATEWAY_MIGRATIONS, logger });
-    const admin = kafka.admin();
-    await admin.connect();
-    try {
-      await ensureTopics(admin, standardTopics({ partitions: env.MLC_TOPIC_PARTITIONS }).filter((t) => ownTopics.has(t.topic)));
-    } finally {
-      await admin.disconnect();
-    }
+    await applyTopics(kafka, standardTopics({ partitions: env.MLC_TOPIC_PARTITIONS }).filter((t) => ownTopics.has(t.topic)), prefix);
     await producer.connect();
     producerConnected = true;
     expiry.start();
