@@ -33,6 +33,8 @@ interface ResourceSpec {
   onCreate?: (record: { id: number }) => EventType | undefined;
   onUpdate?: (record: { id: number }) => EventType | undefined;
   exportable: boolean;
+  /** A unique field whose index key is the value itself: `?field=value` is served from the index. */
+  naturalKey?: string;
 }
 
 export interface ApiSettings {
@@ -68,8 +70,10 @@ function specs(state: ops.CoupaState): Record<ResourceName, ResourceSpec> {
       onCreate: () => 'supplier.created',
       onUpdate: () => 'supplier.updated',
       exportable: false,
+      naturalKey: 'number',
     },
     purchase_orders: {
+      naturalKey: 'po-number',
       table: state.purchaseOrders,
       createSchema: PurchaseOrderCreate,
       updateSchema: PurchaseOrderUpdate,
@@ -206,7 +210,11 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps) {
         const parsed = parseQuery(rawQuery(request), { defaultLimit: settings.defaultLimit, maxLimit: settings.maxLimit });
         if ('problems' in parsed) return send(reply, 400, Object.fromEntries(parsed.problems.map((p) => [p.param, [p.message]])));
         const { filters, limit, offset, orderBy, descending } = parsed.query;
-        let rows = [...spec.table.all()].filter((r) => matches(r, filters));
+        // Writers look records up by natural key before every write; scanning the table for each
+        // lookup would make a 100k-record backfill measure the simulator, not the client.
+        const byKey = filters.find((f) => f.op === 'eq' && f.path.length === 1 && f.path[0] === spec.naturalKey);
+        const candidates = byKey ? [spec.table.findBy(byKey.path[0]!, byKey.value)].filter((r) => r !== undefined) : [...spec.table.all()];
+        let rows = candidates.filter((r) => matches(r, filters));
         if (orderBy) {
           const key = (r: object) => (r as Record<string, unknown>)[orderBy] as string | number | null;
           rows.sort((a, b) => {
