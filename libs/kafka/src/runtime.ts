@@ -21,7 +21,10 @@ export interface HandlerContext {
   topic: string;
   partition: number;
   offset: string;
-  /** 1 on the first call for this message, then 2, 3, ... on in-place retries. */
+  /**
+   * 1 on the first call for this message, then 2, 3, ... on retries (counted across the
+   * partition's pauses; 1 again after a restart or when another consumer takes the partition).
+   */
   attempt: number;
   logger: Logger;
 }
@@ -61,6 +64,12 @@ export interface CreateConsumerRuntimeParams {
   dlqTopic?: string;
   sessionTimeoutMs?: number;
   heartbeatIntervalMs?: number;
+  /**
+   * Longest a fetch waits for new data (kafkajs maxWaitTimeInMs, default here 1000). A partition
+   * resumed after a retry pause is fetched from the next fetch on, so this bounds how much later
+   * than its backoff a retry can run.
+   */
+  fetchMaxWaitMs?: number;
   /** Outcomes and DLQ records are sent together, then offsets committed, at the latest after this many messages... */
   flushMaxMessages?: number;
   /** ...or once the oldest unsent one is this old, and always at the end of a fetched batch. */
@@ -95,6 +104,7 @@ const Params = z.object({
   topics: z.array(z.string().min(1)).min(1),
   retry: RetryOptions,
   partitionsConsumedConcurrently: z.number().int().positive(),
+  fetchMaxWaitMs: z.number().int().positive(),
   flushMaxMessages: z.number().int().positive(),
   flushMaxDelayMs: z.number().int().nonnegative(),
 });
@@ -115,10 +125,11 @@ export function createConsumerRuntime(params: CreateConsumerRuntimeParams): Cons
     dlqTopic = dlqTopicFor(groupId),
     sessionTimeoutMs = 30_000,
     heartbeatIntervalMs = 3_000,
+    fetchMaxWaitMs = 1_000,
     flushMaxMessages = 500,
     flushMaxDelayMs = 200,
   } = params;
-  const checked = Params.safeParse({ groupId, topics, retry, partitionsConsumedConcurrently, flushMaxMessages, flushMaxDelayMs });
+  const checked = Params.safeParse({ groupId, topics, retry, partitionsConsumedConcurrently, fetchMaxWaitMs, flushMaxMessages, flushMaxDelayMs });
   if (!checked.success) {
     throw new MlcError('MLC_CONFIG_INVALID', `invalid consumer runtime parameters: ${checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, {
       context: { groupId },
@@ -127,7 +138,13 @@ export function createConsumerRuntime(params: CreateConsumerRuntimeParams): Cons
 
   const log = logger.child({ component: 'consumer-runtime', groupId });
   const metrics = createRuntimeMetrics(registry, groupId);
-  const consumer: Consumer = kafka.consumer({ groupId, sessionTimeout: sessionTimeoutMs, heartbeatInterval: heartbeatIntervalMs, allowAutoTopicCreation: false });
+  const consumer: Consumer = kafka.consumer({
+    groupId,
+    sessionTimeout: sessionTimeoutMs,
+    heartbeatInterval: heartbeatIntervalMs,
+    maxWaitTimeInMs: fetchMaxWaitMs,
+    allowAutoTopicCreation: false,
+  });
   // Idempotent: kafkajs retries sends without duplicating or reordering; acks=all on every send.
   const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
   const stopSignal = new AbortController();
@@ -135,6 +152,54 @@ export function createConsumerRuntime(params: CreateConsumerRuntimeParams): Cons
 
   consumer.on(consumer.events.CRASH, ({ payload }) => {
     log.error({ err: payload.error, restart: payload.restart }, 'kafkajs consumer crashed');
+  });
+
+  // A retriable handler error pauses its partition instead of sleeping in eachBatch: kafkajs
+  // fetches again only once every batch of the current fetch has returned, so a sleeping batch
+  // would stop all partitions, including the one carrying what the failing message waits for.
+  // The failing offset is left unresolved, so the partition's next fetch starts at it and nothing
+  // after it is handled first. Its attempts are kept here, as they outlive the batch.
+  interface RetryState {
+    topic: string;
+    partition: number;
+    offset: string;
+    attempts: number;
+    resumeTimer?: NodeJS.Timeout;
+  }
+  const retries = new Map<string, RetryState>();
+  const retryKey = (topic: string, partition: number): string => `${topic}|${partition}`;
+
+  function resume(entry: RetryState): void {
+    clearTimeout(entry.resumeTimer);
+    entry.resumeTimer = undefined;
+    try {
+      consumer.resume([{ topic: entry.topic, partitions: [entry.partition] }]);
+    } catch (error) {
+      // Only when kafkajs is between consumer groups (crash restart); the next group starts unpaused.
+      log.warn({ err: error, topic: entry.topic, partition: entry.partition }, 'could not resume a partition after its retry pause');
+    }
+  }
+
+  function pauseForRetry(topic: string, partition: number, delayMs: number): void {
+    const entry = retries.get(retryKey(topic, partition));
+    if (entry === undefined || stopSignal.signal.aborted) return;
+    consumer.pause([{ topic, partitions: [partition] }]);
+    clearTimeout(entry.resumeTimer);
+    entry.resumeTimer = setTimeout(() => {
+      if (state !== 'running') return;
+      log.debug({ topic, partition, offset: entry.offset }, 'resuming a partition for its retry');
+      resume(entry);
+    }, delayMs);
+  }
+
+  // Every (eager) rebalance revokes and re-assigns all partitions, and kafkajs keeps pauses across
+  // it. A pause of the old generation must neither linger nor be lifted later by its timer, so the
+  // new generation starts unpaused; attempts are kept only where the partition stayed ours.
+  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+    for (const [key, entry] of retries) {
+      if (entry.resumeTimer !== undefined) resume(entry);
+      if (!(payload.memberAssignment[entry.topic] ?? []).includes(entry.partition)) retries.delete(key);
+    }
   });
 
   /** Sleeps in slices, so stop(), a rebalance or a seek ends the wait within one slice. */
@@ -221,15 +286,18 @@ export function createConsumerRuntime(params: CreateConsumerRuntimeParams): Cons
     return records;
   }
 
-  /** Decode, handle (retrying in place), build the outcome. Returns the records to send before committing. */
-  async function processMessage(topic: string, partition: number, message: KafkaMessage, live: () => boolean, drain: () => Promise<void>): Promise<Pending[]> {
+  /** What became of a message: records to send before committing it, or a retry after a pause. */
+  type Processed = { records: Pending[] } | { retryInMs: number };
+
+  /** Decode, handle once, build the outcome. */
+  async function processMessage(topic: string, partition: number, message: KafkaMessage, live: () => boolean): Promise<Processed> {
     const source = { topic, partition, message };
     const coordinates = { topic, partition, offset: message.offset };
     // A registry outage would fail every message alike, so it is waited out; bad bytes are dead-lettered.
     const decoded = await persist('decode', () => codec.decode(topic, message.value), live, (e) => !e.retriable);
     if (decoded instanceof MlcError) {
       const error = toMlcError(decoded, coordinates);
-      return deadLetter(source, error, identityFromDecodeError(error, message.key, message.headers), 1, live);
+      return { records: await deadLetter(source, error, identityFromDecodeError(error, message.key, message.headers), 1, live) };
     }
     // The codec validated the value against the topic's schema; the runtime's topics carry canonical events.
     const event = decoded as CanonicalEvent;
@@ -248,38 +316,36 @@ export function createConsumerRuntime(params: CreateConsumerRuntimeParams): Cons
       },
     });
 
-    let result: HandlerResult | undefined;
-    let attempt = 1;
-    for (; result === undefined; attempt += 1) {
-      const started = process.hrtime.bigint();
-      try {
-        result = await handler(event, contextFor(attempt));
-      } catch (thrown) {
-        const error = toMlcError(thrown, { ...coordinates, eventId: event.id });
-        if (!error.retriable || attempt >= retry.maxAttempts) return deadLetter(source, error, identity, attempt, live);
-        metrics.retried(topic, error.code);
-        const delay = backoffDelay(attempt, retry);
-        messageLog().warn({ err: error, code: error.code, attempt, delayMs: delay }, 'handler failed with a retriable error; retrying in place');
-        // Earlier messages of this batch are done: record and commit them before waiting.
-        await drain();
-        await wait(delay, live);
-      } finally {
-        metrics.handlerSeconds(topic, Number(process.hrtime.bigint() - started) / 1e9);
-      }
+    const previous = retries.get(retryKey(topic, partition));
+    const attempt = previous?.offset === message.offset ? previous.attempts + 1 : 1;
+    let result: HandlerResult;
+    const started = process.hrtime.bigint();
+    try {
+      result = await handler(event, contextFor(attempt));
+    } catch (thrown) {
+      const error = toMlcError(thrown, { ...coordinates, eventId: event.id });
+      if (!error.retriable || attempt >= retry.maxAttempts) return { records: await deadLetter(source, error, identity, attempt, live) };
+      metrics.retried(topic, error.code);
+      retries.set(retryKey(topic, partition), { topic, partition, offset: message.offset, attempts: attempt });
+      const retryInMs = backoffDelay(attempt, retry);
+      messageLog().warn({ err: error, code: error.code, attempt, delayMs: retryInMs }, 'handler failed with a retriable error; pausing the partition until the retry');
+      return { retryInMs };
+    } finally {
+      metrics.handlerSeconds(topic, Number(process.hrtime.bigint() - started) / 1e9);
     }
-    const attempts = attempt - 1;
-    const outcome = buildOutcome({ identity, writer: groupId, status: result.status, target: result.target, attempts, source: coordinates, at: new Date() });
+    const outcome = buildOutcome({ identity, writer: groupId, status: result.status, target: result.target, attempts: attempt, source: coordinates, at: new Date() });
     const encoded = await encodeOutcome(outcome, live);
     if (encoded instanceof MlcError) {
       // Non-retriable: the handler's result does not fit the outcome schema (e.g. an empty target system).
-      return deadLetter(source, encoded, identity, attempts, live);
+      return { records: await deadLetter(source, encoded, identity, attempt, live) };
     }
     metrics.handled(topic, result.status);
-    return [{ topic: outcomesTopic, message: encoded }];
+    return { records: [{ topic: outcomesTopic, message: encoded }] };
   }
 
   async function eachBatch({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, uncommittedOffsets, isRunning, isStale }: EachBatchPayload): Promise<void> {
     const { topic, partition } = batch;
+    const key = retryKey(topic, partition);
     let rebalancing: unknown;
     // Set when recording a window failed (send interrupted, commit refused): nothing after that
     // window may be committed, so we stop taking work and let it be delivered again.
@@ -341,16 +407,24 @@ export function createConsumerRuntime(params: CreateConsumerRuntimeParams): Cons
     }
 
     try {
+      let retryInMs: number | undefined;
       for (const message of batch.messages) {
         if (!live()) break;
-        const records = await processMessage(topic, partition, message, live, drain);
+        const processed = await processMessage(topic, partition, message, live);
+        if ('retryInMs' in processed) {
+          // The rest of the batch is dropped unresolved; the partition is fetched again from this offset.
+          retryInMs = processed.retryInMs;
+          break;
+        }
+        retries.delete(key);
         if (pending.length === 0) oldestPendingAt = Date.now();
-        pending.push(...records);
+        pending.push(...processed.records);
         lastDone = message.offset;
         if (pending.length >= flushMaxMessages || Date.now() - oldestPendingAt >= flushMaxDelayMs) await flush();
       }
       // kafkajs fetches this partition again only after we return: nothing stays in flight across batches.
       await drain();
+      if (retryInMs !== undefined) pauseForRetry(topic, partition, retryInMs);
     } catch (error) {
       if (!(error instanceof Interrupted)) throw error;
       // Messages finished before the interruption are still recorded and committed if Kafka lets
@@ -393,6 +467,9 @@ export function createConsumerRuntime(params: CreateConsumerRuntimeParams): Cons
       }
       state = 'stopping';
       stopSignal.abort();
+      // A partition waiting for its retry is simply left: its message was not committed.
+      for (const entry of retries.values()) clearTimeout(entry.resumeTimer);
+      retries.clear();
       // kafkajs waits for the running eachBatch (the in-flight message, its flush and commit) before leaving the group.
       await consumer.disconnect();
       await producer.disconnect();

@@ -1,0 +1,246 @@
+// Retriable handler errors pause only their partition: kafkajs fetches again only after every batch
+// of a fetch has returned, so these tests check that other partitions (and topics) keep flowing,
+// that order per partition holds, and that attempts, the DLQ and stop() behave across pauses.
+import assert from 'node:assert/strict';
+import { test, type TestContext } from 'node:test';
+import type { Admin } from 'kafkajs';
+import type { CanonicalEvent, Outcome } from '@mlc/events';
+import { MlcError } from '@mlc/errors';
+import { dlqTopicFor, readDeadLetterReason } from './dead-letter.js';
+import { createEventProducer } from './producer.js';
+import { createConsumerRuntime, type ConsumerRuntime, type CreateConsumerRuntimeParams, type EventHandler } from './runtime.js';
+import { collect, supplierEvent, testCodec, testKafka, testLogger, uniqueName, waitFor, type Collector } from './test-support.js';
+import { ensureTopics } from './topics.js';
+
+interface Setup {
+  topics: string[];
+  groupId: string;
+  dlq: Collector;
+  runtime(handler: EventHandler, retry: CreateConsumerRuntimeParams['retry']): ConsumerRuntime;
+  publish(topic: string, events: CanonicalEvent[]): Promise<void>;
+  outcomes(): Promise<Outcome[]>;
+  /** Committed offsets summed over every partition of `topic` (-1 for none counts as 0). */
+  committed(topic: string): Promise<number>;
+}
+
+async function setup(t: TestContext, inputs: { name: string; partitions: number }[]): Promise<Setup> {
+  const kafka = testKafka();
+  const admin: Admin = kafka.admin();
+  await admin.connect();
+  const topics = inputs.map((i) => uniqueName(i.name));
+  const outcomesTopic = uniqueName('outcomes');
+  const groupId = uniqueName('writer');
+  const dlqTopic = dlqTopicFor(groupId);
+  await ensureTopics(admin, [
+    ...inputs.map((i, n) => ({ topic: topics[n] ?? '', partitions: i.partitions })),
+    { topic: outcomesTopic, partitions: 1 },
+    { topic: dlqTopic, partitions: 1 },
+  ]);
+  const codec = testCodec(topics, outcomesTopic);
+  const logger = testLogger();
+  const producer = createEventProducer({ kafka, codec, logger });
+  await producer.connect();
+  const outcomes = await collect(kafka, outcomesTopic);
+  const dlq = await collect(kafka, dlqTopic);
+  const runtimes: ConsumerRuntime[] = [];
+  t.after(async () => {
+    await Promise.all(runtimes.map((r) => r.stop()));
+    await Promise.all([producer.disconnect(), outcomes.stop(), dlq.stop()]);
+    await admin.deleteTopics({ topics: [...topics, outcomesTopic, dlqTopic] }).catch(() => undefined);
+    await admin.deleteGroups([groupId]).catch(() => undefined);
+    await admin.disconnect();
+  });
+  return {
+    topics,
+    groupId,
+    dlq,
+    runtime(handler, retry) {
+      const runtime = createConsumerRuntime({ kafka, groupId, topics, codec, handler, logger, retry, outcomesTopic, partitionsConsumedConcurrently: 2 });
+      runtimes.push(runtime);
+      return runtime;
+    },
+    publish: (topic, events) => producer.publish(topic, events),
+    outcomes: () => Promise.all(outcomes.messages.map(async (m) => (await codec.decode(outcomesTopic, m.value)) as Outcome)),
+    committed: async (topic) => {
+      const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
+      return (entry?.partitions ?? []).reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
+    },
+  };
+}
+
+const dependencyMissing = (key: string) => new MlcError('MLC_DEPENDENCY_MISSING', 'supplier not in the target yet', { context: { key } });
+
+test('an event waiting for one that arrives later on another topic is handled, not dead-lettered', async (t) => {
+  const s = await setup(t, [
+    { name: 'orders', partitions: 1 },
+    { name: 'suppliers', partitions: 1 },
+  ]);
+  const [orders = '', suppliers = ''] = s.topics;
+  const calls: string[] = [];
+  let supplierHandled = false;
+  // maxAttempts is generous: what is checked is that the supplier gets through while the order
+  // waits. Retrying inside the batch would block every fetch until the order's attempts ran out.
+  const runtime = s.runtime(
+    async (event, ctx) => {
+      calls.push(`${event.entity.key}#${ctx.attempt}`);
+      if (ctx.topic === suppliers) {
+        supplierHandled = true;
+        return { status: 'created' };
+      }
+      if (!supplierHandled) throw dependencyMissing(event.entity.key);
+      return { status: 'created' };
+    },
+    { initialMs: 50, maxMs: 200, maxAttempts: 40 },
+  );
+  await runtime.start();
+  const order = supplierEvent('PO-1');
+  await s.publish(orders, [order]);
+  // The order has been fetched and failed once before the supplier even exists.
+  await waitFor('the first attempt on the order', () => calls.includes('PO-1#1'));
+  const supplier = supplierEvent('S-1');
+  await s.publish(suppliers, [supplier]);
+
+  await waitFor('both commits', async () => (await s.committed(orders)) === 1 && (await s.committed(suppliers)) === 1);
+  const outcomes = await waitFor('both outcomes', async () => {
+    const all = await s.outcomes();
+    return all.length === 2 && all;
+  });
+  const orderOutcome = outcomes.find((o) => o.eventId === order.id);
+  assert.equal(orderOutcome?.status, 'created');
+  assert.ok((orderOutcome?.attempts ?? 0) >= 2, 'the order was retried');
+  assert.equal(outcomes.find((o) => o.eventId === supplier.id)?.status, 'created');
+  assert.equal(s.dlq.messages.length, 0);
+  // The supplier got in between the order's failed attempts and its success.
+  assert.ok(calls.indexOf('S-1#1') < calls.indexOf(`PO-1#${orderOutcome?.attempts}`));
+});
+
+test('order per partition holds under retries: nothing after a failing offset is handled before it succeeds', async (t) => {
+  const s = await setup(t, [{ name: 'events', partitions: 2 }]);
+  const [topic = ''] = s.topics;
+  const failTwice = new Set(['S-2', 'S-5']);
+  const calls: { partition: number; offset: number; key: string; attempt: number }[] = [];
+  const runtime = s.runtime(
+    async (event, ctx) => {
+      calls.push({ partition: ctx.partition, offset: Number(ctx.offset), key: event.entity.key, attempt: ctx.attempt });
+      if (failTwice.has(event.entity.key) && ctx.attempt < 3) throw new MlcError('MLC_HTTP_SERVER_ERROR', 'target answered 503', { context: { status: 503 } });
+      return { status: 'updated' };
+    },
+    { initialMs: 20, maxMs: 100, maxAttempts: 5 },
+  );
+  const events = ['S-1', 'S-2', 'S-3', 'S-4', 'S-5', 'S-6'].map((key) => supplierEvent(key));
+  await s.publish(topic, events);
+  await runtime.start();
+
+  await waitFor('all six commits', async () => (await s.committed(topic)) === events.length);
+  for (const partition of new Set(calls.map((c) => c.partition))) {
+    const seen = calls.filter((c) => c.partition === partition);
+    const inOffsetOrder = [...new Map(seen.map((c) => [c.offset, c.key])).entries()].sort(([a], [b]) => a - b).map(([, key]) => key);
+    const expected = inOffsetOrder.flatMap((key) => (failTwice.has(key) ? [key, key, key] : [key]));
+    assert.deepEqual(
+      seen.map((c) => c.key),
+      expected,
+      `partition ${partition}: each message handled until it succeeds before the next`,
+    );
+  }
+  const outcomes = await waitFor('six outcomes', async () => {
+    const all = await s.outcomes();
+    return all.length === events.length && all;
+  });
+  assert.deepEqual(
+    outcomes.map((o) => [o.entity.key, o.status, o.attempts]).sort(),
+    events.map((e) => [e.entity.key, 'updated', failTwice.has(e.entity.key) ? 3 : 1]),
+  );
+  assert.equal(s.dlq.messages.length, 0);
+});
+
+test('attempts are counted across pauses: maxAttempts still dead-letters, then the partition moves on', async (t) => {
+  const s = await setup(t, [{ name: 'events', partitions: 1 }]);
+  const [topic = ''] = s.topics;
+  const calls: string[] = [];
+  const runtime = s.runtime(
+    async (event, ctx) => {
+      calls.push(`${event.entity.key}#${ctx.attempt}`);
+      if (event.entity.key === 'S-doomed') throw new MlcError('MLC_HTTP_TIMEOUT', 'timed out', { context: { key: event.entity.key } });
+      return { status: 'created' };
+    },
+    { initialMs: 20, maxMs: 50, maxAttempts: 4 },
+  );
+  const doomed = supplierEvent('S-doomed');
+  await s.publish(topic, [doomed, supplierEvent('S-next')]);
+  await runtime.start();
+
+  await waitFor('both commits', async () => (await s.committed(topic)) === 2);
+  assert.deepEqual(calls, ['S-doomed#1', 'S-doomed#2', 'S-doomed#3', 'S-doomed#4', 'S-next#1']);
+  const [record] = await waitFor('the DLQ record', () => s.dlq.messages.length === 1 && s.dlq.messages);
+  const reason = readDeadLetterReason(record?.headers);
+  assert.equal(reason?.code, 'MLC_HTTP_TIMEOUT');
+  assert.equal(reason?.retriable, true);
+  assert.equal(reason?.attempts, 4);
+  const outcomes = await waitFor('two outcomes', async () => {
+    const all = await s.outcomes();
+    return all.length === 2 && all;
+  });
+  assert.deepEqual(
+    outcomes.map((o) => [o.entity.key, o.status, o.attempts, o.error?.code]),
+    [
+      ['S-doomed', 'dead-lettered', 4, 'MLC_HTTP_TIMEOUT'],
+      ['S-next', 'created', 1, undefined],
+    ],
+  );
+});
+
+// The backoff is ten minutes: if stop() waited for it, the test's own timeout would fail it.
+test('stop() during a retry pause keeps what finished committed, returns without the backoff, and the paused event is delivered again', { timeout: 120_000 }, async (t) => {
+  const s = await setup(t, [{ name: 'events', partitions: 1 }]);
+  const [topic = ''] = s.topics;
+  const calls: string[] = [];
+  const longPause = { initialMs: 600_000, maxMs: 600_000, maxAttempts: 3 };
+  const first = s.runtime(async (event, ctx) => {
+    calls.push(`${event.entity.key}#${ctx.attempt}`);
+    if (event.entity.key === 'S-waiting') throw dependencyMissing(event.entity.key);
+    return { status: 'created' };
+  }, longPause);
+  await s.publish(topic, [supplierEvent('S-done'), supplierEvent('S-waiting')]);
+  await first.start();
+  await waitFor('the first attempt on the waiting event', () => calls.includes('S-waiting#1'));
+  await waitFor('the finished event committed at the pause', async () => (await s.committed(topic)) === 1);
+
+  await first.stop();
+  assert.deepEqual(calls, ['S-done#1', 'S-waiting#1']);
+  assert.equal(await s.committed(topic), 1);
+
+  const second = s.runtime(async (event, ctx) => {
+    calls.push(`${event.entity.key}#${ctx.attempt}`);
+    return { status: 'created' };
+  }, longPause);
+  await second.start();
+  await waitFor('the waiting event committed', async () => (await s.committed(topic)) === 2);
+  assert.deepEqual(calls, ['S-done#1', 'S-waiting#1', 'S-waiting#1']);
+  assert.equal(s.dlq.messages.length, 0);
+});
+
+// kafkajs keeps pauses across rebalances; the runtime must lift its own, or a partition that stays
+// (or comes back) would wait for a timer that was cancelled. Whoever owns the partition after the
+// rebalance retries it at once instead of after the ten-minute backoff (the test's timeout). The
+// assignor picks the owner: attempt 2 means the first runtime kept it and lifted its own pause.
+test('a rebalance lifts retry pauses: the new owner of a paused partition handles it without the old backoff', { timeout: 120_000 }, async (t) => {
+  const s = await setup(t, [{ name: 'events', partitions: 2 }]);
+  const [topic = ''] = s.topics;
+  const calls: string[] = [];
+  const longPause = { initialMs: 600_000, maxMs: 600_000, maxAttempts: 5 };
+  const handler: EventHandler = async (event, ctx) => {
+    calls.push(`${event.entity.key}#${ctx.attempt}`);
+    if (calls.filter((c) => c.startsWith('S-waiting#')).length === 1 && event.entity.key === 'S-waiting') throw dependencyMissing(event.entity.key);
+    return { status: 'created' };
+  };
+  await s.publish(topic, [supplierEvent('S-waiting')]);
+  const first = s.runtime(handler, longPause);
+  await first.start();
+  await waitFor('the first attempt', () => calls.includes('S-waiting#1'));
+
+  const second = s.runtime(handler, longPause);
+  await second.start();
+  await waitFor('the waiting event committed', async () => (await s.committed(topic)) === 1);
+  assert.equal(calls.filter((c) => c.startsWith('S-waiting#')).length, 2);
+  assert.equal(s.dlq.messages.length, 0);
+});
