@@ -186,7 +186,7 @@ export function createConsumerRuntime(params: CreateConsumerRuntimeParams): Cons
     consumer.pause([{ topic, partitions: [partition] }]);
     clearTimeout(entry.resumeTimer);
     entry.resumeTimer = setTimeout(() => {
-      if (state !== 'running') return;
+      if (state === 'stopping' || state === 'stopped') return;
       log.debug({ topic, partition, offset: entry.offset }, 'resuming a partition for its retry');
       resume(entry);
     }, delayMs);
