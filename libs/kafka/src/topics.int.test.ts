@@ -28,3 +28,22 @@ test('ensureTopics creates, then raises partitions and aligns configs, and is id
   const settled = await ensureTopics(admin, [{ topic, partitions: 3, retentionMs: 120_000, cleanupPolicy: 'delete' }]);
   assert.deepEqual(settled, { create: [], addPartitions: [], alterConfigs: [], cannotShrink: [] });
 });
+
+test('services declaring the same topics at the same moment all succeed', async (t) => {
+  const kafka = testKafka();
+  const admins = Array.from({ length: 4 }, () => kafka.admin());
+  await Promise.all(admins.map((a) => a.connect()));
+  // Several topics with configs, as a service declares them: creation, then describe/alter of a
+  // topic whose metadata is still propagating, is where the race shows.
+  const defs = Array.from({ length: 8 }, (_, i) => ({ topic: uniqueName(`race-${i}`), partitions: 3, cleanupPolicy: 'delete' as const, retentionMs: 3_600_000 }));
+  t.after(async () => {
+    await admins[0]!.deleteTopics({ topics: defs.map((d) => d.topic) }).catch(() => undefined);
+    await Promise.all(admins.map((a) => a.disconnect()));
+  });
+
+  const plans = await Promise.all(admins.map((admin) => ensureTopics(admin, defs)));
+  const created = plans.flatMap((p) => p.create.map((d) => d.topic));
+  assert.ok(created.length >= defs.length, 'every topic was created by someone');
+  const settled = await ensureTopics(admins[0]!, defs);
+  assert.deepEqual(settled, { create: [], addPartitions: [], alterConfigs: [], cannotShrink: [] });
+});

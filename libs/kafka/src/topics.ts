@@ -107,43 +107,61 @@ export function planTopics(defs: readonly TopicDefinition[], existing: ReadonlyM
   return plan;
 }
 
+async function applyPlanOnce(admin: Admin, defs: readonly TopicDefinition[]): Promise<TopicPlan> {
+  const existing = await describeExisting(admin, defs);
+  const plan = planTopics(defs, existing);
+  if (plan.create.length > 0) {
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: plan.create.map((def) => ({
+        topic: def.topic,
+        numPartitions: def.partitions,
+        ...(def.replicationFactor === undefined ? {} : { replicationFactor: def.replicationFactor }),
+        configEntries: Object.entries(desiredConfigs(def)).map(([name, value]) => ({ name, value })),
+      })),
+    });
+  }
+  if (plan.addPartitions.length > 0) {
+    await admin.createPartitions({ topicPartitions: plan.addPartitions });
+  }
+  if (plan.alterConfigs.length > 0) {
+    await admin.alterConfigs({
+      validateOnly: false,
+      resources: plan.alterConfigs.map(({ topic, configs }) => ({
+        type: ConfigResourceTypes.TOPIC,
+        name: topic,
+        configEntries: Object.entries(configs).map(([name, value]) => ({ name, value })),
+      })),
+    });
+  }
+  return plan;
+}
+
+// Services start together (a deploy, `npm start`) and declare overlapping topics; the loser of a
+// creation race gets TOPIC_ALREADY_EXISTS (or a retriable error while the winner's topic gets its
+// leaders). Planning again against what now exists converges.
+const ENSURE_ATTEMPTS = 5;
+
 /**
  * Applies topic definitions idempotently: creates missing topics, raises partition counts, aligns
  * configs. Returns the plan it applied. Kafka errors come out as MlcError (MLC_KAFKA_UNAVAILABLE
  * when kafkajs calls them retriable).
  */
 export async function ensureTopics(admin: Admin, defs: readonly TopicDefinition[]): Promise<TopicPlan> {
-  try {
-    const existing = await describeExisting(admin, defs);
-    const plan = planTopics(defs, existing);
-    if (plan.create.length > 0) {
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: plan.create.map((def) => ({
-          topic: def.topic,
-          numPartitions: def.partitions,
-          ...(def.replicationFactor === undefined ? {} : { replicationFactor: def.replicationFactor }),
-          configEntries: Object.entries(desiredConfigs(def)).map(([name, value]) => ({ name, value })),
-        })),
-      });
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await applyPlanOnce(admin, defs);
+    } catch (error) {
+      const wrapped = toMlcError(error, { operation: 'ensureTopics', topics: defs.map((d) => d.topic), attempt });
+      if (attempt >= ENSURE_ATTEMPTS || !(wrapped.retriable || isAlreadyExists(error))) throw wrapped;
+      await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
     }
-    if (plan.addPartitions.length > 0) {
-      await admin.createPartitions({ topicPartitions: plan.addPartitions });
-    }
-    if (plan.alterConfigs.length > 0) {
-      await admin.alterConfigs({
-        validateOnly: false,
-        resources: plan.alterConfigs.map(({ topic, configs }) => ({
-          type: ConfigResourceTypes.TOPIC,
-          name: topic,
-          configEntries: Object.entries(configs).map(([name, value]) => ({ name, value })),
-        })),
-      });
-    }
-    return plan;
-  } catch (error) {
-    throw toMlcError(error, { operation: 'ensureTopics', topics: defs.map((d) => d.topic) });
   }
+}
+
+function isAlreadyExists(error: unknown): boolean {
+  const e = error as { type?: unknown; errors?: unknown[] } | null;
+  return e?.type === 'TOPIC_ALREADY_EXISTS' || (Array.isArray(e?.errors) && e.errors.some(isAlreadyExists));
 }
 
 async function describeExisting(admin: Admin, defs: readonly TopicDefinition[]): Promise<Map<string, ExistingTopic>> {
