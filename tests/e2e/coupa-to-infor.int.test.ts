@@ -1,15 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import kafkajs from 'kafkajs';
 import pg from 'pg';
 import { SANDBOX_MAPPINGS, startCoupaSimulator, startInforSimulator, type CoupaCalloutDelivery } from '@mlc/sandbox';
-import { testInfra, uniqueName, waitFor } from '@mlc/testing';
+import { spawnService, testInfra, uniqueName, waitFor } from '@mlc/testing';
 
 // Coupa → Infor M3 as it runs in production: coupa-gateway and infor-writer are their own main.ts
 // in child processes, on the real Kafka, registry and Postgres; the Coupa simulator sends its
@@ -24,7 +24,6 @@ import { testInfra, uniqueName, waitFor } from '@mlc/testing';
 // runtime pauses waiting partitions instead.
 
 const { Kafka, logLevel } = kafkajs;
-const ROOT = resolve(import.meta.dirname, '../..');
 const HMAC_SECRET = 'e2e-callout-secret';
 const RATE_LIMIT = 100;
 const SOURCE_TOPICS = ['suppliers', 'purchase-orders', 'invoices'].map((e) => `coupa.${e}.v1`);
@@ -144,20 +143,10 @@ test('Coupa → Infor M3 through coupa-gateway and infor-writer: call-outs, faul
   });
 
   /** Starts a service's main.ts; resolves with it once it has bound its port and `/readyz` answers 200. */
-  async function startService(entry: string, extra: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; port: number }> {
-    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', entry], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        MLC_CONNECTIONS_FILE: connectionsFile,
-        MLC_TOPIC_PREFIX: prefix,
-        MLC_TOPIC_PARTITIONS: '3',
-        PORT: '0',
-        HOST: '127.0.0.1',
-        // info, to read the bound port from the 'listening' line; only errors are passed on.
-        LOG_LEVEL: 'info',
-        ...extra,
-      },
+  async function startService(service: string, extra: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; port: number }> {
+    const child = spawnService(service, {
+      // info, to read the bound port from the 'listening' line; only errors are passed on.
+      env: { MLC_CONNECTIONS_FILE: connectionsFile, MLC_TOPIC_PREFIX: prefix, MLC_TOPIC_PARTITIONS: '3', LOG_LEVEL: 'info', ...extra },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     children.push(child);
@@ -175,23 +164,23 @@ test('Coupa → Infor M3 through coupa-gateway and infor-writer: call-outs, faul
     });
     await waitFor(
       async () => {
-        if (child.exitCode !== null) throw new Error(`${entry} exited with ${child.exitCode}`);
+        if (child.exitCode !== null) throw new Error(`${service} exited with ${child.exitCode}`);
         if (port === undefined) return false;
         return (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.status === 200;
       },
-      { timeoutMs: 60_000, message: `${entry} ready` },
+      { timeoutMs: 60_000, message: `${service} ready` },
     );
     return { child, port: port! };
   }
   const startWriter = () =>
-    startService('services/infor-writer/src/main.ts', {
+    startService('infor-writer', {
       MLC_CONNECTIONS: connection,
       MLC_RETRY_INITIAL_MS: '100',
       MLC_RETRY_MAX_MS: '1000',
       MLC_RETRY_MAX_ATTEMPTS: '60',
     });
 
-  const gateway = await startService('services/coupa-gateway/src/main.ts', {});
+  const gateway = await startService('coupa-gateway', {});
   let writer = (await startWriter()).child;
   const calloutUrl = `http://127.0.0.1:${gateway.port}/webhooks/coupa/${connection}`;
   await send(coupa.url, 'POST', '/_sandbox/callouts', { url: calloutUrl, auth: { type: 'hmac', secret: HMAC_SECRET } });

@@ -1,19 +1,18 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import kafkajs, { type KafkaMessage } from 'kafkajs';
 import pg from 'pg';
 import { sandboxConnections, startCoupaSimulator, startSysproSimulator, type CoupaSimulatorOptions, type SysproSimulator } from '@mlc/sandbox';
-import { testInfra, uniqueName, waitFor } from '@mlc/testing';
+import { spawnService, testInfra, uniqueName, waitFor } from '@mlc/testing';
 
 // The SYSPRO → Coupa pipeline as it runs in production: syspro-poller and coupa-writer are their
 // own main.ts in child processes, on the real Kafka, registry and Postgres, between the SYSPRO and
 // Coupa simulators. Everything a test creates is namespaced by a topic prefix and connection id.
 
 const { Kafka, logLevel } = kafkajs;
-const ROOT = resolve(import.meta.dirname, '../..');
 const WRITER_GROUP = 'coupa-writer';
 const SOURCE_TOPICS = ['suppliers', 'purchase-orders', 'invoices', 'gl-accounts', 'cost-centres'].map((e) => `syspro.${e}.v1`);
 
@@ -121,20 +120,9 @@ export async function startPipeline(t: { after: (fn: () => Promise<void>) => voi
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const spawnService = (entry: string, extra: NodeJS.ProcessEnv): ChildProcess => {
-    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', entry], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        MLC_CONNECTIONS_FILE: connectionsFile,
-        MLC_TOPIC_PREFIX: prefix,
-        MLC_TOPIC_PARTITIONS: '3',
-        PORT: '0',
-        HOST: '127.0.0.1',
-        LOG_LEVEL: process.env.MLC_TEST_LOG_LEVEL ?? 'error',
-        ...extra,
-      },
-      stdio: ['ignore', 'inherit', 'inherit'],
+  const start = (service: string, extra: NodeJS.ProcessEnv): ChildProcess => {
+    const child = spawnService(service, {
+      env: { MLC_CONNECTIONS_FILE: connectionsFile, MLC_TOPIC_PREFIX: prefix, MLC_TOPIC_PARTITIONS: '3', ...extra },
     });
     children.push(child);
     return child;
@@ -145,9 +133,9 @@ export async function startPipeline(t: { after: (fn: () => Promise<void>) => voi
     prefix,
     syspro,
     coupa,
-    startPoller: () => spawnService('services/syspro-poller/src/main.ts', { MLC_CONNECTION: connection, MLC_LEADER_RETRY_MS: '300' }),
+    startPoller: () => start('syspro-poller', { MLC_CONNECTION: connection, MLC_LEADER_RETRY_MS: '300' }),
     startWriter: () =>
-      spawnService('services/coupa-writer/src/main.ts', {
+      start('coupa-writer', {
         MLC_CONNECTIONS: connection,
         MLC_RETRY_INITIAL_MS: '100',
         MLC_RETRY_MAX_MS: '1000',

@@ -1,20 +1,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
 import { buildEvent, createRegistryCodec, type CanonicalEvent, type DataOf, type EntityType } from '@mlc/events';
 import { createEventProducer, ensureTopics, standardTopics } from '@mlc/kafka';
 import { createLogger } from '@mlc/log';
 import { startCoupaSimulator } from '@mlc/sandbox';
-import { testInfra, uniqueName, waitFor } from '@mlc/testing';
+import { spawnService, testInfra, uniqueName, waitFor } from '@mlc/testing';
 
 // coupa-writer as it runs in production (its main.ts in a child process) against real Kafka, the
 // registry, Postgres and the Coupa sandbox. Topics and the group are namespaced per test.
 const infra = testInfra();
-const root = resolve(import.meta.dirname, '../../..');
 const logger = createLogger({ name: 'coupa-writer-test', level: 'silent' });
 
 interface Harness {
@@ -75,21 +74,15 @@ async function harness(t: { after: (fn: () => Promise<void>) => void }): Promise
       for (const event of events) await producer.publish(`${prefix}${event.source}.${topicPlural(event.entity.type)}.v1`, [event]);
     },
     startWriter() {
-      const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', 'services/coupa-writer/src/main.ts'], {
-        cwd: root,
+      const child = spawnService('coupa-writer', {
         env: {
-          ...process.env,
           MLC_CONNECTIONS_FILE: join(dir, 'connections.json'),
           MLC_TOPIC_PREFIX: prefix,
           MLC_TOPIC_PARTITIONS: '3',
           MLC_RETRY_INITIAL_MS: '100',
           MLC_RETRY_MAX_MS: '1000',
           MLC_RETRY_MAX_ATTEMPTS: '60',
-          PORT: '0',
-          HOST: '127.0.0.1',
-          LOG_LEVEL: process.env.MLC_TEST_LOG_LEVEL ?? 'error',
         },
-        stdio: ['ignore', 'inherit', 'inherit'],
       });
       children.push(child);
       return child;
