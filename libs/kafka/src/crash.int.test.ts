@@ -6,7 +6,8 @@ import { test } from 'node:test';
 import pg from 'pg';
 import { dlqTopicFor } from './dead-letter.js';
 import { createEventProducer } from './producer.js';
-import { collect, committedOffset, supplierEvent, testCodec, testKafka, testLogger, uniqueName, waitFor } from './test-support.js';
+import { uniqueName, waitFor } from '@mlc/testing';
+import { collect, committedOffset, supplierEvent, testCodec, testKafka, testLogger } from './test-support.js';
 import { ensureTopics } from './topics.js';
 
 const child = fileURLToPath(new URL('./test-fixtures/crash-child.ts', import.meta.url));
@@ -49,7 +50,7 @@ test('a writer killed after its effect but before the commit gets the event agai
   const rows = async () => (await pool.query<{ event_id: string; deliveries: number }>(`SELECT event_id, deliveries FROM ${table}`)).rows;
   const first = startChild({ topic, outcomesTopic, groupId, table, hangAfterEffect: true });
   children.push(first);
-  await waitFor('the first effect', async () => (await rows()).length === 1);
+  await waitFor(async () => (await rows()).length === 1, { message: 'the first effect', timeoutMs: 60_000 });
   first.kill('SIGKILL');
   await once(first, 'exit');
   assert.equal(await committedOffset(admin, groupId, topic), -1, 'nothing committed before the kill');
@@ -57,9 +58,9 @@ test('a writer killed after its effect but before the commit gets the event agai
 
   const second = startChild({ topic, outcomesTopic, groupId, table, hangAfterEffect: false });
   children.push(second);
-  await waitFor('the commit after restart', async () => (await committedOffset(admin, groupId, topic)) === 1, 90_000);
+  await waitFor(async () => (await committedOffset(admin, groupId, topic)) === 1, { message: 'the commit after restart', timeoutMs: 90_000 });
   assert.deepEqual(await rows(), [{ event_id: event.id, deliveries: 2 }], 'delivered twice, one effect row');
-  await waitFor('the outcome', () => outcomes.messages.length === 1);
+  await waitFor(() => outcomes.messages.length === 1, { message: 'the outcome', timeoutMs: 60_000 });
   second.kill('SIGTERM');
   const [code] = (await once(second, 'exit')) as [number | null];
   assert.equal(code, 0, 'graceful exit on SIGTERM');

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MlcError } from '@mlc/errors';
 import { createEventProducer } from './producer.js';
-import { collect, supplierEvent, testCodec, testKafka, testLogger, uniqueName, waitFor } from './test-support.js';
+import { uniqueName, waitFor } from '@mlc/testing';
+import { collect, supplierEvent, testCodec, testKafka, testLogger } from './test-support.js';
 import { ensureTopics } from './topics.js';
 
 test('a transaction makes events and a raw record visible together; an aborted one shows nothing', async (t) => {
@@ -36,7 +37,7 @@ test('a transaction makes events and a raw record visible together; an aborted o
     await tx.sendRaw(watermarks, [{ key: 'acme-test', value: '2024-05-01T10:00:00Z' }]);
   });
 
-  await waitFor('the committed transaction', () => events.messages.length >= 1 && marks.messages.length >= 1);
+  await waitFor(() => events.messages.length >= 1 && marks.messages.length >= 1, { message: 'the committed transaction', timeoutMs: 60_000 });
   assert.deepEqual(
     await Promise.all(events.messages.map(async (m) => ((await codec.decode(topic, m.value)) as { id: string }).id)),
     [committed.id],

@@ -10,7 +10,8 @@ import { createLogger, type Logger } from '@mlc/log';
 import { dlqTopicFor, readDeadLetterReason } from './dead-letter.js';
 import { createEventProducer } from './producer.js';
 import { createConsumerRuntime, type ConsumerRuntime, type EventHandler } from './runtime.js';
-import { collect, committedOffset, supplierEvent, testCodec, testKafka, uniqueName, waitFor } from './test-support.js';
+import { uniqueName, waitFor } from '@mlc/testing';
+import { collect, committedOffset, supplierEvent, testCodec, testKafka } from './test-support.js';
 import { ensureTopics } from './topics.js';
 
 interface LogLine {
@@ -112,18 +113,18 @@ test('a failing outcome send holds back the commit of its window and of every la
   await s.publish(events);
   await runtime.start();
 
-  await waitFor('a failed outcome send', () => lines.some((l) => l.level === 'warn' && l.step === 'record'));
+  await waitFor(() => lines.some((l) => l.level === 'warn' && l.step === 'record'), { message: 'a failed outcome send', timeoutMs: 60_000 });
   // Message 2 was handled while message 1's window was being sent (pipelining), but the window
   // after it does not start before that send succeeds, and nothing is committed.
   assert.deepEqual(handled, ['S-1', 'S-2']);
   assert.equal(await s.committed(), -1);
 
   await s.createMissingTopic();
-  await waitFor('all three commits', async () => (await s.committed()) === 3);
+  await waitFor(async () => (await s.committed()) === 3, { message: 'all three commits', timeoutMs: 60_000 });
   const outcomes = await collect(testKafka(), s.outcomesTopic);
   t.after(() => outcomes.stop());
   const codec = testCodec([s.topic], s.outcomesTopic);
-  await waitFor('three outcomes', () => outcomes.messages.length >= 3);
+  await waitFor(() => outcomes.messages.length >= 3, { message: 'three outcomes', timeoutMs: 60_000 });
   const decoded = await Promise.all(outcomes.messages.map(async (m) => (await codec.decode(s.outcomesTopic, m.value)) as Outcome));
   // Nothing reached the broker while the topic was missing: each outcome once, in offset order.
   assert.deepEqual(
@@ -143,7 +144,7 @@ test('stopping while an outcome send fails commits nothing, and the next runtime
   }, first.logger);
   await s.publish([supplierEvent('S-1'), supplierEvent('S-2')]);
   await runtime.start();
-  await waitFor('a failed outcome send', () => first.lines.some((l) => l.level === 'warn' && l.step === 'record'));
+  await waitFor(() => first.lines.some((l) => l.level === 'warn' && l.step === 'record'), { message: 'a failed outcome send', timeoutMs: 60_000 });
   await runtime.stop();
   assert.deepEqual(firstHandled, ['S-1', 'S-2']);
   assert.equal(await s.committed(), -1, 'no offset committed without acknowledged outcomes');
@@ -155,7 +156,7 @@ test('stopping while an outcome send fails commits nothing, and the next runtime
     return { status: 'updated' };
   }, createLogger({ name: 'recording-test', level: 'silent' }));
   await second.start();
-  await waitFor('both commits', async () => (await s.committed()) === 2);
+  await waitFor(async () => (await s.committed()) === 2, { message: 'both commits', timeoutMs: 60_000 });
   assert.deepEqual(secondHandled, ['S-1', 'S-2']);
 });
 
@@ -176,17 +177,17 @@ test('while a dead-letter record cannot be sent, the successful messages after i
   await s.publish([bad, supplierEvent('S-good'), supplierEvent('S-later')]);
   await runtime.start();
 
-  await waitFor('a failed send', () => lines.some((l) => l.level === 'warn' && l.step === 'record'));
+  await waitFor(() => lines.some((l) => l.level === 'warn' && l.step === 'record'), { message: 'a failed send', timeoutMs: 60_000 });
   assert.deepEqual(handled, ['S-bad', 'S-good']);
   assert.equal(await s.committed(), -1);
   assert.equal(outcomes.messages.length, 0, "the good message's outcome waits for the dead letter before it");
 
   await s.createMissingTopic();
-  await waitFor('all three commits', async () => (await s.committed()) === 3);
+  await waitFor(async () => (await s.committed()) === 3, { message: 'all three commits', timeoutMs: 60_000 });
   const dlq = await collect(testKafka(), s.dlqTopic);
   t.after(() => dlq.stop());
-  const [record] = await waitFor('the DLQ record', () => dlq.messages.length === 1 && dlq.messages);
+  const [record] = await waitFor(() => dlq.messages.length === 1 && dlq.messages, { message: 'the DLQ record', timeoutMs: 60_000 });
   assert.equal(readDeadLetterReason(record?.headers)?.code, 'MLC_MAPPING_FAILED');
   assert.deepEqual(record?.value, await testCodec([s.topic], s.outcomesTopic).encode(s.topic, bad), 'original bytes');
-  await waitFor('three outcomes', () => outcomes.messages.length === 3);
+  await waitFor(() => outcomes.messages.length === 3, { message: 'three outcomes', timeoutMs: 60_000 });
 });

@@ -9,7 +9,8 @@ import { MlcError } from '@mlc/errors';
 import { dlqTopicFor, readDeadLetterReason } from './dead-letter.js';
 import { createEventProducer } from './producer.js';
 import { createConsumerRuntime, type ConsumerRuntime, type CreateConsumerRuntimeParams, type EventHandler } from './runtime.js';
-import { collect, supplierEvent, testCodec, testKafka, testLogger, uniqueName, waitFor, type Collector } from './test-support.js';
+import { uniqueName, waitFor } from '@mlc/testing';
+import { collect, supplierEvent, testCodec, testKafka, testLogger, type Collector } from './test-support.js';
 import { ensureTopics } from './topics.js';
 
 interface Setup {
@@ -96,15 +97,15 @@ test('an event waiting for one that arrives later on another topic is handled, n
   const order = supplierEvent('PO-1');
   await s.publish(orders, [order]);
   // The order has been fetched and failed once before the supplier even exists.
-  await waitFor('the first attempt on the order', () => calls.includes('PO-1#1'));
+  await waitFor(() => calls.includes('PO-1#1'), { message: 'the first attempt on the order', timeoutMs: 60_000 });
   const supplier = supplierEvent('S-1');
   await s.publish(suppliers, [supplier]);
 
-  await waitFor('both commits', async () => (await s.committed(orders)) === 1 && (await s.committed(suppliers)) === 1);
-  const outcomes = await waitFor('both outcomes', async () => {
+  await waitFor(async () => (await s.committed(orders)) === 1 && (await s.committed(suppliers)) === 1, { message: 'both commits', timeoutMs: 60_000 });
+  const outcomes = await waitFor(async () => {
     const all = await s.outcomes();
     return all.length === 2 && all;
-  });
+  }, { message: 'both outcomes', timeoutMs: 60_000 });
   const orderOutcome = outcomes.find((o) => o.eventId === order.id);
   assert.equal(orderOutcome?.status, 'created');
   assert.ok((orderOutcome?.attempts ?? 0) >= 2, 'the order was retried');
@@ -131,7 +132,7 @@ test('order per partition holds under retries: nothing after a failing offset is
   await s.publish(topic, events);
   await runtime.start();
 
-  await waitFor('all six commits', async () => (await s.committed(topic)) === events.length);
+  await waitFor(async () => (await s.committed(topic)) === events.length, { message: 'all six commits', timeoutMs: 60_000 });
   for (const partition of new Set(calls.map((c) => c.partition))) {
     const seen = calls.filter((c) => c.partition === partition);
     const inOffsetOrder = [...new Map(seen.map((c) => [c.offset, c.key])).entries()].sort(([a], [b]) => a - b).map(([, key]) => key);
@@ -142,10 +143,10 @@ test('order per partition holds under retries: nothing after a failing offset is
       `partition ${partition}: each message handled until it succeeds before the next`,
     );
   }
-  const outcomes = await waitFor('six outcomes', async () => {
+  const outcomes = await waitFor(async () => {
     const all = await s.outcomes();
     return all.length === events.length && all;
-  });
+  }, { message: 'six outcomes', timeoutMs: 60_000 });
   assert.deepEqual(
     outcomes.map((o) => [o.entity.key, o.status, o.attempts]).sort(),
     events.map((e) => [e.entity.key, 'updated', failTwice.has(e.entity.key) ? 3 : 1]),
@@ -169,17 +170,17 @@ test('attempts are counted across pauses: maxAttempts still dead-letters, then t
   await s.publish(topic, [doomed, supplierEvent('S-next')]);
   await runtime.start();
 
-  await waitFor('both commits', async () => (await s.committed(topic)) === 2);
+  await waitFor(async () => (await s.committed(topic)) === 2, { message: 'both commits', timeoutMs: 60_000 });
   assert.deepEqual(calls, ['S-doomed#1', 'S-doomed#2', 'S-doomed#3', 'S-doomed#4', 'S-next#1']);
-  const [record] = await waitFor('the DLQ record', () => s.dlq.messages.length === 1 && s.dlq.messages);
+  const [record] = await waitFor(() => s.dlq.messages.length === 1 && s.dlq.messages, { message: 'the DLQ record', timeoutMs: 60_000 });
   const reason = readDeadLetterReason(record?.headers);
   assert.equal(reason?.code, 'MLC_HTTP_TIMEOUT');
   assert.equal(reason?.retriable, true);
   assert.equal(reason?.attempts, 4);
-  const outcomes = await waitFor('two outcomes', async () => {
+  const outcomes = await waitFor(async () => {
     const all = await s.outcomes();
     return all.length === 2 && all;
-  });
+  }, { message: 'two outcomes', timeoutMs: 60_000 });
   assert.deepEqual(
     outcomes.map((o) => [o.entity.key, o.status, o.attempts, o.error?.code]),
     [
@@ -202,8 +203,8 @@ test('stop() during a retry pause keeps what finished committed, returns without
   }, longPause);
   await s.publish(topic, [supplierEvent('S-done'), supplierEvent('S-waiting')]);
   await first.start();
-  await waitFor('the first attempt on the waiting event', () => calls.includes('S-waiting#1'));
-  await waitFor('the finished event committed at the pause', async () => (await s.committed(topic)) === 1);
+  await waitFor(() => calls.includes('S-waiting#1'), { message: 'the first attempt on the waiting event', timeoutMs: 60_000 });
+  await waitFor(async () => (await s.committed(topic)) === 1, { message: 'the finished event committed at the pause', timeoutMs: 60_000 });
 
   await first.stop();
   assert.deepEqual(calls, ['S-done#1', 'S-waiting#1']);
@@ -214,7 +215,7 @@ test('stop() during a retry pause keeps what finished committed, returns without
     return { status: 'created' };
   }, longPause);
   await second.start();
-  await waitFor('the waiting event committed', async () => (await s.committed(topic)) === 2);
+  await waitFor(async () => (await s.committed(topic)) === 2, { message: 'the waiting event committed', timeoutMs: 60_000 });
   assert.deepEqual(calls, ['S-done#1', 'S-waiting#1', 'S-waiting#1']);
   assert.equal(s.dlq.messages.length, 0);
 });
@@ -236,11 +237,11 @@ test('a rebalance lifts retry pauses: the new owner of a paused partition handle
   await s.publish(topic, [supplierEvent('S-waiting')]);
   const first = s.runtime(handler, longPause);
   await first.start();
-  await waitFor('the first attempt', () => calls.includes('S-waiting#1'));
+  await waitFor(() => calls.includes('S-waiting#1'), { message: 'the first attempt', timeoutMs: 60_000 });
 
   const second = s.runtime(handler, longPause);
   await second.start();
-  await waitFor('the waiting event committed', async () => (await s.committed(topic)) === 1);
+  await waitFor(async () => (await s.committed(topic)) === 1, { message: 'the waiting event committed', timeoutMs: 60_000 });
   assert.equal(calls.filter((c) => c.startsWith('S-waiting#')).length, 2);
   assert.equal(s.dlq.messages.length, 0);
 });

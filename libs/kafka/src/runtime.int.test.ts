@@ -10,7 +10,8 @@ import type { TopicCodec } from './codec.js';
 import { DLQ_HEADERS, dlqTopicFor, readDeadLetterReason } from './dead-letter.js';
 import { createEventProducer, type EventProducer } from './producer.js';
 import { createConsumerRuntime, type ConsumerRuntime, type EventHandler } from './runtime.js';
-import { collect, committedOffset, supplierEvent, testCodec, testKafka, testLogger, uniqueName, waitFor, type Collector } from './test-support.js';
+import { uniqueName, waitFor } from '@mlc/testing';
+import { collect, committedOffset, supplierEvent, testCodec, testKafka, testLogger, type Collector } from './test-support.js';
 import { ensureTopics } from './topics.js';
 
 interface Harness {
@@ -104,10 +105,10 @@ test('an event published through the producer is decoded, validated, handled, re
   const event = supplierEvent('S-1');
   await h.producer.publish(h.topic, [event]);
 
-  const [outcome] = await waitFor('the outcome', async () => {
+  const [outcome] = await waitFor(async () => {
     const all = await h.decodedOutcomes();
     return all.length > 0 && all;
-  });
+  }, { message: 'the outcome', timeoutMs: 60_000 });
   assert.deepEqual(seen, [event]);
   assert.equal(outcome?.eventId, event.id);
   assert.equal(outcome?.status, 'created');
@@ -115,7 +116,7 @@ test('an event published through the producer is decoded, validated, handled, re
   assert.equal(outcome?.attempts, 1);
   assert.equal(outcome?.writer, h.groupId);
   assert.equal(h.outcomes.messages[0]?.key?.toString(), 'acme-test:supplier:S-1');
-  await waitFor('the commit', async () => (await h.committed()) === 1);
+  await waitFor(async () => (await h.committed()) === 1, { message: 'the commit', timeoutMs: 60_000 });
   assert.equal(await metricValue(h.registry, 'mlc_consumer_messages_total', { status: 'created' }), 1);
 });
 
@@ -131,7 +132,7 @@ test('a retriable error is retried in place and the event is handled once', asyn
   const event = supplierEvent('S-2');
   await h.producer.publish(h.topic, [event]);
 
-  await waitFor('the commit', async () => (await h.committed()) === 1);
+  await waitFor(async () => (await h.committed()) === 1, { message: 'the commit', timeoutMs: 60_000 });
   const outcomes = await h.decodedOutcomes();
   assert.deepEqual(outcomes.map((o) => [o.eventId, o.status, o.attempts]), [[event.id, 'updated', 3]]);
   assert.equal(effects, 1);
@@ -148,7 +149,7 @@ test('a permanent error goes to the DLQ with its reason, and the next event is p
   const good = supplierEvent('S-good');
   await h.producer.publish(h.topic, [bad, good]);
 
-  await waitFor('both commits', async () => (await h.committed()) === 2);
+  await waitFor(async () => (await h.committed()) === 2, { message: 'both commits', timeoutMs: 60_000 });
   const outcomes = await h.decodedOutcomes();
   assert.deepEqual(
     outcomes.map((o) => [o.eventId, o.status, o.error?.code]),
@@ -157,7 +158,7 @@ test('a permanent error goes to the DLQ with its reason, and the next event is p
       [good.id, 'created', undefined],
     ],
   );
-  const [record] = await waitFor('the DLQ record', () => h.dlq.messages.length === 1 && h.dlq.messages);
+  const [record] = await waitFor(() => h.dlq.messages.length === 1 && h.dlq.messages, { message: 'the DLQ record', timeoutMs: 60_000 });
   const original = await h.codec.encode(h.topic, bad);
   assert.deepEqual(record?.value, original, 'value bytes unchanged');
   assert.equal(record?.key?.toString(), 'acme-test:supplier:S-bad');
@@ -175,12 +176,12 @@ test('retries that run out are a permanent failure', async (t) => {
     throw new MlcError('MLC_HTTP_TIMEOUT', 'timed out');
   });
   await h.producer.publish(h.topic, [supplierEvent('S-slow')]);
-  const [record] = await waitFor('the DLQ record', () => h.dlq.messages.length === 1 && h.dlq.messages);
+  const [record] = await waitFor(() => h.dlq.messages.length === 1 && h.dlq.messages, { message: 'the DLQ record', timeoutMs: 60_000 });
   const reason = readDeadLetterReason(record?.headers);
   assert.equal(reason?.code, 'MLC_HTTP_TIMEOUT');
   assert.equal(reason?.retriable, true);
   assert.equal(reason?.attempts, 3);
-  await waitFor('the commit', async () => (await h.committed()) === 1);
+  await waitFor(async () => (await h.committed()) === 1, { message: 'the commit', timeoutMs: 60_000 });
 });
 
 test('undecodable messages go to the DLQ unchanged and the consumer keeps going', async (t) => {
@@ -206,9 +207,9 @@ test('undecodable messages go to the DLQ unchanged and the consumer keeps going'
   const good = supplierEvent('S-after');
   await h.producer.publish(h.topic, [good]);
 
-  await waitFor('all five commits', async () => (await h.committed()) === 5);
+  await waitFor(async () => (await h.committed()) === 5, { message: 'all five commits', timeoutMs: 60_000 });
   assert.deepEqual(handled, ['S-after']);
-  await waitFor('four DLQ records', () => h.dlq.messages.length === 4);
+  await waitFor(() => h.dlq.messages.length === 4, { message: 'four DLQ records', timeoutMs: 60_000 });
   assert.deepEqual(
     h.dlq.messages.map((m) => [m.value, m.key?.toString(), m.headers?.probe?.toString(), m.headers?.[DLQ_HEADERS.code]?.toString()]),
     [
@@ -219,10 +220,10 @@ test('undecodable messages go to the DLQ unchanged and the consumer keeps going'
     ],
   );
   // Only the schema mismatch names its event, so only it (and the good one) get an outcome.
-  const outcomes = await waitFor('two outcomes', async () => {
+  const outcomes = await waitFor(async () => {
     const all = await h.decodedOutcomes();
     return all.length === 2 && all;
-  });
+  }, { message: 'two outcomes', timeoutMs: 60_000 });
   assert.deepEqual(
     outcomes.map((o) => [o.entity.key, o.status]),
     [
@@ -244,12 +245,12 @@ test('graceful stop finishes the in-flight message and commits it', async (t) =>
     return { status: 'created' };
   });
   await h.producer.publish(h.topic, [supplierEvent('S-inflight')]);
-  await waitFor('the handler to start', () => started);
+  await waitFor(() => started, { message: 'the handler to start', timeoutMs: 60_000 });
   const stopping = h.runtime.stop();
   release();
   await stopping;
   assert.equal(await h.committed(), 1);
-  await waitFor('the outcome', () => h.outcomes.messages.length === 1);
+  await waitFor(() => h.outcomes.messages.length === 1, { message: 'the outcome', timeoutMs: 60_000 });
 });
 
 function registryUrl(): string {
@@ -277,11 +278,11 @@ test('with the registry codec: an event is handled and recorded, an unknown sche
   t.after(() => raw.disconnect());
   await raw.send({ topic: h.topic, messages: [{ key: 'k', value: unknownSchema }] });
 
-  await waitFor('both commits', async () => (await h.committed()) === 2);
+  await waitFor(async () => (await h.committed()) === 2, { message: 'both commits', timeoutMs: 60_000 });
   assert.deepEqual(seen, [event]);
   const outcomes = await h.decodedOutcomes();
   assert.deepEqual(outcomes.map((o) => [o.eventId, o.status]), [[event.id, 'created']]);
-  await waitFor('the DLQ record', () => h.dlq.messages.length === 1);
+  await waitFor(() => h.dlq.messages.length === 1, { message: 'the DLQ record', timeoutMs: 60_000 });
   assert.equal(readDeadLetterReason(h.dlq.messages[0]?.headers)?.code, 'MLC_DECODE_FAILED');
   assert.deepEqual(h.dlq.messages[0]?.value, unknownSchema);
 });

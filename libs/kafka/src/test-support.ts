@@ -1,16 +1,11 @@
 // Helpers for this package's tests; not part of the public surface.
-import { randomBytes } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel, type Admin, type KafkaMessage } from 'kafkajs';
 import type { z } from 'zod';
 import { CanonicalEvent, Outcome, buildEvent, type SupplierEvent } from '@mlc/events';
 import { createLogger, type Logger } from '@mlc/log';
+import { uniqueName } from '@mlc/testing';
 import { createInMemoryCodec } from './in-memory-codec.js';
 import type { TopicCodec } from './codec.js';
-
-export function uniqueName(prefix: string): string {
-  return `${prefix}-${randomBytes(5).toString('hex')}`;
-}
 
 export function supplierEvent(key: string, name = `Supplier ${key}`, connection = 'acme-test'): SupplierEvent {
   return buildEvent({
@@ -34,17 +29,6 @@ export function testCodec(eventTopics: readonly string[], outcomesTopic: string)
 
 export function testLogger(name = 'kafka-test'): Logger {
   return createLogger({ name, level: process.env.MLC_TEST_LOG_LEVEL ?? 'silent' });
-}
-
-/** Polls a condition (no fixed sleeps in assertions): resolves with its first truthy value. */
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
 }
 
 /** A kafkajs client on the local stack (KAFKA_BROKERS), quiet unless something breaks. */

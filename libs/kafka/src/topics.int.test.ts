@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ensureTopics } from './topics.js';
-import { testKafka, uniqueName } from './test-support.js';
+import { uniqueName } from '@mlc/testing';
+import { testKafka } from './test-support.js';
 
 test('ensureTopics creates, then raises partitions and aligns configs, and is idempotent', async (t) => {
   const kafka = testKafka();

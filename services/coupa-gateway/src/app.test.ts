@@ -6,6 +6,7 @@ import { once } from 'node:events';
 import { Secret } from '@mlc/config';
 import { contentHashOf } from '@mlc/events';
 import { toCanonicalSupplier, DEFAULT_COUPA_MAPPING } from '@mlc/coupa';
+import { waitFor } from '@mlc/testing';
 import { CLIENT, build, sign, testConnection } from './test-helpers.js';
 
 const fixture = (name: string): Record<string, unknown> =>
@@ -51,7 +52,7 @@ test('a signed call-out is published as a canonical event and acknowledged after
   assert.deepEqual(event.entity, { type: 'purchase-order', key: 'PO-1000123' });
   assert.equal(event.correlationId, 'po-evt-1');
   assert.equal(res.json().eventId, event.id);
-  assert.equal(g.deliveries.get('acme|po-evt-1')?.outcome, 'published');
+  assert.equal(g.deliveries.rows.get('acme|po-evt-1')?.outcome, 'published');
 });
 
 test('a retransmitted event id is acknowledged and not published again', async (t) => {
@@ -61,6 +62,34 @@ test('a retransmitted event id is acknowledged and not published again', async (
   assert.equal(again.statusCode, 200);
   assert.equal(again.json().status, 'duplicate');
   assert.equal(g.published.length, 1);
+});
+
+test('an event id arriving again while its first delivery is still publishing gets 503 + Retry-After, then duplicate', async (t) => {
+  let ack: () => void = () => undefined;
+  const published: string[] = [];
+  const g = await build(t, {
+    publish: (_topic, event) =>
+      new Promise<void>((resolve) => {
+        ack = () => {
+          published.push(event.id);
+          resolve();
+        };
+      }),
+  });
+  const first = g.app.inject(callout(SUPPLIER, { id: 'race-1' }));
+  await waitFor(() => g.deliveries.rows.get('acme|race-1')?.outcome === 'pending' || undefined, { message: 'first delivery claimed' });
+
+  const concurrent = await g.app.inject(callout(SUPPLIER, { id: 'race-1' }));
+  assert.equal(concurrent.statusCode, 503);
+  assert.equal(concurrent.json().error, 'in-progress');
+  assert.equal(concurrent.headers['retry-after'], '5');
+
+  ack();
+  assert.equal((await first).statusCode, 200);
+  const retry = await g.app.inject(callout(SUPPLIER, { id: 'race-1' }));
+  assert.equal(retry.json().status, 'duplicate');
+  assert.equal(published.length, 1);
+  assert.equal(await g.metricValue('coupa_gateway_requests_total', { connection: 'acme', outcome: 'in-progress' }), 1);
 });
 
 test('forged, missing or misplaced credentials are refused with 401 and counted', async (t) => {
@@ -110,7 +139,7 @@ test('malformed JSON, unknown event types and unmappable records are 4xx and rec
   ]);
   assert.equal(g.rejections[0]!.body?.toString(), broken);
   assert.equal(g.published.length, 0);
-  assert.equal(g.deliveries.size, 0, 'a refused event can be sent again once fixed');
+  assert.equal(g.deliveries.rows.size, 0, 'a refused event can be sent again once fixed');
 });
 
 test('Kafka down: 503 so Coupa retries, nothing recorded; the retry publishes', async (t) => {
@@ -119,7 +148,7 @@ test('Kafka down: 503 so Coupa retries, nothing recorded; the retry publishes', 
   const res = await g.app.inject(callout(SUPPLIER, { id: 'k-1' }));
   assert.equal(res.statusCode, 503);
   assert.ok(res.headers['retry-after']);
-  assert.equal(g.deliveries.size, 0);
+  assert.equal(g.deliveries.rows.size, 0);
   g.setKafkaDown(false);
   assert.equal((await g.app.inject(callout(SUPPLIER, { id: 'k-1' }))).statusCode, 200);
   assert.equal(g.published.length, 1);
@@ -129,7 +158,7 @@ test('Kafka not answering: 503 after the publish timeout', async (t) => {
   const g = await build(t, { publish: () => new Promise(() => undefined), publishTimeoutMs: 1 });
   const res = await g.app.inject(callout(SUPPLIER, { id: 'hang-1' }));
   assert.equal(res.statusCode, 503);
-  assert.equal(g.deliveries.size, 0);
+  assert.equal(g.deliveries.rows.size, 0);
 });
 
 test('a declared Content-Length over the cap is refused with 413 before reading', async (t) => {
@@ -262,7 +291,7 @@ test('a supplier change that is the echo of coupa-writer\'s own write is recorde
   assert.equal(echo.statusCode, 200);
   assert.equal(echo.json().status, 'echo');
   assert.equal(g.published.length, 0);
-  assert.equal(g.deliveries.get('acme|echo-1')?.outcome, 'echo');
+  assert.equal(g.deliveries.rows.get('acme|echo-1')?.outcome, 'echo');
 
   const changed = JSON.stringify({ ...fixture('supplier.json'), name: 'Acme Renamed' });
   assert.equal((await g.app.inject(callout(changed, { id: 'change-1' }))).json().status, 'published');

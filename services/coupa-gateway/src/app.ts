@@ -50,6 +50,11 @@ export interface GatewayAppParams {
    * as Kafka is away, so without this a call-out would hang until Coupa's own 30 s timeout.
    */
   publishTimeoutMs?: number;
+  /**
+   * How long a claim on a Coupa event id holds before a later call-out with that id may take it
+   * over (its holder died mid-publish). Default: three publish timeouts.
+   */
+  claimLeaseMs?: number;
 }
 
 const TOKEN_BODY_LIMIT = 8 * 1024;
@@ -73,12 +78,12 @@ function header(request: FastifyRequest, name: string): string | undefined {
  * (or was already), so anything else makes Coupa retry.
  */
 export function buildGatewayApp(params: GatewayAppParams): ServiceServer {
-  const { logger, connections, publish, deliveries, rejections, targetRecords, orderLines, clock = () => new Date(), metrics: registry = new Registry(), readiness, publishTimeoutMs = 10_000 } = params;
+  const { logger, connections, publish, deliveries, rejections, targetRecords, orderLines, clock = () => new Date(), metrics: registry = new Registry(), readiness, publishTimeoutMs = 10_000, claimLeaseMs = 3 * publishTimeoutMs } = params;
   const topicFor = params.topicFor ?? ((entity: GatewayEntity) => defaultTopicFor('coupa', entity));
   const server = buildServer({ logger, metrics: registry, ...(readiness ? { readiness } : {}) });
   const metrics = createGatewayMetrics(registry);
   const label = (id: string) => (connections.has(id) ? id : 'unknown');
-  const handleCallout = createCalloutHandler({ publish, deliveries, rejections, targetRecords, orderLines, topicFor, clock, publishTimeoutMs, metrics });
+  const handleCallout = createCalloutHandler({ publish, deliveries, rejections, targetRecords, orderLines, topicFor, clock, publishTimeoutMs, claimLeaseMs, metrics });
 
   function refuse(reply: FastifyReply, connection: string, reason: string, challenge: string): FastifyReply {
     metrics.authFailure(label(connection), reason);
@@ -198,7 +203,7 @@ export function buildGatewayApp(params: GatewayAppParams): ServiceServer {
           log: request.log,
           started,
         });
-        return reply.code(result.status).send(result.body);
+        return reply.code(result.status).headers(result.headers ?? {}).send(result.body);
       },
     );
   });

@@ -6,7 +6,7 @@ import type { GatewayConnection } from './app.js';
 import type { GatewayMetrics, WebhookOutcome } from './metrics.js';
 import { COUPA_EVENT_ENTITIES, isCoupaEventType, normalize, type GatewayEntity } from './normalize.js';
 import { orderLinesOf, resolveOrderLineNumbers, type FetchOrderLines, type OrderLineIndex } from './order-lines.js';
-import type { DeliveryLog, RejectionLog } from './stores.js';
+import type { DeliveryLog, RejectionLog, SeenDelivery } from './stores.js';
 
 export interface CalloutHandlerParams {
   publish: (topic: string, event: CanonicalEvent) => Promise<void>;
@@ -17,6 +17,8 @@ export interface CalloutHandlerParams {
   topicFor: (entity: GatewayEntity) => string;
   clock: () => Date;
   publishTimeoutMs: number;
+  /** How long a claim on a Coupa event id holds before another call-out may take it over. */
+  claimLeaseMs: number;
   metrics: GatewayMetrics;
 }
 
@@ -35,7 +37,11 @@ export interface Callout {
 export interface CalloutAnswer {
   status: number;
   body: Record<string, unknown>;
+  headers?: Record<string, string>;
 }
+
+// When Coupa should retry a call-out whose id another request is publishing right now.
+const IN_PROGRESS_RETRY_AFTER_SECONDS = '5';
 
 // A publish that times out may still complete later; Coupa's retry then publishes the same event
 // again (same deterministic id), which consumers absorb: at-least-once, never lost.
@@ -53,11 +59,12 @@ async function withTimeout<T>(work: Promise<T>, ms: number, context: Record<stri
 
 /**
  * An authenticated call-out, start to answer: event type and id → seen before? → parse →
- * normalise → echo? → publish and await the ack → record the id. Infrastructure failures throw
- * (the app answers 503, Coupa retries); everything else is an answer.
+ * normalise → claim the id → echo? → publish and await the ack → complete the claim.
+ * Infrastructure failures release the claim and throw (the app answers 503, Coupa retries);
+ * everything else is an answer.
  */
 export function createCalloutHandler(params: CalloutHandlerParams): (callout: Callout) => Promise<CalloutAnswer> {
-  const { publish, deliveries, rejections, targetRecords, orderLines, topicFor, clock, publishTimeoutMs, metrics } = params;
+  const { publish, deliveries, rejections, targetRecords, orderLines, topicFor, clock, publishTimeoutMs, claimLeaseMs, metrics } = params;
 
   return async ({ connection, coupaEventId, eventType, body, log, started }) => {
     const reject = async (status: number, code: string, reason: string, outcome: WebhookOutcome, context: Record<string, unknown> = {}): Promise<CalloutAnswer> => {
@@ -69,11 +76,18 @@ export function createCalloutHandler(params: CalloutHandlerParams): (callout: Ca
     if (!coupaEventId) return reject(400, 'missing-event-id', 'X-Coupa-Event-Id header is required', 'bad-request');
     if (!isCoupaEventType(eventType)) return reject(400, 'unknown-event-type', `unknown X-Coupa-Event-Type ${JSON.stringify(eventType ?? null)}`, 'bad-request');
 
-    const seen = await deliveries.find(connection.id, coupaEventId);
-    if (seen) {
+    const answerSeen = (seen: SeenDelivery | undefined): CalloutAnswer => {
+      if (seen === undefined || seen.outcome === 'pending') {
+        metrics.request(connection.id, 'in-progress');
+        log.info({ connection: connection.id, coupaEventId }, 'call-out with this event id is being published by another request; asked to retry');
+        return { status: 503, headers: { 'retry-after': IN_PROGRESS_RETRY_AFTER_SECONDS }, body: { error: 'in-progress', message: 'this event id is being handled; retry later' } };
+      }
       metrics.request(connection.id, 'duplicate');
       return { status: 200, body: { status: 'duplicate', outcome: seen.outcome, eventId: seen.eventId } };
-    }
+    };
+
+    const seen = await deliveries.find(connection.id, coupaEventId);
+    if (seen) return answerSeen(seen);
 
     let record: unknown;
     try {
@@ -95,23 +109,42 @@ export function createCalloutHandler(params: CalloutHandlerParams): (callout: Ca
     if (!normalized.ok) return reject(422, normalized.error.code, normalized.error.message, 'unmappable', { paths: normalized.error.context.paths });
 
     const { entity, event } = normalized;
-    const delivery = { connection: connection.id, coupaEventId, eventType, entityKey: event.entity.key, eventId: event.id, contentHash: event.contentHash };
-    if (entity === 'supplier') {
-      const written = await targetRecords.get({ connection: connection.id, targetSystem: 'coupa', entityType: 'supplier', naturalKey: event.entity.key });
-      if (written?.contentHash === event.contentHash) {
-        await deliveries.record({ ...delivery, outcome: 'echo' });
-        metrics.request(connection.id, 'echo');
-        log.info({ connection: connection.id, coupaEventId, key: event.entity.key, writtenBy: written.eventId }, 'echo of our own write; not forwarded');
-        return { status: 200, body: { status: 'echo', eventId: event.id } };
+    const claim = await deliveries.claim(
+      { connection: connection.id, coupaEventId, eventType, entityKey: event.entity.key, eventId: event.id, contentHash: event.contentHash },
+      claimLeaseMs,
+    );
+    if (!claim.claimed) return answerSeen(claim.holder);
+    const complete = async (outcome: 'published' | 'echo') => {
+      if (!(await deliveries.complete(connection.id, coupaEventId, claim.token, outcome))) {
+        // Slower than the lease: another request took the id over and publishes it too (same event id; consumers absorb it).
+        log.warn({ connection: connection.id, coupaEventId, claimLeaseMs }, 'claim on the event id was taken over before completion');
       }
-    }
+    };
 
-    // Before the publish: an invoice may follow its PO within milliseconds. Harmless if the
-    // publish then fails: the index only maps ids to line numbers.
-    if (entity === 'purchase-order' && orderLines) await orderLines.index.remember(connection.id, event.entity.key, orderLinesOf(record));
-    const topic = topicFor(entity);
-    await withTimeout(publish(topic, event), publishTimeoutMs, { connection: connection.id, coupaEventId, topic });
-    await deliveries.record({ ...delivery, outcome: 'published' });
+    try {
+      if (entity === 'supplier') {
+        const written = await targetRecords.get({ connection: connection.id, targetSystem: 'coupa', entityType: 'supplier', naturalKey: event.entity.key });
+        if (written?.contentHash === event.contentHash) {
+          await complete('echo');
+          metrics.request(connection.id, 'echo');
+          log.info({ connection: connection.id, coupaEventId, key: event.entity.key, writtenBy: written.eventId }, 'echo of our own write; not forwarded');
+          return { status: 200, body: { status: 'echo', eventId: event.id } };
+        }
+      }
+
+      // Before the publish: an invoice may follow its PO within milliseconds. Harmless if the
+      // publish then fails: the index only maps ids to line numbers.
+      if (entity === 'purchase-order' && orderLines) await orderLines.index.remember(connection.id, event.entity.key, orderLinesOf(record));
+      const topic = topicFor(entity);
+      await withTimeout(publish(topic, event), publishTimeoutMs, { connection: connection.id, coupaEventId, topic });
+      await complete('published');
+    } catch (error) {
+      await deliveries.release(connection.id, coupaEventId, claim.token).catch((releaseError: unknown) =>
+        // The claim then lapses after its lease, and Coupa's retry takes it over.
+        log.warn({ connection: connection.id, coupaEventId, err: releaseError }, 'could not release the claim on the event id'),
+      );
+      throw error;
+    }
     metrics.published(entity, Number(process.hrtime.bigint() - started) / 1e9);
     metrics.request(connection.id, 'published');
     return { status: 200, body: { status: 'published', eventId: event.id } };

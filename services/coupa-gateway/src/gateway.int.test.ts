@@ -300,19 +300,58 @@ test('without call-outs: the poller publishes issued POs and approved invoices n
   assert.deepEqual(await poller.runOnce(), { purchase_orders: { published: 0, skipped: 0 }, invoices: { published: 0, skipped: 0 } });
 });
 
-test('expired delivery ids are purged; fresh ones stay', async (t) => {
-  const infra = testInfra();
-  const pool = new pg.Pool({ connectionString: infra.databaseUrl, max: 2 });
+async function deliveryLogOnPostgres(t: TestContext, prefix: string) {
+  const pool = new pg.Pool({ connectionString: testInfra().databaseUrl, max: 4 });
   await migrate(pool, { component: 'coupa-gateway', dir: GATEWAY_MIGRATIONS });
-  const connection = uniqueName('expiry');
+  const connection = uniqueName(prefix);
   t.after(async () => {
     await pool.query('delete from coupa_gateway_deliveries where connection = $1', [connection]);
     await pool.end();
   });
-  const log = createDeliveryLog({ db: pool });
-  const delivery = { connection, eventType: 'supplier.updated', outcome: 'published' as const, entityKey: 'S1', eventId: 'e', contentHash: 'h' };
-  await log.record({ ...delivery, coupaEventId: 'old' });
-  await log.record({ ...delivery, coupaEventId: 'fresh' });
+  const delivery = (coupaEventId: string) => ({ connection, coupaEventId, eventType: 'supplier.updated', entityKey: 'S1', eventId: `evt-${coupaEventId}`, contentHash: 'h' });
+  return { pool, connection, log: createDeliveryLog({ db: pool }), delivery };
+}
+
+test('delivery claims on Postgres: one holder per event id across replicas; released or lapsed claims are taken over', async (t) => {
+  const { pool, connection, log, delivery } = await deliveryLogOnPostgres(t, 'claims');
+  const LEASE = 60_000;
+
+  // Two replicas (two stores on one database) claim the same id at once: exactly one wins.
+  const replicaB = createDeliveryLog({ db: pool });
+  const [a, b] = await Promise.all([log.claim(delivery('race'), LEASE), replicaB.claim(delivery('race'), LEASE)]);
+  assert.equal([a, b].filter((c) => c.claimed).length, 1);
+  const winner = (a.claimed ? a : b) as { claimed: true; token: string };
+  assert.deepEqual(a.claimed ? b : a, { claimed: false, holder: { outcome: 'pending', eventId: 'evt-race' } });
+  assert.equal(await replicaB.complete(connection, 'race', 'd0d0d0d0-0000-4000-8000-000000000000', 'published'), false, 'only the holder completes');
+  assert.equal(await log.complete(connection, 'race', winner.token, 'published'), true);
+  assert.deepEqual(await replicaB.claim(delivery('race'), 0), { claimed: false, holder: { outcome: 'published', eventId: 'evt-race' } }, 'a published id is never re-claimed');
+
+  // A failed publish releases its claim; the retry claims afresh.
+  const failed = await log.claim(delivery('failed'), LEASE);
+  assert.ok(failed.claimed);
+  await log.release(connection, 'failed', failed.token);
+  assert.equal(await log.find(connection, 'failed'), undefined);
+  assert.equal((await replicaB.claim(delivery('failed'), LEASE)).claimed, true);
+
+  // A holder that died: its claim lapses after the lease and is taken over; the old holder's
+  // late completion is refused.
+  const dead = await log.claim(delivery('dead'), LEASE);
+  assert.ok(dead.claimed);
+  assert.equal((await replicaB.claim(delivery('dead'), LEASE)).claimed, false, 'a fresh claim holds');
+  await pool.query(`update coupa_gateway_deliveries set received_at = now() - interval '2 minutes' where connection = $1 and coupa_event_id = 'dead'`, [connection]);
+  const takeover = await replicaB.claim(delivery('dead'), LEASE);
+  assert.ok(takeover.claimed);
+  assert.equal(await log.complete(connection, 'dead', dead.token, 'published'), false);
+  assert.equal(await replicaB.complete(connection, 'dead', takeover.token, 'published'), true);
+});
+
+test('expired delivery ids are purged; fresh ones stay', async (t) => {
+  const { pool, connection, log, delivery } = await deliveryLogOnPostgres(t, 'expiry');
+  for (const id of ['old', 'fresh']) {
+    const claim = await log.claim(delivery(id), 60_000);
+    assert.ok(claim.claimed);
+    await log.complete(connection, id, claim.token, 'published');
+  }
   await pool.query(`update coupa_gateway_deliveries set received_at = now() - interval '8 days' where connection = $1 and coupa_event_id = 'old'`, [connection]);
 
   const expiry = createExpiry({ db: pool, logger, deliveryRetentionMs: 7 * 86_400_000, rejectionRetentionMs: 90 * 86_400_000, intervalMs: 60_000, batchSize: 1 });

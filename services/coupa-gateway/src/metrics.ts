@@ -3,6 +3,7 @@ import { Counter, Histogram, type Registry } from 'prom-client';
 export type WebhookOutcome =
   | 'published'
   | 'duplicate'
+  | 'in-progress'
   | 'echo'
   | 'unauthorized'
   | 'too-large'

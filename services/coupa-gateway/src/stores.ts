@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { MlcError, toMlcError } from '@mlc/errors';
 import type { Logger } from '@mlc/log';
 
@@ -6,21 +7,42 @@ export interface Queryable {
   query<R extends object = Record<string, unknown>>(text: string, values?: unknown[]): Promise<{ rows: R[]; rowCount: number | null }>;
 }
 
+/** What is remembered of a call-out the gateway took on, by its Coupa event id. */
 export interface Delivery {
   connection: string;
   coupaEventId: string;
   eventType: string;
-  outcome: 'published' | 'echo';
   entityKey: string;
   eventId: string;
   contentHash: string;
 }
 
-/** Coupa event ids already handled, durable across restarts and shared by replicas. */
+/** `pending` while a call-out is being published (claimed), then what became of it. */
+export type DeliveryOutcome = 'pending' | 'published' | 'echo';
+
+export interface SeenDelivery {
+  outcome: DeliveryOutcome;
+  eventId: string;
+}
+
+export type DeliveryClaim = { claimed: true; token: string } | { claimed: false; holder: SeenDelivery | undefined };
+
+/**
+ * Coupa event ids the gateway has taken on, durable across restarts and shared by replicas. An id
+ * is claimed before its event is published and completed after Kafka's ack, so concurrent
+ * deliveries of one id (two replicas, a Coupa retry racing the original) publish it once.
+ */
 export interface DeliveryLog {
-  find(connection: string, coupaEventId: string): Promise<Pick<Delivery, 'outcome' | 'eventId'> | undefined>;
-  /** Idempotent: recording an id twice keeps the first. */
-  record(delivery: Delivery): Promise<void>;
+  find(connection: string, coupaEventId: string): Promise<SeenDelivery | undefined>;
+  /**
+   * Claims the id for this call-out, taking over a `pending` claim older than `leaseMs` (its
+   * holder died). Otherwise reports what holds it (undefined if it vanished meanwhile).
+   */
+  claim(delivery: Delivery, leaseMs: number): Promise<DeliveryClaim>;
+  /** Marks a claim done; false if the claim was no longer this holder's (lease taken over). */
+  complete(connection: string, coupaEventId: string, token: string, outcome: Exclude<DeliveryOutcome, 'pending'>): Promise<boolean>;
+  /** Gives a claim up after a failure, so Coupa's retry can publish. */
+  release(connection: string, coupaEventId: string, token: string): Promise<void>;
 }
 
 export interface Rejection {
@@ -47,28 +69,63 @@ function dbError(error: unknown, context: Record<string, unknown>): MlcError {
 }
 
 export function createDeliveryLog({ db }: { db: Queryable }): DeliveryLog {
+  async function find(connection: string, coupaEventId: string): Promise<SeenDelivery | undefined> {
+    const { rows } = await db.query<{ outcome: DeliveryOutcome; event_id: string }>(
+      'select outcome, event_id from coupa_gateway_deliveries where connection = $1 and coupa_event_id = $2',
+      [connection, coupaEventId],
+    );
+    const row = rows[0];
+    return row ? { outcome: row.outcome, eventId: row.event_id } : undefined;
+  }
+
   return {
     async find(connection, coupaEventId) {
       try {
-        const { rows } = await db.query<{ outcome: Delivery['outcome']; event_id: string }>(
-          'select outcome, event_id from coupa_gateway_deliveries where connection = $1 and coupa_event_id = $2',
-          [connection, coupaEventId],
-        );
-        const row = rows[0];
-        return row ? { outcome: row.outcome, eventId: row.event_id } : undefined;
+        return await find(connection, coupaEventId);
       } catch (error) {
         throw dbError(error, { operation: 'find delivery', connection, coupaEventId });
       }
     },
-    async record(d) {
+    async claim(d, leaseMs) {
+      const token = randomUUID();
       try {
-        await db.query(
-          `insert into coupa_gateway_deliveries (connection, coupa_event_id, event_type, outcome, entity_key, event_id, content_hash)
-           values ($1, $2, $3, $4, $5, $6, $7) on conflict (connection, coupa_event_id) do nothing`,
-          [d.connection, d.coupaEventId, d.eventType, d.outcome, d.entityKey, d.eventId, d.contentHash],
+        const { rows } = await db.query<{ claim_token: string }>(
+          `insert into coupa_gateway_deliveries (connection, coupa_event_id, event_type, outcome, entity_key, event_id, content_hash, claim_token)
+           values ($1, $2, $3, 'pending', $4, $5, $6, $7)
+           on conflict (connection, coupa_event_id) do update
+             set event_type = excluded.event_type, entity_key = excluded.entity_key, event_id = excluded.event_id,
+                 content_hash = excluded.content_hash, claim_token = excluded.claim_token, received_at = now()
+             where coupa_gateway_deliveries.outcome = 'pending' and coupa_gateway_deliveries.received_at < now() - $8::interval
+           returning claim_token`,
+          [d.connection, d.coupaEventId, d.eventType, d.entityKey, d.eventId, d.contentHash, token, `${leaseMs} milliseconds`],
         );
+        if (rows[0]?.claim_token === token) return { claimed: true, token };
+        return { claimed: false, holder: await find(d.connection, d.coupaEventId) };
       } catch (error) {
-        throw dbError(error, { operation: 'record delivery', connection: d.connection, coupaEventId: d.coupaEventId });
+        throw dbError(error, { operation: 'claim delivery', connection: d.connection, coupaEventId: d.coupaEventId });
+      }
+    },
+    async complete(connection, coupaEventId, token, outcome) {
+      try {
+        const { rowCount } = await db.query(
+          `update coupa_gateway_deliveries set outcome = $4, claim_token = null, received_at = now()
+           where connection = $1 and coupa_event_id = $2 and claim_token = $3`,
+          [connection, coupaEventId, token, outcome],
+        );
+        return (rowCount ?? 0) > 0;
+      } catch (error) {
+        throw dbError(error, { operation: 'complete delivery', connection, coupaEventId });
+      }
+    },
+    async release(connection, coupaEventId, token) {
+      try {
+        await db.query(`delete from coupa_gateway_deliveries where connection = $1 and coupa_event_id = $2 and claim_token = $3 and outcome = 'pending'`, [
+          connection,
+          coupaEventId,
+          token,
+        ]);
+      } catch (error) {
+        throw dbError(error, { operation: 'release delivery', connection, coupaEventId });
       }
     },
   };

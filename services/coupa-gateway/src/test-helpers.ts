@@ -9,7 +9,7 @@ import type { TargetRecord, TargetRef } from '@mlc/writer';
 import { Registry } from 'prom-client';
 import { buildGatewayApp, type GatewayAppParams, type GatewayConnection } from './app.js';
 import type { OrderLineIndex } from './order-lines.js';
-import type { Delivery, Rejection } from './stores.js';
+import type { DeliveryLog, DeliveryOutcome, Rejection } from './stores.js';
 
 // Shared by this service's tests; not part of the public surface.
 export const HMAC_SECRET = 'test-hmac-secret';
@@ -38,10 +38,40 @@ export function memoryOrderLineIndex(store = new Map<string, number>()): OrderLi
   };
 }
 
+/** The delivery log's contract in memory (claims never lapse here: no clock); `rows` to inspect. */
+export function memoryDeliveryLog(): DeliveryLog & { rows: Map<string, { outcome: DeliveryOutcome; eventId: string; token: string | undefined }> } {
+  const rows = new Map<string, { outcome: DeliveryOutcome; eventId: string; token: string | undefined }>();
+  let tokens = 0;
+  return {
+    rows,
+    find: async (connection, id) => {
+      const row = rows.get(`${connection}|${id}`);
+      return row && { outcome: row.outcome, eventId: row.eventId };
+    },
+    claim: async (d) => {
+      const key = `${d.connection}|${d.coupaEventId}`;
+      const row = rows.get(key);
+      if (row) return { claimed: false, holder: { outcome: row.outcome, eventId: row.eventId } };
+      const token = String(++tokens);
+      rows.set(key, { outcome: 'pending', eventId: d.eventId, token });
+      return { claimed: true, token };
+    },
+    complete: async (connection, id, token, outcome) => {
+      const row = rows.get(`${connection}|${id}`);
+      if (row?.token !== token) return false;
+      rows.set(`${connection}|${id}`, { outcome, eventId: row.eventId, token: undefined });
+      return true;
+    },
+    release: async (connection, id, token) => {
+      if (rows.get(`${connection}|${id}`)?.token === token) rows.delete(`${connection}|${id}`);
+    },
+  };
+}
+
 /** In-memory stand-ins for the gateway's ports; the integration tests use the real ones. */
 export function memoryPorts() {
   const published: { topic: string; event: CanonicalEvent }[] = [];
-  const deliveries = new Map<string, Delivery>();
+  const deliveries = memoryDeliveryLog();
   const rejections: Rejection[] = [];
   const written = new Map<string, TargetRecord>();
   const refKey = (r: TargetRef) => `${r.connection}|${r.targetSystem}|${r.entityType}|${r.naturalKey}`;
@@ -62,10 +92,7 @@ export function memoryPorts() {
         }
         published.push({ topic, event });
       },
-      deliveries: {
-        find: async (connection: string, id: string) => deliveries.get(`${connection}|${id}`),
-        record: async (d: Delivery) => void (deliveries.has(`${d.connection}|${d.coupaEventId}`) || deliveries.set(`${d.connection}|${d.coupaEventId}`, d)),
-      },
+      deliveries,
       rejections: { record: async (r: Rejection) => void rejections.push(r) },
       targetRecords: { get: async (ref: TargetRef) => written.get(refKey(ref)) },
       orderLines: { index: memoryOrderLineIndex(orderLines) },
