@@ -26,6 +26,20 @@ export const WriterEnv = InfraEnv.extend({
   MLC_TOPIC_PARTITIONS: z.coerce.number().int().positive().default(6),
   /** Namespaces topics and the consumer group (`staging.` → `staging.syspro.suppliers.v1`), for shared clusters and tests. */
   MLC_TOPIC_PREFIX: z.string().regex(/^[a-zA-Z0-9._-]*$/).default(''),
+  /**
+   * How long the group waits for a silent writer before moving its partitions to the others: lower
+   * means faster failover after a crash, higher tolerates long GC pauses. The broker allows 6 s–30 min.
+   */
+  MLC_KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).max(1_800_000).default(30_000),
+  MLC_KAFKA_HEARTBEAT_MS: z.coerce.number().int().positive().default(3_000),
+}).superRefine((env, ctx) => {
+  if (env.MLC_KAFKA_HEARTBEAT_MS * 3 > env.MLC_KAFKA_SESSION_TIMEOUT_MS) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['MLC_KAFKA_HEARTBEAT_MS'],
+      message: `must be at most a third of MLC_KAFKA_SESSION_TIMEOUT_MS (${env.MLC_KAFKA_SESSION_TIMEOUT_MS})`,
+    });
+  }
 });
 export type WriterEnv = z.infer<typeof WriterEnv>;
 
@@ -130,6 +144,8 @@ export async function runWriterService(definition: WriterDefinition, processEnv:
         metrics,
         retry: { initialMs: env.MLC_RETRY_INITIAL_MS, maxMs: env.MLC_RETRY_MAX_MS, maxAttempts: env.MLC_RETRY_MAX_ATTEMPTS },
         partitionsConsumedConcurrently: env.MLC_PARTITIONS_CONCURRENCY ?? definition.topics.length * env.MLC_TOPIC_PARTITIONS,
+        sessionTimeoutMs: env.MLC_KAFKA_SESSION_TIMEOUT_MS,
+        heartbeatIntervalMs: env.MLC_KAFKA_HEARTBEAT_MS,
       });
       await runtime.start();
       consuming = true;
