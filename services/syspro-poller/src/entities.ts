@@ -3,31 +3,39 @@ import type { EntityType } from '@mlc/events';
 import { MlcError } from '@mlc/errors';
 import { DEFAULT_ENTITY_SETS, type CursorKind, type SysproMapping } from '@mlc/syspro';
 
-/**
- * What the poller reads for each canonical entity: one or two "streams" (an entity set read by its
- * own cursor). A purchase order is its header row plus all its line rows, so a change to either
- * table must republish the whole order: PorMasterHdr and PorMasterDetail each have a stream, and
- * both resolve to whole orders before mapping.
- */
-export type StreamRole = 'rows' | 'po-headers' | 'po-lines';
+/** Where a document entity's headers and lines live and which columns tie a line to its header. */
+export interface DocumentPlan {
+  headerSet: string;
+  lineSet: string;
+  /** Header columns identifying a document: the PO number, or supplier + invoice number. */
+  headerKey: string[];
+  /** The line columns holding its header's key, in `headerKey` order. */
+  lineOwner: string[];
+  lineNumber: string;
+}
 
-export interface StreamPlan {
+interface StreamBase {
   /** Names the stream's cursor: `<entity>` or `<entity>-lines`. */
   name: string;
-  role: StreamRole;
   entitySet: string;
   cursor: { column: string; kind: CursorKind };
   /** Columns that with the cursor column make the read order total (keyset paging). */
   keyColumns: string[];
 }
 
+/**
+ * What the poller reads for each canonical entity: one or two "streams" (an entity set read by its
+ * own cursor). A document entity (a purchase order; an invoice when its lines are configured) is
+ * its header row plus all its line rows, so a change to either table must republish the whole
+ * document: the header set and the line set each have a stream, and both resolve to whole
+ * documents before mapping. Every other entity is one stream of plain rows.
+ */
+export type StreamPlan = (StreamBase & { role: 'rows' }) | (StreamBase & { role: 'headers' | 'lines'; document: DocumentPlan });
+
 export interface EntityPlan {
   entity: EntityType;
   intervalMs: number;
   streams: StreamPlan[];
-  /** PO streams: the entity sets holding headers and lines, for re-reading whole orders. */
-  headerSet?: string;
-  lineSet?: string;
 }
 
 export const POLLED_ENTITIES = ['supplier', 'purchase-order', 'invoice', 'gl-account', 'cost-centre'] as const satisfies readonly EntityType[];
@@ -43,69 +51,62 @@ const DEFAULT_CURSOR = { column: 'TimeStamp', kind: 'number' as CursorKind };
 const DEFAULT_COST_CENTRE_SET = 'GenCostCentre';
 const DEFAULT_PO_LINE_SET = DEFAULT_ENTITY_SETS.purchaseOrderDetail;
 
+type Cursor = StreamBase['cursor'];
+
+/** A header stream (cursor `<entity>`) and a line stream (cursor `<entity>-lines`), both with the entity's cursor settings. */
+function documentStreams(entity: EntityType, cursor: Cursor, document: DocumentPlan): StreamPlan[] {
+  return [
+    { name: entity, role: 'headers', entitySet: document.headerSet, cursor, keyColumns: document.headerKey, document },
+    { name: `${entity}-lines`, role: 'lines', entitySet: document.lineSet, cursor, keyColumns: [...document.lineOwner, document.lineNumber], document },
+  ];
+}
+
+function purchaseOrderDocument(headerSet: string, mapping: SysproMapping): DocumentPlan {
+  const { header, line } = mapping.purchaseOrder;
+  return { headerSet, lineSet: DEFAULT_PO_LINE_SET, headerKey: [header.number], lineOwner: [line.purchaseOrder], lineNumber: line.lineNumber };
+}
+
+function invoiceDocument(headerSet: string, lineSet: string, mapping: SysproMapping): DocumentPlan {
+  const { header, line } = mapping.invoice;
+  return { headerSet, lineSet, headerKey: [header.supplier, header.number], lineOwner: [line.supplier, line.invoice], lineNumber: line.lineNumber };
+}
+
 /** Resolves the configured poll settings of a connection into plans for the enabled entities. */
 export function planEntities(poll: SysproConnection['poll'], mapping: SysproMapping): EntityPlan[] {
   const plans: EntityPlan[] = [];
   for (const entity of POLLED_ENTITIES) {
     const settings = poll.entities[entity] ?? { enabled: true };
     if (!settings.enabled) continue;
-    const cursor = {
+    const cursor: Cursor = {
       column: settings.cursorColumn ?? DEFAULT_CURSOR.column,
       kind: settings.cursorKind ?? DEFAULT_CURSOR.kind,
     };
     const intervalMs = Math.round((settings.intervalSeconds ?? poll.intervalSeconds) * 1000);
-    const stream = (role: StreamRole, name: string, entitySet: string, keyColumns: string[]): StreamPlan => ({
-      name,
-      role,
-      entitySet,
-      cursor,
-      keyColumns,
-    });
+    const rows = (entitySet: string, keyColumns: string[]): StreamPlan[] => [{ name: entity, role: 'rows', entitySet, cursor, keyColumns }];
     switch (entity) {
       case 'supplier':
-        plans.push({
-          entity,
-          intervalMs,
-          streams: [stream('rows', entity, settings.entitySet ?? DEFAULT_ENTITY_SETS.supplier, [mapping.supplier.columns.number])],
-        });
+        plans.push({ entity, intervalMs, streams: rows(settings.entitySet ?? DEFAULT_ENTITY_SETS.supplier, [mapping.supplier.columns.number]) });
         break;
       case 'purchase-order': {
         const headerSet = settings.entitySet ?? DEFAULT_ENTITY_SETS.purchaseOrderHeader;
-        const { header, line } = mapping.purchaseOrder;
-        plans.push({
-          entity,
-          intervalMs,
-          headerSet,
-          lineSet: DEFAULT_PO_LINE_SET,
-          streams: [
-            stream('po-headers', entity, headerSet, [header.number]),
-            stream('po-lines', `${entity}-lines`, DEFAULT_PO_LINE_SET, [line.purchaseOrder, line.lineNumber]),
-          ],
-        });
+        plans.push({ entity, intervalMs, streams: documentStreams(entity, cursor, purchaseOrderDocument(headerSet, mapping)) });
         break;
       }
       case 'invoice': {
-        const { header } = mapping.invoice;
-        plans.push({
-          entity,
-          intervalMs,
-          streams: [stream('rows', entity, settings.entitySet ?? DEFAULT_ENTITY_SETS.invoice, [header.supplier, header.number])],
-        });
+        const headerSet = settings.entitySet ?? DEFAULT_ENTITY_SETS.invoice;
+        const { header, lineEntitySet } = mapping.invoice;
+        const streams =
+          lineEntitySet === undefined
+            ? rows(headerSet, [header.supplier, header.number])
+            : documentStreams(entity, cursor, invoiceDocument(headerSet, lineEntitySet, mapping));
+        plans.push({ entity, intervalMs, streams });
         break;
       }
       case 'gl-account':
-        plans.push({
-          entity,
-          intervalMs,
-          streams: [stream('rows', entity, settings.entitySet ?? DEFAULT_ENTITY_SETS.glAccount, [mapping.glAccount.columns.code])],
-        });
+        plans.push({ entity, intervalMs, streams: rows(settings.entitySet ?? DEFAULT_ENTITY_SETS.glAccount, [mapping.glAccount.columns.code]) });
         break;
       case 'cost-centre':
-        plans.push({
-          entity,
-          intervalMs,
-          streams: [stream('rows', entity, settings.entitySet ?? DEFAULT_COST_CENTRE_SET, [mapping.costCentre.columns.code])],
-        });
+        plans.push({ entity, intervalMs, streams: rows(settings.entitySet ?? DEFAULT_COST_CENTRE_SET, [mapping.costCentre.columns.code]) });
         break;
       default: {
         const never: never = entity;

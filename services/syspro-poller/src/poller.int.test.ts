@@ -11,8 +11,8 @@ import { pino } from 'pino';
 import { createPool, migrate } from '@mlc/db';
 import { createRegistryCodec, decodeEvent, topicFor, type CanonicalEvent, type EntityType } from '@mlc/events';
 import { createEventProducer } from '@mlc/kafka';
-import { SysproMapping, createSysproODataClient } from '@mlc/syspro';
-import { startSysproSimulator, type SysproSimulator } from '@mlc/sandbox';
+import { SysproMapping, createSysproODataClient, invoiceKey } from '@mlc/syspro';
+import { SANDBOX_MAPPINGS, startSysproSimulator, type SysproSimulator } from '@mlc/sandbox';
 import { createTestTopics, testInfra, uniqueName, waitFor } from '@mlc/testing';
 import { planEntities } from './entities.js';
 import { MIGRATIONS_DIR, createPgHashStore } from './hash-store.js';
@@ -110,7 +110,12 @@ async function simulator(t: TestContext, sizes: Record<string, number>): Promise
   return sim;
 }
 
-async function inProcessPoller(t: TestContext, env: Env, sim: SysproSimulator, pageSize = 4): Promise<Poller> {
+async function inProcessPoller(
+  t: TestContext,
+  env: Env,
+  sim: SysproSimulator,
+  { pageSize = 4, sysproMapping = mapping }: { pageSize?: number; sysproMapping?: SysproMapping } = {},
+): Promise<Poller> {
   const producer = createEventProducer({ kafka: env.kafka, codec: env.codec, logger, transactionalId: uniqueName('syspro-poller-tx') });
   await producer.connect();
   const poller = createPoller({
@@ -119,8 +124,8 @@ async function inProcessPoller(t: TestContext, env: Env, sim: SysproSimulator, p
     cursors: createKafkaCursorStore({ kafka: env.kafka, connection: env.connection, logger, cursorTopic: env.cursorTopic }),
     publisher: createKafkaPagePublisher({ producer, connection: env.connection, cursorTopic: env.cursorTopic, rejectTopic: env.rejectTopic, topicOf: env.topicOf }),
     hashes: createPgHashStore({ db: env.pool, connection: env.connection }),
-    mapping,
-    entities: planEntities({ intervalSeconds: 300, overlapSeconds: 120, entities: {} }, mapping),
+    mapping: sysproMapping,
+    entities: planEntities({ intervalSeconds: 300, overlapSeconds: 120, entities: {} }, sysproMapping),
     logger,
     pageSize,
   });
@@ -175,6 +180,41 @@ test('seeded rows become events; a changed payment term and PO line republish ex
     [`purchase-order:${trimmed(line.PurchaseOrder)}`, `supplier:${trimmed(supplier.Supplier)}`].sort(),
   );
   assert.equal((fresh.find((e) => e.entity.type === 'supplier')!.data as { paymentTerms?: string }).paymentTerms, terms);
+});
+
+test('a changed invoice line (ApJnlDistrib, changed through the simulator admin API) republishes its invoice once with the new line, and nothing else', async (t) => {
+  const env = await environment(t);
+  const sim = await simulator(t, { suppliers: 8, purchaseOrders: 3, maxLinesPerOrder: 2, invoices: 4, maxDistributionsPerInvoice: 3, glAccounts: 4, costCentres: 2 });
+  const reader = await readEvents(t, env);
+  const poller = await inProcessPoller(t, env, sim, { sysproMapping: SysproMapping.parse(SANDBOX_MAPPINGS.syspro) });
+  const admin = async (method: string, path: string, body?: unknown): Promise<unknown> => {
+    const res = await fetch(`${sim.url}/_sandbox/${path}`, { method, headers: { 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    assert.equal(res.status, 200, `${method} ${path}: ${await res.clone().text()}`);
+    return res.json();
+  };
+
+  for (const entity of ENTITIES) assert.equal((await poller.runOnce(entity)).status, 'ok', entity);
+  await reader.caughtUp();
+  assert.equal(reader.of('invoice').length, 4);
+  const before = reader.events.length;
+  for (const entity of ENTITIES) assert.equal((await poller.runOnce(entity)).published, 0, entity);
+
+  // A line of the first invoice, whose header is not the newest (the header stream re-reads that one anyway).
+  const { rows } = (await admin('GET', 'state/invoice-distributions?limit=1')) as { rows: { Supplier: string; Invoice: string; EntryNumber: number }[] };
+  const line = rows[0]!;
+  const path = [line.Supplier, line.Invoice, line.EntryNumber].map((v) => encodeURIComponent(v)).join('/');
+  await admin('PATCH', `invoice-distributions/${path}`, { DistrValue: 123.45 });
+  for (const entity of ENTITIES) assert.equal((await poller.runOnce(entity)).status, 'ok', entity);
+  await reader.caughtUp();
+
+  const key = invoiceKey(trimmed(line.Supplier), trimmed(line.Invoice));
+  const fresh = reader.events.slice(before);
+  assert.deepEqual(fresh.map((e) => `${e.entity.type}:${e.entity.key}`), [`invoice:${key}`]);
+  const lines = (fresh[0]!.data as { lines: { lineNumber: number; amount: string }[] }).lines;
+  assert.equal(lines.length, sim.state.table('ApJnlDistrib').withPrefix([line.Supplier, line.Invoice]).length);
+  assert.equal(lines.find((l) => l.lineNumber === line.EntryNumber)?.amount, '123.45');
+  const cursors = await createKafkaCursorStore({ kafka: env.kafka, connection: env.connection, logger, cursorTopic: env.cursorTopic }).load();
+  assert.equal(cursors.get('invoice-lines')?.value, String(sim.state.lastTimestamp()));
 });
 
 test('SYSPRO 500 and 401 leave the committed cursor where it was; the next tick recovers', async (t) => {

@@ -2,14 +2,17 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
 import { MlcError } from '@mlc/errors';
-import { SysproMapping, createSysproODataClient, type PollCursor } from '@mlc/syspro';
-import { startSysproSimulator, type SysproSimulator } from '@mlc/sandbox';
+import { SysproMapping, createSysproODataClient, invoiceKey, type PollCursor } from '@mlc/syspro';
+import { SANDBOX_MAPPINGS, startSysproSimulator, type SysproSimulator } from '@mlc/sandbox';
 import { planEntities } from './entities.js';
 import { createPoller, type Poller } from './poller.js';
 import type { HashStore, PageCommit, PagePublisher } from './ports.js';
 
 const logger = pino({ level: 'silent' });
 const mapping = SysproMapping.parse({ defaultCurrency: 'USD' });
+// Invoice lines configured: the simulator's AP journal distributions (ApJnlDistrib).
+const withInvoiceLines = SysproMapping.parse(SANDBOX_MAPPINGS.syspro);
+const POLL = { intervalSeconds: 300, overlapSeconds: 120, entities: {} };
 const SIZES = { suppliers: 12, purchaseOrders: 9, maxLinesPerOrder: 3, invoices: 5, glAccounts: 6, costCentres: 3 };
 
 interface Harness {
@@ -23,7 +26,7 @@ interface Harness {
   newPoller(): Poller;
 }
 
-async function setup(t: TestContext, { pageSize = 5 }: { pageSize?: number } = {}): Promise<Harness> {
+async function setup(t: TestContext, { pageSize = 5, sysproMapping = mapping }: { pageSize?: number; sysproMapping?: SysproMapping } = {}): Promise<Harness> {
   const sim = await startSysproSimulator({ sizes: SIZES, seed: 7 });
   t.after(() => sim.close());
   const odata = createSysproODataClient({
@@ -58,8 +61,8 @@ async function setup(t: TestContext, { pageSize = 5 }: { pageSize?: number } = {
       cursors: { load: async () => new Map(committed) },
       publisher,
       hashes: hashStore,
-      mapping,
-      entities: planEntities({ intervalSeconds: 300, overlapSeconds: 120, entities: {} }, mapping),
+      mapping: sysproMapping,
+      entities: planEntities(POLL, sysproMapping),
       logger,
       pageSize,
       clock: () => new Date('2025-03-01T10:00:00Z'),
@@ -130,6 +133,99 @@ test('a changed PO line republishes its whole order (header and every line), and
   const lines = (event.data as { lines: { lineNumber: number; quantity: string }[] }).lines;
   assert.equal(lines.length, allLines.filter((l) => l.LineType !== '6').length);
   assert.equal(lines.find((l) => l.lineNumber === Number(line.Line))?.quantity, String(Number(line.MOrderQty) + 5));
+});
+
+interface InvoiceLineData {
+  lineNumber: number;
+  description: string;
+  amount: string;
+}
+const invoiceLinesOf = (commits: readonly PageCommit[], key: string) =>
+  (commits.flatMap((c) => c.events).find((e) => e.entity.type === 'invoice' && e.entity.key === key)!.data as { lines: InvoiceLineData[] }).lines;
+const keyOfInvoice = (row: { Supplier?: unknown; Invoice?: unknown }) => invoiceKey(String(row.Supplier).trim(), String(row.Invoice).trim());
+
+test('a changed invoice line republishes exactly its invoice with the new line; unchanged invoices are not republished', async (t) => {
+  const h = await setup(t, { sysproMapping: withInvoiceLines });
+  const first = await h.poller.runOnce('invoice');
+  assert.equal(first.status, 'ok');
+  // The line stream re-reads every invoice the header stream published; the hashes keep it to once each.
+  assert.equal(published(h.commits, 'invoice').length, SIZES.invoices);
+  assert.ok(h.committed.has('invoice-lines'));
+  h.commits.length = 0;
+  const quiet = await h.poller.runOnce('invoice');
+  assert.equal(quiet.status, 'ok');
+  assert.equal(quiet.published, 0);
+
+  // A line of the first invoice: its header is not the newest, which the header stream re-reads anyway.
+  const line = h.sim.state.table('ApJnlDistrib').slice(0, 1)[0]!;
+  const distributions = h.sim.state.table('ApJnlDistrib').withPrefix([line.Supplier!, line.Invoice!]);
+  h.sim.state.update('ApJnlDistrib', [line.Supplier!, line.Invoice!, line.EntryNumber!], { DistrValue: 123.45 });
+  const result = await h.poller.runOnce('invoice');
+
+  assert.equal(result.status, 'ok');
+  const key = keyOfInvoice(line);
+  assert.deepEqual(published(h.commits, 'invoice'), [key]);
+  assert.deepEqual(h.commits.filter((c) => c.events.length > 0).map((c) => c.stream), ['invoice-lines']);
+  const lines = invoiceLinesOf(h.commits, key);
+  assert.equal(lines.length, distributions.length);
+  assert.equal(lines.find((l) => l.lineNumber === Number(line.EntryNumber))?.amount, '123.45');
+});
+
+test("a changed line of supplier A's invoice X does not republish supplier B's invoice X", async (t) => {
+  const h = await setup(t, { sysproMapping: withInvoiceLines });
+  const invoices = h.sim.state.table('ApInvoice').slice(0, 100);
+  const a = invoices[0]!;
+  const aLine = h.sim.state.table('ApJnlDistrib').withPrefix([a.Supplier!, a.Invoice!])[0]!;
+  const otherSupplier = h.sim.state.table('ApSupplier').slice(0, 100).find((s) => s.Supplier !== a.Supplier && !invoices.some((i) => i.Supplier === s.Supplier))!;
+  const { TimeStamp: _h, ...aHeader } = a;
+  const { TimeStamp: _l, ...aLineColumns } = aLine;
+  const b = h.sim.state.insert('ApInvoice', { ...aHeader, Supplier: otherSupplier.Supplier! });
+  h.sim.state.insert('ApJnlDistrib', { ...aLineColumns, Supplier: b.Supplier!, EntryNumber: 1, DistrValue: 99.99, DistrDescription: "B's own line" });
+  // Keep B out of each stream's re-read of its newest row (`ge`): make another invoice and line the newest.
+  const newest = invoices[invoices.length - 1]!;
+  h.sim.state.update('ApInvoice', [newest.Supplier!, newest.Invoice!], {});
+  const newestLine = h.sim.state.table('ApJnlDistrib').withPrefix([newest.Supplier!, newest.Invoice!])[0]!;
+  h.sim.state.update('ApJnlDistrib', [newestLine.Supplier!, newestLine.Invoice!, newestLine.EntryNumber!], {});
+
+  assert.equal((await h.poller.runOnce('invoice')).status, 'ok');
+  assert.equal(new Set(published(h.commits, 'invoice')).size, SIZES.invoices + 1);
+  assert.deepEqual(invoiceLinesOf(h.commits, keyOfInvoice(b)).map((l) => l.description), ["B's own line"]);
+  h.commits.length = 0;
+  // Forget B's hash, as a changed mapping would: from here any re-read of B's invoice publishes it.
+  h.hashes.delete(`invoice:${keyOfInvoice(b)}`);
+
+  h.sim.state.update('ApJnlDistrib', [aLine.Supplier!, aLine.Invoice!, aLine.EntryNumber!], { DistrDescription: 'Changed in SYSPRO' });
+  const result = await h.poller.runOnce('invoice');
+
+  assert.equal(result.status, 'ok');
+  assert.deepEqual(published(h.commits, 'invoice'), [keyOfInvoice(a)]);
+  const lines = invoiceLinesOf(h.commits, keyOfInvoice(a));
+  assert.equal(lines.length, h.sim.state.table('ApJnlDistrib').withPrefix([a.Supplier!, a.Invoice!]).length);
+  assert.equal(lines.find((l) => l.lineNumber === Number(aLine.EntryNumber))?.description, 'Changed in SYSPRO');
+  assert.ok(!lines.some((l) => l.description === "B's own line"));
+});
+
+test('without an invoice line set there is no invoice-lines stream: invoices are read from their headers alone', async (t) => {
+  const plain = planEntities(POLL, mapping).find((p) => p.entity === 'invoice')!;
+  assert.deepEqual(
+    plain.streams.map((s) => [s.name, s.role, s.entitySet]),
+    [['invoice', 'rows', 'ApInvoice']],
+  );
+  const withLines = planEntities(POLL, withInvoiceLines).find((p) => p.entity === 'invoice')!;
+  assert.deepEqual(
+    withLines.streams.map((s) => [s.name, s.role, s.entitySet, s.keyColumns, s.cursor]),
+    [
+      ['invoice', 'headers', 'ApInvoice', ['Supplier', 'Invoice'], { column: 'TimeStamp', kind: 'number' }],
+      ['invoice-lines', 'lines', 'ApJnlDistrib', ['Supplier', 'Invoice', 'EntryNumber'], { column: 'TimeStamp', kind: 'number' }],
+    ],
+  );
+
+  const h = await setup(t);
+  assert.equal((await h.poller.runOnce('invoice')).status, 'ok');
+  assert.deepEqual([...new Set(h.commits.map((c) => c.stream))], ['invoice']);
+  assert.deepEqual([...h.committed.keys()], ['invoice']);
+  // No lines read: each invoice carries one summary line.
+  for (const key of published(h.commits, 'invoice')) assert.equal(invoiceLinesOf(h.commits, key).length, 1);
 });
 
 test('a failed Kafka commit leaves the cursor and hashes alone; the next poll publishes what was missed', async (t) => {

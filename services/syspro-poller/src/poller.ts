@@ -22,7 +22,7 @@ import {
   type SysproRow,
   type ToCanonicalResult,
 } from '@mlc/syspro';
-import type { EntityPlan, StreamPlan } from './entities.js';
+import type { DocumentPlan, EntityPlan, StreamPlan } from './entities.js';
 import { NOOP_METRICS, type CursorStore, type HashStore, type PagePublisher, type PollerMetrics, type RejectedRow, type SysproReader } from './ports.js';
 
 export interface CreatePollerParams {
@@ -40,7 +40,7 @@ export interface CreatePollerParams {
   pageSize?: number;
   /** Datetime cursors only: how far back each poll starts. */
   overlapMs?: number;
-  /** Orders re-read per request when resolving PO lines (keeps the `$filter` URL short). */
+  /** Documents (orders, invoices) re-read per request when joining headers and lines (keeps the `$filter` URL short). */
   lookupChunkSize?: number;
   clock?: () => Date;
   newCorrelationId?: () => string;
@@ -69,7 +69,7 @@ export interface Poller {
 }
 
 interface Counts {
-  /** Keys rejected in this run: the PO line stream re-reads orders the header stream already rejected. */
+  /** Keys rejected in this run: a line stream re-reads documents the header stream already rejected. */
   rejectedKeys: Set<string>;
   pages: number;
   rowsRead: number;
@@ -177,54 +177,65 @@ export function createPoller({
     return undefined;
   }
 
-  async function wholeOrders(headers: readonly SysproRow[]): Promise<Mapped[]> {
-    const { header, line } = mapping.purchaseOrder;
-    const plan = plans.get('purchase-order')!;
-    const numbers = [...new Set(headers.map((h) => textKey(h, header.number)).filter((n): n is string => n !== undefined))];
-    const lines = await readByKeys(plan.lineSet!, line.purchaseOrder, [line.purchaseOrder, line.lineNumber], numbers);
-    const byOrder = new Map<string, SysproRow[]>();
-    for (const row of lines) {
-      const owner = textKey(row, line.purchaseOrder);
-      if (owner === undefined) continue;
-      const list = byOrder.get(owner) ?? [];
-      list.push(row);
-      byOrder.set(owner, list);
-    }
-    return headers.map((h) => toCanonicalPurchaseOrder(h, byOrder.get(textKey(h, header.number) ?? '') ?? [], mapping));
+  /** A row's values of `columns` as one map key; undefined when one of them is blank. */
+  function compositeKey(row: SysproRow, columns: readonly string[]): string | undefined {
+    const values = columns.map((column) => textKey(row, column));
+    return values.every((v) => v !== undefined) ? JSON.stringify(values) : undefined;
   }
 
-  // Invoice lines are read per page of headers; a changed line alone does not republish its
-  // invoice (SQL semantics: the header's rowversion does not move).
-  async function wholeInvoices(headers: readonly SysproRow[], lineSet: string): Promise<Mapped[]> {
-    const { header, line } = mapping.invoice;
-    const numbers = [...new Set(headers.map((h) => textKey(h, header.number)).filter((n): n is string => n !== undefined))];
-    const lines = await readByKeys(lineSet, line.invoice, [line.supplier, line.invoice, line.lineNumber], numbers);
-    const byInvoice = new Map<string, SysproRow[]>();
+  function distinctKeys(rows: readonly SysproRow[], column: string): string[] {
+    return [...new Set(rows.map((row) => textKey(row, column)).filter((k): k is string => k !== undefined))];
+  }
+
+  // Re-reads filter on one column, the document number (the last key column), which keeps the
+  // `$filter` short; callers narrow what it returns to exact keys where the number alone is not unique.
+  const lookupColumn = (columns: readonly string[]): string => columns[columns.length - 1]!;
+
+  /** Maps each header with all its lines, read from the line set. */
+  async function wholeDocuments(entity: EntityType, document: DocumentPlan, headers: readonly SysproRow[]): Promise<Mapped[]> {
+    const { lineSet, headerKey, lineOwner, lineNumber } = document;
+    const lines = await readByKeys(lineSet, lookupColumn(lineOwner), [...lineOwner, lineNumber], distinctKeys(headers, lookupColumn(headerKey)));
+    const linesByOwner = new Map<string, SysproRow[]>();
     for (const row of lines) {
-      const key = `${textKey(row, line.supplier) ?? ''}/${textKey(row, line.invoice) ?? ''}`;
-      byInvoice.set(key, [...(byInvoice.get(key) ?? []), row]);
+      const owner = compositeKey(row, lineOwner);
+      if (owner !== undefined) linesByOwner.set(owner, [...(linesByOwner.get(owner) ?? []), row]);
     }
-    return headers.map((h) => toCanonicalInvoice(h, byInvoice.get(`${textKey(h, header.supplier) ?? ''}/${textKey(h, header.number) ?? ''}`) ?? [], mapping));
+    return headers.map((header) => mapDocumentOf(entity, header, linesByOwner.get(compositeKey(header, headerKey) ?? '') ?? []));
+  }
+
+  /** The header rows of the documents `lines` belong to. */
+  async function headersOfLines(document: DocumentPlan, lines: readonly SysproRow[]): Promise<SysproRow[]> {
+    const { headerSet, headerKey, lineOwner } = document;
+    const owners = new Set(lines.map((row) => compositeKey(row, lineOwner)).filter((k): k is string => k !== undefined));
+    const candidates = await readByKeys(headerSet, lookupColumn(headerKey), headerKey, distinctKeys(lines, lookupColumn(lineOwner)));
+    // Invoice numbers repeat across suppliers: another supplier's invoice with the same number is not ours.
+    return candidates.filter((header) => owners.has(compositeKey(header, headerKey) ?? ''));
   }
 
   async function mapPage(plan: EntityPlan, stream: StreamPlan, rows: readonly SysproRow[]): Promise<Mapped[]> {
     switch (stream.role) {
       case 'rows':
-        if (plan.entity === 'invoice' && mapping.invoice.lineEntitySet !== undefined) return wholeInvoices(rows, mapping.invoice.lineEntitySet);
         return rows.map((row) => mapRowOf(plan.entity, row));
-      case 'po-headers':
-        return wholeOrders(rows);
-      case 'po-lines': {
-        // A changed line republishes its whole order: re-read the headers, then all their lines.
-        const { header, line } = mapping.purchaseOrder;
-        const numbers = [...new Set(rows.map((r) => textKey(r, line.purchaseOrder)).filter((n): n is string => n !== undefined))];
-        const headers = await readByKeys(plan.headerSet!, header.number, [header.number], numbers);
-        return wholeOrders(headers);
-      }
+      case 'headers':
+        return wholeDocuments(plan.entity, stream.document, rows);
+      case 'lines':
+        // A changed line republishes its whole document: re-read the headers, then all their lines.
+        return wholeDocuments(plan.entity, stream.document, await headersOfLines(stream.document, rows));
       default: {
-        const never: never = stream.role;
-        throw new MlcError('MLC_INTERNAL', 'unknown stream role', { context: { role: never } });
+        const never: never = stream;
+        throw new MlcError('MLC_INTERNAL', 'unknown stream role', { context: { stream: never } });
       }
+    }
+  }
+
+  function mapDocumentOf(entity: EntityType, header: SysproRow, lines: readonly SysproRow[]): Mapped {
+    switch (entity) {
+      case 'purchase-order':
+        return toCanonicalPurchaseOrder(header, lines, mapping);
+      case 'invoice':
+        return toCanonicalInvoice(header, lines, mapping);
+      default:
+        throw new MlcError('MLC_INTERNAL', 'entity is not read as header + lines', { context: { entity } });
     }
   }
 
@@ -239,7 +250,7 @@ export function createPoller({
       case 'cost-centre':
         return toCanonicalCostCentre(row, mapping);
       case 'purchase-order':
-        throw new MlcError('MLC_INTERNAL', 'purchase orders are mapped with their lines');
+        throw new MlcError('MLC_INTERNAL', 'purchase orders are mapped with their lines', { context: { entity } });
       default: {
         const never: never = entity;
         throw new MlcError('MLC_INTERNAL', 'unknown entity', { context: { entity: never } });
