@@ -1,5 +1,6 @@
 import type { M3InvoiceHead, M3InvoiceLine } from './from-canonical/invoice.js';
 import type { M3PoHead, M3PoLine } from './from-canonical/purchase-order.js';
+import type { M3PoLineUpdate } from './from-canonical/purchase-order-lines.js';
 import type { M3SupplierRecord } from './from-canonical/supplier.js';
 import type { MiRecord } from './wire.js';
 
@@ -30,6 +31,8 @@ export interface InforApi {
   getPurchaseOrder(puno: string): Promise<MiRecord | undefined>;
   listPurchaseOrderLines(puno: string): Promise<MiRecord[]>;
   addPurchaseOrderLines(puno: string, lines: readonly M3PoLine[]): Promise<void>;
+  /** PPS200MI UpdLine per line: sets the fields given, leaves the others as M3 has them. */
+  updatePurchaseOrderLines(puno: string, lines: readonly M3PoLineUpdate[]): Promise<void>;
 
   findInvoiceBatches(key: { suno: string; spyn: string; sino: string }): Promise<InvoiceBatchRef[]>;
   addInvoiceHead(head: M3InvoiceHead): Promise<string>;

@@ -15,6 +15,7 @@ export {
   type M3PoLine,
   type M3PurchaseOrder,
 } from './from-canonical/purchase-order.js';
+export { planPoLineChanges, type M3PoLineChanges, type M3PoLineUpdate } from './from-canonical/purchase-order-lines.js';
 export {
   invoicePoNumbers,
   isTransferableInvoice,

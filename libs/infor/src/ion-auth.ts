@@ -1,3 +1,4 @@
+import { isMlcError } from '@mlc/errors';
 import { createHttpClient, createTokenProvider, fetchOAuth2Token, type BearerAuth } from '@mlc/http';
 import type { Logger } from '@mlc/log';
 import type { Dispatcher } from 'undici';
@@ -9,14 +10,27 @@ export interface IonAuthParams {
   refreshBeforeSeconds?: number;
   dispatcher?: Dispatcher;
   timeoutMs?: number;
+  /** Deadline of the revoke call: it runs at shutdown and must not hold it up. */
+  revokeTimeoutMs?: number;
   /** Wall-clock milliseconds; tests inject a clock instead of waiting for expiry. */
   now?: () => number;
   logger?: Logger;
 }
 
 export interface IonAuth extends BearerAuth {
-  /** Revokes the last access token issued to us (shutdown); failures are logged, never thrown. */
+  /**
+   * Revokes the last access token issued to us and drops it from the cache (shutdown). One
+   * attempt within `revokeTimeoutMs`; a failure is logged at warn, never thrown.
+   */
   revoke(): Promise<void>;
+}
+
+// RFC 6749 §5.2 error codes are short ASCII words; anything else in a refusal is not logged.
+const OAUTH_ERROR = /^[\w.-]{1,64}$/;
+
+function oauthErrorOf(body: unknown): string | undefined {
+  const error = (body as { error?: unknown } | null | undefined)?.error;
+  return typeof error === 'string' && OAUTH_ERROR.test(error) ? error : undefined;
 }
 
 /**
@@ -26,7 +40,7 @@ export interface IonAuth extends BearerAuth {
  * The refresh token ION may return is ignored: re-running the password grant is equally valid
  * and needs no second code path.
  */
-export function createIonAuth({ credentials, refreshBeforeSeconds = 300, dispatcher, timeoutMs = 30_000, now, logger }: IonAuthParams): IonAuth {
+export function createIonAuth({ credentials, refreshBeforeSeconds = 300, dispatcher, timeoutMs = 30_000, revokeTimeoutMs = 3_000, now, logger }: IonAuthParams): IonAuth {
   let lastToken: string | undefined;
   const provider = createTokenProvider({
     name: `ion:${credentials.tenant}`,
@@ -59,18 +73,29 @@ export function createIonAuth({ credentials, refreshBeforeSeconds = 300, dispatc
       lastToken = undefined;
       provider.invalidate(token);
       // RFC 7009 with the same client authentication as the token call; how ION expects revoke
-      // to be called is unconfirmed (vendors.md §3.1), hence best effort.
+      // to be called is unconfirmed (vendors.md §3.1), hence best effort. Only status and error
+      // codes are logged: a refusal's body may echo the token.
       const url = new URL(credentials.revokeUrl);
+      const where = { tenant: credentials.tenant, revokeUrl: `${url.origin}${url.pathname}` };
       const basic = Buffer.from(`${credentials.clientId}:${credentials.clientSecret.reveal()}`).toString('base64');
+      const client = createHttpClient({ name: `ion-revoke:${credentials.tenant}`, baseUrl: url.origin, dispatcher, timeoutMs: revokeTimeoutMs, retry: { maxAttempts: 1 } });
       try {
-        await createHttpClient({ name: `ion-revoke:${credentials.tenant}`, baseUrl: url.origin, dispatcher, timeoutMs, retry: { maxAttempts: 1 } }).request({
+        const response = await client.request({
           method: 'POST',
           path: url.pathname,
-          headers: { authorization: `Basic ${basic}` },
+          headers: { authorization: `Basic ${basic}`, accept: 'application/json' },
           form: { token, token_type_hint: 'access_token' },
+          acceptStatuses: [400, 401],
         });
+        if (response.status >= 400) {
+          logger?.warn({ ...where, status: response.status, oauthError: oauthErrorOf(response.body) }, 'ION refused to revoke the access token; it lapses at its expiry');
+          return;
+        }
+        logger?.info(where, 'ION access token revoked');
       } catch (error) {
-        logger?.warn({ err: error, tenant: credentials.tenant }, 'ION token revoke failed');
+        const code = isMlcError(error) ? error.code : 'MLC_INTERNAL';
+        const status = isMlcError(error) ? error.context.status : undefined;
+        logger?.warn({ ...where, code, status }, 'ION token revoke failed; the token lapses at its expiry');
       }
     },
   };

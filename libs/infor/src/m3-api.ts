@@ -1,6 +1,6 @@
 import { MlcError } from '@mlc/errors';
 import type { InforApi } from './api.js';
-import { m3FailureOf, type M3Client } from './m3-client.js';
+import { m3FailureOf, type ExecuteOptions, type M3Client } from './m3-client.js';
 import type { M3Transactions, ProgramTransaction } from './mapping.js';
 import type { MiInput, MiRecord } from './wire.js';
 
@@ -27,8 +27,8 @@ function required(records: MiRecord[], field: string, pt: ProgramTransaction): s
 export function createInforApi({ m3, transactions: t }: InforApiParams): InforApi {
   const run = (pt: ProgramTransaction, record: MiInput, maxRecords?: number) =>
     m3.execute(pt.program, pt.transaction, record, maxRecords === undefined ? undefined : { maxRecords });
-  const runEach = async (pt: ProgramTransaction, records: readonly MiInput[]) => {
-    await m3.bulk(pt.program, records.map((record) => ({ transaction: pt.transaction, record })));
+  const runEach = async (pt: ProgramTransaction, records: readonly MiInput[], options?: Pick<ExecuteOptions, 'idempotent'>) => {
+    await m3.bulk(pt.program, records.map((record) => ({ transaction: pt.transaction, record })), options);
   };
   async function find(pt: ProgramTransaction, record: MiInput, keyField: string): Promise<MiRecord | undefined> {
     try {
@@ -60,6 +60,8 @@ export function createInforApi({ m3, transactions: t }: InforApiParams): InforAp
     getPurchaseOrder: (puno) => find(t.getPoHead, { PUNO: puno }, 'PUNO'),
     listPurchaseOrderLines: (puno) => run(t.listPoLines, { PUNO: puno }, 0),
     addPurchaseOrderLines: (puno, lines) => runEach(t.addPoLine, lines.map((line) => ({ ...line, PUNO: puno }))),
+    // Setting absolute values: repeating it after a timeout or 5xx sets them again, nothing more.
+    updatePurchaseOrderLines: (puno, lines) => runEach(t.updatePoLine, lines.map((line) => ({ ...line, PUNO: puno })), { idempotent: true }),
 
     findInvoiceBatches: async ({ suno, spyn, sino }) =>
       (await run(t.findInvoiceBatches, { SUNO: suno, SPYN: spyn, SINO: sino }, 0)).map((r) => ({ INBN: r.INBN ?? '', SUPA: r.SUPA ?? '' })),

@@ -37,6 +37,7 @@ export const M3Transactions = z
     getPoHead: ProgramTransaction.prefault('PPS200MI/GetHead'),
     listPoLines: ProgramTransaction.prefault('PPS200MI/LstLine'),
     addPoLine: ProgramTransaction.prefault('PPS200MI/AddLine'),
+    updatePoLine: ProgramTransaction.prefault('PPS200MI/UpdLine'),
     addInvoiceHead: ProgramTransaction.prefault('APS450MI/AddHead'),
     addInvoiceLine: ProgramTransaction.prefault('APS450MI/AddLine'),
     findInvoiceBatches: ProgramTransaction.prefault('APS450MI/LstInvBySupInv'),

@@ -58,6 +58,12 @@ export interface WriterDefinition {
   serves: (connection: Connection) => boolean;
   /** Builds the handler for one connection: clients, mapping, startup checks. */
   createHandler: (deps: ConnectionHandlerDeps) => Promise<EventHandler>;
+  /**
+   * Shutdown work of the writer's own (e.g. revoking vendor tokens), run once consuming has stopped
+   * (no handler runs any more) and before the database closes. Should be bounded and not throw; a
+   * failure is logged and shutdown goes on.
+   */
+  close?: () => Promise<void>;
   /** Vendor mapping schemas, so the connections file is validated in one pass. */
   mappings?: Parameters<typeof loadConnections>[1] extends infer O ? (O extends { mappings?: infer M } ? M : never) : never;
 }
@@ -154,6 +160,7 @@ export async function runWriterService(definition: WriterDefinition, processEnv:
     stop: async () => {
       consuming = false;
       await runtime?.stop();
+      await definition.close?.().catch((err: unknown) => logger.warn({ err }, `${definition.name}: shutdown work failed`));
       await pool.end();
     },
   });

@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,7 +14,7 @@ import { createLogger } from '@mlc/log';
 import { startInforSimulator } from '@mlc/sandbox';
 import { createTestTopics, testInfra, uniqueName, waitFor } from '@mlc/testing';
 import { TARGET_RECORDS_MIGRATIONS, createTargetRecordStore } from '@mlc/writer';
-import { inforWriter } from './writer.js';
+import { createInforWriter } from './writer.js';
 
 // infor-writer's handler (built by its WriterDefinition, as the service builds it) in the shared
 // consumer runtime, on real Kafka, the registry and Postgres, writing to the Infor simulator.
@@ -36,7 +36,8 @@ function collect(kafka: Kafka, topic: string) {
   };
 }
 
-test('Coupa events reach M3: supplier, PO with lines, matched invoice; replay duplicates nothing; an unmatched invoice line goes to the DLQ', async (t) => {
+/** The writer's handler in a consumer runtime on the stack, writing to a fresh Infor simulator. */
+async function writerOnStack(t: TestContext) {
   const prefix = `${uniqueName('iw')}.`;
   const connectionId = uniqueName('acme');
   const sim = await startInforSimulator({ sizes: { suppliers: 0, purchaseOrders: 0, poLines: 0 } });
@@ -56,7 +57,7 @@ test('Coupa events reach M3: supplier, PO with lines, matched invoice; replay du
   const pool = createPool(infra.databaseUrl, { max: 2 });
   t.after(() => pool.end());
   await migrate(pool, { component: 'writer', dir: TARGET_RECORDS_MIGRATIONS });
-  const handler = await inforWriter.createHandler({ connection: file.connections[0]!, records: createTargetRecordStore({ db: pool }), logger, metrics: new Registry() });
+  const handler = await createInforWriter().createHandler({ connection: file.connections[0]!, records: createTargetRecordStore({ db: pool }), logger, metrics: new Registry() });
 
   const kafka = new Kafka({ clientId: uniqueName('iw-test'), brokers: infra.kafkaBrokers, logLevel: logLevel.NOTHING });
   const topics = {
@@ -99,11 +100,16 @@ test('Coupa events reach M3: supplier, PO with lines, matched invoice; replay du
   t.after(() => outcomes.stop());
   t.after(() => dlq.stop());
 
-  const event = <E extends EntityType>(entity: E, key: string, data: DataOf<E>) =>
-    buildEvent({ source: 'coupa', connection: connectionId, entity, key, data, occurredAt: '2026-03-02T10:00:00Z', observedAt: '2026-03-02T10:00:01Z', correlationId: uniqueName('corr') });
+  const event = <E extends EntityType>(entity: E, key: string, data: DataOf<E>, occurredAt = '2026-03-02T10:00:00Z') =>
+    buildEvent({ source: 'coupa', connection: connectionId, entity, key, data, occurredAt, observedAt: occurredAt, correlationId: uniqueName('corr') });
   const publish = async (events: CanonicalEvent[]) => {
     for (const e of events) await producer.publish(topics[e.entity.type as 'supplier' | 'purchase-order' | 'invoice'], [e]);
   };
+  return { sim, event, publish, outcomes, dlq };
+}
+
+test('Coupa events reach M3: supplier, PO with lines, matched invoice; replay duplicates nothing; an unmatched invoice line goes to the DLQ', async (t) => {
+  const { sim, event, publish, outcomes, dlq } = await writerOnStack(t);
 
   const supplier = event('supplier', 'E2E01', { number: 'E2E01', name: 'End To End Supplies', status: 'active', currency: 'USD', taxId: 'VAT-1' });
   const po = event('purchase-order', 'PO-E2E1', {
@@ -164,4 +170,58 @@ test('Coupa events reach M3: supplier, PO with lines, matched invoice; replay du
   await publish([supplier, po, invoice]);
   await waitFor(() => outcomes.messages.length >= 7, { message: 'three more outcomes', timeoutMs: 60_000 });
   await check();
+});
+
+/** The M3 transactions the simulator received (GET and bulk), with their records, in order. */
+async function m3Transactions(simUrl: string) {
+  const requests = (await (await fetch(`${simUrl}/_sandbox/requests`)).json()) as Array<{ method: string; url: string; body: unknown }>;
+  return requests.flatMap((r) => {
+    const url = new URL(r.url, 'http://sim');
+    const single = /\/execute\/([^/]+)\/([^/;]+)/.exec(url.pathname);
+    if (r.method === 'GET' && single) {
+      const record = Object.fromEntries([...url.searchParams].filter(([k]) => k === k.toUpperCase()));
+      return [{ program: single[1]!, transaction: single[2]!, record }];
+    }
+    if (r.method === 'POST' && url.pathname.endsWith('/execute')) {
+      const bulk = r.body as { program: string; transactions: Array<{ transaction: string; record: Record<string, string> }> };
+      return bulk.transactions.map((tx) => ({ program: bulk.program, transaction: tx.transaction, record: tx.record }));
+    }
+    return [];
+  });
+}
+const isWrite = (tx: { transaction: string }) => !/^(Get|Lst|Sel|Search)/.test(tx.transaction);
+
+test('a PO line changed in Coupa after the order is in M3 is one PPS200MI UpdLine of that line; replaying that event writes nothing', async (t) => {
+  const { sim, event, publish, outcomes } = await writerOnStack(t);
+  const lines = [
+    { lineNumber: 1, itemCode: 'BOLT', description: 'Bolts', quantity: '100', unitPrice: '0.25', dueDate: '2026-03-20' },
+    { lineNumber: 2, description: 'Fitting', quantity: '1', unitPrice: '80.00', dueDate: '2026-03-18' },
+  ];
+  const po = (quantity: string, occurredAt: string) =>
+    event('purchase-order', 'PO-CHG1', { number: 'PO-CHG1', supplierNumber: 'CHG01', status: 'issued', orderDate: '2026-03-02', currency: 'USD', lines: [{ ...lines[0]!, quantity }, lines[1]!] }, occurredAt);
+  const publishAndWait = async (events: CanonicalEvent[]) => {
+    const expected = outcomes.messages.length + events.length;
+    await publish(events);
+    await waitFor(() => outcomes.messages.length >= expected, { message: `${expected} outcomes`, timeoutMs: 60_000 });
+  };
+  await publishAndWait([event('supplier', 'CHG01', { number: 'CHG01', name: 'Change Supplies', status: 'active', currency: 'USD' })]);
+  await publishAndWait([po('100', '2026-03-02T10:00:00Z')]);
+  const [order] = [...sim.state.purchaseOrders.values()];
+  assert.deepEqual([...order!.lines.values()].map((l) => [l.PNLI, l.ORQA]), [['1', '100'], ['2', '1']]);
+  const lineBefore = { ...order!.lines.get('2')! };
+
+  await fetch(`${sim.url}/_sandbox/requests`, { method: 'DELETE' });
+  const changed = po('120', '2026-03-05T10:00:00Z');
+  await publishAndWait([changed]);
+  const writes = (await m3Transactions(sim.url)).filter(isWrite);
+  assert.deepEqual(writes, [
+    { program: 'PPS200MI', transaction: 'UpdLine', record: { PUNO: order!.head.PUNO, PNLI: '1', PNLS: '0', ORQA: '120', PUPR: '0.25', DWDT: '20260320', PITD: 'Bolts' } },
+  ]);
+  assert.equal(order!.lines.get('1')!.ORQA, '120');
+  assert.deepEqual(order!.lines.get('2'), lineBefore);
+
+  await fetch(`${sim.url}/_sandbox/requests`, { method: 'DELETE' });
+  await publishAndWait([changed]);
+  assert.deepEqual((await m3Transactions(sim.url)).filter(isWrite), [], 'a replay writes nothing to M3');
+  assert.equal(sim.state.purchaseOrders.size, 1);
 });

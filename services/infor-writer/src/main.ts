@@ -1,4 +1,4 @@
 import { runWriterService } from '@mlc/writer';
-import { inforWriter } from './writer.js';
+import { createInforWriter } from './writer.js';
 
-await runWriterService(inforWriter);
+await runWriterService(createInforWriter());

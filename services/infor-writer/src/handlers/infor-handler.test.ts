@@ -1,8 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
 import { MlcError } from '@mlc/errors';
 import { buildEvent, type DataOf, type EntityType, type InvoiceData, type PurchaseOrderData } from '@mlc/events';
 import { InforMapping, type InforApi, type MiRecord } from '@mlc/infor';
+import { createLogger, type Logger } from '@mlc/log';
 import type { TargetRecord, TargetRecordStore } from '@mlc/writer';
 import { createInforHandler } from './infor-handler.js';
 
@@ -35,6 +37,10 @@ function fakeM3() {
     async getPurchaseOrder(puno) { fail('getPurchaseOrder'); return orders.get(puno)?.head; },
     async listPurchaseOrderLines(puno) { fail('listPurchaseOrderLines'); return orders.get(puno)?.lines ?? []; },
     async addPurchaseOrderLines(puno, lines) { fail('addPurchaseOrderLines'); orders.get(puno)!.lines.push(...lines.map((l) => ({ ...l }))); },
+    async updatePurchaseOrderLines(puno, lines) {
+      fail('updatePurchaseOrderLines');
+      for (const update of lines) Object.assign(orders.get(puno)!.lines.find((l) => Number(l.PNLI) === Number(update.PNLI))!, update);
+    },
     async findInvoiceBatches({ suno, sino }) { fail('findInvoiceBatches'); return [...batches.entries()].filter(([, b]) => b.head.SUNO === suno && b.head.SINO === sino).map(([INBN, b]) => ({ INBN, SUPA: b.head.SUPA! })); },
     async addInvoiceHead(head) { fail('addInvoiceHead'); const inbn = `I${++series}`; batches.set(inbn, { head: { ...head, SUPA: '0' }, lines: [] }); return inbn; },
     async addInvoiceLines(inbn, lines) { fail('addInvoiceLines'); batches.get(inbn)!.lines.push(...lines.map((l) => ({ ...l }))); },
@@ -90,12 +96,28 @@ const INVOICE: InvoiceData = {
   ],
 };
 
-function setup() {
+function setup(logger?: Logger) {
   const m3 = fakeM3();
   const records = memoryRecords();
-  const handle = createInforHandler({ infor: m3.api, records, mapping });
+  const handle = createInforHandler({ infor: m3.api, records, mapping, logger });
   return { m3, records, handle };
 }
+
+function capturedLogger() {
+  const records: Array<Record<string, unknown>> = [];
+  const destination = new Writable({
+    write(chunk, _encoding, done) {
+      for (const line of String(chunk).split('\n').filter(Boolean)) records.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  return { logger: createLogger({ name: 'infor-handler-test', destination }), records };
+}
+
+/** PO-1 with line 1 changed as given, as a later Coupa version. */
+const changedLine1 = (line: Partial<PurchaseOrderData['lines'][number]>, occurredAt = '2026-03-04T10:00:00Z') =>
+  event('purchase-order', 'PO-1', { ...PO, lines: [{ ...PO.lines[0]!, ...line }, PO.lines[1]!] }, occurredAt);
+const writes = (calls: readonly string[]) => calls.filter((c) => c === 'addPurchaseOrderLines' || c === 'updatePurchaseOrderLines');
 
 const code = (expected: string) => (error: MlcError) => error.code === expected;
 
@@ -173,6 +195,57 @@ test('PO: new lines of a changed PO are added to the M3 order', async () => {
   const changed = { ...PO, lines: [...PO.lines, { lineNumber: 3, description: 'Washers', quantity: '1', unitPrice: '0.10' }] };
   assert.equal((await handle(event('purchase-order', 'PO-1', changed, '2026-03-04T10:00:00Z'))).status, 'updated');
   assert.deepEqual(m3.orders.get(puno)!.lines.map((l) => l.PNLI), ['1', '2', '3']);
+});
+
+test('PO: a changed quantity of an existing line is one UpdLine for that line, no AddLine; the same event again writes nothing', async () => {
+  const { m3, handle } = setup();
+  await handle(supplierEvent());
+  const puno = (await handle(event('purchase-order', 'PO-1', PO))).target!.id!;
+  const changed = changedLine1({ quantity: '12' });
+  assert.deepEqual(await handle(changed), { status: 'updated', target: { system: 'infor', id: puno } });
+  assert.deepEqual(writes(m3.calls), ['updatePurchaseOrderLines']);
+  assert.deepEqual(m3.orders.get(puno)!.lines.map((l) => [l.PNLI, l.ORQA]), [['1', '12'], ['2', '5']]);
+
+  assert.equal((await handle(changed)).status, 'unchanged');
+  assert.deepEqual(writes(m3.calls), ['updatePurchaseOrderLines']);
+});
+
+test('PO: a crash between UpdLine and the commit: the redelivery finds M3 already changed and writes nothing more', async () => {
+  const { m3, records, handle } = setup();
+  await handle(supplierEvent());
+  await handle(event('purchase-order', 'PO-1', PO));
+  const changed = changedLine1({ unitPrice: '1.75', dueDate: '2026-04-01' });
+  records.failNextRemember = new MlcError('MLC_DB_UNAVAILABLE', 'db down');
+  await assert.rejects(handle(changed), code('MLC_DB_UNAVAILABLE'));
+  assert.equal((await handle(changed)).status, 'unchanged');
+  assert.deepEqual(writes(m3.calls), ['updatePurchaseOrderLines']);
+});
+
+test('PO: a line gone from the Coupa PO stays in M3 and is logged at warn with the PO, the M3 order and the line', async () => {
+  const log = capturedLogger();
+  const { m3, handle } = setup(log.logger);
+  await handle(supplierEvent());
+  const puno = (await handle(event('purchase-order', 'PO-1', PO))).target!.id!;
+  const withoutLine2 = event('purchase-order', 'PO-1', { ...PO, lines: [PO.lines[0]!] }, '2026-03-04T10:00:00Z');
+  assert.equal((await handle(withoutLine2)).status, 'unchanged');
+  assert.deepEqual(m3.orders.get(puno)!.lines.map((l) => l.PNLI), ['1', '2']);
+  assert.deepEqual(writes(m3.calls), []);
+  const warns = log.records.filter((r) => r.level === 'warn');
+  assert.deepEqual(warns.map((r) => [r.poNumber, r.puno, r.pnli]), [['PO-1', puno, '2']]);
+});
+
+test('PO: a refused UpdLine fails the event (DLQ) naming the PO, the M3 order and the line', async () => {
+  const { m3, handle } = setup();
+  await handle(supplierEvent());
+  const puno = (await handle(event('purchase-order', 'PO-1', PO))).target!.id!;
+  const m3Failure = { program: 'PPS200MI', transaction: 'UpdLine', errorType: 'ServerReturnedNOK', errorField: 'ORQA' };
+  m3.failNext.set('updatePurchaseOrderLines', new MlcError('MLC_VENDOR_REJECTED', 'M3 PPS200MI/UpdLine failed', { context: { m3: m3Failure } }));
+  await assert.rejects(handle(changedLine1({ quantity: '1' })), (error: MlcError) => {
+    assert.equal(error.code, 'MLC_VENDOR_REJECTED');
+    assert.equal(error.retriable, false);
+    assert.deepEqual([error.context.poNumber, error.context.puno, error.context.lines, error.context.m3], ['PO-1', puno, ['1'], m3Failure]);
+    return true;
+  });
 });
 
 test('invoice: before its PO it waits; an unmatched line is permanent; a matched one is validated once', async () => {

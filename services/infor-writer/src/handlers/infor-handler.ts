@@ -4,12 +4,14 @@ import {
   invoicePoNumbers,
   isTransferableInvoice,
   isTransferablePurchaseOrder,
+  planPoLineChanges,
   toM3Invoice,
   toM3PurchaseOrder,
   toM3Supplier,
   type InforApi,
   type InforMapping,
   type M3InvoiceLine,
+  type M3PurchaseOrder,
   type MapResult,
 } from '@mlc/infor';
 import type { HandlerResult } from '@mlc/kafka';
@@ -42,6 +44,16 @@ function unwrap<T>(mapped: MapResult<T>, event: CanonicalEvent): T {
 
 function dependencyMissing(message: string, context: Record<string, unknown>): MlcError {
   return new MlcError('MLC_DEPENDENCY_MISSING', message, { context });
+}
+
+/** Runs an M3 write; its MlcError comes back saying which order and lines it was about. */
+async function about<T>(what: string, context: Record<string, unknown>, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    if (!(error instanceof MlcError)) throw error;
+    throw new MlcError(error.code, `${what}: ${error.message}`, { cause: error, context: { ...error.context, ...context } });
+  }
 }
 
 function parseEntry(record: TargetRecord | undefined): { msgn: string; puno?: string } | undefined {
@@ -94,12 +106,9 @@ export function createInforHandler({ infor, records, mapping, logger, dependency
 
     const knownPuno = decision.previous?.targetId;
     if (knownPuno && (await infor.getPurchaseOrder(knownPuno)) !== undefined) {
-      // M3 orders take new lines (PPS200MI AddLine); changes to existing lines are not sent.
-      const present = new Set((await infor.listPurchaseOrderLines(knownPuno)).map((l) => l.PNLI));
-      const missing = order.lines.filter((l) => !present.has(l.PNLI));
-      await infor.addPurchaseOrderLines(knownPuno, missing);
+      const changed = await changeExistingOrder(knownPuno, order, context);
       await remember(ref, event, knownPuno);
-      return result(missing.length > 0 ? 'updated' : 'unchanged', knownPuno);
+      return result(changed ? 'updated' : 'unchanged', knownPuno);
     }
 
     await requireSupplier(order.head.SUNO, context);
@@ -132,6 +141,33 @@ export function createInforHandler({ infor, records, mapping, logger, dependency
     }
     await remember(ref, event, puno);
     return result('created', puno);
+  }
+
+  /**
+   * Brings the lines of an order M3 already has in line with the Coupa PO: new lines added
+   * (PPS200MI AddLine), lines whose quantity, price, date or name differ updated (UpdLine). Lines
+   * gone from the Coupa PO are left in M3 (an order line may already be received or invoiced)
+   * and reported. Whether anything was written.
+   */
+  async function changeExistingOrder(puno: string, order: M3PurchaseOrder, context: Record<string, unknown>): Promise<boolean> {
+    const changes = planPoLineChanges(order.lines, await infor.listPurchaseOrderLines(puno));
+    const where = { ...context, puno };
+    for (const pnli of changes.orphaned) {
+      logger?.warn({ ...where, pnli }, 'M3 order line is no longer on the Coupa PO; left in M3 as it is');
+    }
+    for (const { PNLI, fields } of changes.unchangeable) {
+      logger?.warn({ ...where, pnli: PNLI, fields }, 'changed on the Coupa PO but not changeable on an existing M3 order line; not sent');
+    }
+    const lineNumbers = (lines: ReadonlyArray<{ PNLI: string }>) => lines.map((l) => l.PNLI);
+    if (changes.add.length > 0) {
+      const lines = lineNumbers(changes.add);
+      await about(`adding lines ${lines.join(', ')} to M3 order ${puno}`, { ...where, lines }, () => infor.addPurchaseOrderLines(puno, changes.add));
+    }
+    if (changes.update.length > 0) {
+      const lines = lineNumbers(changes.update);
+      await about(`updating lines ${lines.join(', ')} of M3 order ${puno}`, { ...where, lines }, () => infor.updatePurchaseOrderLines(puno, changes.update));
+    }
+    return changes.add.length + changes.update.length > 0;
   }
 
   async function invoice(event: InvoiceEvent): Promise<HandlerResult> {

@@ -152,6 +152,48 @@ test('PPS370MI AddHead refuses an unknown supplier; PPS200MI AddLine refuses a d
   assert.equal(added.PNLI, '30');
 });
 
+test('PPS200MI UpdLine sets the quantity, price, delivery date and name given and leaves the rest of the order as it was', async (t) => {
+  const sim = build(t);
+  const token = await sim.token();
+  const [puno, order] = [...sim.state.purchaseOrders.entries()][0]!;
+  const before = structuredClone([...order.lines.values()]);
+
+  const res = await sim.execute(token, 'PPS200MI', 'UpdLine', { CONO: '100', PUNO: puno, PNLI: '10', PNLS: '0', ORQA: '42', PUPR: '3.50', DWDT: '20260401', PITD: 'Hex bolts M8' });
+  assert.equal(res.statusCode, 200);
+  assert.deepEqual(res.json(), { results: [{ transaction: 'UpdLine', records: [] }], wasTerminated: false, nrOfSuccessfullTransactions: 1, nrOfFailedTransactions: 0 });
+  const line = (await sim.execute(token, 'PPS200MI', 'GetLine', { PUNO: puno, PNLI: '10' })).json().results[0].records[0];
+  assert.deepEqual({ ...line, ORQA: undefined, PUPR: undefined, DWDT: undefined, PITD: undefined }, { ...before[0], ORQA: undefined, PUPR: undefined, DWDT: undefined, PITD: undefined });
+  assert.deepEqual([line.ORQA, line.PUPR, line.DWDT, line.PITD], ['42', '3.5', '20260401', 'Hex bolts M8']);
+  assert.deepEqual(order.lines.get('20'), before[1], 'the other line is untouched');
+
+  await sim.execute(token, 'PPS200MI', 'UpdLine', { PUNO: puno, PNLI: '10', PNLS: '0', PUPR: '4' });
+  assert.deepEqual([order.lines.get('10')!.ORQA, order.lines.get('10')!.PUPR], ['42', '4'], 'blank inputs leave the field unchanged');
+});
+
+test('PPS200MI UpdLine: an unknown order, line or suffix is an HTTP-200 business error naming the field; PNLS is mandatory', async (t) => {
+  const sim = build(t);
+  const token = await sim.token();
+  const [puno, order] = [...sim.state.purchaseOrders.entries()][0]!;
+  const before = structuredClone([...order.lines.values()]);
+  for (const [fields, errorType, errorField] of [
+    [{ PUNO: '9999999', PNLI: '10', PNLS: '0', ORQA: '5' }, 'ServerReturnedNOK', 'PUNO'],
+    [{ PUNO: puno, PNLI: '99', PNLS: '0', ORQA: '5' }, 'ServerReturnedNOK', 'PNLI'],
+    [{ PUNO: puno, PNLI: '10', PNLS: '1', ORQA: '5' }, 'ServerReturnedNOK', 'PNLI'],
+    [{ PUNO: puno, PNLI: '10', ORQA: '5' }, 'MandatoryInputFieldNotFound', 'PNLS'],
+    [{ PUNO: puno, PNLI: '10', PNLS: '0', ORQA: '0' }, 'ServerReturnedNOK', 'ORQA'],
+    [{ PUNO: puno, PNLI: '10', PNLS: '0', DWDT: '20260231' }, 'ServerReturnedNOK', 'DWDT'],
+  ] as const) {
+    const res = await sim.execute(token, 'PPS200MI', 'UpdLine', fields);
+    assert.equal(res.statusCode, 200, JSON.stringify(fields));
+    const body = res.json();
+    assert.equal(body.nrOfFailedTransactions, 1, JSON.stringify(fields));
+    assert.equal(body.nrOfSuccessfullTransactions, 0);
+    assert.deepEqual([body.results[0].errorType, body.results[0].errorField], [errorType, errorField], JSON.stringify(fields));
+    assert.ok(body.results[0].errorMessage);
+  }
+  assert.deepEqual([...order.lines.values()], before, 'a refused UpdLine changes nothing');
+});
+
 test('APS450MI AddHead/AddLine then APS455MI ValidByBatchNo creates a voucher and updates invoiced quantity', async (t) => {
   const sim = build(t);
   const token = await sim.token();

@@ -63,6 +63,25 @@ function existingOrder({ state }: MiContext, puno: string): PurchaseOrder {
   return order;
 }
 
+// Lines are keyed by PUNO + PNLI + PNLS; the sandbox only creates suffix 0.
+function existingLine(order: PurchaseOrder, input: MiRecord): MiRecord {
+  const line = order.lines.get(String(Number(input.PNLI)));
+  if (!line || Number(input.PNLS ?? '0') !== Number(line.PNLS)) {
+    throw nok('PNLI', 'WPN0103', `Order line ${order.head.PUNO}/${input.PNLI}/${input.PNLS ?? '0'} does not exist`);
+  }
+  return line;
+}
+
+function updateLine(line: MiRecord, input: MiRecord): void {
+  if (input.ORQA !== undefined) {
+    if (Number(input.ORQA) <= 0) throw nok('ORQA', 'WOR0103', 'Ordered quantity must be greater than zero');
+    line.ORQA = formatNumber(Number(input.ORQA));
+  }
+  if (input.PUPR !== undefined) line.PUPR = formatNumber(Number(input.PUPR));
+  if (input.DWDT !== undefined) line.DWDT = input.DWDT;
+  if (input.PITD !== undefined) line.PITD = input.PITD;
+}
+
 /**
  * PPS370MI — Purchase order batch entry. The documented way to create a PO header through MI:
  * StartEntry → AddHead (→ PUNO) → AddLine … → FinishEntry, which makes the orders visible in PPS200MI.
@@ -150,22 +169,27 @@ export const PPS370MI: Program = {
   }),
 };
 
-/** PPS200MI — Purchase order. Interface: reads, and lines added straight onto an existing order. */
+/** PPS200MI — Purchase order. Interface: reads, and lines added to or changed on an existing order. */
 export const PPS200MI: Program = {
   GetHead: transaction({ CONO: num(3), PUNO: alpha(10, true) }, (input, ctx) => [existingOrder(ctx, input.PUNO!).head]),
 
-  GetLine: transaction({ CONO: num(3), PUNO: alpha(10, true), PNLI: num(5, 0, true), PNLS: num(3) }, (input, ctx) => {
-    const order = existingOrder(ctx, input.PUNO!);
-    const line = order.lines.get(String(Number(input.PNLI)));
-    if (!line || (input.PNLS !== undefined && Number(input.PNLS) !== 0)) {
-      throw nok('PNLI', 'WPN0103', `Order line ${input.PUNO}/${input.PNLI} does not exist`);
-    }
-    return [line];
-  }),
+  GetLine: transaction({ CONO: num(3), PUNO: alpha(10, true), PNLI: num(5, 0, true), PNLS: num(3) }, (input, ctx) => [
+    existingLine(existingOrder(ctx, input.PUNO!), input),
+  ]),
 
   LstLine: transaction({ CONO: num(3), PUNO: alpha(10, true) }, (input, ctx) =>
     [...existingOrder(ctx, input.PUNO!).lines.values()].sort((a, b) => Number(a.PNLI) - Number(b.PNLI)),
   ),
 
   AddLine: transaction({ CONO: num(3), PUNO: alpha(10, true), ...LINE_FIELDS }, (input, ctx) => [addLine(existingOrder(ctx, input.PUNO!), input, ctx)]),
+
+  // PNLS is mandatory here, unlike GetLine (M3's metadata for UpdLine). Blank inputs leave the
+  // field as it is, the M3 convention; inputs the sandbox does not model are ignored.
+  UpdLine: transaction(
+    { CONO: num(3), PUNO: alpha(10, true), PNLI: num(5, 0, true), PNLS: num(3, 0, true), ORQA: num(15, 6), PUPR: num(15, 6), DWDT: date(), PITD: alpha(30) },
+    (input, ctx) => {
+      updateLine(existingLine(existingOrder(ctx, input.PUNO!), input), input);
+      return [];
+    },
+  ),
 };
