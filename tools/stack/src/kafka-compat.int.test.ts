@@ -109,8 +109,17 @@ test('transaction with sendOffsets commits output and input offset atomically', 
   await tx.sendOffsets({ consumerGroupId: groupId, topics: [{ topic: input, partitions: [{ partition: 0, offset: '7' }] }] });
   await tx.commit();
 
-  const [offsets] = await admin.fetchOffsets({ groupId, topics: [input] });
-  assert.equal(offsets?.partitions[0]?.offset, '7');
+  // The coordinator writes the commit markers after EndTxn has answered, so the offset becomes
+  // visible to OffsetFetch shortly after commit() resolves (seen: -1 right after, on a busy machine).
+  const offset = await waitFor(
+    async () => {
+      const [offsets] = await admin.fetchOffsets({ groupId, topics: [input] });
+      const value = offsets?.partitions[0]?.offset;
+      return value === '-1' ? undefined : value;
+    },
+    { message: 'transactional offset visible' },
+  );
+  assert.equal(offset, '7');
 
   // read_committed must skip the aborted record and its transaction markers.
   const values: string[] = [];
