@@ -4,6 +4,7 @@ import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { testInfra, uniqueName } from '@mlc/testing';
 import { buildEvent } from './build-event.js';
 import { createRegistryCodec, decodeEvent, decodeOutcome, type TopicCodec } from './codec.js';
+import { jsonSchemaTextForTopic } from './json-schema.js';
 import { supplierParams } from './test-samples.js';
 import { encodeWire } from './wire-format.js';
 
@@ -52,6 +53,26 @@ test('encode registers once and decode round-trips the event', async (t) => {
   const other = createRegistryCodec({ registryUrl: infra.schemaRegistryUrl, logicalTopic: (name) => name.replace(/-[0-9a-f]{12}$/, '') });
   assert.equal((await other.encode(topic, event)).readInt32BE(1), schemaId);
   assert.deepEqual(await other.decode(topic, first), event);
+});
+
+test('a subject whose first registration was cut short (schema registered, no compatibility level) is repaired, not stuck', async (t) => {
+  const { codec, topic, subject } = setup(t);
+  const base = `${infra.schemaRegistryUrl}/subjects/${encodeURIComponent(subject)}`;
+  // What a writer killed between the client's register call and its config call leaves behind.
+  const schema = jsonSchemaTextForTopic('syspro.suppliers.v1');
+  const registered = await fetch(`${base}/versions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
+    body: JSON.stringify({ schemaType: 'JSON', schema }),
+  });
+  assert.equal(registered.status, 200, await registered.clone().text());
+  const configUrl = `${infra.schemaRegistryUrl}/config/${encodeURIComponent(subject)}`;
+  const level = async () => ((await (await fetch(configUrl)).json()) as { compatibilityLevel: string }).compatibilityLevel;
+  assert.equal(await level(), 'NONE', 'the registry reports the unset level as NONE, which the client refuses');
+
+  const encoded = await codec.encode(topic, event);
+  assert.equal(encoded.readInt32BE(1), ((await registered.json()) as { id: number }).id, 'the schema registered before is used');
+  assert.equal(await level(), 'BACKWARD');
 });
 
 test('encode validates before it touches the registry', async (t) => {

@@ -31,7 +31,7 @@ export interface RegistryCodecParams {
    * A client to share instead of `registryUrl`. Build it with `createSchemaRegistryClient` so
    * that timeouts apply and outages are told apart from rejections.
    */
-  registry?: SchemaRegistry;
+  registry?: RegistryClient;
   logger?: Logger;
   /**
    * Maps the topic a message is on to the logical topic whose schema applies, for deployments or
@@ -43,15 +43,41 @@ export interface RegistryCodecParams {
 
 type RegistryMiddleware = NonNullable<ConstructorParameters<typeof SchemaRegistry>[0]['middlewares']>[number];
 
+/** A registry client that also knows its URL and timeout, for the calls the client lacks. */
+export type RegistryClient = SchemaRegistry & { readonly url: string; readonly requestTimeoutMs: number };
+
 /**
  * A registry client with a per-request timeout: without one, mappersmith waits on a hung registry
  * forever and the partition behind it stalls with no error to retry on.
  */
-export function createSchemaRegistryClient({ url, requestTimeoutMs = 10_000 }: { url: string; requestTimeoutMs?: number }): SchemaRegistry {
+export function createSchemaRegistryClient({ url, requestTimeoutMs = 10_000 }: { url: string; requestTimeoutMs?: number }): RegistryClient {
   const timeout: RegistryMiddleware = () => ({
     prepareRequest: (next) => next().then((request) => request.enhance({ timeout: requestTimeoutMs })),
   });
-  return new SchemaRegistry({ host: url, clientId: 'ml-connector', middlewares: [timeout] });
+  return Object.assign(new SchemaRegistry({ host: url, clientId: 'ml-connector', middlewares: [timeout] }), { url, requestTimeoutMs });
+}
+
+/**
+ * The client registers a new subject's first schema and sets the subject's compatibility in two
+ * calls. A process killed between them, or a second process registering the same subject at that
+ * moment, finds the subject without a level, which the registry reports as NONE, and the client
+ * then refuses every later registration. We never set NONE, so NONE here means "never set": set
+ * BACKWARD. Whether it did.
+ */
+async function setUnsetCompatibility(client: RegistryClient, subject: string): Promise<boolean> {
+  const url = `${client.url}/config/${encodeURIComponent(subject)}`;
+  const signal = () => AbortSignal.timeout(client.requestTimeoutMs);
+  const current = await fetch(url, { signal: signal() });
+  if (!current.ok) return false;
+  const { compatibilityLevel } = (await current.json()) as { compatibilityLevel?: string };
+  if (compatibilityLevel?.toUpperCase() !== 'NONE') return false;
+  const updated = await fetch(url, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
+    body: JSON.stringify({ compatibility: COMPATIBILITY.BACKWARD }),
+    signal: signal(),
+  });
+  return updated.ok;
 }
 
 export function createRegistryCodec({ registryUrl, registry, logger, logicalTopic = (topic) => topic }: RegistryCodecParams): TopicCodec {
@@ -78,11 +104,17 @@ export function createRegistryCodec({ registryUrl, registry, logger, logicalTopi
   function schemaIdFor(topic: string): Promise<number> {
     return cached(idsByTopic, topic, async () => {
       const subject = `${topic}-value`;
+      const register = () =>
+        client.register({ type: SchemaType.JSON, schema: jsonSchemaTextForTopic(logicalTopic(topic)) }, { subject, compatibility: COMPATIBILITY.BACKWARD });
       try {
-        const { id } = await client.register(
-          { type: SchemaType.JSON, schema: jsonSchemaTextForTopic(logicalTopic(topic)) },
-          { subject, compatibility: COMPATIBILITY.BACKWARD },
-        );
+        let id: number;
+        try {
+          ({ id } = await register());
+        } catch (error) {
+          if (!(error instanceof Error && error.name === 'ConfluentSchemaRegistryCompatibilityError' && (await setUnsetCompatibility(client, subject)))) throw error;
+          log?.warn({ topic, subject }, 'subject had no compatibility level (a first registration was cut short); set it to BACKWARD');
+          ({ id } = await register());
+        }
         log?.info({ topic, subject, schemaId: id }, 'schema registered');
         return id;
       } catch (error) {

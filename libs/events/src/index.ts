@@ -43,6 +43,7 @@ export {
   createSchemaRegistryClient,
   decodeEvent,
   decodeOutcome,
+  type RegistryClient,
   type RegistryCodecParams,
   type TopicCodec,
 } from './codec.js';
