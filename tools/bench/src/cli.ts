@@ -1,19 +1,14 @@
 // npm run bench -- <name> [--option value ...]
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { parseEnvFile } from '@mlc/stack';
 import { BenchUsageError, parseArgs, type BenchEnv } from './bench.js';
 import { BENCHES } from './benches.js';
 
 // The CLI is a composition root: the only place here that reads the environment.
 function stackEnv(): BenchEnv {
-  const fromFile: Record<string, string> = {};
   const file = resolve(import.meta.dirname, '../../../.stack/stack.env');
-  if (existsSync(file)) {
-    for (const line of readFileSync(file, 'utf8').split('\n')) {
-      const m = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line.trim());
-      if (m) fromFile[m[1]!] = m[2]!;
-    }
-  }
+  const fromFile = existsSync(file) ? parseEnvFile(readFileSync(file, 'utf8')) : {};
   const get = (name: string) => process.env[name] || fromFile[name] || undefined;
   return { kafkaBrokers: get('KAFKA_BROKERS'), schemaRegistryUrl: get('SCHEMA_REGISTRY_URL'), databaseUrl: get('DATABASE_URL') };
 }

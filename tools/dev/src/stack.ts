@@ -3,19 +3,10 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { MlcError } from '@mlc/errors';
+import { parseEnvFile } from '@mlc/stack';
 
 /** What every service needs from the stack; explicit values in the environment win (as in `npm test`). */
 export const INFRA_VARS = ['KAFKA_BROKERS', 'SCHEMA_REGISTRY_URL', 'DATABASE_URL'] as const;
-
-/** `KEY=value` lines as `npm run stack -- up` writes them; comments and other lines are skipped. */
-export function parseEnvFile(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const line of text.split('\n')) {
-    const match = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line.trim());
-    if (match) out[match[1]!] = match[2]!;
-  }
-  return out;
-}
 
 export interface StackParams {
   repoRoot: string;

@@ -11,6 +11,7 @@ export function renderStackEnv(addresses: StackAddresses): string {
   ].join('\n');
 }
 
+/** `KEY=value` lines of `stack.env`; comments and other lines are skipped. */
 export function parseEnvFile(text: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const line of text.split('\n')) {
