@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import kafkajs, { type KafkaMessage } from 'kafkajs';
 import pg from 'pg';
-import { sandboxConnections, startCoupaSimulator, startSysproSimulator, type CoupaSimulatorOptions, type SysproSimulator } from '@mlc/sandbox';
+import { coupaEndpoint, sandboxConnections, sysproEndpoints, startCoupaSimulator, startSysproSimulator, type CoupaSimulatorOptions, type SysproSimulator } from '@mlc/sandbox';
 import { spawnService, testInfra, uniqueName, waitFor } from '@mlc/testing';
 
 // The SYSPRO → Coupa pipeline as it runs in production: syspro-poller and coupa-writer are their
@@ -77,10 +77,9 @@ export async function startPipeline(t: { after: (fn: () => Promise<void>) => voi
     sizes: { suppliers: 0, purchaseOrders: 0, invoices: 0, lookupValues: 0 },
     ...(options.coupa ?? {}),
   });
-  const operator = syspro.credentials.operators.find((o) => o.odataPassword !== undefined)!;
   const [generated] = sandboxConnections({
-    syspro: { odata: { url: `${syspro.url}/SYSPRO8Odata/SYSPROOData`, company: syspro.state.company, username: operator.operator, password: operator.odataPassword! } },
-    coupa: { url: coupa.url, clientId: coupa.credentials.clientId, clientSecret: coupa.credentials.clientSecret, scopes: coupa.credentials.scopes },
+    syspro: { odata: sysproEndpoints(syspro).odata },
+    coupa: coupaEndpoint(coupa),
     webhookSecret: 'unused',
   }).connections;
   const file = {

@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
-import { sandboxConnections, startCoupaSimulator, startSysproSimulator } from '@mlc/sandbox';
+import { coupaEndpoint, sandboxConnections, sysproEndpoints, startCoupaSimulator, startSysproSimulator } from '@mlc/sandbox';
 import { BenchUsageError, intOption, type Bench, type BenchArgs, type BenchEnv } from './bench.js';
 
 // SYSPRO simulator → syspro-poller → Kafka → coupa-writer → Coupa simulator, with both services
@@ -37,10 +37,9 @@ async function setUp(env: Required<BenchEnv>, suppliers: number, pageSize: numbe
   const prefix = `${connection}.`;
   const syspro = await startSysproSimulator({ seed: 3, sizes: { suppliers, purchaseOrders: 0, invoices: 0, glAccounts: 1, costCentres: 1 } });
   const coupaSim = await startCoupaSimulator({ seed: 3, sizes: { suppliers: 0, purchaseOrders: 0, invoices: 0, lookupValues: 0 }, ...coupa });
-  const operator = syspro.credentials.operators.find((o) => o.odataPassword !== undefined)!;
   const [generated] = sandboxConnections({
-    syspro: { odata: { url: `${syspro.url}/SYSPRO8Odata/SYSPROOData`, company: syspro.state.company, username: operator.operator, password: operator.odataPassword! } },
-    coupa: { url: coupaSim.url, clientId: coupaSim.credentials.clientId, clientSecret: coupaSim.credentials.clientSecret, scopes: coupaSim.credentials.scopes },
+    syspro: { odata: sysproEndpoints(syspro).odata },
+    coupa: coupaEndpoint(coupaSim),
     webhookSecret: 'unused',
   }).connections;
   const off = { enabled: false };

@@ -1,4 +1,6 @@
 import { connectionsFileSchema } from '@mlc/config';
+import type { CoupaCredentials } from './coupa/simulator.js';
+import type { SysproSimulator } from './syspro/simulator.js';
 
 export interface SysproEndpoints {
   odata: { url: string; company: string; username: string; password: string };
@@ -10,6 +12,29 @@ export interface CoupaEndpoint {
   clientId: string;
   clientSecret: string;
   scopes: string[];
+}
+
+/**
+ * How the services reach a running SYSPRO simulator, as its base URL `baseUrl` (default: where it
+ * listens) is seen from them: OData as the first operator with an OData password, e.net likewise.
+ */
+export function sysproEndpoints(syspro: Pick<SysproSimulator, 'url' | 'state' | 'credentials'>, baseUrl = syspro.url): Required<SysproEndpoints> {
+  const operator = syspro.credentials.operators.find((o) => o.odataPassword !== undefined) ?? syspro.credentials.operators[0]!;
+  return {
+    odata: { url: `${baseUrl}/SYSPRO8Odata/SYSPROOData`, company: syspro.state.company, username: operator.operator, password: operator.odataPassword ?? '' },
+    enet: {
+      url: `${baseUrl}/SYSPROWCFService/Rest`,
+      operator: operator.operator,
+      operatorPassword: operator.password,
+      companyId: syspro.state.company,
+      companyPassword: syspro.credentials.companyPassword,
+    },
+  };
+}
+
+/** How the services reach a running Coupa simulator's API with its full-scope client. */
+export function coupaEndpoint(coupa: { url: string; credentials: Pick<CoupaCredentials, 'clientId' | 'clientSecret' | 'scopes'> }, baseUrl = coupa.url): CoupaEndpoint {
+  return { url: baseUrl, clientId: coupa.credentials.clientId, clientSecret: coupa.credentials.clientSecret, scopes: coupa.credentials.scopes };
 }
 
 export interface SandboxConnectionsInput {

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { startCoupaSimulator } from './coupa/index.js';
-import { assertValidConnections, sandboxConnections } from './connections.js';
+import { assertValidConnections, coupaEndpoint, sandboxConnections, sysproEndpoints } from './connections.js';
 import { startInforSimulator, type StartedInforSimulator } from './infor/index.js';
 import { startSysproSimulator, type SysproSimulator } from './syspro/index.js';
 
@@ -68,19 +68,9 @@ export async function startSandbox({ seed = 1, host = '127.0.0.1', publicHost, p
       publicHost === undefined ? url : `http://${publicHost.includes(':') ? `[${publicHost}]` : publicHost}:${new URL(base).port}${url.slice(base.length)}`;
     const ionapi = { ...infor.ionapi, iu: published(infor.url, infor.ionapi.iu), pu: published(infor.url, infor.ionapi.pu) };
     const ionapiName = 'sandbox.ionapi';
-    const operator = syspro.credentials.operators.find((o) => o.odataPassword !== undefined) ?? syspro.credentials.operators[0]!;
     const connections = sandboxConnections({
-      syspro: {
-        odata: { url: `${published(syspro.url)}/SYSPRO8Odata/SYSPROOData`, company: syspro.state.company, username: operator.operator, password: operator.odataPassword ?? '' },
-        enet: {
-          url: `${published(syspro.url)}/SYSPROWCFService/Rest`,
-          operator: operator.operator,
-          operatorPassword: operator.password,
-          companyId: syspro.state.company,
-          companyPassword: syspro.credentials.companyPassword,
-        },
-      },
-      coupa: { url: published(coupa.url), clientId: coupa.credentials.clientId, clientSecret: coupa.credentials.clientSecret, scopes: coupa.credentials.scopes },
+      syspro: sysproEndpoints(syspro, published(syspro.url)),
+      coupa: coupaEndpoint(coupa, published(coupa.url)),
       infor: { ionapiFile: ionapiName, company: infor.state.company, division: infor.state.division },
       webhookSecret: WEBHOOK_SECRET,
     });
