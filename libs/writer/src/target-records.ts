@@ -91,7 +91,14 @@ export function decideWrite(event: Pick<CanonicalEvent, 'contentHash' | 'occurre
   return { action: 'write', previous };
 }
 
-/** The store key of the record an event is about, in a target system. */
-export function targetRefFor(event: Pick<CanonicalEvent, 'connection' | 'entity'>, targetSystem: string): TargetRef {
-  return { connection: event.connection, targetSystem, entityType: event.entity.type, naturalKey: event.entity.key };
+/**
+ * The store key of the record an event is about, in a target system; `about` names another record
+ * of the same connection instead (a PO an invoice refers to, a writer's own bookkeeping entry).
+ */
+export function targetRefFor(
+  event: Pick<CanonicalEvent, 'connection' | 'entity'>,
+  targetSystem: string,
+  about: { entityType?: string; naturalKey?: string } = {},
+): TargetRef {
+  return { connection: event.connection, targetSystem, entityType: about.entityType ?? event.entity.type, naturalKey: about.naturalKey ?? event.entity.key };
 }
