@@ -59,7 +59,7 @@ export function createInforHandler({ infor, records, mapping, logger, dependency
   const known = createDependencyCache({ ttlMs: dependencyCacheMs, now });
 
   function requireSupplier(suno: string, context: Record<string, unknown>): Promise<void> {
-    return known.require(suno, async () => (await infor.getSupplier(suno)) !== undefined, {
+    return known.require(`supplier:${suno}`, async () => (await infor.getSupplier(suno)) !== undefined, {
       message: `supplier ${suno} is not in M3 yet`,
       context: { ...context, supplierNumber: suno },
     });
