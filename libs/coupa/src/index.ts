@@ -10,13 +10,12 @@ export {
   CoupaInvoice,
   coupaErrorMessage,
 } from './wire.js';
-export type { MapResult } from './from-canonical/result.js';
 export { toCoupaSupplier, type CoupaSupplierRequest } from './from-canonical/supplier.js';
 export { toCoupaLookupValue, type CoupaLookupValueRequest } from './from-canonical/lookup-value.js';
 export { toCoupaAccount, type CoupaAccountRef, type LineDimensions } from './from-canonical/account.js';
 export { toCoupaPurchaseOrder, type CoupaPurchaseOrderRequest, type CoupaOrderLineRequest } from './from-canonical/purchase-order.js';
 export { toCoupaInvoice, type CoupaInvoiceRequest, type CoupaInvoiceLineRequest } from './from-canonical/invoice.js';
-export type { ToCanonicalResult } from './to-canonical/result.js';
+export type { CoupaSourceRecord } from './to-canonical/result.js';
 export { toCanonicalSupplier } from './to-canonical/supplier.js';
 export { toCanonicalPurchaseOrder } from './to-canonical/purchase-order.js';
 export { toCanonicalInvoice, type InvoiceMapOptions } from './to-canonical/invoice.js';

@@ -37,3 +37,51 @@ test('an MlcError passes through, merging context', () => {
   assert.equal(merged.code, 'MLC_VENDOR_REJECTED');
   assert.deepEqual(merged.context, { eventId: 'e1', status: 422 });
 });
+
+/** What pg throws for a statement the server refused: a DatabaseError with SQLSTATE and severity. */
+function pgError(code: string): Error {
+  return Object.assign(new Error(`server said ${code}`), { name: 'error', code, severity: 'ERROR' });
+}
+
+test('PostgreSQL errors are classified by SQLSTATE: only an unavailable server and conflicts are retried', () => {
+  const cases: Array<[sqlState: string, code: string, retriable: boolean]> = [
+    ['08006', 'MLC_DB_UNAVAILABLE', true], // connection failure
+    ['08001', 'MLC_DB_UNAVAILABLE', true], // cannot establish connection
+    ['08P01', 'MLC_DB_UNAVAILABLE', true], // protocol violation (class 08)
+    ['53300', 'MLC_DB_UNAVAILABLE', true], // too many connections
+    ['53100', 'MLC_DB_UNAVAILABLE', true], // disk full
+    ['57P01', 'MLC_DB_UNAVAILABLE', true], // admin shutdown
+    ['57P03', 'MLC_DB_UNAVAILABLE', true], // cannot connect now
+    ['40001', 'MLC_DB_CONFLICT', true], // serialization failure
+    ['40P01', 'MLC_DB_CONFLICT', true], // deadlock
+    ['55P03', 'MLC_DB_CONFLICT', true], // lock not available
+    ['57014', 'MLC_DB_CONFLICT', true], // statement timeout
+    ['42601', 'MLC_DB_QUERY_FAILED', false], // syntax error
+    ['42P01', 'MLC_DB_QUERY_FAILED', false], // undefined table
+    ['42501', 'MLC_DB_QUERY_FAILED', false], // insufficient privilege
+    ['23505', 'MLC_DB_QUERY_FAILED', false], // unique violation
+    ['23502', 'MLC_DB_QUERY_FAILED', false], // not null violation
+    ['22P02', 'MLC_DB_QUERY_FAILED', false], // invalid text representation
+    ['22003', 'MLC_DB_QUERY_FAILED', false], // numeric value out of range
+    ['XX000', 'MLC_DB_QUERY_FAILED', false], // internal error: retrying the statement would not help
+  ];
+  for (const [sqlState, code, retriable] of cases) {
+    const error = pgError(sqlState);
+    const wrapped = toMlcError(error, { operation: 'read target record' });
+    assert.equal(wrapped.code, code, sqlState);
+    assert.equal(wrapped.retriable, retriable, sqlState);
+    assert.equal(wrapped.cause, error);
+    assert.deepEqual(wrapped.context, { operation: 'read target record', sqlState });
+  }
+});
+
+test('pg connection losses without a SQLSTATE are retriable; socket errors stay retriable', () => {
+  for (const message of ['Connection terminated unexpectedly', 'timeout exceeded when trying to connect', 'Client has encountered a connection error and is not queryable']) {
+    assert.equal(toMlcError(new Error(message)).code, 'MLC_DB_UNAVAILABLE', message);
+  }
+  for (const code of ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT']) {
+    assert.equal(toMlcError(Object.assign(new Error('socket'), { code })).retriable, true, code);
+  }
+  // A five-character code on an error that is not a server error (no severity) is not a SQLSTATE.
+  assert.equal(toMlcError(Object.assign(new Error('x'), { code: '23505' })).code, 'MLC_INTERNAL');
+});

@@ -16,6 +16,7 @@ export const ERROR_TABLE = {
   MLC_PAYLOAD_TOO_LARGE: { retriable: false, summary: 'payload exceeds the size limit' },
   MLC_CREDENTIALS_INVALID: { retriable: false, summary: 'stored credentials cannot be read' },
   MLC_MIGRATION_FAILED: { retriable: false, summary: 'a database migration failed or differs from the one applied' },
+  MLC_DB_QUERY_FAILED: { retriable: false, summary: 'the database refused the statement (syntax, permission, constraint or data error)' },
   MLC_INTERNAL: { retriable: false, summary: 'unexpected internal error' },
   MLC_HTTP_TIMEOUT: { retriable: true, summary: 'call to the target timed out' },
   MLC_HTTP_CONNECTION: { retriable: true, summary: 'connection to the target failed' },
@@ -26,6 +27,7 @@ export const ERROR_TABLE = {
   MLC_DEPENDENCY_MISSING: { retriable: true, summary: 'a record this one refers to is not in the target yet' },
   MLC_KAFKA_UNAVAILABLE: { retriable: true, summary: 'Kafka is unavailable' },
   MLC_DB_UNAVAILABLE: { retriable: true, summary: 'database is unavailable' },
+  MLC_DB_CONFLICT: { retriable: true, summary: 'the database aborted the statement on a conflict (serialization, deadlock, lock, statement timeout)' },
   MLC_REGISTRY_UNAVAILABLE: { retriable: true, summary: 'schema registry is unavailable' },
 } as const satisfies Record<string, { retriable: boolean; summary: string }>;
 
@@ -83,14 +85,53 @@ const FOREIGN_CODES: Record<string, ErrorCode> = {
   ETIMEDOUT: 'MLC_HTTP_TIMEOUT',
   ENOTFOUND: 'MLC_HTTP_CONNECTION',
   EAI_AGAIN: 'MLC_HTTP_CONNECTION',
-  '57P01': 'MLC_DB_UNAVAILABLE',
-  '08006': 'MLC_DB_UNAVAILABLE',
-  '08001': 'MLC_DB_UNAVAILABLE',
 };
+
+// pg reports a lost or unobtainable connection as a plain Error without a code; these are its
+// messages (pg 8 client.js, pg-pool). A statement the server refused always carries a SQLSTATE.
+const PG_CONNECTION_MESSAGES = new Set([
+  'Connection terminated unexpectedly',
+  'Connection terminated due to connection timeout',
+  'timeout exceeded when trying to connect',
+  'Client has encountered a connection error and is not queryable',
+  'Query read timeout',
+]);
+
+// SQLSTATEs whose retry can succeed although the statement is right: another transaction won.
+const SQLSTATE_CONFLICTS = new Set([
+  '40001', // serialization_failure
+  '40P01', // deadlock_detected
+  '55P03', // lock_not_available
+  '57014', // query_canceled (statement_timeout)
+]);
+
+// SQLSTATE classes (first two characters) of a server that cannot serve us right now.
+const SQLSTATE_UNAVAILABLE_CLASSES = new Set([
+  '08', // connection exception
+  '53', // insufficient resources (disk full, out of memory, too many connections)
+  '57', // operator intervention (admin shutdown 57P01, cannot connect now 57P03)
+]);
+
+/**
+ * The code for a PostgreSQL SQLSTATE. Conflicts and an unavailable server are retriable; anything
+ * else the server answers (syntax or permission 42, integrity constraint 23, data exception 22, …)
+ * is a fault of the statement or the data, and retrying it would fail the same way.
+ */
+function codeForSqlState(sqlState: string): ErrorCode {
+  if (SQLSTATE_CONFLICTS.has(sqlState)) return 'MLC_DB_CONFLICT';
+  if (SQLSTATE_UNAVAILABLE_CLASSES.has(sqlState.slice(0, 2))) return 'MLC_DB_UNAVAILABLE';
+  return 'MLC_DB_QUERY_FAILED';
+}
+
+/** A PostgreSQL server error (pg's DatabaseError): a five-character SQLSTATE and a severity. */
+function sqlStateOf(error: Error): string | undefined {
+  const { code, severity } = error as { code?: unknown; severity?: unknown };
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && typeof severity === 'string' ? code : undefined;
+}
 
 /**
  * Turns anything thrown into an MlcError, keeping the original as `cause`. kafkajs errors carry
- * their own `retriable` flag, which we respect.
+ * their own `retriable` flag, which we respect; PostgreSQL errors are classified by SQLSTATE.
  */
 export function toMlcError(error: unknown, context: ErrorContext = {}): MlcError {
   if (error instanceof MlcError) {
@@ -103,6 +144,9 @@ export function toMlcError(error: unknown, context: ErrorContext = {}): MlcError
   if (typeof code === 'string' && code in FOREIGN_CODES) {
     return new MlcError(FOREIGN_CODES[code]!, err.message, { cause: err, context });
   }
+  const sqlState = sqlStateOf(err);
+  if (sqlState !== undefined) return new MlcError(codeForSqlState(sqlState), err.message, { cause: err, context: { ...context, sqlState } });
+  if (PG_CONNECTION_MESSAGES.has(err.message)) return new MlcError('MLC_DB_UNAVAILABLE', err.message, { cause: err, context });
   if (err.name.startsWith('KafkaJS')) {
     const retriable = (err as { retriable?: unknown }).retriable === true;
     return new MlcError(retriable ? 'MLC_KAFKA_UNAVAILABLE' : 'MLC_INTERNAL', err.message, { cause: err, context });

@@ -28,3 +28,11 @@ export const InvoiceData = z.object({
   lines: z.array(InvoiceLine),
 });
 export type InvoiceData = z.infer<typeof InvoiceData>;
+
+/**
+ * The natural key of an invoice, the event key and the target-record key alike: invoice numbers
+ * repeat across suppliers, so the supplier number comes first.
+ */
+export function invoiceKey(invoice: Pick<InvoiceData, 'supplierNumber' | 'number'>): string {
+  return `${invoice.supplierNumber}/${invoice.number}`;
+}

@@ -5,7 +5,6 @@ export { MiRecord, MiResponse, type M3Failure, type MiInput } from './wire.js';
 export type { InforApi, InvoiceBatchRef } from './api.js';
 export { createInforApi, type InforApiParams } from './m3-api.js';
 export { DEFAULT_INFOR_MAPPING, InforMapping, M3Transactions, type ProgramTransaction } from './mapping.js';
-export type { MapResult } from './from-canonical/result.js';
 export { toM3Supplier, type M3SupplierRecord } from './from-canonical/supplier.js';
 export {
   isTransferablePurchaseOrder,

@@ -5,10 +5,9 @@ export type { PollCursor, CursorQuery, CursorQueryOptions, KeyValue } from './cu
 export { ODataEnvelope, ODataScalar, SysproRow, ApSupplierRow, PorMasterHdrRow, PorMasterDetailRow, ApInvoiceRow, GenMasterRow, DEFAULT_ENTITY_SETS } from './wire.js';
 export { SysproMapping, DEFAULT_PO_STATUSES, DEFAULT_GL_ACCOUNT_TYPES } from './to-canonical/mapping.js';
 export type { SysproMappingInput } from './to-canonical/mapping.js';
-export type { ToCanonicalResult } from './to-canonical/read.js';
 export { toCanonicalSupplier } from './to-canonical/supplier.js';
 export { toCanonicalPurchaseOrder } from './to-canonical/purchase-order.js';
-export { toCanonicalInvoice, invoiceKey } from './to-canonical/invoice.js';
+export { toCanonicalInvoice } from './to-canonical/invoice.js';
 export { toCanonicalGlAccount } from './to-canonical/gl-account.js';
 export { toCanonicalCostCentre } from './to-canonical/cost-centre.js';
 export { createSysproODataClient, SYSPRO_ROW_CAP } from './odata-client.js';

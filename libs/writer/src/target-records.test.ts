@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decideWrite, type TargetRecord } from './target-records.js';
+import { decideWrite, targetRefFor, type TargetRecord } from './target-records.js';
 
 const previous: TargetRecord = {
   targetId: '42',
@@ -23,4 +23,15 @@ test('older different content is stale; newer or same-time different content is 
   assert.equal(decideWrite({ contentHash: 'c'.repeat(64), occurredAt: '2026-11-19T10:00:00Z' }, previous).action, 'stale');
   assert.equal(decideWrite({ contentHash: 'c'.repeat(64), occurredAt: '2026-11-20T10:00:00Z' }, previous).action, 'write');
   assert.equal(decideWrite({ contentHash: 'c'.repeat(64), occurredAt: '2026-11-21T10:00:00+02:00' }, previous).action, 'write');
+});
+
+test('a ref is the event\'s own record by default, or another record of the same connection', () => {
+  const event = { connection: 'acme', entity: { type: 'invoice' as const, key: 'S1/INV-1' } };
+  assert.deepEqual(targetRefFor(event, 'infor'), { connection: 'acme', targetSystem: 'infor', entityType: 'invoice', naturalKey: 'S1/INV-1' });
+  assert.deepEqual(targetRefFor(event, 'infor', { entityType: 'purchase-order', naturalKey: 'PO-1' }), {
+    connection: 'acme',
+    targetSystem: 'infor',
+    entityType: 'purchase-order',
+    naturalKey: 'PO-1',
+  });
 });

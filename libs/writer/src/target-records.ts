@@ -1,4 +1,4 @@
-import { MlcError, toMlcError } from '@mlc/errors';
+import { toMlcError } from '@mlc/errors';
 import type { CanonicalEvent } from '@mlc/events';
 
 /** The subset of pg's Pool/Client we use, so tests and transactions can pass either. */
@@ -37,12 +37,6 @@ interface Row {
   written_at: Date;
 }
 
-function dbError(error: unknown, ref: TargetRef, operation: string): MlcError {
-  const wrapped = toMlcError(error, { ...ref, operation });
-  // Anything pg throws here that is not a known connection failure is still infrastructure,
-  // not the event's fault: retry in place rather than dead-letter the event.
-  return wrapped.code === 'MLC_INTERNAL' ? new MlcError('MLC_DB_UNAVAILABLE', wrapped.message, { cause: error, context: wrapped.context }) : wrapped;
-}
 
 export function createTargetRecordStore({ db }: { db: Queryable }): TargetRecordStore {
   return {
@@ -58,7 +52,7 @@ export function createTargetRecordStore({ db }: { db: Queryable }): TargetRecord
           ? { targetId: row.target_id, contentHash: row.content_hash, sourceTime: row.source_time, eventId: row.event_id, writtenAt: row.written_at }
           : undefined;
       } catch (error) {
-        throw dbError(error, ref, 'read target record');
+        throw toMlcError(error, { ...ref, operation: 'read target record' });
       }
     },
     async remember(ref, written) {
@@ -74,7 +68,7 @@ export function createTargetRecordStore({ db }: { db: Queryable }): TargetRecord
           [ref.connection, ref.targetSystem, ref.entityType, ref.naturalKey, written.targetId, written.contentHash, written.sourceTime, written.eventId],
         );
       } catch (error) {
-        throw dbError(error, ref, 'write target record');
+        throw toMlcError(error, { ...ref, operation: 'write target record' });
       }
     },
   };
@@ -97,7 +91,14 @@ export function decideWrite(event: Pick<CanonicalEvent, 'contentHash' | 'occurre
   return { action: 'write', previous };
 }
 
-/** The store key of the record an event is about, in a target system. */
-export function targetRefFor(event: Pick<CanonicalEvent, 'connection' | 'entity'>, targetSystem: string): TargetRef {
-  return { connection: event.connection, targetSystem, entityType: event.entity.type, naturalKey: event.entity.key };
+/**
+ * The store key of the record an event is about, in a target system; `about` names another record
+ * of the same connection instead (a PO an invoice refers to, a writer's own bookkeeping entry).
+ */
+export function targetRefFor(
+  event: Pick<CanonicalEvent, 'connection' | 'entity'>,
+  targetSystem: string,
+  about: { entityType?: string; naturalKey?: string } = {},
+): TargetRef {
+  return { connection: event.connection, targetSystem, entityType: about.entityType ?? event.entity.type, naturalKey: about.naturalKey ?? event.entity.key };
 }

@@ -286,7 +286,7 @@ test('a supplier change that is the echo of coupa-writer\'s own write is recorde
   const g = await build(t);
   const mapped = toCanonicalSupplier(fixture('supplier.json'), DEFAULT_COUPA_MAPPING);
   assert.ok(mapped.ok);
-  g.remember({ connection: 'acme', targetSystem: 'coupa', entityType: 'supplier', naturalKey: 'ACME01' }, contentHashOf(mapped.data));
+  g.remember({ connection: 'acme', targetSystem: 'coupa', entityType: 'supplier', naturalKey: 'ACME01' }, contentHashOf(mapped.value.data));
   const echo = await g.app.inject(callout(SUPPLIER, { id: 'echo-1' }));
   assert.equal(echo.statusCode, 200);
   assert.equal(echo.json().status, 'echo');

@@ -1,6 +1,6 @@
 import { MlcError } from '@mlc/errors';
 import type { CanonicalEvent } from '@mlc/events';
-import type { TargetRecordStore } from '@mlc/writer';
+import { targetRefFor, type TargetRecordStore } from '@mlc/writer';
 import type { FastifyBaseLogger } from 'fastify';
 import type { GatewayConnection } from './app.js';
 import type { GatewayMetrics, WebhookOutcome } from './metrics.js';
@@ -123,7 +123,7 @@ export function createCalloutHandler(params: CalloutHandlerParams): (callout: Ca
 
     try {
       if (entity === 'supplier') {
-        const written = await targetRecords.get({ connection: connection.id, targetSystem: 'coupa', entityType: 'supplier', naturalKey: event.entity.key });
+        const written = await targetRecords.get(targetRefFor(event, 'coupa'));
         if (written?.contentHash === event.contentHash) {
           await complete('echo');
           metrics.request(connection.id, 'echo');

@@ -209,7 +209,7 @@ test('HMAC call-outs from the simulator become canonical events on Kafka; duplic
   assert.ok(expected.ok);
   await h.targetRecords.remember(
     { connection: h.connectionId, targetSystem: 'coupa', entityType: 'supplier', naturalKey: s6!.number },
-    { targetId: String(s6!.id), contentHash: contentHashOf(expected.data), sourceTime: new Date(), eventId: 'from-coupa-writer' },
+    { targetId: String(s6!.id), contentHash: contentHashOf(expected.value.data), sourceTime: new Date(), eventId: 'from-coupa-writer' },
   );
   await h.admin('PATCH', `/suppliers/${s6!.id}`, { name: 'Written By Us' });
   const echo = await h.settled((await h.lastDelivery()).eventId);

@@ -1,4 +1,4 @@
-import { toCanonicalInvoice, toCanonicalPurchaseOrder, toCanonicalSupplier, type CoupaMapping, type ToCanonicalResult } from '@mlc/coupa';
+import { toCanonicalInvoice, toCanonicalPurchaseOrder, toCanonicalSupplier, type CoupaMapping, type CoupaSourceRecord } from '@mlc/coupa';
 import { MlcError } from '@mlc/errors';
 import { buildEvent, type CanonicalEvent, type DataOf, type EntityType } from '@mlc/events';
 
@@ -30,7 +30,7 @@ export interface NormalizeParams {
 
 export type Normalized = { ok: true; entity: GatewayEntity; event: CanonicalEvent } | { ok: false; error: MlcError };
 
-type Mapped<E extends GatewayEntity> = Extract<ToCanonicalResult<DataOf<E>>, { ok: true }>;
+type Mapped<E extends GatewayEntity> = CoupaSourceRecord<DataOf<E>>;
 
 function toEvent<E extends GatewayEntity>(entity: E, mapped: Mapped<E>, params: NormalizeParams): CanonicalEvent {
   return buildEvent<E>({
@@ -51,15 +51,15 @@ function mapAndBuild(entity: GatewayEntity, params: NormalizeParams): CanonicalE
   switch (entity) {
     case 'supplier': {
       const mapped = toCanonicalSupplier(record, mapping);
-      return mapped.ok ? toEvent(entity, mapped, params) : mapped.error;
+      return mapped.ok ? toEvent(entity, mapped.value, params) : mapped.error;
     }
     case 'purchase-order': {
       const mapped = toCanonicalPurchaseOrder(record, mapping);
-      return mapped.ok ? toEvent(entity, mapped, params) : mapped.error;
+      return mapped.ok ? toEvent(entity, mapped.value, params) : mapped.error;
     }
     case 'invoice': {
       const mapped = toCanonicalInvoice(record, mapping, params.orderLineNumbers ? { orderLineNumbers: params.orderLineNumbers } : {});
-      return mapped.ok ? toEvent(entity, mapped, params) : mapped.error;
+      return mapped.ok ? toEvent(entity, mapped.value, params) : mapped.error;
     }
     default: {
       const unknown: never = entity;

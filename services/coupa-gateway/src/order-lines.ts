@@ -1,4 +1,4 @@
-import { MlcError, toMlcError } from '@mlc/errors';
+import { toMlcError } from '@mlc/errors';
 import type { Queryable } from './stores.js';
 
 export interface OrderLine {
@@ -27,7 +27,7 @@ export function createOrderLineIndex({ db }: { db: Queryable }): OrderLineIndex 
           [connection, poNumber, lines.map((l) => l.id), lines.map((l) => l.lineNum)],
         );
       } catch (error) {
-        throw dbError(error, { operation: 'remember order lines', connection, poNumber });
+        throw toMlcError(error, { operation: 'remember order lines', connection, poNumber });
       }
     },
     async lookup(connection, ids) {
@@ -39,16 +39,12 @@ export function createOrderLineIndex({ db }: { db: Queryable }): OrderLineIndex 
         );
         return new Map(rows.map((r) => [Number(r.order_line_id), r.line_num]));
       } catch (error) {
-        throw dbError(error, { operation: 'look up order lines', connection });
+        throw toMlcError(error, { operation: 'look up order lines', connection });
       }
     },
   };
 }
 
-function dbError(error: unknown, context: Record<string, unknown>): MlcError {
-  const wrapped = toMlcError(error, context);
-  return wrapped.code === 'MLC_INTERNAL' ? new MlcError('MLC_DB_UNAVAILABLE', wrapped.message, { cause: error, context: wrapped.context }) : wrapped;
-}
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 const lineNumOf = (value: unknown) => (typeof value === 'number' ? value : typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : undefined);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { MlcError, toMlcError } from '@mlc/errors';
+import { toMlcError } from '@mlc/errors';
 import type { Logger } from '@mlc/log';
 
 /** The part of pg's Pool the stores use. */
@@ -62,11 +62,6 @@ export interface RejectionLog {
 // Enough to see what was wrong with a payload without storing a whole (maybe huge) document.
 const EXCERPT_BYTES = 2048;
 
-function dbError(error: unknown, context: Record<string, unknown>): MlcError {
-  const wrapped = toMlcError(error, context);
-  // Whatever pg throws here is infrastructure, not the call-out's fault: Coupa should retry.
-  return wrapped.code === 'MLC_INTERNAL' ? new MlcError('MLC_DB_UNAVAILABLE', wrapped.message, { cause: error, context: wrapped.context }) : wrapped;
-}
 
 export function createDeliveryLog({ db }: { db: Queryable }): DeliveryLog {
   async function find(connection: string, coupaEventId: string): Promise<SeenDelivery | undefined> {
@@ -83,7 +78,7 @@ export function createDeliveryLog({ db }: { db: Queryable }): DeliveryLog {
       try {
         return await find(connection, coupaEventId);
       } catch (error) {
-        throw dbError(error, { operation: 'find delivery', connection, coupaEventId });
+        throw toMlcError(error, { operation: 'find delivery', connection, coupaEventId });
       }
     },
     async claim(d, leaseMs) {
@@ -102,7 +97,7 @@ export function createDeliveryLog({ db }: { db: Queryable }): DeliveryLog {
         if (rows[0]?.claim_token === token) return { claimed: true, token };
         return { claimed: false, holder: await find(d.connection, d.coupaEventId) };
       } catch (error) {
-        throw dbError(error, { operation: 'claim delivery', connection: d.connection, coupaEventId: d.coupaEventId });
+        throw toMlcError(error, { operation: 'claim delivery', connection: d.connection, coupaEventId: d.coupaEventId });
       }
     },
     async complete(connection, coupaEventId, token, outcome) {
@@ -114,7 +109,7 @@ export function createDeliveryLog({ db }: { db: Queryable }): DeliveryLog {
         );
         return (rowCount ?? 0) > 0;
       } catch (error) {
-        throw dbError(error, { operation: 'complete delivery', connection, coupaEventId });
+        throw toMlcError(error, { operation: 'complete delivery', connection, coupaEventId });
       }
     },
     async release(connection, coupaEventId, token) {
@@ -125,7 +120,7 @@ export function createDeliveryLog({ db }: { db: Queryable }): DeliveryLog {
           token,
         ]);
       } catch (error) {
-        throw dbError(error, { operation: 'release delivery', connection, coupaEventId });
+        throw toMlcError(error, { operation: 'release delivery', connection, coupaEventId });
       }
     },
   };
@@ -142,7 +137,7 @@ export function createRejectionLog({ db }: { db: Queryable }): RejectionLog {
           [r.connection, r.coupaEventId ?? null, r.eventType ?? null, r.status, r.code, r.reason, excerpt],
         );
       } catch (error) {
-        throw dbError(error, { operation: 'record rejection', connection: r.connection, coupaEventId: r.coupaEventId });
+        throw toMlcError(error, { operation: 'record rejection', connection: r.connection, coupaEventId: r.coupaEventId });
       }
     },
   };

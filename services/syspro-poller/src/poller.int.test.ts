@@ -9,9 +9,9 @@ import kafkajs, { type Kafka as KafkaClient } from 'kafkajs';
 import pg from 'pg';
 import { pino } from 'pino';
 import { createPool, migrate } from '@mlc/db';
-import { createRegistryCodec, decodeEvent, topicFor, type CanonicalEvent, type EntityType } from '@mlc/events';
+import { createRegistryCodec, decodeEvent, invoiceKey, topicFor, type CanonicalEvent, type EntityType } from '@mlc/events';
 import { createEventProducer } from '@mlc/kafka';
-import { SysproMapping, createSysproODataClient, invoiceKey } from '@mlc/syspro';
+import { SysproMapping, createSysproODataClient } from '@mlc/syspro';
 import { SANDBOX_MAPPINGS, startSysproSimulator, type SysproSimulator } from '@mlc/sandbox';
 import { createTestTopics, testInfra, uniqueName, waitFor } from '@mlc/testing';
 import { planEntities } from './entities.js';
@@ -207,7 +207,7 @@ test('a changed invoice line (ApJnlDistrib, changed through the simulator admin 
   for (const entity of ENTITIES) assert.equal((await poller.runOnce(entity)).status, 'ok', entity);
   await reader.caughtUp();
 
-  const key = invoiceKey(trimmed(line.Supplier), trimmed(line.Invoice));
+  const key = invoiceKey({ supplierNumber: trimmed(line.Supplier), number: trimmed(line.Invoice) });
   const fresh = reader.events.slice(before);
   assert.deepEqual(fresh.map((e) => `${e.entity.type}:${e.entity.key}`), [`invoice:${key}`]);
   const lines = (fresh[0]!.data as { lines: { lineNumber: number; amount: string }[] }).lines;

@@ -2,7 +2,8 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
 import { MlcError } from '@mlc/errors';
-import { SysproMapping, createSysproODataClient, invoiceKey, type PollCursor } from '@mlc/syspro';
+import { invoiceKey } from '@mlc/events';
+import { SysproMapping, createSysproODataClient, type PollCursor } from '@mlc/syspro';
 import { SANDBOX_MAPPINGS, startSysproSimulator, type SysproSimulator } from '@mlc/sandbox';
 import { planEntities } from './entities.js';
 import { createPoller, type Poller } from './poller.js';
@@ -142,7 +143,7 @@ interface InvoiceLineData {
 }
 const invoiceLinesOf = (commits: readonly PageCommit[], key: string) =>
   (commits.flatMap((c) => c.events).find((e) => e.entity.type === 'invoice' && e.entity.key === key)!.data as { lines: InvoiceLineData[] }).lines;
-const keyOfInvoice = (row: { Supplier?: unknown; Invoice?: unknown }) => invoiceKey(String(row.Supplier).trim(), String(row.Invoice).trim());
+const keyOfInvoice = (row: { Supplier?: unknown; Invoice?: unknown }) => invoiceKey({ supplierNumber: String(row.Supplier).trim(), number: String(row.Invoice).trim() });
 
 test('a changed invoice line republishes exactly its invoice with the new line; unchanged invoices are not republished', async (t) => {
   const h = await setup(t, { sysproMapping: withInvoiceLines });

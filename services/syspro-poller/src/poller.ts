@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { buildEvent, type CanonicalEvent, type EntityType } from '@mlc/events';
+import { buildEvent, invoiceKey, type CanonicalEvent, type EntityType, type MapResult, type SourceRecord } from '@mlc/events';
 import { MlcError, toMlcError } from '@mlc/errors';
 import type { Logger } from '@mlc/log';
 import {
@@ -20,7 +20,6 @@ import {
   type PollCursor,
   type SysproMapping,
   type SysproRow,
-  type ToCanonicalResult,
 } from '@mlc/syspro';
 import type { DocumentPlan, EntityPlan, StreamPlan } from './entities.js';
 import { NOOP_METRICS, type CursorStore, type HashStore, type PagePublisher, type PollerMetrics, type RejectedRow, type SysproReader } from './ports.js';
@@ -78,7 +77,7 @@ interface Counts {
   rejected: number;
 }
 
-type Mapped = ToCanonicalResult<unknown>;
+type Mapped = MapResult<SourceRecord<unknown>>;
 
 /**
  * The SYSPRO poller of one connection (principle: functional core, ports for I/O). Per entity it
@@ -261,7 +260,7 @@ export function createPoller({
   function keyOfFailure(error: MlcError): string | undefined {
     const { key, supplier, invoice } = error.context as Record<string, unknown>;
     if (typeof key === 'string') return key;
-    if (typeof supplier === 'string' && typeof invoice === 'string') return `${supplier}/${invoice}`;
+    if (typeof supplier === 'string' && typeof invoice === 'string') return invoiceKey({ supplierNumber: supplier, number: invoice });
     return undefined;
   }
 
@@ -274,22 +273,23 @@ export function createPoller({
         rejected.push({ entity, key: keyOfFailure(result.error), error: result.error });
         continue;
       }
+      const record = result.value;
       try {
         const event = buildEvent({
           source: 'syspro',
           connection,
           entity,
-          key: result.key,
-          data: result.data as never,
+          key: record.key,
+          data: record.data as never,
           // SYSPRO tables carry no change time by default; then the poll that saw the change is the best we know.
-          occurredAt: result.occurredAt ?? observedAt,
+          occurredAt: record.occurredAt ?? observedAt,
           observedAt,
           correlationId,
-          actor: result.actor ?? null,
+          actor: record.actor ?? null,
         });
-        byKey.set(result.key, event);
+        byKey.set(record.key, event);
       } catch (error) {
-        rejected.push({ entity, key: result.key, error: toMlcError(error, { entity, key: result.key }) });
+        rejected.push({ entity, key: record.key, error: toMlcError(error, { entity, key: record.key }) });
       }
     }
     return { events: [...byKey.values()], rejected };

@@ -1,7 +1,6 @@
-import type { InvoiceData } from '@mlc/events';
+import { type InvoiceData, mapped, type MapResult, unmappable } from '@mlc/events';
 import type { CoupaMapping } from '../mapping.js';
 import { toCoupaAccount, type CoupaAccountRef } from './account.js';
-import { mapped, unmappable, type MapResult } from './result.js';
 
 export interface CoupaInvoiceLineRequest {
   'line-num': number;

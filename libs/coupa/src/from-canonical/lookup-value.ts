@@ -1,6 +1,5 @@
-import type { CostCentreData, GlAccountData } from '@mlc/events';
+import { type CostCentreData, type GlAccountData, mapped, type MapResult } from '@mlc/events';
 import type { CoupaMapping } from '../mapping.js';
-import { mapped, type MapResult } from './result.js';
 
 export interface CoupaLookupValueRequest {
   name: string;

@@ -14,19 +14,19 @@ test('supplier maps to the Coupa body, with payment terms translated and on-hold
   const mapping = CoupaMapping.parse({ supplier: { paymentTerms: { '30': 'Net 30' } } });
   const result = toCoupaSupplier(SupplierData.parse(fixture('supplier.json')), mapping);
   assert.ok(result.ok);
-  assert.deepEqual(result.request, fixture('supplier.coupa.json'));
+  assert.deepEqual(result.value, fixture('supplier.coupa.json'));
 });
 
 test('supplier without optional parts maps to a minimal body', () => {
   const result = toCoupaSupplier({ number: 'B2', name: 'Bolt Co', status: 'inactive' }, DEFAULT_COUPA_MAPPING);
   assert.ok(result.ok);
-  assert.deepEqual(result.request, { name: 'Bolt Co', 'display-name': 'Bolt Co', number: 'B2', status: 'inactive', 'on-hold': false, 'po-method': 'prompt' });
+  assert.deepEqual(result.value, { name: 'Bolt Co', 'display-name': 'Bolt Co', number: 'B2', status: 'inactive', 'on-hold': false, 'po-method': 'prompt' });
 });
 
 test('purchase order maps header and lines with account segments', () => {
   const result = toCoupaPurchaseOrder(PurchaseOrderData.parse(fixture('purchase-order.json')), DEFAULT_COUPA_MAPPING);
   assert.ok(result.ok);
-  assert.deepEqual(result.request, fixture('purchase-order.coupa.json'));
+  assert.deepEqual(result.value, fixture('purchase-order.coupa.json'));
 });
 
 test('a PO line without a mapped dimension cannot be mapped, and says which', () => {
@@ -42,7 +42,7 @@ test('segment order follows the mapping', () => {
   const mapping = CoupaMapping.parse({ account: { chartOfAccounts: 'US COA', segments: ['costCentre', 'glAccount'], codeSeparator: '.' } });
   const result = toCoupaPurchaseOrder(PurchaseOrderData.parse(fixture('purchase-order.json')), mapping);
   assert.ok(result.ok);
-  assert.deepEqual(result.request['order-lines'][0]!.account, { code: 'CC-10.6000-100', 'account-type': { name: 'US COA' }, 'segment-1': 'CC-10', 'segment-2': '6000-100' });
+  assert.deepEqual(result.value['order-lines'][0]!.account, { code: 'CC-10.6000-100', 'account-type': { name: 'US COA' }, 'segment-1': 'CC-10', 'segment-2': '6000-100' });
 });
 
 test('PO statuses: open/approved/received are issued in Coupa', () => {
@@ -50,7 +50,7 @@ test('PO statuses: open/approved/received are issued in Coupa', () => {
   for (const [status, expected] of [['draft', 'draft'], ['approved', 'issued'], ['received', 'issued'], ['closed', 'closed'], ['cancelled', 'cancelled']] as const) {
     const result = toCoupaPurchaseOrder({ ...po, status }, DEFAULT_COUPA_MAPPING);
     assert.ok(result.ok);
-    assert.equal(result.request.status, expected);
+    assert.equal(result.value.status, expected);
   }
 });
 
@@ -72,11 +72,11 @@ test('invoice lines match PO lines, or are coded to an account', () => {
   });
   const result = toCoupaInvoice(invoice, DEFAULT_COUPA_MAPPING);
   assert.ok(result.ok);
-  assert.deepEqual(result.request['invoice-lines'][0], {
+  assert.deepEqual(result.value['invoice-lines'][0], {
     'line-num': 1, description: 'M8 bolts', quantity: '100', price: '0.25', total: '25.00', 'order-header-num': 'PO-1000123', 'order-line-num': '1',
   });
-  assert.deepEqual(result.request['invoice-lines'][1]!.account, { code: '6100-000-CC-10', 'account-type': { name: 'Default' }, 'segment-1': '6100-000', 'segment-2': 'CC-10' });
-  assert.equal(result.request['payment-due-date'], '2026-12-10');
+  assert.deepEqual(result.value['invoice-lines'][1]!.account, { code: '6100-000-CC-10', 'account-type': { name: 'Default' }, 'segment-1': '6100-000', 'segment-2': 'CC-10' });
+  assert.equal(result.value['payment-due-date'], '2026-12-10');
 
   const uncoded = toCoupaInvoice({ ...invoice, poNumber: undefined, lines: [{ ...invoice.lines[1]!, glAccount: undefined }] }, DEFAULT_COUPA_MAPPING);
   assert.ok(!uncoded.ok);
@@ -86,8 +86,8 @@ test('invoice lines match PO lines, or are coded to an account', () => {
 test('GL accounts and cost centres become lookup values keyed by external-ref-num', () => {
   const gl = toCoupaLookupValue('gl-account', { code: '6000-100', description: 'Fasteners', active: true }, DEFAULT_COUPA_MAPPING);
   assert.ok(gl.ok);
-  assert.deepEqual(gl.request, { name: '6000-100 - Fasteners', description: 'Fasteners', 'external-ref-num': '6000-100', active: true, lookup: { name: 'GL Accounts' } });
+  assert.deepEqual(gl.value, { name: '6000-100 - Fasteners', description: 'Fasteners', 'external-ref-num': '6000-100', active: true, lookup: { name: 'GL Accounts' } });
   const cc = toCoupaLookupValue('cost-centre', { code: 'CC-10', description: '', active: false }, CoupaMapping.parse({ lookups: { costCentre: 'Departments' } }));
   assert.ok(cc.ok);
-  assert.deepEqual(cc.request, { name: 'CC-10', description: '', 'external-ref-num': 'CC-10', active: false, lookup: { name: 'Departments' } });
+  assert.deepEqual(cc.value, { name: 'CC-10', description: '', 'external-ref-num': 'CC-10', active: false, lookup: { name: 'Departments' } });
 });

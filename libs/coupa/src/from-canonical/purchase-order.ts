@@ -1,7 +1,6 @@
-import type { PurchaseOrderData } from '@mlc/events';
+import { mapped, type MapResult, type PurchaseOrderData, unmappable } from '@mlc/events';
 import type { CoupaMapping } from '../mapping.js';
 import { toCoupaAccount, type CoupaAccountRef } from './account.js';
-import { mapped, unmappable, type MapResult } from './result.js';
 
 export interface CoupaOrderLineRequest {
   /** Coupa's id of an existing line: an update without it adds a line instead of changing one. */

@@ -1,6 +1,5 @@
-import type { SupplierData } from '@mlc/events';
+import { mapped, type MapResult, type SupplierData } from '@mlc/events';
 import type { CoupaMapping } from '../mapping.js';
-import { mapped, type MapResult } from './result.js';
 
 export interface CoupaSupplierRequest {
   name: string;

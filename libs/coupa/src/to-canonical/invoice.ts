@@ -1,7 +1,7 @@
-import { InvoiceData } from '@mlc/events';
+import { InvoiceData, invoiceKey, stopMapping, type MapResult } from '@mlc/events';
 import type { CoupaMapping } from '../mapping.js';
 import { dimensionsOf } from './account.js';
-import { actorOf, calendarDate, compact, mapRecord, peek, text, unmappable, utc, type ToCanonicalResult } from './result.js';
+import { actorOf, calendarDate, compact, mapRecord, peek, text, utc, type CoupaSourceRecord } from './result.js';
 import { InboundInvoice } from './wire.js';
 
 function statusOf(status: InboundInvoice['status']): InvoiceData['status'] {
@@ -38,7 +38,7 @@ export interface InvoiceMapOptions {
  * the amount payable (`total-with-taxes`); the header `poNumber` is set when every line that
  * names a PO names the same one.
  */
-export function toCanonicalInvoice(body: unknown, mapping: CoupaMapping, options: InvoiceMapOptions = {}): ToCanonicalResult<InvoiceData> {
+export function toCanonicalInvoice(body: unknown, mapping: CoupaMapping, options: InvoiceMapOptions = {}): MapResult<CoupaSourceRecord<InvoiceData>> {
   return mapRecord({
     entity: 'invoice',
     body,
@@ -46,10 +46,10 @@ export function toCanonicalInvoice(body: unknown, mapping: CoupaMapping, options
     canonical: InvoiceData,
     keyOf: (b) => peek(b, 'invoice-number'),
     map: (record) => {
-      const number = text(record['invoice-number']) ?? unmappable(`Coupa invoice ${record.id} has no invoice number`, { coupaId: record.id });
+      const number = text(record['invoice-number']) ?? stopMapping(`Coupa invoice ${record.id} has no invoice number`, { coupaId: record.id });
       const supplierNumber =
         text(record.supplier.number) ??
-        unmappable(`invoice ${number}: its supplier ${record.supplier.id} has no supplier number`, { supplierId: record.supplier.id, field: 'supplier.number' });
+        stopMapping(`invoice ${number}: its supplier ${record.supplier.id} has no supplier number`, { supplierId: record.supplier.id, field: 'supplier.number' });
       const lines = [...record['invoice-lines']]
         .sort((a, b) => a['line-num'] - b['line-num'])
         .map((line) => {
@@ -79,7 +79,7 @@ export function toCanonicalInvoice(body: unknown, mapping: CoupaMapping, options
         taxAmount: record['tax-amount'] ?? undefined,
         lines,
       });
-      return { key: `${supplierNumber}/${number}`, data, occurredAt: utc(record['updated-at']), actor: actorOf(record['updated-by']) };
+      return { key: invoiceKey({ supplierNumber, number }), data, occurredAt: utc(record['updated-at']), actor: actorOf(record['updated-by']) };
     },
   });
 }

@@ -15,7 +15,7 @@ const TERMS = CoupaMapping.parse({ supplier: { paymentTerms: { '30': 'Net 30' } 
 test('supplier: Coupa JSON maps to the canonical supplier, terms translated back, on-hold kept', () => {
   const result = toCanonicalSupplier(fixture('supplier.json'), TERMS);
   assert.ok(result.ok);
-  const { key, occurredAt, actor, data } = result;
+  const { key, occurredAt, actor, data } = result.value;
   assert.deepEqual({ key, occurredAt, actor, data }, fixture('supplier.canonical.json'));
 });
 
@@ -31,11 +31,11 @@ test('supplier: what coupa-writer wrote maps back to the same data and contentHa
   };
   const request = toCoupaSupplier(written, TERMS);
   assert.ok(request.ok);
-  const stored = { ...request.request, id: 42, 'created-at': '2026-11-20T09:00:00Z', 'updated-at': '2026-11-20T09:00:01Z', 'payment-method': null };
+  const stored = { ...request.value, id: 42, 'created-at': '2026-11-20T09:00:00Z', 'updated-at': '2026-11-20T09:00:01Z', 'payment-method': null };
   const result = toCanonicalSupplier(stored, TERMS);
   assert.ok(result.ok);
-  assert.deepEqual(result.data, written);
-  assert.equal(contentHashOf(result.data), contentHashOf(written));
+  assert.deepEqual(result.value.data, written);
+  assert.equal(contentHashOf(result.value.data), contentHashOf(written));
 });
 
 test('supplier: ambiguous payment-term mappings keep the Coupa code; inactive and onboarding are inactive', () => {
@@ -43,8 +43,8 @@ test('supplier: ambiguous payment-term mappings keep the Coupa code; inactive an
   for (const [status, onHold, expected] of [['inactive', true, 'inactive'], ['onboarding', false, 'inactive'], ['active', false, 'active']] as const) {
     const result = toCanonicalSupplier({ ...fixture('supplier.json'), status, 'on-hold': onHold }, mapping);
     assert.ok(result.ok);
-    assert.equal(result.data.status, expected);
-    assert.equal(result.data.paymentTerms, 'Net 30');
+    assert.equal(result.value.data.status, expected);
+    assert.equal(result.value.data.paymentTerms, 'Net 30');
   }
 });
 
@@ -76,8 +76,8 @@ test('wire: decimals as numbers, missing keys and non-objects fail at the wire s
 test('purchase order: lines sorted by number, accounts split into the mapped dimensions', () => {
   const result = toCanonicalPurchaseOrder(fixture('purchase-order.json'), DEFAULT_COUPA_MAPPING);
   assert.ok(result.ok);
-  const { key, occurredAt, data } = result;
-  assert.equal(result.actor, undefined);
+  const { key, occurredAt, data } = result.value;
+  assert.equal(result.value.actor, undefined);
   assert.deepEqual({ key, occurredAt, data }, fixture('purchase-order.canonical.json'));
 });
 
@@ -86,8 +86,8 @@ test('purchase order: an account code that does not split into the mapped segmen
   const lines = po['order-lines'] as Record<string, unknown>[];
   const result = toCanonicalPurchaseOrder({ ...po, 'order-lines': [{ ...lines[0], account: { id: 3, code: '6000-100-9' } }] }, DEFAULT_COUPA_MAPPING);
   assert.ok(result.ok);
-  assert.equal(result.data.lines[0]!.glAccount, '6000-100-9');
-  assert.equal(result.data.lines[0]!.costCentre, undefined);
+  assert.equal(result.value.data.lines[0]!.glAccount, '6000-100-9');
+  assert.equal(result.value.data.lines[0]!.costCentre, undefined);
 });
 
 test('purchase order: Coupa statuses map to canonical ones', () => {
@@ -95,7 +95,7 @@ test('purchase order: Coupa statuses map to canonical ones', () => {
   for (const [status, canonical] of Object.entries(expected)) {
     const result = toCanonicalPurchaseOrder({ ...fixture('purchase-order.json'), status }, DEFAULT_COUPA_MAPPING);
     assert.ok(result.ok, status);
-    assert.equal(result.data.status, canonical);
+    assert.equal(result.value.data.status, canonical);
   }
 });
 
@@ -103,21 +103,21 @@ test('purchase order: a new updated-at alone does not change the content hash', 
   const a = toCanonicalPurchaseOrder(fixture('purchase-order.json'), DEFAULT_COUPA_MAPPING);
   const b = toCanonicalPurchaseOrder({ ...fixture('purchase-order.json'), 'updated-at': '2026-12-01T00:00:00Z' }, DEFAULT_COUPA_MAPPING);
   assert.ok(a.ok && b.ok);
-  assert.notEqual(a.occurredAt, b.occurredAt);
-  assert.equal(contentHashOf(a.data), contentHashOf(b.data));
+  assert.notEqual(a.value.occurredAt, b.value.occurredAt);
+  assert.equal(contentHashOf(a.value.data), contentHashOf(b.value.data));
 });
 
 test('invoice: keyed by supplier/invoice number, PO lines resolved through the given order-line numbers', () => {
   const result = toCanonicalInvoice(fixture('invoice.json'), DEFAULT_COUPA_MAPPING, { orderLineNumbers: new Map([[5001, 1], [5002, 2]]) });
   assert.ok(result.ok);
-  const { key, occurredAt, data } = result;
+  const { key, occurredAt, data } = result.value;
   assert.deepEqual({ key, occurredAt, data }, fixture('invoice.canonical.json'));
 });
 
 test('invoice: without a resolution, lines keep their PO number but no PO line number', () => {
   const result = toCanonicalInvoice(fixture('invoice.json'), DEFAULT_COUPA_MAPPING);
   assert.ok(result.ok);
-  assert.deepEqual(result.data.lines.map((l) => [l.poNumber, l.poLineNumber]), [['PO-1000123', undefined], ['PO-1000123', undefined]]);
+  assert.deepEqual(result.value.data.lines.map((l) => [l.poNumber, l.poLineNumber]), [['PO-1000123', undefined], ['PO-1000123', undefined]]);
 });
 
 test('invoice: order-line-num on the wire wins; mixed PO numbers leave the header PO empty', () => {
@@ -128,7 +128,7 @@ test('invoice: order-line-num on the wire wins; mixed PO numbers leave the heade
     DEFAULT_COUPA_MAPPING,
   );
   assert.ok(result.ok);
-  assert.equal(result.data.status, 'pending');
-  assert.equal(result.data.lines[0]!.poLineNumber, 7);
-  assert.equal(result.data.poNumber, undefined);
+  assert.equal(result.value.data.status, 'pending');
+  assert.equal(result.value.data.lines[0]!.poLineNumber, 7);
+  assert.equal(result.value.data.poNumber, undefined);
 });

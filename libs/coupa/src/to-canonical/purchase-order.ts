@@ -1,7 +1,7 @@
-import { PurchaseOrderData } from '@mlc/events';
+import { PurchaseOrderData, stopMapping, type MapResult } from '@mlc/events';
 import type { CoupaMapping } from '../mapping.js';
 import { dimensionsOf } from './account.js';
-import { actorOf, calendarDate, compact, mapRecord, peek, text, unmappable, utc, type ToCanonicalResult } from './result.js';
+import { actorOf, calendarDate, compact, mapRecord, peek, text, utc, type CoupaSourceRecord } from './result.js';
 import { InboundPurchaseOrder } from './wire.js';
 
 function statusOf(status: InboundPurchaseOrder['status']): PurchaseOrderData['status'] {
@@ -31,7 +31,7 @@ function statusOf(status: InboundPurchaseOrder['status']): PurchaseOrderData['st
  * order date is the creation date (Coupa has no separate one on the record); lines are ordered by
  * line number so a reordered array does not change the content hash.
  */
-export function toCanonicalPurchaseOrder(body: unknown, mapping: CoupaMapping): ToCanonicalResult<PurchaseOrderData> {
+export function toCanonicalPurchaseOrder(body: unknown, mapping: CoupaMapping): MapResult<CoupaSourceRecord<PurchaseOrderData>> {
   return mapRecord({
     entity: 'purchase-order',
     body,
@@ -39,10 +39,10 @@ export function toCanonicalPurchaseOrder(body: unknown, mapping: CoupaMapping): 
     canonical: PurchaseOrderData,
     keyOf: (b) => peek(b, 'po-number'),
     map: (record) => {
-      const number = text(record['po-number']) ?? unmappable(`Coupa purchase order ${record.id} has no PO number`, { coupaId: record.id });
+      const number = text(record['po-number']) ?? stopMapping(`Coupa purchase order ${record.id} has no PO number`, { coupaId: record.id });
       const supplierNumber =
         text(record.supplier.number) ??
-        unmappable(`purchase order ${number}: its supplier ${record.supplier.id} has no supplier number`, { supplierId: record.supplier.id, field: 'supplier.number' });
+        stopMapping(`purchase order ${number}: its supplier ${record.supplier.id} has no supplier number`, { supplierId: record.supplier.id, field: 'supplier.number' });
       const lines = [...record['order-lines']]
         .sort((a, b) => a['line-num'] - b['line-num'])
         .map((line) =>

@@ -1,28 +1,14 @@
 import type { z } from 'zod';
-import { MlcError } from '@mlc/errors';
+import { mapStopping, mapped, unmappable, type MapResult, type SourceRecord } from '@mlc/events';
 
-/** A mapper's answer: the canonical record with its natural key and source time, or why it cannot be mapped (permanent). */
-export type ToCanonicalResult<T> =
-  | { ok: true; key: string; data: T; occurredAt: string; actor?: string }
-  | { ok: false; error: MlcError };
+/** A Coupa record mapped to canonical data: Coupa always says when it changed (`updated-at`). */
+export type CoupaSourceRecord<T> = SourceRecord<T> & { occurredAt: string };
 
-export interface Mapped {
+interface Mapped {
   key: string;
   data: unknown;
   occurredAt: string;
   actor?: string | undefined;
-}
-
-class Unmappable {
-  constructor(
-    readonly message: string,
-    readonly context: Record<string, unknown>,
-  ) {}
-}
-
-/** Stops a mapper body; `mapRecord` turns it into `{ ok: false, error: MLC_MAPPING_FAILED }`. */
-export function unmappable(message: string, context: Record<string, unknown> = {}): never {
-  throw new Unmappable(message, context);
 }
 
 const paths = (error: z.ZodError) => error.issues.map((i) => i.path.join('.') || '(root)');
@@ -30,6 +16,7 @@ const paths = (error: z.ZodError) => error.issues.map((i) => i.path.join('.') ||
 /**
  * Validates the body against its wire schema, runs the mapper, then validates the result against
  * the canonical schema, so every failure is an MLC_MAPPING_FAILED naming the record and the paths.
+ * The mapper may end early with `stopMapping`.
  */
 export function mapRecord<W, T>(params: {
   entity: string;
@@ -38,27 +25,20 @@ export function mapRecord<W, T>(params: {
   canonical: z.ZodType<T>;
   keyOf: (body: unknown) => unknown;
   map: (record: W) => Mapped;
-}): ToCanonicalResult<T> {
+}): MapResult<CoupaSourceRecord<T>> {
   const { entity, body, wire, canonical, keyOf, map } = params;
   const peeked = keyOf(body);
   const context: Record<string, unknown> = { entity, ...(typeof peeked === 'string' || typeof peeked === 'number' ? { key: String(peeked) } : {}) };
   const record = wire.safeParse(body);
-  if (!record.success) return failure(`Coupa ${entity} does not match the wire format`, { ...context, stage: 'wire', paths: paths(record.error) });
-  try {
+  if (!record.success) return unmappable(`Coupa ${entity} does not match the wire format`, { ...context, stage: 'wire', paths: paths(record.error) });
+  return mapStopping(context, () => {
     const { key, data, occurredAt, actor } = map(record.data);
     const parsed = canonical.safeParse(data);
     if (!parsed.success) {
-      return failure(`Coupa ${entity} ${key} does not map to a valid canonical record`, { ...context, key, stage: 'canonical', paths: paths(parsed.error) });
+      return unmappable(`Coupa ${entity} ${key} does not map to a valid canonical record`, { ...context, key, stage: 'canonical', paths: paths(parsed.error) });
     }
-    return { ok: true, key, data: parsed.data, occurredAt, ...(actor ? { actor } : {}) };
-  } catch (error) {
-    if (error instanceof Unmappable) return failure(error.message, { ...context, ...error.context });
-    throw error;
-  }
-}
-
-function failure(message: string, context: Record<string, unknown>): { ok: false; error: MlcError } {
-  return { ok: false, error: new MlcError('MLC_MAPPING_FAILED', message, { context }) };
+    return mapped({ key, data: parsed.data, occurredAt, ...(actor ? { actor } : {}) });
+  });
 }
 
 /** Trimmed text; blank and null are absent. */

@@ -1,6 +1,6 @@
-import { SupplierData } from '@mlc/events';
+import { SupplierData, stopMapping, type MapResult } from '@mlc/events';
 import type { CoupaMapping } from '../mapping.js';
-import { actorOf, compact, mapRecord, peek, text, unmappable, utc, type ToCanonicalResult } from './result.js';
+import { actorOf, compact, mapRecord, peek, text, utc, type CoupaSourceRecord } from './result.js';
 import { InboundSupplier } from './wire.js';
 
 type Phone = NonNullable<NonNullable<InboundSupplier['primary-contact']>['phone-work']>;
@@ -32,7 +32,7 @@ function statusOf(record: InboundSupplier): SupplierData['status'] {
  * by field, so a supplier coupa-writer wrote maps back to the same data (and contentHash) as far
  * as Coupa holds it: bank details, and a currency the writer did not send, do not survive.
  */
-export function toCanonicalSupplier(body: unknown, mapping: CoupaMapping): ToCanonicalResult<SupplierData> {
+export function toCanonicalSupplier(body: unknown, mapping: CoupaMapping): MapResult<CoupaSourceRecord<SupplierData>> {
   return mapRecord({
     entity: 'supplier',
     body,
@@ -40,7 +40,7 @@ export function toCanonicalSupplier(body: unknown, mapping: CoupaMapping): ToCan
     canonical: SupplierData,
     keyOf: (b) => peek(b, 'number') ?? peek(b, 'id'),
     map: (record) => {
-      const number = text(record.number) ?? unmappable(`Coupa supplier ${record.id} has no supplier number`, { coupaId: record.id, field: 'number' });
+      const number = text(record.number) ?? stopMapping(`Coupa supplier ${record.id} has no supplier number`, { coupaId: record.id, field: 'number' });
       const contact = record['primary-contact'];
       const address = record['primary-address'];
       const lines = address ? [address.street1, address.street2, address.street3, address.street4].map(text).filter((l): l is string => l !== undefined) : [];

@@ -1,7 +1,7 @@
-import type { InvoiceData } from '@mlc/events';
+import { type InvoiceData, mapped, type MapResult, unmappable } from '@mlc/events';
 import type { InforMapping } from '../mapping.js';
 import { m3LineNumber } from './purchase-order.js';
-import { m3Date, mapped, tooLong, unmappable, type MapResult } from './result.js';
+import { m3Date, tooLong } from './result.js';
 
 /** APS450MI AddHead input. */
 export type M3InvoiceHead = Readonly<Record<string, string>> & { readonly SUNO: string; readonly SINO: string; readonly IVDT: string };

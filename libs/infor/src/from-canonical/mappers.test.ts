@@ -17,15 +17,15 @@ test('supplier → CRS620MI fields: name cut to 36, payment terms translated, ta
   const mapping = InforMapping.parse({ supplier: { paymentTerms: { 'Net 30': 'N30' } } });
   const result = toM3Supplier(supplier(), mapping);
   assert.ok(result.ok);
-  assert.deepEqual(result.request, fixture('supplier.m3.json'));
+  assert.deepEqual(result.value, fixture('supplier.m3.json'));
 });
 
 test('supplier status and bank fields follow the mapping', () => {
   const mapping = InforMapping.parse({ supplier: { paymentTerms: { 'Net 30': 'N30' }, status: { 'on-hold': '50' }, bankFields: { iban: 'BKID' } } });
   const result = toM3Supplier({ ...supplier(), status: 'on-hold' }, mapping);
   assert.ok(result.ok);
-  assert.equal(result.request.STAT, '50');
-  assert.equal(result.request.BKID, 'US00ACME');
+  assert.equal(result.value.STAT, '50');
+  assert.equal(result.value.BKID, 'US00ACME');
 });
 
 test('supplier codes that do not fit M3 are unmappable, naming the field', () => {
@@ -45,7 +45,7 @@ test('purchase order → PPS370MI head + lines; free-text lines take the default
   const mapping = InforMapping.parse({ purchaseOrder: { defaultItem: 'SERVICE' } });
   const result = toM3PurchaseOrder(po(), mapping);
   assert.ok(result.ok);
-  assert.deepEqual(result.request, fixture('purchase-order.m3.json'));
+  assert.deepEqual(result.value, fixture('purchase-order.m3.json'));
 });
 
 test('GL account and cost centre go to the configured line fields, translated', () => {
@@ -54,7 +54,7 @@ test('GL account and cost centre go to the configured line fields, translated', 
   });
   const result = toM3PurchaseOrder(po(), mapping);
   assert.ok(result.ok);
-  assert.deepEqual(result.request.lines.map((l) => [l.PNLI, l.AIT1, l.AIT2]), [['10', '6000-100', '1010'], ['20', '6100-200', 'CC-20']]);
+  assert.deepEqual(result.value.lines.map((l) => [l.PNLI, l.AIT1, l.AIT2]), [['10', '6000-100', '1010'], ['20', '6100-200', 'CC-20']]);
 });
 
 test('a PO line without item code and without a default item is unmappable', () => {
@@ -75,7 +75,7 @@ test('invoice → APS450MI head + PO-matched lines (a line without its own PO nu
   assert.deepEqual(invoicePoNumbers(invoice()), ['PO-1000123']);
   const result = toM3Invoice(invoice(), ORDERS, DEFAULT_INFOR_MAPPING);
   assert.ok(result.ok);
-  assert.deepEqual(result.request, fixture('invoice.m3.json'));
+  assert.deepEqual(result.value, fixture('invoice.m3.json'));
 });
 
 test('an invoice line that matches no M3 PO line is unmappable, with the reason', () => {

@@ -1,6 +1,6 @@
-import type { PurchaseOrderData } from '@mlc/events';
+import { mapped, type MapResult, type PurchaseOrderData, unmappable } from '@mlc/events';
 import type { InforMapping } from '../mapping.js';
-import { m3Date, mapped, tooLong, unmappable, type MapResult } from './result.js';
+import { m3Date, tooLong } from './result.js';
 
 /** PPS370MI AddHead input without MSGN (the entry is the writer's business). */
 export type M3PoHead = Readonly<Record<string, string>> & { readonly SUNO: string; readonly DWDT: string };

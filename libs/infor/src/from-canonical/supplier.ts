@@ -1,6 +1,6 @@
-import type { SupplierData } from '@mlc/events';
+import { mapped, type MapResult, type SupplierData, unmappable } from '@mlc/events';
 import type { InforMapping } from '../mapping.js';
-import { mapped, tooLong, unmappable, type MapResult } from './result.js';
+import { tooLong } from './result.js';
 
 /** CRS620MI AddSupplier/UpdSupplier input: the same fields serve both (SUNO is the key). */
 export type M3SupplierRecord = Readonly<Record<string, string>> & { readonly SUNO: string; readonly SUNM: string };

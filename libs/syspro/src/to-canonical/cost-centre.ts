@@ -1,10 +1,10 @@
-import { CostCentreData } from '@mlc/events';
+import { CostCentreData, type MapResult, type SourceRecord } from '@mlc/events';
 import type { SysproRow } from '../wire.js';
 import type { SysproMapping } from './mapping.js';
-import { flag, instant, mapRow, peek, requiredText, text, type ToCanonicalResult } from './read.js';
+import { flag, instant, mapRow, peek, requiredText, text } from './read.js';
 
 /** A cost-centre row (table configurable: unconfirmed in SYSPRO) → canonical cost centre. */
-export function toCanonicalCostCentre(row: SysproRow, mapping: SysproMapping): ToCanonicalResult<CostCentreData> {
+export function toCanonicalCostCentre(row: SysproRow, mapping: SysproMapping): MapResult<SourceRecord<CostCentreData>> {
   const { columns, inactiveValues } = mapping.costCentre;
   return mapRow(
     { entity: 'cost-centre', key: peek(row, columns.code) },

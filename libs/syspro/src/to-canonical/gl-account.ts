@@ -1,10 +1,10 @@
-import { GlAccountData } from '@mlc/events';
+import { GlAccountData, type MapResult, type SourceRecord } from '@mlc/events';
 import type { SysproRow } from '../wire.js';
 import type { SysproMapping } from './mapping.js';
-import { flag, instant, mapRow, peek, requiredText, text, type ToCanonicalResult } from './read.js';
+import { flag, instant, mapRow, peek, requiredText, text } from './read.js';
 
 /** GenMaster row → canonical GL account, keyed by the GL code. Unknown account type codes leave the type out. */
-export function toCanonicalGlAccount(row: SysproRow, mapping: SysproMapping): ToCanonicalResult<GlAccountData> {
+export function toCanonicalGlAccount(row: SysproRow, mapping: SysproMapping): MapResult<SourceRecord<GlAccountData>> {
   const { columns, accountTypes, inactiveValues } = mapping.glAccount;
   return mapRow(
     { entity: 'gl-account', key: peek(row, columns.code) },

@@ -1,10 +1,9 @@
-import { InvoiceData, type InvoiceLine } from '@mlc/events';
+import { InvoiceData, invoiceKey, type InvoiceLine, type MapResult, type SourceRecord, stopMapping } from '@mlc/events';
 import type { SysproRow } from '../wire.js';
 import type { SysproMapping } from './mapping.js';
 import {
   calendarDate,
   decimal,
-  fail,
   instant,
   mapRow,
   peek,
@@ -13,20 +12,14 @@ import {
   requiredDecimal,
   requiredText,
   text,
-  type ToCanonicalResult,
 } from './read.js';
-
-/** The event key of an invoice: its natural key is supplier + invoice number (invoice numbers repeat across suppliers). */
-export function invoiceKey(supplier: string, invoice: string): string {
-  return `${supplier}/${invoice}`;
-}
 
 /**
  * ApInvoice row (+ its line rows, where the connection exposes them) → canonical invoice. With no
  * line rows and `summaryLineWhenNoLines`, one line carries the invoice total, so targets that
  * require lines still get a valid document.
  */
-export function toCanonicalInvoice(header: SysproRow, lines: readonly SysproRow[], mapping: SysproMapping): ToCanonicalResult<InvoiceData> {
+export function toCanonicalInvoice(header: SysproRow, lines: readonly SysproRow[], mapping: SysproMapping): MapResult<SourceRecord<InvoiceData>> {
   const { header: h, line: l, statuses, defaultStatus, summaryLineWhenNoLines } = mapping.invoice;
   const timeZone = mapping.dates.timeZone;
   return mapRow(
@@ -40,7 +33,7 @@ export function toCanonicalInvoice(header: SysproRow, lines: readonly SysproRow[
       let status = defaultStatus;
       if (h.status !== undefined) {
         const code = requiredText(header, h.status);
-        status = statuses[code] ?? fail('unknown SYSPRO invoice status code', { column: h.status, code });
+        status = statuses[code] ?? stopMapping('unknown SYSPRO invoice status code', { column: h.status, code });
       }
       const balance = decimal(header, h.balance);
       if (balance !== undefined && Number(balance) === 0 && Number(total) !== 0 && status === 'posted') status = 'paid';
@@ -48,11 +41,11 @@ export function toCanonicalInvoice(header: SysproRow, lines: readonly SysproRow[
       const mappedLines: InvoiceLine[] = [];
       for (const row of lines) {
         if (requiredText(row, l.supplier) !== supplierNumber || requiredText(row, l.invoice) !== number) {
-          fail('line belongs to another invoice', { column: l.invoice });
+          stopMapping('line belongs to another invoice', { column: l.invoice });
         }
         const amount = requiredDecimal(row, l.amount);
         const line: InvoiceLine = {
-          lineNumber: positiveInt(row, l.lineNumber) ?? fail('line number is missing', { column: l.lineNumber }),
+          lineNumber: positiveInt(row, l.lineNumber) ?? stopMapping('line number is missing', { column: l.lineNumber }),
           description: text(row, l.description) ?? '',
           quantity: decimal(row, l.quantity) ?? '1',
           unitPrice: decimal(row, l.unitPrice) ?? amount,
@@ -69,7 +62,7 @@ export function toCanonicalInvoice(header: SysproRow, lines: readonly SysproRow[
       }
       mappedLines.sort((a, b) => a.lineNumber - b.lineNumber);
       const duplicate = mappedLines.find((line, i) => i > 0 && mappedLines[i - 1]!.lineNumber === line.lineNumber);
-      if (duplicate !== undefined) fail('duplicate line number', { column: l.lineNumber, lineNumber: duplicate.lineNumber });
+      if (duplicate !== undefined) stopMapping('duplicate line number', { column: l.lineNumber, lineNumber: duplicate.lineNumber });
       if (mappedLines.length === 0 && summaryLineWhenNoLines) {
         const tax = decimal(header, h.tax);
         // SYSPRO's invoice value includes tax; the summary line carries the net amount.
@@ -89,7 +82,7 @@ export function toCanonicalInvoice(header: SysproRow, lines: readonly SysproRow[
       const optional = { dueDate: calendarDate(header, h.dueDate, timeZone), poNumber, taxAmount: decimal(header, h.tax) };
       for (const [k, v] of Object.entries(optional)) if (v !== undefined) Object.assign(data, { [k]: v });
       return {
-        key: invoiceKey(supplierNumber, number),
+        key: invoiceKey({ supplierNumber, number }),
         data,
         occurredAt: instant(header, h.changedAt, timeZone),
         actor: text(header, h.actor),

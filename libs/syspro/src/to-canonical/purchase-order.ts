@@ -1,10 +1,9 @@
-import { PurchaseOrderData, type PurchaseOrderLine } from '@mlc/events';
+import { type MapResult, PurchaseOrderData, type PurchaseOrderLine, type SourceRecord, stopMapping } from '@mlc/events';
 import type { SysproRow } from '../wire.js';
 import type { SysproMapping } from './mapping.js';
 import {
   calendarDate,
   decimal,
-  fail,
   flag,
   instant,
   mapRow,
@@ -14,7 +13,6 @@ import {
   requiredDecimal,
   requiredText,
   text,
-  type ToCanonicalResult,
 } from './read.js';
 
 /**
@@ -26,7 +24,7 @@ export function toCanonicalPurchaseOrder(
   header: SysproRow,
   lines: readonly SysproRow[],
   mapping: SysproMapping,
-): ToCanonicalResult<PurchaseOrderData> {
+): MapResult<SourceRecord<PurchaseOrderData>> {
   const { header: h, line: l, statuses, cancelledValues, skipLineTypes } = mapping.purchaseOrder;
   const timeZone = mapping.dates.timeZone;
   return mapRow(
@@ -35,15 +33,15 @@ export function toCanonicalPurchaseOrder(
       const number = requiredText(header, h.number);
       const code = requiredText(header, h.status);
       const status = flag(header, h.cancelled, cancelledValues) ? 'cancelled' : statuses[code];
-      if (status === undefined) fail('unknown SYSPRO order status code', { column: h.status, code });
+      if (status === undefined) stopMapping('unknown SYSPRO order status code', { column: h.status, code });
 
       const mappedLines: PurchaseOrderLine[] = [];
       for (const row of lines) {
         const owner = requiredText(row, l.purchaseOrder);
-        if (owner !== number) fail('line belongs to another purchase order', { column: l.purchaseOrder, linePurchaseOrder: owner });
+        if (owner !== number) stopMapping('line belongs to another purchase order', { column: l.purchaseOrder, linePurchaseOrder: owner });
         const lineType = text(row, l.lineType);
         if (lineType !== undefined && skipLineTypes.includes(lineType)) continue;
-        const lineNumber = positiveInt(row, l.lineNumber) ?? fail('line number is missing', { column: l.lineNumber });
+        const lineNumber = positiveInt(row, l.lineNumber) ?? stopMapping('line number is missing', { column: l.lineNumber });
         const line: PurchaseOrderLine = {
           lineNumber,
           description: text(row, l.description) ?? text(row, l.comment) ?? text(row, l.itemCode) ?? '',
@@ -63,7 +61,7 @@ export function toCanonicalPurchaseOrder(
       }
       mappedLines.sort((a, b) => a.lineNumber - b.lineNumber);
       const duplicate = mappedLines.find((line, i) => i > 0 && mappedLines[i - 1]!.lineNumber === line.lineNumber);
-      if (duplicate !== undefined) fail('duplicate line number', { column: l.lineNumber, lineNumber: duplicate.lineNumber });
+      if (duplicate !== undefined) stopMapping('duplicate line number', { column: l.lineNumber, lineNumber: duplicate.lineNumber });
 
       const data: PurchaseOrderData = {
         number,

@@ -1,50 +1,25 @@
 import type { z } from 'zod';
-import { MlcError } from '@mlc/errors';
+import { mapStopping, mapped, stopMapping, unmappable, type MapResult, type SourceRecord } from '@mlc/events';
 import type { SysproRow } from '../wire.js';
-
-/** A mapper's answer: the canonical record with its key, or why this row cannot be mapped (permanent). */
-export type ToCanonicalResult<T> =
-  | { ok: true; key: string; data: T; occurredAt?: string; actor?: string }
-  | { ok: false; error: MlcError };
-
-// Thrown by the readers below and caught by `mapRow`, so each mapper reads straight through and
-// still returns a result instead of throwing.
-class MappingFailure {
-  constructor(
-    readonly message: string,
-    readonly context: Record<string, unknown>,
-  ) {}
-}
-
-export function fail(message: string, context: Record<string, unknown>): never {
-  throw new MappingFailure(message, context);
-}
 
 /** Runs a mapper body; a reader's failure becomes `{ ok: false, error: MLC_MAPPING_FAILED }` with the entity context. */
 export function mapRow<T>(
   context: Record<string, unknown>,
-  body: () => { key: string; data: unknown; occurredAt?: string; actor?: string },
+  body: () => { key: string; data: unknown; occurredAt?: string | undefined; actor?: string | undefined },
   schema: z.ZodType<T>,
-): ToCanonicalResult<T> {
-  try {
+): MapResult<SourceRecord<T>> {
+  return mapStopping(context, () => {
     const { key, data, occurredAt, actor } = body();
     const parsed = schema.safeParse(data);
     if (!parsed.success) {
       const paths = parsed.error.issues.map((i) => i.path.join('.') || '(root)');
-      return failure('mapped record does not match the canonical schema', { ...context, key, paths });
+      return unmappable('mapped record does not match the canonical schema', { ...context, key, paths });
     }
-    const result: ToCanonicalResult<T> = { ok: true, key, data: parsed.data };
-    if (occurredAt !== undefined) result.occurredAt = occurredAt;
-    if (actor !== undefined) result.actor = actor;
-    return result;
-  } catch (err) {
-    if (err instanceof MappingFailure) return failure(err.message, { ...context, ...err.context });
-    throw err;
-  }
-}
-
-function failure(message: string, context: Record<string, unknown>): { ok: false; error: MlcError } {
-  return { ok: false, error: new MlcError('MLC_MAPPING_FAILED', message, { context }) };
+    const record: SourceRecord<T> = { key, data: parsed.data };
+    if (occurredAt !== undefined) record.occurredAt = occurredAt;
+    if (actor !== undefined) record.actor = actor;
+    return mapped(record);
+  });
 }
 
 function typeOf(value: unknown): string {
@@ -64,11 +39,11 @@ export function text(row: SysproRow, column: string | undefined): string | undef
   if (value === undefined || value === null) return undefined;
   if (typeof value === 'string') return value.trim() === '' ? undefined : value.trim();
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-  return fail('column is not text', { column, valueType: typeOf(value) });
+  return stopMapping('column is not text', { column, valueType: typeOf(value) });
 }
 
 export function requiredText(row: SysproRow, column: string): string {
-  return text(row, column) ?? fail('required column is missing or blank', { column });
+  return text(row, column) ?? stopMapping('required column is missing or blank', { column });
 }
 
 const DECIMAL = /^[-+]?\d+(\.\d+)?$/;
@@ -89,18 +64,18 @@ export function decimal(row: SysproRow, column: string | undefined): string | un
   if (typeof value === 'number' && Number.isFinite(value)) return decimalOf(value);
   if (typeof value === 'string' && value.trim() === '') return undefined;
   if (typeof value === 'string' && DECIMAL.test(value.trim())) return value.trim().replace(/^\+/, '');
-  return fail('column is not a decimal number', { column, valueType: typeOf(value) });
+  return stopMapping('column is not a decimal number', { column, valueType: typeOf(value) });
 }
 
 export function requiredDecimal(row: SysproRow, column: string): string {
-  return decimal(row, column) ?? fail('required number column is missing', { column });
+  return decimal(row, column) ?? stopMapping('required number column is missing', { column });
 }
 
 export function positiveInt(row: SysproRow, column: string | undefined): number | undefined {
   const value = decimal(row, column);
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isSafeInteger(n) || n <= 0) return fail('column is not a positive whole number', { column });
+  if (!Number.isSafeInteger(n) || n <= 0) return stopMapping('column is not a positive whole number', { column });
   return n;
 }
 
@@ -116,7 +91,7 @@ function parts(row: SysproRow, column: string | undefined): { date: string; time
   if (value === undefined) return undefined;
   const m = DATE_TIME.exec(value);
   const date = m?.[1];
-  if (m === null || date === undefined || !validDate(date)) return fail('column is not an ISO date or date-time', { column });
+  if (m === null || date === undefined || !validDate(date)) return stopMapping('column is not an ISO date or date-time', { column });
   return { date, time: m[2], zone: m[3] };
 }
 
@@ -139,7 +114,7 @@ export function calendarDate(row: SysproRow, column: string | undefined, timeZon
 }
 
 export function requiredCalendarDate(row: SysproRow, column: string, timeZone: string): string {
-  return calendarDate(row, column, timeZone) ?? fail('required date column is missing', { column });
+  return calendarDate(row, column, timeZone) ?? stopMapping('required date column is missing', { column });
 }
 
 /** An instant as ISO 8601 UTC; zone-less values are wall-clock time in the company zone. */

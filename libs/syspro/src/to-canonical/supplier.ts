@@ -1,7 +1,7 @@
-import { SupplierData } from '@mlc/events';
+import { type MapResult, type SourceRecord, SupplierData } from '@mlc/events';
 import type { SysproRow } from '../wire.js';
 import type { SysproMapping } from './mapping.js';
-import { flag, instant, mapRow, peek, requiredText, text, type ToCanonicalResult } from './read.js';
+import { flag, instant, mapRow, peek, requiredText, text } from './read.js';
 
 function withoutUndefined<T extends object>(value: T): T | undefined {
   const entries = Object.entries(value).filter(([, v]) => v !== undefined);
@@ -9,7 +9,7 @@ function withoutUndefined<T extends object>(value: T): T | undefined {
 }
 
 /** ApSupplier row → canonical supplier, keyed by the supplier code. */
-export function toCanonicalSupplier(row: SysproRow, mapping: SysproMapping): ToCanonicalResult<SupplierData> {
+export function toCanonicalSupplier(row: SysproRow, mapping: SysproMapping): MapResult<SourceRecord<SupplierData>> {
   const { columns, onHoldValues, inactiveValues } = mapping.supplier;
   return mapRow(
     { entity: 'supplier', key: peek(row, columns.number) },

@@ -1,8 +1,7 @@
 import type { CoupaApi, CoupaMapping } from '@mlc/coupa';
 import { toCoupaAccount, toCoupaInvoice, toCoupaLookupValue, toCoupaPurchaseOrder, toCoupaSupplier } from '@mlc/coupa';
 import type { CanonicalEvent, CostCentreEvent, GlAccountEvent, InvoiceEvent, PurchaseOrderEvent } from '@mlc/events';
-import type { TargetRecordStore } from '@mlc/writer';
-import { dependencyMissing, upsert, type WriteResult } from './upsert.js';
+import { createDependencyCache, createWritePath, type TargetRecordStore, type WriteResult } from '@mlc/writer';
 
 export interface CoupaHandlerDeps {
   coupa: CoupaApi;
@@ -19,19 +18,14 @@ export interface CoupaHandlerDeps {
  * in place; mapping failures throw MLC_MAPPING_FAILED and go to the DLQ.
  */
 export function createCoupaHandler({ coupa, records, mapping, dependencyCacheMs = 60_000, now = Date.now }: CoupaHandlerDeps) {
-  const confirmed = new Map<string, number>();
-  async function confirm(key: string, exists: () => Promise<boolean>): Promise<boolean> {
-    const until = confirmed.get(key);
-    if (until !== undefined && until > now()) return true;
-    if (!(await exists())) return false;
-    confirmed.set(key, now() + dependencyCacheMs);
-    return true;
-  }
+  const { upsert } = createWritePath({ system: 'coupa', records });
+  const known = createDependencyCache({ ttlMs: dependencyCacheMs, now });
 
-  async function requireSupplier(supplierNumber: string, context: Record<string, unknown>): Promise<void> {
-    if (!(await confirm(`supplier:${supplierNumber}`, async () => (await coupa.findSupplierByNumber(supplierNumber)) !== undefined))) {
-      throw dependencyMissing(`supplier ${supplierNumber} is not in Coupa yet`, { ...context, supplierNumber });
-    }
+  function requireSupplier(supplierNumber: string, context: Record<string, unknown>): Promise<void> {
+    return known.require(`supplier:${supplierNumber}`, async () => (await coupa.findSupplierByNumber(supplierNumber)) !== undefined, {
+      message: `supplier ${supplierNumber} is not in Coupa yet`,
+      context: { ...context, supplierNumber },
+    });
   }
 
   async function requireAccountValues(lines: ReadonlyArray<{ lineNumber: number; glAccount?: string | undefined; costCentre?: string | undefined }>, context: Record<string, unknown>): Promise<void> {
@@ -39,8 +33,10 @@ export function createCoupaHandler({ coupa, records, mapping, dependencyCacheMs 
       const lookupName = dimension === 'glAccount' ? mapping.lookups.glAccount : mapping.lookups.costCentre;
       const codes = new Set(lines.map((l) => l[dimension]).filter((c): c is string => Boolean(c)));
       for (const code of codes) {
-        const found = await confirm(`lookup:${lookupName}:${code}`, async () => (await coupa.findLookupValue(lookupName, code)) !== undefined);
-        if (!found) throw dependencyMissing(`${lookupName} value ${code} is not in Coupa yet`, { ...context, lookup: lookupName, code });
+        await known.require(`lookup:${lookupName}:${code}`, async () => (await coupa.findLookupValue(lookupName, code)) !== undefined, {
+          message: `${lookupName} value ${code} is not in Coupa yet`,
+          context: { ...context, lookup: lookupName, code },
+        });
       }
     }
     // The combination of segments is a Coupa account of its own; create it once its values exist.
@@ -49,7 +45,7 @@ export function createCoupaHandler({ coupa, records, mapping, dependencyCacheMs 
       const coded = toCoupaAccount(line, mapping);
       if ('missing' in coded) continue;
       const { account } = coded;
-      await confirm(`account:${chart}:${account.code}`, async () => {
+      await known.confirm(`account:${chart}:${account.code}`, async () => {
         if (await coupa.findAccount(account.code, chart)) return true;
         try {
           await coupa.createAccount({ ...account, name: account.code, active: true });
@@ -67,7 +63,6 @@ export function createCoupaHandler({ coupa, records, mapping, dependencyCacheMs 
     const ctx = { eventId: event.id, poNumber: event.data.number };
     return upsert({
       event,
-      records,
       body: () => toCoupaPurchaseOrder(event.data, mapping),
       dependencies: async () => {
         await requireSupplier(event.data.supplierNumber, ctx);
@@ -78,12 +73,12 @@ export function createCoupaHandler({ coupa, records, mapping, dependencyCacheMs 
       update: async (id, body) => {
         // Coupa changes an order line only when the update names its id; matched on line number.
         const current = await coupa.findPurchaseOrderByNumber(body['po-number']);
-        const ids = new Map((current?.id === id ? (current['order-lines'] ?? []) : []).map((l) => [l['line-num'], l.id]));
+        const ids = new Map((current?.id === Number(id) ? (current['order-lines'] ?? []) : []).map((l) => [l['line-num'], l.id]));
         const lines = body['order-lines'].map((l) => {
           const lineId = ids.get(String(l['line-num']));
           return lineId === undefined ? l : { ...l, id: lineId };
         });
-        return coupa.updatePurchaseOrder(id, { ...body, 'order-lines': lines });
+        return coupa.updatePurchaseOrder(Number(id), { ...body, 'order-lines': lines });
       },
     });
   }
@@ -92,20 +87,21 @@ export function createCoupaHandler({ coupa, records, mapping, dependencyCacheMs 
     const ctx = { eventId: event.id, invoiceNumber: event.data.number, supplierNumber: event.data.supplierNumber };
     return upsert({
       event,
-      records,
       body: () => toCoupaInvoice(event.data, mapping),
       dependencies: async () => {
         await requireSupplier(event.data.supplierNumber, ctx);
         const poNumbers = new Set(event.data.lines.map((l) => l.poNumber ?? event.data.poNumber).filter((n): n is string => Boolean(n)));
         for (const poNumber of poNumbers) {
-          const found = await confirm(`po:${poNumber}`, async () => (await coupa.findPurchaseOrderByNumber(poNumber)) !== undefined);
-          if (!found) throw dependencyMissing(`purchase order ${poNumber} is not in Coupa yet`, { ...ctx, poNumber });
+          await known.require(`po:${poNumber}`, async () => (await coupa.findPurchaseOrderByNumber(poNumber)) !== undefined, {
+            message: `purchase order ${poNumber} is not in Coupa yet`,
+            context: { ...ctx, poNumber },
+          });
         }
         await requireAccountValues(event.data.lines.filter((l) => l.poLineNumber === undefined), ctx);
       },
       find: () => coupa.findInvoice(event.data.number, event.data.supplierNumber),
       create: (body) => coupa.createInvoice(body),
-      update: (id, body) => coupa.updateInvoice(id, body),
+      update: (id, body) => coupa.updateInvoice(Number(id), body),
     });
   }
 
@@ -125,12 +121,11 @@ export function createCoupaHandler({ coupa, records, mapping, dependencyCacheMs 
     const lookupName = kind === 'gl-account' ? mapping.lookups.glAccount : mapping.lookups.costCentre;
     return upsert({
       event,
-      records,
       body: () => toCoupaLookupValue(kind, event.data, mapping),
       dependencies: requireLookups,
       find: () => coupa.findLookupValue(lookupName, event.data.code),
       create: (body) => coupa.createLookupValue(body),
-      update: (id, body) => coupa.updateLookupValue(id, body),
+      update: (id, body) => coupa.updateLookupValue(Number(id), body),
     });
   }
 
@@ -139,11 +134,10 @@ export function createCoupaHandler({ coupa, records, mapping, dependencyCacheMs 
       case 'supplier.changed':
         return upsert({
           event,
-          records,
           body: () => toCoupaSupplier(event.data, mapping),
           find: () => coupa.findSupplierByNumber(event.data.number),
           create: (body) => coupa.createSupplier(body),
-          update: (id, body) => coupa.updateSupplier(id, body),
+          update: (id, body) => coupa.updateSupplier(Number(id), body),
         });
       case 'gl-account.changed':
       case 'cost-centre.changed':

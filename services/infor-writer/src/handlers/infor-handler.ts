@@ -12,11 +12,9 @@ import {
   type InforMapping,
   type M3InvoiceLine,
   type M3PurchaseOrder,
-  type MapResult,
 } from '@mlc/infor';
-import type { HandlerResult } from '@mlc/kafka';
 import type { Logger } from '@mlc/log';
-import { decideWrite, type TargetRecord, type TargetRecordStore, type TargetRef } from '@mlc/writer';
+import { createDependencyCache, createWritePath, dependencyMissing, targetRefFor, unwrapMapped, type TargetRecord, type TargetRecordStore, type WriteResult } from '@mlc/writer';
 
 export interface InforHandlerDeps {
   infor: InforApi;
@@ -32,19 +30,6 @@ const SYSTEM = 'infor';
 // The PPS370MI entry (MSGN, then PUNO) of a PO being created, remembered before FinishEntry: the
 // only way back to an M3-numbered order after a crash, since M3 has no lookup by our reference.
 const PO_ENTRY = 'purchase-order.m3-entry';
-
-function result(status: HandlerResult['status'], id?: string | null): HandlerResult {
-  return { status, target: id ? { system: SYSTEM, id } : { system: SYSTEM } };
-}
-
-function unwrap<T>(mapped: MapResult<T>, event: CanonicalEvent): T {
-  if (mapped.ok) return mapped.request;
-  throw new MlcError(mapped.error.code, mapped.error.message, { context: { ...mapped.error.context, eventId: event.id, key: event.entity.key } });
-}
-
-function dependencyMissing(message: string, context: Record<string, unknown>): MlcError {
-  return new MlcError('MLC_DEPENDENCY_MISSING', message, { context });
-}
 
 /** Runs an M3 write; its MlcError comes back saying which order and lines it was about. */
 async function about<T>(what: string, context: Record<string, unknown>, write: () => Promise<T>): Promise<T> {
@@ -70,41 +55,44 @@ function parseEntry(record: TargetRecord | undefined): { msgn: string; puno?: st
  * invoice whose PO, is not in M3 yet throws MLC_DEPENDENCY_MISSING (retried in place).
  */
 export function createInforHandler({ infor, records, mapping, logger, dependencyCacheMs = 60_000, now = Date.now }: InforHandlerDeps) {
-  const confirmedSuppliers = new Map<string, number>();
+  const { decide, remember, result, upsert } = createWritePath({ system: SYSTEM, records });
+  const known = createDependencyCache({ ttlMs: dependencyCacheMs, now });
 
-  async function requireSupplier(suno: string, context: Record<string, unknown>): Promise<void> {
-    const until = confirmedSuppliers.get(suno);
-    if (until !== undefined && until > now()) return;
-    if ((await infor.getSupplier(suno)) === undefined) throw dependencyMissing(`supplier ${suno} is not in M3 yet`, { ...context, supplierNumber: suno });
-    confirmedSuppliers.set(suno, now() + dependencyCacheMs);
+  function requireSupplier(suno: string, context: Record<string, unknown>): Promise<void> {
+    return known.require(`supplier:${suno}`, async () => (await infor.getSupplier(suno)) !== undefined, {
+      message: `supplier ${suno} is not in M3 yet`,
+      context: { ...context, supplierNumber: suno },
+    });
   }
 
-  const refOf = (event: CanonicalEvent, entityType: string, naturalKey: string): TargetRef => ({ connection: event.connection, targetSystem: SYSTEM, entityType, naturalKey });
-  const remember = (ref: TargetRef, event: CanonicalEvent, targetId: string) =>
-    records.remember(ref, { targetId, contentHash: event.contentHash, sourceTime: event.occurredAt, eventId: event.id });
-
-  async function supplier(event: SupplierEvent): Promise<HandlerResult> {
-    const ref = refOf(event, 'supplier', event.data.number);
-    const decision = decideWrite(event, await records.get(ref));
-    if (decision.action !== 'write') return result(decision.action === 'unchanged' ? 'unchanged' : 'skipped', decision.previous.targetId);
-    const record = unwrap(toM3Supplier(event.data, mapping), event);
-    const exists = (await infor.getSupplier(record.SUNO)) !== undefined;
-    if (exists) await infor.updateSupplier(record);
-    else await infor.addSupplier(record);
-    await remember(ref, event, record.SUNO);
-    return result(exists ? 'updated' : 'created', record.SUNO);
+  function supplier(event: SupplierEvent): Promise<WriteResult> {
+    return upsert({
+      event,
+      body: () => toM3Supplier(event.data, mapping),
+      // SUNO is the natural key: M3 says by GetBasicData whether the supplier is there.
+      updateRememberedId: false,
+      find: async (record) => ((await infor.getSupplier(record.SUNO)) === undefined ? undefined : { id: record.SUNO }),
+      create: async (record) => {
+        await infor.addSupplier(record);
+        return { id: record.SUNO };
+      },
+      update: async (_suno, record) => {
+        await infor.updateSupplier(record);
+        return { id: record.SUNO };
+      },
+    });
   }
 
-  async function purchaseOrder(event: PurchaseOrderEvent): Promise<HandlerResult> {
+  async function purchaseOrder(event: PurchaseOrderEvent): Promise<WriteResult> {
     const { data } = event;
     if (!isTransferablePurchaseOrder(data, mapping)) return result('skipped');
-    const ref = refOf(event, 'purchase-order', data.number);
-    const decision = decideWrite(event, await records.get(ref));
-    if (decision.action !== 'write') return result(decision.action === 'unchanged' ? 'unchanged' : 'skipped', decision.previous.targetId);
-    const order = unwrap(toM3PurchaseOrder(data, mapping), event);
+    const ref = targetRefFor(event, SYSTEM);
+    const decided = await decide(event, ref);
+    if (!decided.write) return decided.result;
+    const order = unwrapMapped(toM3PurchaseOrder(data, mapping), event);
     const context = { eventId: event.id, poNumber: data.number };
 
-    const knownPuno = decision.previous?.targetId;
+    const knownPuno = decided.previous?.targetId;
     if (knownPuno && (await infor.getPurchaseOrder(knownPuno)) !== undefined) {
       const changed = await changeExistingOrder(knownPuno, order, context);
       await remember(ref, event, knownPuno);
@@ -112,7 +100,7 @@ export function createInforHandler({ infor, records, mapping, logger, dependency
     }
 
     await requireSupplier(order.head.SUNO, context);
-    const entryRef = refOf(event, PO_ENTRY, data.number);
+    const entryRef = targetRefFor(event, SYSTEM, { entityType: PO_ENTRY });
     const pending = parseEntry(await records.get(entryRef));
     if (pending) {
       if (pending.puno !== undefined && (await infor.getPurchaseOrder(pending.puno)) !== undefined) {
@@ -170,27 +158,27 @@ export function createInforHandler({ infor, records, mapping, logger, dependency
     return changes.add.length + changes.update.length > 0;
   }
 
-  async function invoice(event: InvoiceEvent): Promise<HandlerResult> {
+  async function invoice(event: InvoiceEvent): Promise<WriteResult> {
     const { data } = event;
     if (!isTransferableInvoice(data, mapping)) return result('skipped');
-    const ref = refOf(event, 'invoice', `${data.supplierNumber}/${data.number}`);
-    const decision = decideWrite(event, await records.get(ref));
-    if (decision.action !== 'write') return result(decision.action === 'unchanged' ? 'unchanged' : 'skipped', decision.previous.targetId);
+    const ref = targetRefFor(event, SYSTEM);
+    const decided = await decide(event, ref);
+    if (!decided.write) return decided.result;
     const context = { eventId: event.id, invoiceNumber: data.number, supplierNumber: data.supplierNumber };
-    if (decision.previous?.targetId) {
+    if (decided.previous?.targetId) {
       // A validated AP batch is a voucher: it is corrected in M3, not overwritten from Coupa.
-      logger?.warn({ ...context, inbn: decision.previous.targetId }, 'invoice changed after it reached M3; not sent again');
-      return result('skipped', decision.previous.targetId);
+      logger?.warn({ ...context, inbn: decided.previous.targetId }, 'invoice changed after it reached M3; not sent again');
+      return result('skipped', decided.previous.targetId);
     }
 
     await requireSupplier(data.supplierNumber, context);
     const orders = new Map<string, { puno: string; lines: Set<string> }>();
     for (const poNumber of invoicePoNumbers(data)) {
-      const puno = (await records.get(refOf(event, 'purchase-order', poNumber)))?.targetId;
+      const puno = (await records.get(targetRefFor(event, SYSTEM, { entityType: 'purchase-order', naturalKey: poNumber })))?.targetId;
       if (!puno) throw dependencyMissing(`purchase order ${poNumber} is not in M3 yet`, { ...context, poNumber });
       orders.set(poNumber, { puno, lines: new Set((await infor.listPurchaseOrderLines(puno)).map((l) => l.PNLI ?? '')) });
     }
-    const batch = unwrap(toM3Invoice(data, orders, mapping), event);
+    const batch = unwrapMapped(toM3Invoice(data, orders, mapping), event);
 
     const key = { suno: batch.head.SUNO, spyn: batch.head.SPYN ?? batch.head.SUNO, sino: batch.head.SINO };
     const existing = await infor.findInvoiceBatches(key);
@@ -214,7 +202,7 @@ export function createInforHandler({ infor, records, mapping, logger, dependency
     return result('created', inbn);
   }
 
-  return async function handle(event: CanonicalEvent): Promise<HandlerResult> {
+  return async function handle(event: CanonicalEvent): Promise<WriteResult> {
     switch (event.type) {
       case 'supplier.changed':
         return supplier(event);
