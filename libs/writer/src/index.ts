@@ -9,4 +9,4 @@ export {
   type TargetRecordStore,
   type WriteDecision,
 } from './target-records.js';
-export { WriterEnv, routeByConnection, runWriterService, type ConnectionHandlerDeps, type WriterDefinition } from './service.js';
+export { WriterEnv, routeByConnection, runWriterService, writerService, type ConnectionHandlerDeps, type WriterDefinition } from './service.js';
