@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import kafkajs from 'kafkajs';
 import pg from 'pg';
+import { topicFor } from '@mlc/events';
+import { createTopicNamespace, dlqTopicFor } from '@mlc/kafka';
 import { SANDBOX_MAPPINGS, startCoupaSimulator, startInforSimulator, type CoupaCalloutDelivery } from '@mlc/sandbox';
 import { spawnService, testInfra, uniqueName, waitFor } from '@mlc/testing';
 
@@ -26,7 +28,7 @@ import { spawnService, testInfra, uniqueName, waitFor } from '@mlc/testing';
 const { Kafka, logLevel } = kafkajs;
 const HMAC_SECRET = 'e2e-callout-secret';
 const RATE_LIMIT = 100;
-const SOURCE_TOPICS = ['suppliers', 'purchase-orders', 'invoices'].map((e) => `coupa.${e}.v1`);
+const SOURCE_TOPICS = (['supplier', 'purchase-order', 'invoice'] as const).map((entity) => topicFor('coupa', entity));
 const FINAL_DELIVERY = new Set(['delivered', 'failed']);
 
 type Row = Record<string, unknown>;
@@ -92,6 +94,7 @@ test('Coupa → Infor M3 through coupa-gateway and infor-writer: call-outs, faul
   const infra = testInfra();
   const connection = uniqueName('e2e-c2i');
   const prefix = `${connection}.`;
+  const ns = createTopicNamespace(prefix);
   // Tokens live 20 s, so the writer refreshes early several times during the run on its own.
   const infor = await startInforSimulator({ sizes: { suppliers: 0, purchaseOrders: 0, poLines: 0 }, requestsPerMinute: RATE_LIMIT, tokenTtlSeconds: 20 });
   const coupa = await startCoupaSimulator({
@@ -190,15 +193,15 @@ test('Coupa → Infor M3 through coupa-gateway and infor-writer: call-outs, faul
   const m3Calls = async () => (await send<LoggedCall[]>(infor.url, 'GET', `/_sandbox/requests?path=/${infor.ionapi.ti}/M3/&limit=100000`));
   const deliveries = () => sandbox<CoupaCalloutDelivery[]>('GET', '/callouts/deliveries');
   const messagesOn = async (topic: string) =>
-    (await admin.fetchTopicOffsets(`${prefix}${topic}`)).reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
+    (await admin.fetchTopicOffsets(ns.topic(topic))).reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
 
   /** Every call-out answered for good, and the writer has committed every event the gateway published. */
   async function settled(): Promise<void> {
     await waitFor(async () => (await deliveries()).every((d) => FINAL_DELIVERY.has(d.status)), { timeoutMs: 60_000, message: 'call-outs delivered' });
-    const topics = SOURCE_TOPICS.map((topic) => `${prefix}${topic}`);
+    const topics = SOURCE_TOPICS.map(ns.topic);
     await waitFor(
       async () => {
-        const committed = await admin.fetchOffsets({ groupId: `${prefix}infor-writer`, topics });
+        const committed = await admin.fetchOffsets({ groupId: ns.groupId('infor-writer'), topics });
         for (const { topic, partitions } of committed) {
           for (const end of await admin.fetchTopicOffsets(topic)) {
             const at = Number(partitions.find((p) => p.partition === end.partition)?.offset ?? '-1');
@@ -223,12 +226,12 @@ test('Coupa → Infor M3 through coupa-gateway and infor-writer: call-outs, faul
   }
 
   async function assertNothingDeadLettered(): Promise<void> {
-    const count = await messagesOn('infor-writer.dlq.v1');
+    const count = await messagesOn(dlqTopicFor('infor-writer'));
     if (count === 0) return;
     const consumer = kafka.consumer({ groupId: uniqueName('e2e-dlq-reader') });
     const reasons: string[] = [];
     await consumer.connect();
-    await consumer.subscribe({ topic: `${prefix}infor-writer.dlq.v1`, fromBeginning: true });
+    await consumer.subscribe({ topic: ns.topic(dlqTopicFor('infor-writer')), fromBeginning: true });
     await consumer.run({ eachMessage: async ({ message }) => void reasons.push(`${message.headers?.['mlc-dlq-code']}: ${message.headers?.['mlc-dlq-message']}`) });
     await waitFor(() => reasons.length >= count, { message: 'DLQ read' });
     await consumer.disconnect();

@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import kafkajs, { type KafkaMessage } from 'kafkajs';
 import pg from 'pg';
+import { ENTITY_TYPES, topicFor } from '@mlc/events';
+import { createTopicNamespace } from '@mlc/kafka';
 import { coupaEndpoint, sandboxConnections, sysproEndpoints, startCoupaSimulator, startSysproSimulator, type CoupaSimulatorOptions, type SysproSimulator } from '@mlc/sandbox';
 import { spawnService, testInfra, uniqueName, waitFor } from '@mlc/testing';
 
@@ -14,7 +16,7 @@ import { spawnService, testInfra, uniqueName, waitFor } from '@mlc/testing';
 
 const { Kafka, logLevel } = kafkajs;
 const WRITER_GROUP = 'coupa-writer';
-const SOURCE_TOPICS = ['suppliers', 'purchase-orders', 'invoices', 'gl-accounts', 'cost-centres'].map((e) => `syspro.${e}.v1`);
+const SOURCE_TOPICS = ENTITY_TYPES.map((entity) => topicFor('syspro', entity));
 
 export type SysproSizes = NonNullable<Parameters<typeof startSysproSimulator>[0]>['sizes'];
 type StartedCoupa = Awaited<ReturnType<typeof startCoupaSimulator>>;
@@ -71,6 +73,7 @@ export async function startPipeline(t: { after: (fn: () => Promise<void>) => voi
   const infra = testInfra();
   const connection = uniqueName('e2e');
   const prefix = `${connection}.`;
+  const ns = createTopicNamespace(prefix);
   const syspro = await startSysproSimulator({ seed: 7, sizes: options.sizes });
   const coupa = await startCoupaSimulator({
     seed: 7,
@@ -155,7 +158,7 @@ export async function startPipeline(t: { after: (fn: () => Promise<void>) => voi
       await json(await fetch(`${url}/_sandbox/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(rule) }));
     },
     async readTopic(topic) {
-      const name = `${prefix}${topic}`;
+      const name = ns.topic(topic);
       const offsets = await admin.fetchTopicOffsets(name);
       const expected = offsets.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
       if (expected === 0) return [];
@@ -184,10 +187,10 @@ export async function startPipeline(t: { after: (fn: () => Promise<void>) => voi
       }
     },
     async writerCaughtUp() {
-      const topics = SOURCE_TOPICS.map((topic) => `${prefix}${topic}`);
+      const topics = SOURCE_TOPICS.map(ns.topic);
       await waitFor(
         async () => {
-          const committed = await admin.fetchOffsets({ groupId: `${prefix}${WRITER_GROUP}`, topics });
+          const committed = await admin.fetchOffsets({ groupId: ns.groupId(WRITER_GROUP), topics });
           for (const { topic, partitions } of committed) {
             const ends = await admin.fetchTopicOffsets(topic);
             for (const end of ends) {

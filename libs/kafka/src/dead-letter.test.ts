@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MlcError } from '@mlc/errors';
-import { DLQ_HEADERS, buildDlqHeaders, dlqTopicFor, readDeadLetterReason } from './dead-letter.js';
+import { DLQ_HEADERS, NO_POSITION, buildDlqHeaders, dlqTopicFor, readDeadLetterReason } from './dead-letter.js';
 
 const base = {
   group: 'coupa-writer',
@@ -60,4 +60,15 @@ test('headers as kafkajs delivers them (Buffers) are read', () => {
 test('a record without the reason headers reads as undefined', () => {
   assert.equal(readDeadLetterReason({ 'mlc-correlation-id': 'x' }), undefined);
   assert.equal(readDeadLetterReason(undefined), undefined);
+});
+
+test('a dead letter that was not a Kafka record (a source row) has the same headers and reads back with no position', () => {
+  const error = new MlcError('MLC_MAPPING_FAILED', 'row has no supplier code');
+  const fromRecord = buildDlqHeaders({ ...base, error });
+  const fromRow = buildDlqHeaders({ error, group: 'syspro-poller', topic: 'syspro.suppliers.v1', attempts: 1, at: base.at });
+  assert.deepEqual(Object.keys(fromRow).sort(), Object.keys(fromRecord).sort());
+  const reason = readDeadLetterReason(fromRow);
+  assert.equal(reason?.partition, NO_POSITION);
+  assert.equal(reason?.offset, String(NO_POSITION));
+  assert.equal(reason?.group, 'syspro-poller');
 });

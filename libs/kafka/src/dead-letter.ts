@@ -20,6 +20,9 @@ export const DLQ_HEADERS = {
   at: 'mlc-dlq-at',
 } as const;
 
+/** Partition and offset of a dead letter whose input was not a Kafka record (Kafka's own "none"). */
+export const NO_POSITION = -1;
+
 // Error messages are written for people; a runaway one (a whole response body) must not bloat
 // every DLQ record.
 const MAX_MESSAGE_LENGTH = 1000;
@@ -29,9 +32,13 @@ export interface DeadLetterReason {
   message: string;
   /** Whether the code is retriable: true means retries ran out, false means a permanent error. */
   retriable: boolean;
+  /** Who gave up: a writer's consumer group id, or a source service's name (`syspro-poller`). */
   group: string;
+  /** The topic of the record that failed; for a source row, the topic its event was meant for. */
   topic: string;
+  /** `NO_POSITION` (-1) when what failed was not a Kafka record (a source row a poller could not map). */
   partition: number;
+  /** `'-1'` when what failed was not a Kafka record. */
   offset: string;
   attempts: number;
   /** ISO 8601 time of dead-lettering. */
@@ -42,16 +49,21 @@ export interface DeadLetterInput {
   error: MlcError;
   group: string;
   topic: string;
-  partition: number;
-  offset: string;
+  /** Omitted when what failed was not a Kafka record (a source row); written as `NO_POSITION`. */
+  partition?: number;
+  offset?: string;
   attempts: number;
   at: Date;
   /** The original record's headers; kept so a redrive republishes them unchanged. */
   originalHeaders?: IHeaders;
 }
 
-/** Headers of a DLQ record: the original ones first, then the reason (which wins on a clash). */
-export function buildDlqHeaders({ error, group, topic, partition, offset, attempts, at, originalHeaders }: DeadLetterInput): IHeaders {
+/**
+ * Headers of a DLQ record: the original ones first, then the reason (which wins on a clash). Every
+ * dead letter (the runtime's and a poller's rejected rows) is built here, so one reader
+ * (`readDeadLetterReason`) understands them all.
+ */
+export function buildDlqHeaders({ error, group, topic, partition = NO_POSITION, offset = String(NO_POSITION), attempts, at, originalHeaders }: DeadLetterInput): IHeaders {
   const message = error.message.length > MAX_MESSAGE_LENGTH ? `${error.message.slice(0, MAX_MESSAGE_LENGTH - 1)}…` : error.message;
   return {
     ...originalHeaders,

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ENTITY_TYPES, OUTCOMES_TOPIC, topicFor, type Source } from '@mlc/events';
 import { MlcError, toMlcError } from '@mlc/errors';
 import { dlqTopicFor } from './dead-letter.js';
+import { createTopicNamespace, type TopicNamespace } from './namespace.js';
 
 // kafkajs is CommonJS and Node cannot see this export by name; the default import is module.exports.
 const { ConfigResourceTypes } = kafkajs;
@@ -186,14 +187,14 @@ async function describeExisting(admin: Admin, defs: readonly TopicDefinition[]):
 }
 
 /**
- * What a service does at start: connect an admin client, apply the definitions with `prefix` in
- * front of every topic name (namespaced deployments and tests), disconnect.
+ * What a service does at start: connect an admin client, apply the definitions (logical topic
+ * names) in the namespace's physical names, disconnect.
  */
-export async function applyTopics(kafka: Kafka, defs: readonly TopicDefinition[], prefix = ''): Promise<TopicPlan> {
+export async function applyTopics(kafka: Kafka, defs: readonly TopicDefinition[], namespace: TopicNamespace = createTopicNamespace()): Promise<TopicPlan> {
   const admin = kafka.admin();
   await admin.connect();
   try {
-    return await ensureTopics(admin, prefix === '' ? defs : defs.map((d) => ({ ...d, topic: `${prefix}${d.topic}` })));
+    return await ensureTopics(admin, defs.map((d) => ({ ...d, topic: namespace.topic(d.topic) })));
   } finally {
     await admin.disconnect();
   }

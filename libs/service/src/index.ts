@@ -1,2 +1,12 @@
 export { buildServer, type BuildServerParams, type ReadinessResult, type ServiceServer } from './server.js';
 export { runService, type RunServiceParams, type RunningService, type SignalSource } from './run-service.js';
+export { reportStartFailure } from './report.js';
+export {
+  ServiceEnv,
+  startService,
+  type ServiceContext,
+  type ServiceDefinition,
+  type ServiceMigrations,
+  type ServiceParts,
+  type StartServiceOptions,
+} from './start-service.js';

@@ -1,5 +1,6 @@
 import type { Logger } from '@mlc/log';
 import { clearNotReady, setNotReady } from './readiness.js';
+import { reportStartFailure } from './report.js';
 import { buildServer, type ServiceServer } from './server.js';
 
 export interface SignalSource {
@@ -116,7 +117,7 @@ export async function runService({
   try {
     await started;
   } catch (err) {
-    log.error({ err }, 'start failed');
+    reportStartFailure(log, err);
     await shutdown('start failed', 1);
     throw err;
   }

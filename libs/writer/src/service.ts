@@ -1,16 +1,15 @@
 import { z } from 'zod';
-import { Registry } from 'prom-client';
-import { InfraEnv, loadConnections, loadEnv, type Connection } from '@mlc/config';
-import { createPool, migrate } from '@mlc/db';
+import type { Registry } from 'prom-client';
+import { loadConnections, type Connection } from '@mlc/config';
 import { MlcError } from '@mlc/errors';
-import { OUTCOMES_TOPIC, createRegistryCodec, createSchemaRegistryClient } from '@mlc/events';
-import { applyTopics, createConsumerRuntime, createKafkaClient, standardTopics, type EventHandler } from '@mlc/kafka';
-import { createLogger, type Logger } from '@mlc/log';
-import { buildServer, runService } from '@mlc/service';
+import { OUTCOMES_TOPIC } from '@mlc/events';
+import { createConsumerRuntime, standardTopics, type EventHandler } from '@mlc/kafka';
+import type { Logger } from '@mlc/log';
+import { ServiceEnv, startService, type ServiceDefinition } from '@mlc/service';
 import { createTargetRecordStore, TARGET_RECORDS_MIGRATIONS, type TargetRecordStore } from './target-records.js';
 
-/** Settings of every writer, on top of the infra settings. */
-export const WriterEnv = InfraEnv.extend({
+/** Settings of every writer, on top of the service settings (infrastructure, topic namespace). */
+export const WriterEnv = ServiceEnv.extend({
   /** Only these connections (comma-separated); default every connection the writer can serve. */
   MLC_CONNECTIONS: z.string().optional(),
   MLC_RETRY_INITIAL_MS: z.coerce.number().int().positive().default(500),
@@ -23,9 +22,6 @@ export const WriterEnv = InfraEnv.extend({
    * partitions can starve the very partition that carries the dependency.
    */
   MLC_PARTITIONS_CONCURRENCY: z.coerce.number().int().positive().optional(),
-  MLC_TOPIC_PARTITIONS: z.coerce.number().int().positive().default(6),
-  /** Namespaces topics and the consumer group (`staging.` → `staging.syspro.suppliers.v1`), for shared clusters and tests. */
-  MLC_TOPIC_PREFIX: z.string().regex(/^[a-zA-Z0-9._-]*$/).default(''),
   /**
    * How long the group waits for a silent writer before moving its partitions to the others: lower
    * means faster failover after a crash, higher tolerates long GC pauses. The broker allows 6 s–30 min.
@@ -87,81 +83,65 @@ export function routeByConnection(handlers: ReadonlyMap<string, EventHandler>, w
 }
 
 /**
- * The composition every writer shares: environment and connections file, logger, Kafka and the
- * registry codec, Postgres with the target-record table, one consumer runtime, the service shell
- * and graceful SIGTERM. A writer's own main.ts only says which topics and how to handle them.
+ * The parts every writer shares, on the service shell: the connections file, the target-record
+ * table, one consumer runtime routing events to each connection's handler. A writer's own main.ts
+ * only says which topics and how to handle them.
  */
-export async function runWriterService(definition: WriterDefinition, processEnv: NodeJS.ProcessEnv = process.env): Promise<void> {
-  const env = loadEnv(processEnv, WriterEnv);
-  const logger = createLogger({ name: definition.name, level: env.LOG_LEVEL });
-  const wanted = env.MLC_CONNECTIONS?.split(',').map((c) => c.trim()).filter(Boolean);
-  const file = loadConnections(env.MLC_CONNECTIONS_FILE, { env: processEnv, mappings: definition.mappings });
-  const connections = file.connections.filter((c) => definition.serves(c) && (!wanted || wanted.includes(c.id)));
-  if (connections.length === 0) {
-    throw new MlcError('MLC_CONFIG_INVALID', `${definition.name}: no connection in ${env.MLC_CONNECTIONS_FILE} it can serve`, {
-      context: { wanted, configured: file.connections.map((c) => c.id) },
-    });
-  }
-
-  const metrics = new Registry();
-  const pool = createPool(env.DATABASE_URL, { applicationName: definition.name, logger });
-  const kafka = createKafkaClient({ clientId: env.KAFKA_CLIENT_ID ?? definition.name, brokers: env.KAFKA_BROKERS, logger });
-  const prefix = env.MLC_TOPIC_PREFIX;
-  const groupId = `${prefix}${definition.name}`;
-  const codec = createRegistryCodec({
-    registry: createSchemaRegistryClient({ url: env.SCHEMA_REGISTRY_URL }),
-    logger,
-    logicalTopic: (topic) => (topic.startsWith(prefix) ? topic.slice(prefix.length) : topic),
-  });
-  const records = createTargetRecordStore({ db: pool });
-  let runtime: ReturnType<typeof createConsumerRuntime> | undefined;
-  let consuming = false;
-
-  const server = buildServer({
-    logger,
-    metrics,
-    readiness: async () => {
-      await pool.query('select 1');
-      return { ok: consuming, details: { consuming, connections: connections.map((c) => c.id) } };
-    },
-  });
-
-  await runService({
-    server,
-    port: env.PORT,
-    host: env.HOST,
-    logger,
-    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
-    start: async () => {
-      await migrate(pool, { component: 'writer', dir: TARGET_RECORDS_MIGRATIONS, logger });
-      await applyTopics(kafka, standardTopics({ partitions: env.MLC_TOPIC_PARTITIONS, writerGroups: [definition.name] }), prefix);
-      const handlers = new Map<string, EventHandler>();
-      for (const connection of connections) {
-        handlers.set(connection.id, await definition.createHandler({ connection, records, logger: logger.child({ connection: connection.id }), metrics }));
+export function writerService(definition: WriterDefinition): ServiceDefinition<typeof WriterEnv> {
+  return {
+    name: definition.name,
+    env: WriterEnv,
+    create: ({ env, processEnv, logger, metrics, pool, kafka, namespace, codec }) => {
+      const wanted = env.MLC_CONNECTIONS?.split(',').map((c) => c.trim()).filter(Boolean);
+      const file = loadConnections(env.MLC_CONNECTIONS_FILE, { env: processEnv, mappings: definition.mappings });
+      const connections = file.connections.filter((c) => definition.serves(c) && (!wanted || wanted.includes(c.id)));
+      if (connections.length === 0) {
+        throw new MlcError('MLC_CONFIG_INVALID', `${definition.name}: no connection in ${env.MLC_CONNECTIONS_FILE} it can serve`, {
+          context: { wanted, configured: file.connections.map((c) => c.id) },
+        });
       }
-      runtime = createConsumerRuntime({
-        kafka,
-        groupId,
-        topics: definition.topics.map((t) => `${prefix}${t}`),
-        outcomesTopic: `${prefix}${OUTCOMES_TOPIC}`,
-        codec,
-        handler: routeByConnection(handlers, definition.name),
-        logger,
-        metrics,
-        retry: { initialMs: env.MLC_RETRY_INITIAL_MS, maxMs: env.MLC_RETRY_MAX_MS, maxAttempts: env.MLC_RETRY_MAX_ATTEMPTS },
-        partitionsConsumedConcurrently: env.MLC_PARTITIONS_CONCURRENCY ?? definition.topics.length * env.MLC_TOPIC_PARTITIONS,
-        sessionTimeoutMs: env.MLC_KAFKA_SESSION_TIMEOUT_MS,
-        heartbeatIntervalMs: env.MLC_KAFKA_HEARTBEAT_MS,
-      });
-      await runtime.start();
-      consuming = true;
-      logger.info({ topics: definition.topics, connections: [...handlers.keys()] }, `${definition.name} consuming`);
+      const records = createTargetRecordStore({ db: pool });
+      let runtime: ReturnType<typeof createConsumerRuntime> | undefined;
+      let consuming = false;
+
+      return {
+        migrations: [{ component: 'writer', dir: TARGET_RECORDS_MIGRATIONS }],
+        topics: standardTopics({ partitions: env.MLC_TOPIC_PARTITIONS, writerGroups: [definition.name] }),
+        readiness: async () => ({ ok: consuming, details: { consuming, connections: connections.map((c) => c.id) } }),
+        start: async () => {
+          const handlers = new Map<string, EventHandler>();
+          for (const connection of connections) {
+            handlers.set(connection.id, await definition.createHandler({ connection, records, logger: logger.child({ connection: connection.id }), metrics }));
+          }
+          runtime = createConsumerRuntime({
+            kafka,
+            groupId: namespace.groupId(definition.name),
+            topics: definition.topics.map(namespace.topic),
+            outcomesTopic: namespace.topic(OUTCOMES_TOPIC),
+            codec,
+            handler: routeByConnection(handlers, definition.name),
+            logger,
+            metrics,
+            retry: { initialMs: env.MLC_RETRY_INITIAL_MS, maxMs: env.MLC_RETRY_MAX_MS, maxAttempts: env.MLC_RETRY_MAX_ATTEMPTS },
+            partitionsConsumedConcurrently: env.MLC_PARTITIONS_CONCURRENCY ?? definition.topics.length * env.MLC_TOPIC_PARTITIONS,
+            sessionTimeoutMs: env.MLC_KAFKA_SESSION_TIMEOUT_MS,
+            heartbeatIntervalMs: env.MLC_KAFKA_HEARTBEAT_MS,
+          });
+          await runtime.start();
+          consuming = true;
+          logger.info({ topics: definition.topics, connections: [...handlers.keys()] }, `${definition.name} consuming`);
+        },
+        stop: async () => {
+          consuming = false;
+          await runtime?.stop();
+          await definition.close?.().catch((err: unknown) => logger.warn({ err }, `${definition.name}: shutdown work failed`));
+        },
+      };
     },
-    stop: async () => {
-      consuming = false;
-      await runtime?.stop();
-      await definition.close?.().catch((err: unknown) => logger.warn({ err }, `${definition.name}: shutdown work failed`));
-      await pool.end();
-    },
-  });
+  };
+}
+
+/** Runs a writer on the service shell (see `startService`). */
+export async function runWriterService(definition: WriterDefinition, processEnv: NodeJS.ProcessEnv = process.env): Promise<void> {
+  await startService(writerService(definition), { processEnv });
 }

@@ -1,7 +1,7 @@
 import type { Secret } from '@mlc/config';
 import type { CoupaMapping } from '@mlc/coupa';
 import { MlcError, toMlcError } from '@mlc/errors';
-import { topicFor as defaultTopicFor, type CanonicalEvent } from '@mlc/events';
+import { topicFor, type CanonicalEvent } from '@mlc/events';
 import type { Logger } from '@mlc/log';
 import { buildServer, type ReadinessResult, type ServiceServer } from '@mlc/service';
 import type { TargetRecordStore } from '@mlc/writer';
@@ -27,6 +27,8 @@ export interface GatewayConnection {
 }
 
 export interface GatewayAppParams {
+  /** The service shell's server to add the routes to; a new one (with `metrics` and `readiness`) otherwise. */
+  server?: ServiceServer;
   logger: Logger;
   connections: ReadonlyMap<string, GatewayConnection>;
   /** Resolves once Kafka has acknowledged the event (acks=all). */
@@ -41,7 +43,8 @@ export interface GatewayAppParams {
    * line number only when Coupa sends `order-line-num`.
    */
   orderLines?: { index: OrderLineIndex; fetchOrderLines?: FetchOrderLines | undefined };
-  topicFor?: (entity: GatewayEntity) => string;
+  /** Physical topic of an entity's events; default the logical `coupa.<entity>.v1`. */
+  topicOf?: (entity: GatewayEntity) => string;
   clock?: () => Date;
   metrics?: Registry;
   readiness?: () => Promise<ReadinessResult>;
@@ -79,11 +82,11 @@ function header(request: FastifyRequest, name: string): string | undefined {
  */
 export function buildGatewayApp(params: GatewayAppParams): ServiceServer {
   const { logger, connections, publish, deliveries, rejections, targetRecords, orderLines, clock = () => new Date(), metrics: registry = new Registry(), readiness, publishTimeoutMs = 10_000, claimLeaseMs = 3 * publishTimeoutMs } = params;
-  const topicFor = params.topicFor ?? ((entity: GatewayEntity) => defaultTopicFor('coupa', entity));
-  const server = buildServer({ logger, metrics: registry, ...(readiness ? { readiness } : {}) });
+  const topicOf = params.topicOf ?? ((entity: GatewayEntity) => topicFor('coupa', entity));
+  const server = params.server ?? buildServer({ logger, metrics: registry, ...(readiness ? { readiness } : {}) });
   const metrics = createGatewayMetrics(registry);
   const label = (id: string) => (connections.has(id) ? id : 'unknown');
-  const handleCallout = createCalloutHandler({ publish, deliveries, rejections, targetRecords, orderLines, topicFor, clock, publishTimeoutMs, claimLeaseMs, metrics });
+  const handleCallout = createCalloutHandler({ publish, deliveries, rejections, targetRecords, orderLines, topicOf, clock, publishTimeoutMs, claimLeaseMs, metrics });
 
   function refuse(reply: FastifyReply, connection: string, reason: string, challenge: string): FastifyReply {
     metrics.authFailure(label(connection), reason);

@@ -14,7 +14,7 @@ export interface CalloutHandlerParams {
   rejections: RejectionLog;
   targetRecords: Pick<TargetRecordStore, 'get'>;
   orderLines?: { index: OrderLineIndex; fetchOrderLines?: FetchOrderLines | undefined } | undefined;
-  topicFor: (entity: GatewayEntity) => string;
+  topicOf: (entity: GatewayEntity) => string;
   clock: () => Date;
   publishTimeoutMs: number;
   /** How long a claim on a Coupa event id holds before another call-out may take it over. */
@@ -64,7 +64,7 @@ async function withTimeout<T>(work: Promise<T>, ms: number, context: Record<stri
  * everything else is an answer.
  */
 export function createCalloutHandler(params: CalloutHandlerParams): (callout: Callout) => Promise<CalloutAnswer> {
-  const { publish, deliveries, rejections, targetRecords, orderLines, topicFor, clock, publishTimeoutMs, claimLeaseMs, metrics } = params;
+  const { publish, deliveries, rejections, targetRecords, orderLines, topicOf, clock, publishTimeoutMs, claimLeaseMs, metrics } = params;
 
   return async ({ connection, coupaEventId, eventType, body, log, started }) => {
     const reject = async (status: number, code: string, reason: string, outcome: WebhookOutcome, context: Record<string, unknown> = {}): Promise<CalloutAnswer> => {
@@ -135,7 +135,7 @@ export function createCalloutHandler(params: CalloutHandlerParams): (callout: Ca
       // Before the publish: an invoice may follow its PO within milliseconds. Harmless if the
       // publish then fails: the index only maps ids to line numbers.
       if (entity === 'purchase-order' && orderLines) await orderLines.index.remember(connection.id, event.entity.key, orderLinesOf(record));
-      const topic = topicFor(entity);
+      const topic = topicOf(entity);
       await withTimeout(publish(topic, event), publishTimeoutMs, { connection: connection.id, coupaEventId, topic });
       await complete('published');
     } catch (error) {

@@ -1,23 +1,18 @@
-import { InfraEnv, connectionById, type ConnectionsFile, type CoupaConnection } from '@mlc/config';
+import { connectionById, type ConnectionsFile, type CoupaConnection } from '@mlc/config';
 import { MlcError } from '@mlc/errors';
 import { CoupaMapping } from '@mlc/coupa';
+import { ServiceEnv } from '@mlc/service';
 import { z } from 'zod';
 import type { GatewayConnection } from './app.js';
 
-/** The gateway's environment: the infra settings plus retention of what it remembers. */
-export const GatewayEnv = InfraEnv.extend({
+/** The gateway's environment: the service settings plus retention of what it remembers. */
+export const GatewayEnv = ServiceEnv.extend({
   DEDUP_RETENTION_HOURS: z.coerce
     .number()
     .positive()
     .default(7 * 24)
     .describe('how long handled Coupa event ids are remembered; must outlast Coupa retries and redeliveries'),
   REJECTION_RETENTION_DAYS: z.coerce.number().positive().default(90).describe('how long refused call-outs are kept for audit'),
-  MLC_TOPIC_PARTITIONS: z.coerce.number().int().positive().default(6).describe('partitions of the coupa.* topics when the gateway creates them'),
-  MLC_TOPIC_PREFIX: z
-    .string()
-    .regex(/^[a-zA-Z0-9._-]*$/)
-    .default('')
-    .describe('namespaces the topics (`staging.` → `staging.coupa.suppliers.v1`), as the writers do, for shared clusters and tests'),
   COUPA_POLL_CONNECTIONS: z
     .string()
     .default('')

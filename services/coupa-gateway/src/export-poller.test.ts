@@ -31,7 +31,7 @@ test('polls issued POs and approved invoices not yet exported, publishes them, t
     connection: testConnection('acme'),
     source: coupa.source,
     publish: memory.ports.publish,
-    topicFor: (entity) => `coupa.${entity}`,
+    topicOf: (entity) => `coupa.${entity}`,
     rejections: memory.ports.rejections,
     orderLines: { index: memoryOrderLineIndex() },
     logger: createLogger({ name: 'test', level: 'silent' }),
@@ -63,7 +63,7 @@ test('a record whose event Kafka did not acknowledge stays unexported', async ()
     connection: testConnection('acme'),
     source: coupa.source,
     publish: memory.ports.publish,
-    topicFor: (entity) => `coupa.${entity}`,
+    topicOf: (entity) => `coupa.${entity}`,
     rejections: memory.ports.rejections,
     logger: createLogger({ name: 'test', level: 'silent' }),
   });

@@ -21,7 +21,7 @@ export interface ExportPollerParams {
   connection: Pick<GatewayConnection, 'id' | 'mapping'>;
   source: CoupaExportSource;
   publish: (topic: string, event: CanonicalEvent) => Promise<void>;
-  topicFor: (entity: GatewayEntity) => string;
+  topicOf: (entity: GatewayEntity) => string;
   rejections: RejectionLog;
   logger: Logger;
   orderLines?: { index: OrderLineIndex; fetchOrderLines?: FetchOrderLines | undefined };
@@ -41,7 +41,7 @@ const updatedAtOf = (record: unknown) => String((record as { 'updated-at'?: unkn
  * the mapping) lets the next poll pick them up.
  */
 export function createExportPoller(params: ExportPollerParams) {
-  const { connection, source, publish, topicFor, rejections, orderLines, clock = () => new Date(), pageSize = 50 } = params;
+  const { connection, source, publish, topicOf, rejections, orderLines, clock = () => new Date(), pageSize = 50 } = params;
   const log = params.logger.child({ component: 'export-poller', connection: connection.id });
   const reported = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
@@ -88,7 +88,7 @@ export function createExportPoller(params: ExportPollerParams) {
         }
         const { entity, event } = normalized;
         if (entity === 'purchase-order' && orderLines) await orderLines.index.remember(connection.id, event.entity.key, orderLinesOf(record));
-        await publish(topicFor(entity), event);
+        await publish(topicOf(entity), event);
         await source.markExported(resource, id);
         published += 1;
       }

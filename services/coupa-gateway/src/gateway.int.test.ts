@@ -83,7 +83,7 @@ async function setup(t: TestContext, auth: Auth) {
           return po === undefined ? undefined : orderLinesOf(po);
         },
       },
-      topicFor: (entity) => topics[entity],
+      topicOf: (entity) => topics[entity],
       metrics,
     });
   const metrics = new Registry();
@@ -278,7 +278,7 @@ test('without call-outs: the poller publishes issued POs and approved invoices n
     connection: { id: h.connectionId, mapping: DEFAULT_COUPA_MAPPING },
     source: createCoupaClient({ url: h.sim.url, clientId: h.sim.credentials.clientId, clientSecret: h.sim.credentials.clientSecret, scopes: h.sim.credentials.scopes, logger }),
     publish: createBatchingPublisher({ publishBatch: h.publishBatch }),
-    topicFor: (entity) => h.topics[entity],
+    topicOf: (entity) => h.topics[entity],
     rejections: createRejectionLog({ db: h.pool }),
     orderLines: { index: createOrderLineIndex({ db: h.pool }) },
     logger,

@@ -5,8 +5,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
-import { buildEvent, createRegistryCodec, type CanonicalEvent, type DataOf, type EntityType } from '@mlc/events';
-import { createEventProducer, ensureTopics, standardTopics } from '@mlc/kafka';
+import { buildEvent, createRegistryCodec, topicFor, type CanonicalEvent, type DataOf, type EntityType } from '@mlc/events';
+import { createEventProducer, createTopicNamespace, dlqTopicFor, ensureTopics, standardTopics } from '@mlc/kafka';
 import { createLogger } from '@mlc/log';
 import { startCoupaSimulator } from '@mlc/sandbox';
 import { spawnService, testInfra, uniqueName, waitFor } from '@mlc/testing';
@@ -28,6 +28,7 @@ interface Harness {
 
 async function harness(t: { after: (fn: () => Promise<void>) => void }): Promise<Harness> {
   const prefix = `${uniqueName('cw')}.`;
+  const ns = createTopicNamespace(prefix);
   const connection = uniqueName('acme');
   const sim = await startCoupaSimulator({ sizes: { suppliers: 0, purchaseOrders: 0, invoices: 0, lookupValues: 0 } });
   const dir = mkdtempSync(join(tmpdir(), 'coupa-writer-'));
@@ -44,10 +45,10 @@ async function harness(t: { after: (fn: () => Promise<void>) => void }): Promise
     }),
   );
   const kafka = new Kafka({ clientId: uniqueName('cw-test'), brokers: infra.kafkaBrokers, logLevel: logLevel.NOTHING });
-  const codec = createRegistryCodec({ registryUrl: infra.schemaRegistryUrl, logicalTopic: (topic) => topic.slice(prefix.length) });
+  const codec = createRegistryCodec({ registryUrl: infra.schemaRegistryUrl, logicalTopic: ns.logical });
   const admin = kafka.admin();
   await admin.connect();
-  const topics = standardTopics({ partitions: 3, writerGroups: ['coupa-writer'] }).map((d) => ({ ...d, topic: `${prefix}${d.topic}` }));
+  const topics = standardTopics({ partitions: 3, writerGroups: ['coupa-writer'] }).map((d) => ({ ...d, topic: ns.topic(d.topic) }));
   await ensureTopics(admin, topics);
   await admin.disconnect();
   t.after(async () => {
@@ -71,7 +72,7 @@ async function harness(t: { after: (fn: () => Promise<void>) => void }): Promise
     connection,
     sim,
     async publish(events) {
-      for (const event of events) await producer.publish(`${prefix}${event.source}.${topicPlural(event.entity.type)}.v1`, [event]);
+      for (const event of events) await producer.publish(ns.topic(topicFor(event.source, event.entity.type)), [event]);
     },
     startWriter() {
       const child = spawnService('coupa-writer', {
@@ -96,7 +97,7 @@ async function harness(t: { after: (fn: () => Promise<void>) => void }): Promise
       const messages: KafkaMessage[] = [];
       await consumer.connect();
       try {
-        const topic = `${prefix}coupa-writer.dlq.v1`;
+        const topic = ns.topic(dlqTopicFor('coupa-writer'));
         const admin = kafka.admin();
         await admin.connect();
         const offsets = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());
@@ -112,15 +113,6 @@ async function harness(t: { after: (fn: () => Promise<void>) => void }): Promise
     },
   };
 }
-
-const PLURALS: Record<EntityType, string> = {
-  supplier: 'suppliers',
-  'purchase-order': 'purchase-orders',
-  invoice: 'invoices',
-  'gl-account': 'gl-accounts',
-  'cost-centre': 'cost-centres',
-};
-const topicPlural = (entity: EntityType) => PLURALS[entity];
 
 function event<E extends EntityType>(connection: string, entity: E, key: string, data: DataOf<E>, occurredAt = '2026-11-20T10:00:00Z') {
   return buildEvent({ source: 'syspro', connection, entity, key, data, occurredAt, observedAt: occurredAt, correlationId: uniqueName('corr') });

@@ -7,9 +7,9 @@ import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { connectionsFileSchema } from '@mlc/config';
 import { createPool, migrate } from '@mlc/db';
-import { buildEvent, createRegistryCodec, topicFor, type CanonicalEvent, type DataOf, type EntityType } from '@mlc/events';
+import { OUTCOMES_TOPIC, buildEvent, createRegistryCodec, topicFor, type CanonicalEvent, type DataOf, type EntityType } from '@mlc/events';
 import { InforMapping } from '@mlc/infor';
-import { DLQ_HEADERS, createConsumerRuntime, createEventProducer, headerString } from '@mlc/kafka';
+import { DLQ_HEADERS, createConsumerRuntime, createEventProducer, createTopicNamespace, dlqTopicFor, headerString } from '@mlc/kafka';
 import { createLogger } from '@mlc/log';
 import { startInforSimulator } from '@mlc/sandbox';
 import { createTestTopics, testInfra, uniqueName, waitFor } from '@mlc/testing';
@@ -38,7 +38,7 @@ function collect(kafka: Kafka, topic: string) {
 
 /** The writer's handler in a consumer runtime on the stack, writing to a fresh Infor simulator. */
 async function writerOnStack(t: TestContext) {
-  const prefix = `${uniqueName('iw')}.`;
+  const ns = createTopicNamespace(`${uniqueName('iw')}.`);
   const connectionId = uniqueName('acme');
   const sim = await startInforSimulator({ sizes: { suppliers: 0, purchaseOrders: 0, poLines: 0 } });
   t.after(() => sim.close());
@@ -61,11 +61,11 @@ async function writerOnStack(t: TestContext) {
 
   const kafka = new Kafka({ clientId: uniqueName('iw-test'), brokers: infra.kafkaBrokers, logLevel: logLevel.NOTHING });
   const topics = {
-    supplier: `${prefix}${topicFor('coupa', 'supplier')}`,
-    'purchase-order': `${prefix}${topicFor('coupa', 'purchase-order')}`,
-    invoice: `${prefix}${topicFor('coupa', 'invoice')}`,
-    outcomes: `${prefix}mlc.outcomes.v1`,
-    dlq: `${prefix}infor-writer.dlq.v1`,
+    supplier: ns.topic(topicFor('coupa', 'supplier')),
+    'purchase-order': ns.topic(topicFor('coupa', 'purchase-order')),
+    invoice: ns.topic(topicFor('coupa', 'invoice')),
+    outcomes: ns.topic(OUTCOMES_TOPIC),
+    dlq: ns.topic(dlqTopicFor('infor-writer')),
   };
   const admin = kafka.admin();
   await admin.connect();
@@ -74,7 +74,7 @@ async function writerOnStack(t: TestContext) {
     await admin.deleteTopics({ topics: Object.values(topics) }).catch(() => undefined);
     await admin.disconnect();
   });
-  const codec = createRegistryCodec({ registryUrl: infra.schemaRegistryUrl, logicalTopic: (topic) => topic.slice(prefix.length) });
+  const codec = createRegistryCodec({ registryUrl: infra.schemaRegistryUrl, logicalTopic: ns.logical });
   const producer = createEventProducer({ kafka, codec, logger });
   await producer.connect();
   t.after(() => producer.disconnect());

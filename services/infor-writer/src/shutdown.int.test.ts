@@ -8,7 +8,7 @@ import { createInterface } from 'node:readline';
 import { Kafka, logLevel } from 'kafkajs';
 import { createPool } from '@mlc/db';
 import { buildEvent, createRegistryCodec, topicFor } from '@mlc/events';
-import { createEventProducer } from '@mlc/kafka';
+import { createEventProducer, createTopicNamespace } from '@mlc/kafka';
 import { createLogger } from '@mlc/log';
 import { startInforSimulator } from '@mlc/sandbox';
 import { spawnService, testInfra, uniqueName, waitFor } from '@mlc/testing';
@@ -22,6 +22,7 @@ type LoggedRequest = { method: string; url: string; headers: Record<string, stri
 test('SIGTERM: infor-writer revokes the ION token it used (even from a slow SSO host) before it exits 0, and logs neither token nor secret', { timeout: 120_000 }, async (t) => {
   const connection = uniqueName('iw-stop');
   const prefix = `${connection}.`;
+  const ns = createTopicNamespace(prefix);
   const sim = await startInforSimulator({ sizes: { suppliers: 0, purchaseOrders: 0, poLines: 0 } });
   t.after(() => sim.close());
   const dir = mkdtempSync(join(tmpdir(), 'infor-writer-stop-'));
@@ -66,12 +67,12 @@ test('SIGTERM: infor-writer revokes the ION token it used (even from a slow SSO 
   );
 
   // One event, so the writer fetches a token and calls M3 with it.
-  const codec = createRegistryCodec({ registryUrl: infra.schemaRegistryUrl, logicalTopic: (topic) => topic.slice(prefix.length) });
+  const codec = createRegistryCodec({ registryUrl: infra.schemaRegistryUrl, logicalTopic: ns.logical });
   const producer = createEventProducer({ kafka, codec, logger: createLogger({ name: 'iw-stop-test', level: 'silent' }) });
   await producer.connect();
   const at = '2026-03-02T10:00:00Z';
   const data = { number: 'STOP01', name: 'Stop Supplies', status: 'active' as const };
-  await producer.publish(`${prefix}${topicFor('coupa', 'supplier')}`, [
+  await producer.publish(ns.topic(topicFor('coupa', 'supplier')), [
     buildEvent({ source: 'coupa', connection, entity: 'supplier', key: 'STOP01', data, occurredAt: at, observedAt: at, correlationId: uniqueName('corr') }),
   ]);
   await producer.disconnect();

@@ -3,15 +3,17 @@ import type { Kafka } from 'kafkajs';
 import { z } from 'zod';
 import { topicFor, type EntityType } from '@mlc/events';
 import { MlcError, toMlcError } from '@mlc/errors';
-import { DLQ_HEADERS, type EventProducer, type RawRecord } from '@mlc/kafka';
+import { buildDlqHeaders, type EventProducer, type RawRecord } from '@mlc/kafka';
 import type { Logger } from '@mlc/log';
 import { PollCursorJson, cursorFromJSON, cursorToJSON, type PollCursor } from '@mlc/syspro';
 import type { CursorStore, PagePublisher, RejectedRow } from './ports.js';
 
 /** Compacted topic holding every connection's poll cursors, key `<connection>:<stream>`. */
 export const CURSOR_TOPIC = 'mlc.syspro-poller.cursors.v1';
-/** Rows the poller could not map, one record each, with the reason. */
-export const REJECT_TOPIC = 'syspro-poller.dlq.v1';
+/** Who rejects rows: the `group` of the poller's dead letters. */
+export const POLLER_NAME = 'syspro-poller';
+/** Rows the poller could not map, one record each, with the reason in the headers every DLQ carries. */
+export const REJECT_TOPIC = `${POLLER_NAME}.dlq.v1`;
 
 const CursorRecord = z.object({
   connection: z.string(),
@@ -31,6 +33,8 @@ export interface KafkaPagePublisherParams {
   rejectTopic?: string;
   /** Topic of an entity's events; tests map to suffixed topic names. */
   topicOf?: (entity: EntityType) => string;
+  /** Who the dead letters say gave up (the namespaced poller name). */
+  group?: string;
   clock?: () => Date;
 }
 
@@ -45,6 +49,7 @@ export function createKafkaPagePublisher({
   cursorTopic = CURSOR_TOPIC,
   rejectTopic = REJECT_TOPIC,
   topicOf = (entity) => topicFor('syspro', entity),
+  group = POLLER_NAME,
   clock = () => new Date(),
 }: KafkaPagePublisherParams): PagePublisher {
   function rejectRecord(reject: RejectedRow, at: Date): RawRecord {
@@ -52,7 +57,8 @@ export function createKafkaPagePublisher({
     return {
       key: `${connection}:${entity}:${key ?? ''}`,
       value: JSON.stringify({ connection, entity, key: key ?? null, code: error.code, message: error.message, context: error.context, at: at.toISOString() }),
-      headers: { [DLQ_HEADERS.code]: error.code, [DLQ_HEADERS.message]: error.message.slice(0, 1000), [DLQ_HEADERS.at]: at.toISOString() },
+      // A row never was a Kafka record: no partition or offset; `topic` is where its event was headed.
+      headers: buildDlqHeaders({ error, group, topic: topicOf(entity), attempts: 1, at }),
     };
   }
 

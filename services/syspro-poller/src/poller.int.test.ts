@@ -10,7 +10,7 @@ import pg from 'pg';
 import { pino } from 'pino';
 import { createPool, migrate } from '@mlc/db';
 import { createRegistryCodec, decodeEvent, invoiceKey, topicFor, type CanonicalEvent, type EntityType } from '@mlc/events';
-import { createEventProducer } from '@mlc/kafka';
+import { createEventProducer, createTopicNamespace } from '@mlc/kafka';
 import { SysproMapping, createSysproODataClient } from '@mlc/syspro';
 import { SANDBOX_MAPPINGS, startSysproSimulator, type SysproSimulator } from '@mlc/sandbox';
 import { createTestTopics, testInfra, uniqueName, waitFor } from '@mlc/testing';
@@ -41,11 +41,11 @@ interface Env {
 /** Unique topics (prefix), connection id and hash rows per test; everything removed afterwards. */
 async function environment(t: TestContext): Promise<Env> {
   const kafka = new Kafka({ clientId: 'syspro-poller-test', brokers: infra.kafkaBrokers, logLevel: logLevel.NOTHING });
-  const prefix = `${uniqueName('t')}.`;
+  const ns = createTopicNamespace(`${uniqueName('t')}.`);
   const connection = uniqueName('acme');
-  const topicOf = (entity: EntityType) => `${prefix}${topicFor('syspro', entity)}`;
-  const cursorTopic = `${prefix}${CURSOR_TOPIC}`;
-  const rejectTopic = `${prefix}${REJECT_TOPIC}`;
+  const topicOf = (entity: EntityType) => ns.topic(topicFor('syspro', entity));
+  const cursorTopic = ns.topic(CURSOR_TOPIC);
+  const rejectTopic = ns.topic(REJECT_TOPIC);
   const topics = [...ENTITIES.map(topicOf), rejectTopic];
   const admin = kafka.admin();
   await admin.connect();
@@ -58,8 +58,8 @@ async function environment(t: TestContext): Promise<Env> {
     await admin.deleteTopics({ topics: [...topics, cursorTopic] }).catch(() => undefined);
     await admin.disconnect();
   });
-  const codec = createRegistryCodec({ registryUrl: infra.schemaRegistryUrl, logicalTopic: (topic) => topic.slice(prefix.length) });
-  return { kafka, prefix, connection, topicOf, cursorTopic, rejectTopic, pool, codec };
+  const codec = createRegistryCodec({ registryUrl: infra.schemaRegistryUrl, logicalTopic: ns.logical });
+  return { kafka, prefix: ns.prefix, connection, topicOf, cursorTopic, rejectTopic, pool, codec };
 }
 
 interface Reader {

@@ -115,7 +115,7 @@ async function run(args: BenchArgs, env: BenchEnv): Promise<void> {
       deliveries: createDeliveryLog({ db }),
       rejections: createRejectionLog({ db }),
       targetRecords: createTargetRecordStore({ db }),
-      topicFor: () => topic,
+      topicOf: () => topic,
     });
   // One send per call-out, as a naive receiver would do, and the coalescing publisher main.ts wires.
   const single = gatewayWith((t, event) => producer.publish(t, [event]));

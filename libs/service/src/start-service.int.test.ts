@@ -1,0 +1,87 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import kafkajs from 'kafkajs';
+import pg from 'pg';
+import { testInfra, uniqueIdentifier, uniqueName } from '@mlc/testing';
+import { ServiceEnv, startService, type ServiceContext } from './start-service.js';
+
+const { Kafka, logLevel } = kafkajs;
+const infra = testInfra();
+
+test('startService migrates, applies the topics in the namespace, starts, answers ready, and on SIGTERM stops and ends the pool', async (t) => {
+  const component = uniqueIdentifier('shell_test');
+  const prefix = `${uniqueName('shell')}.`;
+  const dir = await mkdtemp(join(tmpdir(), 'mlc-shell-'));
+  await writeFile(join(dir, '0001_schema.sql'), `create schema ${component};`);
+  const db = new pg.Client({ connectionString: infra.databaseUrl });
+  await db.connect();
+  const admin = new Kafka({ clientId: 'shell-test', brokers: infra.kafkaBrokers, logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  t.after(async () => {
+    await db.query(`drop schema if exists ${component} cascade`);
+    await db.query('delete from mlc_migrations where component = $1', [component]);
+    await db.end();
+    await admin.deleteTopics({ topics: [`${prefix}shell.test.v1`] }).catch(() => undefined);
+    await admin.disconnect();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const signals = new EventEmitter();
+  const calls: string[] = [];
+  let seen: { ctx?: ServiceContext; schemaAtStart?: boolean; topicsAtStart?: string[] } = {};
+  let started = false;
+  let resolveExit!: (code: number) => void;
+  const exited = new Promise<number>((resolve) => (resolveExit = resolve));
+  const running = await startService(
+    {
+      name: 'shell-test',
+      env: ServiceEnv,
+      create: (ctx) => {
+        seen = { ctx };
+        return {
+          migrations: [{ component, dir }],
+          topics: [{ topic: 'shell.test.v1', partitions: 2 }],
+          readiness: async () => ({ ok: started }),
+          start: async () => {
+            const { rows } = await ctx.pool.query('select 1 from information_schema.schemata where schema_name = $1', [component]);
+            seen.schemaAtStart = rows.length === 1;
+            seen.topicsAtStart = (await admin.listTopics()).filter((name) => name.startsWith(prefix));
+            calls.push('start');
+            started = true;
+          },
+          stop: async () => {
+            calls.push('stop');
+          },
+        };
+      },
+    },
+    {
+      processEnv: {
+        KAFKA_BROKERS: infra.kafkaBrokers.join(','),
+        SCHEMA_REGISTRY_URL: infra.schemaRegistryUrl,
+        DATABASE_URL: infra.databaseUrl,
+        MLC_TOPIC_PREFIX: prefix,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'silent',
+      },
+      signalSource: signals,
+      exit: resolveExit,
+    },
+  );
+
+  assert.equal(seen.schemaAtStart, true, 'migrations ran before start');
+  assert.deepEqual(seen.topicsAtStart, [`${prefix}shell.test.v1`], 'topics were applied in the namespace before start');
+  assert.equal(seen.ctx?.namespace.topic('x'), `${prefix}x`);
+  const readyz = await fetch(`http://127.0.0.1:${running.port}/readyz`);
+  assert.equal(readyz.status, 200);
+
+  signals.emit('SIGTERM', 'SIGTERM');
+  assert.equal(await exited, 0);
+  assert.deepEqual(calls, ['start', 'stop']);
+  assert.equal(seen.ctx?.pool.ended, true, 'the shell ends the pool after the service stopped');
+});

@@ -1,0 +1,147 @@
+import type { Kafka } from 'kafkajs';
+import type pg from 'pg';
+import { Registry } from 'prom-client';
+import type { z } from 'zod';
+import { InfraEnv, loadEnv } from '@mlc/config';
+import { createPool, migrate } from '@mlc/db';
+import { createRegistryCodec, createSchemaRegistryClient, type TopicCodec } from '@mlc/events';
+import { TopicEnv, applyTopics, createKafkaClient, createTopicNamespace, type TopicDefinition, type TopicNamespace } from '@mlc/kafka';
+import { createLogger, type Logger } from '@mlc/log';
+import type { DestinationStream } from 'pino';
+import { reportStartFailure } from './report.js';
+import { runService, type RunningService, type SignalSource } from './run-service.js';
+import { buildServer, type ReadinessResult, type ServiceServer } from './server.js';
+
+/** What every service reads from its environment: the infrastructure and the topic namespace. Services extend it. */
+export const ServiceEnv = InfraEnv.extend(TopicEnv.shape);
+export type ServiceEnv = z.infer<typeof ServiceEnv>;
+
+/** What the shell has built for a service before the service builds its own parts. */
+export interface ServiceContext<E extends ServiceEnv = ServiceEnv> {
+  name: string;
+  env: E;
+  /** The raw environment, for what the configuration refers to (`{ "env": "NAME" }` credentials). */
+  processEnv: NodeJS.ProcessEnv;
+  logger: Logger;
+  metrics: Registry;
+  pool: pg.Pool;
+  kafka: Kafka;
+  namespace: TopicNamespace;
+  /** The registry codec, resolving schemas by the namespace's logical topic names. */
+  codec: TopicCodec;
+  /** The service's HTTP server (probes, metrics); a service may register its own routes on it. */
+  server: ServiceServer;
+}
+
+export interface ServiceMigrations {
+  component: string;
+  dir: URL | string;
+}
+
+/** A service's own parts, built from the context; nothing connects before `start`. */
+export interface ServiceParts {
+  /** Applied in order before `start`. */
+  migrations?: readonly ServiceMigrations[];
+  /** Topics the service ensures before `start`, by logical name (the shell applies the namespace). */
+  topics?: readonly TopicDefinition[];
+  /** The service's own readiness; the shell checks Postgres first. */
+  readiness?: () => Promise<ReadinessResult>;
+  /** Connects and starts the work; the service is ready once it resolves. */
+  start: () => Promise<void>;
+  /** Finishes in-flight work and disconnects; the shell ends the pool afterwards. */
+  stop: () => Promise<void>;
+}
+
+export interface ServiceDefinition<S extends z.ZodType<ServiceEnv> = z.ZodType<ServiceEnv>> {
+  /** Service name: logger name, Kafka client id default, Postgres application name. */
+  name: string;
+  /** The environment schema: `ServiceEnv` or an extension of it. */
+  env: S;
+  pool?: { max?: number };
+  /** Builds the service's parts; may throw MLC_CONFIG_INVALID (a bad connections file), which ends the process with exit 1. */
+  create: (ctx: ServiceContext<z.output<S>>) => ServiceParts | Promise<ServiceParts>;
+}
+
+export interface StartServiceOptions {
+  processEnv?: NodeJS.ProcessEnv;
+  exit?: (code: number) => void;
+  signalSource?: SignalSource;
+  /** Where logs go (stdout by default); tests read them here. */
+  logDestination?: DestinationStream;
+}
+
+/**
+ * The shell of every service: environment and logger, Postgres pool, Kafka client, registry codec
+ * and topic namespace, the HTTP server with readiness, then (on `runService`) migrations, topics,
+ * the service's own start, and graceful shutdown on signals. A configuration problem, found while
+ * reading the environment, building the parts or starting, is logged one line per problem and
+ * ends the process with exit code 1; the returned promise then rejects with it.
+ */
+export async function startService<S extends z.ZodType<ServiceEnv>>(definition: ServiceDefinition<S>, options: StartServiceOptions = {}): Promise<RunningService> {
+  const { processEnv = process.env, exit = (code) => process.exit(code), signalSource, logDestination } = options;
+  const { name } = definition;
+  const loggerFor = (level?: string) => createLogger({ name, ...(level === undefined ? {} : { level }), ...(logDestination === undefined ? {} : { destination: logDestination }) });
+  let logger = loggerFor();
+  let pool: pg.Pool | undefined;
+  // Set once the service has built its parts; readiness asks them from then on.
+  let parts: ServiceParts | undefined;
+  let ctx: ServiceContext<z.output<S>>;
+  try {
+    const env = loadEnv(processEnv, definition.env);
+    logger = loggerFor(env.LOG_LEVEL);
+    const db = createPool(env.DATABASE_URL, { applicationName: name, logger, ...definition.pool });
+    pool = db;
+    const namespace = createTopicNamespace(env.MLC_TOPIC_PREFIX);
+    const metrics = new Registry();
+    const server = buildServer({
+      logger,
+      metrics,
+      readiness: async () => {
+        await db.query('select 1');
+        return (await parts?.readiness?.()) ?? { ok: parts !== undefined };
+      },
+    });
+    ctx = {
+      name,
+      env,
+      processEnv,
+      logger,
+      metrics,
+      pool: db,
+      kafka: createKafkaClient({ clientId: env.KAFKA_CLIENT_ID ?? name, brokers: env.KAFKA_BROKERS, logger }),
+      namespace,
+      // Schemas (subjects and validation) belong to the logical topic, whatever the namespace.
+      codec: createRegistryCodec({ registry: createSchemaRegistryClient({ url: env.SCHEMA_REGISTRY_URL }), logger, logicalTopic: namespace.logical }),
+      server,
+    };
+    parts = await definition.create(ctx);
+  } catch (error) {
+    reportStartFailure(logger, error);
+    await pool?.end().catch(() => undefined);
+    exit(1);
+    throw error;
+  }
+
+  const own = parts;
+  return runService({
+    server: ctx.server,
+    port: ctx.env.PORT,
+    host: ctx.env.HOST,
+    logger,
+    shutdownTimeoutMs: ctx.env.SHUTDOWN_TIMEOUT_MS,
+    exit,
+    ...(signalSource === undefined ? {} : { signalSource }),
+    start: async () => {
+      for (const { component, dir } of own.migrations ?? []) await migrate(ctx.pool, { component, dir, logger });
+      if (own.topics !== undefined && own.topics.length > 0) await applyTopics(ctx.kafka, own.topics, ctx.namespace);
+      await own.start();
+    },
+    stop: async () => {
+      try {
+        await own.stop();
+      } finally {
+        await ctx.pool.end();
+      }
+    },
+  });
+}

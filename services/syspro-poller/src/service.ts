@@ -1,0 +1,130 @@
+import pg from 'pg';
+import { z } from 'zod';
+import { connectionById, loadConnections, type Connection } from '@mlc/config';
+import { MlcError } from '@mlc/errors';
+import { ENTITY_TYPES, topicFor } from '@mlc/events';
+import { createEventProducer, standardTopics } from '@mlc/kafka';
+import { ServiceEnv, type ServiceContext, type ServiceDefinition, type ServiceParts } from '@mlc/service';
+import { SysproMapping, createSysproODataClient } from '@mlc/syspro';
+import { planEntities } from './entities.js';
+import { MIGRATIONS_DIR, createPgHashStore } from './hash-store.js';
+import { CURSOR_TOPIC, POLLER_NAME, REJECT_TOPIC, createKafkaCursorStore, createKafkaPagePublisher } from './kafka-state.js';
+import { createLeader } from './leader.js';
+import { createPollerMetrics } from './metrics.js';
+import { createPoller, type Poller } from './poller.js';
+
+export const PollerEnv = ServiceEnv.extend({
+  /** The connection to poll; optional when the file has exactly one connection with a `syspro` section. */
+  MLC_CONNECTION: z.string().min(1).optional(),
+  /** How often a standby replica tries to take over. */
+  MLC_LEADER_RETRY_MS: z.coerce.number().int().positive().default(5000),
+});
+export type PollerEnv = z.output<typeof PollerEnv>;
+
+const SERVICE = POLLER_NAME;
+
+function pickConnection(connections: readonly Connection[], id: string | undefined): Connection & { syspro: NonNullable<Connection['syspro']> } {
+  const candidates = connections.filter((c) => c.syspro !== undefined);
+  const chosen = id !== undefined ? connectionById({ connections: [...connections] }, id) : candidates.length === 1 ? candidates[0] : undefined;
+  if (chosen?.syspro === undefined) {
+    throw new MlcError('MLC_CONFIG_INVALID', 'set MLC_CONNECTION to a connection with a syspro section', {
+      context: { connection: id, withSyspro: candidates.map((c) => c.id) },
+    });
+  }
+  return chosen as Connection & { syspro: NonNullable<Connection['syspro']> };
+}
+
+/**
+ * The poller of one SYSPRO connection: a leader lock in Postgres so one replica polls, a
+ * transactional producer that commits each page with its cursor, the OData client.
+ */
+export function createSysproPoller({ env, processEnv, logger, metrics, pool, kafka, namespace, codec }: ServiceContext<PollerEnv>): ServiceParts {
+  const file = loadConnections(env.MLC_CONNECTIONS_FILE, { env: processEnv, mappings: { syspro: SysproMapping } });
+  const connection = pickConnection(file.connections, env.MLC_CONNECTION);
+  const mapping = SysproMapping.parse(connection.mappings.syspro ?? {});
+  const { odata, poll } = connection.syspro;
+  const cursorTopic = namespace.topic(CURSOR_TOPIC);
+  const rejectTopic = namespace.topic(REJECT_TOPIC);
+  const log = logger.child({ connection: connection.id });
+
+  const pollerMetrics = createPollerMetrics({ registry: metrics, connection: connection.id });
+  // One transactional id per connection: a new leader's producer fences a stale one mid-transaction.
+  const producer = createEventProducer({ kafka, codec, logger, transactionalId: namespace.transactionalId(SERVICE, connection.id) });
+  const sysproOData = createSysproODataClient({
+    baseUrl: odata.url,
+    company: odata.company,
+    username: odata.username,
+    password: odata.password.reveal(),
+    pageSize: odata.pageSize,
+    timeoutMs: odata.timeoutMs,
+    logger,
+  });
+
+  let poller: Poller | undefined;
+  const leader = createLeader({
+    name: `${SERVICE}:${connection.id}`,
+    logger: log,
+    retryMs: env.MLC_LEADER_RETRY_MS,
+    onStateChange: (state) => pollerMetrics.leader(state),
+    connect: async () => {
+      const client = new pg.Client({ connectionString: env.DATABASE_URL, application_name: `${SERVICE}-lock`, keepAlive: true });
+      await client.connect();
+      return client;
+    },
+    work: {
+      // Only the leader connects the producer: initialising the transactional id fences whoever held it.
+      start: async () => {
+        await producer.connect();
+        poller = createPoller({
+          connection: connection.id,
+          odata: sysproOData,
+          cursors: createKafkaCursorStore({ kafka, connection: connection.id, logger, cursorTopic }),
+          publisher: createKafkaPagePublisher({
+            producer,
+            connection: connection.id,
+            cursorTopic,
+            rejectTopic,
+            topicOf: (entity) => namespace.topic(topicFor('syspro', entity)),
+            group: namespace.groupId(SERVICE),
+          }),
+          hashes: createPgHashStore({ db: pool, connection: connection.id }),
+          mapping,
+          entities: planEntities(poll, mapping),
+          logger,
+          metrics: pollerMetrics,
+          pageSize: odata.pageSize,
+          overlapMs: Math.round(poll.overlapSeconds * 1000),
+        });
+        await poller.start();
+      },
+      stop: async () => {
+        await poller?.stop();
+        poller = undefined;
+        await producer.disconnect();
+      },
+    },
+  });
+
+  const eventTopics = standardTopics({ partitions: env.MLC_TOPIC_PARTITIONS }).filter((t) =>
+    ENTITY_TYPES.some((entity) => t.topic === topicFor('syspro', entity)),
+  );
+  return {
+    migrations: [{ component: SERVICE, dir: MIGRATIONS_DIR }],
+    topics: [
+      ...eventTopics,
+      // Compacted: only the latest cursor per key matters, and it must never expire.
+      { topic: CURSOR_TOPIC, partitions: 1, cleanupPolicy: 'compact' as const },
+      { topic: REJECT_TOPIC, partitions: env.MLC_TOPIC_PARTITIONS, cleanupPolicy: 'delete' as const, retentionMs: 30 * 24 * 3600 * 1000 },
+    ],
+    // A standby is healthy: it waits for the lock by design.
+    readiness: async () => ({ ok: leader.state() !== 'stopped', details: { connection: connection.id, role: leader.state(), polls: poller?.status() ?? {} } }),
+    start: async () => {
+      leader.start();
+    },
+    stop: async () => {
+      await leader.stop();
+    },
+  };
+}
+
+export const sysproPoller: ServiceDefinition<typeof PollerEnv> = { name: SERVICE, env: PollerEnv, pool: { max: 3 }, create: createSysproPoller };
