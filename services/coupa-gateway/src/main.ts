@@ -1,7 +1,6 @@
-import { MlcError } from '@mlc/errors';
 import { Registry } from 'prom-client';
 import { loadConnections, loadEnv } from '@mlc/config';
-import { CoupaMapping, createCoupaClient, type CoupaApi, type CoupaExportApi } from '@mlc/coupa';
+import { CoupaMapping, coupaClientFromSettings, type CoupaApi, type CoupaExportApi } from '@mlc/coupa';
 import { createPool, migrate } from '@mlc/db';
 import { createRegistryCodec, topicFor } from '@mlc/events';
 import { applyTopics, createEventProducer, createKafkaClient, standardTopics } from '@mlc/kafka';
@@ -10,7 +9,7 @@ import { runService } from '@mlc/service';
 import { createTargetRecordStore } from '@mlc/writer';
 import { buildGatewayApp } from './app.js';
 import { createBatchingPublisher } from './batching.js';
-import { GatewayEnv, gatewayConnections, pollConnection } from './config.js';
+import { GatewayEnv, gatewayConnections, servedConnections } from './config.js';
 import { createExportPoller } from './export-poller.js';
 import { GATEWAY_MIGRATIONS } from './migrations.js';
 import { createOrderLineIndex, orderLinesOf } from './order-lines.js';
@@ -21,7 +20,8 @@ const SERVICE = 'coupa-gateway';
 const env = loadEnv(process.env, GatewayEnv);
 const logger = createLogger({ name: SERVICE, level: env.LOG_LEVEL });
 const file = loadConnections(env.MLC_CONNECTIONS_FILE, { env: process.env, mappings: { coupa: CoupaMapping } });
-const connections = gatewayConnections(file);
+const served = servedConnections(file, env.MLC_CONNECTIONS);
+const connections = gatewayConnections(served);
 if (connections.size === 0) logger.warn('no connection has coupa.webhook configured: every call-out will be answered 404');
 
 const pool = createPool(env.DATABASE_URL, { applicationName: SERVICE, logger });
@@ -45,23 +45,7 @@ const expiry = createExpiry({
 const metrics = new Registry();
 // Coupa's API, per connection, only to look up PO lines an invoice names that no call-out showed us.
 const coupaApis = new Map<string, CoupaApi & CoupaExportApi>();
-for (const connection of file.connections) {
-  const coupa = connection.coupa;
-  if (coupa === undefined || !connections.has(connection.id)) continue;
-  coupaApis.set(
-    connection.id,
-    createCoupaClient({
-      url: coupa.url,
-      clientId: coupa.clientId,
-      clientSecret: coupa.clientSecret.reveal(),
-      scopes: coupa.scopes,
-      apiVersion: coupa.apiVersion,
-      timeoutMs: coupa.timeoutMs,
-      rateLimit: coupa.rateLimit,
-      logger,
-    }),
-  );
-}
+for (const connection of served) coupaApis.set(connection.id, coupaClientFromSettings(connection.coupa, { logger }));
 let producerConnected = false;
 
 const publish = createBatchingPublisher({ publishBatch: (topic, events) => producer.publish(topic, events) });
@@ -74,14 +58,11 @@ const orderLines = {
   },
 };
 const topicOf = (entity: GatewayEntity) => `${prefix}${topicFor('coupa', entity)}`;
-const pollers = env.COUPA_POLL_CONNECTIONS.map((id) => {
-  const { mapping } = pollConnection(file, id);
-  const source = coupaApis.get(id);
-  if (source === undefined) {
-    throw new MlcError('MLC_CONFIG_INVALID', `COUPA_POLL_CONNECTIONS names ${id}, which this gateway does not serve`, { context: { connection: id } });
-  }
-  return createExportPoller({ connection: { id, mapping }, source, publish, topicFor: topicOf, rejections, orderLines, logger });
-});
+const pollers = served.flatMap(({ id, coupa, mappings }) =>
+  coupa.poll === undefined
+    ? []
+    : [{ intervalSeconds: coupa.poll.intervalSeconds, poller: createExportPoller({ connection: { id, mapping: mappings.coupa }, source: coupaApis.get(id)!, publish, topicFor: topicOf, rejections, orderLines, logger }) }],
+);
 
 const server = buildGatewayApp({
   logger,
@@ -113,12 +94,12 @@ await runService({
     expiry.start();
     // Several replicas may poll one connection: a record is then published twice with one event
     // id before it is flagged; consumers absorb that. Run one replica with polling to avoid it.
-    for (const poller of pollers) poller.start(env.COUPA_POLL_INTERVAL_SECONDS * 1000);
+    for (const { poller, intervalSeconds } of pollers) poller.start(intervalSeconds * 1000);
   },
   // Close the intake first: fastify's close lets in-flight call-outs finish, and they need the
   // producer and the pool until their Kafka ack is recorded. (runService's own close is then a no-op.)
   stop: async () => {
-    await Promise.all(pollers.map((poller) => poller.stop()));
+    await Promise.all(pollers.map(({ poller }) => poller.stop()));
     await server.close();
     await expiry.stop();
     await producer.disconnect();

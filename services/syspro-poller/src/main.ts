@@ -1,14 +1,13 @@
 import pg from 'pg';
 import { Registry } from 'prom-client';
 import { z } from 'zod';
-import { InfraEnv, connectionById, loadConnections, loadEnv, type Connection } from '@mlc/config';
+import { InfraEnv, loadConnections, loadEnv, selectOneConnection } from '@mlc/config';
 import { createPool, migrate } from '@mlc/db';
-import { MlcError } from '@mlc/errors';
 import { ENTITY_TYPES, createRegistryCodec, createSchemaRegistryClient, topicFor } from '@mlc/events';
 import { applyTopics, createEventProducer, createKafkaClient, standardTopics } from '@mlc/kafka';
 import { createLogger } from '@mlc/log';
 import { buildServer, runService } from '@mlc/service';
-import { SysproMapping, createSysproODataClient } from '@mlc/syspro';
+import { SysproMapping, sysproODataClientFromSettings } from '@mlc/syspro';
 import { planEntities } from './entities.js';
 import { MIGRATIONS_DIR, createPgHashStore } from './hash-store.js';
 import { CURSOR_TOPIC, REJECT_TOPIC, createKafkaCursorStore, createKafkaPagePublisher } from './kafka-state.js';
@@ -17,8 +16,6 @@ import { createPollerMetrics } from './metrics.js';
 import { createPoller, type Poller } from './poller.js';
 
 const PollerEnv = InfraEnv.extend({
-  /** The connection to poll; optional when the file has exactly one connection with a `syspro` section. */
-  MLC_CONNECTION: z.string().min(1).optional(),
   /** Namespaces every topic (`staging.` → `staging.syspro.suppliers.v1`), for shared clusters and tests. */
   MLC_TOPIC_PREFIX: z.string().regex(/^[a-zA-Z0-9._-]*$/).default(''),
   MLC_TOPIC_PARTITIONS: z.coerce.number().int().positive().default(6),
@@ -28,22 +25,12 @@ const PollerEnv = InfraEnv.extend({
 
 const SERVICE = 'syspro-poller';
 
-function pickConnection(connections: readonly Connection[], id: string | undefined): Connection & { syspro: NonNullable<Connection['syspro']> } {
-  const candidates = connections.filter((c) => c.syspro !== undefined);
-  const chosen = id !== undefined ? connectionById({ connections: [...connections] }, id) : candidates.length === 1 ? candidates[0] : undefined;
-  if (chosen?.syspro === undefined) {
-    throw new MlcError('MLC_CONFIG_INVALID', 'set MLC_CONNECTION to a connection with a syspro section', {
-      context: { connection: id, withSyspro: candidates.map((c) => c.id) },
-    });
-  }
-  return chosen as Connection & { syspro: NonNullable<Connection['syspro']> };
-}
-
 const env = loadEnv(process.env, PollerEnv);
 const logger = createLogger({ name: SERVICE, level: env.LOG_LEVEL });
 const file = loadConnections(env.MLC_CONNECTIONS_FILE, { env: process.env, mappings: { syspro: SysproMapping } });
-const connection = pickConnection(file.connections, env.MLC_CONNECTION);
-const mapping = SysproMapping.parse(connection.mappings.syspro ?? {});
+// One process polls one connection: MLC_CONNECTIONS names it, unless the file has only one with a `syspro` section.
+const connection = selectOneConnection(file, { wanted: env.MLC_CONNECTIONS, section: 'syspro', service: SERVICE });
+const mapping = connection.mappings.syspro;
 const { odata, poll } = connection.syspro;
 const prefix = env.MLC_TOPIC_PREFIX;
 const cursorTopic = `${prefix}${CURSOR_TOPIC}`;
@@ -61,15 +48,7 @@ const codec = createRegistryCodec({
 });
 // One transactional id per connection: a new leader's producer fences a stale one mid-transaction.
 const producer = createEventProducer({ kafka, codec, logger, transactionalId: `${prefix}${SERVICE}:${connection.id}` });
-const sysproOData = createSysproODataClient({
-  baseUrl: odata.url,
-  company: odata.company,
-  username: odata.username,
-  password: odata.password.reveal(),
-  pageSize: odata.pageSize,
-  timeoutMs: odata.timeoutMs,
-  logger,
-});
+const sysproOData = sysproODataClientFromSettings(odata, { logger });
 
 let poller: Poller | undefined;
 const leader = createLeader({
