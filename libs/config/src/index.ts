@@ -1,6 +1,7 @@
 export { Secret } from './secret.js';
 export { parseConfig, configError, type ConfigIssue } from './issues.js';
 export { InfraEnv, loadEnv } from './env.js';
+export { documentationGaps, schemaKeys, type SchemaKey } from './schema-keys.js';
 export {
   VENDORS,
   connectionsFileSchema,
