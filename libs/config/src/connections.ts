@@ -260,7 +260,7 @@ export interface SelectConnectionsParams<C extends Connection, V extends Vendor>
 }
 
 function selectionError(service: string, issues: ConfigIssue[]): MlcError {
-  return configError(`connections of ${service}`, issues);
+  return configError(`${service}'s choice of connections`, issues);
 }
 
 /**

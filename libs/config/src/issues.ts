@@ -34,9 +34,13 @@ function knownKeys(inst: unknown): readonly string[] {
   return [];
 }
 
-/** Parse-time error map (zod's `error` parse option): remembers what a strict object knows. */
-function rememberKnownKeys(issue: { code?: string; keys?: readonly string[]; inst?: unknown }): undefined {
+/**
+ * Parse-time error map (zod's `error` parse option): remembers what a strict object knows, and
+ * says "required" for a missing key rather than "expected string, received undefined".
+ */
+function configErrorMap(issue: { code?: string; keys?: readonly string[]; inst?: unknown; input?: unknown; expected?: string }): string | undefined {
   if (issue.code === 'unrecognized_keys' && issue.keys) knownKeysByIssue.set(issue.keys, knownKeys(issue.inst));
+  if (issue.code === 'invalid_type' && issue.input === undefined) return `required (${issue.expected})`;
   return undefined;
 }
 
@@ -67,7 +71,7 @@ export function configError(source: string, issues: ConfigIssue[]): MlcError {
  * with a "did you mean"). `extraIssues` are problems found outside the schema, reported with them.
  */
 export function parseConfig<S extends z.ZodType>(schema: S, input: unknown, source: string, extraIssues: readonly ConfigIssue[] = []): z.output<S> {
-  const result = schema.safeParse(input, { error: rememberKnownKeys });
+  const result = schema.safeParse(input, { error: configErrorMap });
   const issues = [...extraIssues, ...(result.success ? [] : issuesOf(result.error))];
   if (issues.length > 0 || !result.success) throw configError(source, issues);
   return result.data;
