@@ -1,9 +1,8 @@
 export { Secret } from './secret.js';
 export { parseConfig, configError, type ConfigIssue } from './issues.js';
 export { InfraEnv, loadEnv } from './env.js';
-export { documentationGaps, schemaKeys, type SchemaKey } from './schema-keys.js';
+export { documentationGaps, schemaKeys } from './schema-keys.js';
 export {
-  VENDORS,
   connectionsFileSchema,
   loadConnections,
   selectConnections,
@@ -12,8 +11,6 @@ export {
   type ConnectionsFile,
   type Connection,
   type MappingSchemas,
-  type Mappings,
-  type SelectConnectionsParams,
   type Vendor,
   type WithSection,
   type SysproConnection,
