@@ -135,7 +135,7 @@ export async function startPipeline(t: { after: (fn: () => Promise<void>) => voi
     prefix,
     syspro,
     coupa,
-    startPoller: () => start('syspro-poller', { MLC_CONNECTION: connection, MLC_LEADER_RETRY_MS: '300' }),
+    startPoller: () => start('syspro-poller', { MLC_CONNECTIONS: connection, MLC_LEADER_RETRY_MS: '300' }),
     startWriter: () =>
       start('coupa-writer', {
         MLC_CONNECTIONS: connection,

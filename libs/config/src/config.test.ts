@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { z } from 'zod';
 import { MlcError } from '@mlc/errors';
-import { Secret, connectionById, loadConnections, loadEnv } from './index.js';
+import { InfraEnv, Secret, loadConnections, loadEnv, selectConnections, selectOneConnection } from './index.js';
 
 function writeJson(value: unknown): string {
   const dir = mkdtempSync(join(tmpdir(), 'mlc-config-'));
@@ -41,7 +41,8 @@ test('a valid file loads with defaults, resolved secrets and paths', () => {
   const path = writeJson(valid);
   writeFileSync(join(path, '..', 'coupa.secret'), 's3cret-from-file\n');
   const file = loadConnections(path, { env: { ODATA_PW: 'odata-pw' } });
-  const acme = connectionById(file, 'acme');
+  const [acme] = selectConnections(file, { wanted: ['acme'], section: 'syspro', service: 'test' });
+  assert.ok(acme);
   assert.equal(acme.syspro?.odata.password.reveal(), 'odata-pw');
   assert.equal(acme.syspro?.odata.pageSize, 1000);
   assert.equal(acme.syspro?.poll.intervalSeconds, 300);
@@ -82,7 +83,7 @@ test('duplicate connection ids and unknown ids are errors', () => {
   const issues = configIssues(() => loadConnections(writeJson(dup)));
   assert.deepEqual(issues.map((i) => i.path), ['connections[1].id']);
   const file = loadConnections(writeJson({ connections: [{ id: 'a' }] }));
-  assert.throws(() => connectionById(file, 'b'), (e: MlcError) => e.code === 'MLC_CONFIG_INVALID');
+  assert.throws(() => selectConnections(file, { wanted: ['b'], section: 'syspro', service: 'test' }), (e: MlcError) => e.code === 'MLC_CONFIG_INVALID');
 });
 
 test('unreadable or non-JSON files give a config error', () => {
@@ -115,4 +116,103 @@ test('environment settings: defaults, broker list, all errors at once', () => {
   assert.ok(Object.isFrozen(env));
   const issues = configIssues(() => loadEnv({ KAFKA_BROKERS: 'nohostport', PORT: 'eighty' }));
   assert.deepEqual(issues.map((i) => i.path).sort(), ['DATABASE_URL', 'KAFKA_BROKERS[0]', 'PORT', 'SCHEMA_REGISTRY_URL']);
+});
+
+const odata = { url: 'http://127.0.0.1:4010/SYSPRO8Odata/SYSPROOData', company: 'EDU1', username: 'INTEG', password: 'pw' };
+
+test('unknown keys are reported at every level, one issue per key, with the closest known key', () => {
+  const file = {
+    connections: [
+      {
+        id: 'acme',
+        syspro: { odata: { ...odata, pagesize: 10 }, poll: { entities: { supplier: { cursorColum: 'ChangedAt' }, suplier: {} } } },
+        coupa: {
+          url: 'http://127.0.0.1:4020',
+          clientId: 'mlc',
+          clientSecret: 's',
+          scopes: ['x'],
+          rateLimit: { perSecnd: 5 },
+          webhook: { hmacSecret: 'h', signatureHedaer: 'X-Sig', oauthClients: [{ clientId: 'c', clientSecret: 's', extra: 1 }] },
+        },
+        infor: { ionapiFile: 'a.ionapi', compnay: '100' },
+        mappings: { sypro: {} },
+      },
+    ],
+  };
+  const issues = configIssues(() => loadConnections(writeJson(file)));
+  assert.deepEqual(
+    issues.map((i) => `${i.path}: ${i.message}`).sort(),
+    [
+      'connections[0].coupa.rateLimit: unknown key "perSecnd" (did you mean "perSecond"?)',
+      'connections[0].coupa.webhook.oauthClients[0]: unknown key "extra"',
+      'connections[0].coupa.webhook: unknown key "signatureHedaer" (did you mean "signatureHeader"?)',
+      'connections[0].infor: unknown key "compnay" (did you mean "company"?)',
+      'connections[0].mappings: unknown key "sypro" (did you mean "syspro"?)',
+      'connections[0].syspro.odata: unknown key "pagesize" (did you mean "pageSize"?)',
+      'connections[0].syspro.poll.entities.supplier: unknown key "cursorColum" (did you mean "cursorColumn"?)',
+      'connections[0].syspro.poll.entities: unknown key "suplier" (did you mean "supplier"?)',
+    ].sort(),
+  );
+});
+
+test('a vendor section gets its mapping parsed (defaults, required keys) even when the file leaves it out', () => {
+  const mapping = z.object({ defaultCurrency: z.string(), pageTitle: z.string().default('t') }).strict();
+  const missing = { connections: [{ id: 'a', syspro: { odata } }] };
+  const issues = configIssues(() => loadConnections(writeJson(missing), { mappings: { syspro: mapping } }));
+  assert.deepEqual(issues, [{ path: 'connections[0].mappings.syspro.defaultCurrency', message: 'required (string)' }]);
+
+  const typo = { connections: [{ id: 'a', syspro: { odata }, mappings: { syspro: { defaultCurrency: 'ZAR', pageTitel: 'x' } } }] };
+  const typoIssues = configIssues(() => loadConnections(writeJson(typo), { mappings: { syspro: mapping } }));
+  assert.deepEqual(typoIssues, [{ path: 'connections[0].mappings.syspro', message: 'unknown key "pageTitel" (did you mean "pageTitle"?)' }]);
+
+  const file = loadConnections(writeJson({ connections: [{ id: 'a', syspro: { odata }, mappings: { syspro: { defaultCurrency: 'ZAR' } } }, { id: 'b' }] }), {
+    mappings: { syspro: mapping },
+  });
+  const [a] = selectConnections(file, { wanted: undefined, section: 'syspro', service: 'test' });
+  // Typed: mappings.syspro is the schema's output, present on a connection with a syspro section.
+  const currency: string = a!.mappings.syspro.defaultCurrency;
+  assert.equal(currency, 'ZAR');
+  assert.equal(a!.mappings.syspro.pageTitle, 't');
+  assert.equal(file.connections[1]!.mappings.syspro, undefined);
+});
+
+test('selectConnections: every servable connection by default, the named ones otherwise, clear errors', () => {
+  const file = loadConnections(writeJson({ connections: [{ id: 'a', syspro: { odata } }, { id: 'b', syspro: { odata } }, { id: 'c' }] }));
+  const params = { section: 'syspro', service: 'syspro-poller' } as const;
+  assert.deepEqual(selectConnections(file, { ...params, wanted: undefined }).map((c) => c.id), ['a', 'b']);
+  assert.deepEqual(selectConnections(file, { ...params, wanted: ['b'] }).map((c) => c.id), ['b']);
+  const unknown = configIssues(() => selectConnections(file, { ...params, wanted: ['a', 'x', 'c'] }));
+  assert.deepEqual(unknown.map((i) => i.path), ['MLC_CONNECTIONS', 'MLC_CONNECTIONS']);
+  assert.match(unknown[0]!.message, /"x".*a, b, c/);
+  assert.match(unknown[1]!.message, /"c".*a, b/);
+  const none = loadConnections(writeJson({ connections: [{ id: 'c' }] }));
+  assert.deepEqual(configIssues(() => selectConnections(none, { ...params, wanted: undefined })).map((i) => i.path), ['connections']);
+});
+
+test('selectOneConnection: the named one, or the only servable one; several is an error', () => {
+  const one = loadConnections(writeJson({ connections: [{ id: 'a', syspro: { odata } }, { id: 'c' }] }));
+  const params = { section: 'syspro', service: 'syspro-poller' } as const;
+  assert.equal(selectOneConnection(one, { ...params, wanted: undefined }).id, 'a');
+  const two = loadConnections(writeJson({ connections: [{ id: 'a', syspro: { odata } }, { id: 'b', syspro: { odata } }] }));
+  assert.equal(selectOneConnection(two, { ...params, wanted: ['b'] }).syspro.odata.company, 'EDU1');
+  assert.deepEqual(configIssues(() => selectOneConnection(two, { ...params, wanted: undefined })).map((i) => i.path), ['MLC_CONNECTIONS']);
+  assert.deepEqual(configIssues(() => selectOneConnection(two, { ...params, wanted: ['a', 'b'] })).map((i) => i.path), ['MLC_CONNECTIONS']);
+});
+
+const INFRA = { KAFKA_BROKERS: '127.0.0.1:19092', SCHEMA_REGISTRY_URL: 'http://127.0.0.1:18081', DATABASE_URL: 'postgres://postgres@127.0.0.1/mlc' };
+
+test('MLC_CONNECTIONS: a comma-separated list of ids, unset by default', () => {
+  assert.equal(loadEnv(INFRA).MLC_CONNECTIONS, undefined);
+  assert.deepEqual(loadEnv({ ...INFRA, MLC_CONNECTIONS: 'acme, beta,' }).MLC_CONNECTIONS, ['acme', 'beta']);
+  assert.deepEqual(configIssues(() => loadEnv({ ...INFRA, MLC_CONNECTIONS: ' , ' })).map((i) => i.path), ['MLC_CONNECTIONS']);
+});
+
+test('a misspelt or renamed MLC_* variable is an error naming the setting it resembles; others are left alone', () => {
+  const schema = InfraEnv.extend({ MLC_LEADER_RETRY_MS: z.string().optional() });
+  const issues = configIssues(() => loadEnv({ ...INFRA, MLC_CONNECTION: 'acme', MLC_LEADER_RETRY: '5', MLC_STACK_DIR: '/x', OTHER_CONNECTION: 'y' }, schema));
+  assert.deepEqual(issues, [
+    { path: 'MLC_CONNECTION', message: 'unknown variable "MLC_CONNECTION" (did you mean "MLC_CONNECTIONS"?)' },
+    { path: 'MLC_LEADER_RETRY', message: 'unknown variable "MLC_LEADER_RETRY" (did you mean "MLC_LEADER_RETRY_MS"?)' },
+  ]);
+  assert.equal(loadEnv({ ...INFRA, MLC_STACK_DIR: '/x', MLC_TEST_INFRA: 'local' }, schema).MLC_LEADER_RETRY_MS, undefined);
 });

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { MlcError } from '@mlc/errors';
-import { configError, issuesOf } from './issues.js';
+import { configError, parseConfig, type ConfigIssue } from './issues.js';
 import { Secret } from './secret.js';
 
 /**
@@ -12,7 +12,9 @@ import { Secret } from './secret.js';
  */
 function secretRef(env: NodeJS.ProcessEnv, baseDir: string) {
   return z
-    .union([z.string(), z.object({ env: z.string().min(1) }).strict(), z.object({ file: z.string().min(1) }).strict()])
+    .union([z.string(), z.object({ env: z.string().min(1) }).strict(), z.object({ file: z.string().min(1) }).strict()], {
+      error: 'expected a string, { "env": "NAME" } or { "file": "path" }',
+    })
     .transform((ref, ctx) => {
       if (typeof ref === 'string') return new Secret(ref);
       if ('env' in ref) {
@@ -35,109 +37,187 @@ function secretRef(env: NodeJS.ProcessEnv, baseDir: string) {
 
 const ENTITY_TYPES = ['supplier', 'purchase-order', 'invoice', 'gl-account', 'cost-centre'] as const;
 
-export interface ConnectionSchemaOptions {
+export const VENDORS = ['syspro', 'coupa', 'infor'] as const;
+export type Vendor = (typeof VENDORS)[number];
+
+/**
+ * Mapping schemas per vendor (`mappings.<vendor>` of a connection), supplied by the vendor libs
+ * (SysproMapping, CoupaMapping, InforMapping): this lib cannot import them, they depend on it.
+ */
+export type MappingSchemas = { [V in Vendor]?: z.ZodType };
+
+export interface ConnectionSchemaOptions<M extends MappingSchemas = MappingSchemas> {
   env?: NodeJS.ProcessEnv;
   /** Relative paths in the file (secret files, .ionapi files) resolve against this folder. */
   baseDir?: string;
-  /** Mapping schemas per vendor, supplied by the vendor libs, so one parse reports every error. */
-  mappings?: { syspro?: z.ZodType; coupa?: z.ZodType; infor?: z.ZodType };
+  /** Mapping schemas per vendor, so one parse reports every error and callers get typed mappings. */
+  mappings?: M;
 }
 
-/** The schema of the connections file: one entry per customer system pair. */
-export function connectionsFileSchema({ env = {}, baseDir = process.cwd(), mappings = {} }: ConnectionSchemaOptions = {}) {
+/** The vendor sections of a connection (all objects strict: an unknown key is an error). */
+function sectionSchemas(env: NodeJS.ProcessEnv, baseDir: string) {
   const secret = secretRef(env, baseDir);
   const filePath = z.string().min(1).transform((p) => (isAbsolute(p) ? p : resolve(baseDir, p)));
 
-  const syspro = z.object({
-    odata: z.object({
-      url: z.url().describe('OData service root, e.g. https://host/SYSPRO8Odata/SYSPROOData'),
-      company: z.string().min(1),
-      username: z.string().min(1).describe('SYSPRO operator enabled for OData'),
-      password: secret,
-      pageSize: z.number().int().min(1).max(5000).default(1000),
-      timeoutMs: z.number().int().positive().default(60_000),
-    }),
-    enet: z
-      .object({
-        url: z.url().describe('e.net REST root, e.g. http://host:90/SYSPROWCFService/Rest'),
-        operator: z.string().min(1),
-        operatorPassword: secret,
-        companyId: z.string().min(1),
-        companyPassword: secret.prefault(''),
-        timeoutMs: z.number().int().positive().default(60_000),
-      })
-      .optional(),
-    poll: z
-      .object({
-        intervalSeconds: z.number().positive().default(300),
-        overlapSeconds: z.number().nonnegative().default(120),
-        entities: z
-          .partialRecord(
-            z.enum(ENTITY_TYPES),
-            z.object({
-              enabled: z.boolean().default(true),
-              entitySet: z.string().optional(),
-              cursorColumn: z.string().optional(),
-              cursorKind: z.enum(['datetime', 'rowversion', 'number']).optional(),
-              intervalSeconds: z.number().positive().optional(),
-            }),
-          )
-          .default({}),
-      })
-      .prefault({}),
-  });
+  const syspro = z
+    .object({
+      odata: z
+        .object({
+          url: z.url().describe('OData service root, e.g. https://host/SYSPRO8Odata/SYSPROOData'),
+          company: z.string().min(1),
+          username: z.string().min(1).describe('SYSPRO operator enabled for OData'),
+          password: secret,
+          pageSize: z.number().int().min(1).max(5000).default(1000),
+          timeoutMs: z.number().int().positive().default(60_000),
+        })
+        .strict(),
+      enet: z
+        .object({
+          url: z.url().describe('e.net REST root, e.g. http://host:90/SYSPROWCFService/Rest'),
+          operator: z.string().min(1),
+          operatorPassword: secret,
+          companyId: z.string().min(1),
+          companyPassword: secret.prefault(''),
+          timeoutMs: z.number().int().positive().default(60_000),
+        })
+        .strict()
+        .optional(),
+      poll: z
+        .object({
+          intervalSeconds: z.number().positive().default(300),
+          overlapSeconds: z.number().nonnegative().default(120),
+          entities: z
+            .partialRecord(
+              z.enum(ENTITY_TYPES),
+              z
+                .object({
+                  enabled: z.boolean().default(true),
+                  entitySet: z.string().optional(),
+                  cursorColumn: z.string().optional(),
+                  cursorKind: z.enum(['datetime', 'rowversion', 'number']).optional(),
+                  intervalSeconds: z.number().positive().optional(),
+                })
+                .strict(),
+            )
+            .default({}),
+        })
+        .strict()
+        .prefault({}),
+    })
+    .strict();
 
-  const coupa = z.object({
-    url: z.url().describe('instance URL, e.g. https://acme.coupahost.com'),
-    clientId: z.string().min(1),
-    clientSecret: secret,
-    scopes: z.array(z.string().min(1)).min(1),
-    apiVersion: z
-      .object({ header: z.string().min(1).default('X-Coupa-API-Version'), value: z.string().min(1).optional() })
-      .prefault({}),
-    timeoutMs: z.number().int().positive().default(30_000),
-    rateLimit: z
-      .object({ perSecond: z.number().positive().default(25), burst: z.number().int().nonnegative().default(20) })
-      .prefault({}),
-    webhook: z
-      .object({
-        hmacSecret: secret.optional(),
-        signatureHeader: z.string().min(1).default('X-Coupa-Signature'),
-        oauthClients: z.array(z.object({ clientId: z.string().min(1), clientSecret: secret })).default([]),
-        tokenTtlSeconds: z.number().int().positive().default(3600),
-        maxBodyBytes: z.number().int().positive().default(256 * 1024),
-      })
-      .optional(),
-  });
+  const coupa = z
+    .object({
+      url: z.url().describe('instance URL, e.g. https://acme.coupahost.com'),
+      clientId: z.string().min(1),
+      clientSecret: secret,
+      scopes: z.array(z.string().min(1)).min(1),
+      apiVersion: z
+        .object({ header: z.string().min(1).default('X-Coupa-API-Version'), value: z.string().min(1).optional() })
+        .strict()
+        .prefault({}),
+      timeoutMs: z.number().int().positive().default(30_000),
+      rateLimit: z
+        .object({ perSecond: z.number().positive().default(25), burst: z.number().int().nonnegative().default(20) })
+        .strict()
+        .prefault({}),
+      webhook: z
+        .object({
+          hmacSecret: secret.optional(),
+          signatureHeader: z.string().min(1).default('X-Coupa-Signature'),
+          oauthClients: z.array(z.object({ clientId: z.string().min(1), clientSecret: secret }).strict()).default([]),
+          tokenTtlSeconds: z.number().int().positive().default(3600),
+          maxBodyBytes: z.number().int().positive().default(256 * 1024),
+        })
+        .strict()
+        .optional(),
+      /** Present: coupa-gateway polls this Coupa for unexported POs and invoices (customers without call-outs). */
+      poll: z
+        .object({ intervalSeconds: z.number().positive().default(300) })
+        .strict()
+        .optional(),
+    })
+    .strict();
 
-  const infor = z.object({
-    ionapiFile: filePath.describe('the .ionapi credentials file downloaded from ION API'),
-    company: z.string().min(1).optional().describe('M3 company (CONO); the service user default when unset'),
-    division: z.string().min(1).optional().describe('M3 division (DIVI)'),
-    requestsPerMinute: z.number().int().min(1).max(100_000).default(300),
-    tokenRefreshBeforeSeconds: z.number().int().nonnegative().default(300),
-    timeoutMs: z.number().int().positive().default(30_000),
-  });
+  const infor = z
+    .object({
+      ionapiFile: filePath.describe('the .ionapi credentials file downloaded from ION API'),
+      company: z.string().min(1).optional().describe('M3 company (CONO); the service user default when unset'),
+      division: z.string().min(1).optional().describe('M3 division (DIVI)'),
+      requestsPerMinute: z.number().int().min(1).max(100_000).default(300),
+      tokenRefreshBeforeSeconds: z.number().int().nonnegative().default(300),
+      timeoutMs: z.number().int().positive().default(30_000),
+    })
+    .strict();
+
+  return { syspro, coupa, infor };
+}
+
+type Sections = ReturnType<typeof sectionSchemas>;
+export type SysproConnection = z.output<Sections['syspro']>;
+export type CoupaConnection = z.output<Sections['coupa']>;
+export type InforConnection = z.output<Sections['infor']>;
+
+/** `mappings` of a connection: the output of each vendor's schema passed to `loadConnections`. */
+export type Mappings<M extends MappingSchemas> = { [V in keyof M & Vendor]?: z.output<NonNullable<M[V]>> };
+
+/** One customer system pair. `Connection<{ coupa: typeof CoupaMapping }>` has `mappings.coupa` as CoupaMapping. */
+export interface Connection<M extends MappingSchemas = MappingSchemas> {
+  id: string;
+  syspro?: SysproConnection;
+  coupa?: CoupaConnection;
+  infor?: InforConnection;
+  mappings: Mappings<M>;
+}
+
+export interface ConnectionsFile<M extends MappingSchemas = MappingSchemas> {
+  connections: Connection<M>[];
+}
+
+/**
+ * A connection known to have the `V` section, and (when its schema was passed to
+ * `loadConnections`) the parsed `mappings.V`: a connection with a vendor section always gets that
+ * vendor's mapping, defaults applied, so it is never undefined here.
+ */
+export type WithSection<C extends Connection, V extends Vendor> = C & { [K in V]-?: NonNullable<C[K]> } & {
+  mappings: { [K in V & keyof C['mappings']]-?: NonNullable<C['mappings'][K]> };
+};
+
+/** The schema of the connections file: one entry per customer system pair. */
+export function connectionsFileSchema<M extends MappingSchemas = Record<never, never>>({
+  env = {},
+  baseDir = process.cwd(),
+  mappings = {} as M,
+}: ConnectionSchemaOptions<M> = {}): z.ZodType<ConnectionsFile<M>, unknown> {
+  const sections = sectionSchemas(env, baseDir);
+  const mappingOf = (vendor: Vendor) => (mappings[vendor] ?? z.unknown()).optional();
 
   const connection = z
     .object({
       id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'use lower-case letters, digits and dashes'),
-      syspro: syspro.optional(),
-      coupa: coupa.optional(),
-      infor: infor.optional(),
-      mappings: z
-        .object({
-          syspro: mappings.syspro ?? z.unknown(),
-          coupa: mappings.coupa ?? z.unknown(),
-          infor: mappings.infor ?? z.unknown(),
-        })
-        .partial()
-        .default({}),
+      syspro: sections.syspro.optional(),
+      coupa: sections.coupa.optional(),
+      infor: sections.infor.optional(),
+      mappings: z.object({ syspro: mappingOf('syspro'), coupa: mappingOf('coupa'), infor: mappingOf('infor') }).strict().default({}),
     })
     .strict();
 
+  // A connection with a vendor section gets that vendor's mapping even when the file leaves it out,
+  // so its defaults apply and its required keys are reported (`mappings.syspro.defaultCurrency`).
+  const withMappings = z.preprocess((raw) => {
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return raw;
+    const entry = raw as Record<string, unknown>;
+    const given = entry.mappings;
+    if (given !== undefined && (typeof given !== 'object' || given === null || Array.isArray(given))) return raw;
+    const filled: Record<string, unknown> = { ...(given as Record<string, unknown> | undefined) };
+    for (const vendor of VENDORS) {
+      if (mappings[vendor] !== undefined && entry[vendor] !== undefined && filled[vendor] === undefined) filled[vendor] = {};
+    }
+    return { ...entry, mappings: filled };
+  }, connection);
+
   return z
-    .object({ connections: z.array(connection).min(1) })
+    .object({ connections: z.array(withMappings).min(1) })
     .strict()
     .superRefine((file, ctx) => {
       const seen = new Set<string>();
@@ -145,17 +225,17 @@ export function connectionsFileSchema({ env = {}, baseDir = process.cwd(), mappi
         if (seen.has(c.id)) ctx.addIssue({ code: 'custom', path: ['connections', index, 'id'], message: `duplicate connection id "${c.id}"` });
         seen.add(c.id);
       });
-    });
+    }) as unknown as z.ZodType<ConnectionsFile<M>, unknown>;
 }
 
-export type ConnectionsFile = z.output<ReturnType<typeof connectionsFileSchema>>;
-export type Connection = ConnectionsFile['connections'][number];
-export type SysproConnection = NonNullable<Connection['syspro']>;
-export type CoupaConnection = NonNullable<Connection['coupa']>;
-export type InforConnection = NonNullable<Connection['infor']>;
-
-/** Reads and validates a connections file; one MLC_CONFIG_INVALID error lists every problem. */
-export function loadConnections(path: string, options: Omit<ConnectionSchemaOptions, 'baseDir'> = {}): ConnectionsFile {
+/**
+ * Reads and validates a connections file, vendor mappings included; one MLC_CONFIG_INVALID error
+ * lists every problem (`context.issues`: `{ path, message }[]`).
+ */
+export function loadConnections<M extends MappingSchemas = Record<never, never>>(
+  path: string,
+  options: Omit<ConnectionSchemaOptions<M>, 'baseDir'> = {},
+): ConnectionsFile<M> {
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(path, 'utf8'));
@@ -165,18 +245,64 @@ export function loadConnections(path: string, options: Omit<ConnectionSchemaOpti
       cause: error,
     });
   }
-  const result = connectionsFileSchema({ ...options, baseDir: dirname(resolve(path)) }).safeParse(raw);
-  if (!result.success) throw configError(path, issuesOf(result.error));
-  return result.data;
+  return parseConfig(connectionsFileSchema<M>({ ...options, baseDir: dirname(resolve(path)) }), raw, path);
 }
 
-/** The connection with `id`, or a clear error naming the ones that exist. */
-export function connectionById(file: ConnectionsFile, id: string): Connection {
-  const found = file.connections.find((c) => c.id === id);
-  if (!found) {
-    throw new MlcError('MLC_CONFIG_INVALID', `no connection "${id}" (configured: ${file.connections.map((c) => c.id).join(', ')})`, {
-      context: { connection: id },
-    });
+export interface SelectConnectionsParams<C extends Connection, V extends Vendor> {
+  /** Ids from `MLC_CONNECTIONS`; undefined: every connection the service can serve. */
+  wanted: readonly string[] | undefined;
+  /** The vendor section a connection needs for the service to serve it. */
+  section: V;
+  /** A further condition, when having the section is not enough (the gateway: call-outs or polling set up). */
+  serves?: (connection: WithSection<C, V>) => boolean;
+  /** The service, for messages. */
+  service: string;
+}
+
+function selectionError(service: string, issues: ConfigIssue[]): MlcError {
+  return configError(`${service}'s choice of connections`, issues);
+}
+
+/**
+ * The connections a service serves: those named in `wanted`, or every one it can serve. A name
+ * that is not in the file, or names a connection the service cannot serve, is MLC_CONFIG_INVALID
+ * listing what is configured; so is a selection that comes out empty.
+ */
+export function selectConnections<C extends Connection, V extends Vendor>(
+  file: { connections: readonly C[] },
+  { wanted, section, serves = () => true, service }: SelectConnectionsParams<C, V>,
+): WithSection<C, V>[] {
+  const configured = file.connections.map((c) => c.id);
+  const servable = file.connections.filter((c): c is WithSection<C, V> => c[section] !== undefined && serves(c as WithSection<C, V>));
+  if (wanted === undefined) {
+    if (servable.length > 0) return servable;
+    throw selectionError(service, [{ path: 'connections', message: `no connection ${service} can serve (configured: ${configured.join(', ')})` }]);
   }
-  return found;
+  const issues: ConfigIssue[] = [];
+  for (const id of wanted) {
+    if (!configured.includes(id)) issues.push({ path: 'MLC_CONNECTIONS', message: `no connection "${id}" (configured: ${configured.join(', ')})` });
+    else if (!servable.some((c) => c.id === id)) {
+      issues.push({ path: 'MLC_CONNECTIONS', message: `${service} cannot serve connection "${id}" (it can serve: ${servable.map((c) => c.id).join(', ') || 'none'})` });
+    }
+  }
+  if (issues.length > 0) throw selectionError(service, issues);
+  return servable.filter((c) => wanted.includes(c.id));
+}
+
+/**
+ * The one connection a one-connection-per-process service serves: the one `wanted` names, or the
+ * only one it can serve in the file. Anything else is MLC_CONFIG_INVALID saying what to set.
+ */
+export function selectOneConnection<C extends Connection, V extends Vendor>(
+  file: { connections: readonly C[] },
+  params: SelectConnectionsParams<C, V>,
+): WithSection<C, V> {
+  const selected = selectConnections(file, params);
+  if (selected.length === 1) return selected[0]!;
+  throw selectionError(params.service, [
+    {
+      path: 'MLC_CONNECTIONS',
+      message: `${params.service} serves one connection per process: set MLC_CONNECTIONS to one of ${selected.map((c) => c.id).join(', ')}`,
+    },
+  ]);
 }

@@ -1,12 +1,15 @@
 import { z } from 'zod';
-import { parseConfig } from './issues.js';
+import { parseConfig, type ConfigIssue } from './issues.js';
+import { didYouMean, unknownKeyMessage } from './suggest.js';
 
 const LogLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+
+const commaList = (value: string) => value.split(',').map((item) => item.trim()).filter(Boolean);
 
 const BrokerList = z
   .string()
   .min(1)
-  .transform((value) => value.split(',').map((b) => b.trim()).filter(Boolean))
+  .transform(commaList)
   .pipe(z.array(z.string().regex(/^[^\s:]+:\d+$/, 'expected host:port')).min(1));
 
 /** Settings every service takes from its environment (12-factor). */
@@ -16,6 +19,12 @@ export const InfraEnv = z.object({
   SCHEMA_REGISTRY_URL: z.url().describe('Confluent-compatible schema registry base URL'),
   DATABASE_URL: z.string().startsWith('postgres').describe('PostgreSQL connection string'),
   MLC_CONNECTIONS_FILE: z.string().default('connections.json').describe('path of the connections file'),
+  MLC_CONNECTIONS: z
+    .string()
+    .transform(commaList)
+    .pipe(z.array(z.string()).min(1, 'expected comma-separated connection ids'))
+    .optional()
+    .describe('the connections this process serves (comma-separated ids); unset: every connection it can serve'),
   LOG_LEVEL: LogLevel.default('info'),
   HOST: z.string().default('0.0.0.0').describe('address the HTTP server (health, metrics, webhooks) binds'),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
@@ -24,10 +33,23 @@ export const InfraEnv = z.object({
 export type InfraEnv = z.infer<typeof InfraEnv>;
 
 /**
+ * Our own variables (`MLC_*`) that are one slip from a setting of `schema`: a misspelt or renamed
+ * setting would otherwise be ignored without a word. Other MLC_* names are left alone, since the
+ * environment is shared with tools and other services (MLC_STACK_DIR, MLC_TEST_*).
+ */
+function misspeltVariables(env: Record<string, string>, schema: z.ZodType): ConfigIssue[] {
+  const known = schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
+  return Object.keys(env)
+    .filter((name) => name.startsWith('MLC_') && !known.includes(name) && didYouMean(name, known) !== undefined)
+    .map((name) => ({ path: name, message: unknownKeyMessage(name, known, 'variable') }));
+}
+
+/**
  * Reads a service's settings from the environment: `schema` defaults to the infra settings and can
  * be extended by a service (`InfraEnv.extend({...})`). Every problem is reported at once.
  */
 export function loadEnv<S extends z.ZodType = typeof InfraEnv>(env: NodeJS.ProcessEnv, schema?: S): z.output<S> {
-  const values = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  return Object.freeze(parseConfig(schema ?? InfraEnv, values, 'environment')) as z.output<S>;
+  const values = Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ''));
+  const settings = schema ?? InfraEnv;
+  return Object.freeze(parseConfig(settings, values, 'environment', misspeltVariables(values, settings))) as z.output<S>;
 }

@@ -1,5 +1,6 @@
 export type { CoupaApi, CoupaExportApi, CoupaExportResource } from './api.js';
 export { createCoupaClient, type CoupaClientParams } from './client.js';
+export { coupaClientFromSettings } from './settings.js';
 export { CoupaMapping, DEFAULT_COUPA_MAPPING } from './mapping.js';
 export {
   CoupaSupplier,

@@ -5,9 +5,9 @@ import { z } from 'zod';
  * (`mappings.coupa`). Defaults fit a plain Coupa instance; every table is overridable.
  */
 export const CoupaMapping = z
-  .object({
+  .strictObject({
     supplier: z
-      .object({
+      .strictObject({
         /** Source payment-terms code → Coupa payment term code; unmapped codes pass through. */
         paymentTerms: z.record(z.string(), z.string()).default({}),
         poMethod: z.enum(['prompt', 'email', 'cxml', 'xml', 'buy_online', 'mark_as_sent']).default('prompt'),
@@ -15,7 +15,7 @@ export const CoupaMapping = z
       })
       .prefault({}),
     lookups: z
-      .object({
+      .strictObject({
         /** Names of the Coupa lookups that hold GL accounts and cost centres as lookup values. */
         glAccount: z.string().min(1).default('GL Accounts'),
         costCentre: z.string().min(1).default('Cost Centres'),
@@ -23,7 +23,7 @@ export const CoupaMapping = z
       })
       .prefault({}),
     account: z
-      .object({
+      .strictObject({
         /** Coupa chart of accounts (account type) the PO and invoice lines are coded against. */
         chartOfAccounts: z.string().min(1).default('Default'),
         /** Which canonical line dimension fills segment-1, segment-2, … */
@@ -33,7 +33,7 @@ export const CoupaMapping = z
       })
       .prefault({}),
     purchaseOrder: z
-      .object({
+      .strictObject({
         defaultUom: z.string().min(1).default('EA'),
       })
       .prefault({}),

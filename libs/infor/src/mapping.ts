@@ -12,7 +12,7 @@ const ProgramTransaction = z.union([
       const [program, transaction] = value.split('/') as [string, string];
       return { program, transaction };
     }),
-  z.object({ program: z.string().regex(PROGRAM), transaction: z.string().regex(TRANSACTION) }).strict(),
+  z.strictObject({ program: z.string().regex(PROGRAM), transaction: z.string().regex(TRANSACTION) }),
 ]);
 export type ProgramTransaction = z.output<typeof ProgramTransaction>;
 
@@ -25,7 +25,7 @@ const M3Field = z.string().regex(/^[A-Z0-9]{2,6}$/, 'expected an M3 field name s
  * invoice finalise), a tenant that uses different transactions changes them here, not in code.
  */
 export const M3Transactions = z
-  .object({
+  .strictObject({
     getSupplier: ProgramTransaction.prefault('CRS620MI/GetBasicData'),
     addSupplier: ProgramTransaction.prefault('CRS620MI/AddSupplier'),
     updateSupplier: ProgramTransaction.prefault('CRS620MI/UpdSupplier'),
@@ -56,12 +56,12 @@ const INVOICE_STATUSES = ['draft', 'pending', 'approved', 'posted', 'paid', 'voi
  * and must then fit the M3 field.
  */
 export const InforMapping = z
-  .object({
+  .strictObject({
     supplier: z
-      .object({
+      .strictObject({
         /** M3 supplier status (STAT); only 20 (definite) suppliers can be used on orders. */
         status: z
-          .object({ active: code(2).default('20'), inactive: code(2).default('90'), 'on-hold': code(2).default('90') })
+          .strictObject({ active: code(2).default('20'), inactive: code(2).default('90'), 'on-hold': code(2).default('90') })
           .prefault({}),
         paymentTerms: z.record(z.string(), code(3)).default({}),
         supplierType: code(1).optional().describe('SUTY'),
@@ -75,7 +75,7 @@ export const InforMapping = z
       })
       .prefault({}),
     purchaseOrder: z
-      .object({
+      .strictObject({
         /** Only these Coupa statuses become M3 orders; the rest are skipped. */
         statuses: z.array(z.enum(PO_STATUSES)).min(1).default(['approved', 'issued']),
         batchOrigin: code(10).default('MLC').describe('BAOR of the PPS370MI entry'),
@@ -96,11 +96,11 @@ export const InforMapping = z
          * AddLine take none in our evidence: M3 derives PO line accounting from its accounting
          * rules, so by default the codes are not sent.
          */
-        accountFields: z.object({ glAccount: M3Field.optional(), costCentre: M3Field.optional() }).prefault({}),
+        accountFields: z.strictObject({ glAccount: M3Field.optional(), costCentre: M3Field.optional() }).prefault({}),
       })
       .prefault({}),
     invoice: z
-      .object({
+      .strictObject({
         statuses: z.array(z.enum(INVOICE_STATUSES)).min(1).default(['approved', 'posted', 'paid']),
         batchType: code(2).optional().describe('IBTP'),
         /** RDTP of a line matched to a PO line. */

@@ -14,6 +14,7 @@ export { createSysproODataClient, SYSPRO_ROW_CAP } from './odata-client.js';
 export type { SysproODataClient, SysproODataClientParams, ODataQuery, ODataPage } from './odata-client.js';
 export { createSysproEnetClient } from './enet-session.js';
 export type { SysproEnetClient, SysproEnetClientParams, BusinessObjectResult, SetupMethod } from './enet-session.js';
+export { sysproODataClientFromSettings, sysproEnetClientFromSettings } from './settings.js';
 export { buildSysproXml, setupParameters, readBusinessObjectOutcome } from './enet-xml.js';
 export type { XmlTree, BusinessObjectOutcome } from './enet-xml.js';
 export { ApssspConfig, toApssspSupplier } from './from-canonical/apsssp.js';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Registry } from 'prom-client';
-import { loadConnections, type Connection } from '@mlc/config';
+import { loadConnections, selectConnections, type Connection, type MappingSchemas, type Vendor, type WithSection } from '@mlc/config';
 import { MlcError } from '@mlc/errors';
 import { OUTCOMES_TOPIC } from '@mlc/events';
 import { createConsumerRuntime, standardTopics, type EventHandler } from '@mlc/kafka';
@@ -8,10 +8,8 @@ import type { Logger } from '@mlc/log';
 import { ServiceEnv, startService, type ServiceDefinition } from '@mlc/service';
 import { createTargetRecordStore, TARGET_RECORDS_MIGRATIONS, type TargetRecordStore } from './target-records.js';
 
-/** Settings of every writer, on top of the service settings (infrastructure, topic namespace). */
+/** Settings of every writer, on top of the service settings (infrastructure, `MLC_CONNECTIONS`, topic namespace). */
 export const WriterEnv = ServiceEnv.extend({
-  /** Only these connections (comma-separated); default every connection the writer can serve. */
-  MLC_CONNECTIONS: z.string().optional(),
   MLC_RETRY_INITIAL_MS: z.coerce.number().int().positive().default(500),
   MLC_RETRY_MAX_MS: z.coerce.number().int().positive().default(60_000),
   /** Handler calls per event before a transient failure is dead-lettered (≈ 10 minutes at the defaults). */
@@ -39,29 +37,34 @@ export const WriterEnv = ServiceEnv.extend({
 });
 export type WriterEnv = z.infer<typeof WriterEnv>;
 
-export interface ConnectionHandlerDeps {
-  connection: Connection;
+export interface ConnectionHandlerDeps<C extends Connection = Connection> {
+  connection: C;
   records: TargetRecordStore;
   logger: Logger;
   metrics: Registry;
 }
 
-export interface WriterDefinition {
+/**
+ * A writer: `M` are the vendor mapping schemas it reads (`{ coupa: CoupaMapping }`), `V` the
+ * connection section it needs. Its handler gets the connection with that section and its mapping
+ * parsed and typed (`connection.coupa`, `connection.mappings.coupa`).
+ */
+export interface WriterDefinition<M extends MappingSchemas = MappingSchemas, V extends Vendor = Vendor> {
   /** Service name, consumer group id and DLQ prefix: `coupa-writer` → `coupa-writer.dlq.v1`. */
   name: string;
   topics: readonly string[];
-  /** Whether this writer has what it needs in a connection (e.g. a `coupa` section). */
-  serves: (connection: Connection) => boolean;
-  /** Builds the handler for one connection: clients, mapping, startup checks. */
-  createHandler: (deps: ConnectionHandlerDeps) => Promise<EventHandler>;
+  /** Vendor mapping schemas, so the connections file (mappings included) is validated in one pass. */
+  mappings: M;
+  /** The section a connection needs for this writer to serve it (e.g. `coupa`). */
+  section: V;
+  /** Builds the handler for one connection: clients, startup checks. */
+  createHandler: (deps: ConnectionHandlerDeps<WithSection<Connection<M>, V>>) => Promise<EventHandler>;
   /**
    * Shutdown work of the writer's own (e.g. revoking vendor tokens), run once consuming has stopped
    * (no handler runs any more) and before the database closes. Should be bounded and not throw; a
    * failure is logged and shutdown goes on.
    */
   close?: () => Promise<void>;
-  /** Vendor mapping schemas, so the connections file is validated in one pass. */
-  mappings?: Parameters<typeof loadConnections>[1] extends infer O ? (O extends { mappings?: infer M } ? M : never) : never;
 }
 
 /**
@@ -87,19 +90,13 @@ export function routeByConnection(handlers: ReadonlyMap<string, EventHandler>, w
  * table, one consumer runtime routing events to each connection's handler. A writer's own main.ts
  * only says which topics and how to handle them.
  */
-export function writerService(definition: WriterDefinition): ServiceDefinition<typeof WriterEnv> {
+export function writerService<M extends MappingSchemas, V extends Vendor>(definition: WriterDefinition<M, V>): ServiceDefinition<typeof WriterEnv> {
   return {
     name: definition.name,
     env: WriterEnv,
     create: ({ env, processEnv, logger, metrics, pool, kafka, namespace, codec }) => {
-      const wanted = env.MLC_CONNECTIONS?.split(',').map((c) => c.trim()).filter(Boolean);
       const file = loadConnections(env.MLC_CONNECTIONS_FILE, { env: processEnv, mappings: definition.mappings });
-      const connections = file.connections.filter((c) => definition.serves(c) && (!wanted || wanted.includes(c.id)));
-      if (connections.length === 0) {
-        throw new MlcError('MLC_CONFIG_INVALID', `${definition.name}: no connection in ${env.MLC_CONNECTIONS_FILE} it can serve`, {
-          context: { wanted, configured: file.connections.map((c) => c.id) },
-        });
-      }
+      const connections = selectConnections(file, { wanted: env.MLC_CONNECTIONS, section: definition.section, service: definition.name });
       const records = createTargetRecordStore({ db: pool });
       let runtime: ReturnType<typeof createConsumerRuntime> | undefined;
       let consuming = false;
@@ -142,6 +139,6 @@ export function writerService(definition: WriterDefinition): ServiceDefinition<t
 }
 
 /** Runs a writer on the service shell (see `startService`). */
-export async function runWriterService(definition: WriterDefinition, processEnv: NodeJS.ProcessEnv = process.env): Promise<void> {
+export async function runWriterService<M extends MappingSchemas, V extends Vendor>(definition: WriterDefinition<M, V>, processEnv: NodeJS.ProcessEnv = process.env): Promise<void> {
   await startService(writerService(definition), { processEnv });
 }

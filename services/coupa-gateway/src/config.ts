@@ -1,6 +1,5 @@
-import { connectionById, type ConnectionsFile, type CoupaConnection } from '@mlc/config';
-import { MlcError } from '@mlc/errors';
-import { CoupaMapping } from '@mlc/coupa';
+import { selectConnections, type Connection, type ConnectionsFile, type WithSection } from '@mlc/config';
+import type { CoupaMapping } from '@mlc/coupa';
 import { ServiceEnv } from '@mlc/service';
 import { z } from 'zod';
 import type { GatewayConnection } from './app.js';
@@ -13,21 +12,38 @@ export const GatewayEnv = ServiceEnv.extend({
     .default(7 * 24)
     .describe('how long handled Coupa event ids are remembered; must outlast Coupa retries and redeliveries'),
   REJECTION_RETENTION_DAYS: z.coerce.number().positive().default(90).describe('how long refused call-outs are kept for audit'),
+  // Replaced: a stale setting would silently stop the polling it used to turn on.
   COUPA_POLL_CONNECTIONS: z
-    .string()
-    .default('')
-    .transform((v) => v.split(',').map((c) => c.trim()).filter(Boolean))
-    .describe('comma-separated connections whose Coupa is polled for unexported POs and invoices (customers without call-outs)'),
-  COUPA_POLL_INTERVAL_SECONDS: z.coerce.number().positive().default(300).describe('how often those connections are polled'),
+    .never({ error: 'replaced by `coupa.poll` in the connections file (and MLC_CONNECTIONS to pick connections)' })
+    .optional(),
+  COUPA_POLL_INTERVAL_SECONDS: z.never({ error: 'replaced by `coupa.poll.intervalSeconds` in the connections file' }).optional(),
   EXPIRY_INTERVAL_SECONDS: z.coerce.number().positive().default(3600).describe('how often expired rows are deleted'),
 });
 export type GatewayEnv = z.output<typeof GatewayEnv>;
 
-/** The connections that receive Coupa call-outs (those with `coupa.webhook`), by id. */
-export function gatewayConnections(file: ConnectionsFile): Map<string, GatewayConnection> {
+type GatewayMappings = { coupa: typeof CoupaMapping };
+export type GatewayFile = ConnectionsFile<GatewayMappings>;
+/** A connection the gateway serves: its Coupa section and mapping, parsed. */
+export type ServedConnection = WithSection<Connection<GatewayMappings>, 'coupa'>;
+
+/**
+ * The connections this gateway serves: those MLC_CONNECTIONS names, or every one with Coupa
+ * call-outs (`coupa.webhook`) or polling (`coupa.poll`) set up.
+ */
+export function servedConnections(file: GatewayFile, wanted: readonly string[] | undefined): ServedConnection[] {
+  return selectConnections(file, {
+    wanted,
+    section: 'coupa',
+    serves: (connection) => connection.coupa.webhook !== undefined || connection.coupa.poll !== undefined,
+    service: 'coupa-gateway',
+  });
+}
+
+/** The served connections that receive Coupa call-outs (those with `coupa.webhook`), by id. */
+export function gatewayConnections(connections: readonly ServedConnection[]): Map<string, GatewayConnection> {
   const result = new Map<string, GatewayConnection>();
-  for (const connection of file.connections) {
-    const webhook = connection.coupa?.webhook;
+  for (const connection of connections) {
+    const webhook = connection.coupa.webhook;
     if (webhook === undefined) continue;
     result.set(connection.id, {
       id: connection.id,
@@ -36,17 +52,8 @@ export function gatewayConnections(file: ConnectionsFile): Map<string, GatewayCo
       oauthClients: webhook.oauthClients,
       tokenTtlSeconds: webhook.tokenTtlSeconds,
       maxBodyBytes: webhook.maxBodyBytes,
-      mapping: CoupaMapping.parse(connection.mappings.coupa),
+      mapping: connection.mappings.coupa,
     });
   }
   return result;
-}
-
-/** A connection to poll: its id, Coupa section and mapping. Throws MLC_CONFIG_INVALID naming the connection. */
-export function pollConnection(file: ConnectionsFile, id: string): { id: string; coupa: CoupaConnection; mapping: CoupaMapping } {
-  const connection = connectionById(file, id);
-  if (connection.coupa === undefined) {
-    throw new MlcError('MLC_CONFIG_INVALID', `connection "${id}" in COUPA_POLL_CONNECTIONS has no coupa section`, { context: { connection: id } });
-  }
-  return { id, coupa: connection.coupa, mapping: CoupaMapping.parse(connection.mappings.coupa) };
 }

@@ -1,13 +1,12 @@
-import { MlcError } from '@mlc/errors';
 import { loadConnections } from '@mlc/config';
-import { CoupaMapping, createCoupaClient, type CoupaApi, type CoupaExportApi } from '@mlc/coupa';
+import { CoupaMapping, coupaClientFromSettings, type CoupaApi, type CoupaExportApi } from '@mlc/coupa';
 import { topicFor } from '@mlc/events';
 import { createEventProducer, standardTopics } from '@mlc/kafka';
 import type { ServiceContext, ServiceDefinition, ServiceParts } from '@mlc/service';
 import { createTargetRecordStore } from '@mlc/writer';
 import { buildGatewayApp } from './app.js';
 import { createBatchingPublisher } from './batching.js';
-import { GatewayEnv, gatewayConnections, pollConnection } from './config.js';
+import { GatewayEnv, gatewayConnections, servedConnections } from './config.js';
 import { createExportPoller } from './export-poller.js';
 import { GATEWAY_MIGRATIONS } from './migrations.js';
 import { createOrderLineIndex, orderLinesOf } from './order-lines.js';
@@ -22,7 +21,8 @@ const SERVICE = 'coupa-gateway';
  */
 export function createCoupaGateway({ env, processEnv, logger, metrics, pool, kafka, namespace, codec, server }: ServiceContext<GatewayEnv>): ServiceParts {
   const file = loadConnections(env.MLC_CONNECTIONS_FILE, { env: processEnv, mappings: { coupa: CoupaMapping } });
-  const connections = gatewayConnections(file);
+  const served = servedConnections(file, env.MLC_CONNECTIONS);
+  const connections = gatewayConnections(served);
   if (connections.size === 0) logger.warn('no connection has coupa.webhook configured: every call-out will be answered 404');
 
   const ownTopics = new Set(Object.values(COUPA_EVENT_ENTITIES).map((entity) => topicFor('coupa', entity)));
@@ -36,23 +36,7 @@ export function createCoupaGateway({ env, processEnv, logger, metrics, pool, kaf
   });
   // Coupa's API, per connection, only to look up PO lines an invoice names that no call-out showed us.
   const coupaApis = new Map<string, CoupaApi & CoupaExportApi>();
-  for (const connection of file.connections) {
-    const coupa = connection.coupa;
-    if (coupa === undefined || !connections.has(connection.id)) continue;
-    coupaApis.set(
-      connection.id,
-      createCoupaClient({
-        url: coupa.url,
-        clientId: coupa.clientId,
-        clientSecret: coupa.clientSecret.reveal(),
-        scopes: coupa.scopes,
-        apiVersion: coupa.apiVersion,
-        timeoutMs: coupa.timeoutMs,
-        rateLimit: coupa.rateLimit,
-        logger,
-      }),
-    );
-  }
+  for (const connection of served) coupaApis.set(connection.id, coupaClientFromSettings(connection.coupa, { logger }));
   let producerConnected = false;
 
   const publish = createBatchingPublisher({ publishBatch: (topic, events) => producer.publish(topic, events) });
@@ -65,14 +49,11 @@ export function createCoupaGateway({ env, processEnv, logger, metrics, pool, kaf
     },
   };
   const topicOf = (entity: GatewayEntity) => namespace.topic(topicFor('coupa', entity));
-  const pollers = env.COUPA_POLL_CONNECTIONS.map((id) => {
-    const { mapping } = pollConnection(file, id);
-    const source = coupaApis.get(id);
-    if (source === undefined) {
-      throw new MlcError('MLC_CONFIG_INVALID', `COUPA_POLL_CONNECTIONS names ${id}, which this gateway does not serve`, { context: { connection: id } });
-    }
-    return createExportPoller({ connection: { id, mapping }, source, publish, topicOf, rejections, orderLines, logger });
-  });
+  const pollers = served.flatMap(({ id, coupa, mappings }) =>
+    coupa.poll === undefined
+      ? []
+      : [{ intervalSeconds: coupa.poll.intervalSeconds, poller: createExportPoller({ connection: { id, mapping: mappings.coupa }, source: coupaApis.get(id)!, publish, topicOf, rejections, orderLines, logger }) }],
+  );
 
   buildGatewayApp({
     server,
@@ -97,12 +78,12 @@ export function createCoupaGateway({ env, processEnv, logger, metrics, pool, kaf
       expiry.start();
       // Several replicas may poll one connection: a record is then published twice with one event
       // id before it is flagged; consumers absorb that. Run one replica with polling to avoid it.
-      for (const poller of pollers) poller.start(env.COUPA_POLL_INTERVAL_SECONDS * 1000);
+      for (const { poller, intervalSeconds } of pollers) poller.start(intervalSeconds * 1000);
     },
     // Close the intake first: fastify's close lets in-flight call-outs finish, and they need the
     // producer and the pool until their Kafka ack is recorded. (runService's own close is then a no-op.)
     stop: async () => {
-      await Promise.all(pollers.map((poller) => poller.stop()));
+      await Promise.all(pollers.map(({ poller }) => poller.stop()));
       await server.close();
       await expiry.stop();
       await producer.disconnect();

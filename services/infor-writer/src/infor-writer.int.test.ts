@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
 import { Registry } from 'prom-client';
-import { connectionsFileSchema } from '@mlc/config';
+import { connectionsFileSchema, selectOneConnection } from '@mlc/config';
 import { createPool, migrate } from '@mlc/db';
 import { OUTCOMES_TOPIC, buildEvent, createRegistryCodec, topicFor, type CanonicalEvent, type DataOf, type EntityType } from '@mlc/events';
 import { InforMapping } from '@mlc/infor';
@@ -57,7 +57,8 @@ async function writerOnStack(t: TestContext) {
   const pool = createPool(infra.databaseUrl, { max: 2 });
   t.after(() => pool.end());
   await migrate(pool, { component: 'writer', dir: TARGET_RECORDS_MIGRATIONS });
-  const handler = await createInforWriter().createHandler({ connection: file.connections[0]!, records: createTargetRecordStore({ db: pool }), logger, metrics: new Registry() });
+  const connection = selectOneConnection(file, { wanted: undefined, section: 'infor', service: 'infor-writer' });
+  const handler = await createInforWriter().createHandler({ connection, records: createTargetRecordStore({ db: pool }), logger, metrics: new Registry() });
 
   const kafka = new Kafka({ clientId: uniqueName('iw-test'), brokers: infra.kafkaBrokers, logLevel: logLevel.NOTHING });
   const topics = {

@@ -296,7 +296,7 @@ function startChild(env: Env, configFile: string): ChildProcess {
       SCHEMA_REGISTRY_URL: infra.schemaRegistryUrl,
       DATABASE_URL: infra.databaseUrl,
       MLC_CONNECTIONS_FILE: configFile,
-      MLC_CONNECTION: env.connection,
+      MLC_CONNECTIONS: env.connection,
       MLC_TOPIC_PREFIX: env.prefix,
       MLC_TOPIC_PARTITIONS: '1',
       MLC_LEADER_RETRY_MS: '200',

@@ -1,11 +1,10 @@
 import pg from 'pg';
 import { z } from 'zod';
-import { connectionById, loadConnections, type Connection } from '@mlc/config';
-import { MlcError } from '@mlc/errors';
+import { loadConnections, selectOneConnection } from '@mlc/config';
 import { ENTITY_TYPES, topicFor } from '@mlc/events';
 import { createEventProducer, standardTopics } from '@mlc/kafka';
 import { ServiceEnv, type ServiceContext, type ServiceDefinition, type ServiceParts } from '@mlc/service';
-import { SysproMapping, createSysproODataClient } from '@mlc/syspro';
+import { SysproMapping, sysproODataClientFromSettings } from '@mlc/syspro';
 import { planEntities } from './entities.js';
 import { MIGRATIONS_DIR, createPgHashStore } from './hash-store.js';
 import { CURSOR_TOPIC, POLLER_NAME, REJECT_TOPIC, createKafkaCursorStore, createKafkaPagePublisher } from './kafka-state.js';
@@ -14,8 +13,6 @@ import { createPollerMetrics } from './metrics.js';
 import { createPoller, type Poller } from './poller.js';
 
 export const PollerEnv = ServiceEnv.extend({
-  /** The connection to poll; optional when the file has exactly one connection with a `syspro` section. */
-  MLC_CONNECTION: z.string().min(1).optional(),
   /** How often a standby replica tries to take over. */
   MLC_LEADER_RETRY_MS: z.coerce.number().int().positive().default(5000),
 });
@@ -23,25 +20,15 @@ export type PollerEnv = z.output<typeof PollerEnv>;
 
 const SERVICE = POLLER_NAME;
 
-function pickConnection(connections: readonly Connection[], id: string | undefined): Connection & { syspro: NonNullable<Connection['syspro']> } {
-  const candidates = connections.filter((c) => c.syspro !== undefined);
-  const chosen = id !== undefined ? connectionById({ connections: [...connections] }, id) : candidates.length === 1 ? candidates[0] : undefined;
-  if (chosen?.syspro === undefined) {
-    throw new MlcError('MLC_CONFIG_INVALID', 'set MLC_CONNECTION to a connection with a syspro section', {
-      context: { connection: id, withSyspro: candidates.map((c) => c.id) },
-    });
-  }
-  return chosen as Connection & { syspro: NonNullable<Connection['syspro']> };
-}
-
 /**
  * The poller of one SYSPRO connection: a leader lock in Postgres so one replica polls, a
  * transactional producer that commits each page with its cursor, the OData client.
  */
 export function createSysproPoller({ env, processEnv, logger, metrics, pool, kafka, namespace, codec }: ServiceContext<PollerEnv>): ServiceParts {
   const file = loadConnections(env.MLC_CONNECTIONS_FILE, { env: processEnv, mappings: { syspro: SysproMapping } });
-  const connection = pickConnection(file.connections, env.MLC_CONNECTION);
-  const mapping = SysproMapping.parse(connection.mappings.syspro ?? {});
+  // One process polls one connection: MLC_CONNECTIONS names it, unless the file has only one with a `syspro` section.
+  const connection = selectOneConnection(file, { wanted: env.MLC_CONNECTIONS, section: 'syspro', service: SERVICE });
+  const mapping = connection.mappings.syspro;
   const { odata, poll } = connection.syspro;
   const cursorTopic = namespace.topic(CURSOR_TOPIC);
   const rejectTopic = namespace.topic(REJECT_TOPIC);
@@ -50,15 +37,7 @@ export function createSysproPoller({ env, processEnv, logger, metrics, pool, kaf
   const pollerMetrics = createPollerMetrics({ registry: metrics, connection: connection.id });
   // One transactional id per connection: a new leader's producer fences a stale one mid-transaction.
   const producer = createEventProducer({ kafka, codec, logger, transactionalId: namespace.transactionalId(SERVICE, connection.id) });
-  const sysproOData = createSysproODataClient({
-    baseUrl: odata.url,
-    company: odata.company,
-    username: odata.username,
-    password: odata.password.reveal(),
-    pageSize: odata.pageSize,
-    timeoutMs: odata.timeoutMs,
-    logger,
-  });
+  const sysproOData = sysproODataClientFromSettings(odata, { logger });
 
   let poller: Poller | undefined;
   const leader = createLeader({

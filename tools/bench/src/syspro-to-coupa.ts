@@ -97,7 +97,7 @@ async function setUp(env: Required<BenchEnv>, suppliers: number, pageSize: numbe
       const [first] = (await res.json()) as Array<{ at: string }>;
       return first ? Date.parse(first.at) : undefined;
     },
-    startPoller: () => spawnService('services/syspro-poller/src/main.ts', { MLC_CONNECTION: connection }),
+    startPoller: () => spawnService('services/syspro-poller/src/main.ts', { MLC_CONNECTIONS: connection }),
     startWriter: () => spawnService('services/coupa-writer/src/main.ts', { MLC_CONNECTIONS: connection }),
     async published() {
       const { rows } = await db

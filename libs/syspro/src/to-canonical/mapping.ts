@@ -60,11 +60,11 @@ function isTimeZone(zone: string): boolean {
 
 const YesValues = z.array(z.string()).default(['Y']);
 
-export const SysproMapping = z.object({
+export const SysproMapping = z.strictObject({
   /** Company (local) currency: SYSPRO leaves the currency blank on local-currency records. */
   defaultCurrency: CurrencyCode,
   dates: z
-    .object({
+    .strictObject({
       /**
        * IANA zone of the SYSPRO company. SYSPRO stores wall-clock SQL datetimes without a zone:
        * zone-less values are read as wall-clock in this zone (for instants such as `occurredAt`)
@@ -75,9 +75,9 @@ export const SysproMapping = z.object({
     })
     .prefault({}),
   supplier: z
-    .object({
+    .strictObject({
       columns: z
-        .object({
+        .strictObject({
           number: Column.default('Supplier'),
           name: Column.default('SupplierName'),
           currency: OptionalColumn.default('Currency'),
@@ -102,9 +102,9 @@ export const SysproMapping = z.object({
     })
     .prefault({}),
   purchaseOrder: z
-    .object({
+    .strictObject({
       header: z
-        .object({
+        .strictObject({
           number: Column.default('PurchaseOrder'),
           supplier: Column.default('Supplier'),
           status: Column.default('OrderStatus'),
@@ -117,7 +117,7 @@ export const SysproMapping = z.object({
         })
         .prefault({}),
       line: z
-        .object({
+        .strictObject({
           purchaseOrder: Column.default('PurchaseOrder'),
           // The detail line column name is unconfirmed (PorHistReceipt uses PurchaseOrderLin).
           lineNumber: Column.default('Line'),
@@ -141,9 +141,9 @@ export const SysproMapping = z.object({
     })
     .prefault({}),
   invoice: z
-    .object({
+    .strictObject({
       header: z
-        .object({
+        .strictObject({
           supplier: Column.default('Supplier'),
           number: Column.default('Invoice'),
           invoiceDate: Column.default('InvoiceDate'),
@@ -159,7 +159,7 @@ export const SysproMapping = z.object({
         })
         .prefault({}),
       line: z
-        .object({
+        .strictObject({
           supplier: Column.default('Supplier'),
           invoice: Column.default('Invoice'),
           lineNumber: Column.default('Line'),
@@ -187,9 +187,9 @@ export const SysproMapping = z.object({
     })
     .prefault({}),
   glAccount: z
-    .object({
+    .strictObject({
       columns: z
-        .object({
+        .strictObject({
           code: Column.default('GlCode'),
           description: OptionalColumn.default('Description'),
           accountType: OptionalColumn.default('AccountType'),
@@ -202,10 +202,10 @@ export const SysproMapping = z.object({
     })
     .prefault({}),
   costCentre: z
-    .object({
+    .strictObject({
       // Which SYSPRO table (or Business Activity Query) holds cost centres is unconfirmed.
       columns: z
-        .object({
+        .strictObject({
           code: Column.default('CostCentre'),
           description: OptionalColumn.default('Description'),
           inactive: OptionalColumn,

@@ -1,0 +1,26 @@
+import type { CoupaConnection } from '@mlc/config';
+import type { Logger } from '@mlc/log';
+import type { Dispatcher } from 'undici';
+import type { CoupaApi, CoupaExportApi } from './api.js';
+import { createCoupaClient } from './client.js';
+
+export interface FromSettingsOptions {
+  logger?: Logger;
+  /** Tests only: where requests go instead of the network. */
+  dispatcher?: Dispatcher;
+}
+
+/** The Coupa client of a connection's `coupa` section: every service builds it here, from the same fields. */
+export function coupaClientFromSettings(settings: CoupaConnection, { logger, dispatcher }: FromSettingsOptions = {}): CoupaApi & CoupaExportApi {
+  return createCoupaClient({
+    url: settings.url,
+    clientId: settings.clientId,
+    clientSecret: settings.clientSecret.reveal(),
+    scopes: settings.scopes,
+    apiVersion: settings.apiVersion,
+    timeoutMs: settings.timeoutMs,
+    rateLimit: settings.rateLimit,
+    logger,
+    dispatcher,
+  });
+}
