@@ -20,6 +20,7 @@ test('bad input names each field', () => {
   assert.deepEqual(issuesOf({}), ['connection', 'entity', 'key']);
   assert.deepEqual(issuesOf({ connection: 'acme', entity: 'supplier' }), ['key']);
   assert.deepEqual(issuesOf({ connection: 'acme', entity: 'widget', key: 'S1' }), ['entity']);
+  assert.deepEqual(issuesOf({ connection: 'acme', entity: 'widget' }), ['entity', 'key']);
   assert.deepEqual(issuesOf({ correlationId: 'c', connection: 'acme' }), ['correlationId']);
   assert.deepEqual(issuesOf({ correlationId: 'c', limit: '0' }), ['limit']);
   assert.deepEqual(issuesOf({ correlationId: 'c', limit: '5000' }), ['limit']);

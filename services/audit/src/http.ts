@@ -16,6 +16,7 @@ export const TrailRequest = z
     limit: z.coerce.number().int().min(1).max(MAX_TRAIL_LIMIT).default(100),
     cursor: z.string().min(1).optional(),
   })
+  // Run even when a field failed (`when`), so one answer names every problem.
   .superRefine((q, ctx) => {
     const record = [q.connection, q.entity, q.key].filter((v) => v !== undefined).length;
     if (q.correlationId !== undefined && record > 0) {
@@ -25,7 +26,7 @@ export const TrailRequest = z
         if (q[field] === undefined) ctx.addIssue({ code: 'custom', path: [field], message: 'required (or give correlationId instead)' });
       }
     }
-  });
+  }, { when: (payload) => typeof payload.value === 'object' && payload.value !== null });
 
 export interface QueryIssue {
   field: string;
