@@ -44,7 +44,6 @@ create table audit_events (
 create index audit_events_record on audit_events (connection, entity_type, entity_key, kafka_ts);
 create index audit_events_correlation on audit_events (correlation_id, kafka_ts);
 create index audit_events_event_id on audit_events (event_id);
-create index audit_events_time on audit_events (kafka_ts);
 create table audit_events_default partition of audit_events default;
 
 create table audit_outcomes (

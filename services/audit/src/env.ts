@@ -21,7 +21,7 @@ export const AuditEnv = InfraEnv.extend({
   /** How often the topic list is checked for new topics to audit (a new writer's DLQ). */
   MLC_AUDIT_TOPIC_SCAN_MS: z.coerce.number().int().positive().default(30_000),
   /** Partitions written at once; each holds one Postgres connection while it writes. */
-  MLC_AUDIT_PARTITIONS_CONCURRENCY: z.coerce.number().int().positive().default(4),
+  MLC_AUDIT_PARTITIONS_CONCURRENCY: z.coerce.number().int().positive().default(6),
   MLC_RETRY_INITIAL_MS: z.coerce.number().int().positive().default(500),
   MLC_RETRY_MAX_MS: z.coerce.number().int().positive().default(30_000),
   MLC_KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).max(1_800_000).default(30_000),
