@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { EntityTypeSchema } from '@mlc/events';
-import { MlcError, toMlcError } from '@mlc/errors';
+import { toMlcError, type MlcError } from '@mlc/errors';
 import type { ServiceServer } from '@mlc/service';
 import { decodeCursor, type TrailPage, type TrailQuery } from './trail.js';
 

@@ -1,3 +1,4 @@
+import type { PoolClient } from 'pg';
 import type { Logger } from '@mlc/log';
 import { dbError } from './db-errors.js';
 import type { Db } from './store.js';
@@ -82,8 +83,8 @@ export interface CreatePartitionMaintenanceParams {
 }
 
 export function createPartitionMaintenance({ db, logger, monthsAhead, retentionDays }: CreatePartitionMaintenanceParams): PartitionMaintenance {
-  async function locked<T>(work: (client: import('pg').PoolClient) => Promise<T>): Promise<T> {
-    let client: import('pg').PoolClient | undefined;
+  async function locked<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    let client: PoolClient | undefined;
     try {
       client = await db.connect();
       await client.query('begin');
@@ -101,7 +102,7 @@ export function createPartitionMaintenance({ db, logger, monthsAhead, retentionD
     }
   }
 
-  const partitionsOf = async (client: import('pg').PoolClient, table: string): Promise<string[]> => {
+  const partitionsOf = async (client: PoolClient, table: string): Promise<string[]> => {
     const { rows } = await client.query<{ name: string }>(
       'select c.relname as name from pg_inherits i join pg_class c on c.oid = i.inhrelid where i.inhparent = $1::regclass',
       [table],

@@ -1,5 +1,5 @@
 import type { TestContext } from 'node:test';
-import pg from 'pg';
+import type pg from 'pg';
 import { createPool } from '@mlc/db';
 import { testInfra, uniqueIdentifier } from '@mlc/testing';
 import { auditDatabaseUrl, prepareAuditDatabase } from './database.js';
