@@ -1,3 +1,4 @@
+import type pg from 'pg';
 import { MlcError } from '@mlc/errors';
 
 // SQLSTATE classes that say "the server or the connection", not "this statement": connection
@@ -23,4 +24,27 @@ export function dbError(error: unknown, context: Record<string, unknown>): MlcEr
   // Data exceptions and integrity violations are about the rows; anything else is our bug.
   const code = ['22', '23'].includes(sqlState.slice(0, 2)) ? 'MLC_EVENT_INVALID' : 'MLC_INTERNAL';
   return new MlcError(code, `database refused the statement: ${message}`, { cause: error, context: { ...context, sqlState } });
+}
+
+/**
+ * Runs `work` in one transaction on a client of `db`. On failure: rollback, the client is
+ * discarded rather than returned to the pool (it may be the broken connection), and the error
+ * comes out through `dbError`.
+ */
+export async function inTransaction<T>(db: Pick<pg.Pool, 'connect'>, call: string, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  let client: pg.PoolClient | undefined;
+  try {
+    client = await db.connect();
+    await client.query('begin');
+    const result = await work(client);
+    await client.query('commit');
+    client.release();
+    return result;
+  } catch (error) {
+    if (client !== undefined) {
+      await client.query('rollback').catch(() => undefined);
+      client.release(true);
+    }
+    throw dbError(error, { call });
+  }
 }

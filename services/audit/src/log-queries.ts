@@ -1,4 +1,4 @@
-import { dbError } from './db-errors.js';
+import { dbError, inTransaction } from './db-errors.js';
 import type { Db } from './store.js';
 
 // Queries for the replay work built on this log (republish, DLQ redrive and discard): selecting
@@ -101,11 +101,7 @@ export interface OperatorAction {
 /** Records an operator action and the records it touched, in one transaction. */
 export async function recordOperatorAction(db: Db, action: OperatorAction): Promise<{ id: string; at: string }> {
   const records = action.records ?? [];
-  const client = await db.connect().catch((error: unknown) => {
-    throw dbError(error, { call: 'record operator action' });
-  });
-  try {
-    await client.query('begin');
+  return inTransaction(db, 'record operator action', async (client) => {
     const { rows } = await client.query<{ id: string; at: string }>(
       `insert into audit_operator_actions (kind, actor, selection, reason, dry_run, record_count, details)
        values ($1, $2, $3, $4, $5, $6, $7)
@@ -132,12 +128,6 @@ export async function recordOperatorAction(db: Db, action: OperatorAction): Prom
         ],
       );
     }
-    await client.query('commit');
-    client.release();
     return { id, at };
-  } catch (error) {
-    await client.query('rollback').catch(() => undefined);
-    client.release(true);
-    throw dbError(error, { call: 'record operator action' });
-  }
+  });
 }

@@ -1,6 +1,6 @@
 import type { PoolClient } from 'pg';
 import type { Logger } from '@mlc/log';
-import { dbError } from './db-errors.js';
+import { inTransaction } from './db-errors.js';
 import type { Db } from './store.js';
 
 /** The partitioned tables, by the name retention is configured with. */
@@ -83,24 +83,11 @@ export interface CreatePartitionMaintenanceParams {
 }
 
 export function createPartitionMaintenance({ db, logger, monthsAhead, retentionDays }: CreatePartitionMaintenanceParams): PartitionMaintenance {
-  async function locked<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
-    let client: PoolClient | undefined;
-    try {
-      client = await db.connect();
-      await client.query('begin');
+  const locked = <T>(work: (client: PoolClient) => Promise<T>): Promise<T> =>
+    inTransaction(db, 'audit partition maintenance', async (client) => {
       await client.query('select pg_advisory_xact_lock($1, $2)', [...LOCK]);
-      const result = await work(client);
-      await client.query('commit');
-      client.release();
-      return result;
-    } catch (error) {
-      if (client !== undefined) {
-        await client.query('rollback').catch(() => undefined);
-        client.release(true);
-      }
-      throw dbError(error, { call: 'audit partition maintenance' });
-    }
-  }
+      return work(client);
+    });
 
   const partitionsOf = async (client: PoolClient, table: string): Promise<string[]> => {
     const { rows } = await client.query<{ name: string }>(

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { dbError } from './db-errors.js';
+import { inTransaction } from './db-errors.js';
 import type { AuditRows } from './records.js';
 
 /** What the store needs of Postgres: a pg Pool (a transaction takes one client). */
@@ -130,12 +130,9 @@ export interface AuditWriter {
 
 export function createAuditWriter({ db }: { db: Db }): AuditWriter {
   return {
-    async insert(rows) {
-      const result: InsertResult = { events: 0, outcomes: 0, dlq: 0, undecodable: 0 };
-      let client: pg.PoolClient | undefined;
-      try {
-        client = await db.connect();
-        await client.query('begin');
+    insert: (rows) =>
+      inTransaction(db, 'insert audit rows', async (client) => {
+        const result: InsertResult = { events: 0, outcomes: 0, dlq: 0, undecodable: 0 };
         for (const kind of ['events', 'outcomes', 'dlq', 'undecodable'] as const) {
           const list = rows[kind] as readonly unknown[];
           if (list.length === 0) continue;
@@ -143,17 +140,7 @@ export function createAuditWriter({ db }: { db: Db }): AuditWriter {
           const inserted = await client.query(insertStatement(table, columns as readonly Column<unknown>[], list));
           result[kind] = inserted.rowCount ?? 0;
         }
-        await client.query('commit');
-        client.release();
         return result;
-      } catch (error) {
-        // A failed connection is not given back to the pool.
-        if (client !== undefined) {
-          await client.query('rollback').catch(() => undefined);
-          client.release(true);
-        }
-        throw dbError(error, { call: 'insert audit rows' });
-      }
-    },
+      }),
   };
 }
