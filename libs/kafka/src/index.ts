@@ -22,7 +22,10 @@ export {
   ensureTopics,
   planTopics,
   standardTopics,
+  type ConfigDifference,
+  type EnsureTopicsOptions,
   type ExistingTopic,
   type StandardTopicsOptions,
   type TopicPlan,
+  type WarnFn,
 } from './topics.js';

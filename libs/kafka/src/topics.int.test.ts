@@ -1,10 +1,16 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import kafkajs from 'kafkajs';
 import { ensureTopics } from './topics.js';
 import { uniqueName } from '@mlc/testing';
 import { testKafka } from './test-support.js';
 
-test('ensureTopics creates, then raises partitions and aligns configs, and is idempotent', async (t) => {
+// kafkajs is CommonJS; Node cannot see this export by name.
+const { ConfigResourceTypes } = kafkajs;
+
+const SETTLED = { create: [], addPartitions: [], configDifferences: [], cannotShrink: [] };
+
+test('ensureTopics creates, raises partitions, and reports but keeps configs an operator changed', async (t) => {
   const kafka = testKafka();
   const admin = kafka.admin();
   await admin.connect();
@@ -13,21 +19,36 @@ test('ensureTopics creates, then raises partitions and aligns configs, and is id
     await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
     await admin.disconnect();
   });
+  const warnings: Array<Record<string, unknown> | undefined> = [];
+  const warn = (_message: string, extra?: Record<string, unknown>) => void warnings.push(extra);
+  const retentionOf = async () => {
+    const described = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['retention.ms'] }] });
+    return described.resources[0]?.configEntries.find((e) => e.configName === 'retention.ms')?.configValue;
+  };
 
-  const created = await ensureTopics(admin, [{ topic, partitions: 1, retentionMs: 60_000, cleanupPolicy: 'delete' }]);
+  const created = await ensureTopics(admin, [{ topic, partitions: 1, retentionMs: 60_000, cleanupPolicy: 'delete' }], { warn });
   assert.deepEqual(created.create.map((d) => d.topic), [topic]);
+  assert.equal(await retentionOf(), '60000', 'a new topic gets the defined configs');
 
-  const again = await ensureTopics(admin, [{ topic, partitions: 1, retentionMs: 60_000, cleanupPolicy: 'delete' }]);
-  assert.deepEqual(again, { create: [], addPartitions: [], alterConfigs: [], cannotShrink: [] });
+  const again = await ensureTopics(admin, [{ topic, partitions: 1, retentionMs: 60_000, cleanupPolicy: 'delete' }], { warn });
+  assert.deepEqual(again, SETTLED);
+  assert.deepEqual(warnings, []);
 
-  const changed = await ensureTopics(admin, [{ topic, partitions: 3, retentionMs: 120_000, cleanupPolicy: 'delete' }]);
+  // An operator raises the retention by hand; the next start must leave it.
+  await admin.alterConfigs({
+    validateOnly: false,
+    resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configEntries: [{ name: 'retention.ms', value: '120000' }, { name: 'cleanup.policy', value: 'delete' }] }],
+  });
+  const changed = await ensureTopics(admin, [{ topic, partitions: 3, retentionMs: 60_000, cleanupPolicy: 'delete' }], { warn });
   assert.deepEqual(changed.addPartitions, [{ topic, count: 3 }]);
-  assert.equal(changed.alterConfigs.length, 1);
+  assert.deepEqual(changed.configDifferences, [{ topic, config: 'retention.ms', defined: '60000', actual: '120000' }]);
+  assert.deepEqual(warnings, [{ topic, config: 'retention.ms', defined: '60000', actual: '120000' }]);
+  assert.equal(await retentionOf(), '120000', 'the operator\'s value stays');
 
   const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
   assert.equal(metadata.topics[0]?.partitions.length, 3);
-  const settled = await ensureTopics(admin, [{ topic, partitions: 3, retentionMs: 120_000, cleanupPolicy: 'delete' }]);
-  assert.deepEqual(settled, { create: [], addPartitions: [], alterConfigs: [], cannotShrink: [] });
+  const settled = await ensureTopics(admin, [{ topic, partitions: 3, retentionMs: 120_000, cleanupPolicy: 'delete' }], { warn });
+  assert.deepEqual(settled, SETTLED);
 });
 
 test('services declaring the same topics at the same moment all succeed', async (t) => {
@@ -46,5 +67,5 @@ test('services declaring the same topics at the same moment all succeed', async 
   const created = plans.flatMap((p) => p.create.map((d) => d.topic));
   assert.ok(created.length >= defs.length, 'every topic was created by someone');
   const settled = await ensureTopics(admins[0]!, defs);
-  assert.deepEqual(settled, { create: [], addPartitions: [], alterConfigs: [], cannotShrink: [] });
+  assert.deepEqual(settled, SETTLED);
 });

@@ -26,7 +26,7 @@ test('missing topics are created; matching ones are left alone', () => {
   const plan = planTopics(defs, existing);
   assert.deepEqual(plan.create.map((d) => d.topic), ['a.v1']);
   assert.deepEqual(plan.addPartitions, []);
-  assert.deepEqual(plan.alterConfigs, []);
+  assert.deepEqual(plan.configDifferences, []);
 });
 
 test('partitions are raised, never lowered', () => {
@@ -43,13 +43,14 @@ test('partitions are raised, never lowered', () => {
   assert.deepEqual(plan.cannotShrink, [{ topic: 'down.v1', existing: 4, defined: 2 }]);
 });
 
-test('a differing config realigns the full desired config set', () => {
-  const defs = [{ topic: 'c.v1', partitions: 1, retentionMs: 5000, cleanupPolicy: 'compact' as const, configs: { 'min.insync.replicas': '1' } }];
+test('differing configs are reported one by one, with the value found', () => {
+  const defs = [{ topic: 'c.v1', partitions: 1, retentionMs: 5000, cleanupPolicy: 'compact' as const, configs: { 'min.insync.replicas': '2' } }];
   const existing = new Map<string, ExistingTopic>([
-    ['c.v1', { partitions: 1, configs: { 'retention.ms': '5000', 'cleanup.policy': 'delete', 'min.insync.replicas': '1' } }],
+    ['c.v1', { partitions: 1, configs: { 'retention.ms': '5000', 'cleanup.policy': 'delete', 'min.insync.replicas': undefined } }],
   ]);
-  assert.deepEqual(planTopics(defs, existing).alterConfigs, [
-    { topic: 'c.v1', configs: { 'min.insync.replicas': '1', 'retention.ms': '5000', 'cleanup.policy': 'compact' } },
+  assert.deepEqual(planTopics(defs, existing).configDifferences, [
+    { topic: 'c.v1', config: 'min.insync.replicas', defined: '2', actual: undefined },
+    { topic: 'c.v1', config: 'cleanup.policy', defined: 'compact', actual: 'delete' },
   ]);
 });
 

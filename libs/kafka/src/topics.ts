@@ -66,18 +66,31 @@ export interface ExistingTopic {
   configs: Record<string, string | undefined>;
 }
 
+/** One config of an existing topic whose value differs from its definition. */
+export interface ConfigDifference {
+  topic: string;
+  config: string;
+  defined: string;
+  /** Undefined when the broker did not report the config. */
+  actual: string | undefined;
+}
+
 export interface TopicPlan {
   create: TopicDefinition[];
   addPartitions: { topic: string; count: number }[];
-  /** Full desired config set per topic (AlterConfigs replaces a topic's dynamic configs as a whole). */
-  alterConfigs: { topic: string; configs: Record<string, string> }[];
+  /**
+   * Configs of existing topics that differ from their definitions. Reported, never applied: an
+   * operator may have changed them on purpose (longer retention during an incident), and a service
+   * start must not undo that.
+   */
+  configDifferences: ConfigDifference[];
   /** Topics with more partitions than defined: Kafka cannot shrink them, so they are left alone. */
   cannotShrink: { topic: string; existing: number; defined: number }[];
 }
 
 /** Pure diff between definitions and what exists. Definitions are validated; duplicates rejected. */
 export function planTopics(defs: readonly TopicDefinition[], existing: ReadonlyMap<string, ExistingTopic>): TopicPlan {
-  const plan: TopicPlan = { create: [], addPartitions: [], alterConfigs: [], cannotShrink: [] };
+  const plan: TopicPlan = { create: [], addPartitions: [], configDifferences: [], cannotShrink: [] };
   const seen = new Set<string>();
   for (const input of defs) {
     const parsed = TopicDefinition.safeParse(input);
@@ -100,12 +113,20 @@ export function planTopics(defs: readonly TopicDefinition[], existing: ReadonlyM
     if (current.partitions > def.partitions) {
       plan.cannotShrink.push({ topic: def.topic, existing: current.partitions, defined: def.partitions });
     }
-    const wanted = desiredConfigs(def);
-    if (Object.entries(wanted).some(([name, value]) => current.configs[name] !== value)) {
-      plan.alterConfigs.push({ topic: def.topic, configs: wanted });
+    for (const [config, defined] of Object.entries(desiredConfigs(def))) {
+      const actual = current.configs[config];
+      if (actual !== defined) plan.configDifferences.push({ topic: def.topic, config, defined, actual });
     }
   }
   return plan;
+}
+
+/** Where `ensureTopics` reports config differences; kafkajs' logger signature, so `admin.logger().warn` fits. */
+export type WarnFn = (message: string, extra?: Record<string, unknown>) => void;
+
+export interface EnsureTopicsOptions {
+  /** Default: the admin client's logger (our pino logger when the client came from `createKafkaClient`). */
+  warn?: WarnFn;
 }
 
 async function applyPlanOnce(admin: Admin, defs: readonly TopicDefinition[]): Promise<TopicPlan> {
@@ -125,16 +146,6 @@ async function applyPlanOnce(admin: Admin, defs: readonly TopicDefinition[]): Pr
   if (plan.addPartitions.length > 0) {
     await admin.createPartitions({ topicPartitions: plan.addPartitions });
   }
-  if (plan.alterConfigs.length > 0) {
-    await admin.alterConfigs({
-      validateOnly: false,
-      resources: plan.alterConfigs.map(({ topic, configs }) => ({
-        type: ConfigResourceTypes.TOPIC,
-        name: topic,
-        configEntries: Object.entries(configs).map(([name, value]) => ({ name, value })),
-      })),
-    });
-  }
   return plan;
 }
 
@@ -144,19 +155,33 @@ async function applyPlanOnce(admin: Admin, defs: readonly TopicDefinition[]): Pr
 const ENSURE_ATTEMPTS = 5;
 
 /**
- * Applies topic definitions idempotently: creates missing topics, raises partition counts, aligns
- * configs. Returns the plan it applied. Kafka errors come out as MlcError (MLC_KAFKA_UNAVAILABLE
- * when kafkajs calls them retriable).
+ * Applies topic definitions idempotently: creates missing topics and raises partition counts.
+ * Configs of existing topics are compared, not changed: each difference is warned about (one line
+ * per config) and listed in the returned plan. Kafka errors come out as MlcError
+ * (MLC_KAFKA_UNAVAILABLE when kafkajs calls them retriable).
  */
-export async function ensureTopics(admin: Admin, defs: readonly TopicDefinition[]): Promise<TopicPlan> {
+export async function ensureTopics(admin: Admin, defs: readonly TopicDefinition[], { warn }: EnsureTopicsOptions = {}): Promise<TopicPlan> {
   for (let attempt = 1; ; attempt += 1) {
     try {
-      return await applyPlanOnce(admin, defs);
+      const plan = await applyPlanOnce(admin, defs);
+      reportDifferences(plan, warn ?? ((message, extra) => admin.logger().warn(message, extra)));
+      return plan;
     } catch (error) {
       const wrapped = toMlcError(error, { operation: 'ensureTopics', topics: defs.map((d) => d.topic), attempt });
       if (attempt >= ENSURE_ATTEMPTS || !(wrapped.retriable || isAlreadyExists(error))) throw wrapped;
       await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
     }
+  }
+}
+
+function reportDifferences(plan: TopicPlan, warn: WarnFn): void {
+  for (const { topic, config, defined, actual } of plan.configDifferences) {
+    warn(`topic ${topic}: ${config} is ${actual ?? '(unset)'}, defined as ${defined}; left as it is (change it with kafka-configs if the definition should win)`, {
+      topic,
+      config,
+      defined,
+      actual,
+    });
   }
 }
 
@@ -190,11 +215,16 @@ async function describeExisting(admin: Admin, defs: readonly TopicDefinition[]):
  * What a service does at start: connect an admin client, apply the definitions (logical topic
  * names) in the namespace's physical names, disconnect.
  */
-export async function applyTopics(kafka: Kafka, defs: readonly TopicDefinition[], namespace: TopicNamespace = createTopicNamespace()): Promise<TopicPlan> {
+export async function applyTopics(
+  kafka: Kafka,
+  defs: readonly TopicDefinition[],
+  namespace: TopicNamespace = createTopicNamespace(),
+  options: EnsureTopicsOptions = {},
+): Promise<TopicPlan> {
   const admin = kafka.admin();
   await admin.connect();
   try {
-    return await ensureTopics(admin, defs.map((d) => ({ ...d, topic: namespace.topic(d.topic) })));
+    return await ensureTopics(admin, defs.map((d) => ({ ...d, topic: namespace.topic(d.topic) })), options);
   } finally {
     await admin.disconnect();
   }

@@ -7,6 +7,7 @@ import type { Bench } from './bench.js';
  */
 export const BENCHES: Readonly<Record<string, () => Promise<{ default: Bench }>>> = {
   kafka: () => import('./kafka.js'),
+  audit: () => import('./audit.js'),
   infor: () => import('./infor.js'),
   gateway: () => import('./gateway.js'),
   'syspro-to-coupa': () => import('./syspro-to-coupa.js'),
