@@ -3,9 +3,8 @@ import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Message, Producer
 import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import { OUTCOMES_TOPIC, partitionKeyFor, type CanonicalEvent, type Outcome } from '@mlc/events';
-import { MlcError, toMlcError } from '@mlc/errors';
+import { MlcError, backoffDelay, toMlcError } from '@mlc/errors';
 import type { Logger } from '@mlc/log';
-import { backoffDelay } from './backoff.js';
 import type { TopicCodec } from './codec.js';
 import { buildDlqHeaders, dlqTopicFor } from './dead-letter.js';
 import { EVENT_HEADERS } from './headers.js';
