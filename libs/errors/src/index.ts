@@ -153,3 +153,6 @@ export function toMlcError(error: unknown, context: ErrorContext = {}): MlcError
   }
   return new MlcError('MLC_INTERNAL', err.message, { cause: err, context });
 }
+
+// How long to wait before a retry; whether to retry at all is the table's `retriable`.
+export { backoffDelay, type BackoffOptions, type Jitter } from './backoff.js';

@@ -4,7 +4,7 @@ import { MlcError } from '@mlc/errors';
 import { buildEvent } from './build-event.js';
 import { EVENT_SCHEMAS } from './envelope.js';
 import { contentHashOf, eventIdOf } from './identity.js';
-import { supplierData, supplierParams } from './test-samples.js';
+import { supplierData, supplierParams } from './test-support.js';
 
 function rejection(fn: () => unknown): MlcError {
   try {

@@ -5,7 +5,7 @@ import { testInfra, uniqueName } from '@mlc/testing';
 import { buildEvent } from './build-event.js';
 import { createRegistryCodec, decodeEvent, decodeOutcome, type TopicCodec } from './codec.js';
 import { jsonSchemaTextForTopic } from './json-schema.js';
-import { supplierParams } from './test-samples.js';
+import { supplierParams } from './test-support.js';
 import { encodeWire } from './wire-format.js';
 
 const infra = testInfra();

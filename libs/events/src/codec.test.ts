@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { test, type TestContext } from 'node:test';
 import { buildEvent } from './build-event.js';
 import { createRegistryCodec, createSchemaRegistryClient } from './codec.js';
-import { supplierParams } from './test-samples.js';
+import { supplierParams } from './test-support.js';
 import { encodeWire } from './wire-format.js';
 
 // Outages cannot be produced with the real registry on demand, so these use a local server that

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { buildEvent } from './build-event.js';
 import { jsonSchemaForTopic } from './json-schema.js';
 import { OUTCOMES_TOPIC, type Outcome } from './outcome.js';
-import { supplierParams } from './test-samples.js';
+import { supplierParams } from './test-support.js';
 import { knownTopics } from './topics.js';
 import { SCHEMAS_DIR, schemaFiles } from './write-schemas.js';
 

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { buildEvent } from './build-event.js';
 import { ENTITY_TYPES, EVENT_SCHEMAS, SOURCES, topicFor } from './envelope.js';
 import { OUTCOMES_TOPIC, Outcome } from './outcome.js';
-import { supplierParams } from './test-samples.js';
+import { supplierParams } from './test-support.js';
 import { knownTopics, parseTopic, schemaForTopic, validateEvent, validateForTopic } from './topics.js';
 
 test('every <source>.<plural>.v1 topic maps to its entity envelope', () => {

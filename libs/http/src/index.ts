@@ -1,6 +1,6 @@
 export { createHttpClient, type HttpClientParams } from './client.js';
 export { fetchOAuth2Token, type FetchOAuth2TokenParams } from './oauth2.js';
-export { DEFAULT_RETRY_POLICY, backoffDelay, parseRetryAfter, type RetryOptions, type RetryPolicy } from './retry.js';
+export { DEFAULT_RETRY_POLICY, parseRetryAfter, type RetryOptions, type RetryPolicy } from './retry.js';
 export {
   createAdaptiveTokenBucket,
   createTokenBucket,

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { backoffDelay, parseRetryAfter } from './retry.js';
+import { parseRetryAfter } from './retry.js';
 
 test('Retry-After: delta-seconds, HTTP-date, past dates and garbage', () => {
   const now = Date.parse('2025-03-01T12:00:00Z');
@@ -11,13 +11,4 @@ test('Retry-After: delta-seconds, HTTP-date, past dates and garbage', () => {
   assert.equal(parseRetryAfter('soon', now), undefined);
   assert.equal(parseRetryAfter('-1', now), undefined);
   assert.equal(parseRetryAfter(undefined, now), undefined);
-});
-
-test('backoff: full jitter under an exponential cap bounded by maxDelayMs', () => {
-  const policy = { baseDelayMs: 100, maxDelayMs: 1000 };
-  assert.deepEqual(
-    [1, 2, 3, 4, 5, 6].map((attempt) => backoffDelay(attempt, policy, () => 0.999999)),
-    [99, 199, 399, 799, 999, 999],
-  );
-  assert.equal(backoffDelay(3, policy, () => 0), 0);
 });

@@ -1,4 +1,4 @@
-import { isMlcError } from '@mlc/errors';
+import { backoffDelay, isMlcError } from '@mlc/errors';
 import type { Logger } from '@mlc/log';
 import type { Call, Exchange, Layer } from './call.js';
 import { defaultSleep } from './sleep.js';
@@ -30,12 +30,6 @@ export interface RetryOptions extends Partial<RetryPolicy> {
   random?: () => number;
   /** Wall clock for HTTP-date Retry-After values. */
   now?: () => number;
-}
-
-/** Full-jitter exponential backoff for the retry after attempt `attempt` (1-based). */
-export function backoffDelay(attempt: number, policy: Pick<RetryPolicy, 'baseDelayMs' | 'maxDelayMs'>, random: () => number): number {
-  const cap = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
-  return Math.floor(random() * cap);
 }
 
 /** Retry-After as milliseconds from `nowMs`: delta-seconds or an HTTP-date (RFC 9110 §10.2.3). */
@@ -84,7 +78,9 @@ export function withRetry({ sleep = defaultSleep, random = Math.random, now = Da
       }
       const retryAfter = 'exchange' in outcome ? parseRetryAfter(outcome.exchange.headers['retry-after'], now()) : undefined;
       const delayMs =
-        retryAfter === undefined ? backoffDelay(call.state.attempt, policy, random) : Math.min(retryAfter, policy.maxRetryAfterMs);
+        retryAfter === undefined
+          ? backoffDelay(call.state.attempt, { initialMs: policy.baseDelayMs, maxMs: policy.maxDelayMs, jitter: 'full' }, random)
+          : Math.min(retryAfter, policy.maxRetryAfterMs);
       logger?.warn(
         {
           method: call.method,

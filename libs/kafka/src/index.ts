@@ -1,5 +1,4 @@
 export { createKafkaClient, type CreateKafkaClientParams } from './client.js';
-export { backoffDelay, type BackoffOptions } from './backoff.js';
 export type { TopicCodec } from './codec.js';
 export { DLQ_HEADERS, NO_POSITION, buildDlqHeaders, dlqTopicFor, readDeadLetterReason, type DeadLetterInput, type DeadLetterReason } from './dead-letter.js';
 export { EVENT_HEADERS, headerString } from './headers.js';

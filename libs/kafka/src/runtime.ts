@@ -3,14 +3,15 @@ import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Message, Producer
 import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import { OUTCOMES_TOPIC, partitionKeyFor, type CanonicalEvent, type Outcome } from '@mlc/events';
-import { MlcError, toMlcError } from '@mlc/errors';
+import { MlcError, backoffDelay, toMlcError } from '@mlc/errors';
 import type { Logger } from '@mlc/log';
-import { backoffDelay } from './backoff.js';
 import type { TopicCodec } from './codec.js';
 import { buildDlqHeaders, dlqTopicFor } from './dead-letter.js';
 import { EVENT_HEADERS } from './headers.js';
 import { createRuntimeMetrics } from './metrics.js';
 import { buildOutcome, identityFromDecodeError, identityOf, type EventIdentity } from './outcome.js';
+import { createRecordWindow, topicMessages, type PendingRecord } from './record-window.js';
+import { createRetryPauses } from './retry-pauses.js';
 
 export interface HandlerResult {
   status: 'created' | 'updated' | 'unchanged' | 'skipped';
@@ -154,53 +155,15 @@ export function createConsumerRuntime(params: CreateConsumerRuntimeParams): Cons
     log.error({ err: payload.error, restart: payload.restart }, 'kafkajs consumer crashed');
   });
 
-  // A retriable handler error pauses its partition instead of sleeping in eachBatch: kafkajs
-  // fetches again only once every batch of the current fetch has returned, so a sleeping batch
-  // would stop all partitions, including the one carrying what the failing message waits for.
-  // The failing offset is left unresolved, so the partition's next fetch starts at it and nothing
-  // after it is handled first. Its attempts are kept here, as they outlive the batch.
-  interface RetryState {
-    topic: string;
-    partition: number;
-    offset: string;
-    attempts: number;
-    resumeTimer?: NodeJS.Timeout;
-  }
-  const retries = new Map<string, RetryState>();
-  const retryKey = (topic: string, partition: number): string => `${topic}|${partition}`;
-
-  function resume(entry: RetryState): void {
-    clearTimeout(entry.resumeTimer);
-    entry.resumeTimer = undefined;
-    try {
-      consumer.resume([{ topic: entry.topic, partitions: [entry.partition] }]);
-    } catch (error) {
-      // Only when kafkajs is between consumer groups (crash restart); the next group starts unpaused.
-      log.warn({ err: error, topic: entry.topic, partition: entry.partition }, 'could not resume a partition after its retry pause');
-    }
-  }
-
-  function pauseForRetry(topic: string, partition: number, delayMs: number): void {
-    const entry = retries.get(retryKey(topic, partition));
-    if (entry === undefined || stopSignal.signal.aborted) return;
-    consumer.pause([{ topic, partitions: [partition] }]);
-    clearTimeout(entry.resumeTimer);
-    entry.resumeTimer = setTimeout(() => {
-      if (state === 'stopping' || state === 'stopped') return;
-      log.debug({ topic, partition, offset: entry.offset }, 'resuming a partition for its retry');
-      resume(entry);
-    }, delayMs);
-  }
-
-  // Every (eager) rebalance revokes and re-assigns all partitions, and kafkajs keeps pauses across
-  // it. A pause of the old generation must neither linger nor be lifted later by its timer, so the
-  // new generation starts unpaused; attempts are kept only where the partition stayed ours.
-  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
-    for (const [key, entry] of retries) {
-      if (entry.resumeTimer !== undefined) resume(entry);
-      if (!(payload.memberAssignment[entry.topic] ?? []).includes(entry.partition)) retries.delete(key);
-    }
+  // Retriable handler errors pause their partition until the retry (see retry-pauses.ts).
+  const pauses = createRetryPauses({
+    partitions: {
+      pause: (topic, partition) => consumer.pause([{ topic, partitions: [partition] }]),
+      resume: (topic, partition) => consumer.resume([{ topic, partitions: [partition] }]),
+    },
+    logger: log,
   });
+  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => pauses.rebalanced(payload.memberAssignment));
 
   /** Sleeps in slices, so stop(), a rebalance or a seek ends the wait within one slice. */
   async function wait(ms: number, live: () => boolean): Promise<void> {
@@ -242,11 +205,6 @@ export function createConsumerRuntime(params: CreateConsumerRuntimeParams): Cons
     };
   }
 
-  interface Pending {
-    topic: string;
-    message: Message;
-  }
-
   /** Dead-letters a message: original key/value bytes and headers plus the reason; an outcome when we know the event. */
   async function deadLetter(
     source: { topic: string; partition: number; message: KafkaMessage },
@@ -254,10 +212,10 @@ export function createConsumerRuntime(params: CreateConsumerRuntimeParams): Cons
     identity: EventIdentity | undefined,
     attempts: number,
     live: () => boolean,
-  ): Promise<Pending[]> {
+  ): Promise<PendingRecord[]> {
     const { topic, partition, message } = source;
     const at = new Date();
-    const records: Pending[] = [
+    const records: PendingRecord[] = [
       {
         topic: dlqTopic,
         message: {
@@ -287,7 +245,7 @@ export function createConsumerRuntime(params: CreateConsumerRuntimeParams): Cons
   }
 
   /** What became of a message: records to send before committing it, or a retry after a pause. */
-  type Processed = { records: Pending[] } | { retryInMs: number };
+  type Processed = { records: PendingRecord[] } | { retryInMs: number };
 
   /** Decode, handle once, build the outcome. */
   async function processMessage(topic: string, partition: number, message: KafkaMessage, live: () => boolean): Promise<Processed> {
@@ -316,8 +274,7 @@ export function createConsumerRuntime(params: CreateConsumerRuntimeParams): Cons
       },
     });
 
-    const previous = retries.get(retryKey(topic, partition));
-    const attempt = previous?.offset === message.offset ? previous.attempts + 1 : 1;
+    const attempt = pauses.attemptFor(topic, partition, message.offset);
     let result: HandlerResult;
     const started = process.hrtime.bigint();
     try {
@@ -326,7 +283,7 @@ export function createConsumerRuntime(params: CreateConsumerRuntimeParams): Cons
       const error = toMlcError(thrown, { ...coordinates, eventId: event.id });
       if (!error.retriable || attempt >= retry.maxAttempts) return { records: await deadLetter(source, error, identity, attempt, live) };
       metrics.retried(topic, error.code);
-      retries.set(retryKey(topic, partition), { topic, partition, offset: message.offset, attempts: attempt });
+      pauses.failed(topic, partition, message.offset, attempt);
       const retryInMs = backoffDelay(attempt, retry);
       messageLog().warn({ err: error, code: error.code, attempt, delayMs: retryInMs }, 'handler failed with a retriable error; pausing the partition until the retry');
       return { retryInMs };
@@ -345,12 +302,23 @@ export function createConsumerRuntime(params: CreateConsumerRuntimeParams): Cons
 
   async function eachBatch({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, uncommittedOffsets, isRunning, isStale }: EachBatchPayload): Promise<void> {
     const { topic, partition } = batch;
-    const key = retryKey(topic, partition);
     let rebalancing: unknown;
-    // Set when recording a window failed (send interrupted, commit refused): nothing after that
-    // window may be committed, so we stop taking work and let it be delivered again.
-    let recordFailure: unknown;
-    const live = () => isRunning() && !isStale() && rebalancing === undefined && recordFailure === undefined && !stopSignal.signal.aborted;
+    // Sends a window's outcomes and DLQ records, then resolves and commits its last offset.
+    const window = createRecordWindow({
+      async record(records, upTo) {
+        if (records.length > 0) {
+          const sent = await persist('record', () => producer.sendBatch({ topicMessages: topicMessages(records), acks: -1 }), live, () => false);
+          if (sent instanceof MlcError) throw sent; // unreachable: every send error is retried
+        }
+        resolveOffset(upTo);
+        await commitOffsetsIfNecessary(uncommittedOffsets());
+      },
+      maxRecords: flushMaxMessages,
+      maxDelayMs: flushMaxDelayMs,
+    });
+    // Once recording a window failed, nothing after it may be committed: we stop taking work and
+    // let it be delivered again.
+    const live = () => isRunning() && !isStale() && rebalancing === undefined && !window.failed() && !stopSignal.signal.aborted;
     // kafkajs heartbeats only when asked; a slow handler or a long backoff must not get us evicted.
     // Any heartbeat failure means we may no longer own the partition, so we stop taking new work.
     const ticker = setInterval(() => {
@@ -358,53 +326,6 @@ export function createConsumerRuntime(params: CreateConsumerRuntimeParams): Cons
         rebalancing ??= error;
       });
     }, heartbeatIntervalMs);
-
-    let pending: Pending[] = [];
-    let lastDone: string | undefined;
-    let oldestPendingAt = 0;
-    // The window being recorded. Waiting for Kafka's acks is most of a window's cost, so the next
-    // window's messages are handled meanwhile; one window at a time keeps sends and commits in
-    // offset order, and bounds what a failure can make us redo.
-    let recording: Promise<void> = Promise.resolve();
-
-    // Sends a window's outcomes and DLQ records, then resolves and commits its last offset: an
-    // offset is committed only after Kafka has acknowledged what that message and every message
-    // before it produced (the windows before this one were committed before it started).
-    async function record(records: Pending[], upTo: string): Promise<void> {
-      if (records.length > 0) {
-        const byTopic = new Map<string, Message[]>();
-        for (const { topic: target, message } of records) {
-          const messages = byTopic.get(target);
-          if (messages === undefined) byTopic.set(target, [message]);
-          else messages.push(message);
-        }
-        const topicMessages = [...byTopic].map(([target, messages]) => ({ topic: target, messages }));
-        const sent = await persist('record', () => producer.sendBatch({ topicMessages, acks: -1 }), live, () => false);
-        if (sent instanceof MlcError) throw sent; // unreachable: every send error is retried
-      }
-      resolveOffset(upTo);
-      await commitOffsetsIfNecessary(uncommittedOffsets());
-    }
-
-    // Starts recording the finished messages once the window before them is recorded; rethrows
-    // that window's failure, in which case the finished messages are dropped (delivered again).
-    async function flush(): Promise<void> {
-      if (lastDone === undefined) return;
-      await recording;
-      const window = record(pending, lastDone);
-      pending = [];
-      lastDone = undefined;
-      window.catch((error: unknown) => {
-        recordFailure ??= error;
-      });
-      recording = window;
-    }
-
-    // Returns once everything finished so far is acknowledged and committed.
-    async function drain(): Promise<void> {
-      await flush();
-      await recording;
-    }
 
     try {
       let retryInMs: number | undefined;
@@ -416,28 +337,25 @@ export function createConsumerRuntime(params: CreateConsumerRuntimeParams): Cons
           retryInMs = processed.retryInMs;
           break;
         }
-        retries.delete(key);
-        if (pending.length === 0) oldestPendingAt = Date.now();
-        pending.push(...processed.records);
-        lastDone = message.offset;
-        if (pending.length >= flushMaxMessages || Date.now() - oldestPendingAt >= flushMaxDelayMs) await flush();
+        pauses.succeeded(topic, partition);
+        await window.add(message.offset, processed.records);
       }
       // kafkajs fetches this partition again only after we return: nothing stays in flight across batches.
-      await drain();
-      if (retryInMs !== undefined) pauseForRetry(topic, partition, retryInMs);
+      await window.drain();
+      if (retryInMs !== undefined) pauses.pause(topic, partition, retryInMs);
     } catch (error) {
       if (!(error instanceof Interrupted)) throw error;
       // Messages finished before the interruption are still recorded and committed if Kafka lets
       // us; the interrupted one is not, so it is delivered again.
       try {
-        await drain();
+        await window.drain();
       } catch (flushError) {
         log.warn({ err: flushError, topic, partition }, 'could not record finished messages while stopping; they will be redelivered');
       }
     } finally {
       clearInterval(ticker);
       // Never leave a send or commit running for a batch kafkajs considers done.
-      await recording.catch(() => undefined);
+      await window.settled();
     }
     // Let kafkajs see the rebalance now, so it rejoins instead of fetching again.
     if (rebalancing !== undefined && state !== 'stopping') throw rebalancing;
@@ -467,9 +385,7 @@ export function createConsumerRuntime(params: CreateConsumerRuntimeParams): Cons
       }
       state = 'stopping';
       stopSignal.abort();
-      // A partition waiting for its retry is simply left: its message was not committed.
-      for (const entry of retries.values()) clearTimeout(entry.resumeTimer);
-      retries.clear();
+      pauses.close();
       // kafkajs waits for the running eachBatch (the in-flight message, its flush and commit) before leaving the group.
       await consumer.disconnect();
       await producer.disconnect();

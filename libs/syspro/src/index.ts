@@ -10,6 +10,8 @@ export { toCanonicalPurchaseOrder } from './to-canonical/purchase-order.js';
 export { toCanonicalInvoice } from './to-canonical/invoice.js';
 export { toCanonicalGlAccount } from './to-canonical/gl-account.js';
 export { toCanonicalCostCentre } from './to-canonical/cost-centre.js';
+export { createDocumentReader } from './documents.js';
+export type { DocumentLayout, DocumentReader, DocumentReaderParams, SysproDocument } from './documents.js';
 export { createSysproODataClient, SYSPRO_ROW_CAP } from './odata-client.js';
 export type { SysproODataClient, SysproODataClientParams, ODataQuery, ODataPage } from './odata-client.js';
 export { createSysproEnetClient } from './enet-session.js';

@@ -7,7 +7,7 @@ import { Secret } from '@mlc/config';
 import { contentHashOf } from '@mlc/events';
 import { toCanonicalSupplier, DEFAULT_COUPA_MAPPING } from '@mlc/coupa';
 import { waitFor } from '@mlc/testing';
-import { CLIENT, build, sign, testConnection } from './test-helpers.js';
+import { CLIENT, build, sign, testConnection } from './test-support.js';
 
 const fixture = (name: string): Record<string, unknown> =>
   JSON.parse(readFileSync(new URL(`../../../libs/coupa/test/fixtures/inbound/${name}`, import.meta.url), 'utf8')) as Record<string, unknown>;

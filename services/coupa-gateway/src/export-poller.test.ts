@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import type { MlcError } from '@mlc/errors';
 import { createLogger } from '@mlc/log';
 import { createExportPoller, type CoupaExportSource, type ExportResource } from './export-poller.js';
-import { memoryOrderLineIndex, memoryPorts, testConnection } from './test-helpers.js';
+import { memoryOrderLineIndex, memoryPorts, testConnection } from './test-support.js';
 
 const fixture = (name: string): Record<string, unknown> =>
   JSON.parse(readFileSync(new URL(`../../../libs/coupa/test/fixtures/inbound/${name}`, import.meta.url), 'utf8')) as Record<string, unknown>;

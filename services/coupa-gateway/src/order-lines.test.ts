@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MlcError } from '@mlc/errors';
 import { orderLinesOf, resolveOrderLineNumbers, type OrderLine } from './order-lines.js';
-import { memoryOrderLineIndex } from './test-helpers.js';
+import { memoryOrderLineIndex } from './test-support.js';
 
 const invoice = (lines: Record<string, unknown>[]) => ({ 'invoice-number': 'I1', 'invoice-lines': lines });
 

@@ -1,18 +1,7 @@
 import type { SysproConnection } from '@mlc/config';
 import type { EntityType } from '@mlc/events';
 import { MlcError } from '@mlc/errors';
-import { DEFAULT_ENTITY_SETS, type CursorKind, type SysproMapping } from '@mlc/syspro';
-
-/** Where a document entity's headers and lines live and which columns tie a line to its header. */
-export interface DocumentPlan {
-  headerSet: string;
-  lineSet: string;
-  /** Header columns identifying a document: the PO number, or supplier + invoice number. */
-  headerKey: string[];
-  /** The line columns holding its header's key, in `headerKey` order. */
-  lineOwner: string[];
-  lineNumber: string;
-}
+import { DEFAULT_ENTITY_SETS, type CursorKind, type DocumentLayout, type SysproMapping } from '@mlc/syspro';
 
 interface StreamBase {
   /** Names the stream's cursor: `<entity>` or `<entity>-lines`. */
@@ -30,7 +19,7 @@ interface StreamBase {
  * document: the header set and the line set each have a stream, and both resolve to whole
  * documents before mapping. Every other entity is one stream of plain rows.
  */
-export type StreamPlan = (StreamBase & { role: 'rows' }) | (StreamBase & { role: 'headers' | 'lines'; document: DocumentPlan });
+export type StreamPlan = (StreamBase & { role: 'rows' }) | (StreamBase & { role: 'headers' | 'lines'; document: DocumentLayout });
 
 export interface EntityPlan {
   entity: EntityType;
@@ -54,19 +43,19 @@ const DEFAULT_PO_LINE_SET = DEFAULT_ENTITY_SETS.purchaseOrderDetail;
 type Cursor = StreamBase['cursor'];
 
 /** A header stream (cursor `<entity>`) and a line stream (cursor `<entity>-lines`), both with the entity's cursor settings. */
-function documentStreams(entity: EntityType, cursor: Cursor, document: DocumentPlan): StreamPlan[] {
+function documentStreams(entity: EntityType, cursor: Cursor, document: DocumentLayout): StreamPlan[] {
   return [
     { name: entity, role: 'headers', entitySet: document.headerSet, cursor, keyColumns: document.headerKey, document },
     { name: `${entity}-lines`, role: 'lines', entitySet: document.lineSet, cursor, keyColumns: [...document.lineOwner, document.lineNumber], document },
   ];
 }
 
-function purchaseOrderDocument(headerSet: string, mapping: SysproMapping): DocumentPlan {
+function purchaseOrderDocument(headerSet: string, mapping: SysproMapping): DocumentLayout {
   const { header, line } = mapping.purchaseOrder;
   return { headerSet, lineSet: DEFAULT_PO_LINE_SET, headerKey: [header.number], lineOwner: [line.purchaseOrder], lineNumber: line.lineNumber };
 }
 
-function invoiceDocument(headerSet: string, lineSet: string, mapping: SysproMapping): DocumentPlan {
+function invoiceDocument(headerSet: string, lineSet: string, mapping: SysproMapping): DocumentLayout {
   const { header, line } = mapping.invoice;
   return { headerSet, lineSet, headerKey: [header.supplier, header.number], lineOwner: [line.supplier, line.invoice], lineNumber: line.lineNumber };
 }

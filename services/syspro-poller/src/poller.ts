@@ -5,10 +5,9 @@ import type { Logger } from '@mlc/log';
 import {
   advance,
   continueQuery,
+  createDocumentReader,
   cursorToJSON,
-  f,
   initialCursor,
-  orderBy,
   startQuery,
   toCanonicalCostCentre,
   toCanonicalGlAccount,
@@ -18,10 +17,11 @@ import {
   type CursorQuery,
   type CursorQueryOptions,
   type PollCursor,
+  type SysproDocument,
   type SysproMapping,
   type SysproRow,
 } from '@mlc/syspro';
-import type { DocumentPlan, EntityPlan, StreamPlan } from './entities.js';
+import type { EntityPlan, StreamPlan } from './entities.js';
 import { NOOP_METRICS, type CursorStore, type HashStore, type PagePublisher, type PollerMetrics, type RejectedRow, type SysproReader } from './ports.js';
 
 export interface CreatePollerParams {
@@ -99,14 +99,12 @@ export function createPoller({
   metrics = NOOP_METRICS,
   pageSize = 1000,
   overlapMs,
-  lookupChunkSize = 40,
+  lookupChunkSize,
   clock = () => new Date(),
   newCorrelationId = randomUUID,
 }: CreatePollerParams): Poller {
   if (!Number.isSafeInteger(pageSize) || pageSize < 1) throw new MlcError('MLC_CONFIG_INVALID', 'pageSize must be a positive integer', { context: { pageSize } });
-  if (!Number.isSafeInteger(lookupChunkSize) || lookupChunkSize < 1) {
-    throw new MlcError('MLC_CONFIG_INVALID', 'lookupChunkSize must be a positive integer', { context: { lookupChunkSize } });
-  }
+  const documents = createDocumentReader({ odata, chunkSize: lookupChunkSize });
   const plans = new Map(entities.map((plan) => [plan.entity, plan]));
   const log = logger.child({ component: 'syspro-poller', connection });
   const positions = new Map<string, PollCursor>();
@@ -159,67 +157,15 @@ export function createPoller({
     return rows;
   }
 
-  async function readByKeys(entitySet: string, keyColumn: string, orderColumns: readonly string[], keys: readonly string[]): Promise<SysproRow[]> {
-    const rows: SysproRow[] = [];
-    for (let i = 0; i < keys.length; i += lookupChunkSize) {
-      const chunk = keys.slice(i, i + lookupChunkSize);
-      const filter = f.or(...chunk.map((key) => f.eq(keyColumn, key)));
-      for await (const page of odata.pages(entitySet, { filter, orderby: orderBy(orderColumns) })) rows.push(...page.rows);
-    }
-    return rows;
-  }
-
-  function textKey(row: SysproRow, column: string): string | undefined {
-    const value = row[column];
-    if (typeof value === 'string' && value.trim() !== '') return value.trim();
-    if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-    return undefined;
-  }
-
-  /** A row's values of `columns` as one map key; undefined when one of them is blank. */
-  function compositeKey(row: SysproRow, columns: readonly string[]): string | undefined {
-    const values = columns.map((column) => textKey(row, column));
-    return values.every((v) => v !== undefined) ? JSON.stringify(values) : undefined;
-  }
-
-  function distinctKeys(rows: readonly SysproRow[], column: string): string[] {
-    return [...new Set(rows.map((row) => textKey(row, column)).filter((k): k is string => k !== undefined))];
-  }
-
-  // Re-reads filter on one column, the document number (the last key column), which keeps the
-  // `$filter` short; callers narrow what it returns to exact keys where the number alone is not unique.
-  const lookupColumn = (columns: readonly string[]): string => columns[columns.length - 1]!;
-
-  /** Maps each header with all its lines, read from the line set. */
-  async function wholeDocuments(entity: EntityType, document: DocumentPlan, headers: readonly SysproRow[]): Promise<Mapped[]> {
-    const { lineSet, headerKey, lineOwner, lineNumber } = document;
-    const lines = await readByKeys(lineSet, lookupColumn(lineOwner), [...lineOwner, lineNumber], distinctKeys(headers, lookupColumn(headerKey)));
-    const linesByOwner = new Map<string, SysproRow[]>();
-    for (const row of lines) {
-      const owner = compositeKey(row, lineOwner);
-      if (owner !== undefined) linesByOwner.set(owner, [...(linesByOwner.get(owner) ?? []), row]);
-    }
-    return headers.map((header) => mapDocumentOf(entity, header, linesByOwner.get(compositeKey(header, headerKey) ?? '') ?? []));
-  }
-
-  /** The header rows of the documents `lines` belong to. */
-  async function headersOfLines(document: DocumentPlan, lines: readonly SysproRow[]): Promise<SysproRow[]> {
-    const { headerSet, headerKey, lineOwner } = document;
-    const owners = new Set(lines.map((row) => compositeKey(row, lineOwner)).filter((k): k is string => k !== undefined));
-    const candidates = await readByKeys(headerSet, lookupColumn(headerKey), headerKey, distinctKeys(lines, lookupColumn(lineOwner)));
-    // Invoice numbers repeat across suppliers: another supplier's invoice with the same number is not ours.
-    return candidates.filter((header) => owners.has(compositeKey(header, headerKey) ?? ''));
-  }
-
   async function mapPage(plan: EntityPlan, stream: StreamPlan, rows: readonly SysproRow[]): Promise<Mapped[]> {
     switch (stream.role) {
       case 'rows':
         return rows.map((row) => mapRowOf(plan.entity, row));
       case 'headers':
-        return wholeDocuments(plan.entity, stream.document, rows);
+        return (await documents.withLines(stream.document, rows)).map((document) => mapDocumentOf(plan.entity, document));
       case 'lines':
-        // A changed line republishes its whole document: re-read the headers, then all their lines.
-        return wholeDocuments(plan.entity, stream.document, await headersOfLines(stream.document, rows));
+        // A changed line republishes its whole document.
+        return (await documents.ofLines(stream.document, rows)).map((document) => mapDocumentOf(plan.entity, document));
       default: {
         const never: never = stream;
         throw new MlcError('MLC_INTERNAL', 'unknown stream role', { context: { stream: never } });
@@ -227,7 +173,7 @@ export function createPoller({
     }
   }
 
-  function mapDocumentOf(entity: EntityType, header: SysproRow, lines: readonly SysproRow[]): Mapped {
+  function mapDocumentOf(entity: EntityType, { header, lines }: SysproDocument): Mapped {
     switch (entity) {
       case 'purchase-order':
         return toCanonicalPurchaseOrder(header, lines, mapping);

@@ -1,3 +1,5 @@
+import { backoffDelay } from '@mlc/errors';
+
 export interface RestartPolicyOptions {
   /** Restarts in a row before giving up; a stable run resets the count. */
   maxRestarts?: number;
@@ -26,7 +28,7 @@ export function createRestartPolicy({ maxRestarts = 5, initialDelayMs = 1000, ma
       if (ranMs >= stableAfterMs) attempts = 0;
       if (attempts >= maxRestarts) return { restart: false, attempts };
       attempts += 1;
-      return { restart: true, attempt: attempts, delayMs: Math.min(maxDelayMs, initialDelayMs * 2 ** (attempts - 1)) };
+      return { restart: true, attempt: attempts, delayMs: backoffDelay(attempts, { initialMs: initialDelayMs, maxMs: maxDelayMs, jitter: 'none' }) };
     },
   };
 }

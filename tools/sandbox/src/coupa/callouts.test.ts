@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { sign } from './callouts.js';
-import { api, build, tokenFor } from './test-helpers.js';
+import { api, build, tokenFor } from './test-support.js';
 
 interface Received {
   path: string;

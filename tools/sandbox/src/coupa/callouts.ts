@@ -1,5 +1,6 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { backoffDelay } from '@mlc/errors';
 
 /**
  * Outbound call-outs (webhooks). Coupa documents OAuth 2.0 client credentials (and basic auth) on
@@ -197,7 +198,7 @@ export function createCallouts({ retry, now = Date.now }: { retry: RetryPolicy; 
       }
       // Deliberately faulty variants are sent once: their point is how the receiver refuses them.
       if (delivery.variant === 'bad-signature' || delivery.variant === 'oversize' || delivery.attempts.length >= retry.maxAttempts) break;
-      await sleep(Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (delivery.attempts.length - 1)));
+      await sleep(backoffDelay(delivery.attempts.length, { initialMs: retry.baseDelayMs, maxMs: retry.maxDelayMs, jitter: 'none' }));
     }
     delivery.status = 'failed';
   }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { api, build, tokenFor } from './test-helpers.js';
+import { api, build, tokenFor } from './test-support.js';
 
 const form = (fields: Record<string, string>) => ({
   method: 'POST' as const,

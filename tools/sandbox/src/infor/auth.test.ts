@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { IonApiFile } from './ionapi.js';
-import { build } from './test-helper.js';
+import { build } from './test-support.js';
 
 test('the .ionapi file points at this server: token URL = pu + ot, API base = iu/ti', (t) => {
   const { file } = build(t);

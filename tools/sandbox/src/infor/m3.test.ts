@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { build } from './test-helper.js';
+import { build } from './test-support.js';
 
 test('GET execute answers the v2 envelope with string values; matrix maxrecs and returncols apply', async (t) => {
   const sim = build(t);

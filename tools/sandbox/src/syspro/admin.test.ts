@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AUTH, ODATA, build } from './test/helpers.js';
+import { AUTH, ODATA, build } from './test-support.js';
 import { buildSysproSimulator } from './simulator.js';
 
 test('PATCH a supplier bumps its TimeStamp; a TimeStamp poll returns exactly the changed rows', async (t) => {

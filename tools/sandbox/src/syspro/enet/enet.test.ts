@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { XMLParser } from 'fast-xml-parser';
-import { AUTH, ENET, ODATA, build } from '../test/helpers.js';
+import { AUTH, ENET, ODATA, build } from '../test-support.js';
 
 type App = ReturnType<typeof build>['app'];
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { LightMyRequestResponse } from 'fastify';
-import { AUTH, ODATA, basic, build, pathOf } from '../test/helpers.js';
+import { AUTH, ODATA, basic, build, pathOf } from '../test-support.js';
 
 test('401 with WWW-Authenticate: Basic without valid OData credentials', async (t) => {
   const { app } = build(t, {

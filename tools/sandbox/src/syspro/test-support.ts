@@ -1,4 +1,4 @@
-import { buildSysproSimulator, type SysproSimulatorOptions } from '../simulator.js';
+import { buildSysproSimulator, type SysproSimulatorOptions } from './simulator.js';
 
 export const ODATA = '/SYSPRO8Odata/SYSPROOData/EDU1';
 export const ENET = '/SYSPROWCFService/Rest';
