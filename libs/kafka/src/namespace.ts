@@ -40,3 +40,31 @@ export function createTopicNamespace(prefix = ''): TopicNamespace {
     transactionalId: (name, instance) => withPrefix(`${name}:${instance}`),
   };
 }
+
+/**
+ * The settings of every consumer group member (writers, audit), declared once: retry backoff in
+ * place, and the group session. Extend with `.extend(ConsumerEnv.shape)` and refine with
+ * `checkConsumerEnv`, since a refinement does not travel with a shape.
+ */
+export const ConsumerEnv = z.object({
+  MLC_RETRY_INITIAL_MS: z.coerce.number().int().positive().default(500),
+  MLC_RETRY_MAX_MS: z.coerce.number().int().positive().default(60_000),
+  /**
+   * How long the group waits for a silent member before moving its partitions to the others: lower
+   * means faster failover after a crash, higher tolerates long GC pauses. The broker allows 6 s–30 min.
+   */
+  MLC_KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).max(1_800_000).default(30_000),
+  MLC_KAFKA_HEARTBEAT_MS: z.coerce.number().int().positive().default(3_000),
+});
+export type ConsumerEnv = z.infer<typeof ConsumerEnv>;
+
+/** The heartbeat must fit three times in the session, or the broker drops a healthy member. */
+export function checkConsumerEnv(env: Pick<ConsumerEnv, 'MLC_KAFKA_HEARTBEAT_MS' | 'MLC_KAFKA_SESSION_TIMEOUT_MS'>, ctx: z.RefinementCtx): void {
+  if (env.MLC_KAFKA_HEARTBEAT_MS * 3 > env.MLC_KAFKA_SESSION_TIMEOUT_MS) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['MLC_KAFKA_HEARTBEAT_MS'],
+      message: `must be at most a third of MLC_KAFKA_SESSION_TIMEOUT_MS (${env.MLC_KAFKA_SESSION_TIMEOUT_MS})`,
+    });
+  }
+}

@@ -57,9 +57,15 @@ export interface ServiceDefinition<S extends z.ZodType<ServiceEnv> = z.ZodType<S
   name: string;
   /** The environment schema: `ServiceEnv` or an extension of it. */
   env: S;
-  pool?: { max?: number };
+  /** Pool settings: its size, and the database URL when it is not DATABASE_URL as it is (a search_path, say). */
+  pool?: PoolSettings | ((env: z.output<S>) => PoolSettings);
   /** Builds the service's parts; may throw MLC_CONFIG_INVALID (a bad connections file), which ends the process with exit 1. */
   create: (ctx: ServiceContext<z.output<S>>) => ServiceParts | Promise<ServiceParts>;
+}
+
+export interface PoolSettings {
+  max?: number;
+  url?: string;
 }
 
 export interface StartServiceOptions {
@@ -89,7 +95,8 @@ export async function startService<S extends z.ZodType<ServiceEnv>>(definition: 
   try {
     const env = loadEnv(processEnv, definition.env);
     logger = loggerFor(env.LOG_LEVEL);
-    const db = createPool(env.DATABASE_URL, { applicationName: name, logger, ...definition.pool });
+    const { url = env.DATABASE_URL, ...poolOptions } = typeof definition.pool === 'function' ? definition.pool(env) : (definition.pool ?? {});
+    const db = createPool(url, { applicationName: name, logger, ...poolOptions });
     pool = db;
     const namespace = createTopicNamespace(env.MLC_TOPIC_PREFIX);
     const metrics = new Registry();

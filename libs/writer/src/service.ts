@@ -3,15 +3,13 @@ import type { Registry } from 'prom-client';
 import { loadConnections, selectConnections, type Connection, type MappingSchemas, type Vendor, type WithSection } from '@mlc/config';
 import { MlcError } from '@mlc/errors';
 import { OUTCOMES_TOPIC } from '@mlc/events';
-import { createConsumerRuntime, standardTopics, type EventHandler } from '@mlc/kafka';
+import { ConsumerEnv, checkConsumerEnv, createConsumerRuntime, standardTopics, type EventHandler } from '@mlc/kafka';
 import type { Logger } from '@mlc/log';
 import { ServiceEnv, startService, type ServiceDefinition } from '@mlc/service';
 import { createTargetRecordStore, TARGET_RECORDS_MIGRATIONS, type TargetRecordStore } from './target-records.js';
 
 /** Settings of every writer, on top of the service settings (infrastructure, `MLC_CONNECTIONS`, topic namespace). */
-export const WriterEnv = ServiceEnv.extend({
-  MLC_RETRY_INITIAL_MS: z.coerce.number().int().positive().default(500),
-  MLC_RETRY_MAX_MS: z.coerce.number().int().positive().default(60_000),
+export const WriterEnv = ServiceEnv.extend(ConsumerEnv.shape).extend({
   /** Handler calls per event before a transient failure is dead-lettered (≈ 10 minutes at the defaults). */
   MLC_RETRY_MAX_ATTEMPTS: z.coerce.number().int().positive().default(15),
   /**
@@ -20,21 +18,7 @@ export const WriterEnv = ServiceEnv.extend({
    * partitions can starve the very partition that carries the dependency.
    */
   MLC_PARTITIONS_CONCURRENCY: z.coerce.number().int().positive().optional(),
-  /**
-   * How long the group waits for a silent writer before moving its partitions to the others: lower
-   * means faster failover after a crash, higher tolerates long GC pauses. The broker allows 6 s–30 min.
-   */
-  MLC_KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).max(1_800_000).default(30_000),
-  MLC_KAFKA_HEARTBEAT_MS: z.coerce.number().int().positive().default(3_000),
-}).superRefine((env, ctx) => {
-  if (env.MLC_KAFKA_HEARTBEAT_MS * 3 > env.MLC_KAFKA_SESSION_TIMEOUT_MS) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['MLC_KAFKA_HEARTBEAT_MS'],
-      message: `must be at most a third of MLC_KAFKA_SESSION_TIMEOUT_MS (${env.MLC_KAFKA_SESSION_TIMEOUT_MS})`,
-    });
-  }
-});
+}).superRefine(checkConsumerEnv);
 export type WriterEnv = z.infer<typeof WriterEnv>;
 
 export interface ConnectionHandlerDeps<C extends Connection = Connection> {

@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { Counter, type Registry } from 'prom-client';
-import { MlcError, toMlcError } from '@mlc/errors';
-import { backoffDelay, type BackoffOptions } from '@mlc/kafka';
+import { isRefusedData } from '@mlc/db';
+import { MlcError, backoffDelay, toMlcError, type BackoffOptions } from '@mlc/errors';
 import type { Logger } from '@mlc/log';
 import { addRow, emptyRows, toAuditRow, undecodableRow, type AuditRows, type KafkaRecord } from './records.js';
 import type { AuditWriter, InsertResult } from './store.js';
@@ -106,7 +106,7 @@ export function createAuditConsumer(params: CreateAuditConsumerParams): AuditCon
     try {
       return await retrying(() => writer.insert(rows), control, records[0]!);
     } catch (error) {
-      if (!(error instanceof MlcError && error.code === 'MLC_EVENT_INVALID')) throw error;
+      if (!(error instanceof MlcError && isRefusedData(error))) throw error;
       log.warn({ err: error, topic: records[0]!.topic, partition: records[0]!.partition }, 'Postgres refused a row of the batch; writing its records one by one');
       return isolate(records, control);
     }
@@ -125,7 +125,7 @@ export function createAuditConsumer(params: CreateAuditConsumerParams): AuditCon
       try {
         result = await retrying(() => writer.insert(single), control, record);
       } catch (error) {
-        if (!(error instanceof MlcError && error.code === 'MLC_EVENT_INVALID')) throw error;
+        if (!(error instanceof MlcError && isRefusedData(error))) throw error;
         const fallback = emptyRows();
         // Headers may be what Postgres refused (a NUL in a JSON string): kept in the bytes only then.
         fallback.undecodable.push({ ...undecodableRow(record, error), headers: '{}', errorMessage: error.message.replaceAll('\u0000', '') });
@@ -143,7 +143,7 @@ export function createAuditConsumer(params: CreateAuditConsumerParams): AuditCon
         return await write();
       } catch (error) {
         const e = toMlcError(error);
-        if (e.code === 'MLC_EVENT_INVALID') throw e;
+        if (isRefusedData(e)) throw e;
         counters.retries.inc({ code: e.code });
         const delayMs = backoffDelay(attempt, retry);
         const level = e.retriable ? 'warn' : 'error';

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { migrate } from '@mlc/db';
+import { toMlcError } from '@mlc/errors';
 import type { Logger } from '@mlc/log';
-import { dbError } from './db-errors.js';
 import { AUDIT_MIGRATIONS } from './store.js';
 
 /**
@@ -21,7 +21,7 @@ export async function prepareAuditDatabase(pool: pg.Pool, { schema, logger }: { 
   if (schema !== undefined) {
     await pool.query(`create schema if not exists ${schema}`).catch((error: unknown) => {
       // Replicas starting together race on the schema's catalog row; the loser finds it there.
-      if ((error as { code?: unknown }).code !== '23505') throw dbError(error, { call: 'create audit schema', schema });
+      if ((error as { code?: unknown }).code !== '23505') throw toMlcError(error, { call: 'create audit schema', schema });
     });
   }
   await migrate(pool, { component: 'audit', dir: AUDIT_MIGRATIONS, ...(logger === undefined ? {} : { logger }) });

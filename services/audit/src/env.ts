@@ -1,12 +1,11 @@
 import { z } from 'zod';
-import { InfraEnv } from '@mlc/config';
+import { ConsumerEnv, checkConsumerEnv } from '@mlc/kafka';
+import { ServiceEnv } from '@mlc/service';
 
 const Days = z.coerce.number().int().positive().optional();
 
-/** Settings of the audit service, on top of the infra settings. */
-export const AuditEnv = InfraEnv.extend({
-  /** Namespaces the topics read and the consumer group (`staging.` → `staging.audit`). */
-  MLC_TOPIC_PREFIX: z.string().regex(/^[a-zA-Z0-9._-]*$/).default(''),
+/** Settings of the audit service, on top of the service settings (infrastructure, topic namespace). */
+export const AuditEnv = ServiceEnv.extend(ConsumerEnv.shape).extend({
   /** Postgres schema of the audit tables (created if missing); default: the connection's search_path (public). */
   MLC_AUDIT_DB_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'expected a lower-case SQL identifier').optional(),
   /** Days of history kept per table; unset keeps everything. Whole monthly partitions are dropped. */
@@ -22,9 +21,5 @@ export const AuditEnv = InfraEnv.extend({
   MLC_AUDIT_TOPIC_SCAN_MS: z.coerce.number().int().positive().default(30_000),
   /** Partitions written at once; each holds one Postgres connection while it writes. */
   MLC_AUDIT_PARTITIONS_CONCURRENCY: z.coerce.number().int().positive().default(6),
-  MLC_RETRY_INITIAL_MS: z.coerce.number().int().positive().default(500),
-  MLC_RETRY_MAX_MS: z.coerce.number().int().positive().default(30_000),
-  MLC_KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).max(1_800_000).default(30_000),
-  MLC_KAFKA_HEARTBEAT_MS: z.coerce.number().int().positive().default(3_000),
-});
+}).superRefine(checkConsumerEnv);
 export type AuditEnv = z.infer<typeof AuditEnv>;

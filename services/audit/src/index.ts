@@ -1,5 +1,4 @@
 export { createAuditConsumer, type AuditConsumer, type CreateAuditConsumerParams } from './consumer.js';
-export { dbError, inTransaction } from './db-errors.js';
 export { AuditEnv } from './env.js';
 export { MAX_TRAIL_LIMIT, TrailRequest, parseTrailRequest, registerTrailRoutes, type QueryIssue, type TrailRoutesParams } from './http.js';
 export {

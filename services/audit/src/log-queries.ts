@@ -1,4 +1,5 @@
-import { dbError, inTransaction } from './db-errors.js';
+import { withTransaction } from '@mlc/db';
+import { toMlcError } from '@mlc/errors';
 import type { Db } from './store.js';
 
 // Queries for the replay work built on this log (republish, DLQ redrive and discard): selecting
@@ -68,7 +69,7 @@ export async function selectEvents(db: Pick<Db, 'query'>, selection: EventSelect
   try {
     return (await db.query<LoggedEvent>(sql, params)).rows;
   } catch (error) {
-    throw dbError(error, { call: 'select events' });
+    throw toMlcError(error, { call: 'select events' });
   }
 }
 
@@ -101,7 +102,7 @@ export interface OperatorAction {
 /** Records an operator action and the records it touched, in one transaction. */
 export async function recordOperatorAction(db: Db, action: OperatorAction): Promise<{ id: string; at: string }> {
   const records = action.records ?? [];
-  return inTransaction(db, 'record operator action', async (client) => {
+  return withTransaction(db, { call: 'record operator action' }, async (client) => {
     const { rows } = await client.query<{ id: string; at: string }>(
       `insert into audit_operator_actions (kind, actor, selection, reason, dry_run, record_count, details)
        values ($1, $2, $3, $4, $5, $6, $7)

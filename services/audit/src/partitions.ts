@@ -1,6 +1,6 @@
 import type { PoolClient } from 'pg';
 import type { Logger } from '@mlc/log';
-import { inTransaction } from './db-errors.js';
+import { withTransaction } from '@mlc/db';
 import type { Db } from './store.js';
 
 /** The partitioned tables, by the name retention is configured with. */
@@ -84,7 +84,7 @@ export interface CreatePartitionMaintenanceParams {
 
 export function createPartitionMaintenance({ db, logger, monthsAhead, retentionDays }: CreatePartitionMaintenanceParams): PartitionMaintenance {
   const locked = <T>(work: (client: PoolClient) => Promise<T>): Promise<T> =>
-    inTransaction(db, 'audit partition maintenance', async (client) => {
+    withTransaction(db, { call: 'audit partition maintenance' }, async (client) => {
       await client.query('select pg_advisory_xact_lock($1, $2)', [...LOCK]);
       return work(client);
     });

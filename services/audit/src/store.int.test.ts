@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { encodeWire } from '@mlc/events';
+import { isRefusedData } from '@mlc/db';
+import { MlcError } from '@mlc/errors';
 import { DLQ_HEADERS } from '@mlc/kafka';
 import { createLogger } from '@mlc/log';
 import { recordOperatorAction, selectEvents } from './log-queries.js';
@@ -82,12 +84,12 @@ test('a batch is inserted once: the same records again change nothing', async (t
   assert.equal(dlq.rows[0].source_offset, '99');
 });
 
-test('Postgres refusing a row is MLC_EVENT_INVALID and writes nothing of the batch', async (t) => {
+test('Postgres refusing a row is refused data (MLC_DB_QUERY_FAILED, class 22) and writes nothing of the batch', async (t) => {
   const { pool } = await auditSchema(t);
   const writer = createAuditWriter({ db: pool });
   // JSON allows \u0000 in strings; jsonb does not.
   const refused = eventRecord(2, '2026-11-02T10:00:01.000Z', { actor: 'nul\u0000here' });
-  await assert.rejects(writer.insert(rowsOf([eventRecord(1, '2026-11-02T10:00:00.000Z'), refused])), (e: unknown) => (e as { code?: string }).code === 'MLC_EVENT_INVALID');
+  await assert.rejects(writer.insert(rowsOf([eventRecord(1, '2026-11-02T10:00:00.000Z'), refused])), (e: unknown) => e instanceof MlcError && isRefusedData(e));
   const { rows } = await pool.query('select count(*)::int as n from audit_events');
   assert.equal(rows[0].n, 0);
 });

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { inTransaction } from './db-errors.js';
+import { withTransaction } from '@mlc/db';
 import type { AuditRows } from './records.js';
 
 /** What the store needs of Postgres: a pg Pool (a transaction takes one client). */
@@ -123,7 +123,7 @@ export interface AuditWriter {
   /**
    * Inserts a batch's rows in one transaction; rows already present (same topic, partition,
    * offset) are skipped. Throws MLC_DB_UNAVAILABLE when Postgres or the connection fails (nothing
-   * was written), MLC_EVENT_INVALID when Postgres refused a row's data.
+   * was written), MLC_DB_QUERY_FAILED with a data SQLSTATE (`isRefusedData`) when Postgres refused a row's data.
    */
   insert(rows: AuditRows): Promise<InsertResult>;
 }
@@ -131,7 +131,7 @@ export interface AuditWriter {
 export function createAuditWriter({ db }: { db: Db }): AuditWriter {
   return {
     insert: (rows) =>
-      inTransaction(db, 'insert audit rows', async (client) => {
+      withTransaction(db, { call: 'insert audit rows' }, async (client) => {
         const result: InsertResult = { events: 0, outcomes: 0, dlq: 0, undecodable: 0 };
         for (const kind of ['events', 'outcomes', 'dlq', 'undecodable'] as const) {
           const list = rows[kind] as readonly unknown[];

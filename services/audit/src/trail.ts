@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { MlcError } from '@mlc/errors';
-import { dbError } from './db-errors.js';
+import { MlcError, toMlcError } from '@mlc/errors';
 import type { Db } from './store.js';
 
 /** Whose trail: one record, or everything of one correlation id. */
@@ -133,7 +132,7 @@ export async function queryTrail(db: Pick<Db, 'query'>, { subject, limit, after 
       nextCursor: rows.length > limit && last ? encodeCursor({ at: last.at, rank: last.rank, topic: last.topic, partition: last.part, offset: last.off }) : null,
     };
   } catch (error) {
-    throw dbError(error, { call: 'trail' });
+    throw toMlcError(error, { call: 'trail' });
   }
 }
 
