@@ -17,6 +17,8 @@ export const Outcome = z.object({
   error: z.object({ code: z.string(), message: z.string() }).optional(),
   correlationId: z.string(),
   source: z.object({ topic: z.string(), partition: z.number().int(), offset: z.string() }),
+  /** Set when the event was sent again by an operator (republish, redrive): which action, and whether it forced a write. */
+  replay: z.object({ id: NonEmpty, force: z.boolean() }).optional(),
   at: IsoDateTime,
 });
 export type Outcome = z.infer<typeof Outcome>;
