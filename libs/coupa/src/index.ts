@@ -9,7 +9,6 @@ export {
   CoupaLookupValue,
   CoupaPurchaseOrder,
   CoupaInvoice,
-  coupaErrorMessage,
 } from './wire.js';
 export { toCoupaSupplier, type CoupaSupplierRequest } from './from-canonical/supplier.js';
 export { toCoupaLookupValue, type CoupaLookupValueRequest } from './from-canonical/lookup-value.js';

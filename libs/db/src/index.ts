@@ -1,3 +1,3 @@
 export { createPool, type PoolOptions } from './pool.js';
-export { migrate, readMigrations, type MigrateOptions, type MigrationFile } from './migrations.js';
+export { migrate, type MigrateOptions, type MigrationFile } from './migrations.js';
 export { isRefusedData, withTransaction } from './transaction.js';

@@ -27,15 +27,11 @@ export { PurchaseOrderData, PurchaseOrderLine } from './purchase-order.js';
 export { Address, BankAccount, Contact, SupplierData } from './supplier.js';
 
 export { buildEvent, type BuildEventParams } from './build-event.js';
-export { canonicalJson } from './canonical-json.js';
-export { contentHashOf, eventIdOf, type EventIdentity } from './identity.js';
+export { contentHashOf, type EventIdentity } from './identity.js';
 export type { FieldIssue } from './issues.js';
 export {
   knownTopics,
   parseTopic,
-  schemaForTopic,
-  validateEvent,
-  validateForTopic,
   type TopicInfo,
   type TopicSchema,
 } from './topics.js';
@@ -43,10 +39,9 @@ export {
   createRegistryCodec,
   createSchemaRegistryClient,
   decodeEvent,
-  decodeOutcome,
   type RegistryClient,
   type RegistryCodecParams,
   type TopicCodec,
 } from './codec.js';
-export { jsonSchemaForTopic, type JsonSchemaDocument } from './json-schema.js';
-export { MAGIC_BYTE, decodeWire, encodeWire, type WireMessage } from './wire-format.js';
+export { type JsonSchemaDocument } from './json-schema.js';
+export { decodeWire, encodeWire, type WireMessage } from './wire-format.js';

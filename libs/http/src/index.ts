@@ -1,12 +1,9 @@
 export { createHttpClient, type HttpClientParams } from './client.js';
 export { fetchOAuth2Token, type FetchOAuth2TokenParams } from './oauth2.js';
-export { DEFAULT_RETRY_POLICY, parseRetryAfter, type RetryOptions, type RetryPolicy } from './retry.js';
+export { type RetryOptions, type RetryPolicy } from './retry.js';
 export {
-  createAdaptiveTokenBucket,
   createTokenBucket,
   perMinute,
-  type AdaptiveTokenBucket,
-  type AdaptiveTokenBucketParams,
   type TokenBucket,
   type TokenBucketParams,
 } from './token-bucket.js';

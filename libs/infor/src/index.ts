@@ -1,15 +1,13 @@
-export { parseIonApi, readIonApiFile, type IonApiCredentials } from './ionapi.js';
-export { createIonAuth, type IonAuth, type IonAuthParams } from './ion-auth.js';
-export { createM3Client, m3FailureOf, type BulkTransaction, type ExecuteOptions, type M3Client, type M3ClientParams } from './m3-client.js';
+export { parseIonApi, type IonApiCredentials } from './ionapi.js';
+export { createM3Client, type BulkTransaction, type ExecuteOptions, type M3Client, type M3ClientParams } from './m3-client.js';
 export { m3ClientFromSettings } from './settings.js';
 export { MiRecord, MiResponse, type M3Failure, type MiInput } from './wire.js';
 export type { InforApi, InvoiceBatchRef } from './api.js';
 export { createInforApi, type InforApiParams } from './m3-api.js';
-export { DEFAULT_INFOR_MAPPING, InforMapping, M3Transactions, type ProgramTransaction } from './mapping.js';
+export { InforMapping, M3Transactions, type ProgramTransaction } from './mapping.js';
 export { toM3Supplier, type M3SupplierRecord } from './from-canonical/supplier.js';
 export {
   isTransferablePurchaseOrder,
-  m3LineNumber,
   toM3PurchaseOrder,
   type M3PoHead,
   type M3PoLine,

@@ -1,6 +1,5 @@
 export { buildServer, type BuildServerParams, type ReadinessResult, type ServiceServer } from './server.js';
 export { runService, type RunServiceParams, type RunningService, type SignalSource } from './run-service.js';
-export { reportStartFailure } from './report.js';
 export {
   ServiceEnv,
   startService,

@@ -1,14 +1,12 @@
 export {
   createTargetRecordStore,
-  decideWrite,
   targetRefFor,
   TARGET_RECORDS_MIGRATIONS,
   type Queryable,
   type TargetRef,
   type TargetRecord,
   type TargetRecordStore,
-  type WriteDecision,
 } from './target-records.js';
 export { createDependencyCache, dependencyMissing, type DependencyCache, type DependencyCacheParams } from './dependency-cache.js';
 export { createWritePath, unwrapMapped, type UpsertSteps, type WriteDecided, type WritePath, type WriteResult } from './write-path.js';
-export { WriterEnv, routeByConnection, runWriterService, writerService, type ConnectionHandlerDeps, type WriterDefinition } from './service.js';
+export { WriterEnv, runWriterService, type ConnectionHandlerDeps, type WriterDefinition } from './service.js';
