@@ -2,6 +2,7 @@ import { InvoiceData, invoiceKey, type InvoiceLine, type MapResult, type SourceR
 import type { SysproRow } from '../wire.js';
 import type { SysproMapping } from './mapping.js';
 import {
+  orderedLines,
   calendarDate,
   decimal,
   instant,
@@ -60,9 +61,7 @@ export function toCanonicalInvoice(header: SysproRow, lines: readonly SysproRow[
         for (const [k, v] of Object.entries(optional)) if (v !== undefined) Object.assign(line, { [k]: v });
         mappedLines.push(line);
       }
-      mappedLines.sort((a, b) => a.lineNumber - b.lineNumber);
-      const duplicate = mappedLines.find((line, i) => i > 0 && mappedLines[i - 1]!.lineNumber === line.lineNumber);
-      if (duplicate !== undefined) stopMapping('duplicate line number', { column: l.lineNumber, lineNumber: duplicate.lineNumber });
+      orderedLines(mappedLines, l.lineNumber);
       if (mappedLines.length === 0 && summaryLineWhenNoLines) {
         const tax = decimal(header, h.tax);
         // SYSPRO's invoice value includes tax; the summary line carries the net amount.

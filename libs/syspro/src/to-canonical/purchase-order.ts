@@ -2,6 +2,7 @@ import { type MapResult, PurchaseOrderData, type PurchaseOrderLine, type SourceR
 import type { SysproRow } from '../wire.js';
 import type { SysproMapping } from './mapping.js';
 import {
+  orderedLines,
   calendarDate,
   decimal,
   flag,
@@ -59,9 +60,7 @@ export function toCanonicalPurchaseOrder(
         for (const [k, v] of Object.entries(optional)) if (v !== undefined) Object.assign(line, { [k]: v });
         mappedLines.push(line);
       }
-      mappedLines.sort((a, b) => a.lineNumber - b.lineNumber);
-      const duplicate = mappedLines.find((line, i) => i > 0 && mappedLines[i - 1]!.lineNumber === line.lineNumber);
-      if (duplicate !== undefined) stopMapping('duplicate line number', { column: l.lineNumber, lineNumber: duplicate.lineNumber });
+      orderedLines(mappedLines, l.lineNumber);
 
       const data: PurchaseOrderData = {
         number,

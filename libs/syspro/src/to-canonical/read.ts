@@ -153,3 +153,11 @@ function wallClockToUtc(wallClock: string, timeZone: string): number {
   const first = naive - zonedParts(naive, timeZone).offsetMs;
   return naive - zonedParts(first, timeZone).offsetMs;
 }
+
+/** A document's lines in line-number order; two lines with one number stop the mapping (which row would win is unknowable). */
+export function orderedLines<L extends { lineNumber: number }>(lines: L[], column: string): L[] {
+  lines.sort((a, b) => a.lineNumber - b.lineNumber);
+  const duplicate = lines.find((line, i) => i > 0 && lines[i - 1]!.lineNumber === line.lineNumber);
+  if (duplicate !== undefined) stopMapping('duplicate line number', { column, lineNumber: duplicate.lineNumber });
+  return lines;
+}
