@@ -111,6 +111,7 @@ export async function queryTrail(db: Pick<Db, 'query'>, { subject, limit, after 
           'entity', jsonb_build_object('type', d.entity_type, 'key', d.entity_key),
           'error', jsonb_build_object('code', d.error_code, 'message', d.error_message, 'retriable', d.retriable),
           'attempts', d.attempts, 'deadLetteredAt', d.dead_lettered_at, 'correlationId', d.correlation_id,
+          'status', d.status, 'resolvedActionId', d.resolved_action_id::text,
           'original', jsonb_build_object('topic', d.source_topic, 'partition', d.source_partition, 'offset', d.source_offset::text)) as item
         from audit_dlq d where ${filter('d')} and ${kafkaAfter('d', 2)} ${kafkaOrder('d')})
       union all
