@@ -5,7 +5,7 @@ import { parseCommand, type Command } from './args.js';
 
 const ctx = { now: new Date('2026-11-26T15:30:00Z'), user: 'thandi' };
 const parse = (line: string): Command => parseCommand(line.split(' ').filter(Boolean), ctx);
-const badInput = (line: string, context = ctx) =>
+const badInput = (line: string, context: { now: Date; user?: string | undefined } = ctx) =>
   assert.throws(() => parseCommand(line.split(' ').filter(Boolean), context), (e: unknown) => e instanceof MlcError && e.code === 'MLC_CONFIG_INVALID', line);
 
 test('help without arguments or when asked', () => {
