@@ -109,8 +109,8 @@ export async function getDlqRecords(db: Pick<Db, 'query'>, positions: readonly D
   try {
     const { rows } = await db.query<DlqRecord & { ord: number }>(
       `select ${ENTRY_COLUMNS}, original_key as "originalKey", original_value as "originalValue", original_headers as "originalHeaders", p.ord
-       from unnest($1::text[], $2::int[], $3::bigint[]) with ordinality as p(topic, part, off, ord)
-       join audit_dlq d on d.topic = p.topic and d.kafka_partition = p.part and d.kafka_offset = p.off
+       from unnest($1::text[], $2::int[], $3::bigint[]) with ordinality as p(p_topic, p_part, p_off, ord)
+       join audit_dlq d on d.topic = p.p_topic and d.kafka_partition = p.p_part and d.kafka_offset = p.p_off
        order by p.ord`,
       [positions.map((p) => p.topic), positions.map((p) => p.partition), positions.map((p) => p.offset)],
     );
