@@ -1,4 +1,4 @@
-import type { Admin, Kafka, Producer } from 'kafkajs';
+import { Partitioners, type Admin, type Kafka, type Producer } from 'kafkajs';
 import type { z } from 'zod';
 import { AuditEnv, auditDatabaseUrl, type Db } from '@mlc/audit';
 import { InfraEnv } from '@mlc/config';
@@ -60,7 +60,10 @@ export function createMlcDeps({ env, logger, progressStream }: CreateMlcDepsPara
     namespace,
     admin: () => (admin ??= connect(kafka.admin(), 'admin.connect')),
     // Idempotent with one request in flight: what it sends lands once and in order per partition.
-    producer: () => (producer ??= connect(kafka.producer({ idempotent: true, maxInFlightRequests: 1 }), 'producer.connect')),
+    // The services' partitioner (kafkajs' default, Java-compatible murmur2), named so a key lands
+    // where its earlier records are.
+    producer: () =>
+      (producer ??= connect(kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner }), 'producer.connect')),
     progress: (label, total) => createProgress({ label, total, stream: progressStream }),
     now: () => new Date(),
     async close() {

@@ -19,7 +19,7 @@ export async function runCommand(deps: MlcDeps, cmd: Command, notify: (line: str
       return { json: { usage: USAGE }, text: USAGE };
     case 'trail': {
       const items = await loadTrail(deps, cmd.subject);
-      return { json: { items }, text: formatTrail(items) };
+      return { json: { items }, text: formatTrail(items, deps.namespace.logical) };
     }
     case 'rewind': {
       const result = await rewindGroup({ ...deps, notify, now: deps.now }, cmd);

@@ -28,10 +28,10 @@ function cursorOf(item: TrailItem) {
 
 const s = (value: unknown): string | undefined => (typeof value === 'string' || typeof value === 'number' ? String(value) : undefined);
 const obj = (value: unknown): Record<string, unknown> => (typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {});
-const join = (...parts: (string | false | undefined | null)[]) => parts.filter((p): p is string => typeof p === 'string' && p !== '').join('  ');
+const join = (...parts: (string | false | undefined | null)[]) => parts.filter((p): p is string => typeof p === 'string' && p !== '').join(' · ');
 
 /** One table row per trail item: when, what kind, who/what, details. Pure. */
-export function trailRow(item: TrailItem): Cell[] {
+export function trailRow(item: TrailItem, logical: (topic: string) => string = (t) => t): Cell[] {
   const at = item.at.replace(/(\.\d{3})\d*Z$/, '$1Z');
   switch (item.kind) {
     case 'event': {
@@ -51,12 +51,11 @@ export function trailRow(item: TrailItem): Cell[] {
     }
     case 'dlq': {
       const error = obj(item.error);
-      const original = obj(item.original);
-      return [
+          return [
         at,
         'dlq',
         join(s(item.component), s(item.status)),
-        join(s(error.code), s(error.message), `attempts ${s(item.attempts) ?? '-'}`, `id ${item.topic}:${item.partition}:${item.offset}`, original.topic ? `from ${s(original.topic)}:${s(original.partition)}:${s(original.offset)}` : undefined),
+        join(`id ${logical(item.topic)}:${item.partition}:${item.offset}`, s(error.code), s(error.message), `attempts ${s(item.attempts) ?? '-'}`),
       ];
     }
     case 'action':
@@ -64,7 +63,7 @@ export function trailRow(item: TrailItem): Cell[] {
   }
 }
 
-export function formatTrail(items: readonly TrailItem[]): string {
+export function formatTrail(items: readonly TrailItem[], logical?: (topic: string) => string): string {
   if (items.length === 0) return 'no trail: nothing in the audit log matches';
-  return renderTable([{ header: 'AT' }, { header: 'KIND' }, { header: 'WHAT' }, { header: 'DETAILS', maxWidth: 120 }], items.map(trailRow));
+  return renderTable([{ header: 'AT' }, { header: 'KIND' }, { header: 'WHAT' }, { header: 'DETAILS', maxWidth: 120 }], items.map((item) => trailRow(item, logical)));
 }

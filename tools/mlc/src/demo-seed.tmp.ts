@@ -1,0 +1,33 @@
+// temporary: seeds a demo deployment for docs output (not committed)
+import { Kafka, logLevel } from 'kafkajs';
+import { buildEvent, createRegistryCodec, OUTCOMES_TOPIC } from '@mlc/events';
+import { buildDlqHeaders, createEventProducer } from '@mlc/kafka';
+import { MlcError } from '@mlc/errors';
+import { createLogger } from '@mlc/log';
+import { createTestTopics } from '@mlc/testing';
+const prefix = process.env.MLC_TOPIC_PREFIX!;
+const logger = createLogger({ name: 'seed', level: 'silent' });
+const kafka = new Kafka({ clientId: 'seed', brokers: process.env.KAFKA_BROKERS!.split(','), logLevel: logLevel.NOTHING });
+const admin = kafka.admin(); await admin.connect();
+const t = (l: string) => `${prefix}${l}`;
+await createTestTopics(admin, [{ topic: t('syspro.suppliers.v1'), numPartitions: 3 }, { topic: t('coupa.suppliers.v1'), numPartitions: 3 }, t('mlc.outcomes.v1'), t('coupa-writer.dlq.v1')]);
+const codec = createRegistryCodec({ registryUrl: process.env.SCHEMA_REGISTRY_URL!, logicalTopic: (p) => p.slice(prefix.length) });
+const producer = createEventProducer({ kafka, codec, logger }); await producer.connect();
+const raw = kafka.producer({ idempotent: true, maxInFlightRequests: 1 }); await raw.connect();
+const conn = 'acme-prod';
+const ev = (key: string, name: string, source: 'syspro' | 'coupa', actor: string) => buildEvent({ source, connection: conn, entity: 'supplier', key, data: { number: key, name, status: 'active', currency: 'ZAR' }, occurredAt: new Date(Date.now() - 5000).toISOString(), observedAt: new Date().toISOString(), correlationId: `c-${key}`, actor });
+const events = [ev('S-100', 'Thandi Steel', 'syspro', 'THANDI'), ev('S-101', 'Karoo Bolts', 'syspro', 'PIETER'), ev('S-102', 'Cape Valves', 'syspro', 'PIETER')];
+await producer.publish(t('syspro.suppliers.v1'), events);
+const back = ev('S-100', 'Thandi Steel (Pty) Ltd', 'coupa', 'buyer@acme.example');
+await producer.publish(t('coupa.suppliers.v1'), [back]);
+const out = (e: typeof events[number], writer: string, status: string, system: string, id: string, attempts = 1) => ({ eventId: e.id, eventType: e.type, connection: conn, entity: e.entity, writer, status, target: { system, id }, attempts, correlationId: e.correlationId, source: { topic: t(`${e.source}.suppliers.v1`), partition: 0, offset: '0' }, at: new Date().toISOString() });
+await raw.send({ topic: t(OUTCOMES_TOPIC), acks: -1, messages: await Promise.all([out(events[0]!, 'coupa-writer', 'created', 'coupa', '4711', 2), out(events[1]!, 'coupa-writer', 'created', 'coupa', '4712'), out(back, 'infor-writer', 'updated', 'infor', 'S-100')].map(async (o) => ({ value: await codec.encode(t(OUTCOMES_TOPIC), o) }))) });
+const bad = events[2]!;
+await raw.send({ topic: t('coupa-writer.dlq.v1'), acks: -1, messages: [{ key: `${conn}:supplier:S-102`, value: await codec.encode(t('syspro.suppliers.v1'), bad), headers: buildDlqHeaders({ error: new MlcError('MLC_MAPPING_FAILED', 'no Coupa payment term for SYSPRO terms code "90E"'), group: t('coupa-writer'), topic: t('syspro.suppliers.v1'), partition: 2, offset: '0', attempts: 1, at: new Date(), originalHeaders: { 'mlc-event-id': bad.id, 'mlc-correlation-id': bad.correlationId, 'mlc-event-type': bad.type } }) }] });
+// a coupa-writer group that has consumed the supplier topic
+const c = kafka.consumer({ groupId: t('coupa-writer') }); await c.connect(); await c.subscribe({ topic: t('syspro.suppliers.v1'), fromBeginning: true });
+let n = 0; await c.run({ eachMessage: async () => void (n += 1) });
+while (n < 3) await new Promise((r) => setTimeout(r, 200));
+await new Promise((r) => setTimeout(r, 6000));
+await c.disconnect(); await producer.disconnect(); await raw.disconnect(); await admin.disconnect();
+console.log('seeded');
