@@ -1,4 +1,5 @@
 import { MlcError, toMlcError } from '@mlc/errors';
+import type { DlqRow } from './records.js';
 import type { Db } from './store.js';
 
 // DLQ entries as operators see them (`mlc dlq`): listed, shown with the original record, and
@@ -40,33 +41,15 @@ export interface DlqFilter {
   limit: number;
 }
 
-export interface DlqEntry extends DlqPosition {
-  kafkaTs: string;
-  component: string;
-  errorCode: string | null;
-  errorMessage: string | null;
-  retriable: boolean | null;
-  group: string | null;
-  /** Where the original record was (the topic a redrive sends it to). */
-  sourceTopic: string | null;
-  sourcePartition: number | null;
-  sourceOffset: string | null;
-  attempts: number | null;
-  deadLetteredAt: string | null;
-  eventId: string | null;
-  connection: string | null;
-  entityType: string | null;
-  entityKey: string | null;
-  correlationId: string | null;
+/** An entry as stored (the row audit wrote) with what operators decided about it. */
+export interface DlqEntry extends Omit<DlqRow, 'originalKey' | 'originalValue' | 'originalHeaders'> {
   status: DlqStatus;
   resolvedActionId: string | null;
   resolvedAt: string | null;
 }
 
 /** An entry with the original record's bytes and headers, as the writer received them. */
-export interface DlqRecord extends DlqEntry {
-  originalKey: Buffer | null;
-  originalValue: Buffer | null;
+export interface DlqRecord extends DlqEntry, Pick<DlqRow, 'originalKey' | 'originalValue'> {
   originalHeaders: Record<string, string | string[]>;
 }
 
