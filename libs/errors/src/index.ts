@@ -27,6 +27,7 @@ export const ERROR_TABLE = {
   MLC_DB_UNAVAILABLE: { retriable: true, summary: 'database is unavailable' },
   MLC_DB_CONFLICT: { retriable: true, summary: 'the database aborted the statement on a conflict (serialization, deadlock, lock, statement timeout)' },
   MLC_REGISTRY_UNAVAILABLE: { retriable: true, summary: 'schema registry is unavailable' },
+  MLC_GROUP_ACTIVE: { retriable: true, summary: 'the consumer group has active members, so its offsets cannot be changed until they stop' },
 } as const satisfies Record<string, { retriable: boolean; summary: string }>;
 
 export type ErrorCode = keyof typeof ERROR_TABLE;

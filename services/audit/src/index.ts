@@ -2,8 +2,23 @@ export { createAuditConsumer, type AuditConsumer, type CreateAuditConsumerParams
 export { AuditEnv } from './env.js';
 export { MAX_TRAIL_LIMIT, TrailRequest, parseTrailRequest, registerTrailRoutes, type QueryIssue, type TrailRoutesParams } from './http.js';
 export {
+  DLQ_STATUSES,
+  formatDlqId,
+  getDlqRecords,
+  listDlq,
+  parseDlqId,
+  resolveDlqEntries,
+  type DlqEntry,
+  type DlqFilter,
+  type DlqPosition,
+  type DlqRecord,
+  type DlqStatus,
+} from './dlq.js';
+export {
+  isKnownConnection,
   recordOperatorAction,
   selectEvents,
+  updateOperatorActionDetails,
   type ActionRecord,
   type EventSelection,
   type LoggedEvent,

@@ -132,3 +132,27 @@ export async function recordOperatorAction(db: Db, action: OperatorAction): Prom
     return { id, at };
   });
 }
+
+/** Adds to an action's details what became known after it was recorded (how many were published, where it stopped). */
+export async function updateOperatorActionDetails(db: Pick<Db, 'query'>, id: string, details: Record<string, unknown>): Promise<void> {
+  try {
+    await db.query('update audit_operator_actions set details = details || $2::jsonb where id = $1', [id, JSON.stringify(details)]);
+  } catch (error) {
+    throw toMlcError(error, { call: 'update operator action', id });
+  }
+}
+
+/** Whether the log has heard of a connection (an event, outcome or DLQ entry of it); index lookups only. */
+export async function isKnownConnection(db: Pick<Db, 'query'>, connection: string): Promise<boolean> {
+  try {
+    const { rows } = await db.query<{ known: boolean }>(
+      `select exists (select 1 from audit_events where connection = $1)
+           or exists (select 1 from audit_outcomes where connection = $1)
+           or exists (select 1 from audit_dlq where connection = $1) as known`,
+      [connection],
+    );
+    return rows[0]?.known === true;
+  } catch (error) {
+    throw toMlcError(error, { call: 'known connection', connection });
+  }
+}

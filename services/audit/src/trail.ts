@@ -94,7 +94,8 @@ export async function queryTrail(db: Pick<Db, 'query'>, { subject, limit, after 
           'source', e.source, 'type', e.event_type, 'eventId', e.event_id, 'connection', e.connection,
           'entity', jsonb_build_object('type', e.entity_type, 'key', e.entity_key),
           'occurredAt', e.occurred_at, 'observedAt', e.observed_at, 'actor', e.actor,
-          'contentHash', e.content_hash, 'correlationId', e.correlation_id, 'causationId', e.causation_id) as item
+          'contentHash', e.content_hash, 'correlationId', e.correlation_id, 'causationId', e.causation_id,
+          'replayId', e.headers->>'mlc-replay-id') as item
         from audit_events e where ${filter('e')} and ${kafkaAfter('e', 0)} ${kafkaOrder('e')})
       union all
       (select ${common('o', 1)}, jsonb_build_object(
@@ -103,7 +104,7 @@ export async function queryTrail(db: Pick<Db, 'query'>, { subject, limit, after 
           'target', jsonb_build_object('system', o.target_system, 'id', o.target_id),
           'sourceTopic', o.source_topic, 'attempts', o.attempts,
           'error', case when o.error_code is null then null else jsonb_build_object('code', o.error_code, 'message', o.error_message) end,
-          'outcomeAt', o.at, 'correlationId', o.correlation_id) as item
+          'outcomeAt', o.at, 'correlationId', o.correlation_id, 'replay', o.payload->'replay') as item
         from audit_outcomes o where ${filter('o')} and ${kafkaAfter('o', 1)} ${kafkaOrder('o')})
       union all
       (select ${common('d', 2)}, jsonb_build_object(
@@ -111,6 +112,7 @@ export async function queryTrail(db: Pick<Db, 'query'>, { subject, limit, after 
           'entity', jsonb_build_object('type', d.entity_type, 'key', d.entity_key),
           'error', jsonb_build_object('code', d.error_code, 'message', d.error_message, 'retriable', d.retriable),
           'attempts', d.attempts, 'deadLetteredAt', d.dead_lettered_at, 'correlationId', d.correlation_id,
+          'status', d.status, 'resolvedActionId', d.resolved_action_id::text,
           'original', jsonb_build_object('topic', d.source_topic, 'partition', d.source_partition, 'offset', d.source_offset::text)) as item
         from audit_dlq d where ${filter('d')} and ${kafkaAfter('d', 2)} ${kafkaOrder('d')})
       union all

@@ -1,0 +1,111 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { MlcError } from '@mlc/errors';
+import { parseCommand, type Command } from './args.js';
+
+const ctx = { now: new Date('2026-11-26T15:30:00Z'), user: 'thandi' };
+const parse = (line: string): Command => parseCommand(line.split(' ').filter(Boolean), ctx);
+const badInput = (line: string, context: { now: Date; user?: string | undefined } = ctx) =>
+  assert.throws(() => parseCommand(line.split(' ').filter(Boolean), context), (e: unknown) => e instanceof MlcError && e.code === 'MLC_CONFIG_INVALID', line);
+
+test('help without arguments or when asked', () => {
+  assert.deepEqual(parse(''), { name: 'help' });
+  assert.deepEqual(parse('--help'), { name: 'help' });
+  assert.deepEqual(parse('dlq list -h'), { name: 'help' });
+});
+
+test('trail of a record or of a correlation id', () => {
+  assert.deepEqual(parse('trail --connection acme --entity supplier --key S-1 --json'), {
+    name: 'trail',
+    subject: { connection: 'acme', entityType: 'supplier', key: 'S-1' },
+    json: true,
+  });
+  assert.deepEqual(parse('trail --correlation-id c-1'), { name: 'trail', subject: { correlationId: 'c-1' }, json: false });
+  badInput('trail --connection acme --entity supplier');
+  badInput('trail --connection acme --entity vendor --key S-1');
+  badInput('trail --correlation-id c-1 --key S-1');
+  badInput('trail --conection acme');
+});
+
+test('replay rewind: group, time, topics; --wait-timeout only with --wait', () => {
+  assert.deepEqual(parse('replay rewind --group coupa-writer --topic syspro.suppliers.v1 --to 2h --dry-run'), {
+    name: 'rewind',
+    group: 'coupa-writer',
+    topics: ['syspro.suppliers.v1'],
+    to: new Date('2026-11-26T13:30:00Z'),
+    dryRun: true,
+    wait: false,
+    waitTimeoutMs: 600_000,
+    actor: 'thandi',
+    json: false,
+  });
+  const waiting = parse('replay rewind --group g --to tuesday --wait --wait-timeout 2m --actor ops');
+  assert.equal(waiting.name === 'rewind' && waiting.waitTimeoutMs, 120_000);
+  assert.equal(waiting.name === 'rewind' && waiting.actor, 'ops');
+  badInput('replay rewind --group g');
+  badInput('replay rewind --group g --to later');
+  badInput('replay rewind --group g --to 2h --wait-timeout 2m');
+  badInput('replay rewind --to 2h');
+  badInput('replay rewind --group g --to 2h', { now: ctx.now, user: undefined });
+  badInput('replay rewnd --group g --to 2h');
+});
+
+test('replay republish: the selection, checked', () => {
+  assert.deepEqual(parse('replay republish --connection acme --entity supplier --key S-1 --key S-2 --source syspro --since 2026-11-24 --until 1h --force'), {
+    name: 'republish',
+    connection: 'acme',
+    entityType: 'supplier',
+    keys: ['S-1', 'S-2'],
+    source: 'syspro',
+    since: new Date('2026-11-24T00:00:00Z'),
+    until: new Date('2026-11-26T14:30:00Z'),
+    force: true,
+    dryRun: false,
+    actor: 'thandi',
+    json: false,
+  });
+  badInput('replay republish --entity supplier');
+  badInput('replay republish --connection acme --key S-1');
+  badInput('replay republish --connection acme --source sap');
+  badInput('replay republish --connection acme --since 1h --until 2h');
+  badInput('replay republish --connection acme --since 2026-02-30');
+});
+
+test('dlq list, show, redrive, discard', () => {
+  assert.deepEqual(parse('dlq list --writer coupa-writer --code MLC_MAPPING_FAILED --since 7d --status all --limit 5'), {
+    name: 'dlq-list',
+    filter: { writer: 'coupa-writer', code: 'MLC_MAPPING_FAILED', connection: undefined, since: new Date('2026-11-19T15:30:00Z') },
+    status: undefined,
+    limit: 5,
+    json: false,
+  });
+  const list = parse('dlq list');
+  assert.equal(list.name === 'dlq-list' && list.status, 'open');
+  assert.deepEqual(parse('dlq show coupa-writer.dlq.v1:0:12 --json'), { name: 'dlq-show', id: { topic: 'coupa-writer.dlq.v1', partition: 0, offset: '12' }, json: true });
+  const redrive = parse('dlq redrive coupa-writer.dlq.v1:0:12 coupa-writer.dlq.v1:1:3');
+  assert.equal(redrive.name === 'dlq-redrive' && redrive.ids.length, 2);
+  const filtered = parse('dlq redrive --filter --writer coupa-writer --dry-run');
+  assert.equal(filtered.name === 'dlq-redrive' && filtered.filter?.writer, 'coupa-writer');
+  assert.deepEqual(parse('dlq discard coupa-writer.dlq.v1:0:12 --reason duplicate'), {
+    name: 'dlq-discard',
+    ids: [{ topic: 'coupa-writer.dlq.v1', partition: 0, offset: '12' }],
+    reason: 'duplicate',
+    actor: 'thandi',
+    json: false,
+  });
+  badInput('dlq list --status closed');
+  badInput('dlq list --limit 0');
+  badInput('dlq show');
+  badInput('dlq show not-an-id');
+  badInput('dlq redrive');
+  badInput('dlq redrive a.dlq.v1:0:1 --filter');
+  badInput('dlq redrive a.dlq.v1:0:1 --writer w');
+  badInput('dlq discard a.dlq.v1:0:1');
+  badInput('dlq discard --reason why');
+  badInput('dlq purge');
+});
+
+test('unknown commands are bad input', () => {
+  badInput('replay');
+  badInput('tail --connection acme');
+});

@@ -1,0 +1,74 @@
+import { Partitioners, type Admin, type Kafka, type Producer } from 'kafkajs';
+import type { z } from 'zod';
+import { AuditEnv, auditDatabaseUrl, type Db } from '@mlc/audit';
+import { InfraEnv } from '@mlc/config';
+import { createPool } from '@mlc/db';
+import { toMlcError } from '@mlc/errors';
+import { createRegistryCodec, type TopicCodec } from '@mlc/events';
+import { TopicEnv, createKafkaClient, createTopicNamespace, type TopicNamespace } from '@mlc/kafka';
+import type { Logger } from '@mlc/log';
+import { createProgress, type Progress, type ProgressStream } from './progress.js';
+
+/** What mlc reads from its environment: the services' infrastructure, topic namespace and audit schema. */
+export const MlcEnv = InfraEnv.pick({ KAFKA_BROKERS: true, KAFKA_CLIENT_ID: true, SCHEMA_REGISTRY_URL: true, DATABASE_URL: true, LOG_LEVEL: true })
+  .extend(TopicEnv.shape)
+  .extend({ MLC_AUDIT_DB_SCHEMA: AuditEnv.shape.MLC_AUDIT_DB_SCHEMA });
+export type MlcEnv = z.infer<typeof MlcEnv>;
+
+/**
+ * What the operations use: the audit log, Kafka (admin and a producer, connected on first use so
+ * a command that needs only Postgres never waits for Kafka), the registry codec and the topic
+ * namespace; and progress on the operator's terminal.
+ */
+export interface MlcDeps {
+  db: Db;
+  kafka: Kafka;
+  admin(): Promise<Admin>;
+  producer(): Promise<Producer>;
+  codec: TopicCodec;
+  namespace: TopicNamespace;
+  progress(label: string, total: number): Progress;
+  now(): Date;
+}
+
+export interface CreateMlcDepsParams {
+  env: MlcEnv;
+  logger: Logger;
+  /** Where progress bars go (stderr); drawn only when it is a terminal. */
+  progressStream?: ProgressStream | undefined;
+}
+
+export function createMlcDeps({ env, logger, progressStream }: CreateMlcDepsParams): MlcDeps & { close(): Promise<void> } {
+  const namespace = createTopicNamespace(env.MLC_TOPIC_PREFIX);
+  const db = createPool(auditDatabaseUrl(env.DATABASE_URL, env.MLC_AUDIT_DB_SCHEMA), { max: 2, applicationName: 'mlc', logger });
+  const kafka = createKafkaClient({ clientId: env.KAFKA_CLIENT_ID ?? 'mlc', brokers: env.KAFKA_BROKERS, logger });
+  const codec = createRegistryCodec({ registryUrl: env.SCHEMA_REGISTRY_URL, logger, logicalTopic: namespace.logical });
+  let admin: Promise<Admin> | undefined;
+  let producer: Promise<Producer> | undefined;
+  const connect = async <T extends { connect(): Promise<void> }>(client: T, operation: string): Promise<T> => {
+    try {
+      await client.connect();
+      return client;
+    } catch (error) {
+      throw toMlcError(error, { operation });
+    }
+  };
+  return {
+    db,
+    kafka,
+    codec,
+    namespace,
+    admin: () => (admin ??= connect(kafka.admin(), 'admin.connect')),
+    // Idempotent with one request in flight: what it sends lands once and in order per partition.
+    // The services' partitioner (kafkajs' default, Java-compatible murmur2), named so a key lands
+    // where its earlier records are.
+    producer: () =>
+      (producer ??= connect(kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner }), 'producer.connect')),
+    progress: (label, total) => createProgress({ label, total, stream: progressStream }),
+    now: () => new Date(),
+    async close() {
+      await Promise.allSettled([admin?.then((a) => a.disconnect()), producer?.then((p) => p.disconnect())]);
+      await db.end();
+    },
+  };
+}

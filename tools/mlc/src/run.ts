@@ -1,0 +1,55 @@
+import { MlcError } from '@mlc/errors';
+import { USAGE, type Command } from './args.js';
+import type { MlcDeps } from './context.js';
+import { discard, formatEntries, formatResolved, formatShown, listEntries, redrive, showEntry } from './dlq.js';
+import { formatRepublish, republish } from './republish.js';
+import { formatMoves, rewindGroup } from './rewind.js';
+import { formatTrail, loadTrail } from './trail.js';
+
+/** What a command produced: the value printed with --json, and the text for people. */
+export interface CommandOutput {
+  json: unknown;
+  text: string;
+}
+
+/** Runs one parsed command against the stack; `notify` takes progress lines (stderr). */
+export async function runCommand(deps: MlcDeps, cmd: Command, notify: (line: string) => void = () => undefined): Promise<CommandOutput> {
+  switch (cmd.name) {
+    case 'help':
+      return { json: { usage: USAGE }, text: USAGE };
+    case 'trail': {
+      const items = await loadTrail(deps, cmd.subject);
+      return { json: { items }, text: formatTrail(items, deps.namespace.logical) };
+    }
+    case 'rewind': {
+      const result = await rewindGroup({ ...deps, notify, now: deps.now }, cmd);
+      return { json: result, text: formatMoves(result, deps.namespace.logical) };
+    }
+    case 'republish': {
+      const result = await republish(deps, cmd);
+      return { json: result, text: formatRepublish(result) };
+    }
+    case 'resync':
+      // TODO(issue 10, replay engineer): `requestResync(db, { connection, entity?, since? })` from
+      // the poller's package lands here: record an operator action, call it, print what it reset.
+      throw new MlcError('MLC_CONFIG_INVALID', 'mlc replay resync is not in this build yet: it arrives with the poller resync (requestResync)', {
+        context: { command: 'replay resync' },
+      });
+    case 'dlq-list': {
+      const entries = await listEntries(deps, cmd);
+      return { json: { entries }, text: formatEntries(entries) };
+    }
+    case 'dlq-show': {
+      const record = await showEntry(deps, cmd.id);
+      return { json: record, text: formatShown(record) };
+    }
+    case 'dlq-redrive': {
+      const result = await redrive(deps, cmd);
+      return { json: result, text: formatResolved(result) };
+    }
+    case 'dlq-discard': {
+      const result = await discard(deps, cmd);
+      return { json: result, text: formatResolved(result) };
+    }
+  }
+}
