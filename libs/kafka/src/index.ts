@@ -1,6 +1,6 @@
 export { createKafkaClient, type CreateKafkaClientParams } from './client.js';
 export type { TopicCodec } from './codec.js';
-export { DLQ_HEADERS, buildDlqHeaders, dlqTopicFor, readDeadLetterReason, type DeadLetterInput, type DeadLetterReason } from './dead-letter.js';
+export { DLQ_HEADERS, NO_POSITION, buildDlqHeaders, dlqTopicFor, readDeadLetterReason, type DeadLetterInput, type DeadLetterReason } from './dead-letter.js';
 export { EVENT_HEADERS, REPLAY_HEADERS, headerString } from './headers.js';
 export { ConsumerEnv, TopicEnv, checkConsumerEnv, createTopicNamespace, type TopicNamespace } from './namespace.js';
 export { createInMemoryCodec, type InMemoryCodecParams } from './in-memory-codec.js';
