@@ -214,7 +214,7 @@ test('a changed invoice line (ApJnlDistrib, changed through the simulator admin 
   assert.equal(lines.length, sim.state.table('ApJnlDistrib').withPrefix([line.Supplier, line.Invoice]).length);
   assert.equal(lines.find((l) => l.lineNumber === line.EntryNumber)?.amount, '123.45');
   const cursors = await createKafkaCursorStore({ kafka: env.kafka, connection: env.connection, logger, cursorTopic: env.cursorTopic }).load();
-  assert.equal(cursors.get('invoice-lines')?.value, String(sim.state.lastTimestamp()));
+  assert.equal(cursors.get('invoice-lines')?.cursor.value, String(sim.state.lastTimestamp()));
 });
 
 test('SYSPRO 500 and 401 leave the committed cursor where it was; the next tick recovers', async (t) => {
