@@ -290,6 +290,29 @@ test('a second replica waits for the lock and takes over when the leader goes', 
   assert.deepEqual(states.a, ['leader', 'standby', 'stopped']);
 });
 
+/** A connections file for the service process: the test's connection on the simulator, polled every second. */
+function connectionsFile(t: TestContext, env: Env, sim: SysproSimulator): string {
+  const dir = mkdtempSync(join(tmpdir(), 'syspro-poller-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const configFile = join(dir, 'connections.json');
+  writeFileSync(
+    configFile,
+    JSON.stringify({
+      connections: [
+        {
+          id: env.connection,
+          syspro: {
+            odata: { url: `${sim.url}/SYSPRO8Odata/SYSPROOData`, company: 'EDU1', username: 'MLC', password: 'mlc-odata', pageSize: 4 },
+            poll: { intervalSeconds: 1 },
+          },
+          mappings: { syspro: { defaultCurrency: 'USD' } },
+        },
+      ],
+    }),
+  );
+  return configFile;
+}
+
 function startChild(env: Env, configFile: string): ChildProcess {
   const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', 'services/syspro-poller/src/main.ts'], {
     cwd: ROOT,
@@ -319,24 +342,7 @@ test('a poller killed with SIGKILL mid-poll and restarted loses nothing; repeats
   const sim = await simulator(t, sizes);
   // Slow SYSPRO down so the kill lands while pages are still being committed.
   sim.faults.add({ path: '/SYSPRO8Odata', latencyMs: 15 });
-  const dir = mkdtempSync(join(tmpdir(), 'syspro-poller-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const configFile = join(dir, 'connections.json');
-  writeFileSync(
-    configFile,
-    JSON.stringify({
-      connections: [
-        {
-          id: env.connection,
-          syspro: {
-            odata: { url: `${sim.url}/SYSPRO8Odata/SYSPROOData`, company: 'EDU1', username: 'MLC', password: 'mlc-odata', pageSize: 4 },
-            poll: { intervalSeconds: 1 },
-          },
-          mappings: { syspro: { defaultCurrency: 'USD' } },
-        },
-      ],
-    }),
-  );
+  const configFile = connectionsFile(t, env, sim);
   const reader = await readEvents(t, env);
   const children: ChildProcess[] = [];
   t.after(() => children.forEach((c) => c.exitCode === null && c.kill('SIGKILL')));
@@ -395,21 +401,7 @@ test('a resync request to the running service: every record of the entity republ
   const env = await environment(t);
   const sizes = { suppliers: 9, purchaseOrders: 3, maxLinesPerOrder: 2, invoices: 1, glAccounts: 2, costCentres: 1 };
   const sim = await simulator(t, sizes);
-  const dir = mkdtempSync(join(tmpdir(), 'syspro-poller-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const configFile = join(dir, 'connections.json');
-  writeFileSync(
-    configFile,
-    JSON.stringify({
-      connections: [
-        {
-          id: env.connection,
-          syspro: { odata: { url: `${sim.url}/SYSPRO8Odata/SYSPROOData`, company: 'EDU1', username: 'MLC', password: 'mlc-odata', pageSize: 4 }, poll: { intervalSeconds: 1 } },
-          mappings: { syspro: { defaultCurrency: 'USD' } },
-        },
-      ],
-    }),
-  );
+  const configFile = connectionsFile(t, env, sim);
   const reader = await readEvents(t, env);
   const child = startChild(env, configFile);
   t.after(() => void (child.exitCode === null && child.kill('SIGKILL')));
