@@ -1,7 +1,7 @@
 export { createKafkaClient, type CreateKafkaClientParams } from './client.js';
 export type { TopicCodec } from './codec.js';
 export { DLQ_HEADERS, NO_POSITION, buildDlqHeaders, dlqTopicFor, readDeadLetterReason, type DeadLetterInput, type DeadLetterReason } from './dead-letter.js';
-export { EVENT_HEADERS, REPLAY_HEADERS, headerString } from './headers.js';
+export { EVENT_HEADERS, REPLAY_HEADERS, headerString, readReplay, replayHeaders, type Replay } from './headers.js';
 export { ConsumerEnv, TopicEnv, checkConsumerEnv, createTopicNamespace, type TopicNamespace } from './namespace.js';
 export { createInMemoryCodec, type InMemoryCodecParams } from './in-memory-codec.js';
 export { createEventProducer, type CreateEventProducerParams, type EventProducer, type EventTransaction, type RawRecord } from './producer.js';

@@ -22,6 +22,14 @@ test('a dead-lettered outcome carries the error code', () => {
   assert.equal(Outcome.parse(outcome).error?.code, 'MLC_MAPPING_FAILED');
 });
 
+test('an outcome of a replayed record names the replay; an ordinary one has none', () => {
+  const identity = identityOf(supplierEvent('S-4'));
+  const replayed = buildOutcome({ identity, writer: 'w', status: 'updated', attempts: 1, source, replay: { id: 'act-9', force: true }, at });
+  assert.deepEqual(Outcome.parse(replayed).replay, { id: 'act-9', force: true });
+  const ordinary = buildOutcome({ identity, writer: 'w', status: 'unchanged', attempts: 1, source, at });
+  assert.equal('replay' in ordinary, false);
+});
+
 test('a schema mismatch naming the event gives an identity, connection from the record key', () => {
   const error = new MlcError('MLC_EVENT_INVALID', 'bad', { context: { eventId: 'e-1', entityType: 'supplier', key: 'S:3' } });
   const identity = identityFromDecodeError(error, Buffer.from('acme:prod:supplier:S:3'), { 'mlc-correlation-id': Buffer.from('c-1') });

@@ -1,7 +1,7 @@
 import type { IHeaders } from 'kafkajs';
 import { EntityTypeSchema, type CanonicalEvent, type EntityType, type Outcome } from '@mlc/events';
 import type { MlcError } from '@mlc/errors';
-import { EVENT_HEADERS, headerString } from './headers.js';
+import { EVENT_HEADERS, headerString, type Replay } from './headers.js';
 
 /** What an outcome needs to know about the event it reports on. */
 export interface EventIdentity {
@@ -52,10 +52,12 @@ export interface BuildOutcomeParams {
   attempts: number;
   error?: MlcError | undefined;
   source: { topic: string; partition: number; offset: string };
+  /** The operator action that sent the record again, when it was (read from its headers). */
+  replay?: Replay | undefined;
   at: Date;
 }
 
-export function buildOutcome({ identity, writer, status, target, attempts, error, source, at }: BuildOutcomeParams): Outcome {
+export function buildOutcome({ identity, writer, status, target, attempts, error, source, replay, at }: BuildOutcomeParams): Outcome {
   // Built field by field: conditional spreads made this ~8x slower, and it runs once per message.
   const outcome: Outcome = {
     eventId: identity.eventId,
@@ -71,5 +73,6 @@ export function buildOutcome({ identity, writer, status, target, attempts, error
   };
   if (target !== undefined) outcome.target = target.id === undefined ? { system: target.system } : { system: target.system, id: target.id };
   if (error !== undefined) outcome.error = { code: error.code, message: error.message };
+  if (replay !== undefined) outcome.replay = { id: replay.id, force: replay.force };
   return outcome;
 }

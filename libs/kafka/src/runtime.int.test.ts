@@ -9,7 +9,8 @@ import { MlcError } from '@mlc/errors';
 import type { TopicCodec } from './codec.js';
 import { DLQ_HEADERS, dlqTopicFor, readDeadLetterReason } from './dead-letter.js';
 import { createEventProducer, type EventProducer } from './producer.js';
-import { createConsumerRuntime, type ConsumerRuntime, type EventHandler } from './runtime.js';
+import { REPLAY_HEADERS, replayHeaders } from './headers.js';
+import { createConsumerRuntime, type ConsumerRuntime, type EventHandler, type HandlerContext } from './runtime.js';
 import { uniqueName, waitFor } from '@mlc/testing';
 import { collect, committedOffset, supplierEvent, testCodec, testKafka, testLogger, type Collector } from './test-support.js';
 import { ensureTopics } from './topics.js';
@@ -251,6 +252,52 @@ test('graceful stop finishes the in-flight message and commits it', async (t) =>
   await stopping;
   assert.equal(await h.committed(), 1);
   await waitFor(() => h.outcomes.messages.length === 1, { message: 'the outcome', timeoutMs: 60_000 });
+});
+
+test('a replayed record: the handler sees the replay, its outcome (also a dead-lettered one) names it; an ordinary record has none', async (t) => {
+  const seen: [string, HandlerContext['replay']][] = [];
+  const h = await harness(t, async (event, ctx) => {
+    seen.push([event.entity.key, ctx.replay]);
+    if (event.entity.key === 'S-bad') throw new MlcError('MLC_MAPPING_FAILED', 'no mapping');
+    return { status: 'updated', target: { system: 'coupa', id: '5' } };
+  });
+  const raw = kafkaProducer(h.kafka);
+  await raw.connect();
+  t.after(() => raw.disconnect());
+  const record = async (key: string, headers: Record<string, string>) => ({ key, value: await h.codec.encode(h.topic, supplierEvent(key)), headers });
+  await raw.send({
+    topic: h.topic,
+    messages: [
+      await record('S-ordinary', {}),
+      await record('S-forced', replayHeaders({ id: 'act-1', force: true })),
+      await record('S-plain-replay', replayHeaders({ id: 'act-2', force: false })),
+      await record('S-force-without-id', { [REPLAY_HEADERS.force]: 'true' }),
+      await record('S-bad', replayHeaders({ id: 'act-3', force: true })),
+    ],
+  });
+
+  await waitFor(async () => (await h.committed()) === 5, { message: 'five commits', timeoutMs: 60_000 });
+  assert.deepEqual(seen, [
+    ['S-ordinary', undefined],
+    ['S-forced', { id: 'act-1', force: true }],
+    ['S-plain-replay', { id: 'act-2', force: false }],
+    ['S-force-without-id', undefined],
+    ['S-bad', { id: 'act-3', force: true }],
+  ]);
+  const outcomes = await waitFor(async () => {
+    const all = await h.decodedOutcomes();
+    return all.length === 5 && all;
+  }, { message: 'five outcomes', timeoutMs: 60_000 });
+  assert.deepEqual(
+    outcomes.map((o) => [o.entity.key, o.status, o.replay]),
+    [
+      ['S-ordinary', 'updated', undefined],
+      ['S-forced', 'updated', { id: 'act-1', force: true }],
+      ['S-plain-replay', 'updated', { id: 'act-2', force: false }],
+      ['S-force-without-id', 'updated', undefined],
+      ['S-bad', 'dead-lettered', { id: 'act-3', force: true }],
+    ],
+  );
 });
 
 function registryUrl(): string {

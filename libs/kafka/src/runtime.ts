@@ -7,7 +7,7 @@ import { MlcError, backoffDelay, toMlcError } from '@mlc/errors';
 import type { Logger } from '@mlc/log';
 import type { TopicCodec } from './codec.js';
 import { buildDlqHeaders, dlqTopicFor } from './dead-letter.js';
-import { EVENT_HEADERS } from './headers.js';
+import { EVENT_HEADERS, readReplay, type Replay } from './headers.js';
 import { createRuntimeMetrics } from './metrics.js';
 import { buildOutcome, identityFromDecodeError, identityOf, type EventIdentity } from './outcome.js';
 import { createRecordWindow, topicMessages, type PendingRecord } from './record-window.js';
@@ -27,6 +27,12 @@ export interface HandlerContext {
    * partition's pauses; 1 again after a restart or when another consumer takes the partition).
    */
   attempt: number;
+  /**
+   * Set when an operator sent this record again (republish, redrive; the `mlc-replay-*` headers).
+   * With `force`, a writer writes even when the content equals what it last wrote; without a
+   * replay, or without force, a record already written stays a no-op.
+   */
+  replay?: Replay;
   logger: Logger;
 }
 
@@ -215,6 +221,7 @@ export function createConsumerRuntime(params: CreateConsumerRuntimeParams): Cons
   ): Promise<PendingRecord[]> {
     const { topic, partition, message } = source;
     const at = new Date();
+    const replay = readReplay(message.headers);
     const records: PendingRecord[] = [
       {
         topic: dlqTopic,
@@ -226,7 +233,7 @@ export function createConsumerRuntime(params: CreateConsumerRuntimeParams): Cons
       },
     ];
     if (identity !== undefined) {
-      const outcome = buildOutcome({ identity, writer: groupId, status: 'dead-lettered', attempts, error, source: { topic, partition, offset: message.offset }, at });
+      const outcome = buildOutcome({ identity, writer: groupId, status: 'dead-lettered', attempts, error, source: { topic, partition, offset: message.offset }, replay, at });
       const encoded = await encodeOutcome(outcome, live);
       if (encoded instanceof MlcError) {
         // The DLQ record still carries the reason; the audit log keeps it.
@@ -260,19 +267,24 @@ export function createConsumerRuntime(params: CreateConsumerRuntimeParams): Cons
     // The codec validated the value against the topic's schema; the runtime's topics carry canonical events.
     const event = decoded as CanonicalEvent;
     const identity = identityOf(event);
+    const replay = readReplay(message.headers);
     // A child logger costs a redaction pass over its bindings (@mlc/log redacts secret paths), more
     // than decoding the message; most handlers never log, so it is made on first use.
     let ctxLog: Logger | undefined;
     const messageLog = (): Logger => (ctxLog ??= log.child({ topic, partition, offset: message.offset, eventId: event.id, correlationId: event.correlationId }));
-    const contextFor = (attempt: number): HandlerContext => ({
-      topic,
-      partition,
-      offset: message.offset,
-      attempt,
-      get logger() {
-        return messageLog();
-      },
-    });
+    const contextFor = (attempt: number): HandlerContext => {
+      const ctx: HandlerContext = {
+        topic,
+        partition,
+        offset: message.offset,
+        attempt,
+        get logger() {
+          return messageLog();
+        },
+      };
+      if (replay !== undefined) ctx.replay = replay;
+      return ctx;
+    };
 
     const attempt = pauses.attemptFor(topic, partition, message.offset);
     let result: HandlerResult;
@@ -290,7 +302,7 @@ export function createConsumerRuntime(params: CreateConsumerRuntimeParams): Cons
     } finally {
       metrics.handlerSeconds(topic, Number(process.hrtime.bigint() - started) / 1e9);
     }
-    const outcome = buildOutcome({ identity, writer: groupId, status: result.status, target: result.target, attempts: attempt, source: coordinates, at: new Date() });
+    const outcome = buildOutcome({ identity, writer: groupId, status: result.status, target: result.target, attempts: attempt, source: coordinates, replay, at: new Date() });
     const encoded = await encodeOutcome(outcome, live);
     if (encoded instanceof MlcError) {
       // Non-retriable: the handler's result does not fit the outcome schema (e.g. an empty target system).

@@ -8,5 +8,5 @@ export {
   type TargetRecordStore,
 } from './target-records.js';
 export { createDependencyCache, dependencyMissing, type DependencyCache, type DependencyCacheParams } from './dependency-cache.js';
-export { createWritePath, unwrapMapped, type UpsertSteps, type WriteDecided, type WritePath, type WriteResult } from './write-path.js';
+export { createWritePath, unwrapMapped, type ForceOption, type UpsertSteps, type WriteDecided, type WritePath, type WriteResult } from './write-path.js';
 export { WriterEnv, runWriterService, type ConnectionHandlerDeps, type WriterDefinition } from './service.js';

@@ -25,6 +25,20 @@ test('older different content is stale; newer or same-time different content is 
   assert.equal(decideWrite({ contentHash: 'c'.repeat(64), occurredAt: '2026-11-21T10:00:00+02:00' }, previous).action, 'write');
 });
 
+test('forced: the same content is written again, whatever its time; never written is written', () => {
+  const force = { force: true };
+  assert.equal(decideWrite({ contentHash: previous.contentHash, occurredAt: '2026-11-20T10:00:00Z' }, previous, force).action, 'write');
+  assert.equal(decideWrite({ contentHash: previous.contentHash, occurredAt: '2026-01-01T00:00:00Z' }, previous, force).action, 'write');
+  assert.equal(decideWrite({ contentHash: 'b'.repeat(64), occurredAt: '2026-11-01T00:00:00Z' }, undefined, force).action, 'write');
+  assert.equal(decideWrite({ contentHash: previous.contentHash, occurredAt: '2026-11-20T10:00:00Z' }, previous, { force: false }).action, 'unchanged');
+});
+
+test('forced: older different content is still stale; newer different content is written', () => {
+  const force = { force: true };
+  assert.equal(decideWrite({ contentHash: 'c'.repeat(64), occurredAt: '2026-11-19T10:00:00Z' }, previous, force).action, 'stale');
+  assert.equal(decideWrite({ contentHash: 'c'.repeat(64), occurredAt: '2026-11-21T10:00:00Z' }, previous, force).action, 'write');
+});
+
 test('a ref is the event\'s own record by default, or another record of the same connection', () => {
   const event = { connection: 'acme', entity: { type: 'invoice' as const, key: 'S1/INV-1' } };
   assert.deepEqual(targetRefFor(event, 'infor'), { connection: 'acme', targetSystem: 'infor', entityType: 'invoice', naturalKey: 'S1/INV-1' });

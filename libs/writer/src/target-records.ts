@@ -81,12 +81,18 @@ export type WriteDecision =
 
 /**
  * Whether an event still needs writing to the target (pure). The same content as last written is
- * unchanged, whatever its time: replays are harmless. An older snapshot than the one written is
- * stale: replaying last week's event must not undo today's change.
+ * unchanged, whatever its time: redeliveries and replays are harmless. An older snapshot than the
+ * one written is stale: replaying last week's event must not undo today's change.
+ *
+ * `force` (an operator's forced replay, after a mapping or configuration fix) writes the same
+ * content again, whatever its time: it equals what the target was last given from this record, so
+ * rewriting it cannot undo a newer change, only apply the fixed mapping to it. It does not override
+ * staleness: a forced snapshot with other content than the last written one and an older source
+ * time would put old data back, so it is still skipped.
  */
-export function decideWrite(event: Pick<CanonicalEvent, 'contentHash' | 'occurredAt'>, previous: TargetRecord | undefined): WriteDecision {
+export function decideWrite(event: Pick<CanonicalEvent, 'contentHash' | 'occurredAt'>, previous: TargetRecord | undefined, { force = false }: { force?: boolean } = {}): WriteDecision {
   if (!previous) return { action: 'write', previous };
-  if (previous.contentHash === event.contentHash) return { action: 'unchanged', previous };
+  if (previous.contentHash === event.contentHash) return force ? { action: 'write', previous } : { action: 'unchanged', previous };
   if (new Date(event.occurredAt).getTime() < previous.sourceTime.getTime()) return { action: 'stale', previous };
   return { action: 'write', previous };
 }

@@ -124,6 +124,45 @@ test('decide answers unchanged/skipped from what was remembered; result names th
   assert.deepEqual(path.result('skipped'), { status: 'skipped', target: { system: 'vendor' } });
 });
 
+test('a forced replay of the content last written updates the record in place; unforced it stays unchanged', async () => {
+  const { target, upsert } = setup();
+  const event = supplier('Acme', '2026-01-01T00:00:00Z');
+  await upsert(event);
+  assert.deepEqual(await upsert(event, { replay: { force: false } }), { status: 'unchanged', target: { system: 'vendor', id: '7' } });
+  assert.deepEqual(await upsert(event, { replay: { force: true } }), { status: 'updated', target: { system: 'vendor', id: '7' } });
+  assert.deepEqual(target.calls, ['find', 'create', 'update 7']);
+});
+
+test('a forced replay never creates a second record: without a remembered id it finds by natural key', async () => {
+  const { records, target, upsert } = setup();
+  const event = supplier('Acme', '2026-01-01T00:00:00Z');
+  await upsert(event, { updateRememberedId: false });
+  assert.deepEqual(await upsert(event, { updateRememberedId: false, replay: { force: true } }), { status: 'updated', target: { system: 'vendor', id: '7' } });
+  // Deleted in the target since: the forced write falls through to find-or-create, once.
+  target.byNumber.clear();
+  assert.equal((await upsert(event, { replay: { force: true } })).status, 'created');
+  assert.deepEqual(target.calls, ['find', 'create', 'find', 'update 7', 'update 7', 'find', 'create']);
+  assert.equal([...records.rows.values()][0]?.targetId, '8');
+});
+
+test('a forced replay of an older snapshot with other content is still skipped', async () => {
+  const { target, upsert } = setup();
+  await upsert(supplier('Acme 2', '2026-01-02T00:00:00Z'));
+  assert.equal((await upsert(supplier('Acme 1', '2026-01-01T00:00:00Z'), { replay: { force: true } })).status, 'skipped');
+  assert.deepEqual(target.calls, ['find', 'create']);
+  assert.equal(target.byNumber.get('S1')?.name, 'Acme 2');
+});
+
+test('decide with force answers write for the content last written', async () => {
+  const { path } = setup();
+  const event = supplier('Acme', '2026-01-01T00:00:00Z');
+  const ref = { connection: 'acme', targetSystem: 'vendor', entityType: 'supplier', naturalKey: 'S1' };
+  await path.remember(ref, event, 'X1');
+  const decided = await path.decide(event, ref, { force: true });
+  assert.equal(decided.write, true);
+  assert.equal(decided.write && decided.previous?.targetId, 'X1');
+});
+
 test('unwrapMapped returns the value or throws the mapping error with event id and key', () => {
   const event = supplier('Acme', '2026-01-01T00:00:00Z');
   assert.equal(unwrapMapped(mapped(5), event), 5);

@@ -12,8 +12,15 @@ export interface WriteResult extends HandlerResult {
 export type WriteDecided = { write: true; previous: TargetRecord | undefined } | { write: false; result: WriteResult };
 
 /** The vendor-specific pieces of an upsert by natural key. Ids are strings, as remembered. */
+/** The part of the handler context's `replay` the write path reads: whether to write the same content again. */
+export interface ForceOption {
+  force: boolean;
+}
+
 export interface UpsertSteps<Body> {
   event: CanonicalEvent;
+  /** The handler context's `replay`: a forced replay writes even when the content equals what was last written. */
+  replay?: ForceOption | undefined;
   /** Default: the event's own record in this target system. */
   ref?: TargetRef;
   /** The target's request body for this event, or why it cannot be mapped (permanent). */
@@ -33,8 +40,11 @@ export interface UpsertSteps<Body> {
 }
 
 export interface WritePath {
-  /** Reads what was last written for `ref` and decides: a replay is unchanged, an older snapshot skipped. */
-  decide(event: CanonicalEvent, ref: TargetRef): Promise<WriteDecided>;
+  /**
+   * Reads what was last written for `ref` and decides: the same content again is unchanged (unless
+   * `replay.force`), an older snapshot with other content skipped (even when forced).
+   */
+  decide(event: CanonicalEvent, ref: TargetRef, replay?: ForceOption): Promise<WriteDecided>;
   /** Records what was written for `ref`, so a redelivery of `event` changes nothing. */
   remember(ref: TargetRef, event: CanonicalEvent, targetId: string): Promise<void>;
   result(status: WriteResult['status'], id?: string | null): WriteResult;
@@ -60,8 +70,8 @@ function isNotFound(error: unknown): boolean {
 export function createWritePath({ system, records }: { system: string; records: TargetRecordStore }): WritePath {
   const result = (status: WriteResult['status'], id?: string | null): WriteResult => ({ status, target: id ? { system, id } : { system } });
 
-  async function decide(event: CanonicalEvent, ref: TargetRef): Promise<WriteDecided> {
-    const decision = decideWrite(event, await records.get(ref));
+  async function decide(event: CanonicalEvent, ref: TargetRef, replay?: ForceOption): Promise<WriteDecided> {
+    const decision = decideWrite(event, await records.get(ref), { force: replay?.force === true });
     if (decision.action === 'write') return { write: true, previous: decision.previous };
     return { write: false, result: result(decision.action === 'unchanged' ? 'unchanged' : 'skipped', decision.previous.targetId) };
   }
@@ -69,8 +79,10 @@ export function createWritePath({ system, records }: { system: string; records: 
   const remember = (ref: TargetRef, event: CanonicalEvent, targetId: string) =>
     records.remember(ref, { targetId, contentHash: event.contentHash, sourceTime: event.occurredAt, eventId: event.id });
 
-  async function upsert<Body>({ event, ref = targetRefFor(event, system), body, dependencies, find, create, update, updateRememberedId = true }: UpsertSteps<Body>): Promise<WriteResult> {
-    const decided = await decide(event, ref);
+  async function upsert<Body>({ event, ref = targetRefFor(event, system), replay, body, dependencies, find, create, update, updateRememberedId = true }: UpsertSteps<Body>): Promise<WriteResult> {
+    // A forced write takes the same path as any other: the remembered id or the natural-key find
+    // first, so it updates the record in place and never creates a second one.
+    const decided = await decide(event, ref, replay);
     if (!decided.write) return decided.result;
     const request = unwrapMapped(body(), event);
     await dependencies?.();

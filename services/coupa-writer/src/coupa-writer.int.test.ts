@@ -5,8 +5,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
-import { buildEvent, createRegistryCodec, topicFor, type CanonicalEvent, type DataOf, type EntityType } from '@mlc/events';
-import { createEventProducer, createTopicNamespace, dlqTopicFor, ensureTopics, standardTopics } from '@mlc/kafka';
+import { buildEvent, createRegistryCodec, partitionKeyFor, topicFor, type CanonicalEvent, type DataOf, type EntityType } from '@mlc/events';
+import { EVENT_HEADERS, createEventProducer, createTopicNamespace, dlqTopicFor, ensureTopics, replayHeaders, standardTopics, type Replay } from '@mlc/kafka';
 import { createLogger } from '@mlc/log';
 import { startCoupaSimulator } from '@mlc/sandbox';
 import { spawnService, testInfra, uniqueName, waitFor } from '@mlc/testing';
@@ -21,6 +21,8 @@ interface Harness {
   connection: string;
   sim: Awaited<ReturnType<typeof startCoupaSimulator>>;
   publish(events: CanonicalEvent[]): Promise<void>;
+  /** Sends events again as an operator's replay would: same bytes, with the replay headers. */
+  replay(events: CanonicalEvent[], replay: Replay): Promise<void>;
   startWriter(): ChildProcess;
   state<T = Record<string, unknown>>(resource: string): Promise<T[]>;
   dlq(): Promise<KafkaMessage[]>;
@@ -59,11 +61,14 @@ async function harness(t: { after: (fn: () => Promise<void>) => void }): Promise
   });
   const producer = createEventProducer({ kafka, codec, logger });
   await producer.connect();
+  const raw = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  await raw.connect();
   const children: ChildProcess[] = [];
 
   t.after(async () => {
     for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
     await producer.disconnect();
+    await raw.disconnect();
     await sim.close();
   });
 
@@ -73,6 +78,13 @@ async function harness(t: { after: (fn: () => Promise<void>) => void }): Promise
     sim,
     async publish(events) {
       for (const event of events) await producer.publish(ns.topic(topicFor(event.source, event.entity.type)), [event]);
+    },
+    async replay(events, replay) {
+      for (const event of events) {
+        const topic = ns.topic(topicFor(event.source, event.entity.type));
+        const headers = { [EVENT_HEADERS.correlationId]: event.correlationId, [EVENT_HEADERS.eventType]: event.type, [EVENT_HEADERS.eventId]: event.id, ...replayHeaders(replay) };
+        await raw.send({ topic, acks: -1, messages: [{ key: partitionKeyFor(event), value: await codec.encode(topic, event), headers }] });
+      }
     },
     startWriter() {
       const child = spawnService('coupa-writer', {
@@ -179,6 +191,34 @@ test('SYSPRO events land in Coupa with the right fields; replays change nothing;
     .slice(requestsBefore)
     .filter((r) => r.method !== 'GET');
   assert.deepEqual(writes.map((w) => `${w.method} ${w.url}`), ['POST /api/suppliers'], 'the replayed events made no Coupa writes');
+});
+
+test('a forced replay rewrites the record in Coupa (one PUT, no second create); the same event redelivered or replayed unforced writes nothing', async (t) => {
+  const h = await harness(t);
+  const supplier = event(h.connection, 'supplier', 'ACME01', { number: 'ACME01', name: 'Acme Industrial', status: 'active', paymentTerms: 'Net 30' });
+  await h.publish([supplier]);
+  h.startWriter();
+  const [created] = await waitFor(async () => {
+    const all = await h.state<Record<string, unknown>>('suppliers');
+    return all.length > 0 ? all : undefined;
+  }, { timeoutMs: 90_000, message: 'the supplier in Coupa' });
+  // Someone changes it in Coupa: only a forced replay puts our content back.
+  const patched = await fetch(`${h.sim.url}/_sandbox/suppliers/${String(created!.id)}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Changed in Coupa' }) });
+  assert.equal(patched.status, 200);
+  const requestsBefore = ((await (await fetch(`${h.sim.url}/_sandbox/requests?path=/api`)).json()) as unknown[]).length;
+
+  // Same key, same partition: handled in this order, so once the forced one has written, the others are done.
+  await h.publish([supplier]);
+  await h.replay([supplier], { id: 'act-plain', force: false });
+  await h.replay([supplier], { id: 'act-forced', force: true });
+  await waitFor(async () => (await h.state<Record<string, unknown>>('suppliers')).some((s) => s.name === 'Acme Industrial'), { timeoutMs: 60_000, message: 'the forced write' });
+
+  const suppliers = await h.state<Record<string, unknown>>('suppliers');
+  assert.equal(suppliers.length, 1, 'no second supplier');
+  const writes = ((await (await fetch(`${h.sim.url}/_sandbox/requests?path=/api`)).json()) as Array<{ method: string; url: string }>)
+    .slice(requestsBefore)
+    .filter((r) => r.method !== 'GET');
+  assert.deepEqual(writes.map((w) => `${w.method} ${w.url}`), [`PUT /api/suppliers/${String(created!.id)}`], 'only the forced replay wrote');
 });
 
 test('kill -9 mid-batch, 10% 5xx, 429 bursts and an expired token: every supplier lands exactly once', async (t) => {

@@ -12,6 +12,6 @@ export const coupaWriter: WriterDefinition<{ coupa: typeof CoupaMapping }, 'coup
   createHandler({ connection, records, logger }) {
     const coupa = coupaClientFromSettings(connection.coupa, { logger });
     const handle = createCoupaHandler({ coupa, records, mapping: connection.mappings.coupa });
-    return Promise.resolve((event) => handle(event));
+    return Promise.resolve((event, ctx) => handle(event, ctx));
   },
 };

@@ -20,7 +20,7 @@ export function createInforWriter(): WriterDefinition<{ infor: typeof InforMappi
       const m3 = m3ClientFromSettings(connection.infor, { logger });
       m3Clients.push(m3);
       const handle = createInforHandler({ infor: createInforApi({ m3, transactions: mapping.transactions }), records, mapping, logger });
-      return (event) => handle(event);
+      return (event, ctx) => handle(event, ctx);
     },
     async close() {
       await Promise.all(m3Clients.map((m3) => m3.close()));

@@ -5,8 +5,8 @@ import { topicFor, type EntityType } from '@mlc/events';
 import { MlcError, toMlcError } from '@mlc/errors';
 import { buildDlqHeaders, type EventProducer, type RawRecord } from '@mlc/kafka';
 import type { Logger } from '@mlc/log';
-import { PollCursorJson, cursorFromJSON, cursorToJSON, type PollCursor } from '@mlc/syspro';
-import type { CursorStore, PagePublisher, RejectedRow } from './ports.js';
+import { PollCursorJson, cursorFromJSON, cursorToJSON } from '@mlc/syspro';
+import { LEGACY_EPOCH, type CursorStore, type PagePublisher, type RejectedRow, type StoredCursor } from './ports.js';
 
 /** Compacted topic holding every connection's poll cursors, key `<connection>:<stream>`. */
 export const CURSOR_TOPIC = 'mlc.syspro-poller.cursors.v1';
@@ -19,11 +19,36 @@ const CursorRecord = z.object({
   connection: z.string(),
   stream: z.string(),
   cursor: PollCursorJson,
+  /** The entity's epoch (see LEGACY_EPOCH); absent in records written before epochs. */
+  epoch: z.string().optional(),
+  /** Resync requests applied by the reset that started the epoch. */
+  resyncs: z.array(z.string()).optional(),
   committedAt: z.string(),
 });
 type CursorRecord = z.infer<typeof CursorRecord>;
 
 const cursorKey = (connection: string, stream: string): string => `${connection}:${stream}`;
+
+/** The value of a stream's record in the cursor topic. */
+export function cursorRecordValue(params: { connection: string; stream: string; state: StoredCursor; at: Date }): string {
+  const { connection, stream, state, at } = params;
+  const record: CursorRecord = { connection, stream, cursor: cursorToJSON(state.cursor), epoch: state.epoch, committedAt: at.toISOString() };
+  if (state.resyncs.length > 0) record.resyncs = [...state.resyncs];
+  return JSON.stringify(record);
+}
+
+/** Reads a cursor record; throws MLC_DECODE_FAILED when it is not one. */
+export function parseCursorRecord(value: Buffer, context: { topic: string; key: string }): StoredCursor {
+  let json: unknown;
+  try {
+    json = JSON.parse(value.toString('utf8'));
+  } catch (cause) {
+    throw new MlcError('MLC_DECODE_FAILED', 'cursor record is not JSON', { cause, context });
+  }
+  const parsed = CursorRecord.safeParse(json);
+  if (!parsed.success) throw new MlcError('MLC_DECODE_FAILED', 'cursor record is invalid', { cause: parsed.error, context });
+  return { cursor: cursorFromJSON(parsed.data.cursor), epoch: parsed.data.epoch ?? LEGACY_EPOCH, resyncs: parsed.data.resyncs ?? [] };
+}
 
 export interface KafkaPagePublisherParams {
   /** A transactional producer (`transactionalId` per connection), connected. */
@@ -63,14 +88,23 @@ export function createKafkaPagePublisher({
   }
 
   return {
-    async commit({ entity, stream, events, rejected, cursor }) {
+    async commit({ entity, stream, events, rejected, cursor, epoch, resyncs }) {
       const at = clock();
-      const record: CursorRecord = { connection, stream, cursor: cursorToJSON(cursor), committedAt: at.toISOString() };
+      const value = cursorRecordValue({ connection, stream, state: { cursor, epoch, resyncs }, at });
       await producer.transaction(async (tx) => {
         await tx.publish(topicOf(entity), events);
         if (rejected.length > 0) await tx.sendRaw(rejectTopic, rejected.map((r) => rejectRecord(r, at)));
-        await tx.sendRaw(cursorTopic, [{ key: cursorKey(connection, stream), value: JSON.stringify(record) }]);
+        await tx.sendRaw(cursorTopic, [{ key: cursorKey(connection, stream), value }]);
       });
+    },
+    async reset({ epoch, resyncs, cursors }) {
+      const at = clock();
+      await producer.transaction((tx) =>
+        tx.sendRaw(
+          cursorTopic,
+          cursors.map(({ stream, cursor }) => ({ key: cursorKey(connection, stream), value: cursorRecordValue({ connection, stream, state: { cursor, epoch, resyncs }, at }) })),
+        ),
+      );
     },
   };
 }
@@ -104,8 +138,8 @@ export function createKafkaCursorStore({ kafka, connection, logger, cursorTopic 
     }
   }
 
-  async function load(): Promise<ReadonlyMap<string, PollCursor>> {
-    const cursors = new Map<string, PollCursor>();
+  async function load(): Promise<ReadonlyMap<string, StoredCursor>> {
+    const cursors = new Map<string, StoredCursor>();
     const targets = await endOffsets().catch((error: unknown) => {
       throw toMlcError(error, { operation: 'cursor restore', topic: cursorTopic, connection });
     });
@@ -136,7 +170,7 @@ export function createKafkaCursorStore({ kafka, connection, logger, cursorTopic 
           if (key.startsWith(`${connection}:`)) {
             const stream = key.slice(connection.length + 1);
             if (message.value === null) cursors.delete(stream);
-            else cursors.set(stream, parseRecord(message.value, key));
+            else cursors.set(stream, parseCursorRecord(message.value, { topic: cursorTopic, key }));
           }
           progress(partition, message.offset);
         },
@@ -170,18 +204,6 @@ export function createKafkaCursorStore({ kafka, connection, logger, cursorTopic 
     } finally {
       await admin.disconnect().catch(() => undefined);
     }
-  }
-
-  function parseRecord(value: Buffer, key: string): PollCursor {
-    let json: unknown;
-    try {
-      json = JSON.parse(value.toString('utf8'));
-    } catch (cause) {
-      throw new MlcError('MLC_DECODE_FAILED', 'cursor record is not JSON', { cause, context: { topic: cursorTopic, key } });
-    }
-    const parsed = CursorRecord.safeParse(json);
-    if (!parsed.success) throw new MlcError('MLC_DECODE_FAILED', 'cursor record is invalid', { cause: parsed.error, context: { topic: cursorTopic, key } });
-    return cursorFromJSON(parsed.data.cursor);
   }
 
   return { load };

@@ -19,6 +19,7 @@ import { MIGRATIONS_DIR, createPgHashStore } from './hash-store.js';
 import { CURSOR_TOPIC, REJECT_TOPIC, createKafkaCursorStore, createKafkaPagePublisher } from './kafka-state.js';
 import { createLeader, type LeaderState } from './leader.js';
 import { createPoller, type Poller } from './poller.js';
+import { createPgResyncQueue, listResyncRequests, requestResync } from './resync.js';
 
 const { Kafka, logLevel } = kafkajs;
 const infra = testInfra();
@@ -38,11 +39,10 @@ interface Env {
   codec: ReturnType<typeof createRegistryCodec>;
 }
 
-/** Unique topics (prefix), connection id and hash rows per test; everything removed afterwards. */
-async function environment(t: TestContext): Promise<Env> {
+/** Unique topics (prefix), connection id (unless given) and hash rows per test; everything removed afterwards. */
+async function environment(t: TestContext, { connection = uniqueName('acme') }: { connection?: string } = {}): Promise<Env> {
   const kafka = new Kafka({ clientId: 'syspro-poller-test', brokers: infra.kafkaBrokers, logLevel: logLevel.NOTHING });
   const ns = createTopicNamespace(`${uniqueName('t')}.`);
-  const connection = uniqueName('acme');
   const topicOf = (entity: EntityType) => ns.topic(topicFor('syspro', entity));
   const cursorTopic = ns.topic(CURSOR_TOPIC);
   const rejectTopic = ns.topic(REJECT_TOPIC);
@@ -54,6 +54,8 @@ async function environment(t: TestContext): Promise<Env> {
   await migrate(pool, { component: 'syspro-poller', dir: MIGRATIONS_DIR });
   t.after(async () => {
     await pool.query('delete from syspro_poller_hashes where connection = $1', [connection]);
+    await pool.query('delete from syspro_poller_epoch_hashes where connection = $1', [connection]);
+    await pool.query('delete from syspro_poller_resync_requests where connection = $1', [connection]);
     await pool.end();
     await admin.deleteTopics({ topics: [...topics, cursorTopic] }).catch(() => undefined);
     await admin.disconnect();
@@ -124,6 +126,7 @@ async function inProcessPoller(
     cursors: createKafkaCursorStore({ kafka: env.kafka, connection: env.connection, logger, cursorTopic: env.cursorTopic }),
     publisher: createKafkaPagePublisher({ producer, connection: env.connection, cursorTopic: env.cursorTopic, rejectTopic: env.rejectTopic, topicOf: env.topicOf }),
     hashes: createPgHashStore({ db: env.pool, connection: env.connection }),
+    resyncs: createPgResyncQueue({ db: env.pool, connection: env.connection }),
     mapping: sysproMapping,
     entities: planEntities({ intervalSeconds: 300, overlapSeconds: 120, entities: {} }, sysproMapping),
     logger,
@@ -214,7 +217,7 @@ test('a changed invoice line (ApJnlDistrib, changed through the simulator admin 
   assert.equal(lines.length, sim.state.table('ApJnlDistrib').withPrefix([line.Supplier, line.Invoice]).length);
   assert.equal(lines.find((l) => l.lineNumber === line.EntryNumber)?.amount, '123.45');
   const cursors = await createKafkaCursorStore({ kafka: env.kafka, connection: env.connection, logger, cursorTopic: env.cursorTopic }).load();
-  assert.equal(cursors.get('invoice-lines')?.value, String(sim.state.lastTimestamp()));
+  assert.equal(cursors.get('invoice-lines')?.cursor.value, String(sim.state.lastTimestamp()));
 });
 
 test('SYSPRO 500 and 401 leave the committed cursor where it was; the next tick recovers', async (t) => {
@@ -287,6 +290,29 @@ test('a second replica waits for the lock and takes over when the leader goes', 
   assert.deepEqual(states.a, ['leader', 'standby', 'stopped']);
 });
 
+/** A connections file for the service process: the test's connection on the simulator, polled every second. */
+function connectionsFile(t: TestContext, env: Env, sim: SysproSimulator): string {
+  const dir = mkdtempSync(join(tmpdir(), 'syspro-poller-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const configFile = join(dir, 'connections.json');
+  writeFileSync(
+    configFile,
+    JSON.stringify({
+      connections: [
+        {
+          id: env.connection,
+          syspro: {
+            odata: { url: `${sim.url}/SYSPRO8Odata/SYSPROOData`, company: 'EDU1', username: 'MLC', password: 'mlc-odata', pageSize: 4 },
+            poll: { intervalSeconds: 1 },
+          },
+          mappings: { syspro: { defaultCurrency: 'USD' } },
+        },
+      ],
+    }),
+  );
+  return configFile;
+}
+
 function startChild(env: Env, configFile: string): ChildProcess {
   const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', 'services/syspro-poller/src/main.ts'], {
     cwd: ROOT,
@@ -316,24 +342,7 @@ test('a poller killed with SIGKILL mid-poll and restarted loses nothing; repeats
   const sim = await simulator(t, sizes);
   // Slow SYSPRO down so the kill lands while pages are still being committed.
   sim.faults.add({ path: '/SYSPRO8Odata', latencyMs: 15 });
-  const dir = mkdtempSync(join(tmpdir(), 'syspro-poller-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const configFile = join(dir, 'connections.json');
-  writeFileSync(
-    configFile,
-    JSON.stringify({
-      connections: [
-        {
-          id: env.connection,
-          syspro: {
-            odata: { url: `${sim.url}/SYSPRO8Odata/SYSPROOData`, company: 'EDU1', username: 'MLC', password: 'mlc-odata', pageSize: 4 },
-            poll: { intervalSeconds: 1 },
-          },
-          mappings: { syspro: { defaultCurrency: 'USD' } },
-        },
-      ],
-    }),
-  );
+  const configFile = connectionsFile(t, env, sim);
   const reader = await readEvents(t, env);
   const children: ChildProcess[] = [];
   t.after(() => children.forEach((c) => c.exitCode === null && c.kill('SIGKILL')));
@@ -365,4 +374,72 @@ test('a poller killed with SIGKILL mid-poll and restarted loses nothing; repeats
     for (const e of reader.of(entity)) byKey.set(e.entity.key, (byKey.get(e.entity.key) ?? new Set()).add(`${e.id}/${e.contentHash}`));
     for (const [key, versions] of byKey) assert.equal(versions.size, 1, `${entity} ${key} published with different content`);
   }
+});
+
+test('a fresh set of topics (new prefix) with a connection id whose hashes are known publishes everything', async (t) => {
+  const sim = await simulator(t, { suppliers: 8, purchaseOrders: 3, maxLinesPerOrder: 2, invoices: 1, glAccounts: 1, costCentres: 1 });
+  const first = await environment(t);
+  const firstPoller = await inProcessPoller(t, first, sim);
+  // Status, count and code together, so a failed poll says why.
+  const outcome = async (poller: Poller, entity: EntityType) => {
+    const { status, published, error } = await poller.runOnce(entity);
+    return { status, published, code: error?.code };
+  };
+  assert.deepEqual(await outcome(firstPoller, 'supplier'), { status: 'ok', published: 8, code: undefined });
+  assert.deepEqual(await outcome(firstPoller, 'purchase-order'), { status: 'ok', published: 3, code: undefined });
+
+  // As a new user would: another MLC_TOPIC_PREFIX, the same connection id and database.
+  const second = await environment(t, { connection: first.connection });
+  const reader = await readEvents(t, second);
+  const secondPoller = await inProcessPoller(t, second, sim);
+  assert.deepEqual(await outcome(secondPoller, 'supplier'), { status: 'ok', published: 8, code: undefined });
+  assert.deepEqual(await outcome(secondPoller, 'purchase-order'), { status: 'ok', published: 3, code: undefined });
+  await reader.caughtUp();
+  assert.deepEqual(keysOf(reader.of('supplier')), sim.state.table('ApSupplier').slice(0, 100).map((r) => trimmed(r.Supplier)).sort());
+  assert.equal(new Set(keysOf(reader.of('purchase-order'))).size, 3);
+  assert.equal(reader.of('purchase-order').length, 3, 'each order once across its header and line streams');
+  // Each cursor state keeps its own hashes: the first prefix still publishes nothing unchanged.
+  assert.deepEqual(await outcome(firstPoller, 'supplier'), { status: 'ok', published: 0, code: undefined });
+});
+
+test('a resync request to the running service: every record of the entity republished once (same ids), marked applied, the cursor continues', async (t) => {
+  const env = await environment(t);
+  const sizes = { suppliers: 9, purchaseOrders: 3, maxLinesPerOrder: 2, invoices: 1, glAccounts: 2, costCentres: 1 };
+  const sim = await simulator(t, sizes);
+  const configFile = connectionsFile(t, env, sim);
+  const reader = await readEvents(t, env);
+  const child = startChild(env, configFile);
+  t.after(() => void (child.exitCode === null && child.kill('SIGKILL')));
+  const suppliers = sim.state.table('ApSupplier').slice(0, 100).map((r) => trimmed(r.Supplier)).sort();
+  await waitFor(() => keysOf(reader.of('supplier')).join() === suppliers.join() && reader.of('gl-account').length === sizes.glAccounts, {
+    message: 'the first load',
+    timeoutMs: 60_000,
+  });
+  const firstLoad = new Map(reader.of('supplier').map((e) => [e.entity.key, e.id]));
+
+  const { id } = await requestResync(env.pool, { connection: env.connection, entity: 'supplier', requestedBy: 'test' });
+  const [applied] = await waitFor(async () => {
+    const [request] = await listResyncRequests(env.pool, { connection: env.connection });
+    return request?.applied.length === 1 && request.applied;
+  }, { message: 'the request applied', timeoutMs: 60_000 });
+  assert.equal(applied?.entity, 'supplier');
+  await waitFor(() => reader.of('supplier').length === 2 * suppliers.length, { message: 'every supplier again', timeoutMs: 60_000 });
+
+  // The cursor continues: a change is published once more, for that supplier only.
+  const changed = sim.state.table('ApSupplier').slice(2, 1)[0]!;
+  sim.state.update('ApSupplier', [changed.Supplier!], { TermsCode: changed.TermsCode === 'N7' ? 'N9' : 'N7' });
+  await waitFor(() => reader.of('supplier').length === 2 * suppliers.length + 1, { message: 'the changed supplier', timeoutMs: 60_000 });
+  child.kill('SIGTERM');
+  const [code] = await once(child, 'exit');
+  assert.equal(code, 0);
+  await reader.caughtUp();
+
+  const [first, ...rest] = [reader.of('supplier').slice(0, suppliers.length), reader.of('supplier').slice(suppliers.length, 2 * suppliers.length), reader.of('supplier').slice(2 * suppliers.length)];
+  assert.deepEqual(keysOf(first!), suppliers);
+  assert.deepEqual(keysOf(rest[0]!), suppliers, 'republished once each');
+  assert.ok(rest[0]!.every((e) => e.id === firstLoad.get(e.entity.key)), 'unchanged content: the same event ids');
+  assert.deepEqual(keysOf(rest[1]!), [trimmed(changed.Supplier)]);
+  // Only the entity asked for: the other entities were not read again.
+  assert.equal(reader.of('gl-account').length, sizes.glAccounts);
+  assert.equal((await listResyncRequests(env.pool, { connection: env.connection }))[0]?.id, id);
 });

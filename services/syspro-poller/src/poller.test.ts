@@ -7,7 +7,7 @@ import { SysproMapping, createSysproODataClient, type PollCursor } from '@mlc/sy
 import { SANDBOX_MAPPINGS, startSysproSimulator, type SysproSimulator } from '@mlc/sandbox';
 import { planEntities } from './entities.js';
 import { createPoller, type Poller } from './poller.js';
-import type { HashStore, PageCommit, PagePublisher } from './ports.js';
+import type { CursorReset, HashStore, PageCommit, PagePublisher, PendingResync, ResyncQueue, StoredCursor } from './ports.js';
 
 const logger = pino({ level: 'silent' });
 const mapping = SysproMapping.parse({ defaultCurrency: 'USD' });
@@ -22,9 +22,35 @@ interface Harness {
   commits: PageCommit[];
   /** Cursors as Kafka would hold them: only what a commit got through. */
   committed: Map<string, PollCursor>;
+  /** What the cursor topic holds per stream (cursor, epoch, resyncs). */
+  stored: Map<string, StoredCursor>;
+  /** Key `<epoch>|<entity>:<key>`. */
   hashes: Map<string, string>;
+  forgetHash(entity: string, key: string): void;
+  resets: CursorReset[];
+  resyncs: ReturnType<typeof memoryResyncs>;
   failCommits: { remaining: number };
   newPoller(): Poller;
+}
+
+/** Resync requests as the Postgres queue keeps them: applied per entity. */
+function memoryResyncs() {
+  const requests: { id: string; entity?: string; since: Date | null }[] = [];
+  const applied = new Map<string, string>();
+  const failApplied = { remaining: 0 };
+  const queue: ResyncQueue = {
+    async pending(entity) {
+      return requests.filter((r) => (r.entity === undefined || r.entity === entity) && !applied.has(`${r.id}:${entity}`)).map((r): PendingResync => ({ id: r.id, since: r.since }));
+    },
+    async applied(entity, ids, epoch) {
+      if (failApplied.remaining > 0) {
+        failApplied.remaining -= 1;
+        throw new MlcError('MLC_DB_UNAVAILABLE', 'postgres gone');
+      }
+      for (const id of ids) if (!applied.has(`${id}:${entity}`)) applied.set(`${id}:${entity}`, epoch);
+    },
+  };
+  return { queue, requests, applied, failApplied };
 }
 
 async function setup(t: TestContext, { pageSize = 5, sysproMapping = mapping }: { pageSize?: number; sysproMapping?: SysproMapping } = {}): Promise<Harness> {
@@ -39,7 +65,10 @@ async function setup(t: TestContext, { pageSize = 5, sysproMapping = mapping }: 
   });
   const commits: PageCommit[] = [];
   const committed = new Map<string, PollCursor>();
+  const stored = new Map<string, StoredCursor>();
   const hashes = new Map<string, string>();
+  const resets: CursorReset[] = [];
+  const resyncs = memoryResyncs();
   const failCommits = { remaining: 0 };
   const publisher: PagePublisher = {
     async commit(page) {
@@ -49,26 +78,37 @@ async function setup(t: TestContext, { pageSize = 5, sysproMapping = mapping }: 
       }
       commits.push(page);
       committed.set(page.stream, page.cursor);
+      stored.set(page.stream, { cursor: page.cursor, epoch: page.epoch, resyncs: page.resyncs });
+    },
+    async reset(reset) {
+      resets.push(reset);
+      for (const { stream, cursor } of reset.cursors) {
+        committed.set(stream, cursor);
+        stored.set(stream, { cursor, epoch: reset.epoch, resyncs: reset.resyncs });
+      }
     },
   };
   const hashStore: HashStore = {
-    lastHashes: async (entity, keys) => new Map(keys.flatMap((k) => (hashes.has(`${entity}:${k}`) ? [[k, hashes.get(`${entity}:${k}`)!]] : []))),
-    remember: async (entity, entries) => entries.forEach((e) => hashes.set(`${entity}:${e.key}`, e.contentHash)),
+    lastHashes: async (entity, epoch, keys) => new Map(keys.flatMap((k) => (hashes.has(`${epoch}|${entity}:${k}`) ? [[k, hashes.get(`${epoch}|${entity}:${k}`)!]] : []))),
+    remember: async (entity, epoch, entries) => entries.forEach((e) => hashes.set(`${epoch}|${entity}:${e.key}`, e.contentHash)),
+    forget: async (entity, epoch) => [...hashes.keys()].filter((k) => k.startsWith(`${epoch}|${entity}:`)).forEach((k) => hashes.delete(k)),
   };
+  const forgetHash = (entity: string, key: string) => [...hashes.keys()].filter((k) => k.endsWith(`|${entity}:${key}`)).forEach((k) => hashes.delete(k));
   const newPoller = () =>
     createPoller({
       connection: 'acme',
       odata,
-      cursors: { load: async () => new Map(committed) },
+      cursors: { load: async () => new Map(stored) },
       publisher,
       hashes: hashStore,
+      resyncs: resyncs.queue,
       mapping: sysproMapping,
       entities: planEntities(POLL, sysproMapping),
       logger,
       pageSize,
       clock: () => new Date('2025-03-01T10:00:00Z'),
     });
-  return { sim, poller: newPoller(), commits, committed, hashes, failCommits, newPoller };
+  return { sim, poller: newPoller(), commits, committed, stored, hashes, forgetHash, resets, resyncs, failCommits, newPoller };
 }
 
 const published = (commits: readonly PageCommit[], entity: string) =>
@@ -193,7 +233,7 @@ test("a changed line of supplier A's invoice X does not republish supplier B's i
   assert.deepEqual(invoiceLinesOf(h.commits, keyOfInvoice(b)).map((l) => l.description), ["B's own line"]);
   h.commits.length = 0;
   // Forget B's hash, as a changed mapping would: from here any re-read of B's invoice publishes it.
-  h.hashes.delete(`invoice:${keyOfInvoice(b)}`);
+  h.forgetHash('invoice', keyOfInvoice(b));
 
   h.sim.state.update('ApJnlDistrib', [aLine.Supplier!, aLine.Invoice!, aLine.EntryNumber!], { DistrDescription: 'Changed in SYSPRO' });
   const result = await h.poller.runOnce('invoice');
@@ -290,4 +330,75 @@ test('a restarted poller continues from the committed cursors and republishes no
   assert.ok(result.rowsRead <= 1);
   assert.equal(result.published, 0);
   assert.ok(h.commits.length - before <= 1);
+});
+
+test('hashes belong to their epoch: a poller with no cursor (a new topic prefix) publishes everything, even with every hash known', async (t) => {
+  const h = await setup(t);
+  await h.poller.runOnce('supplier');
+  const firstEpoch = h.stored.get('supplier')!.epoch;
+  // A fresh set of topics: nothing in the cursor topic, the same hash table.
+  h.stored.clear();
+  h.commits.length = 0;
+  const result = await h.newPoller().runOnce('supplier');
+  assert.equal(result.published, SIZES.suppliers);
+  assert.equal(new Set(published(h.commits, 'supplier')).size, SIZES.suppliers);
+  const secondEpoch = h.stored.get('supplier')!.epoch;
+  assert.notEqual(secondEpoch, firstEpoch);
+  assert.ok(h.commits.every((c) => c.epoch === secondEpoch));
+  // Restarted on that cursor state, it continues in its epoch: nothing new.
+  assert.equal((await h.newPoller().runOnce('supplier')).published, 0);
+});
+
+test('a resync request: cursors moved back in a new epoch, every record republished once, marked applied; the cursor continues afterwards', async (t) => {
+  const h = await setup(t);
+  await h.poller.runOnce('purchase-order');
+  const oldEpoch = h.stored.get('purchase-order')!.epoch;
+  const positions = ['purchase-order', 'purchase-order-lines'].map((stream) => h.committed.get(stream)?.value);
+  h.commits.length = 0;
+  h.resyncs.requests.push({ id: '7', entity: 'purchase-order', since: null });
+
+  const result = await h.poller.runOnce('purchase-order');
+  assert.equal(result.status, 'ok');
+  // Header and line streams reset together; each order published once (the hashes are the new epoch's).
+  assert.equal(h.resets.length, 1);
+  assert.deepEqual(h.resets[0]!.cursors.map((c) => [c.stream, c.cursor.value]), [['purchase-order', null], ['purchase-order-lines', null]]);
+  assert.deepEqual(h.resets[0]!.resyncs, ['7']);
+  const keys = published(h.commits, 'purchase-order');
+  assert.equal(keys.length, SIZES.purchaseOrders);
+  assert.equal(new Set(keys).size, SIZES.purchaseOrders);
+  const newEpoch = h.resets[0]!.epoch;
+  assert.notEqual(newEpoch, oldEpoch);
+  assert.equal(h.resyncs.applied.get('7:purchase-order'), newEpoch);
+  assert.equal([...h.hashes.keys()].some((k) => k.startsWith(`${oldEpoch}|`)), false, 'old epoch hashes dropped');
+  assert.deepEqual(['purchase-order', 'purchase-order-lines'].map((stream) => h.committed.get(stream)?.value), positions, 'read to where it was');
+
+  // Done: the next tick neither resets nor republishes; a new change is published as usual.
+  h.commits.length = 0;
+  const quiet = await h.poller.runOnce('purchase-order');
+  assert.equal(quiet.published, 0);
+  assert.equal(h.resets.length, 1);
+  const other = await h.poller.runOnce('supplier');
+  assert.equal(other.published, SIZES.suppliers, 'a request for one entity leaves the others alone');
+  assert.equal(h.resets.length, 1);
+});
+
+test('a crash between the cursor reset and marking the request applied: the next leader only marks it, nothing is reset twice', async (t) => {
+  const h = await setup(t);
+  await h.poller.runOnce('gl-account');
+  h.commits.length = 0;
+  h.resyncs.requests.push({ id: '1', since: null });
+  h.resyncs.failApplied.remaining = 1;
+  const failed = await h.poller.runOnce('gl-account');
+  assert.equal(failed.status, 'failed');
+  assert.equal(failed.error?.code, 'MLC_DB_UNAVAILABLE');
+  assert.equal(h.resets.length, 1);
+
+  const restarted = h.newPoller();
+  const result = await restarted.runOnce('gl-account');
+  assert.equal(result.status, 'ok');
+  assert.equal(h.resets.length, 1, 'not reset again');
+  assert.equal(h.resyncs.applied.get('1:gl-account'), h.resets[0]!.epoch);
+  const keys = published(h.commits, 'gl-account');
+  assert.equal(keys.length, SIZES.glAccounts);
+  assert.equal(new Set(keys).size, SIZES.glAccounts);
 });

@@ -22,7 +22,17 @@ import {
   type SysproRow,
 } from '@mlc/syspro';
 import type { EntityPlan, StreamPlan } from './entities.js';
-import { NOOP_METRICS, type CursorStore, type HashStore, type PagePublisher, type PollerMetrics, type RejectedRow, type SysproReader } from './ports.js';
+import {
+  NOOP_METRICS,
+  type CursorStore,
+  type HashStore,
+  type PagePublisher,
+  type PollerMetrics,
+  type RejectedRow,
+  type ResyncQueue,
+  type SysproReader,
+} from './ports.js';
+import { earliestResync, resyncCursor } from './resync.js';
 
 export interface CreatePollerParams {
   /** Connection id: goes into every event and every log line. */
@@ -31,6 +41,8 @@ export interface CreatePollerParams {
   cursors: CursorStore;
   publisher: PagePublisher;
   hashes: HashStore;
+  /** Operators' resync requests, checked at each poll of an entity; none when absent. */
+  resyncs?: ResyncQueue;
   mapping: SysproMapping;
   entities: readonly EntityPlan[];
   logger: Logger;
@@ -43,6 +55,8 @@ export interface CreatePollerParams {
   lookupChunkSize?: number;
   clock?: () => Date;
   newCorrelationId?: () => string;
+  /** A new cursor epoch (an entity with no cursor yet, a resync). */
+  newEpoch?: () => string;
 }
 
 export interface PollResult {
@@ -93,6 +107,7 @@ export function createPoller({
   cursors,
   publisher,
   hashes,
+  resyncs,
   mapping,
   entities,
   logger,
@@ -102,12 +117,15 @@ export function createPoller({
   lookupChunkSize,
   clock = () => new Date(),
   newCorrelationId = randomUUID,
+  newEpoch = randomUUID,
 }: CreatePollerParams): Poller {
   if (!Number.isSafeInteger(pageSize) || pageSize < 1) throw new MlcError('MLC_CONFIG_INVALID', 'pageSize must be a positive integer', { context: { pageSize } });
   const documents = createDocumentReader({ odata, chunkSize: lookupChunkSize });
   const plans = new Map(entities.map((plan) => [plan.entity, plan]));
   const log = logger.child({ component: 'syspro-poller', connection });
   const positions = new Map<string, PollCursor>();
+  // Per entity: the epoch its hashes belong to, and the resyncs that started it (see ports.ts).
+  const epochs = new Map<EntityType, { epoch: string; resyncs: readonly string[] }>();
   let restored: Promise<void> | undefined;
   let stopping = false;
   const timers = new Map<EntityType, NodeJS.Timeout>();
@@ -120,7 +138,13 @@ export function createPoller({
   function restore(): Promise<void> {
     restored ??= cursors.load().then(
       (loaded) => {
-        for (const [stream, cursor] of loaded) positions.set(stream, cursor);
+        for (const [stream, stored] of loaded) positions.set(stream, stored.cursor);
+        for (const plan of plans.values()) {
+          // All streams of an entity share its epoch (they publish the same records); a stream
+          // added later joins the epoch of the others. No cursor at all: a new cursor state.
+          const stored = plan.streams.map((s) => loaded.get(s.name)).find((c) => c !== undefined);
+          epochs.set(plan.entity, stored === undefined ? { epoch: newEpoch(), resyncs: [] } : { epoch: stored.epoch, resyncs: stored.resyncs });
+        }
         log.info({ streams: [...loaded.keys()] }, 'cursors restored');
       },
       (error: unknown) => {
@@ -144,10 +168,45 @@ export function createPoller({
     return stored;
   }
 
-  function commit(page: Parameters<PagePublisher['commit']>[0]): Promise<void> {
-    const next = commitChain.then(() => publisher.commit(page));
+  function epochOf(entity: EntityType): { epoch: string; resyncs: readonly string[] } {
+    const state = epochs.get(entity);
+    if (state === undefined) throw new MlcError('MLC_INTERNAL', 'entity has no cursor epoch (cursors not restored)', { context: { connection, entity } });
+    return state;
+  }
+
+  /** Publisher calls one at a time: one Kafka transaction at a time. */
+  function serially(run: () => Promise<void>): Promise<void> {
+    const next = commitChain.then(run);
     commitChain = next.catch(() => undefined);
     return next;
+  }
+
+  const commit = (page: Parameters<PagePublisher['commit']>[0]): Promise<void> => serially(() => publisher.commit(page));
+
+  /**
+   * Applies the operators' pending resync requests for the entity before it is polled: a new
+   * epoch (so no hash suppresses a record) and every stream's cursor moved back, written in one
+   * cursor transaction, then the requests marked applied. A crash between the two: the cursor
+   * records name the requests they applied, so the next leader only marks them.
+   */
+  async function applyResyncs(plan: EntityPlan): Promise<void> {
+    if (resyncs === undefined) return;
+    const pending = await resyncs.pending(plan.entity);
+    if (pending.length === 0) return;
+    const current = epochOf(plan.entity);
+    const fresh = pending.filter((r) => !current.resyncs.includes(r.id));
+    if (fresh.length > 0) {
+      const since = earliestResync(fresh);
+      const state = { epoch: newEpoch(), resyncs: fresh.map((r) => r.id) };
+      const cursors = plan.streams.map((stream) => ({ stream: stream.name, cursor: resyncCursor({ configured: stream.cursor, current: positions.get(stream.name), since }) }));
+      await serially(() => publisher.reset({ entity: plan.entity, ...state, cursors }));
+      for (const { stream, cursor } of cursors) positions.set(stream, cursor);
+      epochs.set(plan.entity, state);
+      log.info({ entity: plan.entity, requests: state.resyncs, since: since?.toISOString() ?? null, epoch: state.epoch }, 'resync applied: cursors moved back in a new epoch');
+      // The old epoch's hashes are no cursor's any more; losing this delete leaves only dead rows.
+      await hashes.forget(plan.entity, current.epoch).catch((error: unknown) => log.warn({ err: error, entity: plan.entity, epoch: current.epoch }, 'could not drop the hashes of the previous epoch'));
+    }
+    await resyncs.applied(plan.entity, pending.map((r) => r.id), epochOf(plan.entity).epoch);
   }
 
   async function readPage(entitySet: string, query: CursorQuery): Promise<SysproRow[]> {
@@ -259,13 +318,14 @@ export function createPoller({
       const { events } = mapped;
       const rejected = mapped.rejected.filter((r) => r.key === undefined || !counts.rejectedKeys.has(r.key));
       for (const r of rejected) if (r.key !== undefined) counts.rejectedKeys.add(r.key);
-      const known = await hashes.lastHashes(plan.entity, events.map((e) => e.entity.key));
+      const { epoch, resyncs: startedBy } = epochOf(plan.entity);
+      const known = await hashes.lastHashes(plan.entity, epoch, events.map((e) => e.entity.key));
       const changed = events.filter((e) => known.get(e.entity.key) !== e.contentHash);
 
       // A quiet tick re-reads only the last row (`ge` on a rowversion): nothing to commit then.
       const moved = JSON.stringify(cursorToJSON(next)) !== JSON.stringify(cursorToJSON(cursor));
       if (moved || changed.length > 0 || rejected.length > 0) {
-        await commit({ entity: plan.entity, stream: stream.name, events: changed, rejected, cursor: next });
+        await commit({ entity: plan.entity, stream: stream.name, events: changed, rejected, cursor: next, epoch, resyncs: startedBy });
       }
       positions.set(stream.name, next);
       cursor = next;
@@ -281,6 +341,7 @@ export function createPoller({
       }
       await hashes.remember(
         plan.entity,
+        epoch,
         changed.map((e) => ({ key: e.entity.key, contentHash: e.contentHash })),
       );
       slog.debug({ rows: rows.length, published: changed.length, rejected: rejected.length }, 'page committed');
@@ -298,6 +359,7 @@ export function createPoller({
     let result: PollResult;
     try {
       await restore();
+      await applyResyncs(plan);
       let status: PollResult['status'] = 'ok';
       for (const stream of plan.streams) {
         if ((await pollStream(plan, stream, counts, correlationId)) === 'stopped') {
@@ -354,6 +416,7 @@ export function createPoller({
       await Promise.allSettled([...running.values()]);
       // Another replica may poll before this one runs again: a later start restores afresh.
       positions.clear();
+      epochs.clear();
       restored = undefined;
     },
     status: () => ({ ...last }),

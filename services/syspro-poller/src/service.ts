@@ -11,6 +11,7 @@ import { CURSOR_TOPIC, POLLER_NAME, REJECT_TOPIC, createKafkaCursorStore, create
 import { createLeader } from './leader.js';
 import { createPollerMetrics } from './metrics.js';
 import { createPoller, type Poller } from './poller.js';
+import { createPgResyncQueue } from './resync.js';
 
 export const PollerEnv = ServiceEnv.extend({
   /** How often a standby replica tries to take over. */
@@ -67,6 +68,7 @@ export function createSysproPoller({ env, processEnv, logger, metrics, pool, kaf
             group: namespace.groupId(SERVICE),
           }),
           hashes: createPgHashStore({ db: pool, connection: connection.id }),
+          resyncs: createPgResyncQueue({ db: pool, connection: connection.id }),
           mapping,
           entities: planEntities(poll, mapping),
           logger,

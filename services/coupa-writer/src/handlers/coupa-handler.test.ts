@@ -152,3 +152,27 @@ test('the configured lookups are created with the first lookup value, once', asy
   assert.deepEqual(coupa.tables.lookups.map((l) => l.name).sort(), ['CC', 'GL']);
   assert.equal(coupa.writes.filter((w) => w === 'create lookup').length, 2);
 });
+
+test('a forced replay writes the same supplier again in place (updated); unforced or an older other snapshot, nothing', async () => {
+  const { handle, tables, writes } = setup();
+  const created = await handle(supplier('30'));
+  assert.equal((await handle(supplier('30'), { replay: { force: false } })).status, 'unchanged');
+  assert.deepEqual(await handle(supplier('30'), { replay: { force: true } }), { status: 'updated', target: created.target });
+  assert.equal(tables.suppliers.length, 1);
+  await handle(event('supplier', 'ACME01', { number: 'ACME01', name: 'Acme', status: 'active', paymentTerms: '60' }, '2026-11-21T00:00:00Z'));
+  assert.equal((await handle(supplier('30'), { replay: { force: true } })).status, 'skipped');
+  assert.deepEqual(writes, ['create supplier', `update supplier ${created.target.id}`, `update supplier ${created.target.id}`]);
+});
+
+test('a forced replay reaches every entity: lookup values and POs are updated in place, not created again', async () => {
+  const { handle, writes } = setup();
+  await handle(supplier());
+  const gl = event('gl-account', '6000', { code: '6000', description: 'Fasteners', active: true });
+  await handle(gl);
+  await handle(event('cost-centre', 'CC1', { code: 'CC1', description: 'Plant 1', active: true }));
+  const written = await handle(po);
+  assert.equal((await handle(gl, { replay: { force: true } })).status, 'updated');
+  assert.deepEqual(await handle(po, { replay: { force: true } }), { status: 'updated', target: written.target });
+  assert.equal(writes.filter((w) => w === 'create po').length, 1);
+  assert.equal(writes.at(-1), `update po ${written.target.id}`);
+});

@@ -1,7 +1,7 @@
 import type { CoupaApi, CoupaMapping } from '@mlc/coupa';
 import { toCoupaAccount, toCoupaInvoice, toCoupaLookupValue, toCoupaPurchaseOrder, toCoupaSupplier } from '@mlc/coupa';
 import type { CanonicalEvent, CostCentreEvent, GlAccountEvent, InvoiceEvent, PurchaseOrderEvent } from '@mlc/events';
-import { createDependencyCache, createWritePath, type TargetRecordStore, type WriteResult } from '@mlc/writer';
+import { createDependencyCache, createWritePath, type ForceOption, type TargetRecordStore, type WriteResult } from '@mlc/writer';
 
 export interface CoupaHandlerDeps {
   coupa: CoupaApi;
@@ -59,10 +59,11 @@ export function createCoupaHandler({ coupa, records, mapping, dependencyCacheMs 
     }
   }
 
-  function purchaseOrder(event: PurchaseOrderEvent): Promise<WriteResult> {
+  function purchaseOrder(event: PurchaseOrderEvent, replay: ForceOption | undefined): Promise<WriteResult> {
     const ctx = { eventId: event.id, poNumber: event.data.number };
     return upsert({
       event,
+      replay,
       body: () => toCoupaPurchaseOrder(event.data, mapping),
       dependencies: async () => {
         await requireSupplier(event.data.supplierNumber, ctx);
@@ -83,10 +84,11 @@ export function createCoupaHandler({ coupa, records, mapping, dependencyCacheMs 
     });
   }
 
-  function invoice(event: InvoiceEvent): Promise<WriteResult> {
+  function invoice(event: InvoiceEvent, replay: ForceOption | undefined): Promise<WriteResult> {
     const ctx = { eventId: event.id, invoiceNumber: event.data.number, supplierNumber: event.data.supplierNumber };
     return upsert({
       event,
+      replay,
       body: () => toCoupaInvoice(event.data, mapping),
       dependencies: async () => {
         await requireSupplier(event.data.supplierNumber, ctx);
@@ -116,11 +118,12 @@ export function createCoupaHandler({ coupa, records, mapping, dependencyCacheMs 
     return lookupsReady;
   }
 
-  function lookupValue(event: GlAccountEvent | CostCentreEvent): Promise<WriteResult> {
+  function lookupValue(event: GlAccountEvent | CostCentreEvent, replay: ForceOption | undefined): Promise<WriteResult> {
     const kind = event.entity.type;
     const lookupName = kind === 'gl-account' ? mapping.lookups.glAccount : mapping.lookups.costCentre;
     return upsert({
       event,
+      replay,
       body: () => toCoupaLookupValue(kind, event.data, mapping),
       dependencies: requireLookups,
       find: () => coupa.findLookupValue(lookupName, event.data.code),
@@ -129,11 +132,13 @@ export function createCoupaHandler({ coupa, records, mapping, dependencyCacheMs 
     });
   }
 
-  return async function handle(event: CanonicalEvent): Promise<WriteResult> {
+  /** `replay`: the handler context's; a forced replay writes the same content again. */
+  return async function handle(event: CanonicalEvent, { replay }: { replay?: ForceOption | undefined } = {}): Promise<WriteResult> {
     switch (event.type) {
       case 'supplier.changed':
         return upsert({
           event,
+          replay,
           body: () => toCoupaSupplier(event.data, mapping),
           find: () => coupa.findSupplierByNumber(event.data.number),
           create: (body) => coupa.createSupplier(body),
@@ -141,11 +146,11 @@ export function createCoupaHandler({ coupa, records, mapping, dependencyCacheMs 
         });
       case 'gl-account.changed':
       case 'cost-centre.changed':
-        return lookupValue(event);
+        return lookupValue(event, replay);
       case 'purchase-order.changed':
-        return purchaseOrder(event);
+        return purchaseOrder(event, replay);
       case 'invoice.changed':
-        return invoice(event);
+        return invoice(event, replay);
       default: {
         const unknownEvent: never = event;
         throw new Error(`coupa-writer has no handler for ${JSON.stringify(unknownEvent)}`);

@@ -276,3 +276,30 @@ test('invoice: a crash between AddHead and ValidByBatchNo continues the same bat
   assert.equal(m3.batches.size, 1);
   assert.equal(m3.batches.get(result.target!.id!)!.lines.length, 2);
 });
+
+test('forced replay: a supplier is written again (updated, never added twice); unforced it is unchanged', async () => {
+  const { m3, handle } = setup();
+  await handle(supplierEvent());
+  assert.equal((await handle(supplierEvent(), { replay: { force: false } })).status, 'unchanged');
+  assert.deepEqual(await handle(supplierEvent(), { replay: { force: true } }), { status: 'updated', target: { system: 'infor', id: 'ACME01' } });
+  assert.deepEqual(m3.calls.filter((c) => c === 'addSupplier' || c === 'updateSupplier'), ['addSupplier', 'updateSupplier']);
+});
+
+test('forced replay: a PO is compared with M3 again and only what differs is written; a validated invoice is never sent again', async () => {
+  const { m3, handle } = setup();
+  await handle(supplierEvent());
+  const order = event('purchase-order', 'PO-1', PO);
+  const puno = (await handle(order)).target!.id!;
+  // M3 changed by hand since: the forced replay puts the Coupa quantity back, on the same order.
+  m3.orders.get(puno)!.lines[0]!.ORQA = '99';
+  assert.equal((await handle(order)).status, 'unchanged');
+  assert.deepEqual(await handle(order, { replay: { force: true } }), { status: 'updated', target: { system: 'infor', id: puno } });
+  assert.deepEqual(m3.orders.get(puno)!.lines.map((l) => [l.PNLI, l.ORQA]), [['1', '10'], ['2', '5']]);
+  assert.equal((await handle(order, { replay: { force: true } })).status, 'unchanged');
+  assert.equal(m3.orders.size, 1);
+
+  const invoice = event('invoice', 'ACME01/INV-1', INVOICE);
+  const inbn = (await handle(invoice)).target!.id!;
+  assert.deepEqual(await handle(invoice, { replay: { force: true } }), { status: 'skipped', target: { system: 'infor', id: inbn } });
+  assert.equal(m3.batches.size, 1);
+});

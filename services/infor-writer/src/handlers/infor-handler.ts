@@ -14,7 +14,7 @@ import {
   type M3PurchaseOrder,
 } from '@mlc/infor';
 import type { Logger } from '@mlc/log';
-import { createDependencyCache, createWritePath, dependencyMissing, targetRefFor, unwrapMapped, type TargetRecord, type TargetRecordStore, type WriteResult } from '@mlc/writer';
+import { createDependencyCache, createWritePath, dependencyMissing, targetRefFor, unwrapMapped, type ForceOption, type TargetRecord, type TargetRecordStore, type WriteResult } from '@mlc/writer';
 
 export interface InforHandlerDeps {
   infor: InforApi;
@@ -65,9 +65,10 @@ export function createInforHandler({ infor, records, mapping, logger, dependency
     });
   }
 
-  function supplier(event: SupplierEvent): Promise<WriteResult> {
+  function supplier(event: SupplierEvent, replay: ForceOption | undefined): Promise<WriteResult> {
     return upsert({
       event,
+      replay,
       body: () => toM3Supplier(event.data, mapping),
       // SUNO is the natural key: M3 says by GetBasicData whether the supplier is there.
       updateRememberedId: false,
@@ -83,11 +84,13 @@ export function createInforHandler({ infor, records, mapping, logger, dependency
     });
   }
 
-  async function purchaseOrder(event: PurchaseOrderEvent): Promise<WriteResult> {
+  async function purchaseOrder(event: PurchaseOrderEvent, replay: ForceOption | undefined): Promise<WriteResult> {
     const { data } = event;
     if (!isTransferablePurchaseOrder(data, mapping)) return result('skipped');
     const ref = targetRefFor(event, SYSTEM);
-    const decided = await decide(event, ref);
+    // Forced, an order M3 has is compared line by line with the (re-)mapped PO: what differs is
+    // written ('updated'), an order already equal stays 'unchanged'.
+    const decided = await decide(event, ref, replay);
     if (!decided.write) return decided.result;
     const order = unwrapMapped(toM3PurchaseOrder(data, mapping), event);
     const context = { eventId: event.id, poNumber: data.number };
@@ -158,15 +161,16 @@ export function createInforHandler({ infor, records, mapping, logger, dependency
     return changes.add.length + changes.update.length > 0;
   }
 
-  async function invoice(event: InvoiceEvent): Promise<WriteResult> {
+  async function invoice(event: InvoiceEvent, replay: ForceOption | undefined): Promise<WriteResult> {
     const { data } = event;
     if (!isTransferableInvoice(data, mapping)) return result('skipped');
     const ref = targetRefFor(event, SYSTEM);
-    const decided = await decide(event, ref);
+    const decided = await decide(event, ref, replay);
     if (!decided.write) return decided.result;
     const context = { eventId: event.id, invoiceNumber: data.number, supplierNumber: data.supplierNumber };
     if (decided.previous?.targetId) {
-      // A validated AP batch is a voucher: it is corrected in M3, not overwritten from Coupa.
+      // A validated AP batch is a voucher: it is corrected in M3, not overwritten from Coupa, even
+      // by a forced replay.
       logger?.warn({ ...context, inbn: decided.previous.targetId }, 'invoice changed after it reached M3; not sent again');
       return result('skipped', decided.previous.targetId);
     }
@@ -202,14 +206,15 @@ export function createInforHandler({ infor, records, mapping, logger, dependency
     return result('created', inbn);
   }
 
-  return async function handle(event: CanonicalEvent): Promise<WriteResult> {
+  /** `replay`: the handler context's; a forced replay writes the same content again where M3 allows it. */
+  return async function handle(event: CanonicalEvent, { replay }: { replay?: ForceOption | undefined } = {}): Promise<WriteResult> {
     switch (event.type) {
       case 'supplier.changed':
-        return supplier(event);
+        return supplier(event, replay);
       case 'purchase-order.changed':
-        return purchaseOrder(event);
+        return purchaseOrder(event, replay);
       case 'invoice.changed':
-        return invoice(event);
+        return invoice(event, replay);
       case 'gl-account.changed':
       case 'cost-centre.changed':
         // M3 owns its chart of accounts; infor-writer does not subscribe to these.
