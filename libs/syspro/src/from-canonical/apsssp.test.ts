@@ -63,6 +63,11 @@ test('an Add always names the supplier, even when the connection leaves the name
   assert.match(add.xmlIn, /<Key><Supplier>ACME01<\/Supplier><\/Key><SupplierName>Acme &amp; Sons &lt;Ltd&gt;<\/SupplierName><TermsCode>30<\/TermsCode><\/Item>/);
   const onHold = value(toApssspSupplier(supplier, ApssspConfig.parse({ fields: ['onHold', 'currency'] })));
   assert.match(onHold.xmlIn, /<OnHold>N<\/OnHold><\/Item>/, 'no currency in the event: SYSPRO keeps its own');
+  const bare = { number: 'NEW9', name: 'Bare', status: 'active' as const };
+  assert.match(value(toApssspSupplier(bare, ApssspConfig.parse(undefined), 'Add')).xmlIn, /<Item><Key><Supplier>NEW9<\/Supplier><\/Key><SupplierName>Bare<\/SupplierName><OnHold>N<\/OnHold><\/Item>/, 'an Add leaves out what the event lacks');
+  const update = value(toApssspSupplier(bare, ApssspConfig.parse(undefined))).xmlIn;
+  assert.match(update, /<Contact><\/Contact>/, 'an Update clears a contact Coupa no longer has');
+  assert.doesNotMatch(update, /TermsCode/, 'but never blanks the terms code SYSPRO requires');
 });
 
 test('an address with more lines than SYSPRO has elements for is a mapping failure, not a silent cut', () => {

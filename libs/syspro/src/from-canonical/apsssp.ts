@@ -75,7 +75,7 @@ function addressElements(lines: readonly string[] | undefined, elements: readonl
   elements.forEach((element, i) => (item[element] = given[i] ?? ''));
 }
 
-function documents(data: SupplierData, config: ApssspConfig, fields: readonly ApssspField[]): ApssspDocuments {
+function documents(data: SupplierData, config: ApssspConfig, method: 'Add' | 'Update', fields: readonly ApssspField[]): ApssspDocuments {
   const e = config.elements;
   const item: XmlTree = { [config.key]: { [e.number]: data.number } };
   for (const field of new Set(fields)) {
@@ -84,7 +84,8 @@ function documents(data: SupplierData, config: ApssspConfig, fields: readonly Ap
         item[e.name] = data.name;
         break;
       case 'paymentTerms':
-        item[e.paymentTerms] = data.paymentTerms ?? '';
+        // SYSPRO needs a terms code on file: none in the event keeps SYSPRO's (on Add, its default).
+        if (data.paymentTerms !== undefined) item[e.paymentTerms] = data.paymentTerms;
         break;
       case 'taxId':
         item[e.taxId] = data.taxId ?? '';
@@ -121,6 +122,9 @@ function documents(data: SupplierData, config: ApssspConfig, fields: readonly Ap
       }
     }
   }
+  // An empty element clears the field on Update; on Add there is nothing to clear, and leaving the
+  // element out lets SYSPRO apply its defaults instead of refusing a blank it requires.
+  if (method === 'Add') for (const [element, value] of Object.entries(item)) if (value === '') delete item[element];
   return {
     businessObject: config.businessObject,
     xmlParameters: setupParameters({ root: config.root, schema: config.parametersSchema, ignoreWarnings: config.ignoreWarnings }),
@@ -129,13 +133,14 @@ function documents(data: SupplierData, config: ApssspConfig, fields: readonly Ap
 }
 
 /**
- * Canonical supplier → the APSSSP documents of one method. The listed fields are sent as a snapshot
- * (an absent value is sent empty and clears SYSPRO's); fields not listed are left out of the
- * document, so SYSPRO keeps what it holds for them.
+ * Canonical supplier → the APSSSP documents of one method. The listed fields are sent as a snapshot:
+ * on Update an absent value is sent empty and clears SYSPRO's (except payment terms and currency,
+ * which SYSPRO requires: absent, SYSPRO keeps its own); on Add absent values are left out. Fields
+ * not listed are left out of the document, so SYSPRO keeps what it holds for them.
  */
 export function toApssspSupplier(data: SupplierData, config: ApssspConfig, method: 'Add' | 'Update' = 'Update'): MapResult<ApssspDocuments> {
   const fields: ApssspField[] = method === 'Add' ? ['name', ...config.addFields] : config.fields;
-  return mapStopping({ supplier: data.number, method }, () => mapped(documents(data, config, fields)));
+  return mapStopping({ supplier: data.number, method }, () => mapped(documents(data, config, method, fields)));
 }
 
 /** Canonical supplier → both APSSSP documents (Add for a supplier SYSPRO lacks, Update otherwise). */
