@@ -79,6 +79,8 @@ function sectionSchemas(env: NodeJS.ProcessEnv, baseDir: string) {
           companyId: z.string().min(1),
           companyPassword: secret.prefault(''),
           timeoutMs: z.number().int().positive().default(60_000),
+          concurrency: z.number().int().min(1).max(64).default(1).describe('business-object calls at once: e.net licences, not a rate, bound SYSPRO'),
+          maxQueued: z.number().int().nonnegative().default(100).describe('calls waiting for a free slot before more are refused (retried later)'),
         })
         .strict()
         .optional(),

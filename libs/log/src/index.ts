@@ -2,7 +2,7 @@ import { pino, stdSerializers, type DestinationStream, type Logger, type LoggerO
 
 export type { Logger } from 'pino';
 
-// Names that hold secrets anywhere in our objects: vendor credentials, tokens, auth headers.
+// Names that hold secrets anywhere in our objects: vendor credentials, tokens, auth headers, bank details.
 const SECRET_KEYS = [
   'password',
   'operatorPassword',
@@ -22,6 +22,12 @@ const SECRET_KEYS = [
   'sask',
   'cs',
   'masterKey',
+  // Bank details of suppliers (canonical `bank`, its fields, SYSPRO's APSSSP elements): never logged.
+  'bank',
+  'iban',
+  'accountNumber',
+  'BankAccount',
+  'BankBranch',
 ];
 
 /**

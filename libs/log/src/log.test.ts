@@ -48,3 +48,20 @@ test('child loggers keep redaction and errors keep code and context', () => {
   assert.equal(logged.context.status, 503);
   assert.equal(record?.secret, '[redacted]');
 });
+
+test('supplier bank details are redacted wherever an event or document carries them', () => {
+  const out = capture();
+  const logger = createLogger({ name: 't', destination: out.destination });
+  logger.warn(
+    {
+      event: { data: { number: 'ACME01', bank: { accountNumber: 'BANK-4711', iban: 'GB29NWBK60161331926819', bankCode: '20-00-00' } } },
+      data: { bank: { accountName: 'Acme', accountNumber: 'BANK-4712' } },
+      item: { BankAccount: 'BANK-4713', BankBranch: 'BRANCH-99', Contact: 'Jane' },
+      iban: 'GB29NWBK60161331926820',
+    },
+    'supplier write failed',
+  );
+  const raw = out.lines.join('\n');
+  for (const secret of ['BANK-47', 'GB29NWBK', '20-00-00', 'BRANCH-99']) assert.ok(!raw.includes(secret), `${secret} reached the log: ${raw}`);
+  assert.ok(raw.includes('ACME01') && raw.includes('Jane'), 'the rest of the record survives');
+});

@@ -4,7 +4,6 @@ import { MockAgent } from 'undici';
 import { isMlcError } from '@mlc/errors';
 import { createSysproEnetClient } from './enet-session.js';
 import { toApssspSupplier, ApssspConfig } from './from-canonical/apsssp.js';
-import { readBusinessObjectOutcome } from './enet-xml.js';
 
 const ORIGIN = 'http://syspro.example.local:90';
 const BASE = `${ORIGIN}/SYSPROWCFService/Rest`;
@@ -50,7 +49,9 @@ test('logs on once with the four parameters and reuses the session', async (t) =
   logon(GUID_1);
   setup(OK_XML);
   setup(OK_XML);
-  const docs = toApssspSupplier(supplier, ApssspConfig.parse(undefined));
+  const mapped = toApssspSupplier(supplier, ApssspConfig.parse(undefined));
+  assert.ok(mapped.ok);
+  const docs = mapped.value;
   const [a, b] = await Promise.all([
     client.setup('Update', 'APSSSP', docs.xmlParameters, docs.xmlIn),
     client.setup('Update', 'APSSSP', docs.xmlParameters, docs.xmlIn),
@@ -124,19 +125,50 @@ test('logoff sends the session id and treats anything but 0 as a failure', async
   assert.equal(userId, GUID_1);
 });
 
-test('APSSSP documents: escaped text, configured names, only the configured fields', () => {
-  const docs = toApssspSupplier(supplier, ApssspConfig.parse({ fields: ['name', 'contact', 'paymentTerms'] }));
-  assert.equal(docs.businessObject, 'APSSSP');
-  assert.equal(
-    docs.xmlIn,
-    '<?xml version="1.0"?><SetupApSupplier xmlns:xsd="http://www.w3.org/2001/XMLSchema-instance" xsd:noNamespaceSchemaLocation="APSSSPDOC.XSD">' +
-      '<Item><Key><Supplier>ACME01</Supplier></Key><SupplierName>Acme &amp; Sons &lt;Ltd&gt;</SupplierName>' +
-      '<Contact>Jane</Contact><Telephone></Telephone><Email>j@acme.example</Email><TermsCode>30</TermsCode></Item></SetupApSupplier>',
+test('calls failing together on one expired session log on again once between them', async (t) => {
+  const agent = new MockAgent();
+  agent.disableNetConnect();
+  t.after(() => agent.close());
+  const pool = agent.get(ORIGIN);
+  const client = createSysproEnetClient({ baseUrl: BASE, dispatcher: agent, operator: 'INTEG', operatorPassword: 'op', companyId: 'EDU1', concurrency: 3 });
+  let logons = 0;
+  pool
+    .intercept({ path: (p) => p.startsWith('/SYSPROWCFService/Rest/Logon?'), method: 'GET' })
+    .reply(() => ({ statusCode: 200, data: ++logons === 1 ? GUID_1 : GUID_2 }))
+    .times(3);
+  const seen: Array<string | null> = [];
+  pool
+    .intercept({ path: (p) => p.startsWith('/SYSPROWCFService/Rest/Setup/Update?'), method: 'GET' })
+    .reply((opts) => {
+      const userId = new URL(String(opts.path), ORIGIN).searchParams.get('UserId');
+      seen.push(userId);
+      return { statusCode: 200, data: userId === GUID_1 ? 'ERROR: UserId is not logged on or the session has expired' : OK_XML };
+    })
+    .times(6);
+  await Promise.all([1, 2, 3].map(() => client.setup('Update', 'APSSSP', '<P/>', '<D/>')));
+  assert.equal(logons, 2);
+  assert.deepEqual(seen.filter((u) => u === GUID_2).length, 3);
+});
+
+test('with concurrency 1 a second call waits until the first has its answer', async (t) => {
+  const { pool, client, logon } = build(t);
+  logon(GUID_1);
+  let inFlight = 0;
+  let most = 0;
+  pool
+    .intercept({ path: (p) => p.startsWith('/SYSPROWCFService/Rest/Setup/Add?'), method: 'GET' })
+    .reply(() => {
+      inFlight += 1;
+      most = Math.max(most, inFlight);
+      return { statusCode: 200, data: OK_XML };
+    })
+    .delay(20)
+    .times(3);
+  const calls = [1, 2, 3].map(() =>
+    client.setup('Add', 'APSSSP', '<P/>', '<D/>').finally(() => {
+      inFlight -= 1;
+    }),
   );
-  assert.match(docs.xmlParameters, /<Parameters><IgnoreWarnings>N<\/IgnoreWarnings><ApplyIfEntireDocumentValid>Y<\/ApplyIfEntireDocumentValid><ValidateOnly>N<\/ValidateOnly><\/Parameters>/);
-  const renamed = toApssspSupplier(supplier, ApssspConfig.parse({ root: 'SetupSupplier', documentSchema: undefined, fields: ['paymentTerms'], elements: { paymentTerms: 'Terms' } }));
-  assert.match(renamed.xmlIn, /^<\?xml version="1.0"\?><SetupSupplier[^>]*><Item><Key><Supplier>ACME01<\/Supplier><\/Key><Terms>30<\/Terms><\/Item><\/SetupSupplier>$/);
-  assert.equal(ApssspConfig.safeParse({ root: 'Bad Root' }).success, false);
-  // What we build, we can read back without errors.
-  assert.deepEqual(readBusinessObjectOutcome(docs.xmlIn), { errors: [], warnings: [] });
+  await Promise.all(calls);
+  assert.equal(most, 1);
 });

@@ -2,6 +2,7 @@ import { MlcError, toMlcError } from '@mlc/errors';
 import { createHttpClient, type HttpClient } from '@mlc/http';
 import type { Logger } from '@mlc/log';
 import type { Dispatcher } from 'undici';
+import { createCallLimiter } from './call-limiter.js';
 import { readBusinessObjectOutcome } from './enet-xml.js';
 
 export interface SysproEnetClientParams {
@@ -14,6 +15,10 @@ export interface SysproEnetClientParams {
   companyId: string;
   companyPassword?: string;
   timeoutMs?: number;
+  /** Business-object calls at once on this connection (e.net licences); default 1. */
+  concurrency?: number;
+  /** Calls waiting for a slot before one is refused (MLC_HTTP_RATE_LIMITED); default 100. */
+  maxQueued?: number;
   logger?: Logger;
 }
 
@@ -57,16 +62,21 @@ export function createSysproEnetClient({
   companyId,
   companyPassword = '',
   timeoutMs = 60_000,
+  concurrency = 1,
+  maxQueued = 100,
   logger,
 }: SysproEnetClientParams): SysproEnetClient {
   if (operator.length === 0 || companyId.length === 0) throw new MlcError('MLC_CONFIG_INVALID', 'SYSPRO e.net operator and company id are required');
   const client = http ?? createHttpClient({ name: `syspro-enet:${companyId}`, baseUrl, dispatcher, timeoutMs, logger });
   const log = logger?.child({ component: 'syspro-enet', companyId });
+  const limiter = createCallLimiter({ concurrency, maxQueued, name: `syspro-enet:${companyId}` });
   let session: Promise<string> | undefined;
 
-  async function getText(path: string, query: Record<string, string>, context: Record<string, unknown>): Promise<string> {
+  // `idempotent: false` for business-object calls: a Setup/Add that timed out may have been applied,
+  // and repeating it blindly would add twice; the caller decides (find, then Add or Update).
+  async function getText(path: string, query: Record<string, string>, context: Record<string, unknown>, idempotent = true): Promise<string> {
     try {
-      const { body } = await client.request({ method: 'GET', path, query, headers: { accept: 'application/xml, text/plain' } });
+      const { body } = await client.request({ method: 'GET', path, query, idempotent, headers: { accept: 'application/xml, text/plain' } });
       if (typeof body === 'string') return body;
       if (body === undefined) return '';
       return JSON.stringify(body);
@@ -112,12 +122,14 @@ export function createSysproEnetClient({
     const context = { call: path, businessObject, companyId };
     for (let attempt = 1; ; attempt++) {
       const guid = await currentSession();
-      const body = await getText(path, { UserId: guid, BusinessObject: businessObject, XmlParameters: xmlParameters, XmlIn: xmlIn }, context);
+      const body = await getText(path, { UserId: guid, BusinessObject: businessObject, XmlParameters: xmlParameters, XmlIn: xmlIn }, context, false);
       const text = body.trim();
       if (!text.startsWith('<')) {
         if (SESSION_TEXT.test(text)) {
-          // Drop this session only if no other call replaced it meanwhile.
-          if (session !== undefined && (await session.catch(() => undefined)) === guid) session = undefined;
+          // Drop this session only if no other call replaced it meanwhile (also while we awaited it),
+          // so calls that fail together on one expired session log on once between them.
+          const current = session;
+          if (current !== undefined && (await current.catch(() => undefined)) === guid && session === current) session = undefined;
           if (attempt === 1) {
             log?.warn({ businessObject }, 'e.net session no longer valid; logging on again');
             continue;
@@ -138,8 +150,8 @@ export function createSysproEnetClient({
   }
 
   return {
-    setup: (method, businessObject, xmlParameters, xmlIn) => invoke({ kind: 'setup', method }, businessObject, xmlParameters, xmlIn),
-    transaction: (businessObject, xmlParameters, xmlIn) => invoke({ kind: 'transaction' }, businessObject, xmlParameters, xmlIn),
+    setup: (method, businessObject, xmlParameters, xmlIn) => limiter.run(() => invoke({ kind: 'setup', method }, businessObject, xmlParameters, xmlIn)),
+    transaction: (businessObject, xmlParameters, xmlIn) => limiter.run(() => invoke({ kind: 'transaction' }, businessObject, xmlParameters, xmlIn)),
     async logoff() {
       const current = session;
       if (current === undefined) return;

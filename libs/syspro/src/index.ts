@@ -19,5 +19,7 @@ export type { SysproEnetClient, SysproEnetClientParams, BusinessObjectResult, Se
 export { sysproODataClientFromSettings, sysproEnetClientFromSettings } from './settings.js';
 export { buildSysproXml, setupParameters, readBusinessObjectOutcome } from './enet-xml.js';
 export type { XmlTree, BusinessObjectOutcome } from './enet-xml.js';
-export { ApssspConfig, toApssspSupplier } from './from-canonical/apsssp.js';
-export type { ApssspDocuments } from './from-canonical/apsssp.js';
+export { ApssspConfig, APSSSP_FIELDS, toApssspSupplier, toApssspWrite } from './from-canonical/apsssp.js';
+export type { ApssspConfigInput, ApssspDocuments, ApssspField, ApssspWrite } from './from-canonical/apsssp.js';
+export { createSysproSupplierLookup } from './supplier-lookup.js';
+export type { SysproSupplierLookup, SysproSupplierLookupParams } from './supplier-lookup.js';

@@ -36,6 +36,8 @@ export function sysproEnetClientFromSettings(
     companyId: enet.companyId,
     companyPassword: enet.companyPassword.reveal(),
     timeoutMs: enet.timeoutMs,
+    concurrency: enet.concurrency,
+    maxQueued: enet.maxQueued,
     logger,
     dispatcher,
   });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CurrencyCode } from '@mlc/events';
 import { isODataIdentifier } from '../odata-filter.js';
+import { ApssspConfig } from '../from-canonical/apsssp.js';
 
 /**
  * Per-connection mapping from SYSPRO rows to canonical entities, part of the connections file
@@ -215,6 +216,8 @@ export const SysproMapping = z.strictObject({
       inactiveValues: YesValues,
     })
     .prefault({}),
+  /** Canonical suppliers → SYSPRO's AP Supplier Maintenance documents, written by syspro-writer. */
+  apsssp: ApssspConfig,
 });
 export type SysproMapping = z.output<typeof SysproMapping>;
 export type SysproMappingInput = z.input<typeof SysproMapping>;

@@ -12,15 +12,15 @@ const ROOT = 'SetupApSupplier';
 const MAPPED = new Set([
   'SupplierName', 'SupShortName', 'SupplierClass', 'Branch', 'Currency', 'TermsCode', 'TaxRegnNum', 'Telephone', 'Fax', 'Email',
   'Contact', 'SupAddr1', 'SupAddr2', 'SupAddr3', 'SupAddr4', 'SupAddr5', 'SupPostalCode', 'OnHold',
+  'RemitAddr1', 'RemitAddr2', 'RemitAddr3', 'RemitAddr4', 'RemitAddr5', 'RemitPostalCode', 'BankBranch', 'BankAccount',
 ]);
 
-// Elements of the APSSSP document the simulator accepts but does not store (bank, remittance,
+// Elements of the APSSSP document the simulator accepts but does not store (the paying AP bank, remit name,
 // 1099, EDI details...): they are real fields, so a client sending them is not wrong.
 const ACCEPTED = new Set([
-  'SupplierChName', 'Bank', 'DateSuppAdded', 'WithTaxId', 'WithTaxCode', 'RemitName', 'RemitAddr1', 'RemitAddr2', 'RemitAddr3',
-  'RemitAddr4', 'RemitAddr5', 'RemitPostalCode', 'LineDiscCode', 'InvDiscCode', 'Area', 'UserField1', 'UserField2', 'DefTaxCode',
+  'SupplierChName', 'Bank', 'DateSuppAdded', 'WithTaxId', 'WithTaxCode', 'RemitName', 'LineDiscCode', 'InvDiscCode', 'Area', 'UserField1', 'UserField2', 'DefTaxCode',
   'DefaultChequeDay', 'PoDefaultDoc', 'FaxRemitFlag', 'FaxRemitNum', 'FaxRemitContact', 'SupplierType', 'NumMthsBeforDel',
-  'MerchGlCode', 'FreightGlCode', 'PayByEft', 'BankBranch', 'BankAccount', 'EftUserField1', 'EftUserField2', 'EftStatementRef',
+  'MerchGlCode', 'FreightGlCode', 'PayByEft', 'EftUserField1', 'EftUserField2', 'EftStatementRef',
   'EftBankAccType', 'ChLanguage', 'Required1099', 'DefaultFmt1099', 'AskYtdValue1099', 'MinPay1099', 'PayeRef1099', 'YtdAmount1099',
   'PurchOrdAllowed', 'MinPoVal', 'MinPoMass', 'MinPoVolume', 'Contracts', 'GrnMatchReqd', 'LctRequired', 'EdiTypeFlag',
   'EdiReceiverCode', 'EdiFax', 'FaxContact', 'Nationality', 'TransactionNature', 'DeliveryTerms', 'eSignature',

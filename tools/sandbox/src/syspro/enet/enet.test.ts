@@ -158,3 +158,15 @@ test('operator security can deny the business object, changeable at runtime', as
   await app.inject({ method: 'PATCH', url: '/_sandbox/operators/VIEWER', payload: { deniedBusinessObjects: [] } });
   assert.equal(parse((await setup(app, 'Update', viewer, update)).body).StatusOfItems.ItemsProcessed, '000001');
 });
+
+test('APSSSP stores the remit-to address and bank details; the admin state shows them', async (t) => {
+  const { app } = build(t);
+  const userId = await logon(app);
+  const fields = '<RemitAddr1>PO Box 7</RemitAddr1><RemitPostalCode>2001</RemitPostalCode><BankBranch>250655</BankBranch><BankAccount>62001234567</BankAccount>';
+  const out = parse((await setup(app, 'Update', userId, doc(item('S000005', fields)))).body);
+  assert.equal(out.StatusOfItems.ItemsProcessed, '000001');
+  const row = (await app.inject({ url: '/_sandbox/state/suppliers/S000005' })).json();
+  assert.deepEqual([row.RemitAddr1, row.RemitPostalCode, row.BankBranch, row.BankAccount], ['PO Box 7', '2001', '250655', '62001234567']);
+  const tooLong = parse((await setup(app, 'Update', userId, doc(item('S000005', `<BankBranch>${'9'.repeat(16)}</BankBranch>`)))).body);
+  assert.equal(tooLong.StatusOfItems.ItemsInvalid, '000001');
+});
