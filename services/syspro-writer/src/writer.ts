@@ -34,7 +34,7 @@ export function createSysproWriter(): WriterDefinition<{ syspro: typeof SysproMa
         numberColumn: mapping.supplier.columns.number,
       });
       const handle = createSysproHandler({ enet, suppliers, records, apsssp: mapping.apsssp, logger });
-      return Promise.resolve((event) => handle(event));
+      return Promise.resolve((event, ctx) => handle(event, ctx));
     },
     async close() {
       await Promise.all(

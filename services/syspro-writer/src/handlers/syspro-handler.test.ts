@@ -65,6 +65,15 @@ test('a supplier SYSPRO lacks is added, one it holds is updated, a replay calls 
   assert.doesNotMatch(calls[2]!.xmlIn, /SupplierName/, 'an Update sends the fields Coupa changes');
 });
 
+test('a forced replay writes the same content again as an Update; an ordinary redelivery does not', async () => {
+  const { handle, calls } = setup();
+  const event = supplier('NEW02', 'Jane');
+  assert.equal((await handle(event)).status, 'created');
+  assert.equal((await handle(event, { replay: { force: false } })).status, 'unchanged');
+  assert.equal((await handle(event, { replay: { force: true } })).status, 'updated');
+  assert.deepEqual(calls.map((c) => c.method), ['Add', 'Update'], 'forced: never a second Add');
+});
+
 test('a crash after SYSPRO applied the Add but before it was remembered updates on redelivery, never adds twice', async () => {
   const { handle, calls, failNext } = setup();
   const event = supplier('NEW02', 'Jane');

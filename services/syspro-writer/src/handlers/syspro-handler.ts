@@ -2,7 +2,7 @@ import { MlcError } from '@mlc/errors';
 import type { CanonicalEvent, SupplierEvent } from '@mlc/events';
 import type { Logger } from '@mlc/log';
 import { toApssspWrite, type ApssspConfig, type ApssspDocuments, type SysproEnetClient, type SysproSupplierLookup } from '@mlc/syspro';
-import { createWritePath, type TargetRecordStore, type WriteResult } from '@mlc/writer';
+import { createWritePath, type ForceOption, type TargetRecordStore, type WriteResult } from '@mlc/writer';
 
 /**
  * Whether a supplier change is written to SYSPRO at all, judged before anything is asked of
@@ -38,12 +38,13 @@ export function createSysproHandler({ enet, suppliers, records, apsssp, admit = 
     return { id: number };
   }
 
-  async function supplier(event: SupplierEvent): Promise<WriteResult> {
+  async function supplier(event: SupplierEvent, replay: ForceOption | undefined): Promise<WriteResult> {
     const admission = await admit(event);
     if (!admission.write) return admission.result;
     const number = event.data.number;
     return upsert({
       event,
+      replay,
       body: () => toApssspWrite(event.data, apsssp),
       // The SYSPRO id is the supplier number itself: only asking SYSPRO tells whether it is there.
       updateRememberedId: false,
@@ -53,8 +54,8 @@ export function createSysproHandler({ enet, suppliers, records, apsssp, admit = 
     });
   }
 
-  return function handle(event: CanonicalEvent): Promise<WriteResult> {
-    if (event.type === 'supplier.changed') return supplier(event);
+  return function handle(event: CanonicalEvent, { replay }: { replay?: ForceOption | undefined } = {}): Promise<WriteResult> {
+    if (event.type === 'supplier.changed') return supplier(event, replay);
     return Promise.reject(
       new MlcError('MLC_MAPPING_FAILED', `syspro-writer writes suppliers only, not ${event.entity.type}`, { context: { eventId: event.id, entity: event.entity } }),
     );
