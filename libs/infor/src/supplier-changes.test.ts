@@ -32,7 +32,7 @@ test('a page asks the list transaction from LMTS and SUNO with maxrecs; SUNO onl
 });
 
 test('a record without SUNO or a numeric LMTS cannot be positioned after: MLC_VENDOR_REJECTED', async () => {
-  for (const bad of [{ SUNO: 'A' }, { SUNO: 'A', LMTS: '2025-01-01' }, { SUNO: '', LMTS: '5' }]) {
+  for (const bad of [{ SUNO: 'A' }, { SUNO: 'A', LMTS: '2025-01-01' }, { SUNO: '', LMTS: '5' }] as MiRecord[]) {
     const reader = createSupplierChangeReader({ m3: fakeM3([{ SUNO: 'B', LMTS: '4' }, bad]).m3, transaction });
     await assert.rejects(reader.page({}, 10), (error: unknown) => isMlcError(error) && error.code === 'MLC_VENDOR_REJECTED');
   }
