@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
+import type { z } from 'zod';
 import { MlcError, toMlcError } from '@mlc/errors';
 import type { Logger } from '@mlc/log';
 
-export interface ReadCompactedParams {
+export interface ReadCompactedParams<T> {
   kafka: Kafka;
   topic: string;
+  /** Each value is JSON of this shape; a value that is not is MLC_DECODE_FAILED naming topic and key. */
+  schema: z.ZodType<T>;
   /** Only keys starting with this are kept (e.g. `<connection>:`); the rest are read past. */
   keyPrefix?: string;
   logger: Logger;
@@ -14,12 +17,13 @@ export interface ReadCompactedParams {
 }
 
 /**
- * The latest committed value of every key of a (compacted) state topic, tombstones applied: reads
+ * The latest committed value of every key of a (compacted) state topic, tombstones applied, each
+ * parsed as JSON against `schema`: reads
  * read_committed from the start to each partition's last stable offset, with a throw-away group.
  * A transactional writer must have initialised its transactional id first, so a fenced zombie's
  * open transaction is aborted and the stable offset can pass it.
  */
-export async function readCompactedTopic({ kafka, topic, keyPrefix = '', logger, timeoutMs = 60_000 }: ReadCompactedParams): Promise<Map<string, Buffer>> {
+export async function readCompactedTopic<T>({ kafka, topic, schema, keyPrefix = '', logger, timeoutMs = 60_000 }: ReadCompactedParams<T>): Promise<Map<string, T>> {
   const log = logger.child({ component: 'state-reader', topic });
   const latest = new Map<string, Buffer>();
   let ends: Map<number, bigint>;
@@ -33,7 +37,7 @@ export async function readCompactedTopic({ kafka, topic, keyPrefix = '', logger,
   } finally {
     await admin.disconnect().catch(() => undefined);
   }
-  if (ends.size === 0) return latest;
+  if (ends.size === 0) return new Map();
 
   const groupId = `mlc-state-reader-${randomUUID()}`;
   const consumer = kafka.consumer({ groupId, readUncommitted: false, allowAutoTopicCreation: false });
@@ -68,7 +72,6 @@ export async function readCompactedTopic({ kafka, topic, keyPrefix = '', logger,
         timer = setTimeout(() => reject(new MlcError('MLC_KAFKA_UNAVAILABLE', 'state topic was not read to its end in time', { context: { topic, timeoutMs } })), timeoutMs);
       }),
     ]);
-    return latest;
   } catch (error) {
     throw toMlcError(error, { operation: 'state read', topic });
   } finally {
@@ -82,4 +85,17 @@ export async function readCompactedTopic({ kafka, topic, keyPrefix = '', logger,
       .catch(() => undefined)
       .finally(() => cleanup.disconnect().catch(() => undefined));
   }
+  return new Map([...latest].map(([key, value]) => [key, decode(schema, value, { topic, key })]));
+}
+
+function decode<T>(schema: z.ZodType<T>, value: Buffer, context: { topic: string; key: string }): T {
+  let json: unknown;
+  try {
+    json = JSON.parse(value.toString('utf8'));
+  } catch (cause) {
+    throw new MlcError('MLC_DECODE_FAILED', 'state record is not JSON', { cause, context });
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) throw new MlcError('MLC_DECODE_FAILED', 'state record does not match its schema', { cause: parsed.error, context });
+  return parsed.data;
 }

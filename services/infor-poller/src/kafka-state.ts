@@ -1,7 +1,6 @@
 import type { Kafka } from 'kafkajs';
 import { z } from 'zod';
 import { topicFor } from '@mlc/events';
-import { MlcError } from '@mlc/errors';
 import { buildDlqHeaders, readCompactedTopic, type EventProducer, type RawRecord } from '@mlc/kafka';
 import type { Logger } from '@mlc/log';
 import { SupplierCursor } from './cursor.js';
@@ -62,17 +61,8 @@ export function createKafkaCursorStore({ kafka, connection, logger, cursorTopic 
   return {
     async load() {
       const key = `${connection}:${STREAM}`;
-      const value = (await readCompactedTopic({ kafka, topic: cursorTopic, keyPrefix: key, logger })).get(key);
-      if (value === undefined) return undefined;
-      let json: unknown;
-      try {
-        json = JSON.parse(value.toString('utf8'));
-      } catch (cause) {
-        throw new MlcError('MLC_DECODE_FAILED', 'cursor record is not JSON', { cause, context: { topic: cursorTopic, key } });
-      }
-      const parsed = CursorRecord.safeParse(json);
-      if (!parsed.success) throw new MlcError('MLC_DECODE_FAILED', 'cursor record is invalid', { cause: parsed.error, context: { topic: cursorTopic, key } });
-      return parsed.data.cursor;
+      const records = await readCompactedTopic({ kafka, topic: cursorTopic, schema: CursorRecord, keyPrefix: key, logger });
+      return records.get(key)?.cursor;
     },
   };
 }
