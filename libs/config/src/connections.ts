@@ -149,6 +149,15 @@ function sectionSchemas(env: NodeJS.ProcessEnv, baseDir: string) {
       requestsPerMinute: z.number().int().min(1).max(100_000).default(300),
       tokenRefreshBeforeSeconds: z.number().int().nonnegative().default(300),
       timeoutMs: z.number().int().positive().default(30_000),
+      /** How infor-poller reads supplier master changes (M3 → Coupa). */
+      poll: z
+        .object({
+          intervalSeconds: z.number().positive().default(300),
+          overlapSeconds: z.number().nonnegative().default(120),
+          pageSize: z.number().int().min(2).max(10_000).default(500),
+        })
+        .strict()
+        .prefault({}),
     })
     .strict();
 

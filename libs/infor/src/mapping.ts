@@ -29,6 +29,11 @@ export const M3Transactions = z
     getSupplier: ProgramTransaction.prefault('CRS620MI/GetBasicData'),
     addSupplier: ProgramTransaction.prefault('CRS620MI/AddSupplier'),
     updateSupplier: ProgramTransaction.prefault('CRS620MI/UpdSupplier'),
+    /**
+     * infor-poller's change list (M3 → Coupa): no standard CRS620MI transaction lists suppliers by
+     * change time, so this is an XtendM3 transaction extension over CIDMAS (contract in libs/infor/README.md).
+     */
+    listChangedSuppliers: ProgramTransaction.prefault('EXT620MI/LstByChgDate'),
     startPoEntry: ProgramTransaction.prefault('PPS370MI/StartEntry'),
     addPoHead: ProgramTransaction.prefault('PPS370MI/AddHead'),
     addPoEntryLine: ProgramTransaction.prefault('PPS370MI/AddLine'),

@@ -1,4 +1,5 @@
 export { createKafkaClient, type CreateKafkaClientParams } from './client.js';
+export { readCompactedTopic, type ReadCompactedParams } from './compacted.js';
 export type { TopicCodec } from './codec.js';
 export { DLQ_HEADERS, NO_POSITION, buildDlqHeaders, dlqTopicFor, readDeadLetterReason, type DeadLetterInput, type DeadLetterReason } from './dead-letter.js';
 export { EVENT_HEADERS, REPLAY_HEADERS, headerString, readReplay, replayHeaders, type Replay } from './headers.js';

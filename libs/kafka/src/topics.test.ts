@@ -5,15 +5,15 @@ import { planTopics, standardTopics, type ExistingTopic } from './topics.js';
 
 const isCode = (code: string) => (e: unknown) => e instanceof MlcError && e.code === code;
 
-test('standardTopics covers syspro and coupa entities, outcomes and one DLQ per writer group', () => {
+test('standardTopics covers syspro, coupa and infor entities, outcomes and one DLQ per writer group', () => {
   const topics = standardTopics({ writerGroups: ['coupa-writer', 'infor-writer'] }).map((t) => t.topic);
   for (const t of ['syspro.suppliers.v1', 'syspro.purchase-orders.v1', 'syspro.invoices.v1', 'syspro.gl-accounts.v1', 'syspro.cost-centres.v1']) {
     assert.ok(topics.includes(t), t);
   }
-  for (const t of ['coupa.suppliers.v1', 'coupa.cost-centres.v1', 'mlc.outcomes.v1', 'coupa-writer.dlq.v1', 'infor-writer.dlq.v1']) {
+  for (const t of ['coupa.suppliers.v1', 'coupa.cost-centres.v1', 'infor.suppliers.v1', 'mlc.outcomes.v1', 'coupa-writer.dlq.v1', 'infor-writer.dlq.v1']) {
     assert.ok(topics.includes(t), t);
   }
-  assert.equal(topics.length, 13);
+  assert.equal(topics.length, 18);
   assert.equal(new Set(topics).size, topics.length);
 });
 

@@ -33,9 +33,9 @@ export interface StandardTopicsOptions {
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-const STANDARD_SOURCES: readonly Source[] = ['syspro', 'coupa'];
+const STANDARD_SOURCES: readonly Source[] = ['syspro', 'coupa', 'infor'];
 
-/** The product's topics: syspro.* and coupa.* for every entity, mlc.outcomes.v1, and a DLQ per writer group. */
+/** The product's topics: syspro.*, coupa.* and infor.* for every entity, mlc.outcomes.v1, and a DLQ per writer group. */
 export function standardTopics({
   partitions = 6,
   replicationFactor,

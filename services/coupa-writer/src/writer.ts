@@ -3,10 +3,11 @@ import { ENTITY_TYPES, topicFor } from '@mlc/events';
 import type { WriterDefinition } from '@mlc/writer';
 import { createCoupaHandler } from './handlers/coupa-handler.js';
 
-/** coupa-writer: every SYSPRO entity topic in, Coupa records out. */
+/** coupa-writer: every SYSPRO entity topic and M3's suppliers in, Coupa records out. */
 export const coupaWriter: WriterDefinition<{ coupa: typeof CoupaMapping }, 'coupa'> = {
   name: 'coupa-writer',
-  topics: ENTITY_TYPES.map((entity) => topicFor('syspro', entity)),
+  // The handler writes a supplier.changed the same whichever ERP it came from.
+  topics: [...ENTITY_TYPES.map((entity) => topicFor('syspro', entity)), topicFor('infor', 'supplier')],
   section: 'coupa',
   mappings: { coupa: CoupaMapping },
   createHandler({ connection, records, logger }) {

@@ -1,15 +1,17 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { toM3Date } from './m3/protocol.js';
-import { snapshot, type M3State } from './m3/state.js';
+import { changeStamp, snapshot, type M3State } from './m3/state.js';
 import type { TokenStore } from './tokens.js';
 
 const SupplierChange = z.record(z.string().regex(/^[A-Z0-9]{4}$/), z.string());
+/** CHID of a change made through the admin API, as if a person changed it in CRS620. */
+const ADMIN_USER = 'M3USER';
 
 /**
  * Admin API under /_sandbox (never authenticated, throttled or faulted):
  *   GET  /_sandbox/state/suppliers | purchase-orders | invoice-batches | po-entries
- *   PUT  /_sandbox/state/suppliers/:suno   change a supplier as an M3 user would (bumps LMDT/CHNO)
+ *   PUT  /_sandbox/state/suppliers/:suno   change a supplier as an M3 user would (sets LMDT/LMTS/CHNO/CHID)
  *   POST /_sandbox/tokens/expire           expire every access token issued so far
  */
 export function registerAdmin(app: FastifyInstance, { state, tokens, today }: { state: M3State; tokens: TokenStore; today: () => Date }) {
@@ -23,17 +25,18 @@ export function registerAdmin(app: FastifyInstance, { state, tokens, today }: { 
     if (!parsed.success) return reply.code(400).send({ error: 'body must map M3 field names to string values', issues: parsed.error.issues });
     const { suno } = request.params;
     const current = state.suppliers.get(suno);
-    const stamp = toM3Date(today());
+    const at = today();
+    // The audit columns are M3's to set; a CHID in the body names the user who made the change.
+    const { LMDT: _lmdt, LMTS: _lmts, CHNO: _chno, CHID: user = ADMIN_USER, ...changes } = parsed.data;
     const next = {
       CONO: state.company,
       SUTY: '0',
       STAT: '20',
-      RGDT: stamp,
+      RGDT: toM3Date(at),
       ...current,
-      ...parsed.data,
+      ...changes,
       SUNO: suno,
-      LMDT: stamp,
-      CHNO: String(Number(current?.CHNO ?? '0') + 1),
+      ...changeStamp(current, at, user),
     };
     state.suppliers.set(suno, next);
     return reply.code(current ? 200 : 201).send(next);

@@ -1,5 +1,6 @@
 import { alpha, nok, num, toM3Date, type InputSpec, type MiRecord } from './protocol.js';
 import { transaction, type Program } from './program.js';
+import { MI_USER, changeStamp } from './state.js';
 
 // Supplier master (CIDMAS/CIDVEN) fields the sandbox keeps; lengths follow M3's field catalogue.
 const SUPPLIER_FIELDS: InputSpec = {
@@ -35,7 +36,7 @@ export const CRS620MI: Program = {
     if (state.suppliers.has(suno)) throw nok('SUNO', 'WSU0202', `Supplier ${suno} already exists`);
     const { CONO: _cono, ...fields } = input;
     const stamp = toM3Date(today);
-    state.suppliers.set(suno, { CONO: cono, SUTY: '0', STAT: '20', ...fields, SUNO: suno, RGDT: stamp, LMDT: stamp, CHNO: '1' });
+    state.suppliers.set(suno, { CONO: cono, SUTY: '0', STAT: '20', ...fields, SUNO: suno, RGDT: stamp, ...changeStamp(undefined, today, MI_USER) });
     return [];
   }),
 
@@ -44,7 +45,7 @@ export const CRS620MI: Program = {
     const current = state.suppliers.get(input.SUNO!);
     if (!current) throw missingSupplier(input.SUNO!);
     const { CONO: _cono, SUNO: _suno, ...changes } = input;
-    state.suppliers.set(input.SUNO!, { ...current, ...changes, LMDT: toM3Date(today), CHNO: String(Number(current.CHNO ?? '0') + 1) });
+    state.suppliers.set(input.SUNO!, { ...current, ...changes, ...changeStamp(current, today, MI_USER) });
     return [];
   }),
 

@@ -1,11 +1,12 @@
 import { APS450MI, APS455MI } from './aps.js';
 import { CRS620MI } from './crs620mi.js';
+import { EXT620MI } from './ext620mi.js';
 import type { Program } from './program.js';
 import { PPS200MI, PPS370MI } from './pps.js';
 import { MiFailure, type MiError, type MiRecord } from './protocol.js';
 import type { M3State } from './state.js';
 
-const PROGRAMS: Readonly<Record<string, Program>> = { CRS620MI, PPS200MI, PPS370MI, APS450MI, APS455MI };
+const PROGRAMS: Readonly<Record<string, Program>> = { CRS620MI, EXT620MI, PPS200MI, PPS370MI, APS450MI, APS455MI };
 
 export interface MiResult extends Partial<MiError> {
   transaction: string;

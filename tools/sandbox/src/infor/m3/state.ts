@@ -32,6 +32,19 @@ export interface M3State {
   series: { puno: number; msgn: number; inbn: number; vono: number };
 }
 
+/** Who MI calls through the ION API run as in M3 (the service account's user): CHID of what they change. */
+export const MI_USER = 'MLCSVC';
+
+/**
+ * The audit columns M3 keeps on a supplier master record (CIDMAS LMDT/LMTS/CHNO/CHID) after a
+ * change at `at` by `user`: change date, change timestamp (ms since the epoch), change number
+ * (3 digits, so it wraps after 999) and who.
+ */
+export function changeStamp(previous: MiRecord | undefined, at: Date, user: string): MiRecord {
+  const chno = Number(previous?.CHNO ?? '0');
+  return { LMDT: toM3Date(at), LMTS: String(at.getTime()), CHNO: String((chno % 999) + 1), CHID: user };
+}
+
 export interface InforSizes {
   suppliers?: number;
   purchaseOrders?: number;
@@ -90,8 +103,7 @@ export function seedM3State({
       TEPY: random.pick(['30', '45', '60']),
       PHNO: `+${random.int(10, 99)} ${random.int(100000, 999999)}`,
       RGDT: stamp,
-      LMDT: stamp,
-      CHNO: '1',
+      ...changeStamp(undefined, today, 'M3SEED'),
     });
   }
 

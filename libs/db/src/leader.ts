@@ -1,0 +1,139 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { toMlcError, type MlcError } from '@mlc/errors';
+import type { Logger } from '@mlc/log';
+
+/** A dedicated Postgres session (a pg Client, connected); the lock lives and dies with it. */
+export interface LockSession {
+  query(text: string, values?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  on(event: 'end', listener: () => void): unknown;
+  end(): Promise<void>;
+}
+
+export type LeaderState = 'standby' | 'leader' | 'stopped';
+
+export interface LeaderWork {
+  /** Runs while this replica holds the lock; resolves once started. */
+  start(): Promise<void>;
+  /** Finishes in-flight work; called when the lock is lost or on stop. */
+  stop(): Promise<void>;
+}
+
+export interface CreateLeaderParams {
+  /** Opens a new session: never a pooled connection, which would carry the lock to other users. */
+  connect: () => Promise<LockSession>;
+  /** Lock name, e.g. `syspro-poller:<connection>` or `infor-poller:<connection>`. */
+  name: string;
+  work: LeaderWork;
+  logger: Logger;
+  /** How often a standby tries the lock and a leader checks that its session is alive. */
+  retryMs?: number;
+  onStateChange?: (state: LeaderState) => void;
+}
+
+export interface Leader {
+  /** Starts contending in the background; returns at once. */
+  start(): void;
+  /** Stops the work if leading, releases the lock, ends the session. */
+  stop(): Promise<void>;
+  state(): LeaderState;
+}
+
+// Same namespace as @mlc/db's migration locks ("mlc"), so ours never collide with another tool's.
+const LOCK_NAMESPACE = 0x6d6c63;
+
+/**
+ * One active replica per lock name: a session-level Postgres advisory lock on a dedicated
+ * connection. A standby tries every `retryMs`; the lock frees when the leader releases it or its
+ * session dies (process killed, network lost), and a standby takes over. A leader whose session
+ * fails stops its work at once: Kafka fencing (transactional.id) is the second line of defence
+ * should a stale leader still be mid-transaction when the next one starts.
+ */
+export function createLeader({ connect, name, work, logger, retryMs = 5000, onStateChange }: CreateLeaderParams): Leader {
+  const log = logger.child({ component: 'leader', lock: name });
+  let current: LeaderState = 'standby';
+  const abort = new AbortController();
+  let loop: Promise<void> | undefined;
+
+  const setState = (state: LeaderState): void => {
+    if (state === current) return;
+    current = state;
+    log.info({ state }, 'leadership changed');
+    onStateChange?.(state);
+  };
+
+  async function tryLock(session: LockSession): Promise<boolean> {
+    const { rows } = await session.query('select pg_try_advisory_lock($1, hashtext($2)) as locked', [LOCK_NAMESPACE, name]);
+    return rows[0]?.locked === true;
+  }
+
+  // Resolves with the reason the session can no longer be trusted, or on stop.
+  function watch(session: LockSession): Promise<MlcError | undefined> {
+    return new Promise((resolve) => {
+      session.on('error', (error) => resolve(toMlcError(error, { lock: name })));
+      session.on('end', () => resolve(toMlcError(new Error('lock session ended'), { lock: name })));
+      abort.signal.addEventListener('abort', () => resolve(undefined), { once: true });
+      void (async () => {
+        while (!abort.signal.aborted) {
+          await delay(retryMs, undefined, { signal: abort.signal }).catch(() => undefined);
+          if (abort.signal.aborted) return;
+          try {
+            await session.query('select 1');
+          } catch (error) {
+            resolve(toMlcError(error, { lock: name }));
+            return;
+          }
+        }
+      })();
+    });
+  }
+
+  async function lead(session: LockSession): Promise<void> {
+    const lost = watch(session);
+    setState('leader');
+    let reason: MlcError | undefined;
+    try {
+      await work.start();
+      reason = await lost;
+    } catch (error) {
+      reason = toMlcError(error, { lock: name });
+    }
+    if (reason !== undefined) log.error({ err: reason, code: reason.code }, 'leadership ended; stopping work');
+    await work.stop().catch((error: unknown) => log.error({ err: error }, 'stopping work failed'));
+  }
+
+  async function run(): Promise<void> {
+    while (!abort.signal.aborted) {
+      let session: LockSession | undefined;
+      try {
+        session = await connect();
+        // Errors of an idle pg client are emitted as events; unhandled they would crash the process.
+        session.on('error', () => undefined);
+        while (!abort.signal.aborted && !(await tryLock(session))) {
+          setState('standby');
+          await delay(retryMs, undefined, { signal: abort.signal }).catch(() => undefined);
+        }
+        if (!abort.signal.aborted) await lead(session);
+      } catch (error) {
+        log.warn({ err: error }, 'lock session failed; retrying');
+      } finally {
+        if (current === 'leader') setState('standby');
+        // Ending the session releases a session-level advisory lock.
+        await session?.end().catch(() => undefined);
+      }
+      if (!abort.signal.aborted) await delay(retryMs, undefined, { signal: abort.signal }).catch(() => undefined);
+    }
+  }
+
+  return {
+    start() {
+      loop ??= run();
+    },
+    async stop() {
+      abort.abort();
+      await loop;
+      setState('stopped');
+    },
+    state: () => current,
+  };
+}

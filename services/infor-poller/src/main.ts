@@ -1,0 +1,4 @@
+import { startService } from '@mlc/service';
+import { inforPoller } from './service.js';
+
+await startService(inforPoller);

@@ -1,0 +1,102 @@
+import pg from 'pg';
+import { z } from 'zod';
+import { loadConnections, selectOneConnection } from '@mlc/config';
+import { createLeader } from '@mlc/db';
+import { InforMapping, createSupplierChangeReader, m3ClientFromSettings, type M3Client } from '@mlc/infor';
+import { createEventProducer, standardTopics } from '@mlc/kafka';
+import { ServiceEnv, type ServiceContext, type ServiceDefinition, type ServiceParts } from '@mlc/service';
+import { MIGRATIONS_DIR, createPgHashStore } from './hash-store.js';
+import { CURSOR_TOPIC, EVENT_TOPIC, POLLER_NAME, REJECT_TOPIC, createKafkaCursorStore, createKafkaPagePublisher } from './kafka-state.js';
+import { createPollerMetrics } from './metrics.js';
+import { createPoller, type Poller } from './poller.js';
+
+export const PollerEnv = ServiceEnv.extend({
+  /** How often a standby replica tries to take over. */
+  MLC_LEADER_RETRY_MS: z.coerce.number().int().positive().default(5000),
+});
+export type PollerEnv = z.output<typeof PollerEnv>;
+
+/**
+ * The supplier poller of one M3 connection: a leader lock in Postgres so one replica polls, a
+ * transactional producer that commits each page with its cursor, the MI client through ION.
+ */
+export function createInforPoller({ env, processEnv, logger, metrics, pool, kafka, namespace, codec }: ServiceContext<PollerEnv>): ServiceParts {
+  const file = loadConnections(env.MLC_CONNECTIONS_FILE, { env: processEnv, mappings: { infor: InforMapping } });
+  // One process polls one connection: MLC_CONNECTIONS names it, unless only one has an `infor` section.
+  const connection = selectOneConnection(file, { wanted: env.MLC_CONNECTIONS, section: 'infor', service: POLLER_NAME });
+  const mapping = connection.mappings.infor;
+  const { poll } = connection.infor;
+  const log = logger.child({ connection: connection.id });
+  const pollerMetrics = createPollerMetrics({ registry: metrics, connection: connection.id });
+  // One transactional id per connection: a new leader's producer fences a stale one mid-transaction.
+  const producer = createEventProducer({ kafka, codec, logger, transactionalId: namespace.transactionalId(POLLER_NAME, connection.id) });
+
+  let m3: M3Client | undefined;
+  let poller: Poller | undefined;
+  const leader = createLeader({
+    name: `${POLLER_NAME}:${connection.id}`,
+    logger: log,
+    retryMs: env.MLC_LEADER_RETRY_MS,
+    onStateChange: (state) => pollerMetrics.leader(state),
+    connect: async () => {
+      const client = new pg.Client({ connectionString: env.DATABASE_URL, application_name: `${POLLER_NAME}-lock`, keepAlive: true });
+      await client.connect();
+      return client;
+    },
+    work: {
+      // Only the leader connects the producer (initialising the transactional id fences whoever held it) and logs on to ION.
+      start: async () => {
+        await producer.connect();
+        m3 = m3ClientFromSettings(connection.infor, { logger: log });
+        poller = createPoller({
+          connection: connection.id,
+          reader: createSupplierChangeReader({ m3, transaction: mapping.transactions.listChangedSuppliers }),
+          cursors: createKafkaCursorStore({ kafka, connection: connection.id, logger: log, cursorTopic: namespace.topic(CURSOR_TOPIC) }),
+          publisher: createKafkaPagePublisher({
+            producer,
+            connection: connection.id,
+            group: namespace.groupId(POLLER_NAME),
+            cursorTopic: namespace.topic(CURSOR_TOPIC),
+            rejectTopic: namespace.topic(REJECT_TOPIC),
+            eventTopic: namespace.topic(EVENT_TOPIC),
+          }),
+          hashes: createPgHashStore({ db: pool, connection: connection.id }),
+          mapping,
+          logger: log,
+          metrics: pollerMetrics,
+          pageSize: poll.pageSize,
+          overlapMs: Math.round(poll.overlapSeconds * 1000),
+          intervalMs: Math.round(poll.intervalSeconds * 1000),
+        });
+        await poller.start();
+      },
+      stop: async () => {
+        await poller?.stop();
+        poller = undefined;
+        await m3?.close().catch((error: unknown) => log.warn({ err: error }, 'ION token revoke failed'));
+        m3 = undefined;
+        await producer.disconnect();
+      },
+    },
+  });
+
+  return {
+    migrations: [{ component: POLLER_NAME, dir: MIGRATIONS_DIR }],
+    topics: [
+      ...standardTopics({ partitions: env.MLC_TOPIC_PARTITIONS }).filter((t) => t.topic === EVENT_TOPIC),
+      // Compacted: only the latest cursor per key matters, and it must never expire.
+      { topic: CURSOR_TOPIC, partitions: 1, cleanupPolicy: 'compact' as const },
+      { topic: REJECT_TOPIC, partitions: env.MLC_TOPIC_PARTITIONS, cleanupPolicy: 'delete' as const, retentionMs: 30 * 24 * 3600 * 1000 },
+    ],
+    // A standby is healthy: it waits for the lock by design.
+    readiness: async () => ({ ok: leader.state() !== 'stopped', details: { connection: connection.id, role: leader.state(), poll: poller?.status() ?? null } }),
+    start: async () => {
+      leader.start();
+    },
+    stop: async () => {
+      await leader.stop();
+    },
+  };
+}
+
+export const inforPoller: ServiceDefinition<typeof PollerEnv> = { name: POLLER_NAME, env: PollerEnv, pool: { max: 3 }, create: createInforPoller };
