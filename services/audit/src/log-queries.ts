@@ -73,7 +73,7 @@ export async function selectEvents(db: Pick<Db, 'query'>, selection: EventSelect
   }
 }
 
-export type OperatorActionKind = 'rewind' | 'republish' | 'redrive' | 'discard';
+export type OperatorActionKind = 'rewind' | 'republish' | 'resync' | 'redrive' | 'discard';
 
 /** A record an action touched; any of the identifying fields may be given. */
 export interface ActionRecord {

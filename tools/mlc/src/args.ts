@@ -12,7 +12,7 @@ usage:
   mlc replay rewind --group <writer> --to <time> [--topic <topic>]... [--dry-run] [--wait [--wait-timeout 10m]]
   mlc replay republish --connection <id> [--entity <type>] [--key <key>]... [--source <source>]
                        [--since <time>] [--until <time>] [--force] [--dry-run]
-  mlc replay resync --connection <id> [--entity <type>] [--since <time>]   (not in this build yet)
+  mlc replay resync --connection <id> [--entity <type>] [--since <time>]
   mlc dlq list [--writer <writer>] [--code <error code>] [--connection <id>] [--since <time>] [--status open|redriven|discarded|all] [--limit 100]
   mlc dlq show <id> [--json]
   mlc dlq redrive <id>... | --filter [--writer …] [--code …] [--connection …] [--since …]   [--dry-run]

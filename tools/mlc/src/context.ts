@@ -22,6 +22,8 @@ export type MlcEnv = z.infer<typeof MlcEnv>;
  */
 export interface MlcDeps {
   db: Db;
+  /** The services' own tables (the pollers' resync requests), outside the audit schema; opened on first use. */
+  pollerDb(): Db;
   kafka: Kafka;
   admin(): Promise<Admin>;
   producer(): Promise<Producer>;
@@ -43,6 +45,7 @@ export function createMlcDeps({ env, logger, progressStream }: CreateMlcDepsPara
   const db = createPool(auditDatabaseUrl(env.DATABASE_URL, env.MLC_AUDIT_DB_SCHEMA), { max: 2, applicationName: 'mlc', logger });
   const kafka = createKafkaClient({ clientId: env.KAFKA_CLIENT_ID ?? 'mlc', brokers: env.KAFKA_BROKERS, logger });
   const codec = createRegistryCodec({ registryUrl: env.SCHEMA_REGISTRY_URL, logger, logicalTopic: namespace.logical });
+  let pollerDb: ReturnType<typeof createPool> | undefined;
   let admin: Promise<Admin> | undefined;
   let producer: Promise<Producer> | undefined;
   const connect = async <T extends { connect(): Promise<void> }>(client: T, operation: string): Promise<T> => {
@@ -55,6 +58,7 @@ export function createMlcDeps({ env, logger, progressStream }: CreateMlcDepsPara
   };
   return {
     db,
+    pollerDb: () => (pollerDb ??= createPool(env.DATABASE_URL, { max: 1, applicationName: 'mlc', logger })),
     kafka,
     codec,
     namespace,
@@ -68,7 +72,7 @@ export function createMlcDeps({ env, logger, progressStream }: CreateMlcDepsPara
     now: () => new Date(),
     async close() {
       await Promise.allSettled([admin?.then((a) => a.disconnect()), producer?.then((p) => p.disconnect())]);
-      await db.end();
+      await Promise.allSettled([db.end(), pollerDb?.end()]);
     },
   };
 }

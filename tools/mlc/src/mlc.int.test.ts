@@ -1,11 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import type pg from 'pg';
 import { queryTrail } from '@mlc/audit';
+import { migrate } from '@mlc/db';
 import { MlcError } from '@mlc/errors';
 import { DLQ_HEADERS, REPLAY_HEADERS, buildDlqHeaders, headerString } from '@mlc/kafka';
+import { MIGRATIONS_DIR as POLLER_MIGRATIONS, listResyncRequests } from '@mlc/syspro-poller';
 import { uniqueName, waitFor } from '@mlc/testing';
 import { discard, listEntries, redrive, showEntry } from './dlq.js';
 import { republish } from './republish.js';
+import { resync } from './resync.js';
 import { rewindGroup } from './rewind.js';
 import { mlcHarness, supplier } from './test-support.js';
 
@@ -182,4 +186,29 @@ test('the CLI: bad input exits 2 and changes nothing; --json output for scripts'
   const { code, stdout } = await h.cli(['dlq', 'list', '--json']);
   assert.equal(code, 0);
   assert.deepEqual(JSON.parse(stdout), { entries: [] });
+});
+
+test('resync: recorded as an operator action and handed to the poller as a request; an unknown connection changes nothing', async (t) => {
+  const h = await mlcHarness(t);
+  await migrate(h.deps.pollerDb() as pg.Pool, { component: 'syspro-poller', dir: POLLER_MIGRATIONS });
+  // Before the harness closes its pools (after-hooks run in the order they were added).
+  const cleanUp = () => h.deps.pollerDb().query('delete from syspro_poller_resync_requests where connection = $1', [h.connection]);
+  await h.producer.publish(h.topic('syspro.suppliers.v1'), [supplier(h.connection, 'S-1')]);
+  h.startAudit();
+  await waitFor(async () => (await h.count('audit_events')) === 1, { message: 'the event in the log', timeoutMs: 60_000 });
+
+  await assert.rejects(resync(h.deps, { connection: `${h.connection}-unknown`, entityType: 'supplier', since: undefined, actor: 'tester' }), isCode('MLC_CONFIG_INVALID'));
+  await assert.rejects(resync(h.deps, { connection: h.connection, entityType: 'supplier', since: new Date(Date.now() + 3_600_000), actor: 'tester' }), isCode('MLC_CONFIG_INVALID'));
+  assert.equal(await h.count('audit_operator_actions'), 0, 'bad input recorded nothing');
+
+  const since = new Date('2026-11-01T00:00:00Z');
+  const result = await resync(h.deps, { connection: h.connection, entityType: 'supplier', since, actor: 'tester' });
+  const statuses = await listResyncRequests(h.deps.pollerDb(), { connection: h.connection });
+  await cleanUp();
+  assert.deepEqual(
+    statuses.map((s) => [s.id, s.entity, s.since?.toISOString(), s.requestedBy, s.applied.length]),
+    [[result.requestId, 'supplier', since.toISOString(), 'tester', 0]],
+  );
+  const { rows } = await h.pool.query<{ id: string; kind: string; actor: string }>('select id::text, kind, actor from audit_operator_actions');
+  assert.deepEqual(rows, [{ id: result.actionId, kind: 'resync', actor: 'tester' }]);
 });

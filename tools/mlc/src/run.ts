@@ -1,8 +1,8 @@
-import { MlcError } from '@mlc/errors';
 import { USAGE, type Command } from './args.js';
 import type { MlcDeps } from './context.js';
 import { discard, formatEntries, formatResolved, formatShown, listEntries, redrive, showEntry } from './dlq.js';
 import { formatRepublish, republish } from './republish.js';
+import { formatResync, resync } from './resync.js';
 import { formatMoves, rewindGroup } from './rewind.js';
 import { formatTrail, loadTrail } from './trail.js';
 
@@ -29,12 +29,10 @@ export async function runCommand(deps: MlcDeps, cmd: Command, notify: (line: str
       const result = await republish(deps, cmd);
       return { json: result, text: formatRepublish(result) };
     }
-    case 'resync':
-      // TODO(issue 10, replay engineer): `requestResync(db, { connection, entity?, since? })` from
-      // the poller's package lands here: record an operator action, call it, print what it reset.
-      throw new MlcError('MLC_CONFIG_INVALID', 'mlc replay resync is not in this build yet: it arrives with the poller resync (requestResync)', {
-        context: { command: 'replay resync' },
-      });
+    case 'resync': {
+      const result = await resync(deps, cmd);
+      return { json: result, text: formatResync(result) };
+    }
     case 'dlq-list': {
       const entries = await listEntries(deps, cmd);
       return { json: { entries }, text: formatEntries(entries) };
