@@ -39,13 +39,15 @@ export function trailRow(item: TrailItem, logical: (topic: string) => string = (
       return [at, 'event', join(s(item.source), s(item.type)), join(`occurred ${s(item.occurredAt) ?? '-'}`, item.actor ? `by ${s(item.actor)}` : undefined, replay && `replay #${replay}`, `hash ${(s(item.contentHash) ?? '').slice(0, 12)}`)];
     }
     case 'outcome': {
+      const writer = s(item.writer);
       const target = obj(item.target);
       const error = obj(item.error);
       const replay = obj(item.replay);
       return [
         at,
         'outcome',
-        join(s(item.writer), s(item.status)),
+        // The outcome names the writer's consumer group; shown without the namespace, as `dlq list` shows writers.
+        join(writer && logical(writer), s(item.status)),
         join(s(item.direction), target.id !== undefined && target.id !== null ? `target ${s(target.id)}` : undefined, `attempts ${s(item.attempts) ?? '-'}`, s(error.code), replay.id !== undefined ? `replay #${s(replay.id)}${replay.force === true ? ' forced' : ''}` : undefined),
       ];
     }
