@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import pg from 'pg';
 import { loadEnv } from '@mlc/config';
 import { createLogger } from '@mlc/log';
-import { MlcEnv, createMlcDeps, parseCommand, runCommand } from '@mlc/mlc';
+import { MlcError } from '@mlc/errors';
+import { EXIT, MlcEnv, createMlcDeps, describeError, exitCodeFor, parseCommand, parseTime, runCommand } from '@mlc/mlc';
 import { SANDBOX_MAPPINGS } from '@mlc/sandbox';
 import { waitFor } from '@mlc/testing';
 import { startPipeline, type Row } from './pipeline.js';
@@ -32,12 +33,19 @@ test('audit and replay end to end: trail both ways, DLQ redrive once, offset rew
     await db.end();
   });
   const show = process.env.MLC_E2E_SHOW_OUTPUT !== undefined;
-  /** `mlc <args>` as the CLI runs it (parse, run), by an operator named e2e-operator. */
+  /** `mlc <args>` as the CLI runs it (parse, run), by an operator named e2e-operator; MLC_E2E_SHOW_OUTPUT prints what it prints. */
   async function mlc<T = Row>(tc: TestContext, args: string[]): Promise<T> {
-    const output = await runCommand(deps, parseCommand(args, { now: new Date(), user: 'e2e-operator' }));
-    if (show) tc.diagnostic(`$ mlc ${args.join(' ')}\n${output.text}`);
-    return output.json as T;
+    try {
+      const output = await runCommand(deps, parseCommand(args, { now: new Date(), user: 'e2e-operator' }));
+      if (show) tc.diagnostic(`$ mlc ${args.join(' ')}\n${output.text}`);
+      return output.json as T;
+    } catch (error) {
+      if (show) tc.diagnostic(`$ mlc ${args.join(' ')}\n${describeError(error).line}\n(exit ${exitCodeFor(error)})`);
+      throw error;
+    }
   }
+  /** Refused as bad input (exit 2) or a failed operation (exit 1), with this code. */
+  const refused = (code: string, exit: number) => (error: unknown) => error instanceof MlcError && error.code === code && exitCodeFor(error) === exit;
   const audit = async <T extends Row>(sql: string, params: unknown[] = []) => (await db.query<T>(sql.replaceAll('audit_', `${p.auditSchema}.audit_`), params)).rows;
   const trail = async (tc: TestContext, key: string) =>
     (await mlc<{ items: Row[] }>(tc, ['trail', '--connection', p.connection, '--entity', 'supplier', '--key', key])).items;
@@ -132,6 +140,7 @@ test('audit and replay end to end: trail both ways, DLQ redrive once, offset rew
     await fetch(`${p.coupa.url}/_sandbox/faults`, { method: 'DELETE' }); // the cause fixed in Coupa
     const redriven = await mlc<{ ids: string[]; actionId: string }>(st, ['dlq', 'redrive', id]);
     assert.deepEqual(redriven.ids, [id]);
+    await assert.rejects(mlc(st, ['dlq', 'discard', id, '--reason', 'test']), refused('MLC_CONFIG_INVALID', EXIT.badInput), 'already resolved');
     await everywhere();
     const items = await waitFor(
       async () => {
@@ -164,9 +173,13 @@ test('audit and replay end to end: trail both ways, DLQ redrive once, offset rew
 
   await t.test('a rewind of the stopped coupa-writer re-delivers from the timestamp and creates nothing twice', async (st) => {
     await auditCaughtUp();
+    const rewind = ['replay', 'rewind', '--group', 'coupa-writer', '--to', rewindTo.toISOString()];
+    await assert.rejects(mlc(st, rewind), refused('MLC_GROUP_ACTIVE', EXIT.failed), 'Kafka moves only an empty group');
     await p.stop(writer);
     await p.clearCoupaCalls();
-    const rewound = await mlc<{ moves: Row[]; actionId: string }>(st, ['replay', 'rewind', '--group', 'coupa-writer', '--to', rewindTo.toISOString(), '--wait']);
+    const dry = await mlc<{ moves: Row[] }>(st, [...rewind, '--dry-run']);
+    assert.ok(dry.moves.some((m) => m.current !== m.target), 'the dry run shows offsets moving back');
+    const rewound = await mlc<{ moves: Row[]; actionId: string }>(st, [...rewind, '--wait']);
     assert.ok(rewound.actionId);
     // What the coupa-writer reads and Kafka holds from the timestamp on.
     const redelivered = await audit<{ position: string }>(
@@ -209,9 +222,14 @@ test('audit and replay end to end: trail both ways, DLQ redrive once, offset rew
     writer = p.startWriter();
     await p.clearCoupaCalls();
 
-    const dry = await mlc<{ selected: number }>(st, ['replay', 'republish', '--connection', p.connection, '--entity', 'supplier', '--source', 'syspro', '--key', a, '--key', b, '--force', '--dry-run']);
-    assert.equal(dry.selected, 2);
-    const replay = await mlc<{ published: number; actionId: string }>(st, ['replay', 'republish', '--connection', p.connection, '--entity', 'supplier', '--source', 'syspro', '--key', a, '--key', b, '--force']);
+    const republish = ['replay', 'republish', '--connection', p.connection, '--entity', 'supplier', '--source', 'syspro'];
+    const [counted] = await audit<{ n: number }>(
+      `select count(*)::int as n from audit_events where connection = $1 and entity_type = 'supplier' and source = 'syspro' and kafka_ts >= $2`,
+      [p.connection, parseTime('tuesday', new Date())],
+    );
+    assert.equal((await mlc<{ selected: number }>(st, [...republish, '--since', 'tuesday', '--dry-run'])).selected, counted!.n);
+    assert.equal((await mlc<{ selected: number }>(st, [...republish, '--key', a, '--key', b, '--force', '--dry-run'])).selected, 2);
+    const replay = await mlc<{ published: number; actionId: string }>(st, [...republish, '--key', a, '--key', b, '--force']);
     assert.equal(replay.published, 2);
     const outcomes = await waitFor(
       async () => {
