@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseConfig, type ConfigIssue } from './issues.js';
 import { didYouMean, unknownKeyMessage } from './suggest.js';
+import { TransportSecurityEnv, transportSecurityIssues } from './transport-security.js';
 
 const LogLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
@@ -29,6 +30,7 @@ export const InfraEnv = z.object({
   HOST: z.string().default('0.0.0.0').describe('address the HTTP server (health, metrics, webhooks) binds'),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+  ...TransportSecurityEnv.shape,
 });
 export type InfraEnv = z.infer<typeof InfraEnv>;
 
@@ -51,5 +53,8 @@ function misspeltVariables(env: Record<string, string>, schema: z.ZodType): Conf
 export function loadEnv<S extends z.ZodType = typeof InfraEnv>(env: NodeJS.ProcessEnv, schema?: S): z.output<S> {
   const values = Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ''));
   const settings = schema ?? InfraEnv;
-  return Object.freeze(parseConfig(settings, values, 'environment', misspeltVariables(values, settings))) as z.output<S>;
+  const known = settings instanceof z.ZodObject ? Object.keys(settings.shape) : [];
+  // Combinations of the security settings, for schemas that carry them (InfraEnv and its extensions).
+  const combinations = known.includes('KAFKA_SASL_MECHANISM') ? transportSecurityIssues(values) : [];
+  return Object.freeze(parseConfig(settings, values, 'environment', [...misspeltVariables(values, settings), ...combinations])) as z.output<S>;
 }

@@ -1,6 +1,16 @@
 export { Secret } from './secret.js';
 export { parseConfig, configError, type ConfigIssue } from './issues.js';
 export { InfraEnv, loadEnv } from './env.js';
+export {
+  TransportSecurityEnv,
+  kafkaSecurity,
+  registrySecurity,
+  type KafkaSecurity,
+  type RegistrySecurity,
+  type SaslSettings,
+  type SecretSource,
+  type TlsSettings,
+} from './transport-security.js';
 export { documentationGaps, schemaKeys } from './schema-keys.js';
 export {
   connectionsFileSchema,

@@ -27,6 +27,16 @@ test('foreign errors are classified and keep their cause', () => {
 
   const kafka = Object.assign(new Error('leader not available'), { name: 'KafkaJSProtocolError', retriable: true });
   assert.equal(toMlcError(kafka).code, 'MLC_KAFKA_UNAVAILABLE');
+  const refused = Object.assign(new Error('SASL SCRAM SHA512 authentication failed'), { name: 'KafkaJSSASLAuthenticationError', retriable: false });
+  assert.equal(toMlcError(refused).code, 'MLC_AUTH_FAILED');
+  // TLS refusals, as kafkajs wraps them: the broker wanted our certificate, or we did not trust its.
+  const noCert = Object.assign(new Error('Connection error: ssl3_read_bytes:sslv3 alert bad certificate'), { name: 'KafkaJSNumberOfRetriesExceeded', retriable: false });
+  assert.equal(toMlcError(noCert).code, 'MLC_AUTH_FAILED');
+  const untrusted = Object.assign(new Error('Connection error: self-signed certificate in certificate chain'), {
+    name: 'KafkaJSNumberOfRetriesExceeded',
+    cause: Object.assign(new Error('Connection error'), { name: 'KafkaJSConnectionError', cause: Object.assign(new Error('self-signed'), { code: 'SELF_SIGNED_CERT_IN_CHAIN' }) }),
+  });
+  assert.equal(toMlcError(untrusted).code, 'MLC_AUTH_FAILED');
   assert.equal(toMlcError('boom').code, 'MLC_INTERNAL');
 });
 

@@ -128,6 +128,20 @@ function sqlStateOf(error: Error): string | undefined {
   return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && typeof severity === 'string' ? code : undefined;
 }
 
+// Node's certificate verification codes, and the alerts a broker sends when it wants a client
+// certificate we did not present or did not accept.
+const TLS_TRUST_CODES = /^(SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|CERT_HAS_EXPIRED|CERT_UNTRUSTED|ERR_TLS_CERT_ALTNAME_INVALID)$/;
+const TLS_TRUST_ALERTS = /alert (bad certificate|certificate required|unknown ca|certificate unknown)/;
+
+/** A TLS handshake that failed on trust (either side's certificate), anywhere in the cause chain (kafkajs wraps them twice). */
+function tlsTrustFailure(error: Error): boolean {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if ((typeof code === 'string' && TLS_TRUST_CODES.test(code)) || TLS_TRUST_ALERTS.test(e.message)) return true;
+  }
+  return false;
+}
+
 /**
  * Turns anything thrown into an MlcError, keeping the original as `cause`. kafkajs errors carry
  * their own `retriable` flag, which we respect; PostgreSQL errors are classified by SQLSTATE.
@@ -146,6 +160,11 @@ export function toMlcError(error: unknown, context: ErrorContext = {}): MlcError
   const sqlState = sqlStateOf(err);
   if (sqlState !== undefined) return new MlcError(codeForSqlState(sqlState), err.message, { cause: err, context: { ...context, sqlState } });
   if (PG_CONNECTION_MESSAGES.has(err.message)) return new MlcError('MLC_DB_UNAVAILABLE', err.message, { cause: err, context });
+  // A broker that refused our SASL credentials: kafkajs marks it non-retriable, and it is no
+  // internal fault but a credential to fix (or a rotation to finish).
+  if (err.name === 'KafkaJSSASLAuthenticationError' || (err.name.startsWith('KafkaJS') && tlsTrustFailure(err))) {
+    return new MlcError('MLC_AUTH_FAILED', err.message, { cause: err, context });
+  }
   if (err.name.startsWith('KafkaJS')) {
     const retriable = (err as { retriable?: unknown }).retriable === true;
     return new MlcError(retriable ? 'MLC_KAFKA_UNAVAILABLE' : 'MLC_INTERNAL', err.message, { cause: err, context });

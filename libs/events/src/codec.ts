@@ -1,4 +1,7 @@
+import { Agent as HttpsAgent } from 'node:https';
 import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import { Agent as UndiciAgent, fetch as undiciFetch } from 'undici';
+import { registrySecurity, type RegistrySecurity } from '@mlc/config';
 import { MlcError, type ErrorCode } from '@mlc/errors';
 import type { Logger } from '@mlc/log';
 import type { CanonicalEvent } from './envelope.js';
@@ -44,17 +47,51 @@ export interface RegistryCodecParams {
 type RegistryMiddleware = NonNullable<ConstructorParameters<typeof SchemaRegistry>[0]['middlewares']>[number];
 
 /** A registry client that also knows its URL and timeout, for the calls the client lacks. */
-export type RegistryClient = SchemaRegistry & { readonly url: string; readonly requestTimeoutMs: number };
+export type RegistryClient = SchemaRegistry & {
+  readonly url: string;
+  readonly requestTimeoutMs: number;
+  /** A request to `url` + `path` with the client's credentials, CA and timeout. */
+  fetch(path: string, init?: { method?: string; headers?: Record<string, string>; body?: string }): Promise<Response>;
+};
+
+export interface SchemaRegistryClientParams {
+  url: string;
+  requestTimeoutMs?: number;
+  /** Basic auth and a private CA; build it with `registrySecurity(env)` from @mlc/config. */
+  security?: RegistrySecurity;
+}
 
 /**
  * A registry client with a per-request timeout: without one, mappersmith waits on a hung registry
- * forever and the partition behind it stalls with no error to retry on.
+ * forever and the partition behind it stalls with no error to retry on. The basic-auth password is
+ * read for every request (a rotated password file applies at once) and never stored in the client.
  */
-export function createSchemaRegistryClient({ url, requestTimeoutMs = 10_000 }: { url: string; requestTimeoutMs?: number }): RegistryClient {
+export function createSchemaRegistryClient({ url, requestTimeoutMs = 10_000, security = {} }: SchemaRegistryClientParams): RegistryClient {
+  const { auth, ca } = security;
+  const authorization = (): Record<string, string> => (auth === undefined ? {} : { authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password().reveal()}`).toString('base64')}` });
   const timeout: RegistryMiddleware = () => ({
-    prepareRequest: (next) => next().then((request) => request.enhance({ timeout: requestTimeoutMs })),
+    prepareRequest: (next) => next().then((request) => request.enhance({ timeout: requestTimeoutMs, headers: authorization() })),
   });
-  return Object.assign(new SchemaRegistry({ host: url, clientId: 'ml-connector', middlewares: [timeout] }), { url, requestTimeoutMs });
+  // The client (mappersmith) takes a Node agent; our own calls go through undici, which takes a dispatcher.
+  const agent = ca === undefined ? undefined : new HttpsAgent({ ca, keepAlive: true });
+  const dispatcher = ca === undefined ? undefined : new UndiciAgent({ connect: { ca } });
+  const client = new SchemaRegistry({ host: url, clientId: 'ml-connector', middlewares: [timeout], ...(agent === undefined ? {} : { agent }) });
+  return Object.assign(client, {
+    url,
+    requestTimeoutMs,
+    fetch: async (path: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Response> =>
+      (await undiciFetch(`${url}${path}`, {
+        ...init,
+        headers: { ...init.headers, ...authorization() },
+        signal: AbortSignal.timeout(requestTimeoutMs),
+        ...(dispatcher === undefined ? {} : { dispatcher }),
+      })) as unknown as Response,
+  });
+}
+
+/** The registry client of a process, from its settings (URL, basic auth, CA). */
+export function schemaRegistryClientFromEnv(env: { SCHEMA_REGISTRY_URL: string } & Parameters<typeof registrySecurity>[0]): RegistryClient {
+  return createSchemaRegistryClient({ url: env.SCHEMA_REGISTRY_URL, security: registrySecurity(env) });
 }
 
 /**
@@ -65,17 +102,15 @@ export function createSchemaRegistryClient({ url, requestTimeoutMs = 10_000 }: {
  * BACKWARD. Whether it did.
  */
 async function setUnsetCompatibility(client: RegistryClient, subject: string): Promise<boolean> {
-  const url = `${client.url}/config/${encodeURIComponent(subject)}`;
-  const signal = () => AbortSignal.timeout(client.requestTimeoutMs);
-  const current = await fetch(url, { signal: signal() });
+  const path = `/config/${encodeURIComponent(subject)}`;
+  const current = await client.fetch(path);
   if (!current.ok) return false;
   const { compatibilityLevel } = (await current.json()) as { compatibilityLevel?: string };
   if (compatibilityLevel?.toUpperCase() !== 'NONE') return false;
-  const updated = await fetch(url, {
+  const updated = await client.fetch(path, {
     method: 'PUT',
     headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
     body: JSON.stringify({ compatibility: COMPATIBILITY.BACKWARD }),
-    signal: signal(),
   });
   return updated.ok;
 }

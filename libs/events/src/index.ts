@@ -38,6 +38,8 @@ export {
 export {
   createRegistryCodec,
   createSchemaRegistryClient,
+  schemaRegistryClientFromEnv,
+  type SchemaRegistryClientParams,
   decodeEvent,
   type RegistryClient,
   type RegistryCodecParams,

@@ -1,4 +1,4 @@
-export { createKafkaClient, type CreateKafkaClientParams } from './client.js';
+export { createKafkaClient, kafkaClientFromEnv, type CreateKafkaClientParams, type KafkaClientFromEnvParams, type KafkaEnv } from './client.js';
 export { readCompactedTopic, type ReadCompactedParams } from './compacted.js';
 export type { TopicCodec } from './codec.js';
 export { DLQ_HEADERS, NO_POSITION, buildDlqHeaders, dlqTopicFor, readDeadLetterReason, type DeadLetterInput, type DeadLetterReason } from './dead-letter.js';

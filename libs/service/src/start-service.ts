@@ -4,8 +4,8 @@ import { Registry } from 'prom-client';
 import type { z } from 'zod';
 import { InfraEnv, loadEnv } from '@mlc/config';
 import { createPool, migrate } from '@mlc/db';
-import { createRegistryCodec, createSchemaRegistryClient, type TopicCodec } from '@mlc/events';
-import { TopicEnv, applyTopics, createKafkaClient, createTopicNamespace, type TopicDefinition, type TopicNamespace } from '@mlc/kafka';
+import { createRegistryCodec, schemaRegistryClientFromEnv, type TopicCodec } from '@mlc/events';
+import { TopicEnv, applyTopics, createTopicNamespace, kafkaClientFromEnv, type TopicDefinition, type TopicNamespace } from '@mlc/kafka';
 import { createLogger, type Logger } from '@mlc/log';
 import type { DestinationStream } from 'pino';
 import { reportStartFailure } from './report.js';
@@ -115,10 +115,10 @@ export async function startService<S extends z.ZodType<ServiceEnv>>(definition: 
       logger,
       metrics,
       pool: db,
-      kafka: createKafkaClient({ clientId: env.KAFKA_CLIENT_ID ?? name, brokers: env.KAFKA_BROKERS, logger }),
+      kafka: kafkaClientFromEnv({ env, clientId: name, logger }),
       namespace,
       // Schemas (subjects and validation) belong to the logical topic, whatever the namespace.
-      codec: createRegistryCodec({ registry: createSchemaRegistryClient({ url: env.SCHEMA_REGISTRY_URL }), logger, logicalTopic: namespace.logical }),
+      codec: createRegistryCodec({ registry: schemaRegistryClientFromEnv(env), logger, logicalTopic: namespace.logical }),
       server,
     };
     parts = await definition.create(ctx);

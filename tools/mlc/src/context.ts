@@ -1,16 +1,17 @@
 import { Partitioners, type Admin, type Kafka, type Producer } from 'kafkajs';
 import type { z } from 'zod';
 import { AuditEnv, auditDatabaseUrl, type Db } from '@mlc/audit';
-import { InfraEnv } from '@mlc/config';
+import { InfraEnv, TransportSecurityEnv } from '@mlc/config';
 import { createPool } from '@mlc/db';
 import { toMlcError } from '@mlc/errors';
-import { createRegistryCodec, type TopicCodec } from '@mlc/events';
-import { TopicEnv, createKafkaClient, createTopicNamespace, type TopicNamespace } from '@mlc/kafka';
+import { createRegistryCodec, schemaRegistryClientFromEnv, type TopicCodec } from '@mlc/events';
+import { TopicEnv, createTopicNamespace, kafkaClientFromEnv, type TopicNamespace } from '@mlc/kafka';
 import type { Logger } from '@mlc/log';
 import { createProgress, type Progress, type ProgressStream } from './progress.js';
 
 /** What mlc reads from its environment: the services' infrastructure, topic namespace and audit schema. */
 export const MlcEnv = InfraEnv.pick({ KAFKA_BROKERS: true, KAFKA_CLIENT_ID: true, SCHEMA_REGISTRY_URL: true, DATABASE_URL: true, LOG_LEVEL: true })
+  .extend(TransportSecurityEnv.shape)
   .extend(TopicEnv.shape)
   .extend({ MLC_AUDIT_DB_SCHEMA: AuditEnv.shape.MLC_AUDIT_DB_SCHEMA });
 export type MlcEnv = z.infer<typeof MlcEnv>;
@@ -43,8 +44,8 @@ export interface CreateMlcDepsParams {
 export function createMlcDeps({ env, logger, progressStream }: CreateMlcDepsParams): MlcDeps & { close(): Promise<void> } {
   const namespace = createTopicNamespace(env.MLC_TOPIC_PREFIX);
   const db = createPool(auditDatabaseUrl(env.DATABASE_URL, env.MLC_AUDIT_DB_SCHEMA), { max: 2, applicationName: 'mlc', logger });
-  const kafka = createKafkaClient({ clientId: env.KAFKA_CLIENT_ID ?? 'mlc', brokers: env.KAFKA_BROKERS, logger });
-  const codec = createRegistryCodec({ registryUrl: env.SCHEMA_REGISTRY_URL, logger, logicalTopic: namespace.logical });
+  const kafka = kafkaClientFromEnv({ env, clientId: 'mlc', logger });
+  const codec = createRegistryCodec({ registry: schemaRegistryClientFromEnv(env), logger, logicalTopic: namespace.logical });
   let pollerDb: ReturnType<typeof createPool> | undefined;
   let admin: Promise<Admin> | undefined;
   let producer: Promise<Producer> | undefined;

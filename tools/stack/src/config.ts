@@ -10,6 +10,8 @@ export const StackEnvSchema = z.object({
   MLC_STACK_DIR: z.string().min(1).optional().describe('state, logs and downloaded runtimes (default <repo>/.stack)'),
   MLC_KAFKA_PORT: port.default(19092).describe('Kafka PLAINTEXT listener on 127.0.0.1'),
   MLC_KAFKA_CONTROLLER_PORT: port.default(19093).describe('KRaft controller listener on 127.0.0.1'),
+  MLC_KAFKA_SASL_SSL_PORT: port.default(19094).describe('Kafka SASL_SSL listener (PLAIN, SCRAM-SHA-256/512) on 127.0.0.1'),
+  MLC_KAFKA_MTLS_PORT: port.default(19095).describe('Kafka SSL listener requiring client certificates on 127.0.0.1'),
   MLC_REGISTRY_PORT: port.default(18081).describe('Apicurio Registry HTTP port on 127.0.0.1'),
   MLC_STACK_DATABASE_URL: z
     .string()
@@ -26,6 +28,9 @@ export interface StackConfig {
   stackDir: string;
   kafkaPort: number;
   controllerPort: number;
+  /** The secure listeners (tests of TLS and SASL); services use the PLAINTEXT one. */
+  saslSslPort: number;
+  mtlsPort: number;
   registryPort: number;
   databaseUrl: string;
   kafkaHeap: string;
@@ -42,9 +47,9 @@ export function loadStackConfig(env: NodeJS.ProcessEnv, repoRoot: string): Stack
     throw new MlcError('MLC_CONFIG_INVALID', `invalid stack settings: ${problems}`, { context: { fields: parsed.error.issues.map((i) => i.path.join('.')) } });
   }
   const e = parsed.data;
-  const ports = [e.MLC_KAFKA_PORT, e.MLC_KAFKA_CONTROLLER_PORT, e.MLC_REGISTRY_PORT];
+  const ports = [e.MLC_KAFKA_PORT, e.MLC_KAFKA_CONTROLLER_PORT, e.MLC_KAFKA_SASL_SSL_PORT, e.MLC_KAFKA_MTLS_PORT, e.MLC_REGISTRY_PORT];
   if (new Set(ports).size !== ports.length) {
-    throw new MlcError('MLC_CONFIG_INVALID', 'invalid stack settings: MLC_KAFKA_PORT, MLC_KAFKA_CONTROLLER_PORT and MLC_REGISTRY_PORT must differ', {
+    throw new MlcError('MLC_CONFIG_INVALID', 'invalid stack settings: MLC_KAFKA_PORT, MLC_KAFKA_CONTROLLER_PORT, MLC_KAFKA_SASL_SSL_PORT, MLC_KAFKA_MTLS_PORT and MLC_REGISTRY_PORT must differ', {
       context: { ports },
     });
   }
@@ -53,6 +58,8 @@ export function loadStackConfig(env: NodeJS.ProcessEnv, repoRoot: string): Stack
     stackDir: resolve(repoRoot, e.MLC_STACK_DIR ?? '.stack'),
     kafkaPort: e.MLC_KAFKA_PORT,
     controllerPort: e.MLC_KAFKA_CONTROLLER_PORT,
+    saslSslPort: e.MLC_KAFKA_SASL_SSL_PORT,
+    mtlsPort: e.MLC_KAFKA_MTLS_PORT,
     registryPort: e.MLC_REGISTRY_PORT,
     databaseUrl: e.MLC_STACK_DATABASE_URL,
     kafkaHeap: e.MLC_KAFKA_HEAP,

@@ -5,6 +5,7 @@ import type { StackConfig } from './config.js';
 import { copyDependencies, pomProperty } from './maven.js';
 import { kafkaLog4j2Properties, kafkaServerProperties, newClusterId, renderProperties } from './properties.js';
 import { run, startDetached } from './process.js';
+import { prepareSecureFiles, secureListenerProperties } from './secure.js';
 
 // kafkajs is CommonJS; Node's named-export detection misses some of its exports.
 const { Kafka, logLevel } = kafkajs;
@@ -43,12 +44,16 @@ export function prepareKafka(config: StackConfig): { downloaded: boolean } {
   const paths = kafkaPaths(config);
   mkdirSync(paths.data, { recursive: true });
   const { fresh } = copyDependencies(paths.pom, paths.libs);
+  prepareSecureFiles(config);
+  const secure = { saslSslPort: config.saslSslPort, mtlsPort: config.mtlsPort, properties: secureListenerProperties(config) };
   writeFileSync(
     paths.serverProperties,
     renderProperties(
-      kafkaServerProperties({ port: config.kafkaPort, controllerPort: config.controllerPort, dataDir: paths.data }),
+      kafkaServerProperties({ port: config.kafkaPort, controllerPort: config.controllerPort, dataDir: paths.data, secure }),
       'Written by `npm run stack up` on every start; edit tools/stack/src/properties.ts instead.',
     ),
+    // It carries the PLAIN users' passwords.
+    { mode: 0o600 },
   );
   writeFileSync(paths.log4j2Properties, renderProperties(kafkaLog4j2Properties(paths.logFile)));
   if (!existsSync(paths.clusterIdFile)) writeFileSync(paths.clusterIdFile, `${newClusterId()}\n`);

@@ -21,3 +21,12 @@ test('the broker advertises and listens on the configured ports, internal topics
     assert.equal(props[key], 1, key);
   }
 });
+
+test('the secure listeners sit beside PLAINTEXT, which stays the inter-broker listener', () => {
+  const props = kafkaServerProperties({ port: 29092, controllerPort: 29093, dataDir: '/d', secure: { saslSslPort: 29094, mtlsPort: 29095, properties: { 'listener.name.ssl.ssl.client.auth': 'required' } } });
+  assert.equal(props['listeners'], 'PLAINTEXT://127.0.0.1:29092,CONTROLLER://127.0.0.1:29093,SASL_SSL://127.0.0.1:29094,SSL://127.0.0.1:29095');
+  assert.equal(props['advertised.listeners'], 'PLAINTEXT://127.0.0.1:29092,SASL_SSL://127.0.0.1:29094,SSL://127.0.0.1:29095');
+  assert.equal(props['listener.security.protocol.map'], 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_SSL:SASL_SSL,SSL:SSL');
+  assert.equal(props['inter.broker.listener.name'], 'PLAINTEXT');
+  assert.equal(props['listener.name.ssl.ssl.client.auth'], 'required');
+});

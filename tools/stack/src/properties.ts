@@ -24,20 +24,24 @@ export interface KafkaServerSettings {
   port: number;
   controllerPort: number;
   dataDir: string;
+  /** A SASL_SSL and an SSL (mTLS) listener beside PLAINTEXT, with their TLS and SASL properties. */
+  secure?: { saslSslPort: number; mtlsPort: number; properties: Properties };
 }
 
 /** One combined broker+controller on 127.0.0.1. */
-export function kafkaServerProperties({ port, controllerPort, dataDir }: KafkaServerSettings): Properties {
+export function kafkaServerProperties({ port, controllerPort, dataDir, secure }: KafkaServerSettings): Properties {
+  const extra = secure === undefined ? '' : `,SASL_SSL://127.0.0.1:${secure.saslSslPort},SSL://127.0.0.1:${secure.mtlsPort}`;
   return {
     'process.roles': 'broker,controller',
     'node.id': 1,
     // Static voters, so `StorageTool format` needs no --standalone / --initial-controllers.
     'controller.quorum.voters': `1@127.0.0.1:${controllerPort}`,
-    listeners: `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
-    'advertised.listeners': `PLAINTEXT://127.0.0.1:${port}`,
+    listeners: `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}${extra}`,
+    'advertised.listeners': `PLAINTEXT://127.0.0.1:${port}${extra}`,
     'inter.broker.listener.name': 'PLAINTEXT',
     'controller.listener.names': 'CONTROLLER',
-    'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+    'listener.security.protocol.map': `CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT${secure === undefined ? '' : ',SASL_SSL:SASL_SSL,SSL:SSL'}`,
+    ...secure?.properties,
     'log.dirs': dataDir,
     'num.partitions': 1,
     // One node: internal topics with the default replication factor 3 are never created, and

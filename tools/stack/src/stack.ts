@@ -5,6 +5,7 @@ import { renderStackEnv } from './env-file.js';
 import { KAFKA_MAIN_CLASS, kafkaPaths, kafkaReady, kafkaVersion, prepareKafka, startKafka } from './kafka.js';
 import { databaseReachable, describeDatabase, ensureDatabase } from './postgres.js';
 import { isAlive, portInUse, runningPid, stopProcess, tail, waitUntilReady, withLock } from './process.js';
+import { ensureScramUser, secureAddresses } from './secure.js';
 import { APICURIO_VERSION, REGISTRY_MARKER, prepareRegistry, registryPaths, registryReady, startRegistry } from './registry.js';
 
 export type Say = (line: string) => void;
@@ -39,6 +40,8 @@ function parts(config: StackConfig): Part[] {
       ports: [
         { port: config.kafkaPort, setting: 'MLC_KAFKA_PORT' },
         { port: config.controllerPort, setting: 'MLC_KAFKA_CONTROLLER_PORT' },
+        { port: config.saslSslPort, setting: 'MLC_KAFKA_SASL_SSL_PORT' },
+        { port: config.mtlsPort, setting: 'MLC_KAFKA_MTLS_PORT' },
       ],
       listens: addresses.kafkaBrokers,
       // A clean shutdown (controlled, with flushed logs) avoids log recovery on the next start.
@@ -132,9 +135,15 @@ export async function up(config: StackConfig, say: Say): Promise<void> {
         throw errors.length === 1 ? errors[0] : new AggregateError(errors, errors.map((e) => (e as Error).message).join('\n\n'));
       }
 
+      const secure = (await ensureScramUser(config, kafkaPaths(config).libs)) ? secureAddresses(config) : undefined;
       const envFile = join(config.stackDir, 'stack.env');
-      writeFileSync(envFile, renderStackEnv(stackAddresses(config)));
+      writeFileSync(envFile, renderStackEnv(stackAddresses(config), secure));
       for (const part of all) say(`${part.name.padEnd(9)} ${part.listens}  ${part.label}`);
+      say(
+        secure === undefined
+          ? 'kafka     secure listeners not up (the broker predates them): `down` and `up` to add them'
+          : `kafka     ${secure.saslSsl} SASL_SSL (PLAIN, SCRAM), ${secure.mtls} SSL with client certificates; files in ${secure.dir}`,
+      );
       say(`${'postgres'.padEnd(9)} ${describeDatabase(config.databaseUrl)}`);
       say(`wrote ${envFile}`);
     },
