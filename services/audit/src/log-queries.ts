@@ -38,7 +38,7 @@ export interface LoggedEvent {
   payload: Record<string, unknown>;
 }
 
-/** Events in Kafka time order, for republishing; works after Kafka's retention dropped them. */
+/** Events in Kafka time order, each once (its first copy), for republishing; works after Kafka's retention dropped them. */
 export async function selectEvents(db: Pick<Db, 'query'>, selection: EventSelection): Promise<LoggedEvent[]> {
   const where: string[] = [];
   const params: unknown[] = [];
@@ -50,7 +50,11 @@ export async function selectEvents(db: Pick<Db, 'query'>, selection: EventSelect
   if (selection.entityType !== undefined) add((p) => `entity_type = ${p}`, selection.entityType);
   if (selection.keys !== undefined) add((p) => `entity_key = any(${p}::text[])`, selection.keys);
   if (selection.source !== undefined) add((p) => `source = ${p}`, selection.source);
-  if (selection.from !== undefined) add((p) => `kafka_ts >= ${p}`, selection.from.toISOString());
+  let fromParam: string | undefined;
+  if (selection.from !== undefined) {
+    add((p) => `kafka_ts >= ${p}`, selection.from.toISOString());
+    fromParam = `$${params.length}`;
+  }
   if (selection.to !== undefined) add((p) => `kafka_ts < ${p}`, selection.to.toISOString());
   if (selection.after !== undefined) {
     const { kafkaTs, topic, partition, offset } = selection.after;
@@ -58,6 +62,13 @@ export async function selectEvents(db: Pick<Db, 'query'>, selection: EventSelect
     const n = params.length;
     where.push(`(kafka_ts, topic, kafka_partition, kafka_offset) > ($${n - 3}::timestamptz, $${n - 2}::text, $${n - 1}::int, $${n}::bigint)`);
   }
+  // A republish or redrive sends an event again under its own id: the log then holds several
+  // copies. Select each event once, by its first copy in the window, or every republish of a
+  // window would also send the copies the last one made.
+  const fromBound = fromParam === undefined ? '' : ` and prior.kafka_ts >= ${fromParam}`;
+  where.push(`not exists (select 1 from audit_events prior
+    where prior.event_id = audit_events.event_id and prior.topic = audit_events.topic${fromBound}
+      and (prior.kafka_ts, prior.kafka_partition, prior.kafka_offset) < (audit_events.kafka_ts, audit_events.kafka_partition, audit_events.kafka_offset))`);
   params.push(selection.limit);
   const sql = `
     select topic, kafka_partition as partition, kafka_offset::text as offset,

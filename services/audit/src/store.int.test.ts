@@ -192,6 +192,23 @@ test('the trail of a record: events, outcomes, DLQ records and operator actions 
   assert.equal(byCorrelation.nextCursor, null);
 });
 
+test('an event sent again (a republish or redrive copy under the same id) is selected once, by its first copy in the window', async (t) => {
+  const { pool } = await auditSchema(t);
+  const writer = createAuditWriter({ db: pool });
+  await writer.insert(
+    rowsOf([
+      eventRecord(1, '2026-11-02T10:00:00.000Z'),
+      eventRecord(2, '2026-11-03T10:00:00.000Z', { id: 'ev-1' }),
+      eventRecord(3, '2026-11-04T10:00:00.000Z', { id: 'ev-1' }),
+      eventRecord(4, '2026-11-04T11:00:00.000Z'),
+    ]),
+  );
+  const all = await selectEvents(pool, { connection: 'acme', limit: 10 });
+  assert.deepEqual(all.map((e) => [e.eventId, e.offset]), [['ev-1', '1'], ['ev-4', '4']]);
+  const window = await selectEvents(pool, { connection: 'acme', from: new Date('2026-11-03T00:00:00Z'), limit: 10 });
+  assert.deepEqual(window.map((e) => [e.eventId, e.offset]), [['ev-1', '2'], ['ev-4', '4']], 'the first copy inside the window');
+});
+
 test('events are selected by connection, entity, keys, source and time, in Kafka order, paged', async (t) => {
   const { pool } = await auditSchema(t);
   const writer = createAuditWriter({ db: pool });

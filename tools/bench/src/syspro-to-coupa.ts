@@ -102,7 +102,7 @@ async function setUp(env: Required<BenchEnv>, suppliers: number, pageSize: numbe
     async published() {
       const { rows } = await db
         .query<{ n: string; first: Date | null; last: Date | null }>(
-          'select count(*) as n, min(published_at) as first, max(published_at) as last from syspro_poller_hashes where connection = $1',
+          'select count(*) as n, min(published_at) as first, max(published_at) as last from syspro_poller_epoch_hashes where connection = $1',
           [connection],
         )
         .catch(() => ({ rows: [{ n: '0', first: null, last: null }] }));
@@ -132,7 +132,7 @@ async function setUp(env: Required<BenchEnv>, suppliers: number, pageSize: numbe
       const topics = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
       await admin.deleteTopics({ topics }).catch(() => undefined);
       await admin.disconnect();
-      await db.query('delete from syspro_poller_hashes where connection = $1', [connection]).catch(() => undefined);
+      await db.query('delete from syspro_poller_epoch_hashes where connection = $1', [connection]).catch(() => undefined);
       await db.query('delete from mlc_target_records where connection = $1', [connection]).catch(() => undefined);
       await db.end();
       await Promise.allSettled([syspro.close(), coupaSim.close()]);
