@@ -92,6 +92,24 @@ test('an event id arriving again while its first delivery is still publishing ge
   assert.equal(await g.metricValue('coupa_gateway_requests_total', { connection: 'acme', outcome: 'in-progress' }), 1);
 });
 
+test('a claim whose holder died (kill -9 between claim and completion) is taken over by Coupa\'s retry once its lease lapsed', async (t) => {
+  const g = await build(t, { publishTimeoutMs: 1000, claimLeaseMs: 3000 });
+  // The dead replica's claim: pending, never completed or released.
+  const dead = await g.deliveries.claim({ connection: 'acme', coupaEventId: 'crash-1', eventType: 'supplier.updated', entityKey: 'x', eventId: 'x', contentHash: 'x' }, 3000);
+  assert.ok(dead.claimed);
+
+  const early = await g.app.inject(callout(SUPPLIER, { id: 'crash-1' }));
+  assert.equal(early.statusCode, 503, 'within the lease the holder may still publish');
+  assert.equal(early.json().error, 'in-progress');
+
+  g.advanceClock(3001);
+  const retry = await g.app.inject(callout(SUPPLIER, { id: 'crash-1' }));
+  assert.equal(retry.statusCode, 200);
+  assert.equal(retry.json().status, 'published');
+  assert.equal(g.published.length, 1);
+  assert.equal(g.deliveries.rows.get('acme|crash-1')?.outcome, 'published');
+});
+
 test('forged, missing or misplaced credentials are refused with 401 and counted', async (t) => {
   const g = await build(t);
   const cases = [

@@ -87,7 +87,9 @@ export function createCalloutHandler(params: CalloutHandlerParams): (callout: Ca
     };
 
     const seen = await deliveries.find(connection.id, coupaEventId);
-    if (seen) return answerSeen(seen);
+    // A `pending` id goes on to claim(): only the claim knows whether its holder's lease lapsed
+    // (the holder died) and takes it over; answering 503 here would refuse every retry until expiry.
+    if (seen && seen.outcome !== 'pending') return answerSeen(seen);
 
     let record: unknown;
     try {
