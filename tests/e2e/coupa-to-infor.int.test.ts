@@ -108,6 +108,7 @@ test('Coupa → Infor M3 through coupa-gateway and infor-writer: call-outs, faul
   writeFileSync(
     connectionsFile,
     JSON.stringify({
+      allowLiteralSecrets: true,
       connections: [
         {
           id: connection,

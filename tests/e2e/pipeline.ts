@@ -83,9 +83,10 @@ export async function startPipeline(t: { after: (fn: () => Promise<void>) => voi
   const [generated] = sandboxConnections({
     syspro: { odata: sysproEndpoints(syspro).odata },
     coupa: coupaEndpoint(coupa),
-    webhookSecret: 'unused',
+    webhookSecret: 'unused-webhook-secret',
   }).connections;
   const file = {
+    allowLiteralSecrets: true,
     connections: [
       {
         ...generated!,

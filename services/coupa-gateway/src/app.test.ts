@@ -110,6 +110,14 @@ test('a claim whose holder died (kill -9 between claim and completion) is taken 
   assert.equal(g.deliveries.rows.get('acme|crash-1')?.outcome, 'published');
 });
 
+test('an empty HMAC secret or call-out client secret never authenticates anything (defence behind config validation)', async (t) => {
+  const blank = testConnection('acme', { hmacSecret: new Secret(''), oauthClients: [{ clientId: CLIENT.clientId, clientSecret: new Secret('') }] });
+  const g = await build(t, { connections: new Map([['acme', blank]]) });
+  assert.equal((await g.app.inject(callout(SUPPLIER, { signature: sign(SUPPLIER, '') }))).statusCode, 401);
+  assert.equal((await token(g.app, { secret: '' })).statusCode, 401);
+  assert.equal(g.published.length, 0);
+});
+
 test('forged, missing or misplaced credentials are refused with 401 and counted', async (t) => {
   const g = await build(t);
   const cases = [
