@@ -30,6 +30,10 @@ const SECRET_NAMES = new Set(
     'accountNumber',
     'bankAccount',
     'bankBranch',
+    'routingNumber',
+    'sortCode',
+    'swiftCode',
+    'bic',
   ].map((name) => normalize(name)),
 );
 // Any name ending in one of these (`operatorPassword`, `clientSecret`, `hmacSecret`, `access_token`).

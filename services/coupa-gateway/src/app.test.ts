@@ -118,6 +118,17 @@ test('an empty HMAC secret or call-out client secret never authenticates anythin
   assert.equal(g.published.length, 0);
 });
 
+test('an event id header longer than 200 characters is refused with 400 and not stored', async (t) => {
+  const g = await build(t);
+  const res = await g.app.inject(callout(SUPPLIER, { id: 'e'.repeat(201) }));
+  assert.equal(res.statusCode, 400);
+  assert.equal(res.json().error, 'event-id-too-long');
+  assert.equal(g.published.length, 0);
+  assert.equal(g.deliveries.rows.size, 0);
+  assert.equal(g.rejections[0]?.coupaEventId, undefined);
+  assert.equal((await g.app.inject(callout(SUPPLIER, { id: 'e'.repeat(200) }))).statusCode, 200);
+});
+
 test('forged, missing or misplaced credentials are refused with 401 and counted', async (t) => {
   const g = await build(t);
   const cases = [

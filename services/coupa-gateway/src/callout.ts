@@ -40,6 +40,9 @@ export interface CalloutAnswer {
   headers?: Record<string, string>;
 }
 
+/** Coupa's event ids are short; a longer header is refused rather than stored and indexed. */
+export const MAX_EVENT_ID_LENGTH = 200;
+
 // When Coupa should retry a call-out whose id another request is publishing right now.
 const IN_PROGRESS_RETRY_AFTER_SECONDS = '5';
 
@@ -66,7 +69,8 @@ async function withTimeout<T>(work: Promise<T>, ms: number, context: Record<stri
 export function createCalloutHandler(params: CalloutHandlerParams): (callout: Callout) => Promise<CalloutAnswer> {
   const { publish, deliveries, rejections, targetRecords, orderLines, topicOf, clock, publishTimeoutMs, claimLeaseMs, metrics } = params;
 
-  return async ({ connection, coupaEventId, eventType, body, log, started }) => {
+  return async ({ connection, coupaEventId: givenEventId, eventType, body, log, started }) => {
+    let coupaEventId = givenEventId;
     const reject = async (status: number, code: string, reason: string, outcome: WebhookOutcome, context: Record<string, unknown> = {}): Promise<CalloutAnswer> => {
       metrics.request(connection.id, outcome);
       log.warn({ connection: connection.id, coupaEventId, eventType, code, ...context }, `call-out rejected: ${reason}`);
@@ -74,6 +78,11 @@ export function createCalloutHandler(params: CalloutHandlerParams): (callout: Ca
       return { status, body: { error: code, message: reason } };
     };
     if (!coupaEventId) return reject(400, 'missing-event-id', 'X-Coupa-Event-Id header is required', 'bad-request');
+    if (coupaEventId.length > MAX_EVENT_ID_LENGTH) {
+      const length = coupaEventId.length;
+      coupaEventId = undefined;
+      return reject(400, 'event-id-too-long', `X-Coupa-Event-Id is longer than ${MAX_EVENT_ID_LENGTH} characters`, 'bad-request', { length });
+    }
     if (!isCoupaEventType(eventType)) return reject(400, 'unknown-event-type', `unknown X-Coupa-Event-Type ${JSON.stringify(eventType ?? null)}`, 'bad-request');
 
     const answerSeen = (seen: SeenDelivery | undefined): CalloutAnswer => {

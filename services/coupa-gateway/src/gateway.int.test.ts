@@ -354,7 +354,7 @@ test('expired delivery ids are purged; fresh ones stay', async (t) => {
   }
   await pool.query(`update coupa_gateway_deliveries set received_at = now() - interval '8 days' where connection = $1 and coupa_event_id = 'old'`, [connection]);
 
-  const expiry = createExpiry({ db: pool, logger, deliveryRetentionMs: 7 * 86_400_000, rejectionRetentionMs: 90 * 86_400_000, intervalMs: 60_000, batchSize: 1 });
+  const expiry = createExpiry({ db: pool, logger, deliveryRetentionMs: 7 * 86_400_000, rejectionRetentionMs: 90 * 86_400_000, orderLineRetentionMs: 90 * 86_400_000, intervalMs: 60_000, batchSize: 1 });
   await expiry.runOnce();
   assert.equal(await log.find(connection, 'old'), undefined);
   assert.equal((await log.find(connection, 'fresh'))?.outcome, 'published');

@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { toMlcError } from '@mlc/errors';
-import type { Logger } from '@mlc/log';
+import { redactSecrets, type Logger } from '@mlc/log';
 
 /** The part of pg's Pool the stores use. */
 export interface Queryable {
@@ -61,6 +61,22 @@ export interface RejectionLog {
 
 // Enough to see what was wrong with a payload without storing a whole (maybe huge) document.
 const EXCERPT_BYTES = 2048;
+
+/**
+ * What is kept of a refused body for audit: a start that says what was wrong with it, without the
+ * bank details and secrets it may carry (kept for REJECTION_RETENTION_DAYS). JSON: secret-named
+ * fields (bank, iban, account numbers, passwords, tokens, …) redacted; not JSON: every digit masked.
+ * Runs of 8 or more digits (account numbers under any name) are masked in both.
+ */
+export function rejectionExcerpt(body: Buffer): string {
+  let text: string;
+  try {
+    text = JSON.stringify(redactSecrets(JSON.parse(body.toString('utf8')))).replace(/\d{8,}/g, (digits) => '#'.repeat(digits.length));
+  } catch {
+    text = body.subarray(0, EXCERPT_BYTES).toString('utf8').replace(/\d/g, '#');
+  }
+  return Buffer.from(text, 'utf8').subarray(0, EXCERPT_BYTES).toString('utf8').replaceAll('\u0000', '').replace(/\uFFFD$/, '');
+}
 
 
 export function createDeliveryLog({ db }: { db: Queryable }): DeliveryLog {
@@ -129,12 +145,12 @@ export function createDeliveryLog({ db }: { db: Queryable }): DeliveryLog {
 export function createRejectionLog({ db }: { db: Queryable }): RejectionLog {
   return {
     async record(r) {
-      const excerpt = r.body === undefined ? null : r.body.subarray(0, EXCERPT_BYTES).toString('utf8').replaceAll('\u0000', '');
+      const body = r.body === undefined ? undefined : { excerpt: rejectionExcerpt(r.body), sha256: createHash('sha256').update(r.body).digest('hex'), bytes: r.body.length };
       try {
         await db.query(
-          `insert into coupa_gateway_rejections (connection, coupa_event_id, event_type, status, code, reason, body_excerpt)
-           values ($1, $2, $3, $4, $5, $6, $7)`,
-          [r.connection, r.coupaEventId ?? null, r.eventType ?? null, r.status, r.code, r.reason, excerpt],
+          `insert into coupa_gateway_rejections (connection, coupa_event_id, event_type, status, code, reason, body_excerpt, body_sha256, body_bytes)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+          [r.connection, r.coupaEventId ?? null, r.eventType ?? null, r.status, r.code, r.reason, body?.excerpt ?? null, body?.sha256 ?? null, body?.bytes ?? null],
         );
       } catch (error) {
         throw toMlcError(error, { operation: 'record rejection', connection: r.connection, coupaEventId: r.coupaEventId });
@@ -149,6 +165,8 @@ export interface ExpiryParams {
   /** How long a handled Coupa event id is remembered; must outlast Coupa's retries and redeliveries. */
   deliveryRetentionMs: number;
   rejectionRetentionMs: number;
+  /** How long a learned PO line stays; an invoice naming an expired one has it looked up in Coupa again. */
+  orderLineRetentionMs: number;
   intervalMs: number;
   /** Rows deleted per statement, so a big backlog never holds long locks. */
   batchSize?: number;
@@ -158,16 +176,16 @@ export interface ExpiryParams {
  * Periodic cleanup of expired delivery ids and old rejections. Safe on every replica at once:
  * each batch deletes what it finds; concurrent ones just find less.
  */
-export function createExpiry({ db, logger, deliveryRetentionMs, rejectionRetentionMs, intervalMs, batchSize = 5000 }: ExpiryParams) {
+export function createExpiry({ db, logger, deliveryRetentionMs, rejectionRetentionMs, orderLineRetentionMs, intervalMs, batchSize = 5000 }: ExpiryParams) {
   const log = logger.child({ component: 'expiry' });
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> = Promise.resolve();
 
-  async function purge(table: string, retentionMs: number): Promise<number> {
+  async function purge(table: string, retentionMs: number, column = 'received_at'): Promise<number> {
     let total = 0;
     for (;;) {
       const { rowCount } = await db.query(
-        `delete from ${table} where ctid in (select ctid from ${table} where received_at < now() - $1::interval limit $2)`,
+        `delete from ${table} where ctid in (select ctid from ${table} where ${column} < now() - $1::interval limit $2)`,
         [`${retentionMs} milliseconds`, batchSize],
       );
       total += rowCount ?? 0;
@@ -175,11 +193,12 @@ export function createExpiry({ db, logger, deliveryRetentionMs, rejectionRetenti
     }
   }
 
-  async function runOnce(): Promise<{ deliveries: number; rejections: number }> {
+  async function runOnce(): Promise<{ deliveries: number; rejections: number; orderLines: number }> {
     const deliveries = await purge('coupa_gateway_deliveries', deliveryRetentionMs);
     const rejections = await purge('coupa_gateway_rejections', rejectionRetentionMs);
-    if (deliveries + rejections > 0) log.info({ deliveries, rejections }, 'expired old rows');
-    return { deliveries, rejections };
+    const orderLines = await purge('coupa_gateway_order_lines', orderLineRetentionMs, 'updated_at');
+    if (deliveries + rejections + orderLines > 0) log.info({ deliveries, rejections, orderLines }, 'expired old rows');
+    return { deliveries, rejections, orderLines };
   }
 
   return {
