@@ -95,7 +95,7 @@ test('an event id arriving again while its first delivery is still publishing ge
 test('a claim whose holder died (kill -9 between claim and completion) is taken over by Coupa\'s retry once its lease lapsed', async (t) => {
   const g = await build(t, { publishTimeoutMs: 1000, claimLeaseMs: 3000 });
   // The dead replica's claim: pending, never completed or released.
-  const dead = await g.deliveries.claim({ connection: 'acme', coupaEventId: 'crash-1', eventType: 'supplier.updated', entityKey: 'x', eventId: 'x', contentHash: 'x' }, 3000);
+  const dead = await g.deliveries.claim({ connection: 'acme', coupaEventId: 'crash-1', eventType: 'supplier.updated', entityType: 'supplier', entityKey: 'x', eventId: 'x', contentHash: 'x', occurredAt: new Date(0) }, 3000);
   assert.ok(dead.claimed);
 
   const early = await g.app.inject(callout(SUPPLIER, { id: 'crash-1' }));
@@ -127,6 +127,32 @@ test('an event id header longer than 200 characters is refused with 400 and not 
   assert.equal(g.deliveries.rows.size, 0);
   assert.equal(g.rejections[0]?.coupaEventId, undefined);
   assert.equal((await g.app.inject(callout(SUPPLIER, { id: 'e'.repeat(200) }))).statusCode, 200);
+});
+
+const supplierAt = (updatedAt: string, name = 'Acme Industrial Supplies') => JSON.stringify({ ...fixture('supplier.json'), 'updated-at': updatedAt, name });
+
+test('a signed body replayed under a new event id is a duplicate of the event it carries: not published again', async (t) => {
+  const g = await build(t);
+  assert.equal((await g.app.inject(callout(SUPPLIER, { id: 'orig-1' }))).json().status, 'published');
+  const replay = await g.app.inject(callout(SUPPLIER, { id: 'replayed-under-new-id' }));
+  assert.equal(replay.statusCode, 200);
+  assert.equal(replay.json().status, 'duplicate');
+  assert.equal(g.published.length, 1);
+});
+
+test('a call-out whose record is older than the last one seen for its key is recorded as stale, not published', async (t) => {
+  const g = await build(t);
+  assert.equal((await g.app.inject(callout(supplierAt('2026-11-20T10:00:00Z', 'Acme New Name'), { id: 'new-1' }))).json().status, 'published');
+  const old = await g.app.inject(callout(supplierAt('2026-11-20T09:00:00Z', 'Acme Old Name'), { id: 'old-1' }));
+  assert.equal(old.statusCode, 200, 'answered, so Coupa does not retry it');
+  assert.equal(old.json().status, 'stale');
+  assert.equal(g.published.length, 1);
+  assert.equal(g.deliveries.rows.get('acme|old-1')?.outcome, 'stale');
+  assert.equal(await g.metricValue('coupa_gateway_requests_total', { connection: 'acme', outcome: 'stale' }), 1);
+  // A later change back to earlier content is a change, not a replay.
+  const revert = await g.app.inject(callout(supplierAt('2026-11-20T11:00:00Z', 'Acme Old Name'), { id: 'revert-1' }));
+  assert.equal(revert.json().status, 'published');
+  assert.equal(g.published.length, 2);
 });
 
 test('forged, missing or misplaced credentials are refused with 401 and counted', async (t) => {

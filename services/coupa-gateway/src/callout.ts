@@ -120,12 +120,24 @@ export function createCalloutHandler(params: CalloutHandlerParams): (callout: Ca
     if (!normalized.ok) return reject(422, normalized.error.code, normalized.error.message, 'unmappable', { paths: normalized.error.context.paths });
 
     const { entity, event } = normalized;
+    const occurredAt = new Date(event.occurredAt);
+    // A signed body can be sent again under a new event id (a replay): what it carries decides.
+    // The same content as the newest record handled for the key changes nothing; an older record
+    // would overwrite a newer one downstream. A later change back to earlier content is newer, so it passes.
+    const latest = await deliveries.latest(connection.id, entity, event.entity.key);
+    if (latest?.eventId === event.id) {
+      metrics.request(connection.id, 'duplicate');
+      log.info({ connection: connection.id, coupaEventId, eventId: event.id }, 'call-out carries the newest record already handled for its key; not published again');
+      return { status: 200, body: { status: 'duplicate', outcome: 'published', eventId: event.id } };
+    }
+    const stale = latest !== undefined && occurredAt.getTime() < latest.occurredAt.getTime();
+
     const claim = await deliveries.claim(
-      { connection: connection.id, coupaEventId, eventType, entityKey: event.entity.key, eventId: event.id, contentHash: event.contentHash },
+      { connection: connection.id, coupaEventId, eventType, entityType: entity, entityKey: event.entity.key, eventId: event.id, contentHash: event.contentHash, occurredAt },
       claimLeaseMs,
     );
     if (!claim.claimed) return answerSeen(claim.holder);
-    const complete = async (outcome: 'published' | 'echo') => {
+    const complete = async (outcome: 'published' | 'echo' | 'stale') => {
       if (!(await deliveries.complete(connection.id, coupaEventId, claim.token, outcome))) {
         // Slower than the lease: another request took the id over and publishes it too (same event id; consumers absorb it).
         log.warn({ connection: connection.id, coupaEventId, claimLeaseMs }, 'claim on the event id was taken over before completion');
@@ -133,6 +145,12 @@ export function createCalloutHandler(params: CalloutHandlerParams): (callout: Ca
     };
 
     try {
+      if (stale) {
+        await complete('stale');
+        metrics.request(connection.id, 'stale');
+        log.warn({ connection: connection.id, coupaEventId, key: event.entity.key, occurredAt: event.occurredAt, newest: latest.occurredAt.toISOString(), newestEventId: latest.eventId }, 'call-out carries a record older than one already handled; recorded as stale, not published');
+        return { status: 200, body: { status: 'stale', eventId: event.id } };
+      }
       if (entity === 'supplier') {
         const written = await targetRecords.get(targetRefFor(event, 'coupa'));
         if (written?.contentHash === event.contentHash) {

@@ -308,7 +308,7 @@ async function deliveryLogOnPostgres(t: TestContext, prefix: string) {
     await pool.query('delete from coupa_gateway_deliveries where connection = $1', [connection]);
     await pool.end();
   });
-  const delivery = (coupaEventId: string) => ({ connection, coupaEventId, eventType: 'supplier.updated', entityKey: 'S1', eventId: `evt-${coupaEventId}`, contentHash: 'h' });
+  const delivery = (coupaEventId: string) => ({ connection, coupaEventId, eventType: 'supplier.updated', entityType: 'supplier', entityKey: 'S1', eventId: `evt-${coupaEventId}`, contentHash: 'h', occurredAt: new Date('2026-11-20T09:00:00Z') });
   return { pool, connection, log: createDeliveryLog({ db: pool }), delivery };
 }
 
@@ -358,4 +358,17 @@ test('expired delivery ids are purged; fresh ones stay', async (t) => {
   await expiry.runOnce();
   assert.equal(await log.find(connection, 'old'), undefined);
   assert.equal((await log.find(connection, 'fresh'))?.outcome, 'published');
+});
+
+test('latest: the newest record published per key, by Coupa\'s change time, whatever its event id; pending and stale ones do not count', async (t) => {
+  const { connection, log, delivery } = await deliveryLogOnPostgres(t, 'latest');
+  const at = (id: string, iso: string) => ({ ...delivery(id), occurredAt: new Date(iso) });
+  for (const [id, iso, outcome] of [['older', '2026-11-20T09:00:00Z', 'published'], ['newer', '2026-11-20T10:00:00Z', 'published'], ['stale', '2026-11-20T11:00:00Z', 'stale']] as const) {
+    const claim = await log.claim(at(id, iso), 60_000);
+    assert.ok(claim.claimed);
+    await log.complete(connection, id, claim.token, outcome);
+  }
+  assert.ok((await log.claim(at('pending', '2026-11-20T12:00:00Z'), 60_000)).claimed);
+  assert.deepEqual(await log.latest(connection, 'supplier', 'S1'), { eventId: 'evt-newer', occurredAt: new Date('2026-11-20T10:00:00Z') });
+  assert.equal(await log.latest(connection, 'supplier', 'other'), undefined);
 });

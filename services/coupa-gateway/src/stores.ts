@@ -12,13 +12,26 @@ export interface Delivery {
   connection: string;
   coupaEventId: string;
   eventType: string;
+  /** Canonical entity type and key of the record. */
+  entityType: string;
   entityKey: string;
   eventId: string;
   contentHash: string;
+  /** When Coupa says the record changed (`updated-at`, the event's occurredAt). */
+  occurredAt: Date;
 }
 
-/** `pending` while a call-out is being published (claimed), then what became of it. */
-export type DeliveryOutcome = 'pending' | 'published' | 'echo';
+/**
+ * `pending` while a call-out is being published (claimed), then what became of it: `stale` when
+ * its record was older than one already handled for the same key (refused, not published).
+ */
+export type DeliveryOutcome = 'pending' | 'published' | 'echo' | 'stale';
+
+/** The newest record handled (published or echo) for one key, by Coupa's change time. */
+export interface LatestDelivery {
+  eventId: string;
+  occurredAt: Date;
+}
 
 export interface SeenDelivery {
   outcome: DeliveryOutcome;
@@ -34,6 +47,8 @@ export type DeliveryClaim = { claimed: true; token: string } | { claimed: false;
  */
 export interface DeliveryLog {
   find(connection: string, coupaEventId: string): Promise<SeenDelivery | undefined>;
+  /** The newest record published (or recognised as an echo) for this key, whatever its Coupa event id; within retention. */
+  latest(connection: string, entityType: string, entityKey: string): Promise<LatestDelivery | undefined>;
   /**
    * Claims the id for this call-out, taking over a `pending` claim older than `leaseMs` (its
    * holder died). Otherwise reports what holds it (undefined if it vanished meanwhile).
@@ -97,18 +112,33 @@ export function createDeliveryLog({ db }: { db: Queryable }): DeliveryLog {
         throw toMlcError(error, { operation: 'find delivery', connection, coupaEventId });
       }
     },
+    async latest(connection, entityType, entityKey) {
+      try {
+        const { rows } = await db.query<{ event_id: string; occurred_at: Date }>(
+          `select event_id, occurred_at from coupa_gateway_deliveries
+           where connection = $1 and entity_type = $2 and entity_key = $3 and outcome in ('published', 'echo') and occurred_at is not null
+           order by occurred_at desc limit 1`,
+          [connection, entityType, entityKey],
+        );
+        const row = rows[0];
+        return row ? { eventId: row.event_id, occurredAt: row.occurred_at } : undefined;
+      } catch (error) {
+        throw toMlcError(error, { operation: 'find latest delivery', connection, entityKey });
+      }
+    },
     async claim(d, leaseMs) {
       const token = randomUUID();
       try {
         const { rows } = await db.query<{ claim_token: string }>(
-          `insert into coupa_gateway_deliveries (connection, coupa_event_id, event_type, outcome, entity_key, event_id, content_hash, claim_token)
-           values ($1, $2, $3, 'pending', $4, $5, $6, $7)
+          `insert into coupa_gateway_deliveries (connection, coupa_event_id, event_type, outcome, entity_key, event_id, content_hash, claim_token, entity_type, occurred_at)
+           values ($1, $2, $3, 'pending', $4, $5, $6, $7, $9, $10)
            on conflict (connection, coupa_event_id) do update
              set event_type = excluded.event_type, entity_key = excluded.entity_key, event_id = excluded.event_id,
-                 content_hash = excluded.content_hash, claim_token = excluded.claim_token, received_at = now()
+                 content_hash = excluded.content_hash, claim_token = excluded.claim_token, received_at = now(),
+                 entity_type = excluded.entity_type, occurred_at = excluded.occurred_at
              where coupa_gateway_deliveries.outcome = 'pending' and coupa_gateway_deliveries.received_at < now() - $8::interval
            returning claim_token`,
-          [d.connection, d.coupaEventId, d.eventType, d.entityKey, d.eventId, d.contentHash, token, `${leaseMs} milliseconds`],
+          [d.connection, d.coupaEventId, d.eventType, d.entityKey, d.eventId, d.contentHash, token, `${leaseMs} milliseconds`, d.entityType, d.occurredAt],
         );
         if (rows[0]?.claim_token === token) return { claimed: true, token };
         return { claimed: false, holder: await find(d.connection, d.coupaEventId) };

@@ -41,6 +41,9 @@ export function memoryOrderLineIndex(store = new Map<string, number>()): OrderLi
 interface MemoryDelivery {
   outcome: DeliveryOutcome;
   eventId: string;
+  entityType?: string;
+  entityKey?: string;
+  occurredAt?: Date;
   token: string | undefined;
   /** When the row was claimed or completed, by `now`. */
   at: number;
@@ -56,19 +59,28 @@ export function memoryDeliveryLog(now: () => Date = () => new Date()): DeliveryL
       const row = rows.get(`${connection}|${id}`);
       return row && { outcome: row.outcome, eventId: row.eventId };
     },
+    latest: async (connection, entityType, entityKey) => {
+      let newest: { eventId: string; occurredAt: Date } | undefined;
+      for (const [key, row] of rows) {
+        if (!key.startsWith(`${connection}|`) || row.entityType !== entityType || row.entityKey !== entityKey || row.occurredAt === undefined) continue;
+        if (row.outcome !== 'published' && row.outcome !== 'echo') continue;
+        if (newest === undefined || row.occurredAt > newest.occurredAt) newest = { eventId: row.eventId, occurredAt: row.occurredAt };
+      }
+      return newest;
+    },
     claim: async (d, leaseMs) => {
       const key = `${d.connection}|${d.coupaEventId}`;
       const row = rows.get(key);
       const lapsed = row?.outcome === 'pending' && row.at < now().getTime() - leaseMs;
       if (row && !lapsed) return { claimed: false, holder: { outcome: row.outcome, eventId: row.eventId } };
       const token = String(++tokens);
-      rows.set(key, { outcome: 'pending', eventId: d.eventId, token, at: now().getTime() });
+      rows.set(key, { outcome: 'pending', eventId: d.eventId, entityType: d.entityType, entityKey: d.entityKey, occurredAt: d.occurredAt, token, at: now().getTime() });
       return { claimed: true, token };
     },
     complete: async (connection, id, token, outcome) => {
       const row = rows.get(`${connection}|${id}`);
       if (row?.token !== token) return false;
-      rows.set(`${connection}|${id}`, { outcome, eventId: row.eventId, token: undefined, at: now().getTime() });
+      rows.set(`${connection}|${id}`, { ...row, outcome, token: undefined, at: now().getTime() });
       return true;
     },
     release: async (connection, id, token) => {
