@@ -1,4 +1,4 @@
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { toMlcError } from '@mlc/errors';
 import type { Logger } from '@mlc/log';
 import Fastify, { type FastifyInstance, type RawReplyDefaultExpression, type RawRequestDefaultExpression, type RawServerDefault } from 'fastify';
@@ -44,8 +44,35 @@ export interface BuildServerParams {
   limits?: Partial<HttpLimits>;
 }
 
-// Probes hit these every few seconds; their request logs would drown the service's own.
-const PROBE_ROUTE = { logLevel: 'warn' } as const;
+// Probes hit these every few seconds; their request logs would drown the service's own. They are
+// the internal routes: with an internal listener, served there and nowhere else.
+const PROBE_ROUTE = { logLevel: 'warn', config: { internal: true } } as const;
+
+// Requests that came in through the internal listener, and servers that have one.
+const internalRequests = new WeakSet<IncomingMessage>();
+const withInternalListener = new WeakSet<ServiceServer>();
+
+/**
+ * Serves the internal routes (/healthz, /readyz, /metrics) on their own listener, e.g. a port
+ * only the cluster reaches, and from then on no longer on the server's own (public) port, which
+ * then answers them as it answers any unknown path. Resolves with the listening node server.
+ */
+export async function listenInternal(server: ServiceServer, { port, host }: { port: number; host: string }): Promise<Server> {
+  await server.ready();
+  const internal = createServer((request, response) => {
+    internalRequests.add(request);
+    server.routing(request, response);
+  });
+  await new Promise<void>((resolve, reject) => {
+    internal.once('error', reject);
+    internal.listen(port, host, () => {
+      internal.off('error', reject);
+      resolve();
+    });
+  });
+  withInternalListener.add(server);
+  return internal;
+}
 
 async function checkReadiness(readiness: () => Promise<ReadinessResult>, timeoutMs: number): Promise<ReadinessResult> {
   let timer: NodeJS.Timeout | undefined;
@@ -112,6 +139,13 @@ export function buildServer({ logger, readiness, metrics = new Registry(), readi
       ),
   });
   limitBodiesInFlight(server, limits.maxInFlightBodies);
+  server.addHook('onRequest', async (request, reply) => {
+    if (!withInternalListener.has(server)) return undefined;
+    const internalRoute = (request.routeOptions.config as { internal?: boolean } | undefined)?.internal === true;
+    // Each listener serves only its own routes; the other's look like paths that do not exist.
+    if (internalRoute !== internalRequests.has(request.raw)) return reply.callNotFound();
+    return undefined;
+  });
   // Default metrics on a registry twice would throw on duplicate names.
   if (metrics.getSingleMetric('process_cpu_user_seconds_total') === undefined) collectDefaultMetrics({ register: metrics });
 

@@ -177,10 +177,28 @@ test('forged, missing or misplaced credentials are refused with 401 and counted'
   assert.equal(await g.metricValue('coupa_gateway_auth_failures_total', { connection: 'acme', reason: 'token-malformed' }), 1);
 });
 
-test('a connection without a webhook configuration is 404; one without a secret refuses unsigned calls', async (t) => {
-  const g = await build(t, { connections: new Map([['acme', testConnection('acme', { hmacSecret: undefined, oauthClients: [] })]]) });
-  assert.equal((await g.app.inject({ ...callout(SUPPLIER), url: '/webhooks/coupa/other' })).statusCode, 404);
-  assert.equal((await g.app.inject(callout(SUPPLIER))).statusCode, 401);
+test('an unknown connection gets exactly the answer of bad credentials (status, body, headers); one without a secret refuses unsigned calls', async (t) => {
+  const g = await build(t);
+  const comparable = (res: Awaited<ReturnType<typeof g.app.inject>>) => {
+    const { date: _date, ...headers } = res.headers;
+    return { status: res.statusCode, body: res.body, headers };
+  };
+  const pairs = [
+    [callout(SUPPLIER, { signature: sign(SUPPLIER, 'a-wrong-secret-of-16-bytes') }), callout(SUPPLIER)],
+    [callout(SUPPLIER, { signature: '' }), callout(SUPPLIER, { signature: '' })],
+    [callout(SUPPLIER, { signature: '', headers: { authorization: 'Bearer mct1.e30.AAAA' } }), callout(SUPPLIER, { signature: '', headers: { authorization: 'Bearer mct1.e30.AAAA' } })],
+  ];
+  for (const [known, unknown] of pairs) {
+    const badCredentials = comparable(await g.app.inject(known!));
+    assert.equal(badCredentials.status, 401);
+    assert.deepEqual(comparable(await g.app.inject({ ...unknown!, url: '/webhooks/coupa/other' })), badCredentials);
+  }
+  const badClient = comparable(await token(g.app, { secret: 'a-wrong-secret-of-16-bytes' }));
+  assert.equal(badClient.status, 401);
+  assert.deepEqual(comparable(await token(g.app, { connection: 'other' })), badClient);
+
+  const unsigned = await build(t, { connections: new Map([['acme', testConnection('acme', { hmacSecret: undefined, oauthClients: [] })]]) });
+  assert.equal((await unsigned.app.inject(callout(SUPPLIER))).statusCode, 401);
 });
 
 test('malformed JSON, unknown event types and unmappable records are 4xx and recorded for audit', async (t) => {
