@@ -1,4 +1,4 @@
-import { pino, stdSerializers, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
+import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 import { CENSOR, redactSecrets, redactText } from './redact.js';
 
 export { isSecretName, redactSecrets, redactText } from './redact.js';
