@@ -13,14 +13,16 @@ RUN npm ci --no-audit --no-fund && npm run build && npm prune --omit=dev --no-au
 
 FROM node:22-bookworm-slim
 ARG SERVICE
+# Probes and metrics on their own port, never on the public one (docs/SECURITY.md).
 ENV NODE_ENV=production \
-    MLC_SERVICE=${SERVICE}
+    MLC_SERVICE=${SERVICE} \
+    MLC_INTERNAL_PORT=9090
 WORKDIR /app
 COPY --from=build --chown=node:node /app /app
 # The operator CLI in every image: `kubectl exec deploy/audit -- mlc trail …` (tools/mlc).
 RUN ln -s /app/tools/mlc/dist/cli.js /usr/local/bin/mlc
 USER node
-EXPOSE 8080
+EXPOSE 8080 9090
 # exec form through sh so the service name is read at run time; `exec` keeps node as PID 1's
 # only child target for SIGTERM (graceful shutdown).
 CMD ["sh", "-c", "exec node services/${MLC_SERVICE}/dist/main.js"]

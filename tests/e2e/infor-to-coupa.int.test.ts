@@ -25,6 +25,7 @@ test('M3 suppliers reach Coupa through infor-poller and coupa-writer; a supplier
   writeFileSync(join(dir, 'tenant.ionapi'), JSON.stringify(infor.ionapi), { mode: 0o600 });
   const connectionsFile = join(dir, 'connections.json');
   const file = {
+    allowLiteralSecrets: true,
     connections: [
       {
         id: connection,

@@ -123,6 +123,7 @@ export async function startPipeline(t: { after: (fn: () => Promise<void>) => voi
     webhookSecret,
   }).connections;
   const file = {
+    allowLiteralSecrets: true,
     connections: [
       {
         ...generated!,

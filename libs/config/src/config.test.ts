@@ -8,11 +8,16 @@ import { z } from 'zod';
 import { MlcError } from '@mlc/errors';
 import { InfraEnv, Secret, loadConnections, loadEnv, selectConnections, selectOneConnection } from './index.js';
 
-function writeJson(value: unknown): string {
+function writeRawJson(value: unknown): string {
   const dir = mkdtempSync(join(tmpdir(), 'mlc-config-'));
   const path = join(dir, 'connections.json');
   writeFileSync(path, JSON.stringify(value));
   return path;
+}
+
+/** A test's connections file; its fixtures write secrets into the file, which tests may. */
+function writeJson(value: object): string {
+  return writeRawJson({ allowLiteralSecrets: true, ...value });
 }
 
 function configIssues(fn: () => unknown): Array<{ path: string; message: string }> {
@@ -132,7 +137,7 @@ test('unknown keys are reported at every level, one issue per key, with the clos
           clientSecret: 's',
           scopes: ['x'],
           rateLimit: { perSecnd: 5 },
-          webhook: { hmacSecret: 'h', signatureHedaer: 'X-Sig', oauthClients: [{ clientId: 'c', clientSecret: 's', extra: 1 }] },
+          webhook: { hmacSecret: 'hmac-secret-16-bytes', signatureHedaer: 'X-Sig', oauthClients: [{ clientId: 'c', clientSecret: 'client-secret-16-bytes', extra: 1 }] },
         },
         infor: { ionapiFile: 'a.ionapi', compnay: '100' },
         mappings: { sypro: {} },
@@ -215,4 +220,70 @@ test('a misspelt or renamed MLC_* variable is an error naming the setting it res
     { path: 'MLC_LEADER_RETRY', message: 'unknown variable "MLC_LEADER_RETRY" (did you mean "MLC_LEADER_RETRY_MS"?)' },
   ]);
   assert.equal(loadEnv({ ...INFRA, MLC_STACK_DIR: '/x', MLC_TEST_INFRA: 'local' }, schema).MLC_LEADER_RETRY_MS, undefined);
+});
+
+// issue 12 finding 3: secrets fail closed.
+const STRONG = 'a-strong-secret-of-32-bytes-long';
+function coupaFile(coupa: Record<string, unknown>, extra: Record<string, unknown> = {}) {
+  return {
+    connections: [{ id: 'acme', coupa: { url: 'https://acme.coupahost.example', clientId: 'mlc', clientSecret: { env: 'CS' }, scopes: ['core.supplier.write'], ...coupa }, ...extra }],
+  };
+}
+const parseIssues = (file: unknown, env: NodeJS.ProcessEnv = { CS: STRONG, H: STRONG }) => configIssues(() => parseConfigFile(file, env));
+function parseConfigFile(file: unknown, env: NodeJS.ProcessEnv) {
+  const path = writeRawJson(file);
+  return loadConnections(path, { env });
+}
+
+test('empty or whitespace secrets are refused, naming the field', () => {
+  const issues = parseIssues(coupaFile({ webhook: { hmacSecret: { env: 'H' }, oauthClients: [{ clientId: 'c', clientSecret: { env: 'BLANK' } }] } }), { CS: '', H: '   ', BLANK: ' \t' });
+  assert.deepEqual(issues.map((i) => i.path).sort(), ['connections[0].coupa.clientSecret', 'connections[0].coupa.webhook.hmacSecret', 'connections[0].coupa.webhook.oauthClients[0].clientSecret']);
+});
+
+test('call-out secrets (HMAC, OAuth call-out clients) need at least 16 bytes', () => {
+  const issues = parseIssues(coupaFile({ webhook: { hmacSecret: { env: 'SHORT' }, oauthClients: [{ clientId: 'c', clientSecret: { env: 'SHORT' } }] } }), { CS: STRONG, SHORT: 'fifteen-bytes-x' });
+  assert.deepEqual(issues.map((i) => i.path).sort(), ['connections[0].coupa.webhook.hmacSecret', 'connections[0].coupa.webhook.oauthClients[0].clientSecret']);
+  assert.doesNotThrow(() => parseConfigFile(coupaFile({ webhook: { hmacSecret: { env: 'H' } } }), { CS: STRONG, H: 'sixteen-bytes-xx' }));
+});
+
+test('literal secrets are refused unless the file allows them (the sandbox, tests); empty literals are no secret', () => {
+  const literal = coupaFile({ clientSecret: STRONG, webhook: { hmacSecret: STRONG } });
+  assert.deepEqual(parseIssues(literal).map((i) => i.path).sort(), ['connections[0].coupa.clientSecret', 'connections[0].coupa.webhook.hmacSecret']);
+  assert.doesNotThrow(() => parseConfigFile({ ...literal, allowLiteralSecrets: true }, {}));
+});
+
+test('call-out token lifetimes are capped at a day', () => {
+  const issues = parseIssues(coupaFile({ webhook: { hmacSecret: { env: 'H' }, tokenTtlSeconds: 86_401 } }));
+  assert.deepEqual(issues.map((i) => i.path), ['connections[0].coupa.webhook.tokenTtlSeconds']);
+});
+
+test('http:// to a non-loopback host is refused for credentials-bearing sections unless the connection allows it', () => {
+  const file = {
+    connections: [
+      {
+        id: 'acme',
+        syspro: { odata: { url: 'http://syspro.acme.example/SYSPRO8Odata/SYSPROOData', company: 'EDU1', username: 'INTEG', password: { env: 'CS' } } },
+        coupa: { url: 'http://acme.coupahost.example', clientId: 'mlc', clientSecret: { env: 'CS' }, scopes: ['core.supplier.write'] },
+      },
+    ],
+  };
+  assert.deepEqual(parseIssues(file).map((i) => i.path).sort(), ['connections[0].coupa.url', 'connections[0].syspro.odata.url']);
+  assert.doesNotThrow(() => parseConfigFile({ connections: [{ ...file.connections[0], allowInsecureHttp: true }] }, { CS: STRONG }));
+  const loopback = coupaFile({ url: 'http://127.0.0.1:4020' });
+  assert.doesNotThrow(() => parseConfigFile(loopback, { CS: STRONG }));
+  assert.doesNotThrow(() => parseConfigFile(coupaFile({ url: 'http://localhost:4020' }), { CS: STRONG }));
+});
+
+test('a connections file that is not JSON: the error gives the position, never the file\'s content', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mlc-config-'));
+  const path = join(dir, 'c.json');
+  writeFileSync(path, '{"connections": [{"id": "acme", "coupa": {"clientSecret": hunter2-S3CR3T}}]}');
+  try {
+    loadConnections(path);
+    assert.fail('expected a configuration error');
+  } catch (error) {
+    assert.ok(error instanceof MlcError && error.code === 'MLC_CONFIG_INVALID');
+    const everything = `${error.message} ${JSON.stringify(error.context)} ${inspect(error.cause)} ${String((error.cause as Error | undefined)?.message)}`;
+    assert.ok(!everything.includes('S3CR3T') && !everything.includes('hunter2'), everything);
+  }
 });

@@ -6,9 +6,9 @@ import { configError, parseConfig, type ConfigIssue } from './issues.js';
 import { Secret } from './secret.js';
 
 /**
- * A credential in the connections file: a literal (fine for the sandbox), `{ "env": "NAME" }`
- * (Kubernetes Secrets mounted as env) or `{ "file": "path" }` (mounted files). Resolved at load
- * into a Secret so it never prints.
+ * A credential in the connections file: a literal (the sandbox and tests only: the file must say
+ * `"allowLiteralSecrets": true`), `{ "env": "NAME" }` (Kubernetes Secrets mounted as env) or
+ * `{ "file": "path" }` (mounted files). Resolved at load into a Secret so it never prints.
  */
 function secretRef(env: NodeJS.ProcessEnv, baseDir: string) {
   return z
@@ -16,7 +16,12 @@ function secretRef(env: NodeJS.ProcessEnv, baseDir: string) {
       error: 'expected a string, { "env": "NAME" } or { "file": "path" }',
     })
     .transform((ref, ctx) => {
-      if (typeof ref === 'string') return new Secret(ref);
+      if (typeof ref === 'string') {
+        const secret = new Secret(ref);
+        // An empty literal (SYSPRO's optional company password) is no secret to protect.
+        if (ref !== '') literalSecrets.add(secret);
+        return secret;
+      }
       if ('env' in ref) {
         const value = env[ref.env];
         if (value === undefined) {
@@ -29,10 +34,35 @@ function secretRef(env: NodeJS.ProcessEnv, baseDir: string) {
       try {
         return new Secret(readFileSync(path, 'utf8').trim());
       } catch (error) {
-        ctx.addIssue({ code: 'custom', message: `cannot read secret file ${path}: ${(error as Error).message}` });
+        ctx.addIssue({ code: 'custom', message: `cannot read secret file ${path}: ${(error as NodeJS.ErrnoException).code ?? 'unreadable'}` });
         return z.NEVER;
       }
     });
+}
+
+// Secrets written into the file itself, found after parsing (a field's transform cannot see the
+// file-level `allowLiteralSecrets`).
+const literalSecrets = new WeakSet<Secret>();
+
+/** Call-out secrets (HMAC keys, OAuth call-out client secrets) authenticate the internet: 128 bits at least. */
+export const MIN_CALLOUT_SECRET_BYTES = 16;
+/** The longest lifetime of a call-out bearer token we issue. */
+export const MAX_CALLOUT_TOKEN_TTL_SECONDS = 86_400;
+
+const notBlank = (secret: Secret) => secret.reveal().trim() !== '';
+const strongEnough = (secret: Secret) => Buffer.byteLength(secret.reveal(), 'utf8') >= MIN_CALLOUT_SECRET_BYTES;
+
+function isLoopback(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '');
+  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+/** Paths (from `path`) of every literal secret in a parsed value. */
+function literalSecretPaths(value: unknown, path: PropertyKey[]): PropertyKey[][] {
+  if (value instanceof Secret) return literalSecrets.has(value) ? [path] : [];
+  if (Array.isArray(value)) return value.flatMap((item, index) => literalSecretPaths(item, [...path, index]));
+  if (typeof value === 'object' && value !== null) return Object.entries(value).flatMap(([key, item]) => literalSecretPaths(item, [...path, key]));
+  return [];
 }
 
 const ENTITY_TYPES = ['supplier', 'purchase-order', 'invoice', 'gl-account', 'cost-centre'] as const;
@@ -57,6 +87,8 @@ export interface ConnectionSchemaOptions<M extends MappingSchemas = MappingSchem
 /** The vendor sections of a connection (all objects strict: an unknown key is an error). */
 function sectionSchemas(env: NodeJS.ProcessEnv, baseDir: string) {
   const secret = secretRef(env, baseDir);
+  const requiredSecret = secret.refine(notBlank, { message: 'is empty', abort: true });
+  const calloutSecret = requiredSecret.refine(strongEnough, `needs at least ${MIN_CALLOUT_SECRET_BYTES} bytes (e.g. \`openssl rand -hex 32\`)`);
   const filePath = z.string().min(1).transform((p) => (isAbsolute(p) ? p : resolve(baseDir, p)));
 
   const syspro = z
@@ -112,7 +144,7 @@ function sectionSchemas(env: NodeJS.ProcessEnv, baseDir: string) {
     .object({
       url: z.url().describe('instance URL, e.g. https://acme.coupahost.com'),
       clientId: z.string().min(1),
-      clientSecret: secret,
+      clientSecret: requiredSecret,
       scopes: z.array(z.string().min(1)).min(1),
       apiVersion: z
         .object({ header: z.string().min(1).default('X-Coupa-API-Version'), value: z.string().min(1).optional() })
@@ -125,10 +157,10 @@ function sectionSchemas(env: NodeJS.ProcessEnv, baseDir: string) {
         .prefault({}),
       webhook: z
         .object({
-          hmacSecret: secret.optional(),
+          hmacSecret: calloutSecret.optional(),
           signatureHeader: z.string().min(1).default('X-Coupa-Signature'),
-          oauthClients: z.array(z.object({ clientId: z.string().min(1), clientSecret: secret }).strict()).default([]),
-          tokenTtlSeconds: z.number().int().positive().default(3600),
+          oauthClients: z.array(z.object({ clientId: z.string().min(1), clientSecret: calloutSecret }).strict()).default([]),
+          tokenTtlSeconds: z.number().int().positive().max(MAX_CALLOUT_TOKEN_TTL_SECONDS).default(3600),
           maxBodyBytes: z.number().int().positive().default(256 * 1024),
         })
         .strict()
@@ -175,6 +207,8 @@ export type Mappings<M extends MappingSchemas> = { [V in keyof M & Vendor]?: z.o
 /** One customer system pair. `Connection<{ coupa: typeof CoupaMapping }>` has `mappings.coupa` as CoupaMapping. */
 export interface Connection<M extends MappingSchemas = MappingSchemas> {
   id: string;
+  /** `http://` to hosts other than loopback is allowed for this connection's credentials-bearing URLs. */
+  allowInsecureHttp: boolean;
   syspro?: SysproConnection;
   coupa?: CoupaConnection;
   infor?: InforConnection;
@@ -182,6 +216,8 @@ export interface Connection<M extends MappingSchemas = MappingSchemas> {
 }
 
 export interface ConnectionsFile<M extends MappingSchemas = MappingSchemas> {
+  /** Secrets may be written into the file itself (the sandbox, tests); refused otherwise. */
+  allowLiteralSecrets: boolean;
   connections: Connection<M>[];
 }
 
@@ -206,12 +242,29 @@ export function connectionsFileSchema<M extends MappingSchemas = Record<never, n
   const connection = z
     .object({
       id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'use lower-case letters, digits and dashes'),
+      allowInsecureHttp: z.boolean().default(false).describe('allow http:// to non-loopback hosts for this connection (credentials travel in clear)'),
       syspro: sections.syspro.optional(),
       coupa: sections.coupa.optional(),
       infor: sections.infor.optional(),
       mappings: z.object({ syspro: mappingOf('syspro'), coupa: mappingOf('coupa'), infor: mappingOf('infor') }).strict().default({}),
     })
-    .strict();
+    .strict()
+    .superRefine((c, ctx) => {
+      if (c.allowInsecureHttp) return;
+      // These URLs carry credentials (Basic auth, OAuth client secrets, session ids).
+      const urls: [PropertyKey[], string | undefined][] = [
+        [['syspro', 'odata', 'url'], c.syspro?.odata.url],
+        [['syspro', 'enet', 'url'], c.syspro?.enet?.url],
+        [['coupa', 'url'], c.coupa?.url],
+      ];
+      for (const [path, url] of urls) {
+        if (url === undefined) continue;
+        const parsed = new URL(url);
+        if (parsed.protocol === 'http:' && !isLoopback(parsed.hostname)) {
+          ctx.addIssue({ code: 'custom', path, message: 'http:// to a host other than loopback sends credentials in clear: use https://, or set "allowInsecureHttp": true on the connection' });
+        }
+      }
+    });
 
   // A connection with a vendor section gets that vendor's mapping even when the file leaves it out,
   // so its defaults apply and its required keys are reported (`mappings.syspro.defaultCurrency`).
@@ -228,15 +281,31 @@ export function connectionsFileSchema<M extends MappingSchemas = Record<never, n
   }, connection);
 
   return z
-    .object({ connections: z.array(withMappings).min(1) })
+    .object({
+      allowLiteralSecrets: z.boolean().default(false).describe('secrets may be written into the file (sandbox, tests); otherwise { "env" } or { "file" } only'),
+      connections: z.array(withMappings).min(1),
+    })
     .strict()
     .superRefine((file, ctx) => {
+      if (!file.allowLiteralSecrets) {
+        for (const path of literalSecretPaths(file.connections, ['connections'])) {
+          ctx.addIssue({ code: 'custom', path, message: 'a secret written into the file: use { "env": "NAME" } or { "file": "path" } (literals only with "allowLiteralSecrets": true, for the sandbox and tests)' });
+        }
+      }
       const seen = new Set<string>();
       file.connections.forEach((c, index) => {
         if (seen.has(c.id)) ctx.addIssue({ code: 'custom', path: ['connections', index, 'id'], message: `duplicate connection id "${c.id}"` });
         seen.add(c.id);
       });
     }) as unknown as z.ZodType<ConnectionsFile<M>, unknown>;
+}
+
+/** ` (line L, column C)` of a JSON.parse error, from the position V8 reports; empty when it reports none. */
+function jsonErrorPosition(text: string, error: unknown): string {
+  const match = /at position (\d+)/.exec((error as Error).message);
+  const position = match ? Number(match[1]) : text.length;
+  const before = text.slice(0, position).split('\n');
+  return match || /end of JSON input/i.test((error as Error).message) ? ` (line ${before.length}, column ${before.at(-1)!.length + 1})` : '';
 }
 
 /**
@@ -247,14 +316,18 @@ export function loadConnections<M extends MappingSchemas = Record<never, never>>
   path: string,
   options: Omit<ConnectionSchemaOptions<M>, 'baseDir'> = {},
 ): ConnectionsFile<M> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new MlcError('MLC_CONFIG_INVALID', `cannot read connections file ${path}: ${(error as NodeJS.ErrnoException).code ?? 'unreadable'}`, { context: { source: path } });
+  }
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
+    raw = JSON.parse(text);
   } catch (error) {
-    throw new MlcError('MLC_CONFIG_INVALID', `cannot read connections file ${path}: ${(error as Error).message}`, {
-      context: { source: path },
-      cause: error,
-    });
+    // JSON.parse quotes the text around the error, which may be a secret: only where it is, and no cause.
+    throw new MlcError('MLC_CONFIG_INVALID', `connections file ${path} is not valid JSON${jsonErrorPosition(text, error)}`, { context: { source: path } });
   }
   return parseConfig(connectionsFileSchema<M>({ ...options, baseDir: dirname(resolve(path)) }), raw, path);
 }

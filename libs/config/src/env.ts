@@ -29,6 +29,13 @@ export const InfraEnv = z.object({
   LOG_LEVEL: LogLevel.default('info'),
   HOST: z.string().default('0.0.0.0').describe('address the HTTP server (health, metrics, webhooks) binds'),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  MLC_INTERNAL_PORT: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(65535)
+    .optional()
+    .describe('port of /healthz, /readyz and /metrics, then no longer served on PORT (9090 in the images); unset: on PORT'),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   ...TransportSecurityEnv.shape,
 });

@@ -8,6 +8,7 @@ const ORIGIN = 'https://acme.coupahost.example';
 
 test('coupaClientFromSettings: the connection’s URL, credentials, scopes and API version reach Coupa', async (t) => {
   const file = connectionsFileSchema().parse({
+    allowLiteralSecrets: true,
     connections: [
       {
         id: 'acme',

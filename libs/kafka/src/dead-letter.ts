@@ -27,6 +27,11 @@ export const NO_POSITION = -1;
 // every DLQ record.
 const MAX_MESSAGE_LENGTH = 1000;
 
+/** An error message cut to what a DLQ header or an outcome keeps (1000 characters). */
+export function capErrorMessage(message: string): string {
+  return message.length > MAX_MESSAGE_LENGTH ? `${message.slice(0, MAX_MESSAGE_LENGTH - 1)}…` : message;
+}
+
 export interface DeadLetterReason {
   code: string;
   message: string;
@@ -64,7 +69,7 @@ export interface DeadLetterInput {
  * (`readDeadLetterReason`) understands them all.
  */
 export function buildDlqHeaders({ error, group, topic, partition = NO_POSITION, offset = String(NO_POSITION), attempts, at, originalHeaders }: DeadLetterInput): IHeaders {
-  const message = error.message.length > MAX_MESSAGE_LENGTH ? `${error.message.slice(0, MAX_MESSAGE_LENGTH - 1)}…` : error.message;
+  const message = capErrorMessage(error.message);
   return {
     ...originalHeaders,
     [DLQ_HEADERS.code]: error.code,

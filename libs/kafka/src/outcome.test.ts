@@ -47,3 +47,11 @@ test('undecodable bytes or an unknown entity type give no identity', () => {
   const unknownType = new MlcError('MLC_EVENT_INVALID', 'bad', { context: { eventId: 'e-1', entityType: 'spaceship', key: 'k' } });
   assert.equal(identityFromDecodeError(unknownType, null, undefined), undefined);
 });
+
+test('an outcome carries at most 1000 characters of the error message, however long the error', () => {
+  const error = new MlcError('MLC_VENDOR_REJECTED', `rejected: ${'x'.repeat(100_000)}`);
+  const event = supplierEvent('S1');
+  const outcome = buildOutcome({ identity: identityOf(event), writer: 'w', status: 'dead-lettered', attempts: 1, error, source: { topic: 't', partition: 0, offset: '1' }, at: new Date() });
+  assert.ok(outcome.error !== undefined && outcome.error.message.length <= 1000);
+  assert.ok(outcome.error.message.startsWith('rejected: x'));
+});

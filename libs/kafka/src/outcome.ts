@@ -1,6 +1,7 @@
 import type { IHeaders } from 'kafkajs';
 import { EntityTypeSchema, type CanonicalEvent, type EntityType, type Outcome } from '@mlc/events';
 import type { MlcError } from '@mlc/errors';
+import { capErrorMessage } from './dead-letter.js';
 import { EVENT_HEADERS, headerString, type Replay } from './headers.js';
 
 /** What an outcome needs to know about the event it reports on. */
@@ -72,7 +73,8 @@ export function buildOutcome({ identity, writer, status, target, attempts, error
     at: at.toISOString(),
   };
   if (target !== undefined) outcome.target = target.id === undefined ? { system: target.system } : { system: target.system, id: target.id };
-  if (error !== undefined) outcome.error = { code: error.code, message: error.message };
+  // Every outcome is kept by the audit log: a runaway message (a whole response body) must not bloat it.
+  if (error !== undefined) outcome.error = { code: error.code, message: capErrorMessage(error.message) };
   if (replay !== undefined) outcome.replay = { id: replay.id, force: replay.force };
   return outcome;
 }

@@ -1,4 +1,7 @@
-import { pino, stdSerializers, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
+import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
+import { CENSOR, redactSecrets, redactText } from './redact.js';
+
+export { isSecretName, redactSecrets, redactText } from './redact.js';
 
 export type { Logger } from 'pino';
 
@@ -51,16 +54,37 @@ export interface CreateLoggerOptions {
   base?: Record<string, unknown>;
 }
 
-/** The one logger factory: JSON lines, ISO time, secrets redacted, errors with code and context. */
+// The log formatter has already turned errors into redacted plain objects; anything else is serialised here.
+const redactedError = (error: unknown) => (error instanceof Error ? redactSecrets(error) : error);
+
+/**
+ * The one logger factory: JSON lines, ISO time, secrets redacted, errors with code and context.
+ * Redaction is by name at any depth and in any casing (`redactSecrets`, on the logged object, the
+ * child bindings and errors), plus the fixed pino paths; and, on the finished line, secrets in
+ * URLs' query strings and after `Bearer`/`Basic` (`redactText`), wherever they were (a message,
+ * a request's url from fastify's own serializer).
+ */
 export function createLogger({ name, level = 'info', redact = [], destination, base }: CreateLoggerOptions): Logger {
   const options: LoggerOptions = {
     name,
     level,
     base: { service: name, ...base },
     timestamp: pino.stdTimeFunctions.isoTime,
-    redact: { paths: [...REDACT_PATHS, ...redact], censor: '[redacted]' },
-    serializers: { err: stdSerializers.err, error: stdSerializers.err },
-    formatters: { level: (label) => ({ level: label }) },
+    redact: { paths: [...REDACT_PATHS, ...redact], censor: CENSOR },
+    serializers: { err: redactedError, error: redactedError },
+    formatters: {
+      level: (label) => ({ level: label }),
+      log: (object) => redactSecrets(object) as Record<string, unknown>,
+      bindings: (bindings) => redactSecrets(bindings) as Record<string, unknown>,
+    },
+    hooks: { streamWrite: redactText },
   };
-  return destination ? pino(options, destination) : pino(options);
+  const logger = destination ? pino(options, destination) : pino(options);
+  // pino applies `formatters.bindings` to the root's bindings only; children (which inherit this
+  // method) have theirs redacted here, once, when they are made.
+  const child = logger.child;
+  logger.child = function redactingChild(this: Logger, bindings, childOptions) {
+    return child.call(this, redactSecrets(bindings) as typeof bindings, childOptions);
+  } as typeof logger.child;
+  return logger;
 }

@@ -1,4 +1,4 @@
-export { buildServer, type BuildServerParams, type ReadinessResult, type ServiceServer } from './server.js';
+export { DEFAULT_HTTP_LIMITS, buildServer, listenInternal, type BuildServerParams, type HttpLimits, type ReadinessResult, type ServiceServer } from './server.js';
 export { runService, type RunServiceParams, type RunningService, type SignalSource } from './run-service.js';
 export {
   ServiceEnv,

@@ -1,7 +1,8 @@
+import type { Server } from 'node:http';
 import type { Logger } from '@mlc/log';
 import { clearNotReady, setNotReady } from './readiness.js';
 import { reportStartFailure } from './report.js';
-import { buildServer, type ServiceServer } from './server.js';
+import { buildServer, listenInternal, type ServiceServer } from './server.js';
 
 export interface SignalSource {
   on(signal: NodeJS.Signals, listener: (signal: NodeJS.Signals) => void): unknown;
@@ -12,6 +13,8 @@ export interface RunServiceParams {
   /** Built with `buildServer` (with the service's routes); a bare shell otherwise. */
   server?: ServiceServer;
   port: number;
+  /** Serve /healthz, /readyz and /metrics on this port only (not on `port`); unset: on `port`. */
+  internalPort?: number | undefined;
   host: string;
   logger: Logger;
   /** Connects and starts the work (consumers, pollers). The service is ready once it resolves. */
@@ -28,6 +31,8 @@ export interface RunServiceParams {
 export interface RunningService {
   /** The port actually bound (port 0 picks a free one). */
   port: number;
+  /** The internal listener's port actually bound, when there is one. */
+  internalPort?: number | undefined;
   /** The same shutdown a signal triggers; resolves once `exit` was called. */
   shutdown(reason: string): Promise<void>;
 }
@@ -40,6 +45,7 @@ export interface RunningService {
 export async function runService({
   server: given,
   port,
+  internalPort: wantedInternalPort,
   host,
   logger,
   start,
@@ -54,6 +60,7 @@ export async function runService({
   let exited = false;
   let stopping: Promise<void> | undefined;
   let started: Promise<void> = Promise.resolve();
+  let internal: Server | undefined;
 
   const exitOnce = (code: number) => {
     if (exited) return;
@@ -81,6 +88,7 @@ export async function runService({
       }
       try {
         await server.close();
+        if (internal?.listening) await new Promise<void>((resolve) => internal!.close(() => resolve()));
       } catch (err) {
         log.error({ err }, 'closing the server failed');
         exitCode = 1;
@@ -105,13 +113,17 @@ export async function runService({
   for (const signal of signals) signalSource.on(signal, onSignal);
   try {
     await server.listen({ port, host });
+    if (wantedInternalPort !== undefined) internal = await listenInternal(server, { port: wantedInternalPort, host });
   } catch (err) {
     for (const signal of signals) signalSource.off(signal, onSignal);
+    await server.close().catch(() => undefined);
     throw err;
   }
   const address = server.server.address();
   const boundPort = address !== null && typeof address === 'object' ? address.port : port;
-  log.info({ host, port: boundPort }, 'listening');
+  const internalAddress = internal?.address();
+  const boundInternalPort = internalAddress !== null && typeof internalAddress === 'object' ? internalAddress.port : undefined;
+  log.info({ host, port: boundPort, ...(boundInternalPort === undefined ? {} : { internalPort: boundInternalPort }) }, 'listening');
 
   started = start();
   try {
@@ -125,5 +137,5 @@ export async function runService({
     clearNotReady(server);
     log.info('ready');
   }
-  return { port: boundPort, shutdown: (reason) => shutdown(reason) };
+  return { port: boundPort, internalPort: boundInternalPort, shutdown: (reason) => shutdown(reason) };
 }

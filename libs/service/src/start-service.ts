@@ -133,6 +133,7 @@ export async function startService<S extends z.ZodType<ServiceEnv>>(definition: 
   return runService({
     server: ctx.server,
     port: ctx.env.PORT,
+    internalPort: ctx.env.MLC_INTERNAL_PORT,
     host: ctx.env.HOST,
     logger,
     shutdownTimeoutMs: ctx.env.SHUTDOWN_TIMEOUT_MS,

@@ -8,6 +8,7 @@ const ORIGIN = 'https://syspro.example.local';
 
 function settings() {
   const file = connectionsFileSchema({ env: { ENET_PW: 'op-s3cret' } }).parse({
+    allowLiteralSecrets: true,
     connections: [
       {
         id: 'acme',

@@ -92,6 +92,69 @@ test('an event id arriving again while its first delivery is still publishing ge
   assert.equal(await g.metricValue('coupa_gateway_requests_total', { connection: 'acme', outcome: 'in-progress' }), 1);
 });
 
+test('a claim whose holder died (kill -9 between claim and completion) is taken over by Coupa\'s retry once its lease lapsed', async (t) => {
+  const g = await build(t, { publishTimeoutMs: 1000, claimLeaseMs: 3000 });
+  // The dead replica's claim: pending, never completed or released.
+  const dead = await g.deliveries.claim({ connection: 'acme', coupaEventId: 'crash-1', eventType: 'supplier.updated', entityType: 'supplier', entityKey: 'x', eventId: 'x', contentHash: 'x', occurredAt: new Date(0) }, 3000);
+  assert.ok(dead.claimed);
+
+  const early = await g.app.inject(callout(SUPPLIER, { id: 'crash-1' }));
+  assert.equal(early.statusCode, 503, 'within the lease the holder may still publish');
+  assert.equal(early.json().error, 'in-progress');
+
+  g.advanceClock(3001);
+  const retry = await g.app.inject(callout(SUPPLIER, { id: 'crash-1' }));
+  assert.equal(retry.statusCode, 200);
+  assert.equal(retry.json().status, 'published');
+  assert.equal(g.published.length, 1);
+  assert.equal(g.deliveries.rows.get('acme|crash-1')?.outcome, 'published');
+});
+
+test('an empty HMAC secret or call-out client secret never authenticates anything (defence behind config validation)', async (t) => {
+  const blank = testConnection('acme', { hmacSecret: new Secret(''), oauthClients: [{ clientId: CLIENT.clientId, clientSecret: new Secret('') }] });
+  const g = await build(t, { connections: new Map([['acme', blank]]) });
+  assert.equal((await g.app.inject(callout(SUPPLIER, { signature: sign(SUPPLIER, '') }))).statusCode, 401);
+  assert.equal((await token(g.app, { secret: '' })).statusCode, 401);
+  assert.equal(g.published.length, 0);
+});
+
+test('an event id header longer than 200 characters is refused with 400 and not stored', async (t) => {
+  const g = await build(t);
+  const res = await g.app.inject(callout(SUPPLIER, { id: 'e'.repeat(201) }));
+  assert.equal(res.statusCode, 400);
+  assert.equal(res.json().error, 'event-id-too-long');
+  assert.equal(g.published.length, 0);
+  assert.equal(g.deliveries.rows.size, 0);
+  assert.equal(g.rejections[0]?.coupaEventId, undefined);
+  assert.equal((await g.app.inject(callout(SUPPLIER, { id: 'e'.repeat(200) }))).statusCode, 200);
+});
+
+const supplierAt = (updatedAt: string, name = 'Acme Industrial Supplies') => JSON.stringify({ ...fixture('supplier.json'), 'updated-at': updatedAt, name });
+
+test('a signed body replayed under a new event id is a duplicate of the event it carries: not published again', async (t) => {
+  const g = await build(t);
+  assert.equal((await g.app.inject(callout(SUPPLIER, { id: 'orig-1' }))).json().status, 'published');
+  const replay = await g.app.inject(callout(SUPPLIER, { id: 'replayed-under-new-id' }));
+  assert.equal(replay.statusCode, 200);
+  assert.equal(replay.json().status, 'duplicate');
+  assert.equal(g.published.length, 1);
+});
+
+test('a call-out whose record is older than the last one seen for its key is recorded as stale, not published', async (t) => {
+  const g = await build(t);
+  assert.equal((await g.app.inject(callout(supplierAt('2026-11-20T10:00:00Z', 'Acme New Name'), { id: 'new-1' }))).json().status, 'published');
+  const old = await g.app.inject(callout(supplierAt('2026-11-20T09:00:00Z', 'Acme Old Name'), { id: 'old-1' }));
+  assert.equal(old.statusCode, 200, 'answered, so Coupa does not retry it');
+  assert.equal(old.json().status, 'stale');
+  assert.equal(g.published.length, 1);
+  assert.equal(g.deliveries.rows.get('acme|old-1')?.outcome, 'stale');
+  assert.equal(await g.metricValue('coupa_gateway_requests_total', { connection: 'acme', outcome: 'stale' }), 1);
+  // A later change back to earlier content is a change, not a replay.
+  const revert = await g.app.inject(callout(supplierAt('2026-11-20T11:00:00Z', 'Acme Old Name'), { id: 'revert-1' }));
+  assert.equal(revert.json().status, 'published');
+  assert.equal(g.published.length, 2);
+});
+
 test('forged, missing or misplaced credentials are refused with 401 and counted', async (t) => {
   const g = await build(t);
   const cases = [
@@ -114,10 +177,28 @@ test('forged, missing or misplaced credentials are refused with 401 and counted'
   assert.equal(await g.metricValue('coupa_gateway_auth_failures_total', { connection: 'acme', reason: 'token-malformed' }), 1);
 });
 
-test('a connection without a webhook configuration is 404; one without a secret refuses unsigned calls', async (t) => {
-  const g = await build(t, { connections: new Map([['acme', testConnection('acme', { hmacSecret: undefined, oauthClients: [] })]]) });
-  assert.equal((await g.app.inject({ ...callout(SUPPLIER), url: '/webhooks/coupa/other' })).statusCode, 404);
-  assert.equal((await g.app.inject(callout(SUPPLIER))).statusCode, 401);
+test('an unknown connection gets exactly the answer of bad credentials (status, body, headers); one without a secret refuses unsigned calls', async (t) => {
+  const g = await build(t);
+  const comparable = (res: Awaited<ReturnType<typeof g.app.inject>>) => {
+    const { date: _date, ...headers } = res.headers;
+    return { status: res.statusCode, body: res.body, headers };
+  };
+  const pairs = [
+    [callout(SUPPLIER, { signature: sign(SUPPLIER, 'a-wrong-secret-of-16-bytes') }), callout(SUPPLIER)],
+    [callout(SUPPLIER, { signature: '' }), callout(SUPPLIER, { signature: '' })],
+    [callout(SUPPLIER, { signature: '', headers: { authorization: 'Bearer mct1.e30.AAAA' } }), callout(SUPPLIER, { signature: '', headers: { authorization: 'Bearer mct1.e30.AAAA' } })],
+  ];
+  for (const [known, unknown] of pairs) {
+    const badCredentials = comparable(await g.app.inject(known!));
+    assert.equal(badCredentials.status, 401);
+    assert.deepEqual(comparable(await g.app.inject({ ...unknown!, url: '/webhooks/coupa/other' })), badCredentials);
+  }
+  const badClient = comparable(await token(g.app, { secret: 'a-wrong-secret-of-16-bytes' }));
+  assert.equal(badClient.status, 401);
+  assert.deepEqual(comparable(await token(g.app, { connection: 'other' })), badClient);
+
+  const unsigned = await build(t, { connections: new Map([['acme', testConnection('acme', { hmacSecret: undefined, oauthClients: [] })]]) });
+  assert.equal((await unsigned.app.inject(callout(SUPPLIER))).statusCode, 401);
 });
 
 test('malformed JSON, unknown event types and unmappable records are 4xx and recorded for audit', async (t) => {

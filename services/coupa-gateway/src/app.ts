@@ -1,5 +1,6 @@
-import type { Secret } from '@mlc/config';
-import type { CoupaMapping } from '@mlc/coupa';
+import { randomBytes } from 'node:crypto';
+import { Secret } from '@mlc/config';
+import { DEFAULT_COUPA_MAPPING, type CoupaMapping } from '@mlc/coupa';
 import { MlcError, toMlcError } from '@mlc/errors';
 import { topicFor, type CanonicalEvent } from '@mlc/events';
 import type { Logger } from '@mlc/log';
@@ -61,6 +62,27 @@ export interface GatewayAppParams {
 }
 
 const TOKEN_BODY_LIMIT = 8 * 1024;
+// Every refused call-out gets this one challenge: a per-case one would tell a caller how a
+// connection authenticates, or that it exists.
+const CHALLENGE = 'Bearer realm="coupa-gateway"';
+
+/**
+ * Stands in for a connection id that is not configured: it goes through the same steps as a real
+ * one (body read, HMAC computed, token and client checks) against random keys nobody holds, so an
+ * unknown id is answered exactly as bad credentials are, in content and in time.
+ */
+function unknownConnection(): GatewayConnection {
+  const key = () => new Secret(randomBytes(32).toString('hex'));
+  return {
+    id: 'unknown',
+    hmacSecret: key(),
+    signatureHeader: 'X-Coupa-Signature',
+    oauthClients: [{ clientId: randomBytes(16).toString('hex'), clientSecret: key() }],
+    tokenTtlSeconds: 3600,
+    maxBodyBytes: 256 * 1024,
+    mapping: DEFAULT_COUPA_MAPPING,
+  };
+}
 // When Coupa should come back after Kafka or Postgres failed us; its own backoff applies anyway.
 const RETRY_AFTER_SECONDS = '5';
 
@@ -75,7 +97,8 @@ function header(request: FastifyRequest, name: string): string | undefined {
 }
 
 /**
- * The coupa-gateway HTTP app: the service shell (/healthz, /readyz, /metrics) plus
+ * The coupa-gateway HTTP app: the service shell (/healthz, /readyz, /metrics; on the internal
+ * port when MLC_INTERNAL_PORT is set) plus
  * `POST /webhooks/coupa/:connection` (call-outs) and `POST /webhooks/coupa/:connection/oauth/token`
  * (Coupa's OAuth 2.0 call-out flow). A call-out is answered 2xx only once its event is on Kafka
  * (or was already), so anything else makes Coupa retry.
@@ -86,14 +109,17 @@ export function buildGatewayApp(params: GatewayAppParams): ServiceServer {
   const server = params.server ?? buildServer({ logger, metrics: registry, ...(readiness ? { readiness } : {}) });
   const metrics = createGatewayMetrics(registry);
   const label = (id: string) => (connections.has(id) ? id : 'unknown');
+  const unknown = unknownConnection();
+  const connectionFor = (id: string): GatewayConnection => connections.get(id) ?? unknown;
   const handleCallout = createCalloutHandler({ publish, deliveries, rejections, targetRecords, orderLines, topicOf, clock, publishTimeoutMs, claimLeaseMs, metrics });
 
-  function refuse(reply: FastifyReply, connection: string, reason: string, challenge: string): FastifyReply {
-    metrics.authFailure(label(connection), reason);
+  function refuse(reply: FastifyReply, connection: string, reason: string): FastifyReply {
+    const known = connections.has(connection);
+    metrics.authFailure(label(connection), known ? reason : 'unknown-connection');
     metrics.request(label(connection), 'unauthorized');
-    reply.log.warn({ connection, reason }, 'call-out refused: credentials');
+    reply.log.warn({ connection, reason: known ? reason : `unknown-connection/${reason}` }, 'call-out refused: credentials');
     // The body may still be on its way; don't keep reading it for a caller we refuse.
-    return reply.code(401).header('www-authenticate', challenge).header('connection', 'close').send({ error: 'unauthorized', message: 'missing or invalid credentials' });
+    return reply.code(401).header('www-authenticate', CHALLENGE).header('connection', 'close').send({ error: 'unauthorized', message: 'missing or invalid credentials' });
   }
 
   void server.register(async (app) => {
@@ -102,8 +128,8 @@ export function buildGatewayApp(params: GatewayAppParams): ServiceServer {
     app.removeAllContentTypeParsers();
     app.addContentTypeParser('*', (request, payload, done) => {
       const isToken = request.url.endsWith('/oauth/token');
-      const connection = connections.get((request.params as { connection?: string }).connection ?? '');
-      const limit = isToken ? TOKEN_BODY_LIMIT : (connection?.maxBodyBytes ?? 256 * 1024);
+      const connection = connectionFor((request.params as { connection?: string }).connection ?? '');
+      const limit = isToken ? TOKEN_BODY_LIMIT : connection.maxBodyBytes;
       readLimitedBody(payload, limit, header(request, 'content-length')).then(
         (body) => done(null, body),
         (error: unknown) => done(error as Error),
@@ -132,25 +158,18 @@ export function buildGatewayApp(params: GatewayAppParams): ServiceServer {
 
     app.post<WebhookRoute>(
       '/webhooks/coupa/:connection/oauth/token',
-      {
-        onRequest: async (request, reply) => {
-          if (!connections.get(request.params.connection)?.oauthClients.length) {
-            return reply.code(404).header('connection', 'close').send({ error: 'not-found', message: 'no OAuth call-out clients for this connection' });
-          }
-          return undefined;
-        },
-      },
+      // An unknown connection, or one without call-out clients, is a client that does not authenticate (401 invalid_client).
       async (request, reply) => {
-        const connection = connections.get(request.params.connection)!;
+        const connection = connectionFor(request.params.connection);
         reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
         const form = new URLSearchParams(request.body.toString('utf8'));
         const basic = parseBasic(header(request, 'authorization'));
         const credentials = basic ?? (form.has('client_id') ? { clientId: form.get('client_id')!, clientSecret: form.get('client_secret') ?? '' } : undefined);
         const client = credentials && authenticateClient(connection.oauthClients, credentials.clientId, credentials.clientSecret);
         if (!client) {
-          metrics.authFailure(connection.id, credentials ? 'bad-client-credentials' : 'no-client-credentials');
-          metrics.request(connection.id, 'token-refused');
-          reply.log.warn({ connection: connection.id }, 'token refused: client credentials');
+          metrics.authFailure(label(request.params.connection), credentials ? 'bad-client-credentials' : 'no-client-credentials');
+          metrics.request(label(request.params.connection), 'token-refused');
+          reply.log.warn({ connection: request.params.connection }, 'token refused: client credentials');
           return reply.code(401).header('www-authenticate', 'Basic realm="coupa-gateway"').send({ error: 'invalid_client' });
         }
         const grant = form.get('grant_type');
@@ -172,31 +191,29 @@ export function buildGatewayApp(params: GatewayAppParams): ServiceServer {
         // Everything that can be decided from the headers is decided before the body is read.
         onRequest: async (request, reply) => {
           const id = request.params.connection;
-          const connection = connections.get(id);
-          if (!connection) {
-            metrics.request('unknown', 'bad-request');
-            return reply.code(404).header('connection', 'close').send({ error: 'not-found', message: 'unknown connection' });
-          }
+          const connection = connectionFor(id);
           const bearer = bearerOf(header(request, 'authorization'));
           if (bearer !== undefined) {
-            if (connection.oauthClients.length === 0) return refuse(reply, id, 'oauth-not-configured', 'Bearer realm="coupa-gateway"');
+            if (connection.oauthClients.length === 0) return refuse(reply, id, 'oauth-not-configured');
             const check = verifyToken(bearer, id, connection.oauthClients, Math.floor(clock().getTime() / 1000));
-            if (!check.ok) return refuse(reply, id, `token-${check.reason}`, 'Bearer realm="coupa-gateway", error="invalid_token"');
+            if (!check.ok) return refuse(reply, id, `token-${check.reason}`);
             return undefined;
           }
-          if (connection.hmacSecret === undefined) return refuse(reply, id, 'no-credentials', 'Bearer realm="coupa-gateway"');
-          if (header(request, connection.signatureHeader) === undefined) return refuse(reply, id, 'no-signature', 'Signature');
+          if (connection.hmacSecret === undefined) return refuse(reply, id, 'no-credentials');
+          if (header(request, connection.signatureHeader) === undefined) return refuse(reply, id, 'no-signature');
           return undefined;
         },
       },
       async (request, reply) => {
         const started = process.hrtime.bigint();
-        const connection = connections.get(request.params.connection)!;
+        const connection = connectionFor(request.params.connection);
         const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
         const authorizedByToken = bearerOf(header(request, 'authorization')) !== undefined;
         if (!authorizedByToken && !verifySignature(connection.hmacSecret!, body, header(request, connection.signatureHeader))) {
-          return refuse(reply, connection.id, 'bad-signature', 'Signature');
+          return refuse(reply, request.params.connection, 'bad-signature');
         }
+        // Unreachable for the stand-in (nobody holds its keys); kept so no path can publish for it.
+        if (connection === unknown) return refuse(reply, request.params.connection, 'unknown-connection');
 
         const result = await handleCallout({
           connection,

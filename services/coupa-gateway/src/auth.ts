@@ -14,8 +14,16 @@ export function safeEqual(a: string, b: string): boolean {
  */
 export function verifySignature(secret: Secret, rawBody: Buffer, header: string | undefined): boolean {
   if (header === undefined || !/^[0-9a-fA-F]{64}$/.test(header)) return false;
-  const expected = createHmac('sha256', secret.reveal()).update(rawBody).digest();
-  return timingSafeEqual(expected, Buffer.from(header, 'hex'));
+  const key = secret.reveal();
+  const expected = createHmac('sha256', key).update(rawBody).digest();
+  // Anyone can compute an HMAC under an empty key: such a key verifies nothing (the configuration
+  // refuses it too; this holds whatever built the connection).
+  return timingSafeEqual(expected, Buffer.from(header, 'hex')) && usable(key);
+}
+
+/** A key or client secret that authenticates anything at all: not empty or whitespace. */
+function usable(secret: string): boolean {
+  return secret.trim() !== '';
 }
 
 export interface OAuthClient {
@@ -64,7 +72,7 @@ export function verifyToken(token: string, connection: string, clients: readonly
   }
   const { c, sub, exp } = (raw ?? {}) as { c?: unknown; sub?: unknown; exp?: unknown };
   if (typeof c !== 'string' || typeof sub !== 'string' || typeof exp !== 'number') return { ok: false, reason: 'malformed' };
-  const client = clients.find((candidate) => candidate.clientId === sub);
+  const client = clients.find((candidate) => candidate.clientId === sub && usable(candidate.clientSecret.reveal()));
   if (client === undefined) return { ok: false, reason: 'unknown-client' };
   // The key binds the connection, so a token minted for another connection fails the signature
   // even when both share a client secret; the claim check only names the reason.
@@ -82,7 +90,7 @@ export function authenticateClient(clients: readonly OAuthClient[], clientId: st
   for (const client of clients) {
     const idMatches = safeEqual(client.clientId, clientId);
     const secretMatches = safeEqual(client.clientSecret.reveal(), clientSecret);
-    if (idMatches && secretMatches) found = client;
+    if (idMatches && secretMatches && usable(clientSecret)) found = client;
   }
   return found;
 }

@@ -40,6 +40,9 @@ export interface CalloutAnswer {
   headers?: Record<string, string>;
 }
 
+/** Coupa's event ids are short; a longer header is refused rather than stored and indexed. */
+export const MAX_EVENT_ID_LENGTH = 200;
+
 // When Coupa should retry a call-out whose id another request is publishing right now.
 const IN_PROGRESS_RETRY_AFTER_SECONDS = '5';
 
@@ -66,7 +69,8 @@ async function withTimeout<T>(work: Promise<T>, ms: number, context: Record<stri
 export function createCalloutHandler(params: CalloutHandlerParams): (callout: Callout) => Promise<CalloutAnswer> {
   const { publish, deliveries, rejections, targetRecords, orderLines, topicOf, clock, publishTimeoutMs, claimLeaseMs, metrics } = params;
 
-  return async ({ connection, coupaEventId, eventType, body, log, started }) => {
+  return async ({ connection, coupaEventId: givenEventId, eventType, body, log, started }) => {
+    let coupaEventId = givenEventId;
     const reject = async (status: number, code: string, reason: string, outcome: WebhookOutcome, context: Record<string, unknown> = {}): Promise<CalloutAnswer> => {
       metrics.request(connection.id, outcome);
       log.warn({ connection: connection.id, coupaEventId, eventType, code, ...context }, `call-out rejected: ${reason}`);
@@ -74,6 +78,11 @@ export function createCalloutHandler(params: CalloutHandlerParams): (callout: Ca
       return { status, body: { error: code, message: reason } };
     };
     if (!coupaEventId) return reject(400, 'missing-event-id', 'X-Coupa-Event-Id header is required', 'bad-request');
+    if (coupaEventId.length > MAX_EVENT_ID_LENGTH) {
+      const length = coupaEventId.length;
+      coupaEventId = undefined;
+      return reject(400, 'event-id-too-long', `X-Coupa-Event-Id is longer than ${MAX_EVENT_ID_LENGTH} characters`, 'bad-request', { length });
+    }
     if (!isCoupaEventType(eventType)) return reject(400, 'unknown-event-type', `unknown X-Coupa-Event-Type ${JSON.stringify(eventType ?? null)}`, 'bad-request');
 
     const answerSeen = (seen: SeenDelivery | undefined): CalloutAnswer => {
@@ -87,7 +96,9 @@ export function createCalloutHandler(params: CalloutHandlerParams): (callout: Ca
     };
 
     const seen = await deliveries.find(connection.id, coupaEventId);
-    if (seen) return answerSeen(seen);
+    // A `pending` id goes on to claim(): only the claim knows whether its holder's lease lapsed
+    // (the holder died) and takes it over; answering 503 here would refuse every retry until expiry.
+    if (seen && seen.outcome !== 'pending') return answerSeen(seen);
 
     let record: unknown;
     try {
@@ -109,12 +120,24 @@ export function createCalloutHandler(params: CalloutHandlerParams): (callout: Ca
     if (!normalized.ok) return reject(422, normalized.error.code, normalized.error.message, 'unmappable', { paths: normalized.error.context.paths });
 
     const { entity, event } = normalized;
+    const occurredAt = new Date(event.occurredAt);
+    // A signed body can be sent again under a new event id (a replay): what it carries decides.
+    // The same content as the newest record handled for the key changes nothing; an older record
+    // would overwrite a newer one downstream. A later change back to earlier content is newer, so it passes.
+    const latest = await deliveries.latest(connection.id, entity, event.entity.key);
+    if (latest?.eventId === event.id) {
+      metrics.request(connection.id, 'duplicate');
+      log.info({ connection: connection.id, coupaEventId, eventId: event.id }, 'call-out carries the newest record already handled for its key; not published again');
+      return { status: 200, body: { status: 'duplicate', outcome: 'published', eventId: event.id } };
+    }
+    const stale = latest !== undefined && occurredAt.getTime() < latest.occurredAt.getTime();
+
     const claim = await deliveries.claim(
-      { connection: connection.id, coupaEventId, eventType, entityKey: event.entity.key, eventId: event.id, contentHash: event.contentHash },
+      { connection: connection.id, coupaEventId, eventType, entityType: entity, entityKey: event.entity.key, eventId: event.id, contentHash: event.contentHash, occurredAt },
       claimLeaseMs,
     );
     if (!claim.claimed) return answerSeen(claim.holder);
-    const complete = async (outcome: 'published' | 'echo') => {
+    const complete = async (outcome: 'published' | 'echo' | 'stale') => {
       if (!(await deliveries.complete(connection.id, coupaEventId, claim.token, outcome))) {
         // Slower than the lease: another request took the id over and publishes it too (same event id; consumers absorb it).
         log.warn({ connection: connection.id, coupaEventId, claimLeaseMs }, 'claim on the event id was taken over before completion');
@@ -122,6 +145,12 @@ export function createCalloutHandler(params: CalloutHandlerParams): (callout: Ca
     };
 
     try {
+      if (stale) {
+        await complete('stale');
+        metrics.request(connection.id, 'stale');
+        log.warn({ connection: connection.id, coupaEventId, key: event.entity.key, occurredAt: event.occurredAt, newest: latest.occurredAt.toISOString(), newestEventId: latest.eventId }, 'call-out carries a record older than one already handled; recorded as stale, not published');
+        return { status: 200, body: { status: 'stale', eventId: event.id } };
+      }
       if (entity === 'supplier') {
         const written = await targetRecords.get(targetRefFor(event, 'coupa'));
         if (written?.contentHash === event.contentHash) {

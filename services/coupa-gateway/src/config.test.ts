@@ -8,8 +8,9 @@ import { GatewayEnv, gatewayConnections, servedConnections } from './config.js';
 const coupa = { url: 'https://acme.coupahost.example', clientId: 'mlc', clientSecret: 's', scopes: ['core.invoice.read'] };
 
 const file = connectionsFileSchema({ mappings: { coupa: CoupaMapping } }).parse({
+  allowLiteralSecrets: true,
   connections: [
-    { id: 'callouts', coupa: { ...coupa, webhook: { hmacSecret: 'h' } }, mappings: { coupa: { purchaseOrder: { defaultUom: 'EACH' } } } },
+    { id: 'callouts', coupa: { ...coupa, webhook: { hmacSecret: 'a-hmac-secret-of-16-bytes' } }, mappings: { coupa: { purchaseOrder: { defaultUom: 'EACH' } } } },
     { id: 'polled', coupa: { ...coupa, poll: { intervalSeconds: 60 } } },
     { id: 'writer-only', coupa },
     { id: 'no-coupa' },

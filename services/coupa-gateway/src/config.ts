@@ -12,6 +12,11 @@ export const GatewayEnv = ServiceEnv.extend({
     .default(7 * 24)
     .describe('how long handled Coupa event ids are remembered; must outlast Coupa retries and redeliveries'),
   REJECTION_RETENTION_DAYS: z.coerce.number().positive().default(90).describe('how long refused call-outs are kept for audit'),
+  ORDER_LINE_RETENTION_DAYS: z.coerce
+    .number()
+    .positive()
+    .default(90)
+    .describe('how long learned PO lines are remembered; an invoice naming an older one has it looked up in Coupa'),
   // Replaced: a stale setting would silently stop the polling it used to turn on.
   COUPA_POLL_CONNECTIONS: z
     .never({ error: 'replaced by `coupa.poll` in the connections file (and MLC_CONNECTIONS to pick connections)' })

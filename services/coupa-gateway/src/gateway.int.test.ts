@@ -187,7 +187,8 @@ test('HMAC call-outs from the simulator become canonical events on Kafka; duplic
   const dups = await h.settled(dupId, 2);
   assert.deepEqual(dups.map((d) => [d.status, d.attempts.at(-1)?.status]), [['delivered', 200], ['delivered', 200]]);
 
-  // Reordered: the later change arrives first; both are published, each a full snapshot with its source time.
+  // Reordered: the later change arrives first and is published; the earlier one, older than what was
+  // handled for the supplier, is recorded as stale and not published (issue 12 finding 6).
   await h.admin('POST', '/callouts/hold');
   await h.admin('PATCH', `/suppliers/${s3!.id}`, { name: 'First change' });
   await h.admin('PATCH', `/suppliers/${s3!.id}`, { name: 'Second change' });
@@ -221,9 +222,12 @@ test('HMAC call-outs from the simulator become canonical events on Kafka; duplic
 
   assert.equal(h.seen.filter((s) => s.event.correlationId === dupId).length, 1, 'a duplicate delivery publishes nothing new');
   const reordered = h.eventsFor(s3!.number).map((e) => (e.type === 'supplier.changed' ? e.data.name : ''));
-  assert.deepEqual(reordered, ['Second change', 'First change']);
-  const [second, first] = h.eventsFor(s3!.number);
-  assert.ok(Date.parse(second!.occurredAt) >= Date.parse(first!.occurredAt), 'source time lets writers drop the stale snapshot');
+  assert.deepEqual(reordered, ['Second change']);
+  const reorderedRows = await h.pool.query<{ outcome: string }>('select outcome from coupa_gateway_deliveries where connection = $1 and entity_key = $2 order by occurred_at', [
+    h.connectionId,
+    s3!.number,
+  ]);
+  assert.deepEqual(reorderedRows.rows.map((r) => r.outcome), ['stale', 'published']);
   assert.equal(h.eventsFor(s4!.number).length, 0);
   assert.equal(h.eventsFor(s5!.number).length, 0);
   assert.equal(h.eventsFor(s6!.number).length, 0, 'an echo of our own write is not forwarded');
@@ -308,7 +312,7 @@ async function deliveryLogOnPostgres(t: TestContext, prefix: string) {
     await pool.query('delete from coupa_gateway_deliveries where connection = $1', [connection]);
     await pool.end();
   });
-  const delivery = (coupaEventId: string) => ({ connection, coupaEventId, eventType: 'supplier.updated', entityKey: 'S1', eventId: `evt-${coupaEventId}`, contentHash: 'h' });
+  const delivery = (coupaEventId: string) => ({ connection, coupaEventId, eventType: 'supplier.updated', entityType: 'supplier', entityKey: 'S1', eventId: `evt-${coupaEventId}`, contentHash: 'h', occurredAt: new Date('2026-11-20T09:00:00Z') });
   return { pool, connection, log: createDeliveryLog({ db: pool }), delivery };
 }
 
@@ -354,8 +358,21 @@ test('expired delivery ids are purged; fresh ones stay', async (t) => {
   }
   await pool.query(`update coupa_gateway_deliveries set received_at = now() - interval '8 days' where connection = $1 and coupa_event_id = 'old'`, [connection]);
 
-  const expiry = createExpiry({ db: pool, logger, deliveryRetentionMs: 7 * 86_400_000, rejectionRetentionMs: 90 * 86_400_000, intervalMs: 60_000, batchSize: 1 });
+  const expiry = createExpiry({ db: pool, logger, deliveryRetentionMs: 7 * 86_400_000, rejectionRetentionMs: 90 * 86_400_000, orderLineRetentionMs: 90 * 86_400_000, intervalMs: 60_000, batchSize: 1 });
   await expiry.runOnce();
   assert.equal(await log.find(connection, 'old'), undefined);
   assert.equal((await log.find(connection, 'fresh'))?.outcome, 'published');
+});
+
+test('latest: the newest record published per key, by Coupa\'s change time, whatever its event id; pending and stale ones do not count', async (t) => {
+  const { connection, log, delivery } = await deliveryLogOnPostgres(t, 'latest');
+  const at = (id: string, iso: string) => ({ ...delivery(id), occurredAt: new Date(iso) });
+  for (const [id, iso, outcome] of [['older', '2026-11-20T09:00:00Z', 'published'], ['newer', '2026-11-20T10:00:00Z', 'published'], ['stale', '2026-11-20T11:00:00Z', 'stale']] as const) {
+    const claim = await log.claim(at(id, iso), 60_000);
+    assert.ok(claim.claimed);
+    await log.complete(connection, id, claim.token, outcome);
+  }
+  assert.ok((await log.claim(at('pending', '2026-11-20T12:00:00Z'), 60_000)).claimed);
+  assert.deepEqual(await log.latest(connection, 'supplier', 'S1'), { eventId: 'evt-newer', occurredAt: new Date('2026-11-20T10:00:00Z') });
+  assert.equal(await log.latest(connection, 'supplier', 'other'), undefined);
 });

@@ -5,6 +5,7 @@ export type WebhookOutcome =
   | 'duplicate'
   | 'in-progress'
   | 'echo'
+  | 'stale'
   | 'unauthorized'
   | 'too-large'
   | 'bad-request'

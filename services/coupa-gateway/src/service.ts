@@ -32,6 +32,7 @@ export function createCoupaGateway({ env, processEnv, logger, metrics, pool, kaf
     logger,
     deliveryRetentionMs: env.DEDUP_RETENTION_HOURS * 3_600_000,
     rejectionRetentionMs: env.REJECTION_RETENTION_DAYS * 86_400_000,
+    orderLineRetentionMs: env.ORDER_LINE_RETENTION_DAYS * 86_400_000,
     intervalMs: env.EXPIRY_INTERVAL_SECONDS * 1000,
   });
   // Coupa's API, per connection, only to look up PO lines an invoice names that no call-out showed us.

@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { toMlcError } from '@mlc/errors';
-import type { Logger } from '@mlc/log';
+import { redactSecrets, type Logger } from '@mlc/log';
 
 /** The part of pg's Pool the stores use. */
 export interface Queryable {
@@ -12,13 +12,26 @@ export interface Delivery {
   connection: string;
   coupaEventId: string;
   eventType: string;
+  /** Canonical entity type and key of the record. */
+  entityType: string;
   entityKey: string;
   eventId: string;
   contentHash: string;
+  /** When Coupa says the record changed (`updated-at`, the event's occurredAt). */
+  occurredAt: Date;
 }
 
-/** `pending` while a call-out is being published (claimed), then what became of it. */
-export type DeliveryOutcome = 'pending' | 'published' | 'echo';
+/**
+ * `pending` while a call-out is being published (claimed), then what became of it: `stale` when
+ * its record was older than one already handled for the same key (refused, not published).
+ */
+export type DeliveryOutcome = 'pending' | 'published' | 'echo' | 'stale';
+
+/** The newest record handled (published or echo) for one key, by Coupa's change time. */
+export interface LatestDelivery {
+  eventId: string;
+  occurredAt: Date;
+}
 
 export interface SeenDelivery {
   outcome: DeliveryOutcome;
@@ -34,6 +47,8 @@ export type DeliveryClaim = { claimed: true; token: string } | { claimed: false;
  */
 export interface DeliveryLog {
   find(connection: string, coupaEventId: string): Promise<SeenDelivery | undefined>;
+  /** The newest record published (or recognised as an echo) for this key, whatever its Coupa event id; within retention. */
+  latest(connection: string, entityType: string, entityKey: string): Promise<LatestDelivery | undefined>;
   /**
    * Claims the id for this call-out, taking over a `pending` claim older than `leaseMs` (its
    * holder died). Otherwise reports what holds it (undefined if it vanished meanwhile).
@@ -62,6 +77,22 @@ export interface RejectionLog {
 // Enough to see what was wrong with a payload without storing a whole (maybe huge) document.
 const EXCERPT_BYTES = 2048;
 
+/**
+ * What is kept of a refused body for audit: a start that says what was wrong with it, without the
+ * bank details and secrets it may carry (kept for REJECTION_RETENTION_DAYS). JSON: secret-named
+ * fields (bank, iban, account numbers, passwords, tokens, …) redacted; not JSON: every digit masked.
+ * Runs of 8 or more digits (account numbers under any name) are masked in both.
+ */
+export function rejectionExcerpt(body: Buffer): string {
+  let text: string;
+  try {
+    text = JSON.stringify(redactSecrets(JSON.parse(body.toString('utf8')))).replace(/\d{8,}/g, (digits) => '#'.repeat(digits.length));
+  } catch {
+    text = body.subarray(0, EXCERPT_BYTES).toString('utf8').replace(/\d/g, '#');
+  }
+  return Buffer.from(text, 'utf8').subarray(0, EXCERPT_BYTES).toString('utf8').replaceAll('\u0000', '').replace(/\uFFFD$/, '');
+}
+
 
 export function createDeliveryLog({ db }: { db: Queryable }): DeliveryLog {
   async function find(connection: string, coupaEventId: string): Promise<SeenDelivery | undefined> {
@@ -81,18 +112,33 @@ export function createDeliveryLog({ db }: { db: Queryable }): DeliveryLog {
         throw toMlcError(error, { operation: 'find delivery', connection, coupaEventId });
       }
     },
+    async latest(connection, entityType, entityKey) {
+      try {
+        const { rows } = await db.query<{ event_id: string; occurred_at: Date }>(
+          `select event_id, occurred_at from coupa_gateway_deliveries
+           where connection = $1 and entity_type = $2 and entity_key = $3 and outcome in ('published', 'echo') and occurred_at is not null
+           order by occurred_at desc limit 1`,
+          [connection, entityType, entityKey],
+        );
+        const row = rows[0];
+        return row ? { eventId: row.event_id, occurredAt: row.occurred_at } : undefined;
+      } catch (error) {
+        throw toMlcError(error, { operation: 'find latest delivery', connection, entityKey });
+      }
+    },
     async claim(d, leaseMs) {
       const token = randomUUID();
       try {
         const { rows } = await db.query<{ claim_token: string }>(
-          `insert into coupa_gateway_deliveries (connection, coupa_event_id, event_type, outcome, entity_key, event_id, content_hash, claim_token)
-           values ($1, $2, $3, 'pending', $4, $5, $6, $7)
+          `insert into coupa_gateway_deliveries (connection, coupa_event_id, event_type, outcome, entity_key, event_id, content_hash, claim_token, entity_type, occurred_at)
+           values ($1, $2, $3, 'pending', $4, $5, $6, $7, $9, $10)
            on conflict (connection, coupa_event_id) do update
              set event_type = excluded.event_type, entity_key = excluded.entity_key, event_id = excluded.event_id,
-                 content_hash = excluded.content_hash, claim_token = excluded.claim_token, received_at = now()
+                 content_hash = excluded.content_hash, claim_token = excluded.claim_token, received_at = now(),
+                 entity_type = excluded.entity_type, occurred_at = excluded.occurred_at
              where coupa_gateway_deliveries.outcome = 'pending' and coupa_gateway_deliveries.received_at < now() - $8::interval
            returning claim_token`,
-          [d.connection, d.coupaEventId, d.eventType, d.entityKey, d.eventId, d.contentHash, token, `${leaseMs} milliseconds`],
+          [d.connection, d.coupaEventId, d.eventType, d.entityKey, d.eventId, d.contentHash, token, `${leaseMs} milliseconds`, d.entityType, d.occurredAt],
         );
         if (rows[0]?.claim_token === token) return { claimed: true, token };
         return { claimed: false, holder: await find(d.connection, d.coupaEventId) };
@@ -129,12 +175,12 @@ export function createDeliveryLog({ db }: { db: Queryable }): DeliveryLog {
 export function createRejectionLog({ db }: { db: Queryable }): RejectionLog {
   return {
     async record(r) {
-      const excerpt = r.body === undefined ? null : r.body.subarray(0, EXCERPT_BYTES).toString('utf8').replaceAll('\u0000', '');
+      const body = r.body === undefined ? undefined : { excerpt: rejectionExcerpt(r.body), sha256: createHash('sha256').update(r.body).digest('hex'), bytes: r.body.length };
       try {
         await db.query(
-          `insert into coupa_gateway_rejections (connection, coupa_event_id, event_type, status, code, reason, body_excerpt)
-           values ($1, $2, $3, $4, $5, $6, $7)`,
-          [r.connection, r.coupaEventId ?? null, r.eventType ?? null, r.status, r.code, r.reason, excerpt],
+          `insert into coupa_gateway_rejections (connection, coupa_event_id, event_type, status, code, reason, body_excerpt, body_sha256, body_bytes)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+          [r.connection, r.coupaEventId ?? null, r.eventType ?? null, r.status, r.code, r.reason, body?.excerpt ?? null, body?.sha256 ?? null, body?.bytes ?? null],
         );
       } catch (error) {
         throw toMlcError(error, { operation: 'record rejection', connection: r.connection, coupaEventId: r.coupaEventId });
@@ -149,6 +195,8 @@ export interface ExpiryParams {
   /** How long a handled Coupa event id is remembered; must outlast Coupa's retries and redeliveries. */
   deliveryRetentionMs: number;
   rejectionRetentionMs: number;
+  /** How long a learned PO line stays; an invoice naming an expired one has it looked up in Coupa again. */
+  orderLineRetentionMs: number;
   intervalMs: number;
   /** Rows deleted per statement, so a big backlog never holds long locks. */
   batchSize?: number;
@@ -158,16 +206,16 @@ export interface ExpiryParams {
  * Periodic cleanup of expired delivery ids and old rejections. Safe on every replica at once:
  * each batch deletes what it finds; concurrent ones just find less.
  */
-export function createExpiry({ db, logger, deliveryRetentionMs, rejectionRetentionMs, intervalMs, batchSize = 5000 }: ExpiryParams) {
+export function createExpiry({ db, logger, deliveryRetentionMs, rejectionRetentionMs, orderLineRetentionMs, intervalMs, batchSize = 5000 }: ExpiryParams) {
   const log = logger.child({ component: 'expiry' });
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> = Promise.resolve();
 
-  async function purge(table: string, retentionMs: number): Promise<number> {
+  async function purge(table: string, retentionMs: number, column = 'received_at'): Promise<number> {
     let total = 0;
     for (;;) {
       const { rowCount } = await db.query(
-        `delete from ${table} where ctid in (select ctid from ${table} where received_at < now() - $1::interval limit $2)`,
+        `delete from ${table} where ctid in (select ctid from ${table} where ${column} < now() - $1::interval limit $2)`,
         [`${retentionMs} milliseconds`, batchSize],
       );
       total += rowCount ?? 0;
@@ -175,11 +223,12 @@ export function createExpiry({ db, logger, deliveryRetentionMs, rejectionRetenti
     }
   }
 
-  async function runOnce(): Promise<{ deliveries: number; rejections: number }> {
+  async function runOnce(): Promise<{ deliveries: number; rejections: number; orderLines: number }> {
     const deliveries = await purge('coupa_gateway_deliveries', deliveryRetentionMs);
     const rejections = await purge('coupa_gateway_rejections', rejectionRetentionMs);
-    if (deliveries + rejections > 0) log.info({ deliveries, rejections }, 'expired old rows');
-    return { deliveries, rejections };
+    const orderLines = await purge('coupa_gateway_order_lines', orderLineRetentionMs, 'updated_at');
+    if (deliveries + rejections + orderLines > 0) log.info({ deliveries, rejections, orderLines }, 'expired old rows');
+    return { deliveries, rejections, orderLines };
   }
 
   return {

@@ -38,9 +38,20 @@ export function memoryOrderLineIndex(store = new Map<string, number>()): OrderLi
   };
 }
 
-/** The delivery log's contract in memory (claims never lapse here: no clock); `rows` to inspect. */
-export function memoryDeliveryLog(): DeliveryLog & { rows: Map<string, { outcome: DeliveryOutcome; eventId: string; token: string | undefined }> } {
-  const rows = new Map<string, { outcome: DeliveryOutcome; eventId: string; token: string | undefined }>();
+interface MemoryDelivery {
+  outcome: DeliveryOutcome;
+  eventId: string;
+  entityType?: string;
+  entityKey?: string;
+  occurredAt?: Date;
+  token: string | undefined;
+  /** When the row was claimed or completed, by `now`. */
+  at: number;
+}
+
+/** The delivery log's contract in memory, claims lapsing after their lease by `now`; `rows` to inspect. */
+export function memoryDeliveryLog(now: () => Date = () => new Date()): DeliveryLog & { rows: Map<string, MemoryDelivery> } {
+  const rows = new Map<string, MemoryDelivery>();
   let tokens = 0;
   return {
     rows,
@@ -48,18 +59,28 @@ export function memoryDeliveryLog(): DeliveryLog & { rows: Map<string, { outcome
       const row = rows.get(`${connection}|${id}`);
       return row && { outcome: row.outcome, eventId: row.eventId };
     },
-    claim: async (d) => {
+    latest: async (connection, entityType, entityKey) => {
+      let newest: { eventId: string; occurredAt: Date } | undefined;
+      for (const [key, row] of rows) {
+        if (!key.startsWith(`${connection}|`) || row.entityType !== entityType || row.entityKey !== entityKey || row.occurredAt === undefined) continue;
+        if (row.outcome !== 'published' && row.outcome !== 'echo') continue;
+        if (newest === undefined || row.occurredAt > newest.occurredAt) newest = { eventId: row.eventId, occurredAt: row.occurredAt };
+      }
+      return newest;
+    },
+    claim: async (d, leaseMs) => {
       const key = `${d.connection}|${d.coupaEventId}`;
       const row = rows.get(key);
-      if (row) return { claimed: false, holder: { outcome: row.outcome, eventId: row.eventId } };
+      const lapsed = row?.outcome === 'pending' && row.at < now().getTime() - leaseMs;
+      if (row && !lapsed) return { claimed: false, holder: { outcome: row.outcome, eventId: row.eventId } };
       const token = String(++tokens);
-      rows.set(key, { outcome: 'pending', eventId: d.eventId, token });
+      rows.set(key, { outcome: 'pending', eventId: d.eventId, entityType: d.entityType, entityKey: d.entityKey, occurredAt: d.occurredAt, token, at: now().getTime() });
       return { claimed: true, token };
     },
     complete: async (connection, id, token, outcome) => {
       const row = rows.get(`${connection}|${id}`);
       if (row?.token !== token) return false;
-      rows.set(`${connection}|${id}`, { outcome, eventId: row.eventId, token: undefined });
+      rows.set(`${connection}|${id}`, { ...row, outcome, token: undefined, at: now().getTime() });
       return true;
     },
     release: async (connection, id, token) => {
@@ -69,9 +90,9 @@ export function memoryDeliveryLog(): DeliveryLog & { rows: Map<string, { outcome
 }
 
 /** In-memory stand-ins for the gateway's ports; the integration tests use the real ones. */
-export function memoryPorts() {
+export function memoryPorts(now?: () => Date) {
   const published: { topic: string; event: CanonicalEvent }[] = [];
-  const deliveries = memoryDeliveryLog();
+  const deliveries = memoryDeliveryLog(now);
   const rejections: Rejection[] = [];
   const written = new Map<string, TargetRecord>();
   const refKey = (r: TargetRef) => `${r.connection}|${r.targetSystem}|${r.entityType}|${r.naturalKey}`;
@@ -105,8 +126,8 @@ export function memoryPorts() {
  * `connections` or `params` to change what a test needs.
  */
 export async function build(t: TestContext, params: Partial<GatewayAppParams> = {}) {
-  const memory = memoryPorts();
   let now = new Date('2026-11-23T10:00:00Z');
+  const memory = memoryPorts(() => now);
   const metrics = new Registry();
   const app = buildGatewayApp({
     logger: createLogger({ name: 'coupa-gateway-test', level: 'silent' }),

@@ -37,6 +37,7 @@ async function harness(t: { after: (fn: () => Promise<void>) => void }): Promise
   writeFileSync(
     join(dir, 'connections.json'),
     JSON.stringify({
+      allowLiteralSecrets: true,
       connections: [
         {
           id: connection,

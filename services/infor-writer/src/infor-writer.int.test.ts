@@ -45,6 +45,7 @@ async function writerOnStack(t: TestContext) {
   const dir = mkdtempSync(join(tmpdir(), 'infor-writer-'));
   writeFileSync(join(dir, 'tenant.ionapi'), JSON.stringify(sim.ionapi));
   const file = connectionsFileSchema({ baseDir: dir, mappings: { infor: InforMapping } }).parse({
+    allowLiteralSecrets: true,
     connections: [
       {
         id: connectionId,

@@ -298,6 +298,7 @@ function connectionsFile(t: TestContext, env: Env, sim: SysproSimulator): string
   writeFileSync(
     configFile,
     JSON.stringify({
+      allowLiteralSecrets: true,
       connections: [
         {
           id: env.connection,

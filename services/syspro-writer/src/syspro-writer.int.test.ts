@@ -27,7 +27,7 @@ async function onStack(t: { after: (fn: () => Promise<void>) => void }) {
   const syspro = await startSysproSimulator({ sizes: { suppliers: 5, purchaseOrders: 0, invoices: 0, glAccounts: 1, costCentres: 1 } });
   const folder = mkdtempSync(join(tmpdir(), 'syspro-writer-'));
   const connectionsFile = join(folder, 'connections.json');
-  writeFileSync(connectionsFile, JSON.stringify({ connections: [{ id: connection, syspro: sysproEndpoints(syspro), mappings: { syspro: { defaultCurrency: 'ZAR' } } }] }));
+  writeFileSync(connectionsFile, JSON.stringify({ allowLiteralSecrets: true, connections: [{ id: connection, syspro: sysproEndpoints(syspro), mappings: { syspro: { defaultCurrency: 'ZAR' } } }] }));
 
   const kafka = new Kafka({ clientId: uniqueName('sw-test'), brokers: infra.kafkaBrokers, logLevel: logLevel.NOTHING });
   const topics = standardTopics({ partitions: 3, writerGroups: ['syspro-writer'] }).map((d) => ({ ...d, topic: ns.topic(d.topic) }));

@@ -40,10 +40,11 @@ async function setUp(env: Required<BenchEnv>, suppliers: number, pageSize: numbe
   const [generated] = sandboxConnections({
     syspro: { odata: sysproEndpoints(syspro).odata },
     coupa: coupaEndpoint(coupaSim),
-    webhookSecret: 'unused',
+    webhookSecret: 'unused-webhook-secret',
   }).connections;
   const off = { enabled: false };
   const file = {
+    allowLiteralSecrets: true,
     connections: [
       {
         ...generated!,
