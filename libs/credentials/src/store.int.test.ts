@@ -84,8 +84,8 @@ test('master-key rotation: old key ids keep working until rewrap, rewrap keeps e
   assert.deepEqual((await store.list()).map((c) => c.masterKeyId), ['old', 'old', 'new']);
   assert.equal(await store.read('a'), 'value-a', 'the old key still opens what it wrapped');
 
-  assert.deepEqual(await store.rewrap(), { rewrapped: 2, masterKeyId: 'new' });
-  assert.deepEqual(await store.rewrap(), { rewrapped: 0, masterKeyId: 'new' }, 'nothing left to move');
+  assert.deepEqual(await store.rewrap(), { rewrapped: 2, masterKeyId: 'new', skipped: [] });
+  assert.deepEqual(await store.rewrap(), { rewrapped: 0, masterKeyId: 'new', skipped: [] }, 'nothing left to move');
   held = [current]; // the old key retired
   assert.deepEqual((await store.list()).map((c) => c.masterKeyId), ['new', 'new', 'new']);
   assert.deepEqual([await store.read('a'), await store.read('b'), await store.read('c')], ['value-a', 'value-b', 'value-c']);
@@ -93,4 +93,6 @@ test('master-key rotation: old key ids keep working until rewrap, rewrap keeps e
   // A process never given the new key: refused by key id, not by a decryption failure.
   const stale = createCredentialStore({ db, keys: createKeyRing({ load: () => [old] }) });
   assert.deepEqual(await codeOf(stale.read('a')), ['MLC_CONFIG_INVALID', 'unknown-master-key']);
+  const unknown = await createCredentialStore({ db, keys: createKeyRing({ load: () => [key('newer')] }) }).rewrap();
+  assert.deepEqual(unknown.skipped.map((s) => [s.name, s.masterKeyId]), [['a', 'new'], ['b', 'new'], ['c', 'new']], 'rows under keys it was not given are named, not touched');
 });

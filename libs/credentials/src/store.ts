@@ -18,6 +18,12 @@ export interface CredentialInfo {
   updatedAt: Date;
 }
 
+export interface RewrapResult {
+  rewrapped: number;
+  masterKeyId: string;
+  skipped: Array<{ name: string; masterKeyId: string }>;
+}
+
 export interface CredentialStore {
   /**
    * Stores a value: `create` refuses a name that exists, `replace` (a rotation) one that does not;
@@ -27,8 +33,11 @@ export interface CredentialStore {
   /** The current value, or undefined when there is no such secret (or no store table yet). */
   read(name: string): Promise<string | undefined>;
   list(): Promise<CredentialInfo[]>;
-  /** Re-wraps every data key not under the current master key (values untouched); how many it moved. */
-  rewrap(): Promise<{ rewrapped: number; masterKeyId: string }>;
+  /**
+   * Re-wraps every data key not under the current master key (values untouched): how many it
+   * moved, and the secrets it could not because this process was not given their master key.
+   */
+  rewrap(): Promise<RewrapResult>;
 }
 
 export interface CreateCredentialStoreParams {
@@ -132,7 +141,12 @@ export function createCredentialStore({ db, keys }: CreateCredentialStoreParams)
       const to = keys.current();
       const { rows } = await query<Row>(db, 'select * from mlc_credentials where master_key_id <> $1 order by name', [to.id], 'credentials.rewrap.select');
       let rewrapped = 0;
+      const skipped: RewrapResult['skipped'] = [];
       for (const row of rows) {
+        if (keys.find(row.master_key_id) === undefined) {
+          skipped.push({ name: row.name, masterKeyId: row.master_key_id });
+          continue;
+        }
         const moved = rewrapSealed({ name: row.name, version: row.version }, sealedOf(row), keys.find, to);
         // Only the row as read: a rotation in between already sealed it under the current key.
         const { rowCount } = await query(
@@ -143,7 +157,7 @@ export function createCredentialStore({ db, keys }: CreateCredentialStoreParams)
         );
         rewrapped += rowCount ?? 0;
       }
-      return { rewrapped, masterKeyId: to.id };
+      return { rewrapped, masterKeyId: to.id, skipped };
     },
   };
 }
