@@ -16,6 +16,8 @@ export interface CredentialInfo {
   masterKeyId: string;
   createdAt: Date;
   updatedAt: Date;
+  /** Who set or last rotated it. */
+  updatedBy: string;
 }
 
 export interface RewrapResult {
@@ -29,7 +31,7 @@ export interface CredentialStore {
    * Stores a value: `create` refuses a name that exists, `replace` (a rotation) one that does not;
    * either way MLC_CONFIG_INVALID with `context.reason` and nothing changed.
    */
-  put(name: string, value: string, mode: 'create' | 'replace'): Promise<CredentialInfo>;
+  put(name: string, value: string, mode: 'create' | 'replace', actor?: string): Promise<CredentialInfo>;
   /** The current value, or undefined when there is no such secret (or no store table yet). */
   read(name: string): Promise<string | undefined>;
   list(): Promise<CredentialInfo[]>;
@@ -54,14 +56,16 @@ interface Row {
   ciphertext: Buffer;
   created_at: Date;
   updated_at: Date;
+  updated_by: string;
 }
 
-const info = (row: Pick<Row, 'name' | 'version' | 'master_key_id' | 'created_at' | 'updated_at'>): CredentialInfo => ({
+const info = (row: Pick<Row, 'name' | 'version' | 'master_key_id' | 'created_at' | 'updated_at' | 'updated_by'>): CredentialInfo => ({
   name: row.name,
   version: row.version,
   masterKeyId: row.master_key_id,
   createdAt: row.created_at,
   updatedAt: row.updated_at,
+  updatedBy: row.updated_by,
 });
 
 const sealedOf = (row: Row): SealedSecret => ({ dataKeyId: row.data_key_id, masterKeyId: row.master_key_id, wrappedKey: row.wrapped_key, ciphertext: row.ciphertext });
@@ -85,7 +89,7 @@ async function query<R extends pg.QueryResultRow>(db: CreateCredentialStoreParam
 /** The credentials store on `mlc_credentials` (see migrations/): envelope encryption with the ring's master keys. */
 export function createCredentialStore({ db, keys }: CreateCredentialStoreParams): CredentialStore {
   return {
-    async put(name, value, mode) {
+    async put(name, value, mode, actor = '') {
       checkName(name);
       if (value === '') throw new MlcError('MLC_CONFIG_INVALID', `credential ${name}: the value is empty`, { context: { name, reason: 'empty-value' } });
       const master = keys.current();
@@ -93,9 +97,9 @@ export function createCredentialStore({ db, keys }: CreateCredentialStoreParams)
         const sealed = seal({ name, version: 1 }, value, master);
         const { rows } = await query<Row>(
           db,
-          `insert into mlc_credentials (name, version, data_key_id, master_key_id, wrapped_key, ciphertext)
-           values ($1, 1, $2, $3, $4, $5) on conflict (name) do nothing returning *`,
-          [name, sealed.dataKeyId, sealed.masterKeyId, sealed.wrappedKey, sealed.ciphertext],
+          `insert into mlc_credentials (name, version, data_key_id, master_key_id, wrapped_key, ciphertext, updated_by)
+           values ($1, 1, $2, $3, $4, $5, $6) on conflict (name) do nothing returning *`,
+          [name, sealed.dataKeyId, sealed.masterKeyId, sealed.wrappedKey, sealed.ciphertext, actor],
           'credentials.create',
         );
         if (rows[0] === undefined) throw new MlcError('MLC_CONFIG_INVALID', `credential ${name} exists: rotate it instead`, { context: { name, reason: 'exists' } });
@@ -110,9 +114,9 @@ export function createCredentialStore({ db, keys }: CreateCredentialStoreParams)
         const sealed = seal({ name, version }, value, master);
         const { rows } = await query<Row>(
           db,
-          `update mlc_credentials set version = $2, data_key_id = $3, master_key_id = $4, wrapped_key = $5, ciphertext = $6, updated_at = now()
+          `update mlc_credentials set version = $2, data_key_id = $3, master_key_id = $4, wrapped_key = $5, ciphertext = $6, updated_at = now(), updated_by = $7
            where name = $1 and version = $2 - 1 returning *`,
-          [name, version, sealed.dataKeyId, sealed.masterKeyId, sealed.wrappedKey, sealed.ciphertext],
+          [name, version, sealed.dataKeyId, sealed.masterKeyId, sealed.wrappedKey, sealed.ciphertext, actor],
           'credentials.rotate',
         );
         if (rows[0] !== undefined) return info(rows[0]);
@@ -133,7 +137,7 @@ export function createCredentialStore({ db, keys }: CreateCredentialStoreParams)
     },
 
     async list() {
-      const { rows } = await query<Row>(db, 'select name, version, master_key_id, created_at, updated_at from mlc_credentials order by name', [], 'credentials.list');
+      const { rows } = await query<Row>(db, 'select name, version, master_key_id, created_at, updated_at, updated_by from mlc_credentials order by name', [], 'credentials.list');
       return rows.map(info);
     },
 
