@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MlcError } from '@mlc/errors';
+import type { MlcError } from '@mlc/errors';
 import { deriveKeyId } from './envelope.js';
 import { CredentialsEnv, createKeyRing, keyRingFromEnv } from './keys.js';
 
@@ -24,7 +24,7 @@ test('no master key: no store; one of the three ways: a ring with its id', () =>
 });
 
 test('conflicting or unreadable master key settings are configuration errors', () => {
-  const cases: Record<string, string>[] = [{ MLC_MASTER_KEY: b64(), MLC_MASTER_KEY_FILE: '/x' }, { MLC_MASTER_KEY_ID: 'k' }, { MLC_MASTER_KEY_FILE: '/nonexistent/key' }, { MLC_MASTER_KEYS_FILE: "/x", MLC_MASTER_KEY_ID: "k" }];
+  const cases: Record<string, string>[] = [{ MLC_MASTER_KEY: b64(), MLC_MASTER_KEY_FILE: '/x' }, { MLC_MASTER_KEY_ID: 'k' }, { MLC_MASTER_KEY_FILE: '/nonexistent/key' }, { MLC_MASTER_KEYS_FILE: '/x', MLC_MASTER_KEY_ID: 'k' }];
   for (const values of cases) {
     assert.throws(() => keyRingFromEnv(env(values)), (e: MlcError) => e.code === 'MLC_CONFIG_INVALID', JSON.stringify(Object.keys(values)));
   }

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { CredentialInfo, CredentialStore } from '@mlc/credentials';
-import { MlcError } from '@mlc/errors';
+import type { MlcError } from '@mlc/errors';
 import { formatCredentials, formatRewrap, putCredential, secretValueOf, type CredentialsDeps } from './credentials.js';
 
 const at = (iso: string) => new Date(iso);
