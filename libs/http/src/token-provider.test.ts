@@ -103,16 +103,22 @@ test('an unusable token is MLC_AUTH_FAILED', async () => {
   await assert.rejects(provider.getToken(), (error) => isMlcError(error) && error.code === 'MLC_AUTH_FAILED');
 });
 
-test('after a target refused the token, the next fetch reads the credentials again', async () => {
+/** A provider whose fetches record whether they were asked to read the credentials again. */
+function recordingProvider(fetch: (rereadCredentials: boolean, asked: boolean[]) => FetchedToken) {
   const asked: boolean[] = [];
   const provider = createTokenProvider({
     name: 'x',
     refreshBeforeSeconds: 0,
     fetchToken: async ({ rereadCredentials }) => {
       asked.push(rereadCredentials);
-      return { accessToken: `t${asked.length}`, expiresInSeconds: 3600 };
+      return fetch(rereadCredentials, asked);
     },
   });
+  return { provider, asked };
+}
+
+test('after a target refused the token, the next fetch reads the credentials again', async () => {
+  const { provider, asked } = recordingProvider((_, asked) => ({ accessToken: `t${asked.length}`, expiresInSeconds: 3600 }));
   provider.invalidate(await provider.getToken());
   await provider.getToken();
   provider.invalidate('not-the-current-token');
@@ -122,16 +128,10 @@ test('after a target refused the token, the next fetch reads the credentials aga
 
 test('a token endpoint refusing cached credentials is asked once more with credentials read again', async () => {
   const secret = { cached: 'old', source: 'new' };
-  const asked: boolean[] = [];
-  const provider = createTokenProvider({
-    name: 'x',
-    refreshBeforeSeconds: 0,
-    fetchToken: async ({ rereadCredentials }) => {
-      asked.push(rereadCredentials);
-      if (rereadCredentials) secret.cached = secret.source;
-      if (secret.cached !== 'new') throw new MlcError('MLC_AUTH_FAILED', 'refused', { context: { status: 401 } });
-      return { accessToken: 'fresh', expiresInSeconds: 3600 };
-    },
+  const { provider, asked } = recordingProvider((rereadCredentials) => {
+    if (rereadCredentials) secret.cached = secret.source;
+    if (secret.cached !== 'new') throw new MlcError('MLC_AUTH_FAILED', 'refused', { context: { status: 401 } });
+    return { accessToken: 'fresh', expiresInSeconds: 3600 };
   });
   assert.equal(await provider.getToken(), 'fresh');
   assert.deepEqual(asked, [false, true]);
