@@ -8,7 +8,19 @@ COPY package.json package-lock.json tsconfig.base.json tsconfig.json ./
 COPY libs libs
 COPY services services
 COPY tools tools
-RUN npm ci --no-audit --no-fund && npm run build && npm prune --omit=dev --no-audit --no-fund \
+RUN npm ci --no-audit --no-fund \
+ # The services and mlc with what they reference (not the root project: it names the e2e tests).
+ && npx tsc -b services/* tools/mlc
+# What runs in production only: the services, their libraries and mlc. No simulators (sandbox),
+# benches, dev and stack tools, test helpers or compiled tests; no dev dependencies, nor the
+# dependencies only those tools have (fastify, testcontainers, …): the workspaces list shrinks
+# before the prune, so npm drops them.
+RUN rm -rf tools/bench tools/dev tools/sandbox tools/stack tools/scripts libs/testing \
+ && node -e "const fs = require('fs'); const p = JSON.parse(fs.readFileSync('package.json', 'utf8')); p.workspaces = ['libs/*', 'services/*', 'tools/mlc']; p.scripts = {}; fs.writeFileSync('package.json', JSON.stringify(p, null, 2));" \
+ && npm prune --omit=dev --no-audit --no-fund \
+ && rm -f node_modules/@mlc/bench node_modules/@mlc/dev node_modules/@mlc/sandbox node_modules/@mlc/stack node_modules/@mlc/testing \
+ && find libs services tools -name node_modules -prune -o -type f \( -name '*.test.*' -o -name 'test-support.*' -o -name '*.tsbuildinfo' \) -exec rm -f {} + \
+ && find libs services tools -name node_modules -prune -o -type d \( -name src -o -name test \) -prune -exec rm -rf {} + \
  && chmod +x tools/mlc/dist/cli.js
 
 FROM node:22-bookworm-slim

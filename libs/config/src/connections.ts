@@ -6,14 +6,66 @@ import { configError, parseConfig, type ConfigIssue } from './issues.js';
 import { Secret } from './secret.js';
 
 /**
- * A credential in the connections file: a literal (the sandbox and tests only: the file must say
- * `"allowLiteralSecrets": true`), `{ "env": "NAME" }` (Kubernetes Secrets mounted as env) or
- * `{ "file": "path" }` (mounted files). Resolved at load into a Secret so it never prints.
+ * The credentials store as the connections file sees it (implemented by @mlc/credentials, which
+ * depends on this lib): `{ "store": "name" }` references are read from it.
  */
-function secretRef(env: NodeJS.ProcessEnv, baseDir: string) {
+export interface SecretStore {
+  /** The current value, undefined when there is no such secret. */
+  read(name: string): Promise<string | undefined>;
+  /** How long a service uses a stored value before reading it again. */
+  cacheMs: number;
+}
+
+/** Stored secrets read before a synchronous parse: the values by name, and the store to read them again from. */
+export interface StoredSecrets {
+  values: ReadonlyMap<string, string>;
+  /** Names that could not be read, with why (an error code: never a value). */
+  failures?: ReadonlyMap<string, string>;
+  store: SecretStore;
+}
+
+/** How often a `{ "file" }` secret is read again, so a rewritten mounted Secret is followed without a restart. */
+export const FILE_SECRET_TTL_MS = 5_000;
+
+const StoreRef = z.object({ store: z.string().min(1) }).strict();
+
+function storedSecret(name: string, stored: StoredSecrets | undefined, ctx: z.RefinementCtx): Secret {
+  if (stored === undefined) {
+    ctx.addIssue({ code: 'custom', message: `stored credential "${name}": no credentials store here (give the service MLC_MASTER_KEY, MLC_MASTER_KEY_FILE or MLC_MASTER_KEYS_FILE)` });
+    return z.NEVER;
+  }
+  const value = stored.values.get(name);
+  const failure = stored.failures?.get(name);
+  if (failure !== undefined) {
+    ctx.addIssue({ code: 'custom', message: `stored credential "${name}" cannot be read: ${failure}` });
+    return z.NEVER;
+  }
+  if (value === undefined) {
+    ctx.addIssue({ code: 'custom', message: `no stored credential "${name}" (mlc credentials set ${name})` });
+    return z.NEVER;
+  }
+  const { store } = stored;
+  return new Secret(value, {
+    ttlMs: store.cacheMs,
+    load: async () => {
+      const current = await store.read(name);
+      if (current === undefined) throw new Error('credential removed from the store');
+      return current;
+    },
+  });
+}
+
+/**
+ * A credential in the connections file: a literal (the sandbox and tests only: the file must say
+ * `"allowLiteralSecrets": true`), `{ "env": "NAME" }`
+ * (Kubernetes Secrets mounted as env), `{ "file": "path" }` (mounted files, read again while the
+ * service runs) or `{ "store": "name" }` (the encrypted credentials store, read again while the
+ * service runs). Resolved at load into a Secret so it never prints.
+ */
+function secretRef(env: NodeJS.ProcessEnv, baseDir: string, stored?: StoredSecrets) {
   return z
-    .union([z.string(), z.object({ env: z.string().min(1) }).strict(), z.object({ file: z.string().min(1) }).strict()], {
-      error: 'expected a string, { "env": "NAME" } or { "file": "path" }',
+    .union([z.string(), z.object({ env: z.string().min(1) }).strict(), z.object({ file: z.string().min(1) }).strict(), StoreRef], {
+      error: 'expected a string, { "env": "NAME" }, { "file": "path" } or { "store": "name" }',
     })
     .transform((ref, ctx) => {
       if (typeof ref === 'string') {
@@ -22,6 +74,7 @@ function secretRef(env: NodeJS.ProcessEnv, baseDir: string) {
         if (ref !== '') literalSecrets.add(secret);
         return secret;
       }
+      if ('store' in ref) return storedSecret(ref.store, stored, ctx);
       if ('env' in ref) {
         const value = env[ref.env];
         if (value === undefined) {
@@ -31,8 +84,9 @@ function secretRef(env: NodeJS.ProcessEnv, baseDir: string) {
         return new Secret(value);
       }
       const path = isAbsolute(ref.file) ? ref.file : resolve(baseDir, ref.file);
+      const read = () => readFileSync(path, 'utf8').trim();
       try {
-        return new Secret(readFileSync(path, 'utf8').trim());
+        return new Secret(read(), { load: read, ttlMs: FILE_SECRET_TTL_MS });
       } catch (error) {
         ctx.addIssue({ code: 'custom', message: `cannot read secret file ${path}: ${(error as NodeJS.ErrnoException).code ?? 'unreadable'}` });
         return z.NEVER;
@@ -82,11 +136,18 @@ export interface ConnectionSchemaOptions<M extends MappingSchemas = MappingSchem
   baseDir?: string;
   /** Mapping schemas per vendor, so one parse reports every error and callers get typed mappings. */
   mappings?: M;
+  /**
+   * The sections this process uses (default: all). The others are neither validated nor resolved
+   * and are left out of the result, so a service needs (and is given) only its own secrets.
+   */
+  sections?: readonly Vendor[];
+  /** Values of the `{ "store" }` references, read beforehand (`readConnections` does it). */
+  stored?: StoredSecrets;
 }
 
 /** The vendor sections of a connection (all objects strict: an unknown key is an error). */
-function sectionSchemas(env: NodeJS.ProcessEnv, baseDir: string) {
-  const secret = secretRef(env, baseDir);
+function sectionSchemas(env: NodeJS.ProcessEnv, baseDir: string, stored?: StoredSecrets) {
+  const secret = secretRef(env, baseDir, stored);
   const requiredSecret = secret.refine(notBlank, { message: 'is empty', abort: true });
   const calloutSecret = requiredSecret.refine(strongEnough, `needs at least ${MIN_CALLOUT_SECRET_BYTES} bytes (e.g. \`openssl rand -hex 32\`)`);
   const filePath = z.string().min(1).transform((p) => (isAbsolute(p) ? p : resolve(baseDir, p)));
@@ -235,8 +296,17 @@ export function connectionsFileSchema<M extends MappingSchemas = Record<never, n
   env = {},
   baseDir = process.cwd(),
   mappings = {} as M,
+  sections: used = VENDORS,
+  stored,
 }: ConnectionSchemaOptions<M> = {}): z.ZodType<ConnectionsFile<M>, unknown> {
-  const sections = sectionSchemas(env, baseDir);
+  const schemas = sectionSchemas(env, baseDir, stored);
+  // A section this process does not use is dropped unread: its secrets may not be mounted here.
+  const unused = z.unknown().transform((): undefined => undefined);
+  const sections = {
+    syspro: used.includes('syspro') ? schemas.syspro : unused,
+    coupa: used.includes('coupa') ? schemas.coupa : unused,
+    infor: used.includes('infor') ? schemas.infor : unused,
+  };
   const mappingOf = (vendor: Vendor) => (mappings[vendor] ?? z.unknown()).optional();
 
   const connection = z
@@ -330,6 +400,58 @@ export function loadConnections<M extends MappingSchemas = Record<never, never>>
     throw new MlcError('MLC_CONFIG_INVALID', `connections file ${path} is not valid JSON${jsonErrorPosition(text, error)}`, { context: { source: path } });
   }
   return parseConfig(connectionsFileSchema<M>({ ...options, baseDir: dirname(resolve(path)) }), raw, path);
+}
+
+/** The names of the `{ "store": name }` references in the given sections of a raw connections file. */
+export function storedSecretNames(raw: unknown, sections: readonly Vendor[] = VENDORS): string[] {
+  const names = new Set<string>();
+  const walk = (value: unknown): void => {
+    if (Array.isArray(value)) value.forEach(walk);
+    else if (typeof value === 'object' && value !== null) {
+      const entries = Object.entries(value);
+      if (entries.length === 1 && entries[0]![0] === 'store' && typeof entries[0]![1] === 'string') names.add(entries[0]![1]);
+      else entries.forEach(([, item]) => walk(item));
+    }
+  };
+  const connections = (raw as { connections?: unknown } | null)?.connections;
+  if (Array.isArray(connections)) {
+    for (const connection of connections) {
+      if (typeof connection === 'object' && connection !== null) for (const section of sections) walk((connection as Record<string, unknown>)[section]);
+    }
+  }
+  return [...names].sort();
+}
+
+/**
+ * `loadConnections` for a service: reads the `{ "store" }` secrets of the sections it uses from
+ * the credentials store first (none when `store` is undefined: such a reference is then a
+ * configuration problem, reported with the others). The secrets it returns follow the store and
+ * their mounted files while the service runs.
+ */
+export async function readConnections<M extends MappingSchemas = Record<never, never>>(
+  path: string,
+  { store, ...options }: Omit<ConnectionSchemaOptions<M>, 'baseDir' | 'stored'> & { store?: SecretStore | undefined } = {},
+): Promise<ConnectionsFile<M>> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch {
+    // loadConnections reports it, as it always has.
+    return loadConnections(path, options);
+  }
+  const values = new Map<string, string>();
+  const failures = new Map<string, string>();
+  if (store !== undefined) {
+    for (const name of storedSecretNames(raw, options.sections)) {
+      try {
+        const value = await store.read(name);
+        if (value !== undefined) values.set(name, value);
+      } catch (error) {
+        failures.set(name, (error as { code?: unknown }).code === undefined ? 'unreadable' : String((error as { code: unknown }).code));
+      }
+    }
+  }
+  return loadConnections(path, { ...options, ...(store === undefined ? {} : { stored: { values, failures, store } }) });
 }
 
 export interface SelectConnectionsParams<C extends Connection, V extends Vendor> {

@@ -1,4 +1,4 @@
-export { Secret } from './secret.js';
+export { Secret, type SecretReload } from './secret.js';
 export { parseConfig, configError, type ConfigIssue } from './issues.js';
 export { InfraEnv, loadEnv } from './env.js';
 export {
@@ -14,6 +14,11 @@ export {
 export { documentationGaps, schemaKeys } from './schema-keys.js';
 export {
   connectionsFileSchema,
+  readConnections,
+  storedSecretNames,
+  FILE_SECRET_TTL_MS,
+  type SecretStore,
+  type StoredSecrets,
   loadConnections,
   selectConnections,
   selectOneConnection,

@@ -1,3 +1,4 @@
+import type { Secret } from '@mlc/config';
 import { MlcError, isMlcError } from '@mlc/errors';
 import { createHttpClient, createTokenBucket, createTokenProvider, fetchOAuth2Token, type RetryOptions } from '@mlc/http';
 import type { Logger } from '@mlc/log';
@@ -10,7 +11,8 @@ export interface CoupaClientParams {
   /** Instance URL, e.g. https://acme.coupahost.com */
   url: string;
   clientId: string;
-  clientSecret: string;
+  /** A `Secret` that follows its source (store, mounted file) is read for every token fetched, and again after a refusal. */
+  clientSecret: string | Secret;
   scopes: readonly string[];
   /** Sent on every call when a value is configured. */
   apiVersion?: { header: string; value?: string | undefined };
@@ -41,12 +43,12 @@ export function createCoupaClient(params: CoupaClientParams): CoupaApi & CoupaEx
     refreshBeforeSeconds: REFRESH_BEFORE_SECONDS,
     now,
     logger,
-    fetchToken: () =>
+    fetchToken: async ({ rereadCredentials }) =>
       fetchOAuth2Token({
         tokenUrl: `${base}/oauth2/token`,
         grant: 'client_credentials',
         clientId,
-        clientSecret,
+        clientSecret: typeof clientSecret === 'string' ? clientSecret : rereadCredentials ? await clientSecret.refresh() : await clientSecret.current(),
         clientAuth: 'body',
         scope: scopes.join(' '),
         dispatcher,

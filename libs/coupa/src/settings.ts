@@ -15,7 +15,7 @@ export function coupaClientFromSettings(settings: CoupaConnection, { logger, dis
   return createCoupaClient({
     url: settings.url,
     clientId: settings.clientId,
-    clientSecret: settings.clientSecret.reveal(),
+    clientSecret: settings.clientSecret,
     scopes: settings.scopes,
     apiVersion: settings.apiVersion,
     timeoutMs: settings.timeoutMs,

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isMlcError } from '@mlc/errors';
+import { MlcError, isMlcError } from '@mlc/errors';
 import { createTokenProvider, type FetchedToken } from './token-provider.js';
 
 function deferred<T>() {
@@ -101,4 +101,46 @@ test('a failed early refresh falls back to the live token; a failed fetch withou
 test('an unusable token is MLC_AUTH_FAILED', async () => {
   const provider = createTokenProvider({ name: 'x', refreshBeforeSeconds: 0, fetchToken: async () => ({ accessToken: '', expiresInSeconds: 10 }) });
   await assert.rejects(provider.getToken(), (error) => isMlcError(error) && error.code === 'MLC_AUTH_FAILED');
+});
+
+/** A provider whose fetches record whether they were asked to read the credentials again. */
+function recordingProvider(fetch: (rereadCredentials: boolean, asked: boolean[]) => FetchedToken) {
+  const asked: boolean[] = [];
+  const provider = createTokenProvider({
+    name: 'x',
+    refreshBeforeSeconds: 0,
+    fetchToken: async ({ rereadCredentials }) => {
+      asked.push(rereadCredentials);
+      return fetch(rereadCredentials, asked);
+    },
+  });
+  return { provider, asked };
+}
+
+test('after a target refused the token, the next fetch reads the credentials again', async () => {
+  const { provider, asked } = recordingProvider((_, asked) => ({ accessToken: `t${asked.length}`, expiresInSeconds: 3600 }));
+  provider.invalidate(await provider.getToken());
+  await provider.getToken();
+  provider.invalidate('not-the-current-token');
+  await provider.getToken();
+  assert.deepEqual(asked, [false, true]);
+});
+
+test('a token endpoint refusing cached credentials is asked once more with credentials read again', async () => {
+  const secret = { cached: 'old', source: 'new' };
+  const { provider, asked } = recordingProvider((rereadCredentials) => {
+    if (rereadCredentials) secret.cached = secret.source;
+    if (secret.cached !== 'new') throw new MlcError('MLC_AUTH_FAILED', 'refused', { context: { status: 401 } });
+    return { accessToken: 'fresh', expiresInSeconds: 3600 };
+  });
+  assert.equal(await provider.getToken(), 'fresh');
+  assert.deepEqual(asked, [false, true]);
+
+  // Refused again after reading them again: the credentials are wrong, not stale.
+  secret.source = 'still-wrong';
+  secret.cached = 'still-wrong';
+  provider.invalidate('fresh');
+  asked.length = 0;
+  await assert.rejects(provider.getToken(), (e: MlcError) => e.code === 'MLC_AUTH_FAILED');
+  assert.deepEqual(asked, [true]);
 });

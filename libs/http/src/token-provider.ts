@@ -1,4 +1,4 @@
-import { MlcError, toMlcError } from '@mlc/errors';
+import { MlcError, isMlcError, toMlcError } from '@mlc/errors';
 import type { Logger } from '@mlc/log';
 import type { BearerAuth } from './types.js';
 
@@ -10,7 +10,11 @@ export interface FetchedToken {
 export interface TokenProviderParams {
   /** Names the provider in errors and logs (e.g. the connection and vendor). */
   name: string;
-  fetchToken: () => Promise<FetchedToken>;
+  /**
+   * Gets a token. `rereadCredentials`: the last token or credentials were refused, so read the
+   * credentials from their source again (they may have been rotated) rather than from a cache.
+   */
+  fetchToken: (options: { rereadCredentials: boolean }) => Promise<FetchedToken>;
   /** Refresh this long before expiry (ION: 300). Capped at half the token's lifetime. */
   refreshBeforeSeconds: number;
   /** Wall-clock milliseconds. */
@@ -29,20 +33,38 @@ interface Cached {
 /**
  * Caches a bearer token, refreshes it early, and lets concurrent callers share one refresh.
  * `invalidate(token)` drops the token a target refused (401); it is a no-op when the cache already
- * holds a newer one, so a burst of 401s on the old token causes one refresh, not many.
+ * holds a newer one, so a burst of 401s on the old token causes one refresh, not many. The fetch
+ * after a refusal reads the credentials again (`rereadCredentials`), and so does a second try when
+ * the token endpoint refuses credentials read from a cache: a rotated secret is picked up without
+ * a restart, and the call that met the refusal is repeated with it.
  */
 export function createTokenProvider({ name, fetchToken, refreshBeforeSeconds, now = Date.now, logger }: TokenProviderParams): TokenProvider {
   if (!Number.isFinite(refreshBeforeSeconds) || refreshBeforeSeconds < 0) throw new RangeError('refreshBeforeSeconds must be >= 0');
   let cached: Cached | undefined;
   let inFlight: Promise<Cached> | undefined;
+  // Set when a target refused our token: the next fetch reads the credentials again.
+  let refused = false;
+
+  async function fetchWithCredentials(): Promise<FetchedToken> {
+    const reread = refused;
+    try {
+      return await fetchToken({ rereadCredentials: reread });
+    } catch (error) {
+      // The token endpoint refused credentials from a cache: they may have been rotated since.
+      if (reread || !isMlcError(error) || error.code !== 'MLC_AUTH_FAILED') throw error;
+      logger?.info({ tokenProvider: name }, 'credentials refused; reading them again');
+      return fetchToken({ rereadCredentials: true });
+    }
+  }
 
   async function refresh(): Promise<Cached> {
     let fetched: FetchedToken;
     try {
-      fetched = await fetchToken();
+      fetched = await fetchWithCredentials();
     } catch (error) {
       throw toMlcError(error, { tokenProvider: name });
     }
+    refused = false;
     const { accessToken, expiresInSeconds } = fetched;
     if (typeof accessToken !== 'string' || accessToken.length === 0 || !(expiresInSeconds > 0)) {
       throw new MlcError('MLC_AUTH_FAILED', `token provider ${name} got an unusable token`, { context: { tokenProvider: name } });
@@ -78,7 +100,9 @@ export function createTokenProvider({ name, fetchToken, refreshBeforeSeconds, no
       }
     },
     invalidate(token) {
-      if (cached?.token === token) cached = undefined;
+      if (cached?.token !== token) return;
+      cached = undefined;
+      refused = true;
     },
   };
 }

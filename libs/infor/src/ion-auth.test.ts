@@ -170,3 +170,15 @@ test('a revoke endpoint that does not answer costs revokeTimeoutMs, then a warn'
   assert.equal(log.records().find((r) => r.level === 'warn')?.code, 'MLC_HTTP_TIMEOUT');
   assertNoSecret(log.lines, token);
 });
+
+test('after ION refused the token, the next token is fetched with the .ionapi credentials read again', async (t) => {
+  const { agent, requests } = tokenServer(t);
+  const rotated = { ...credentials, serviceAccountSecretKey: parseIonApi({ ti: 'ACME_TST', ci: 'ACME_TST~ci', cs: 'cs-2', iu: 'https://gw.ion.test', pu: 'https://sso.ion.test/ACME_TST/as/', ot: 'token.oauth2', or: 'revoke_token.oauth2', saak: 'ACME_TST#saak', sask: 'sask-rotated' }).serviceAccountSecretKey };
+  let rereads = 0;
+  const auth = createIonAuth({ credentials, dispatcher: agent, rereadCredentials: () => (rereads++, rotated) });
+  auth.invalidate(await auth.getToken());
+  assert.equal(rereads, 0, 'not read again before a refusal');
+  assert.equal(await auth.getToken(), 'token-2');
+  assert.equal(rereads, 1);
+  assert.equal(requests[1]!.body.password, 'sask-rotated');
+});

@@ -6,6 +6,11 @@ import type { IonApiCredentials } from './ionapi.js';
 
 export interface IonAuthParams {
   credentials: IonApiCredentials;
+  /**
+   * Reads the credentials again (the `.ionapi` file, replaced when the app's secret was rotated);
+   * called when ION refused our token or our credentials. A failure keeps the credentials held.
+   */
+  rereadCredentials?: (() => IonApiCredentials) | undefined;
   /** ION tokens are refreshed this long before `expires_in` runs out (the architecture says 5 min). */
   refreshBeforeSeconds?: number;
   dispatcher?: Dispatcher;
@@ -40,14 +45,22 @@ function oauthErrorOf(body: unknown): string | undefined {
  * The refresh token ION may return is ignored: re-running the password grant is equally valid
  * and needs no second code path.
  */
-export function createIonAuth({ credentials, refreshBeforeSeconds = 300, dispatcher, timeoutMs = 30_000, revokeTimeoutMs = 3_000, now, logger }: IonAuthParams): IonAuth {
+export function createIonAuth({ credentials: initial, rereadCredentials, refreshBeforeSeconds = 300, dispatcher, timeoutMs = 30_000, revokeTimeoutMs = 3_000, now, logger }: IonAuthParams): IonAuth {
   let lastToken: string | undefined;
+  let credentials = initial;
   const provider = createTokenProvider({
     name: `ion:${credentials.tenant}`,
     refreshBeforeSeconds,
     now,
     logger,
-    fetchToken: async () => {
+    fetchToken: async ({ rereadCredentials: reread }) => {
+      if (reread && rereadCredentials !== undefined) {
+        try {
+          credentials = rereadCredentials();
+        } catch (error) {
+          logger?.warn({ tenant: credentials.tenant, code: (error as { code?: unknown }).code }, 'cannot read the .ionapi credentials again; keeping those held');
+        }
+      }
       const token = await fetchOAuth2Token({
         tokenUrl: credentials.tokenUrl,
         grant: 'password',

@@ -40,6 +40,8 @@ export interface M3Client {
 
 export interface M3ClientParams {
   credentials: IonApiCredentials;
+  /** Reads the `.ionapi` credentials again (a replaced mounted file) when ION refused a token or the credentials. */
+  rereadCredentials?: () => IonApiCredentials;
   /** M3 company (CONO) and division (DIVI); the service user's defaults when unset. */
   company?: string | undefined;
   division?: string | undefined;
@@ -100,7 +102,7 @@ export function createM3Client(params: M3ClientParams): M3Client {
     logger,
   } = params;
   if (!(limiterHeadroom >= 0 && limiterHeadroom < 1)) throw new RangeError('limiterHeadroom must be in [0, 1)');
-  const ionAuth: IonAuth | undefined = params.auth ? undefined : createIonAuth({ credentials, refreshBeforeSeconds: tokenRefreshBeforeSeconds, dispatcher, timeoutMs, now, logger });
+  const ionAuth: IonAuth | undefined = params.auth ? undefined : createIonAuth({ credentials, rereadCredentials: params.rereadCredentials, refreshBeforeSeconds: tokenRefreshBeforeSeconds, dispatcher, timeoutMs, now, logger });
   const http = createHttpClient({
     name: `m3:${credentials.tenant}`,
     baseUrl: credentials.m3BaseUrl,

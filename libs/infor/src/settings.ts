@@ -17,6 +17,7 @@ export interface FromSettingsOptions {
 export function m3ClientFromSettings(settings: InforConnection, { logger, dispatcher }: FromSettingsOptions = {}): M3Client {
   return createM3Client({
     credentials: readIonApiFile(settings.ionapiFile),
+    rereadCredentials: () => readIonApiFile(settings.ionapiFile),
     company: settings.company,
     division: settings.division,
     requestsPerMinute: settings.requestsPerMinute,

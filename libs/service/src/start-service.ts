@@ -2,7 +2,8 @@ import type { Kafka } from 'kafkajs';
 import type pg from 'pg';
 import { Registry } from 'prom-client';
 import type { z } from 'zod';
-import { InfraEnv, loadEnv } from '@mlc/config';
+import { InfraEnv, loadEnv, type SecretStore } from '@mlc/config';
+import { CredentialsEnv, secretStoreFromEnv } from '@mlc/credentials';
 import { createPool, migrate } from '@mlc/db';
 import { createRegistryCodec, schemaRegistryClientFromEnv, type TopicCodec } from '@mlc/events';
 import { TopicEnv, applyTopics, createTopicNamespace, kafkaClientFromEnv, type TopicDefinition, type TopicNamespace } from '@mlc/kafka';
@@ -13,7 +14,7 @@ import { runService, type RunningService, type SignalSource } from './run-servic
 import { buildServer, type ReadinessResult, type ServiceServer } from './server.js';
 
 /** What every service reads from its environment: the infrastructure and the topic namespace. Services extend it. */
-export const ServiceEnv = InfraEnv.extend(TopicEnv.shape);
+export const ServiceEnv = InfraEnv.extend(TopicEnv.shape).extend(CredentialsEnv.shape);
 export type ServiceEnv = z.infer<typeof ServiceEnv>;
 
 /** What the shell has built for a service before the service builds its own parts. */
@@ -31,6 +32,8 @@ export interface ServiceContext<E extends ServiceEnv = ServiceEnv> {
   codec: TopicCodec;
   /** The service's HTTP server (probes, metrics); a service may register its own routes on it. */
   server: ServiceServer;
+  /** The credentials store, for `{ "store" }` references (`readConnections`); undefined when no master key is given. */
+  secrets: SecretStore | undefined;
 }
 
 export interface ServiceMigrations {
@@ -120,6 +123,7 @@ export async function startService<S extends z.ZodType<ServiceEnv>>(definition: 
       // Schemas (subjects and validation) belong to the logical topic, whatever the namespace.
       codec: createRegistryCodec({ registry: schemaRegistryClientFromEnv(env), logger, logicalTopic: namespace.logical }),
       server,
+      secrets: secretStoreFromEnv(env, db),
     };
     parts = await definition.create(ctx);
   } catch (error) {

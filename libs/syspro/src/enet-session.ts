@@ -1,3 +1,4 @@
+import type { Secret } from '@mlc/config';
 import { MlcError, toMlcError } from '@mlc/errors';
 import { createHttpClient, type HttpClient } from '@mlc/http';
 import type { Logger } from '@mlc/log';
@@ -11,9 +12,10 @@ export interface SysproEnetClientParams {
   http?: HttpClient;
   dispatcher?: Dispatcher;
   operator: string;
-  operatorPassword: string;
+  /** A `Secret` that follows its source (store, mounted file) is read at each logon, and again after a refused one. */
+  operatorPassword: string | Secret;
   companyId: string;
-  companyPassword?: string;
+  companyPassword?: string | Secret;
   timeoutMs?: number;
   /** Business-object calls at once on this connection (e.net licences); default 1. */
   concurrency?: number;
@@ -46,6 +48,9 @@ const SESSION_TEXT = /(session|user ?id|guid|log ?on|logged (on|in)|not authenti
 const MESSAGE_LIMIT = 500;
 
 type Call = { kind: 'setup'; method: SetupMethod } | { kind: 'transaction' };
+
+const valueOf = (secret: string | Secret): string => (typeof secret === 'string' ? secret : secret.reveal());
+const currentValue = (secret: string | Secret): Promise<string> => (typeof secret === 'string' ? Promise.resolve(secret) : secret.current());
 
 /**
  * SYSPRO e.net Solutions over REST (`SYSPROWCFService/Rest`): logs on once (GET /Logon; the body is
@@ -88,12 +93,14 @@ export function createSysproEnetClient({
   async function logon(): Promise<string> {
     const body = await getText(
       '/Logon',
-      { Operator: operator, OperatorPassword: operatorPassword, CompanyId: companyId, CompanyPassword: companyPassword },
+      { Operator: operator, OperatorPassword: await currentValue(operatorPassword), CompanyId: companyId, CompanyPassword: await currentValue(companyPassword) },
       { call: 'Logon', companyId },
     );
     // The WCF REST binding may wrap the string (JSON quotes or <string>); the GUID is what counts.
     const guid = body.trim().replace(/^<string[^>]*>|<\/string>$/g, '').replace(/^"|"$/g, '').trim();
     if (!GUID.test(guid)) {
+      // The passwords may have been rotated: the retry logs on with them read again.
+      for (const secret of [operatorPassword, companyPassword]) if (typeof secret !== 'string') await secret.refresh();
       throw new MlcError('MLC_AUTH_FAILED', 'SYSPRO e.net logon refused', { context: { call: 'Logon', companyId, reply: redact(body) } });
     }
     log?.info('e.net session opened');
@@ -110,7 +117,7 @@ export function createSysproEnetClient({
 
   function redact(text: string): string {
     let out = text;
-    for (const secret of [operatorPassword, companyPassword]) if (secret.length > 0) out = out.split(secret).join('[redacted]');
+    for (const secret of [operatorPassword, companyPassword].map(valueOf)) if (secret.length > 0) out = out.split(secret).join('[redacted]');
     return out.trim().slice(0, MESSAGE_LIMIT);
   }
 

@@ -1,3 +1,4 @@
+import type { Secret } from '@mlc/config';
 import { MlcError, toMlcError } from '@mlc/errors';
 import { createHttpClient, type HttpClient } from '@mlc/http';
 import type { Logger } from '@mlc/log';
@@ -17,7 +18,8 @@ export interface SysproODataClientParams {
   company: string;
   /** A SYSPRO operator enabled for OData; HTTP Basic. */
   username: string;
-  password: string;
+  /** A `Secret` that follows its source (store, mounted file) is read at each request: a rotated password applies without a restart. */
+  password: string | Secret;
   pageSize?: number;
   timeoutMs?: number;
   logger?: Logger;
@@ -71,8 +73,8 @@ export function createSysproODataClient({
   if (username.length === 0 || username.includes(':')) throw new MlcError('MLC_CONFIG_INVALID', 'SYSPRO OData username is empty or contains a colon');
   const root = new URL(baseUrl);
   const basePath = root.pathname.replace(/\/+$/, '');
-  // Built once; it travels only as a request header, which neither errors nor logs carry.
-  const authorization = `Basic ${Buffer.from(`${username}:${password}`, 'utf8').toString('base64')}`;
+  // It travels only as a request header, which neither errors nor logs carry.
+  const authorization = () => `Basic ${Buffer.from(`${username}:${typeof password === 'string' ? password : password.reveal()}`, 'utf8').toString('base64')}`;
   const client =
     http ??
     createHttpClient({ name: `syspro-odata:${company}`, baseUrl, dispatcher, timeoutMs, headers: { accept: 'application/json' }, logger });
@@ -94,7 +96,7 @@ export function createSysproODataClient({
   async function fetchPage(entitySet: string, target: string): Promise<ODataEnvelope> {
     let body: unknown;
     try {
-      ({ body } = await client.request({ method: 'GET', path: target, headers: { authorization, accept: 'application/json' } }));
+      ({ body } = await client.request({ method: 'GET', path: target, headers: { authorization: authorization(), accept: 'application/json' } }));
     } catch (error) {
       throw toMlcError(error, { entitySet, url: shorten(target) });
     }

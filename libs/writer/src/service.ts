@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Registry } from 'prom-client';
-import { loadConnections, selectConnections, type Connection, type MappingSchemas, type Vendor, type WithSection } from '@mlc/config';
+import { readConnections, selectConnections, type Connection, type MappingSchemas, type Vendor, type WithSection } from '@mlc/config';
 import { MlcError } from '@mlc/errors';
 import { OUTCOMES_TOPIC } from '@mlc/events';
 import { ConsumerEnv, checkConsumerEnv, createConsumerRuntime, standardTopics, type EventHandler } from '@mlc/kafka';
@@ -78,8 +78,9 @@ export function writerService<M extends MappingSchemas, V extends Vendor>(defini
   return {
     name: definition.name,
     env: WriterEnv,
-    create: ({ env, processEnv, logger, metrics, pool, kafka, namespace, codec }) => {
-      const file = loadConnections(env.MLC_CONNECTIONS_FILE, { env: processEnv, mappings: definition.mappings });
+    create: async ({ env, processEnv, logger, metrics, pool, kafka, namespace, codec, secrets }) => {
+      // Only the writer's own section: the other vendors' secrets need not be mounted here.
+      const file = await readConnections(env.MLC_CONNECTIONS_FILE, { env: processEnv, mappings: definition.mappings, sections: [definition.section], store: secrets });
       const connections = selectConnections(file, { wanted: env.MLC_CONNECTIONS, section: definition.section, service: definition.name });
       const records = createTargetRecordStore({ db: pool });
       let runtime: ReturnType<typeof createConsumerRuntime> | undefined;

@@ -1,4 +1,4 @@
-import { loadConnections } from '@mlc/config';
+import { readConnections } from '@mlc/config';
 import { CoupaMapping, coupaClientFromSettings, type CoupaApi, type CoupaExportApi } from '@mlc/coupa';
 import { topicFor } from '@mlc/events';
 import { createEventProducer, standardTopics } from '@mlc/kafka';
@@ -19,8 +19,8 @@ const SERVICE = 'coupa-gateway';
  * The gateway: Coupa call-outs (and, per connection, polls of Coupa's export flags) turned into
  * coupa.* events, each published before it is answered; delivery and rejection logs in Postgres.
  */
-export function createCoupaGateway({ env, processEnv, logger, metrics, pool, kafka, namespace, codec, server }: ServiceContext<GatewayEnv>): ServiceParts {
-  const file = loadConnections(env.MLC_CONNECTIONS_FILE, { env: processEnv, mappings: { coupa: CoupaMapping } });
+export async function createCoupaGateway({ env, processEnv, logger, metrics, pool, kafka, namespace, codec, server, secrets }: ServiceContext<GatewayEnv>): Promise<ServiceParts> {
+  const file = await readConnections(env.MLC_CONNECTIONS_FILE, { env: processEnv, mappings: { coupa: CoupaMapping }, sections: ['coupa'], store: secrets });
   const served = servedConnections(file, env.MLC_CONNECTIONS);
   const connections = gatewayConnections(served);
   if (connections.size === 0) logger.warn('no connection has coupa.webhook configured: every call-out will be answered 404');

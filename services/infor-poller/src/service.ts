@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { z } from 'zod';
-import { loadConnections, selectOneConnection } from '@mlc/config';
+import { readConnections, selectOneConnection } from '@mlc/config';
 import { createLeader } from '@mlc/db';
 import { InforMapping, createSupplierChangeReader, m3ClientFromSettings, type M3Client } from '@mlc/infor';
 import { createEventProducer, standardTopics } from '@mlc/kafka';
@@ -20,8 +20,8 @@ export type PollerEnv = z.output<typeof PollerEnv>;
  * The supplier poller of one M3 connection: a leader lock in Postgres so one replica polls, a
  * transactional producer that commits each page with its cursor, the MI client through ION.
  */
-export function createInforPoller({ env, processEnv, logger, metrics, pool, kafka, namespace, codec }: ServiceContext<PollerEnv>): ServiceParts {
-  const file = loadConnections(env.MLC_CONNECTIONS_FILE, { env: processEnv, mappings: { infor: InforMapping } });
+export async function createInforPoller({ env, processEnv, logger, metrics, pool, kafka, namespace, codec, secrets }: ServiceContext<PollerEnv>): Promise<ServiceParts> {
+  const file = await readConnections(env.MLC_CONNECTIONS_FILE, { env: processEnv, mappings: { infor: InforMapping }, sections: ['infor'], store: secrets });
   // One process polls one connection: MLC_CONNECTIONS names it, unless only one has an `infor` section.
   const connection = selectOneConnection(file, { wanted: env.MLC_CONNECTIONS, section: 'infor', service: POLLER_NAME });
   const mapping = connection.mappings.infor;

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { z } from 'zod';
-import { loadConnections, selectOneConnection } from '@mlc/config';
+import { readConnections, selectOneConnection } from '@mlc/config';
 import { ENTITY_TYPES, topicFor } from '@mlc/events';
 import { createEventProducer, standardTopics } from '@mlc/kafka';
 import { ServiceEnv, type ServiceContext, type ServiceDefinition, type ServiceParts } from '@mlc/service';
@@ -25,8 +25,8 @@ const SERVICE = POLLER_NAME;
  * The poller of one SYSPRO connection: a leader lock in Postgres so one replica polls, a
  * transactional producer that commits each page with its cursor, the OData client.
  */
-export function createSysproPoller({ env, processEnv, logger, metrics, pool, kafka, namespace, codec }: ServiceContext<PollerEnv>): ServiceParts {
-  const file = loadConnections(env.MLC_CONNECTIONS_FILE, { env: processEnv, mappings: { syspro: SysproMapping } });
+export async function createSysproPoller({ env, processEnv, logger, metrics, pool, kafka, namespace, codec, secrets }: ServiceContext<PollerEnv>): Promise<ServiceParts> {
+  const file = await readConnections(env.MLC_CONNECTIONS_FILE, { env: processEnv, mappings: { syspro: SysproMapping }, sections: ['syspro'], store: secrets });
   // One process polls one connection: MLC_CONNECTIONS names it, unless the file has only one with a `syspro` section.
   const connection = selectOneConnection(file, { wanted: env.MLC_CONNECTIONS, section: 'syspro', service: SERVICE });
   const mapping = connection.mappings.syspro;

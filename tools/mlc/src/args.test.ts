@@ -109,3 +109,21 @@ test('unknown commands are bad input', () => {
   badInput('replay');
   badInput('tail --connection acme');
 });
+
+test('credentials: set and rotate take a name, the value never from argv; list; rewrap', () => {
+  assert.deepEqual(parse('credentials set acme-coupa'), { name: 'credentials-put', mode: 'create', credential: 'acme-coupa', fromFile: undefined, actor: 'thandi', json: false });
+  assert.deepEqual(parse('credentials rotate acme-coupa --from-file /run/new --actor ops --json'), {
+    name: 'credentials-put',
+    mode: 'replace',
+    credential: 'acme-coupa',
+    fromFile: '/run/new',
+    actor: 'ops',
+    json: true,
+  });
+  assert.deepEqual(parse('credentials list'), { name: 'credentials-list', json: false });
+  assert.deepEqual(parse('credentials rewrap'), { name: 'credentials-rewrap', actor: 'thandi', json: false });
+  badInput('credentials set acme-coupa hunter2');
+  badInput('credentials set acme-coupa --value hunter2');
+  badInput('credentials set');
+  badInput('credentials delete acme-coupa');
+});

@@ -17,6 +17,10 @@ usage:
   mlc dlq show <id> [--json]
   mlc dlq redrive <id>... | --filter [--writer …] [--code …] [--connection …] [--since …]   [--dry-run]
   mlc dlq discard <id>... --reason "<why>"
+  mlc credentials set <name> [--from-file <path>]      the value from stdin (piped, or typed unseen) or the file
+  mlc credentials rotate <name> [--from-file <path>]   a new value for a stored secret
+  mlc credentials list                                 names, versions, master key ids, ages (never values)
+  mlc credentials rewrap                               data keys re-wrapped under the current master key
 
 Every command takes --json (machine-readable output) and the ones that change something --actor
 <name> (default: $USER). Names are logical: topics and groups get MLC_TOPIC_PREFIX.
@@ -53,7 +57,10 @@ export type Command =
   | { name: 'dlq-list'; filter: DlqFilterArgs; status?: DlqStatus | undefined; limit: number; json: boolean }
   | { name: 'dlq-show'; id: DlqPosition; json: boolean }
   | { name: 'dlq-redrive'; ids: DlqPosition[]; filter?: DlqFilterArgs | undefined; dryRun: boolean; actor: string; json: boolean }
-  | { name: 'dlq-discard'; ids: DlqPosition[]; reason: string; actor: string; json: boolean };
+  | { name: 'dlq-discard'; ids: DlqPosition[]; reason: string; actor: string; json: boolean }
+  | { name: 'credentials-put'; mode: 'create' | 'replace'; credential: string; fromFile?: string | undefined; actor: string; json: boolean }
+  | { name: 'credentials-list'; json: boolean }
+  | { name: 'credentials-rewrap'; actor: string; json: boolean };
 
 /** What the parser needs from outside: the clock (relative times) and the operator's login name. */
 export interface ParseContext {
@@ -225,6 +232,34 @@ export function parseCommand(argv: readonly string[], ctx: ParseContext): Comman
       };
     }
     throw bad(`mlc replay: expected rewind, republish or resync, got ${JSON.stringify(sub ?? '')}`, { command: sub });
+  }
+  if (group === 'credentials') {
+    const args = argv.slice(2);
+    if (sub === 'set' || sub === 'rotate') {
+      // No option carries the value: argv shows in `ps` and in shell history.
+      const { values, positionals } = parse(`credentials ${sub}`, args, { ...ACTING, 'from-file': str }, true);
+      if (bool(values, 'help')) return { name: 'help' };
+      if (positionals.length !== 1) throw bad(`mlc credentials ${sub} takes one name; the value comes from stdin or --from-file, never the command line`);
+      return {
+        name: 'credentials-put',
+        mode: sub === 'set' ? 'create' : 'replace',
+        credential: positionals[0]!,
+        fromFile: text(values, 'from-file'),
+        actor: actor(values, ctx),
+        json: bool(values, 'json'),
+      };
+    }
+    if (sub === 'list') {
+      const { values } = parse('credentials list', args, COMMON);
+      if (bool(values, 'help')) return { name: 'help' };
+      return { name: 'credentials-list', json: bool(values, 'json') };
+    }
+    if (sub === 'rewrap') {
+      const { values } = parse('credentials rewrap', args, ACTING);
+      if (bool(values, 'help')) return { name: 'help' };
+      return { name: 'credentials-rewrap', actor: actor(values, ctx), json: bool(values, 'json') };
+    }
+    throw bad(`mlc credentials: expected set, rotate, list or rewrap, got ${JSON.stringify(sub ?? '')}`, { command: sub });
   }
   if (group === 'dlq') {
     const args = argv.slice(2);

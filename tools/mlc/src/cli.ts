@@ -11,6 +11,38 @@ import { runCommand } from './run.js';
 const argv = process.argv.slice(2);
 const json = argv.includes('--json');
 
+/**
+ * A secret from stdin: all of it when piped (`vault read … | mlc credentials set x`); typed at a
+ * terminal, one line without echo, so it is neither on screen nor in shell history.
+ */
+async function readStdin(): Promise<string> {
+  const stdin = process.stdin;
+  if (!stdin.isTTY) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of stdin) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks).toString('utf8');
+  }
+  process.stderr.write('value (not shown, Enter to finish): ');
+  stdin.setRawMode(true);
+  stdin.resume();
+  try {
+    return await new Promise<string>((resolve, reject) => {
+      let value = '';
+      stdin.on('data', (chunk: Buffer) => {
+        for (const char of chunk.toString('utf8')) {
+          if (char === '\r' || char === '\n') return resolve(value);
+          if (char === '\u0003') return reject(new Error('interrupted'));
+          value = char === '\u007f' ? value.slice(0, -1) : value + char;
+        }
+      });
+    });
+  } finally {
+    stdin.setRawMode(false);
+    stdin.pause();
+    process.stderr.write('\n');
+  }
+}
+
 async function main(): Promise<number> {
   const cmd = parseCommand(argv, { now: new Date(), user: process.env.USER ?? process.env.LOGNAME });
   if (cmd.name === 'help') {
@@ -20,7 +52,7 @@ async function main(): Promise<number> {
   const env = loadEnv(process.env, MlcEnv);
   // Quiet by default: a CLI's stderr is for the operator, not for info logs of the libraries.
   const logger = createLogger({ name: 'mlc', level: process.env.LOG_LEVEL ? env.LOG_LEVEL : 'warn', destination: process.stderr });
-  const deps = createMlcDeps({ env, logger, progressStream: process.stderr });
+  const deps = createMlcDeps({ env, logger, progressStream: process.stderr, readStdin });
   try {
     const output = await runCommand(deps, cmd, (line) => process.stderr.write(`${line}\n`));
     process.stdout.write(`${json ? JSON.stringify(output.json, null, 2) : output.text}\n`);

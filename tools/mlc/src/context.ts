@@ -1,9 +1,11 @@
 import { Partitioners, type Admin, type Kafka, type Producer } from 'kafkajs';
 import type { z } from 'zod';
 import { AuditEnv, auditDatabaseUrl, type Db } from '@mlc/audit';
+import { readFile } from 'node:fs/promises';
 import { InfraEnv, TransportSecurityEnv } from '@mlc/config';
-import { createPool } from '@mlc/db';
-import { toMlcError } from '@mlc/errors';
+import { CREDENTIALS_MIGRATIONS, CredentialsEnv, createCredentialStore, keyRingFromEnv, type CredentialStore } from '@mlc/credentials';
+import { createPool, migrate } from '@mlc/db';
+import { MlcError, toMlcError } from '@mlc/errors';
 import { createRegistryCodec, schemaRegistryClientFromEnv, type TopicCodec } from '@mlc/events';
 import { TopicEnv, createTopicNamespace, kafkaClientFromEnv, type TopicNamespace } from '@mlc/kafka';
 import type { Logger } from '@mlc/log';
@@ -13,7 +15,8 @@ import { createProgress, type Progress, type ProgressStream } from './progress.j
 export const MlcEnv = InfraEnv.pick({ KAFKA_BROKERS: true, KAFKA_CLIENT_ID: true, SCHEMA_REGISTRY_URL: true, DATABASE_URL: true, LOG_LEVEL: true })
   .extend(TransportSecurityEnv.shape)
   .extend(TopicEnv.shape)
-  .extend({ MLC_AUDIT_DB_SCHEMA: AuditEnv.shape.MLC_AUDIT_DB_SCHEMA });
+  .extend({ MLC_AUDIT_DB_SCHEMA: AuditEnv.shape.MLC_AUDIT_DB_SCHEMA })
+  .extend(CredentialsEnv.shape);
 export type MlcEnv = z.infer<typeof MlcEnv>;
 
 /**
@@ -32,6 +35,10 @@ export interface MlcDeps {
   namespace: TopicNamespace;
   progress(label: string, total: number): Progress;
   now(): Date;
+  /** The credentials store (in the services' database, beside their tables), its table created on first use. */
+  credentials(): Promise<CredentialStore>;
+  /** A secret value from `fromFile` or stdin; never from argv. */
+  readSecretValue(fromFile: string | undefined): Promise<string>;
 }
 
 export interface CreateMlcDepsParams {
@@ -39,15 +46,27 @@ export interface CreateMlcDepsParams {
   logger: Logger;
   /** Where progress bars go (stderr); drawn only when it is a terminal. */
   progressStream?: ProgressStream | undefined;
+  /** Reads a secret typed or piped in (stdin). */
+  readStdin?: () => Promise<string>;
 }
 
-export function createMlcDeps({ env, logger, progressStream }: CreateMlcDepsParams): MlcDeps & { close(): Promise<void> } {
+async function readSecretFile(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    throw new MlcError('MLC_CONFIG_INVALID', `--from-file: cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? 'unreadable'}`, { context: { option: 'from-file', path } });
+  }
+}
+
+export function createMlcDeps({ env, logger, progressStream, readStdin }: CreateMlcDepsParams): MlcDeps & { close(): Promise<void> } {
   const namespace = createTopicNamespace(env.MLC_TOPIC_PREFIX);
   const db = createPool(auditDatabaseUrl(env.DATABASE_URL, env.MLC_AUDIT_DB_SCHEMA), { max: 2, applicationName: 'mlc', logger });
   const kafka = kafkaClientFromEnv({ env, clientId: 'mlc', logger });
   const codec = createRegistryCodec({ registry: schemaRegistryClientFromEnv(env), logger, logicalTopic: namespace.logical });
   let pollerDb: ReturnType<typeof createPool> | undefined;
   let admin: Promise<Admin> | undefined;
+  let credentials: Promise<CredentialStore> | undefined;
+  const servicesDb = () => (pollerDb ??= createPool(env.DATABASE_URL, { max: 1, applicationName: 'mlc', logger }));
   let producer: Promise<Producer> | undefined;
   const connect = async <T extends { connect(): Promise<void> }>(client: T, operation: string): Promise<T> => {
     try {
@@ -59,7 +78,7 @@ export function createMlcDeps({ env, logger, progressStream }: CreateMlcDepsPara
   };
   return {
     db,
-    pollerDb: () => (pollerDb ??= createPool(env.DATABASE_URL, { max: 1, applicationName: 'mlc', logger })),
+    pollerDb: servicesDb,
     kafka,
     codec,
     namespace,
@@ -71,6 +90,22 @@ export function createMlcDeps({ env, logger, progressStream }: CreateMlcDepsPara
       (producer ??= connect(kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner }), 'producer.connect')),
     progress: (label, total) => createProgress({ label, total, stream: progressStream }),
     now: () => new Date(),
+    credentials: () =>
+      (credentials ??= (async () => {
+        const keys = keyRingFromEnv(env);
+        if (keys === undefined) {
+          throw new MlcError('MLC_CONFIG_INVALID', 'the credentials store needs the master key: set MLC_MASTER_KEY, MLC_MASTER_KEY_FILE or MLC_MASTER_KEYS_FILE as the services have it', {
+            context: { variable: 'MLC_MASTER_KEY' },
+          });
+        }
+        await migrate(servicesDb(), { component: 'credentials', dir: CREDENTIALS_MIGRATIONS });
+        return createCredentialStore({ db: servicesDb(), keys });
+      })()),
+    readSecretValue: async (fromFile) => {
+      if (fromFile !== undefined) return readSecretFile(fromFile);
+      if (readStdin === undefined) throw new MlcError('MLC_CONFIG_INVALID', 'no value: give --from-file <path> or pipe the value in', { context: { option: 'from-file' } });
+      return readStdin();
+    },
     async close() {
       await Promise.allSettled([admin?.then((a) => a.disconnect()), producer?.then((p) => p.disconnect())]);
       await Promise.allSettled([db.end(), pollerDb?.end()]);

@@ -1,5 +1,6 @@
 import { USAGE, type Command } from './args.js';
 import type { MlcDeps } from './context.js';
+import { formatCredentials, formatPut, formatRewrap, listCredentials, putCredential, rewrapCredentials } from './credentials.js';
 import { discard, formatEntries, formatResolved, formatShown, listEntries, redrive, showEntry } from './dlq.js';
 import { formatRepublish, republish } from './republish.js';
 import { formatResync, resync } from './resync.js';
@@ -48,6 +49,18 @@ export async function runCommand(deps: MlcDeps, cmd: Command, notify: (line: str
     case 'dlq-discard': {
       const result = await discard(deps, cmd);
       return { json: result, text: formatResolved(result) };
+    }
+    case 'credentials-put': {
+      const info = await putCredential(deps, cmd);
+      return { json: info, text: formatPut(info, cmd.mode) };
+    }
+    case 'credentials-list': {
+      const credentials = await listCredentials(deps);
+      return { json: { credentials }, text: formatCredentials(credentials, deps.now()) };
+    }
+    case 'credentials-rewrap': {
+      const result = await rewrapCredentials(deps);
+      return { json: result, text: formatRewrap(result) };
     }
   }
 }

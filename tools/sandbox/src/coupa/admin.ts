@@ -115,6 +115,13 @@ export function registerAdmin(app: FastifyInstance, deps: AdminDeps) {
         return reply.code(201).send({ clientId: client.clientId, scopes: client.scopes });
       });
 
+      admin.post<{ Params: { clientId: string }; Body: { clientSecret?: unknown } | undefined }>('/clients/:clientId/secret', async (request, reply) => {
+        const secret = request.body?.clientSecret;
+        if (typeof secret !== 'string' || secret === '') return invalid(reply, { clientSecret: ['required'] });
+        if (!auth.rotateSecret(request.params.clientId, secret)) return invalid(reply, { client: ['not found'] }, 404);
+        return { clientId: request.params.clientId, rotated: true };
+      });
+
       admin.get('/settings', async () => ({ ...deps.settings, rateLimit: deps.rateLimit() }));
       admin.put('/settings', async (request, reply) => {
         const input = Settings.safeParse(request.body ?? {});

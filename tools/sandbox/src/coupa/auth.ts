@@ -45,6 +45,8 @@ export type TokenCheck = { ok: true; clientId: string; scopes: ReadonlySet<strin
 export interface Auth {
   addClient(client: z.input<typeof ClientConfig>): ClientConfig;
   clients(): ReadonlyArray<{ clientId: string; scopes: string[] }>;
+  /** Gives a client a new secret and revokes its tokens, as rotating the secret of a Coupa OAuth client does; false for an unknown client. */
+  rotateSecret(clientId: string, clientSecret: string): boolean;
   check(authorization: string | undefined): TokenCheck;
   expireAll(): number;
   revoke(filter: { clientId?: string | undefined }): number;
@@ -68,6 +70,13 @@ export function createAuth({ clients, tokenTtlSeconds, now }: { clients: Readonl
       return client;
     },
     clients: () => [...registry.values()].map((c) => ({ clientId: c.clientId, scopes: [...c.scopes] })),
+    rotateSecret(clientId, clientSecret) {
+      const client = registry.get(clientId);
+      if (client === undefined) return false;
+      registry.set(clientId, { ...client, clientSecret });
+      auth.revoke({ clientId });
+      return true;
+    },
     check(authorization) {
       const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
       if (!match) return { ok: false, reason: 'missing' };

@@ -213,3 +213,16 @@ test('the same seed gives the same data; sizes scale', async (t) => {
   assert.equal(big.state.suppliers.size, 100_000);
   assert.ok(big.state.suppliers.findBy('number', 'SUP100000'));
 });
+
+test("rotating a client's secret refuses the old one and revokes the client's tokens", async (t) => {
+  const sim = await build(t);
+  const before = await tokenFor(sim);
+  const rotate = (clientId: string, payload: unknown) => sim.app.inject({ method: 'POST', url: `/_sandbox/clients/${clientId}/secret`, payload: payload as Record<string, string> });
+  assert.equal((await rotate(sim.credentials.clientId, { clientSecret: 'rotated-secret-2' })).statusCode, 200);
+  assert.equal((await rotate('nobody', { clientSecret: 'x' })).statusCode, 404);
+  assert.equal((await rotate(sim.credentials.clientId, {})).statusCode, 400);
+  const get = (token: string) => sim.app.inject({ url: '/api/suppliers', headers: { accept: 'application/json', authorization: `Bearer ${token}` } });
+  assert.equal((await get(before)).statusCode, 401, 'tokens of the old secret are revoked');
+  await assert.rejects(tokenFor(sim), 'the old secret is refused');
+  assert.equal((await get(await tokenFor(sim, { clientSecret: 'rotated-secret-2' }))).statusCode, 200);
+});
