@@ -103,8 +103,8 @@ export const MIN_CALLOUT_SECRET_BYTES = 16;
 /** The longest lifetime of a call-out bearer token we issue. */
 export const MAX_CALLOUT_TOKEN_TTL_SECONDS = 86_400;
 
-const notBlank = (secret: Secret) => secret.reveal().trim() !== '';
-const strongEnough = (secret: Secret) => Buffer.byteLength(secret.reveal(), 'utf8') >= MIN_CALLOUT_SECRET_BYTES;
+const notBlank = (secret: Secret) => secret.peek().trim() !== '';
+const strongEnough = (secret: Secret) => Buffer.byteLength(secret.peek(), 'utf8') >= MIN_CALLOUT_SECRET_BYTES;
 
 function isLoopback(hostname: string): boolean {
   const host = hostname.replace(/^\[|\]$/g, '');

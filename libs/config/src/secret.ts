@@ -39,6 +39,11 @@ export class Secret {
     return this.#value;
   }
 
+  /** The value held, without reading the source again: for checking a value just loaded (configuration validation). */
+  peek(): string {
+    return this.#value;
+  }
+
   /** The value, read again first when it is older than the source's TTL. */
   async current(): Promise<string> {
     if (this.#pending !== undefined) return this.#pending;
