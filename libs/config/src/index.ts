@@ -4,6 +4,9 @@ export { InfraEnv, loadEnv } from './env.js';
 export { documentationGaps, schemaKeys } from './schema-keys.js';
 export {
   connectionsFileSchema,
+  SUPPLIER_FIELD_GROUPS,
+  SyncSettings,
+  type SupplierFieldGroup,
   loadConnections,
   selectConnections,
   selectOneConnection,
