@@ -207,7 +207,8 @@ export async function startPipeline(t: { after: (fn: () => Promise<void>) => voi
   };
 }
 
-async function killChild(child: ChildProcess): Promise<void> {
+/** SIGKILL, and resolves once the process is gone (at once when it already is). */
+export async function killChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = once(child, 'exit');
   child.kill('SIGKILL');
