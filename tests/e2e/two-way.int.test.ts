@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { waitFor } from '@mlc/testing';
 import { send, startTwoWay, type Row, type TwoWay } from './two-way.js';
 
-// Two-way supplier sync, end to end (harness: two-way.ts). Ownership as configured there: the ERP
-// owns name, status, currency and tax id; Coupa owns contact, address and payment terms. Every
+// Two-way supplier sync, end to end (harness: two-way.ts). Ownership as the sandbox's: the ERP
+// owns name, status, currency and tax id; Coupa owns contact and address. Every
 // change is followed by a quiet period of several ERP polls, after which the writes each simulator
 // answered must be exactly those the changes require: an echo that travelled back would add one.
 

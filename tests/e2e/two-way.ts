@@ -7,7 +7,7 @@ import kafkajs from 'kafkajs';
 import pg from 'pg';
 import { OUTCOMES_TOPIC, topicFor, type Outcome } from '@mlc/events';
 import { createTopicNamespace } from '@mlc/kafka';
-import { SANDBOX_MAPPINGS, coupaEndpoint, startCoupaSimulator, startInforSimulator, startSysproSimulator, sysproEndpoints, type CoupaCalloutDelivery } from '@mlc/sandbox';
+import { SANDBOX_MAPPINGS, SANDBOX_SYNC, coupaEndpoint, startCoupaSimulator, startInforSimulator, startSysproSimulator, sysproEndpoints, type CoupaCalloutDelivery } from '@mlc/sandbox';
 import { spawnService, testInfra, uniqueName, waitFor } from '@mlc/testing';
 import { killChild } from './pipeline.js';
 
@@ -20,8 +20,6 @@ const { Kafka, logLevel } = kafkajs;
 const HMAC_SECRET = 'e2e-two-way-secret';
 const FINAL_DELIVERY = new Set(['delivered', 'failed']);
 
-/** The ownership both two-way tests configure: the ERP owns the identity, Coupa the contacts, address and terms. */
-export const OWNERS = { name: 'erp', status: 'erp', currency: 'erp', taxId: 'erp', contact: 'coupa', address: 'coupa', paymentTerms: 'coupa' } as const;
 
 export type Row = Record<string, unknown>;
 export type Erp = 'syspro' | 'infor';
@@ -83,7 +81,8 @@ export async function startTwoWay(t: { after: (fn: () => Promise<void>) => void 
           ...erpSection,
           coupa: { ...coupaEndpoint(coupa), webhook: { hmacSecret: HMAC_SECRET, signatureHeader: 'X-Coupa-Signature' } },
           mappings: { coupa: SANDBOX_MAPPINGS.coupa, ...(syspro ? { syspro: SANDBOX_MAPPINGS.syspro } : {}) },
-          sync: { supplier: { owners: OWNERS } },
+          // As `npm start`'s sandbox: the ERP owns the identity, Coupa the contact and address.
+          sync: SANDBOX_SYNC,
         },
       ],
     }),
