@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { createInterface } from 'node:readline';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -116,6 +117,7 @@ export async function startPipeline(t: { after: (fn: () => Promise<void>) => voi
     const db = new pg.Client({ connectionString: infra.databaseUrl });
     await db.connect();
     await db.query('delete from syspro_poller_hashes where connection = $1', [connection]).catch(() => undefined);
+    await db.query('delete from syspro_poller_epoch_hashes where connection = $1', [connection]).catch(() => undefined);
     await db.query('delete from mlc_target_records where connection = $1', [connection]).catch(() => undefined);
     await db.end();
     await Promise.allSettled([syspro.close(), coupa.close()]);
@@ -178,7 +180,11 @@ export async function startPipeline(t: { after: (fn: () => Promise<void>) => voi
       const db = new pg.Client({ connectionString: infra.databaseUrl });
       await db.connect();
       try {
-        const { rows } = await db.query<{ entity: string; n: string }>('select entity, count(*) as n from syspro_poller_hashes where connection = $1 group by entity', [connection]);
+        // Hashes are kept per cursor epoch (syspro-poller migration 0002); a test's poller has one.
+        const { rows } = await db.query<{ entity: string; n: string }>(
+          'select entity, count(distinct key) as n from syspro_poller_epoch_hashes where connection = $1 group by entity',
+          [connection],
+        );
         return Object.fromEntries(rows.map((r) => [r.entity, Number(r.n)]));
       } catch {
         return {}; // the poller has not created its table yet
@@ -213,4 +219,36 @@ export async function killChild(child: ChildProcess): Promise<void> {
   const exited = once(child, 'exit');
   child.kill('SIGKILL');
   await exited;
+}
+
+/**
+ * Starts a service's main.ts (added to `children` at once, so a test's cleanup kills it even when
+ * it never gets ready); resolves once it has bound its port and `/readyz` answers 200. It logs at
+ * info, to read the bound port from the 'listening' line; only errors are passed on (everything
+ * with MLC_TEST_LOG_LEVEL set).
+ */
+export async function startReadyService(service: string, env: NodeJS.ProcessEnv, children: ChildProcess[]): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawnService(service, { env: { LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  children.push(child);
+  let port: number | undefined;
+  const verbose = process.env.MLC_TEST_LOG_LEVEL !== undefined;
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    let entry: { level?: string; msg?: string; port?: number } = {};
+    try {
+      entry = JSON.parse(line) as typeof entry;
+    } catch {
+      // not a log line
+    }
+    if (entry.msg === 'listening' && typeof entry.port === 'number') port = entry.port;
+    if (verbose || entry.level === 'error' || entry.level === 'fatal') process.stderr.write(`${service}: ${line}\n`);
+  });
+  await waitFor(
+    async () => {
+      if (child.exitCode !== null) throw new Error(`${service} exited with ${child.exitCode}`);
+      if (port === undefined) return false;
+      return (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.status === 200;
+    },
+    { timeoutMs: 60_000, message: `${service} ready` },
+  );
+  return { child, port: port! };
 }

@@ -2,14 +2,13 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import kafkajs from 'kafkajs';
 import pg from 'pg';
 import { OUTCOMES_TOPIC, topicFor, type Outcome } from '@mlc/events';
 import { createTopicNamespace } from '@mlc/kafka';
 import { SANDBOX_MAPPINGS, SANDBOX_SYNC, coupaEndpoint, startCoupaSimulator, startInforSimulator, startSysproSimulator, sysproEndpoints, type CoupaCalloutDelivery } from '@mlc/sandbox';
-import { spawnService, testInfra, uniqueName, waitFor } from '@mlc/testing';
-import { killChild } from './pipeline.js';
+import { testInfra, uniqueName, waitFor } from '@mlc/testing';
+import { killChild, startReadyService } from './pipeline.js';
 
 // Two-way supplier sync as it runs in production: the ERP's poller, coupa-writer, coupa-gateway and
 // the ERP's writer are their own main.ts in child processes on the real Kafka, registry and
@@ -99,40 +98,21 @@ export async function startTwoWay(t: { after: (fn: () => Promise<void>) => void 
     await admin.disconnect();
     const db = new pg.Client({ connectionString: infra.databaseUrl });
     await db.connect();
-    const tables = ['syspro_poller_hashes', 'infor_poller_hashes', 'coupa_gateway_deliveries', 'coupa_gateway_rejections', 'coupa_gateway_order_lines', 'mlc_target_records', 'mlc_sync_state'];
+    const tables = ['syspro_poller_hashes', 'syspro_poller_epoch_hashes', 'infor_poller_hashes', 'coupa_gateway_deliveries', 'coupa_gateway_rejections', 'coupa_gateway_order_lines', 'mlc_target_records', 'mlc_sync_state'];
     for (const table of tables) await db.query(`delete from ${table} where connection = $1`, [connection]).catch(() => undefined);
     await db.end();
     await Promise.allSettled([coupa.close(), syspro?.close(), infor?.close()]);
     rmSync(dir, { recursive: true, force: true });
   });
 
-  /** Starts a service's main.ts; resolves with its port once `/readyz` answers 200. */
-  async function start(service: string, extra: NodeJS.ProcessEnv = {}): Promise<number> {
-    const child = spawnService(service, {
-      env: { MLC_CONNECTIONS_FILE: connectionsFile, MLC_CONNECTIONS: connection, MLC_TOPIC_PREFIX: prefix, MLC_TOPIC_PARTITIONS: '3', LOG_LEVEL: 'info', MLC_RETRY_INITIAL_MS: '100', MLC_RETRY_MAX_MS: '1000', ...extra },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    children.push(child);
-    let port: number | undefined;
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      let entry: { level?: string; msg?: string; port?: number } = {};
-      try {
-        entry = JSON.parse(line) as typeof entry;
-      } catch {
-        // not a log line
-      }
-      if (entry.msg === 'listening' && typeof entry.port === 'number') port = entry.port;
-      if (process.env.MLC_TEST_LOG_LEVEL !== undefined || entry.level === 'error' || entry.level === 'fatal') process.stderr.write(`${service}: ${line}\n`);
-    });
-    await waitFor(
-      async () => {
-        if (child.exitCode !== null) throw new Error(`${service} exited with ${child.exitCode}`);
-        return port !== undefined && (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.status === 200;
-      },
-      { timeoutMs: 60_000, message: `${service} ready` },
-    );
-    return port!;
-  }
+  const start = async (service: string, extra: NodeJS.ProcessEnv = {}): Promise<number> =>
+    (
+      await startReadyService(
+        service,
+        { MLC_CONNECTIONS_FILE: connectionsFile, MLC_CONNECTIONS: connection, MLC_TOPIC_PREFIX: prefix, MLC_TOPIC_PARTITIONS: '3', MLC_RETRY_INITIAL_MS: '100', MLC_RETRY_MAX_MS: '1000', ...extra },
+        children,
+      )
+    ).port;
 
   const erpWriter = erp === 'syspro' ? 'syspro-writer' : 'infor-writer';
   const [gatewayPort] = await Promise.all([

@@ -8,7 +8,7 @@ const COUPA_WRITES: SupplierLeaf[] = ['name', 'status', 'paymentTerms', 'taxId',
 const SYSPRO_WRITES: SupplierLeaf[] = ['paymentTerms', 'taxId', 'contact.name', 'contact.email', 'contact.phone', 'address.lines', 'address.postalCode', 'bank.accountNumber'];
 const rules = (owners: Record<string, string> = {}, bankDirections: string[] = []) => SyncSettings.parse({ supplier: { owners, bankDirections } }).supplier;
 const base: SupplierData = { number: 'S1', name: 'Acme', status: 'active', currency: 'ZAR', paymentTerms: '30', taxId: 'T1', contact: { name: 'Jo', email: 'jo@acme' } };
-const event = (source: Source, data: Partial<SupplierData>, at: string) => ({ source, data: { ...base, ...data }, occurredAt: at });
+const event = (source: Source, data: Partial<SupplierData>, at: string) => ({ id: `${source}-${at}`, source, data: { ...base, ...data }, occurredAt: at });
 
 /** The sync state after `data` was written from `source` at `at`. */
 function syncedAfter(source: Source, data: Partial<SupplierData>, at: string, writes: SupplierLeaf[]): SyncState {
@@ -30,7 +30,7 @@ test('the echo of our own write: the same values on the compared leaves, whateve
   const state = syncedAfter('syspro', {}, '2026-01-01T00:00:00Z', COUPA_WRITES);
   // Coupa's call-out after coupa-writer's write: no currency (Coupa holds none), later time.
   const { currency: _c, ...coupaView } = base;
-  const plan = planSupplierSync({ event: { source: 'coupa', data: coupaView, occurredAt: '2026-01-01T00:00:05Z' }, state, rules: rules(), writes: SYSPRO_WRITES });
+  const plan = planSupplierSync({ event: { id: 'c1', source: 'coupa', data: coupaView, occurredAt: '2026-01-01T00:00:05Z' }, state, rules: rules(), writes: SYSPRO_WRITES });
   assert.equal(plan.action, 'echo');
 });
 
@@ -76,7 +76,7 @@ test('a forced replay writes every group its sender may write, changed or not', 
   assert.ok(plan.action === 'write' && !plan.groups.includes('contact'));
 });
 
-test('createSupplierSync: an echo is answered `echo` with the reason; a write is remembered as synced once settled', async () => {
+test('createSupplierSync: the state is recorded before the target is called (an echo may overtake the call); a failed write is retried by the same event', async () => {
   const rows = new Map<string, SyncState>();
   const state: SyncStateStore = {
     get: async (c, k) => rows.get(`${c}/${k}`),
@@ -87,15 +87,15 @@ test('createSupplierSync: an echo is answered `echo` with the reason; a write is
   const e = buildEvent({ source: 'syspro', connection: 'c', entity: 'supplier', key: 'S1', data: base, occurredAt: at, observedAt: at, correlationId: 'x' });
   const first = await admit(e);
   assert.ok(first.write);
+  // The target's echo arrives while the write is in flight: already an echo.
+  const early = await admit({ ...e, id: 'echo', source: 'syspro', occurredAt: '2026-01-01T00:00:01Z' });
+  assert.equal(early.write === false && early.result.status, 'echo');
+  // The write failed (no settle): the event's redelivery writes again.
+  assert.ok((await admit(e)).write);
   const settled = await first.settle({ status: 'created', target: { system: 'coupa', id: '1' } });
   assert.equal(settled.reason, undefined);
+  assert.equal(rows.get('c/S1')?.name?.by, undefined, 'settled: no longer pending');
   const again = await admit({ ...e, id: 'other', occurredAt: '2026-01-01T00:01:00Z' });
   assert.equal(again.write, false);
   assert.equal(again.write === false && again.result.status, 'echo');
-  // A failed or unchanged write records nothing.
-  rows.clear();
-  const third = await admit(e);
-  assert.ok(third.write);
-  await third.settle({ status: 'unchanged', target: { system: 'coupa' } });
-  assert.equal(rows.size, 0);
 });

@@ -47,10 +47,15 @@ export function groupOf(leaf: SupplierLeaf): SupplierFieldGroup {
   return leaf.split('.')[0] as SupplierFieldGroup;
 }
 
-/** What was last synced of one leaf: the hash of its value and the source's change time of it. */
+/**
+ * What was last synced of one leaf: the hash of its value and the source's change time of it.
+ * `by`: the event writing it, recorded before the target is called (the target's echo may come
+ * back before the write returns); gone once the write succeeded.
+ */
 export interface SyncedLeaf {
   h: string;
   at: string;
+  by?: string;
 }
 /** The sync state of one record: per leaf, the value both systems were last left agreeing on. */
 export type SyncState = Partial<Record<SupplierLeaf, SyncedLeaf>>;
@@ -92,7 +97,7 @@ export function syncedLeaves(source: Source, writes: readonly SupplierLeaf[], ru
 }
 
 export interface PlanParams {
-  event: Pick<SupplierEvent, 'source' | 'data' | 'occurredAt'>;
+  event: Pick<SupplierEvent, 'id' | 'source' | 'data' | 'occurredAt'>;
   /** The record's sync state; undefined: never synced (the first write carries every group). */
   state: SyncState | undefined;
   rules: SupplierRules;
@@ -109,8 +114,10 @@ export interface PlanParams {
  * synced for it (the conflict goes to the newer change by the source's time); a group owned by the
  * other side is left out. The outcome's reason names what was left out and why.
  */
-export function planSupplierSync({ event, state, rules, writes, force = false }: PlanParams): SupplierSyncPlan {
+export function planSupplierSync({ event, state: given, rules, writes, force = false }: PlanParams): SupplierSyncPlan {
   const sender = sideOf(event.source);
+  // Leaves this very event recorded before a write that did not finish are not synced: its retry writes them.
+  const state = given && (Object.fromEntries(Object.entries(given).filter(([, leaf]) => leaf.by !== event.id)) as SyncState);
   const leaves = syncedLeaves(event.source, writes, rules);
   const entry = (leaf: SupplierLeaf): [SupplierLeaf, SyncedLeaf] => [leaf, { h: leafHash(event.data, leaf), at: event.occurredAt }];
   const writing = (groups: SupplierFieldGroup[], reason?: string): SupplierSyncPlan => ({
@@ -194,7 +201,7 @@ export interface SupplierAdmitted {
   groups: readonly SupplierFieldGroup[];
   /** The event's data as this direction may send it (bank details removed unless allowed and written). */
   data: SupplierData;
-  /** Records what was written as synced, and puts the reason on the result. */
+  /** Records what was written as synced (the call returned), and puts the reason on the result. */
   settle(result: WriteResult): Promise<WriteResult>;
 }
 export type SupplierAdmission = (event: SupplierEvent, replay?: ForceOption) => Promise<SupplierAdmitted | { write: false; result: WriteResult }>;
@@ -220,12 +227,15 @@ export function createSupplierSync({ system, records, state, rules, writes }: Su
     const current = await state.get(event.connection, event.entity.key);
     const plan = planSupplierSync({ event, state: previous?.contentHash === event.contentHash ? undefined : current, rules, writes, force });
     if (plan.action !== 'write') return { write: false, result: { status: plan.action, target: { system }, reason: plan.reason } };
+    // Recorded before the target is called: its echo (a call-out, a poll) may arrive before the call returns.
+    const pending = Object.fromEntries(Object.entries(plan.synced).map(([leaf, synced]) => [leaf, { ...synced, by: event.id }]));
+    await state.merge(event.connection, event.entity.key, pending);
     return {
       write: true,
       groups: plan.groups,
       data: supplierWithGroups(event.data, plan.groups),
       async settle(result) {
-        if (result.status === 'created' || result.status === 'updated') await state.merge(event.connection, event.entity.key, plan.synced);
+        await state.merge(event.connection, event.entity.key, plan.synced);
         return plan.reason === undefined ? result : { ...result, reason: plan.reason };
       },
     };
