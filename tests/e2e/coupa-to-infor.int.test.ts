@@ -5,13 +5,13 @@ import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import kafkajs from 'kafkajs';
 import pg from 'pg';
 import { topicFor } from '@mlc/events';
 import { createTopicNamespace, dlqTopicFor } from '@mlc/kafka';
 import { SANDBOX_MAPPINGS, startCoupaSimulator, startInforSimulator, type CoupaCalloutDelivery } from '@mlc/sandbox';
-import { spawnService, testInfra, uniqueName, waitFor } from '@mlc/testing';
+import { testInfra, uniqueName, waitFor } from '@mlc/testing';
+import { startReadyService } from './pipeline.js';
 
 // Coupa → Infor M3 as it runs in production: coupa-gateway and infor-writer are their own main.ts
 // in child processes, on the real Kafka, registry and Postgres; the Coupa simulator sends its
@@ -147,35 +147,8 @@ test('Coupa → Infor M3 through coupa-gateway and infor-writer: call-outs, faul
   });
 
   /** Starts a service's main.ts; resolves with it once it has bound its port and `/readyz` answers 200. */
-  async function startService(service: string, extra: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; port: number }> {
-    const child = spawnService(service, {
-      // info, to read the bound port from the 'listening' line; only errors are passed on.
-      env: { MLC_CONNECTIONS_FILE: connectionsFile, MLC_TOPIC_PREFIX: prefix, MLC_TOPIC_PARTITIONS: '3', LOG_LEVEL: 'info', ...extra },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    children.push(child);
-    let port: number | undefined;
-    const verbose = process.env.MLC_TEST_LOG_LEVEL !== undefined;
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      let entry: { level?: string; msg?: string; port?: number };
-      try {
-        entry = JSON.parse(line) as typeof entry;
-      } catch {
-        entry = {};
-      }
-      if (entry.msg === 'listening' && typeof entry.port === 'number') port = entry.port;
-      if (verbose || entry.level === 'error' || entry.level === 'fatal') process.stderr.write(`${line}\n`);
-    });
-    await waitFor(
-      async () => {
-        if (child.exitCode !== null) throw new Error(`${service} exited with ${child.exitCode}`);
-        if (port === undefined) return false;
-        return (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.status === 200;
-      },
-      { timeoutMs: 60_000, message: `${service} ready` },
-    );
-    return { child, port: port! };
-  }
+  const startService = (service: string, extra: NodeJS.ProcessEnv) =>
+    startReadyService(service, { MLC_CONNECTIONS_FILE: connectionsFile, MLC_TOPIC_PREFIX: prefix, MLC_TOPIC_PARTITIONS: '3', ...extra }, children);
   const startWriter = () =>
     startService('infor-writer', {
       MLC_CONNECTIONS: connection,

@@ -2,6 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import kafkajs, { type KafkaMessage } from 'kafkajs';
@@ -154,7 +155,7 @@ export async function startPipeline(t: { after: (fn: () => Promise<void>) => voi
     await admin.disconnect();
     const db = new pg.Client({ connectionString: infra.databaseUrl });
     await db.connect();
-    for (const table of ['syspro_poller_epoch_hashes', 'syspro_poller_hashes', 'mlc_target_records', 'coupa_gateway_deliveries', 'coupa_gateway_rejections', 'coupa_gateway_order_lines']) {
+    for (const table of ['syspro_poller_epoch_hashes', 'syspro_poller_hashes', 'mlc_target_records', 'mlc_sync_state', 'coupa_gateway_deliveries', 'coupa_gateway_rejections', 'coupa_gateway_order_lines']) {
       await db.query(`delete from ${table} where connection = $1`, [connection]).catch(() => undefined);
     }
     await db.query(`drop schema if exists ${auditSchema} cascade`).catch(() => undefined);
@@ -271,6 +272,7 @@ export async function startPipeline(t: { after: (fn: () => Promise<void>) => voi
       const db = new pg.Client({ connectionString: infra.databaseUrl });
       await db.connect();
       try {
+        // Hashes are kept per cursor epoch (syspro-poller migration 0002); a test's poller has one.
         const { rows } = await db.query<{ entity: string; n: string }>(
           'select entity, count(distinct key) as n from syspro_poller_epoch_hashes where connection = $1 group by entity',
           [connection],
@@ -303,7 +305,8 @@ export async function startPipeline(t: { after: (fn: () => Promise<void>) => voi
   };
 }
 
-async function killChild(child: ChildProcess): Promise<void> {
+/** SIGKILL, and resolves once the process is gone (at once when it already is). */
+export async function killChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = once(child, 'exit');
   child.kill('SIGKILL');
@@ -319,4 +322,36 @@ async function freePort(): Promise<number> {
   server.close();
   await once(server, 'close');
   return port;
+}
+
+/**
+ * Starts a service's main.ts (added to `children` at once, so a test's cleanup kills it even when
+ * it never gets ready); resolves once it has bound its port and `/readyz` answers 200. It logs at
+ * info, to read the bound port from the 'listening' line; only errors are passed on (everything
+ * with MLC_TEST_LOG_LEVEL set).
+ */
+export async function startReadyService(service: string, env: NodeJS.ProcessEnv, children: ChildProcess[]): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawnService(service, { env: { LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  children.push(child);
+  let port: number | undefined;
+  const verbose = process.env.MLC_TEST_LOG_LEVEL !== undefined;
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    let entry: { level?: string; msg?: string; port?: number } = {};
+    try {
+      entry = JSON.parse(line) as typeof entry;
+    } catch {
+      // not a log line
+    }
+    if (entry.msg === 'listening' && typeof entry.port === 'number') port = entry.port;
+    if (verbose || entry.level === 'error' || entry.level === 'fatal') process.stderr.write(`${service}: ${line}\n`);
+  });
+  await waitFor(
+    async () => {
+      if (child.exitCode !== null) throw new Error(`${service} exited with ${child.exitCode}`);
+      if (port === undefined) return false;
+      return (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.status === 200;
+    },
+    { timeoutMs: 60_000, message: `${service} ready` },
+  );
+  return { child, port: port! };
 }

@@ -257,6 +257,48 @@ function sectionSchemas(env: NodeJS.ProcessEnv, baseDir: string, stored?: Stored
   return { syspro, coupa, infor };
 }
 
+/** Canonical supplier field groups whose ownership a connection configures (`number` is the key, never synced as a change). */
+export const SUPPLIER_FIELD_GROUPS = ['name', 'status', 'currency', 'paymentTerms', 'taxId', 'contact', 'address', 'bank'] as const;
+export type SupplierFieldGroup = (typeof SUPPLIER_FIELD_GROUPS)[number];
+
+/** Which side of a two-way connection owns a field group: the ERP (SYSPRO or M3), Coupa, or either (the newer change wins). */
+const Owner = z.enum(['erp', 'coupa', 'either']);
+const owner = (dflt: z.infer<typeof Owner>) => Owner.default(dflt);
+
+/**
+ * Two-way sync rules of a connection (`sync`): who owns which supplier fields, and the directions
+ * bank details may travel. The defaults keep one-way flows as they were (every field `either`:
+ * the newer change wins) and never send bank details.
+ */
+export const SyncSettings = z
+  .object({
+    supplier: z
+      .object({
+        owners: z
+          .object({
+            name: owner('either'),
+            status: owner('either'),
+            currency: owner('either'),
+            paymentTerms: owner('either'),
+            taxId: owner('either'),
+            contact: owner('either'),
+            address: owner('either'),
+            bank: owner('either'),
+          })
+          .strict()
+          .prefault({}),
+        bankDirections: z
+          .array(z.enum(['erp-to-coupa', 'coupa-to-erp']))
+          .default([])
+          .describe('directions bank details may travel; empty: never'),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict()
+  .prefault({});
+export type SyncSettings = z.output<typeof SyncSettings>;
+
 type Sections = ReturnType<typeof sectionSchemas>;
 export type SysproConnection = z.output<Sections['syspro']>;
 export type CoupaConnection = z.output<Sections['coupa']>;
@@ -274,6 +316,8 @@ export interface Connection<M extends MappingSchemas = MappingSchemas> {
   coupa?: CoupaConnection;
   infor?: InforConnection;
   mappings: Mappings<M>;
+  /** Two-way sync rules (defaults applied). */
+  sync: SyncSettings;
 }
 
 export interface ConnectionsFile<M extends MappingSchemas = MappingSchemas> {
@@ -317,6 +361,7 @@ export function connectionsFileSchema<M extends MappingSchemas = Record<never, n
       coupa: sections.coupa.optional(),
       infor: sections.infor.optional(),
       mappings: z.object({ syspro: mappingOf('syspro'), coupa: mappingOf('coupa'), infor: mappingOf('infor') }).strict().default({}),
+      sync: SyncSettings,
     })
     .strict()
     .superRefine((c, ctx) => {

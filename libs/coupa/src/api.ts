@@ -1,7 +1,7 @@
 import type { CoupaInvoiceRequest } from './from-canonical/invoice.js';
 import type { CoupaLookupValueRequest } from './from-canonical/lookup-value.js';
 import type { CoupaPurchaseOrderRequest } from './from-canonical/purchase-order.js';
-import type { CoupaSupplierRequest } from './from-canonical/supplier.js';
+import type { CoupaSupplierRequest, CoupaSupplierUpdate } from './from-canonical/supplier.js';
 import type { CoupaAccount, CoupaInvoice, CoupaLookup, CoupaLookupValue, CoupaPurchaseOrder, CoupaSupplier } from './wire.js';
 import type { CoupaAccountRef } from './from-canonical/account.js';
 
@@ -12,7 +12,7 @@ import type { CoupaAccountRef } from './from-canonical/account.js';
 export interface CoupaApi {
   findSupplierByNumber(number: string): Promise<CoupaSupplier | undefined>;
   createSupplier(body: CoupaSupplierRequest): Promise<CoupaSupplier>;
-  updateSupplier(id: number, body: CoupaSupplierRequest): Promise<CoupaSupplier>;
+  updateSupplier(id: number, body: CoupaSupplierUpdate): Promise<CoupaSupplier>;
 
   findLookupByName(name: string): Promise<CoupaLookup | undefined>;
   createLookup(name: string): Promise<CoupaLookup>;

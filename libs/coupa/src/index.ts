@@ -10,7 +10,7 @@ export {
   CoupaPurchaseOrder,
   CoupaInvoice,
 } from './wire.js';
-export { toCoupaSupplier, type CoupaSupplierRequest } from './from-canonical/supplier.js';
+export { coupaSupplierUpdate, toCoupaSupplier, type CoupaSupplierRequest, type CoupaSupplierUpdate } from './from-canonical/supplier.js';
 export { toCoupaLookupValue, type CoupaLookupValueRequest } from './from-canonical/lookup-value.js';
 export { toCoupaAccount, type CoupaAccountRef, type LineDimensions } from './from-canonical/account.js';
 export { toCoupaPurchaseOrder, type CoupaPurchaseOrderRequest, type CoupaOrderLineRequest } from './from-canonical/purchase-order.js';

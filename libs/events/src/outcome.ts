@@ -11,7 +11,8 @@ export const Outcome = z.object({
   connection: z.string(),
   entity: z.object({ type: EntityTypeSchema, key: z.string() }),
   writer: NonEmpty.describe('consumer group of the writer that handled it'),
-  status: z.enum(['created', 'updated', 'unchanged', 'skipped', 'failed', 'dead-lettered']),
+  /** `echo`: the event is the echo of our own write (two-way sync), so nothing was written back. */
+  status: z.enum(['created', 'updated', 'unchanged', 'skipped', 'failed', 'dead-lettered', 'echo']),
   target: z.object({ system: z.string(), id: z.string().optional() }).optional(),
   attempts: z.number().int().nonnegative(),
   error: z.object({ code: z.string(), message: z.string() }).optional(),
@@ -19,6 +20,8 @@ export const Outcome = z.object({
   source: z.object({ topic: z.string(), partition: z.number().int(), offset: z.string() }),
   /** Set when the event was sent again by an operator (republish, redrive): which action, and whether it forced a write. */
   replay: z.object({ id: NonEmpty, force: z.boolean() }).optional(),
+  /** Why a write was left out or cut down (two-way sync: echo, fields not owned, a conflict and who won). */
+  reason: z.string().optional(),
   at: IsoDateTime,
 });
 export type Outcome = z.infer<typeof Outcome>;

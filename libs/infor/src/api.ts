@@ -1,7 +1,7 @@
 import type { M3InvoiceHead, M3InvoiceLine } from './from-canonical/invoice.js';
 import type { M3PoHead, M3PoLine } from './from-canonical/purchase-order.js';
 import type { M3PoLineUpdate } from './from-canonical/purchase-order-lines.js';
-import type { M3SupplierRecord } from './from-canonical/supplier.js';
+import type { M3SupplierRecord, M3SupplierUpdate } from './from-canonical/supplier.js';
 import type { MiRecord } from './wire.js';
 
 export interface InvoiceBatchRef {
@@ -18,7 +18,7 @@ export interface InvoiceBatchRef {
 export interface InforApi {
   getSupplier(suno: string): Promise<MiRecord | undefined>;
   addSupplier(record: M3SupplierRecord): Promise<void>;
-  updateSupplier(record: M3SupplierRecord): Promise<void>;
+  updateSupplier(record: M3SupplierUpdate): Promise<void>;
 
   /** PPS370MI batch entry: start → head (M3 assigns PUNO) → lines → finish. */
   startPoEntry(batchOrigin: string): Promise<string>;

@@ -5,7 +5,7 @@ export { MiRecord, MiResponse, type M3Failure, type MiInput } from './wire.js';
 export type { InforApi, InvoiceBatchRef } from './api.js';
 export { createInforApi, type InforApiParams } from './m3-api.js';
 export { InforMapping, M3Transactions, type ProgramTransaction } from './mapping.js';
-export { toM3Supplier, type M3SupplierRecord } from './from-canonical/supplier.js';
+export { m3SupplierUpdate, toM3Supplier, type M3SupplierRecord, type M3SupplierUpdate } from './from-canonical/supplier.js';
 export { supplierChangedAt, toCanonicalSupplier } from './to-canonical/supplier.js';
 export { createSupplierChangeReader, type SupplierChangeReader, type SupplierChangeStart } from './supplier-changes.js';
 export {

@@ -14,8 +14,10 @@ import { createRecordWindow, topicMessages, type PendingRecord } from './record-
 import { createRetryPauses } from './retry-pauses.js';
 
 export interface HandlerResult {
-  status: 'created' | 'updated' | 'unchanged' | 'skipped';
+  status: 'created' | 'updated' | 'unchanged' | 'skipped' | 'echo';
   target?: { system: string; id?: string };
+  /** Why it was written as it was (or not at all), carried onto the outcome. */
+  reason?: string | undefined;
 }
 
 export interface HandlerContext {
@@ -302,7 +304,7 @@ export function createConsumerRuntime(params: CreateConsumerRuntimeParams): Cons
     } finally {
       metrics.handlerSeconds(topic, Number(process.hrtime.bigint() - started) / 1e9);
     }
-    const outcome = buildOutcome({ identity, writer: groupId, status: result.status, target: result.target, attempts: attempt, source: coordinates, replay, at: new Date() });
+    const outcome = buildOutcome({ identity, writer: groupId, status: result.status, target: result.target, reason: result.reason, attempts: attempt, source: coordinates, replay, at: new Date() });
     const encoded = await encodeOutcome(outcome, live);
     if (encoded instanceof MlcError) {
       // Non-retriable: the handler's result does not fit the outcome schema (e.g. an empty target system).

@@ -10,3 +10,24 @@ export {
 export { createDependencyCache, dependencyMissing, type DependencyCache, type DependencyCacheParams } from './dependency-cache.js';
 export { createWritePath, unwrapMapped, type ForceOption, type UpsertSteps, type WriteDecided, type WritePath, type WriteResult } from './write-path.js';
 export { WriterEnv, runWriterService, type ConnectionHandlerDeps, type WriterDefinition } from './service.js';
+export {
+  SUPPLIER_LEAVES,
+  SUPPLIER_LEAVES_READ,
+  createSupplierSync,
+  createSyncStateStore,
+  groupOf,
+  leafHash,
+  planSupplierSync,
+  supplierWithGroups,
+  syncedLeaves,
+  type PlanParams,
+  type SupplierAdmission,
+  type SupplierAdmitted,
+  type SupplierLeaf,
+  type SupplierRules,
+  type SupplierSyncParams,
+  type SupplierSyncPlan,
+  type SyncState,
+  type SyncStateStore,
+  type SyncedLeaf,
+} from './supplier-sync.js';

@@ -6,6 +6,7 @@ import { OUTCOMES_TOPIC } from '@mlc/events';
 import { ConsumerEnv, checkConsumerEnv, createConsumerRuntime, standardTopics, type EventHandler } from '@mlc/kafka';
 import type { Logger } from '@mlc/log';
 import { ServiceEnv, startService, type ServiceDefinition } from '@mlc/service';
+import { createSyncStateStore, type SyncStateStore } from './supplier-sync.js';
 import { createTargetRecordStore, TARGET_RECORDS_MIGRATIONS, type TargetRecordStore } from './target-records.js';
 
 /** Settings of every writer, on top of the service settings (infrastructure, `MLC_CONNECTIONS`, topic namespace). */
@@ -24,6 +25,8 @@ export type WriterEnv = z.infer<typeof WriterEnv>;
 export interface ConnectionHandlerDeps<C extends Connection = Connection> {
   connection: C;
   records: TargetRecordStore;
+  /** Two-way sync state of the records (what both systems last agreed on), for `createSupplierSync`. */
+  syncState: SyncStateStore;
   logger: Logger;
   metrics: Registry;
 }
@@ -83,6 +86,7 @@ export function writerService<M extends MappingSchemas, V extends Vendor>(defini
       const file = await readConnections(env.MLC_CONNECTIONS_FILE, { env: processEnv, mappings: definition.mappings, sections: [definition.section], store: secrets });
       const connections = selectConnections(file, { wanted: env.MLC_CONNECTIONS, section: definition.section, service: definition.name });
       const records = createTargetRecordStore({ db: pool });
+      const syncState = createSyncStateStore({ db: pool });
       let runtime: ReturnType<typeof createConsumerRuntime> | undefined;
       let consuming = false;
 
@@ -93,7 +97,7 @@ export function writerService<M extends MappingSchemas, V extends Vendor>(defini
         start: async () => {
           const handlers = new Map<string, EventHandler>();
           for (const connection of connections) {
-            handlers.set(connection.id, await definition.createHandler({ connection, records, logger: logger.child({ connection: connection.id }), metrics }));
+            handlers.set(connection.id, await definition.createHandler({ connection, records, syncState, logger: logger.child({ connection: connection.id }), metrics }));
           }
           runtime = createConsumerRuntime({
             kafka,

@@ -1,7 +1,7 @@
 import { CoupaMapping, coupaClientFromSettings } from '@mlc/coupa';
 import { ENTITY_TYPES, topicFor } from '@mlc/events';
-import type { WriterDefinition } from '@mlc/writer';
-import { createCoupaHandler } from './handlers/coupa-handler.js';
+import { createSupplierSync, type WriterDefinition } from '@mlc/writer';
+import { COUPA_SUPPLIER_WRITES, createCoupaHandler } from './handlers/coupa-handler.js';
 
 /** coupa-writer: every SYSPRO entity topic and M3's suppliers in, Coupa records out. */
 export const coupaWriter: WriterDefinition<{ coupa: typeof CoupaMapping }, 'coupa'> = {
@@ -10,9 +10,10 @@ export const coupaWriter: WriterDefinition<{ coupa: typeof CoupaMapping }, 'coup
   topics: [...ENTITY_TYPES.map((entity) => topicFor('syspro', entity)), topicFor('infor', 'supplier')],
   section: 'coupa',
   mappings: { coupa: CoupaMapping },
-  createHandler({ connection, records, logger }) {
+  createHandler({ connection, records, syncState, logger }) {
     const coupa = coupaClientFromSettings(connection.coupa, { logger });
-    const handle = createCoupaHandler({ coupa, records, mapping: connection.mappings.coupa });
+    const admitSupplier = createSupplierSync({ system: 'coupa', records, state: syncState, rules: connection.sync.supplier, writes: COUPA_SUPPLIER_WRITES });
+    const handle = createCoupaHandler({ coupa, records, mapping: connection.mappings.coupa, admitSupplier });
     return Promise.resolve((event, ctx) => handle(event, ctx));
   },
 };

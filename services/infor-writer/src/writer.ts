@@ -1,7 +1,7 @@
 import { topicFor } from '@mlc/events';
 import { InforMapping, createInforApi, m3ClientFromSettings, type M3Client } from '@mlc/infor';
-import type { WriterDefinition } from '@mlc/writer';
-import { createInforHandler } from './handlers/infor-handler.js';
+import { createSupplierSync, type WriterDefinition } from '@mlc/writer';
+import { createInforHandler, m3SupplierWrites } from './handlers/infor-handler.js';
 
 /**
  * infor-writer: Coupa suppliers, purchase orders and invoices in, M3 records out. At shutdown,
@@ -15,11 +15,12 @@ export function createInforWriter(): WriterDefinition<{ infor: typeof InforMappi
     topics: [topicFor('coupa', 'supplier'), topicFor('coupa', 'purchase-order'), topicFor('coupa', 'invoice')],
     section: 'infor',
     mappings: { infor: InforMapping },
-    async createHandler({ connection, records, logger }) {
+    async createHandler({ connection, records, syncState, logger }) {
       const mapping = connection.mappings.infor;
       const m3 = m3ClientFromSettings(connection.infor, { logger });
       m3Clients.push(m3);
-      const handle = createInforHandler({ infor: createInforApi({ m3, transactions: mapping.transactions }), records, mapping, logger });
+      const admitSupplier = createSupplierSync({ system: 'infor', records, state: syncState, rules: connection.sync.supplier, writes: m3SupplierWrites(mapping) });
+      const handle = createInforHandler({ infor: createInforApi({ m3, transactions: mapping.transactions }), records, mapping, admitSupplier, logger });
       return (event, ctx) => handle(event, ctx);
     },
     async close() {

@@ -1,8 +1,8 @@
 import { MlcError } from '@mlc/errors';
 import { topicFor } from '@mlc/events';
 import { DEFAULT_ENTITY_SETS, SysproMapping, createSysproSupplierLookup, sysproEnetClientFromSettings, sysproODataClientFromSettings, type SysproEnetClient } from '@mlc/syspro';
-import type { WriterDefinition } from '@mlc/writer';
-import { createSysproHandler } from './handlers/syspro-handler.js';
+import { createSupplierSync, type WriterDefinition } from '@mlc/writer';
+import { apssspWrites, createSysproHandler } from './handlers/syspro-handler.js';
 
 /** Logoff is courtesy (it frees an e.net licence at once instead of at SYSPRO's idle timeout): bounded. */
 const LOGOFF_DEADLINE_MS = 5_000;
@@ -19,7 +19,7 @@ export function createSysproWriter(): WriterDefinition<{ syspro: typeof SysproMa
     topics: [topicFor('coupa', 'supplier')],
     section: 'syspro',
     mappings: { syspro: SysproMapping },
-    createHandler({ connection, records, logger }) {
+    createHandler({ connection, records, syncState, logger }) {
       const { syspro } = connection;
       if (syspro.enet === undefined) {
         logger.warn('connection has no syspro.enet: SYSPRO is not written, its Coupa supplier changes are skipped');
@@ -33,7 +33,8 @@ export function createSysproWriter(): WriterDefinition<{ syspro: typeof SysproMa
         entitySet: syspro.poll.entities.supplier?.entitySet ?? DEFAULT_ENTITY_SETS.supplier,
         numberColumn: mapping.supplier.columns.number,
       });
-      const handle = createSysproHandler({ enet, suppliers, records, apsssp: mapping.apsssp, logger });
+      const admit = createSupplierSync({ system: 'syspro', records, state: syncState, rules: connection.sync.supplier, writes: apssspWrites(mapping.apsssp) });
+      const handle = createSysproHandler({ enet, suppliers, records, apsssp: mapping.apsssp, admit, logger });
       return Promise.resolve((event, ctx) => handle(event, ctx));
     },
     async close() {

@@ -67,6 +67,15 @@ export const SANDBOX_MAPPINGS = {
 } as const;
 
 /**
+ * Two-way sync of the sandbox connection: the ERP owns a supplier's identity (name, status,
+ * currency, tax id), Coupa its contact and address; payment terms go to the newer change; bank
+ * details never travel.
+ */
+export const SANDBOX_SYNC = {
+  supplier: { owners: { name: 'erp', status: 'erp', currency: 'erp', taxId: 'erp', contact: 'coupa', address: 'coupa', paymentTerms: 'either' } },
+} as const;
+
+/**
  * The connections file the services read to reach the sandbox, as plain JSON. Relative paths in it
  * resolve against the file's own folder (see @mlc/config `loadConnections`).
  */
@@ -93,6 +102,7 @@ export function sandboxConnections({ syspro, coupa, infor, webhookSecret }: Sand
           ...(syspro ? { syspro: SANDBOX_MAPPINGS.syspro } : {}),
           ...(coupa ? { coupa: SANDBOX_MAPPINGS.coupa } : {}),
         },
+        sync: SANDBOX_SYNC,
       },
     ],
   };

@@ -1,5 +1,5 @@
 export { startSandbox, type Sandbox, type SandboxOptions } from './sandbox.js';
-export { coupaEndpoint, sandboxConnections, sysproEndpoints, SANDBOX_MAPPINGS, type SandboxConnectionsInput } from './connections.js';
+export { coupaEndpoint, sandboxConnections, sysproEndpoints, SANDBOX_MAPPINGS, SANDBOX_SYNC, type SandboxConnectionsInput } from './connections.js';
 export {
   buildInforSimulator,
   startInforSimulator,

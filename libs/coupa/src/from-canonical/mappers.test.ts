@@ -6,7 +6,7 @@ import { CoupaMapping, DEFAULT_COUPA_MAPPING } from '../mapping.js';
 import { toCoupaInvoice } from './invoice.js';
 import { toCoupaLookupValue } from './lookup-value.js';
 import { toCoupaPurchaseOrder } from './purchase-order.js';
-import { toCoupaSupplier } from './supplier.js';
+import { coupaSupplierUpdate, toCoupaSupplier } from './supplier.js';
 
 const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`../../test/fixtures/${name}`, import.meta.url), 'utf8'));
 
@@ -90,4 +90,12 @@ test('GL accounts and cost centres become lookup values keyed by external-ref-nu
   const cc = toCoupaLookupValue('cost-centre', { code: 'CC-10', description: '', active: false }, CoupaMapping.parse({ lookups: { costCentre: 'Departments' } }));
   assert.ok(cc.ok);
   assert.deepEqual(cc.value, { name: 'CC-10', description: '', 'external-ref-num': 'CC-10', active: false, lookup: { name: 'Departments' } });
+});
+
+test('coupaSupplierUpdate keeps the keys of the given field groups, the number and the mapping settings', () => {
+  const body = toCoupaSupplier({ number: 'S1', name: 'Acme', status: 'on-hold', taxId: 'T1', contact: { email: 'a@b' } }, DEFAULT_COUPA_MAPPING);
+  assert.ok(body.ok);
+  const update = coupaSupplierUpdate(body.value, ['contact']);
+  assert.deepEqual(Object.keys(update).sort(), ['invoice-matching-level', 'number', 'po-method', 'primary-contact'].filter((k) => k in body.value).sort());
+  assert.deepEqual(Object.keys(coupaSupplierUpdate(body.value, ['name', 'status'])).filter((k) => !['number', 'po-method', 'invoice-matching-level'].includes(k)).sort(), ['display-name', 'name', 'on-hold', 'status']);
 });

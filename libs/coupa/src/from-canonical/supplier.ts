@@ -73,3 +73,24 @@ export function toCoupaSupplier(data: SupplierData, mapping: CoupaMapping): MapR
   });
   return mapped(request);
 }
+
+/** A supplier update that sends some field groups only: Coupa keeps what the body leaves out. */
+export type CoupaSupplierUpdate = Partial<CoupaSupplierRequest> & Pick<CoupaSupplierRequest, 'number'>;
+
+// Canonical supplier field group → the keys of the Coupa body that carry it. The mapping's own
+// settings (po-method, invoice-matching-level) are not synced fields: they go with every write.
+const GROUP_KEYS: Readonly<Record<string, ReadonlyArray<keyof CoupaSupplierRequest>>> = {
+  name: ['name', 'display-name'],
+  status: ['status', 'on-hold'],
+  paymentTerms: ['payment-term'],
+  taxId: ['tax-id'],
+  contact: ['primary-contact'],
+  address: ['primary-address'],
+};
+const ALWAYS: ReadonlyArray<keyof CoupaSupplierRequest> = ['number', 'po-method', 'invoice-matching-level'];
+
+/** The part of a supplier body carrying the given canonical field groups (two-way sync writes owned groups only). */
+export function coupaSupplierUpdate(body: CoupaSupplierRequest, groups: readonly string[]): CoupaSupplierUpdate {
+  const keys = new Set([...ALWAYS, ...groups.flatMap((group) => GROUP_KEYS[group] ?? [])]);
+  return Object.fromEntries(Object.entries(body).filter(([key]) => keys.has(key as keyof CoupaSupplierRequest))) as CoupaSupplierUpdate;
+}

@@ -5,7 +5,7 @@ import { InvoiceData, PurchaseOrderData, SupplierData } from '@mlc/events';
 import { DEFAULT_INFOR_MAPPING, InforMapping } from '../mapping.js';
 import { invoicePoNumbers, toM3Invoice, type M3OrderLines } from './invoice.js';
 import { isTransferablePurchaseOrder, toM3PurchaseOrder } from './purchase-order.js';
-import { toM3Supplier } from './supplier.js';
+import { m3SupplierUpdate, toM3Supplier } from './supplier.js';
 
 const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`../../test/fixtures/${name}`, import.meta.url), 'utf8'));
 const supplier = () => SupplierData.parse(fixture('supplier.json'));
@@ -103,4 +103,12 @@ test('transaction names are configurable as PROGRAM/Transaction', () => {
 test('parsing a parsed mapping gives the same mapping', () => {
   const once = InforMapping.parse({ purchaseOrder: { defaultItem: 'SERVICE' }, transactions: { addPoHead: 'PPS200MI/AddHead' } });
   assert.deepEqual(InforMapping.parse(once), once);
+});
+
+test('m3SupplierUpdate sends SUNO, the mapping constants and the fields of the given groups only (UpdSupplier keeps the rest)', () => {
+  const mapping = InforMapping.parse({ supplier: { paymentTerms: { 'Net 30': 'N30' }, bankFields: { iban: 'BKID' } } });
+  const whole = toM3Supplier({ ...supplier(), bank: { iban: 'SE00' } }, mapping);
+  assert.ok(whole.ok);
+  assert.deepEqual(m3SupplierUpdate(whole.value, ['contact'], mapping), { SUNO: 'ACME01', PHNO: '+1 555 0100' });
+  assert.deepEqual(m3SupplierUpdate(whole.value, ['paymentTerms', 'bank'], mapping), { SUNO: 'ACME01', TEPY: 'N30', BKID: 'SE00' });
 });

@@ -31,6 +31,8 @@ export function toM3Supplier(data: SupplierData, mapping: InforMapping): MapResu
     ['TEPY', terms],
     ['VRNO', data.taxId],
     ['CSCD', data.address?.country],
+    // A phone longer than M3's 16 characters is left out (M3 keeps its own), not the whole supplier refused.
+    ['PHNO', tooLong(data.contact?.phone, 16) ? undefined : data.contact?.phone],
     ['SUTY', supplier.supplierType],
     ['SUCL', supplier.supplierGroup],
     ['LNCD', supplier.language],
@@ -40,4 +42,28 @@ export function toM3Supplier(data: SupplierData, mapping: InforMapping): MapResu
   }
   for (const [field, value] of optional) if (value !== undefined && value !== '') record[field] = value;
   return mapped(record as M3SupplierRecord);
+}
+
+// Canonical supplier field group → the M3 fields that carry it. The mapping's constants (SUTY,
+// SUCL, LNCD) are not synced fields: they go with every write.
+const GROUP_FIELDS: Readonly<Record<string, readonly string[]>> = {
+  name: ['SUNM'],
+  status: ['STAT'],
+  currency: ['CUCD'],
+  paymentTerms: ['TEPY'],
+  taxId: ['VRNO'],
+  contact: ['PHNO'],
+  address: ['CSCD'],
+};
+const ALWAYS = ['SUNO', 'SUTY', 'SUCL', 'LNCD'];
+
+/**
+ * The part of an M3 supplier record carrying the given canonical field groups, for UpdSupplier
+ * (which leaves fields it is not sent unchanged). Bank fields are `bank`'s, as the mapping names them.
+ */
+export type M3SupplierUpdate = Readonly<Record<string, string>> & { readonly SUNO: string };
+
+export function m3SupplierUpdate(record: M3SupplierRecord, groups: readonly string[], mapping: InforMapping): M3SupplierUpdate {
+  const fields = new Set([...ALWAYS, ...groups.flatMap((group) => (group === 'bank' ? Object.values(mapping.supplier.bankFields) : (GROUP_FIELDS[group] ?? [])))]);
+  return Object.fromEntries(Object.entries(record).filter(([field]) => fields.has(field))) as M3SupplierUpdate;
 }

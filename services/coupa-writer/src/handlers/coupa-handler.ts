@@ -1,12 +1,17 @@
 import type { CoupaApi, CoupaMapping } from '@mlc/coupa';
-import { toCoupaAccount, toCoupaInvoice, toCoupaLookupValue, toCoupaPurchaseOrder, toCoupaSupplier } from '@mlc/coupa';
-import type { CanonicalEvent, CostCentreEvent, GlAccountEvent, InvoiceEvent, PurchaseOrderEvent } from '@mlc/events';
-import { createDependencyCache, createWritePath, type ForceOption, type TargetRecordStore, type WriteResult } from '@mlc/writer';
+import { coupaSupplierUpdate, toCoupaAccount, toCoupaInvoice, toCoupaLookupValue, toCoupaPurchaseOrder, toCoupaSupplier } from '@mlc/coupa';
+import { mapped, type CanonicalEvent, type CostCentreEvent, type GlAccountEvent, type InvoiceEvent, type PurchaseOrderEvent, type SupplierEvent } from '@mlc/events';
+import { SUPPLIER_LEAVES, createDependencyCache, createWritePath, type ForceOption, type SupplierAdmission, type SupplierLeaf, type TargetRecordStore, type WriteResult } from '@mlc/writer';
+
+/** Supplier fields coupa-writer writes to Coupa (`toCoupaSupplier`): all but currency and bank details. */
+export const COUPA_SUPPLIER_WRITES: readonly SupplierLeaf[] = SUPPLIER_LEAVES.filter((leaf) => leaf !== 'currency' && !leaf.startsWith('bank.'));
 
 export interface CoupaHandlerDeps {
   coupa: CoupaApi;
   records: TargetRecordStore;
   mapping: CoupaMapping;
+  /** Two-way sync's admission of supplier changes (echoes, ownership); unset: every change is written whole. */
+  admitSupplier?: SupplierAdmission;
   /** How long a confirmed dependency (supplier, lookup value) is trusted without asking again. */
   dependencyCacheMs?: number;
   now?: () => number;
@@ -17,7 +22,7 @@ export interface CoupaHandlerDeps {
  * when it was already written). Transient failures throw retriable errors, so the runtime retries
  * in place; mapping failures throw MLC_MAPPING_FAILED and go to the DLQ.
  */
-export function createCoupaHandler({ coupa, records, mapping, dependencyCacheMs = 60_000, now = Date.now }: CoupaHandlerDeps) {
+export function createCoupaHandler({ coupa, records, mapping, admitSupplier, dependencyCacheMs = 60_000, now = Date.now }: CoupaHandlerDeps) {
   const { upsert } = createWritePath({ system: 'coupa', records });
   const known = createDependencyCache({ ttlMs: dependencyCacheMs, now });
 
@@ -132,18 +137,30 @@ export function createCoupaHandler({ coupa, records, mapping, dependencyCacheMs 
     });
   }
 
+  async function supplier(event: SupplierEvent, replay: ForceOption | undefined): Promise<WriteResult> {
+    const admitted = admitSupplier ? await admitSupplier(event, replay) : undefined;
+    if (admitted?.write === false) return admitted.result;
+    const data = admitted?.data ?? event.data;
+    const written = await upsert({
+      event,
+      replay,
+      // A create needs the whole supplier; an update sends the groups admitted (all, without two-way sync).
+      body: () => {
+        const whole = toCoupaSupplier(data, mapping);
+        return whole.ok ? mapped({ whole: whole.value, update: admitted ? coupaSupplierUpdate(whole.value, admitted.groups) : whole.value }) : whole;
+      },
+      find: () => coupa.findSupplierByNumber(event.data.number),
+      create: (body) => coupa.createSupplier(body.whole),
+      update: (id, body) => coupa.updateSupplier(Number(id), body.update),
+    });
+    return admitted ? admitted.settle(written) : written;
+  }
+
   /** `replay`: the handler context's; a forced replay writes the same content again. */
   return async function handle(event: CanonicalEvent, { replay }: { replay?: ForceOption | undefined } = {}): Promise<WriteResult> {
     switch (event.type) {
       case 'supplier.changed':
-        return upsert({
-          event,
-          replay,
-          body: () => toCoupaSupplier(event.data, mapping),
-          find: () => coupa.findSupplierByNumber(event.data.number),
-          create: (body) => coupa.createSupplier(body),
-          update: (id, body) => coupa.updateSupplier(Number(id), body),
-        });
+        return supplier(event, replay);
       case 'gl-account.changed':
       case 'cost-centre.changed':
         return lookupValue(event, replay);

@@ -1,9 +1,10 @@
 import { MlcError } from '@mlc/errors';
-import type { CanonicalEvent, InvoiceEvent, PurchaseOrderEvent, SupplierEvent } from '@mlc/events';
+import { mapped, type CanonicalEvent, type InvoiceEvent, type PurchaseOrderEvent, type SupplierEvent } from '@mlc/events';
 import {
   invoicePoNumbers,
   isTransferableInvoice,
   isTransferablePurchaseOrder,
+  m3SupplierUpdate,
   planPoLineChanges,
   toM3Invoice,
   toM3PurchaseOrder,
@@ -14,12 +15,32 @@ import {
   type M3PurchaseOrder,
 } from '@mlc/infor';
 import type { Logger } from '@mlc/log';
-import { createDependencyCache, createWritePath, dependencyMissing, targetRefFor, unwrapMapped, type ForceOption, type TargetRecord, type TargetRecordStore, type WriteResult } from '@mlc/writer';
+import {
+  createDependencyCache,
+  createWritePath,
+  dependencyMissing,
+  targetRefFor,
+  unwrapMapped,
+  type ForceOption,
+  type SupplierAdmission,
+  type SupplierLeaf,
+  type TargetRecord,
+  type TargetRecordStore,
+  type WriteResult,
+} from '@mlc/writer';
+
+/** Supplier leaves `toM3Supplier` writes to M3 (CIDMAS holds only the phone and country of contact and address). */
+export function m3SupplierWrites(mapping: InforMapping): SupplierLeaf[] {
+  const bank = Object.keys(mapping.supplier.bankFields).map((field) => `bank.${field}` as SupplierLeaf);
+  return ['name', 'status', 'currency', 'paymentTerms', 'taxId', 'contact.phone', 'address.country', ...bank];
+}
 
 export interface InforHandlerDeps {
   infor: InforApi;
   records: TargetRecordStore;
   mapping: InforMapping;
+  /** Two-way sync's admission of supplier changes (echoes, ownership); unset: every change is written whole. */
+  admitSupplier?: SupplierAdmission;
   logger?: Logger;
   /** How long a supplier confirmed in M3 is trusted without asking again. */
   dependencyCacheMs?: number;
@@ -54,7 +75,7 @@ function parseEntry(record: TargetRecord | undefined): { msgn: string; puno?: st
  * the commit never creates a second supplier, order or invoice batch. A PO whose supplier, or an
  * invoice whose PO, is not in M3 yet throws MLC_DEPENDENCY_MISSING (retried in place).
  */
-export function createInforHandler({ infor, records, mapping, logger, dependencyCacheMs = 60_000, now = Date.now }: InforHandlerDeps) {
+export function createInforHandler({ infor, records, mapping, admitSupplier, logger, dependencyCacheMs = 60_000, now = Date.now }: InforHandlerDeps) {
   const { decide, remember, result, upsert } = createWritePath({ system: SYSTEM, records });
   const known = createDependencyCache({ ttlMs: dependencyCacheMs, now });
 
@@ -65,23 +86,30 @@ export function createInforHandler({ infor, records, mapping, logger, dependency
     });
   }
 
-  function supplier(event: SupplierEvent, replay: ForceOption | undefined): Promise<WriteResult> {
-    return upsert({
+  async function supplier(event: SupplierEvent, replay: ForceOption | undefined): Promise<WriteResult> {
+    const admitted = admitSupplier ? await admitSupplier(event, replay) : undefined;
+    if (admitted?.write === false) return admitted.result;
+    const written = await upsert({
       event,
       replay,
-      body: () => toM3Supplier(event.data, mapping),
+      // AddSupplier needs the whole supplier; UpdSupplier gets the admitted groups (all, without two-way sync).
+      body: () => {
+        const whole = toM3Supplier(admitted?.data ?? event.data, mapping);
+        return whole.ok ? mapped({ whole: whole.value, update: admitted ? m3SupplierUpdate(whole.value, admitted.groups, mapping) : whole.value }) : whole;
+      },
       // SUNO is the natural key: M3 says by GetBasicData whether the supplier is there.
       updateRememberedId: false,
-      find: async (record) => ((await infor.getSupplier(record.SUNO)) === undefined ? undefined : { id: record.SUNO }),
-      create: async (record) => {
-        await infor.addSupplier(record);
-        return { id: record.SUNO };
+      find: async ({ whole }) => ((await infor.getSupplier(whole.SUNO)) === undefined ? undefined : { id: whole.SUNO }),
+      create: async ({ whole }) => {
+        await infor.addSupplier(whole);
+        return { id: whole.SUNO };
       },
-      update: async (_suno, record) => {
-        await infor.updateSupplier(record);
-        return { id: record.SUNO };
+      update: async (_suno, { update }) => {
+        await infor.updateSupplier(update);
+        return { id: update.SUNO };
       },
     });
+    return admitted ? admitted.settle(written) : written;
   }
 
   async function purchaseOrder(event: PurchaseOrderEvent, replay: ForceOption | undefined): Promise<WriteResult> {
