@@ -79,8 +79,8 @@ test('a forced replay writes every group its sender may write, changed or not', 
 test('createSupplierSync: the state is recorded before the target is called (an echo may overtake the call); a failed write is retried by the same event', async () => {
   const rows = new Map<string, SyncState>();
   const state: SyncStateStore = {
-    get: async (c, k) => rows.get(`${c}/${k}`),
-    merge: async (c, k, leaves) => void rows.set(`${c}/${k}`, { ...rows.get(`${c}/${k}`), ...leaves }),
+    get: async (c, k, s) => rows.get(`${c}/${k}/${s}`),
+    merge: async (c, k, s, leaves) => void rows.set(`${c}/${k}/${s}`, { ...rows.get(`${c}/${k}/${s}`), ...leaves }),
   };
   const admit = createSupplierSync({ system: 'coupa', records: { get: async () => undefined }, state, rules: rules(), writes: COUPA_WRITES });
   const at = '2026-01-01T00:00:00Z';
@@ -94,8 +94,29 @@ test('createSupplierSync: the state is recorded before the target is called (an 
   assert.ok((await admit(e)).write);
   const settled = await first.settle({ status: 'created', target: { system: 'coupa', id: '1' } });
   assert.equal(settled.reason, undefined);
-  assert.equal(rows.get('c/S1')?.name?.by, undefined, 'settled: no longer pending');
+  assert.equal(rows.get('c/S1/coupa|syspro')?.name?.by, undefined, 'settled: no longer pending');
   const again = await admit({ ...e, id: 'other', occurredAt: '2026-01-01T00:01:00Z' });
   assert.equal(again.write, false);
   assert.equal(again.write === false && again.result.status, 'echo');
+});
+
+test('createSupplierSync: a third system is another pair: SYSPRO → Coupa then Coupa → M3 writes M3, and the call-out back to SYSPRO is an echo', async () => {
+  const rows = new Map<string, SyncState>();
+  const state: SyncStateStore = {
+    get: async (c, k, s) => rows.get(`${c}/${k}/${s}`),
+    merge: async (c, k, s, leaves) => void rows.set(`${c}/${k}/${s}`, { ...rows.get(`${c}/${k}/${s}`), ...leaves }),
+  };
+  const none = { get: async () => undefined };
+  const toCoupa = createSupplierSync({ system: 'coupa', records: none, state, rules: rules(), writes: COUPA_WRITES });
+  const toM3 = createSupplierSync({ system: 'infor', records: none, state, rules: rules(), writes: COUPA_WRITES });
+  const toSyspro = createSupplierSync({ system: 'syspro', records: none, state, rules: rules(), writes: SYSPRO_WRITES });
+  const at = '2026-01-01T00:00:00Z';
+  const fromSyspro = buildEvent({ source: 'syspro', connection: 'c', entity: 'supplier', key: 'S1', data: base, occurredAt: at, observedAt: at, correlationId: 'x' });
+  const written = await toCoupa(fromSyspro);
+  assert.ok(written.write);
+  await written.settle({ status: 'created', target: { system: 'coupa', id: '1' } });
+  const callout = buildEvent({ source: 'coupa', connection: 'c', entity: 'supplier', key: 'S1', data: base, occurredAt: '2026-01-01T00:00:02Z', observedAt: at, correlationId: 'y' });
+  assert.ok((await toM3(callout)).write, 'M3 has never agreed with Coupa on S1: written');
+  const back = await toSyspro(callout);
+  assert.equal(back.write === false && back.result.status, 'echo', 'SYSPRO and Coupa agree already');
 });

@@ -161,34 +161,40 @@ export function supplierWithGroups(data: SupplierData, groups: readonly Supplier
   return groups.includes('bank') && bank !== undefined ? { ...rest, bank } : rest;
 }
 
+/** The two systems a sync state is about, in one order whatever the direction: `coupa|syspro`. */
+export function systemPair(a: string, b: string): string {
+  return [a, b].sort().join('|');
+}
+
 export interface SyncStateStore {
-  get(connection: string, naturalKey: string): Promise<SyncState | undefined>;
-  /** Merges leaves into the record's state (other leaves, perhaps just written by the other direction, are kept). */
-  merge(connection: string, naturalKey: string, leaves: SyncState): Promise<void>;
+  /** What the pair of `systems` (see `systemPair`) last agreed on for the record. */
+  get(connection: string, naturalKey: string, systems: string): Promise<SyncState | undefined>;
+  /** Merges leaves into the pair's state of the record (other leaves, perhaps just written by the other direction, are kept). */
+  merge(connection: string, naturalKey: string, systems: string, leaves: SyncState): Promise<void>;
 }
 
 export function createSyncStateStore({ db }: { db: Queryable }): SyncStateStore {
   return {
-    async get(connection, naturalKey) {
+    async get(connection, naturalKey, systems) {
       try {
         const { rows } = await db.query<{ fields: SyncState }>(
-          `select fields from mlc_sync_state where connection = $1 and entity_type = 'supplier' and natural_key = $2`,
-          [connection, naturalKey],
+          `select fields from mlc_sync_state where connection = $1 and entity_type = 'supplier' and natural_key = $2 and systems = $3`,
+          [connection, naturalKey, systems],
         );
         return rows[0]?.fields;
       } catch (error) {
-        throw toMlcError(error, { connection, naturalKey, operation: 'read sync state' });
+        throw toMlcError(error, { connection, naturalKey, systems, operation: 'read sync state' });
       }
     },
-    async merge(connection, naturalKey, leaves) {
+    async merge(connection, naturalKey, systems, leaves) {
       try {
         await db.query(
-          `insert into mlc_sync_state (connection, entity_type, natural_key, fields) values ($1, 'supplier', $2, $3::jsonb)
-           on conflict (connection, entity_type, natural_key) do update set fields = mlc_sync_state.fields || excluded.fields, updated_at = now()`,
-          [connection, naturalKey, JSON.stringify(leaves)],
+          `insert into mlc_sync_state (connection, entity_type, natural_key, systems, fields) values ($1, 'supplier', $2, $3, $4::jsonb)
+           on conflict (connection, entity_type, natural_key, systems) do update set fields = mlc_sync_state.fields || excluded.fields, updated_at = now()`,
+          [connection, naturalKey, systems, JSON.stringify(leaves)],
         );
       } catch (error) {
-        throw toMlcError(error, { connection, naturalKey, operation: 'write sync state' });
+        throw toMlcError(error, { connection, naturalKey, systems, operation: 'write sync state' });
       }
     },
   };
@@ -224,18 +230,20 @@ export function createSupplierSync({ system, records, state, rules, writes }: Su
   return async (event, replay) => {
     const force = replay?.force === true;
     const previous = await records.get(targetRefFor(event, system));
-    const current = await state.get(event.connection, event.entity.key);
+    // What this source and this target last agreed on; a third system's sync is another pair's.
+    const systems = systemPair(event.source, system);
+    const current = await state.get(event.connection, event.entity.key, systems);
     const plan = planSupplierSync({ event, state: previous?.contentHash === event.contentHash ? undefined : current, rules, writes, force });
     if (plan.action !== 'write') return { write: false, result: { status: plan.action, target: { system }, reason: plan.reason } };
     // Recorded before the target is called: its echo (a call-out, a poll) may arrive before the call returns.
     const pending = Object.fromEntries(Object.entries(plan.synced).map(([leaf, synced]) => [leaf, { ...synced, by: event.id }]));
-    await state.merge(event.connection, event.entity.key, pending);
+    await state.merge(event.connection, event.entity.key, systems, pending);
     return {
       write: true,
       groups: plan.groups,
       data: supplierWithGroups(event.data, plan.groups),
       async settle(result) {
-        await state.merge(event.connection, event.entity.key, plan.synced);
+        await state.merge(event.connection, event.entity.key, systems, plan.synced);
         return plan.reason === undefined ? result : { ...result, reason: plan.reason };
       },
     };
