@@ -74,6 +74,7 @@ export async function startTwoWay(t: { after: (fn: () => Promise<void>) => void 
   writeFileSync(
     connectionsFile,
     JSON.stringify({
+      allowLiteralSecrets: true,
       connections: [
         {
           id: connection,
