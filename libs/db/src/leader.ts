@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { setTimeout as delay } from 'node:timers/promises';
 import { toMlcError, type MlcError } from '@mlc/errors';
 import type { Logger } from '@mlc/log';
@@ -135,5 +136,17 @@ export function createLeader({ connect, name, work, logger, retryMs = 5000, onSt
       setState('stopped');
     },
     state: () => current,
+  };
+}
+
+/**
+ * `connect` for a leader: a new Client of its own on `databaseUrl` (never from a pool), kept alive
+ * so a dead peer is noticed and the lock freed.
+ */
+export function lockSessionOn(databaseUrl: string, applicationName: string): () => Promise<LockSession> {
+  return async () => {
+    const client = new pg.Client({ connectionString: databaseUrl, application_name: applicationName, keepAlive: true });
+    await client.connect();
+    return client;
   };
 }

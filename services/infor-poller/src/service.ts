@@ -1,7 +1,6 @@
-import pg from 'pg';
 import { z } from 'zod';
 import { readConnections, selectOneConnection } from '@mlc/config';
-import { createLeader } from '@mlc/db';
+import { createLeader, lockSessionOn } from '@mlc/db';
 import { InforMapping, createSupplierChangeReader, m3ClientFromSettings, type M3Client } from '@mlc/infor';
 import { createEventProducer, standardTopics } from '@mlc/kafka';
 import { ServiceEnv, type ServiceContext, type ServiceDefinition, type ServiceParts } from '@mlc/service';
@@ -38,11 +37,7 @@ export async function createInforPoller({ env, processEnv, logger, metrics, pool
     logger: log,
     retryMs: env.MLC_LEADER_RETRY_MS,
     onStateChange: (state) => pollerMetrics.leader(state),
-    connect: async () => {
-      const client = new pg.Client({ connectionString: env.DATABASE_URL, application_name: `${POLLER_NAME}-lock`, keepAlive: true });
-      await client.connect();
-      return client;
-    },
+    connect: lockSessionOn(env.DATABASE_URL, `${POLLER_NAME}-lock`),
     work: {
       // Only the leader connects the producer (initialising the transactional id fences whoever held it) and logs on to ION.
       start: async () => {

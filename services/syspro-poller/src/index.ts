@@ -3,7 +3,6 @@ export { planEntities, POLLED_ENTITIES, type EntityPlan, type StreamPlan } from 
 export { createKafkaPagePublisher, createKafkaCursorStore, CURSOR_TOPIC, REJECT_TOPIC } from './kafka-state.js';
 export { checkResyncRequest, createPgResyncQueue, listResyncRequests, requestResync, type ResyncRequest, type ResyncStatus } from './resync.js';
 export { createPgHashStore, MIGRATIONS_DIR } from './hash-store.js';
-export { createLeader, type Leader, type LeaderState, type LockSession } from './leader.js';
 export { createPollerMetrics } from './metrics.js';
 export { LEGACY_EPOCH } from './ports.js';
 export type { CursorReset, CursorStore, HashStore, PagePublisher, PageCommit, PendingResync, PollerMetrics, RejectedRow, ResyncQueue, StoredCursor, SysproReader } from './ports.js';

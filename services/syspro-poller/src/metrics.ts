@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { LeaderState } from './leader.js';
+import type { LeaderState } from '@mlc/db';
 import type { PollerMetrics } from './ports.js';
 
 export interface SysproPollerMetrics extends PollerMetrics {

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import kafkajs, { type Kafka as KafkaClient } from 'kafkajs';
 import pg from 'pg';
 import { pino } from 'pino';
-import { createPool, migrate } from '@mlc/db';
+import { createLeader, createPool, migrate, type LeaderState } from '@mlc/db';
 import { createRegistryCodec, decodeEvent, invoiceKey, topicFor, type CanonicalEvent, type EntityType } from '@mlc/events';
 import { createEventProducer, createTopicNamespace } from '@mlc/kafka';
 import { SysproMapping, createSysproODataClient } from '@mlc/syspro';
@@ -17,7 +17,6 @@ import { createTestTopics, testInfra, uniqueName, waitFor } from '@mlc/testing';
 import { planEntities } from './entities.js';
 import { MIGRATIONS_DIR, createPgHashStore } from './hash-store.js';
 import { CURSOR_TOPIC, REJECT_TOPIC, createKafkaCursorStore, createKafkaPagePublisher } from './kafka-state.js';
-import { createLeader, type LeaderState } from './leader.js';
 import { createPoller, type Poller } from './poller.js';
 import { createPgResyncQueue, listResyncRequests, requestResync } from './resync.js';
 

@@ -1,4 +1,3 @@
-import pg from 'pg';
 import { z } from 'zod';
 import { readConnections, selectOneConnection } from '@mlc/config';
 import { ENTITY_TYPES, topicFor } from '@mlc/events';
@@ -8,7 +7,7 @@ import { SysproMapping, sysproODataClientFromSettings } from '@mlc/syspro';
 import { planEntities } from './entities.js';
 import { MIGRATIONS_DIR, createPgHashStore } from './hash-store.js';
 import { CURSOR_TOPIC, POLLER_NAME, REJECT_TOPIC, createKafkaCursorStore, createKafkaPagePublisher } from './kafka-state.js';
-import { createLeader } from './leader.js';
+import { createLeader, lockSessionOn } from '@mlc/db';
 import { createPollerMetrics } from './metrics.js';
 import { createPoller, type Poller } from './poller.js';
 import { createPgResyncQueue } from './resync.js';
@@ -46,11 +45,7 @@ export async function createSysproPoller({ env, processEnv, logger, metrics, poo
     logger: log,
     retryMs: env.MLC_LEADER_RETRY_MS,
     onStateChange: (state) => pollerMetrics.leader(state),
-    connect: async () => {
-      const client = new pg.Client({ connectionString: env.DATABASE_URL, application_name: `${SERVICE}-lock`, keepAlive: true });
-      await client.connect();
-      return client;
-    },
+    connect: lockSessionOn(env.DATABASE_URL, `${SERVICE}-lock`),
     work: {
       // Only the leader connects the producer: initialising the transactional id fences whoever held it.
       start: async () => {
