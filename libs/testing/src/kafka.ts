@@ -10,8 +10,11 @@ export type TestTopic = string | { topic: string; numPartitions?: number; config
  */
 export async function createTestTopics(admin: Admin, topics: readonly TestTopic[]): Promise<void> {
   const configs = topics.map((t) => (typeof t === 'string' ? { topic: t } : t));
+  // Not kafkajs' waitForLeaders: right after creation a broker can still answer the metadata call
+  // with UNKNOWN_TOPIC_OR_PARTITION, which kafkajs throws instead of retrying (seen in CI). The
+  // wait below retries on any error until every partition has a leader.
   await admin.createTopics({
-    waitForLeaders: true,
+    waitForLeaders: false,
     topics: configs.map(({ topic, numPartitions = 1, configEntries }) => ({
       topic,
       numPartitions,
