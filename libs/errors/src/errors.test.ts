@@ -95,3 +95,15 @@ test('pg connection losses without a SQLSTATE are retriable; socket errors stay 
   // A five-character code on an error that is not a server error (no severity) is not a SQLSTATE.
   assert.equal(toMlcError(Object.assign(new Error('x'), { code: '23505' })).code, 'MLC_INTERNAL');
 });
+
+test('outage is read from the table: our infrastructure, the target, or a fault of the record', () => {
+  for (const [code, entry] of Object.entries(ERROR_TABLE)) {
+    const error = new MlcError(code as keyof typeof ERROR_TABLE, 'x');
+    assert.equal(error.outage, entry.outage);
+    if (entry.outage !== null) assert.equal(entry.retriable, true, `${code}: an outage is retriable`);
+  }
+  assert.equal(new MlcError('MLC_DB_UNAVAILABLE', 'x').outage, 'infrastructure');
+  assert.equal(new MlcError('MLC_HTTP_SERVER_ERROR', 'x').outage, 'target');
+  assert.equal(new MlcError('MLC_DEPENDENCY_MISSING', 'x').outage, null, 'a missing dependency is no outage: it stays bounded by maxAttempts');
+  assert.equal(new MlcError('MLC_DB_CONFLICT', 'x').outage, null);
+});

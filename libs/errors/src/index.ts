@@ -1,34 +1,46 @@
 /**
  * The one error table of ml-connector. Every failure that crosses a module boundary is an
  * MlcError with a stable `code`; `retriable` is decided here, once, and the consumer runtime reads
- * only that flag to choose between retry-in-place and the DLQ. Tests assert on `code`, never on
- * message text.
+ * only the table's flags to choose between retry-in-place, waiting, parking and the DLQ. Tests
+ * assert on `code`, never on message text.
+ *
+ * `outage` says whether a retriable failure is an outage rather than a fault of one record:
+ * - `infrastructure`: our own Kafka, schema registry or PostgreSQL cannot serve us. It fails every
+ *   record alike, so it is waited out for as long as it lasts and never counts towards the DLQ.
+ * - `target`: the target system (or the network to it) is down, overloaded or refusing our session.
+ *   Writers count these per connection and target in a circuit; an open circuit parks the
+ *   connection's records instead of spending attempts (see libs/kafka circuit.ts and parking).
+ * - `null`: a failure of this record (or a permanent one). A retriable one (a dependency not there
+ *   yet, a database conflict) is retried in place up to the runtime's maxAttempts, then dead-lettered.
  */
 export const ERROR_TABLE = {
-  MLC_CONFIG_INVALID: { retriable: false, summary: 'configuration is invalid' },
-  MLC_EVENT_INVALID: { retriable: false, summary: 'event does not match its schema' },
-  MLC_DECODE_FAILED: { retriable: false, summary: 'message could not be decoded' },
-  MLC_SCHEMA_INCOMPATIBLE: { retriable: false, summary: 'schema registry rejected the schema as incompatible' },
-  MLC_MAPPING_FAILED: { retriable: false, summary: 'event cannot be mapped to the target' },
-  MLC_VENDOR_REJECTED: { retriable: false, summary: 'target system rejected the request' },
-  MLC_HTTP_CLIENT_ERROR: { retriable: false, summary: 'target answered a 4xx status' },
-  MLC_PAYLOAD_TOO_LARGE: { retriable: false, summary: 'payload exceeds the size limit' },
-  MLC_MIGRATION_FAILED: { retriable: false, summary: 'a database migration failed or differs from the one applied' },
-  MLC_DB_QUERY_FAILED: { retriable: false, summary: 'the database refused the statement (syntax, permission, constraint or data error)' },
-  MLC_INTERNAL: { retriable: false, summary: 'unexpected internal error' },
-  MLC_HTTP_TIMEOUT: { retriable: true, summary: 'call to the target timed out' },
-  MLC_HTTP_CONNECTION: { retriable: true, summary: 'connection to the target failed' },
-  MLC_HTTP_RATE_LIMITED: { retriable: true, summary: 'target answered 429' },
-  MLC_HTTP_SERVER_ERROR: { retriable: true, summary: 'target answered a 5xx status' },
-  MLC_AUTH_FAILED: { retriable: true, summary: 'target refused our credentials' },
-  MLC_SESSION_EXPIRED: { retriable: true, summary: 'session with the target expired' },
-  MLC_DEPENDENCY_MISSING: { retriable: true, summary: 'a record this one refers to is not in the target yet' },
-  MLC_KAFKA_UNAVAILABLE: { retriable: true, summary: 'Kafka is unavailable' },
-  MLC_DB_UNAVAILABLE: { retriable: true, summary: 'database is unavailable' },
-  MLC_DB_CONFLICT: { retriable: true, summary: 'the database aborted the statement on a conflict (serialization, deadlock, lock, statement timeout)' },
-  MLC_REGISTRY_UNAVAILABLE: { retriable: true, summary: 'schema registry is unavailable' },
-  MLC_GROUP_ACTIVE: { retriable: true, summary: 'the consumer group has active members, so its offsets cannot be changed until they stop' },
-} as const satisfies Record<string, { retriable: boolean; summary: string }>;
+  MLC_CONFIG_INVALID: { retriable: false, outage: null, summary: 'configuration is invalid' },
+  MLC_EVENT_INVALID: { retriable: false, outage: null, summary: 'event does not match its schema' },
+  MLC_DECODE_FAILED: { retriable: false, outage: null, summary: 'message could not be decoded' },
+  MLC_SCHEMA_INCOMPATIBLE: { retriable: false, outage: null, summary: 'schema registry rejected the schema as incompatible' },
+  MLC_MAPPING_FAILED: { retriable: false, outage: null, summary: 'event cannot be mapped to the target' },
+  MLC_VENDOR_REJECTED: { retriable: false, outage: null, summary: 'target system rejected the request' },
+  MLC_HTTP_CLIENT_ERROR: { retriable: false, outage: null, summary: 'target answered a 4xx status' },
+  MLC_PAYLOAD_TOO_LARGE: { retriable: false, outage: null, summary: 'payload exceeds the size limit' },
+  MLC_MIGRATION_FAILED: { retriable: false, outage: null, summary: 'a database migration failed or differs from the one applied' },
+  MLC_DB_QUERY_FAILED: { retriable: false, outage: null, summary: 'the database refused the statement (syntax, permission, constraint or data error)' },
+  MLC_INTERNAL: { retriable: false, outage: null, summary: 'unexpected internal error' },
+  MLC_HTTP_TIMEOUT: { retriable: true, outage: 'target', summary: 'call to the target timed out' },
+  MLC_HTTP_CONNECTION: { retriable: true, outage: 'target', summary: 'connection to the target failed' },
+  MLC_HTTP_RATE_LIMITED: { retriable: true, outage: 'target', summary: 'target answered 429' },
+  MLC_HTTP_SERVER_ERROR: { retriable: true, outage: 'target', summary: 'target answered a 5xx status' },
+  MLC_AUTH_FAILED: { retriable: true, outage: 'target', summary: 'target refused our credentials' },
+  MLC_SESSION_EXPIRED: { retriable: true, outage: 'target', summary: 'session with the target expired' },
+  MLC_DEPENDENCY_MISSING: { retriable: true, outage: null, summary: 'a record this one refers to is not in the target yet' },
+  MLC_KAFKA_UNAVAILABLE: { retriable: true, outage: 'infrastructure', summary: 'Kafka is unavailable' },
+  MLC_DB_UNAVAILABLE: { retriable: true, outage: 'infrastructure', summary: 'database is unavailable' },
+  MLC_DB_CONFLICT: { retriable: true, outage: null, summary: 'the database aborted the statement on a conflict (serialization, deadlock, lock, statement timeout)' },
+  MLC_REGISTRY_UNAVAILABLE: { retriable: true, outage: 'infrastructure', summary: 'schema registry is unavailable' },
+  MLC_GROUP_ACTIVE: { retriable: true, outage: null, summary: 'the consumer group has active members, so its offsets cannot be changed until they stop' },
+} as const satisfies Record<string, { retriable: boolean; outage: Outage | null; summary: string }>;
+
+/** What kind of outage a code is (see the table's comment); `null`: not an outage. */
+export type Outage = 'infrastructure' | 'target';
 
 export type ErrorCode = keyof typeof ERROR_TABLE;
 
@@ -38,6 +50,8 @@ export type ErrorContext = Record<string, unknown>;
 export class MlcError extends Error {
   readonly code: ErrorCode;
   readonly retriable: boolean;
+  /** From the table: an outage of our infrastructure or of the target, or none (a fault of this record). */
+  readonly outage: Outage | null;
   readonly context: ErrorContext;
 
   constructor(code: ErrorCode, message: string, options: { cause?: unknown; context?: ErrorContext } = {}) {
@@ -45,6 +59,7 @@ export class MlcError extends Error {
     this.name = 'MlcError';
     this.code = code;
     this.retriable = ERROR_TABLE[code].retriable;
+    this.outage = ERROR_TABLE[code].outage;
     this.context = options.context ?? {};
   }
 
