@@ -11,8 +11,13 @@ export const Outcome = z.object({
   connection: z.string(),
   entity: z.object({ type: EntityTypeSchema, key: z.string() }),
   writer: NonEmpty.describe('consumer group of the writer that handled it'),
-  /** `echo`: the event is the echo of our own write (two-way sync), so nothing was written back. */
-  status: z.enum(['created', 'updated', 'unchanged', 'skipped', 'failed', 'dead-lettered', 'echo']),
+  /**
+   * `echo`: the event is the echo of our own write (two-way sync), so nothing was written back.
+   * `parked`: not written yet; kept in order in the writer's parking lot while its connection's
+   * target is down (or behind records that are), and written when the target is back: a later
+   * outcome of the same event says how.
+   */
+  status: z.enum(['created', 'updated', 'unchanged', 'skipped', 'failed', 'dead-lettered', 'echo', 'parked']),
   target: z.object({ system: z.string(), id: z.string().optional() }).optional(),
   attempts: z.number().int().nonnegative(),
   error: z.object({ code: z.string(), message: z.string() }).optional(),

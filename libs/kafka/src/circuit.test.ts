@@ -28,6 +28,9 @@ test('open: no probe before its time; then one probe at a time (half-open)', () 
   assert.equal(c.snapshot().state, 'half-open');
   assert.equal(c.closed(), false, 'the consumer still parks while the probe is out');
   assert.equal(c.tryProbe(5_000), false, 'one probe at a time');
+  c.release(5_000);
+  assert.equal(c.snapshot().state, 'open', 'a probe not sent gives the turn back');
+  assert.equal(c.tryProbe(5_000), true, '...due at once');
 });
 
 test('failed probes back off, doubling up to probeMaxMs; a late failure while open keeps the schedule', () => {

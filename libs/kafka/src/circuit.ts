@@ -58,6 +58,8 @@ export interface Circuit {
    * (it turns half-open). False while a probe is out (half-open) or before the next probe time.
    */
   tryProbe(now: number): boolean;
+  /** A probe that was let through but not sent (nothing to send, another replica draining): due again at once. */
+  release(now: number): void;
   /** A call to the target answered (whatever the record's outcome): closes the circuit. */
   succeeded(now: number): CircuitTransition | undefined;
   /** A call failed with a target outage. */
@@ -96,6 +98,11 @@ export function createCircuit(options: CircuitOptions, start: number, random: ()
       if (state === 'half-open' || nextProbeAt === undefined || now < nextProbeAt) return false;
       move('half-open', now);
       return true;
+    },
+    release(now) {
+      if (state !== 'half-open') return;
+      nextProbeAt = now;
+      state = 'open';
     },
     succeeded(now) {
       failures = 0;

@@ -1,4 +1,17 @@
 export { createKafkaClient, kafkaClientFromEnv, type CreateKafkaClientParams, type KafkaClientFromEnvParams, type KafkaEnv } from './client.js';
+export { CIRCUIT_GAUGE, CircuitOptions, createCircuit, createCircuits, type Circuit, type CircuitSnapshot, type CircuitState, type CircuitTransition, type Circuits } from './circuit.js';
+export {
+  OutageSettings,
+  decideDrainFailure,
+  decideFailure,
+  headersFromJson,
+  headersToJson,
+  type DrainVerdict,
+  type FailureDecision,
+  type ParkedRecord,
+  type ParkingLane,
+  type ParkingStore,
+} from './parking.js';
 export { readCompactedTopic, type ReadCompactedParams } from './compacted.js';
 export type { TopicCodec } from './codec.js';
 export { DLQ_HEADERS, NO_POSITION, buildDlqHeaders, dlqTopicFor, readDeadLetterReason, type DeadLetterInput, type DeadLetterReason } from './dead-letter.js';

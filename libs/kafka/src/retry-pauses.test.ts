@@ -64,6 +64,18 @@ test('attempts count up for the failing offset and start again for any other', (
   assert.equal(pauses.attemptFor('t', 0, '5'), 1);
 });
 
+test('waits that do not count: calls go on counting, counted attempts stay where they were', () => {
+  const { pauses } = setup();
+  assert.equal(pauses.countedFor('t', 0, '5'), 0);
+  pauses.failed('t', 0, '5', 1);
+  assert.equal(pauses.countedFor('t', 0, '5'), 1, 'counted by default');
+  pauses.failed('t', 0, '5', 2, 1);
+  pauses.failed('t', 0, '5', 3, 1);
+  assert.equal(pauses.attemptFor('t', 0, '5'), 4);
+  assert.equal(pauses.countedFor('t', 0, '5'), 1);
+  assert.equal(pauses.countedFor('t', 0, '6'), 0, 'another offset starts from nothing');
+});
+
 test('a failed partition is paused and resumed once its delay is over', () => {
   const { pauses, calls, clock } = setup();
   pauses.failed('t', 2, '7', 1);

@@ -36,8 +36,16 @@ export interface CreateRetryPausesParams {
 export interface RetryPauses {
   /** 1 for a message seen first, previous attempts + 1 for the partition's failing message. */
   attemptFor(topic: string, partition: number, offset: string): number;
-  /** The message at `offset` failed its `attempts`-th attempt and will be retried. */
-  failed(topic: string, partition: number, offset: string, attempts: number): void;
+  /**
+   * Attempts of the partition's failing message that count towards maxAttempts (0 for a message
+   * seen first): waits for our own infrastructure and for a full parking lot are not counted.
+   */
+  countedFor(topic: string, partition: number, offset: string): number;
+  /**
+   * The message at `offset` failed its `attempts`-th attempt and will be retried; `counted` of its
+   * attempts count towards maxAttempts (default: all).
+   */
+  failed(topic: string, partition: number, offset: string, attempts: number, counted?: number): void;
   /** The partition's message was handled (or dead-lettered): its attempts are forgotten. */
   succeeded(topic: string, partition: number): void;
   /** Pauses a partition with a failed message until `delayMs` from now; nothing once closed. */
@@ -58,6 +66,7 @@ interface Entry {
   partition: number;
   offset: string;
   attempts: number;
+  counted: number;
   resumeTimer?: unknown;
 }
 
@@ -82,11 +91,15 @@ export function createRetryPauses({ partitions, logger, timers = REAL_TIMERS }: 
       const entry = entries.get(keyOf(topic, partition));
       return entry?.offset === offset ? entry.attempts + 1 : 1;
     },
-    failed(topic, partition, offset, attempts) {
+    countedFor(topic, partition, offset) {
+      const entry = entries.get(keyOf(topic, partition));
+      return entry?.offset === offset ? entry.counted : 0;
+    },
+    failed(topic, partition, offset, attempts, counted = attempts) {
       const key = keyOf(topic, partition);
       const entry = entries.get(key);
-      if (entry === undefined) entries.set(key, { topic, partition, offset, attempts });
-      else Object.assign(entry, { offset, attempts });
+      if (entry === undefined) entries.set(key, { topic, partition, offset, attempts, counted });
+      else Object.assign(entry, { offset, attempts, counted });
     },
     succeeded(topic, partition) {
       entries.delete(keyOf(topic, partition));

@@ -12,6 +12,8 @@ import { createRuntimeMetrics } from './metrics.js';
 import { buildOutcome, identityFromDecodeError, identityOf, type EventIdentity } from './outcome.js';
 import { createRecordWindow, topicMessages, type PendingRecord } from './record-window.js';
 import { createRetryPauses } from './retry-pauses.js';
+import { CIRCUIT_GAUGE, createCircuits, type Circuit, type CircuitTransition } from './circuit.js';
+import { OutageSettings, decideDrainFailure, decideFailure, type DrainVerdict, type ParkedRecord, type ParkingLane, type ParkingStore } from './parking.js';
 
 export interface HandlerResult {
   status: 'created' | 'updated' | 'unchanged' | 'skipped' | 'echo';
@@ -49,7 +51,11 @@ export const RetryOptions = z
   .object({
     initialMs: z.number().int().positive(),
     maxMs: z.number().int().positive(),
-    /** Handler calls per message, the first included; then the message is dead-lettered. */
+    /**
+     * Handler calls per message that count, the first included; then the message is dead-lettered.
+     * Waits for our own infrastructure (error-table outage `infrastructure`) are not counted, and a
+     * target outage with an open circuit parks the message instead (when the runtime parks).
+     */
     maxAttempts: z.number().int().positive(),
   })
   .refine((r) => r.maxMs >= r.initialMs, { message: 'maxMs must be >= initialMs', path: ['maxMs'] });
@@ -83,6 +89,11 @@ export interface CreateConsumerRuntimeParams {
   flushMaxMessages?: number;
   /** ...or once the oldest unsent one is this old, and always at the end of a fetched batch. */
   flushMaxDelayMs?: number;
+  /**
+   * Circuits per connection and target, and the parking lot (see parking.ts). Without it, a target
+   * outage is retried in place up to maxAttempts and then dead-lettered, as any retriable error.
+   */
+  outage?: OutageSettings & { parking: ParkingStore };
 }
 
 export interface ConsumerRuntime {
@@ -105,6 +116,8 @@ const INFRA_STEPS = {
   decode: 'decoding',
   'encode-outcome': 'encoding an outcome',
   record: 'sending outcomes and DLQ records',
+  park: 'parking a record',
+  lot: 'reading the parking lot',
 } as const;
 type InfraStep = keyof typeof INFRA_STEPS;
 
@@ -116,6 +129,7 @@ const Params = z.object({
   fetchMaxWaitMs: z.number().int().positive(),
   flushMaxMessages: z.number().int().positive(),
   flushMaxDelayMs: z.number().int().nonnegative(),
+  outage: OutageSettings.optional(),
 });
 
 export function createConsumerRuntime(params: CreateConsumerRuntimeParams): ConsumerRuntime {
@@ -137,8 +151,9 @@ export function createConsumerRuntime(params: CreateConsumerRuntimeParams): Cons
     fetchMaxWaitMs = 1_000,
     flushMaxMessages = 500,
     flushMaxDelayMs = 200,
+    outage,
   } = params;
-  const checked = Params.safeParse({ groupId, topics, retry, partitionsConsumedConcurrently, fetchMaxWaitMs, flushMaxMessages, flushMaxDelayMs });
+  const checked = Params.safeParse({ groupId, topics, retry, partitionsConsumedConcurrently, fetchMaxWaitMs, flushMaxMessages, flushMaxDelayMs, outage });
   if (!checked.success) {
     throw new MlcError('MLC_CONFIG_INVALID', `invalid consumer runtime parameters: ${checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, {
       context: { groupId },
@@ -256,8 +271,102 @@ export function createConsumerRuntime(params: CreateConsumerRuntimeParams): Cons
   /** What became of a message: records to send before committing it, or a retry after a pause. */
   type Processed = { records: PendingRecord[] } | { retryInMs: number };
 
-  /** Decode, handle once, build the outcome. */
-  async function processMessage(topic: string, partition: number, message: KafkaMessage, live: () => boolean): Promise<Processed> {
+  // Circuits per connection and the writer's target; made on first use (gauge 0 = closed).
+  const circuits = outage === undefined ? undefined : createCircuits(outage.circuit);
+  const circuitFor = (connection: string): Circuit => {
+    const known = circuits!.entries().some((e) => e.connection === connection);
+    const circuit = circuits!.get(connection, outage!.target);
+    if (!known) metrics.circuit(connection, outage!.target, CIRCUIT_GAUGE.closed);
+    return circuit;
+  };
+
+  /** Logs, measures and records a circuit's change of state (no secrets: connection, target, code). */
+  function circuitMoved(connection: string, circuit: Circuit, t: CircuitTransition | undefined): void {
+    if (t === undefined || outage === undefined) return;
+    const target = outage.target;
+    metrics.circuit(connection, target, CIRCUIT_GAUGE[t.to]);
+    const fields = { connection, target, code: t.code, failures: t.failures, nextProbeInMs: t.nextProbeAt === undefined ? undefined : t.nextProbeAt - Date.now() };
+    if (t.to === 'closed') log.info(fields, `circuit closed: ${target} answers again for ${connection}; its parked records are drained in order`);
+    else if (t.from === 'closed') log.warn(fields, `circuit opened: ${target} is unavailable for ${connection}; its records are parked until a probe succeeds`);
+    else log.info(fields, `probe of ${target} for ${connection} failed; circuit stays open`);
+    outage.parking.saveCircuit(connection, target, circuit.snapshot()).catch((err: unknown) => log.debug({ err, connection, target }, 'could not record the circuit state'));
+  }
+
+  /** A call's result as the circuit sees it: a target outage counts; our infrastructure says nothing; anything else means the target answered. */
+  function observe(connection: string, error: MlcError | undefined): Circuit | undefined {
+    if (outage === undefined) return undefined;
+    const circuit = circuitFor(connection);
+    if (error?.outage === 'infrastructure') return circuit;
+    circuitMoved(connection, circuit, error?.outage === 'target' ? circuit.failed(Date.now(), error.code) : circuit.succeeded(Date.now()));
+    return circuit;
+  }
+
+  function contextFor(topic: string, partition: number, offset: string, attempt: number, event: CanonicalEvent, replay: Replay | undefined): HandlerContext {
+    // A child logger costs a redaction pass over its bindings (@mlc/log redacts secret paths), more
+    // than decoding the message; most handlers never log, so it is made on first use.
+    let ctxLog: Logger | undefined;
+    const ctx: HandlerContext = {
+      topic,
+      partition,
+      offset,
+      attempt,
+      get logger() {
+        return (ctxLog ??= log.child({ topic, partition, offset, eventId: event.id, correlationId: event.correlationId }));
+      },
+    };
+    if (replay !== undefined) ctx.replay = replay;
+    return ctx;
+  }
+
+  /**
+   * Parks a message in its lane (see parking.ts) and reports it with a `parked` outcome; the Kafka
+   * offset is committed only after the park row is. A full lot (the connection's cap) makes the
+   * partition wait instead: backpressure, never loss.
+   */
+  async function park(
+    source: { topic: string; partition: number; message: KafkaMessage },
+    event: CanonicalEvent,
+    calls: number,
+    cause: MlcError | undefined,
+    lot: Set<string>,
+    live: () => boolean,
+  ): Promise<Processed> {
+    const { topic, partition, message } = source;
+    const connection = event.connection;
+    const reason = cause !== undefined ? `${outage!.target} unavailable (${cause.code}); parked until it answers again` : lot.has(connection) ? 'behind parked records of its connection; kept in order' : `circuit open for ${outage!.target}; parked until it answers again`;
+    const stored = (await persist(
+      'park',
+      () =>
+        outage!.parking.park(
+          { topic, partition, offset: message.offset, connection, key: message.key, value: message.value, headers: message.headers ?? {}, reason: cause?.code ?? (lot.has(connection) ? 'behind-parked' : 'circuit-open') },
+          outage!.maxParkedPerConnection,
+        ),
+      live,
+      () => false,
+    )) as 'parked' | 'full';
+    if (stored === 'full') {
+      const attempt = pauses.attemptFor(topic, partition, message.offset);
+      pauses.failed(topic, partition, message.offset, attempt, pauses.countedFor(topic, partition, message.offset));
+      const retryInMs = backoffDelay(attempt, retry);
+      log.warn({ topic, partition, offset: message.offset, connection, cap: outage!.maxParkedPerConnection, delayMs: retryInMs }, 'parking lot of the connection is full; the partition waits (backpressure)');
+      return { retryInMs };
+    }
+    lot.add(connection);
+    metrics.handled(topic, 'parked');
+    const outcome = buildOutcome({ identity: identityOf(event), writer: groupId, status: 'parked', attempts: calls, error: cause, reason, source: { topic, partition, offset: message.offset }, replay: readReplay(message.headers), at: new Date() });
+    const encoded = await encodeOutcome(outcome, live);
+    if (encoded instanceof MlcError) {
+      log.error({ err: encoded, code: encoded.code, eventId: event.id }, 'parked outcome could not be encoded');
+      return { records: [] };
+    }
+    return { records: [{ topic: outcomesTopic, message: encoded }] };
+  }
+
+  /**
+   * Decode, handle once, build the outcome. `lot`: the connections with parked records on this
+   * partition (when the runtime parks); their records are parked behind them.
+   */
+  async function processMessage(topic: string, partition: number, message: KafkaMessage, live: () => boolean, lot: Set<string> | undefined): Promise<Processed> {
     const source = { topic, partition, message };
     const coordinates = { topic, partition, offset: message.offset };
     // A registry outage would fail every message alike, so it is waited out; bad bytes are dead-lettered.
@@ -270,40 +379,36 @@ export function createConsumerRuntime(params: CreateConsumerRuntimeParams): Cons
     const event = decoded as CanonicalEvent;
     const identity = identityOf(event);
     const replay = readReplay(message.headers);
-    // A child logger costs a redaction pass over its bindings (@mlc/log redacts secret paths), more
-    // than decoding the message; most handlers never log, so it is made on first use.
-    let ctxLog: Logger | undefined;
-    const messageLog = (): Logger => (ctxLog ??= log.child({ topic, partition, offset: message.offset, eventId: event.id, correlationId: event.correlationId }));
-    const contextFor = (attempt: number): HandlerContext => {
-      const ctx: HandlerContext = {
-        topic,
-        partition,
-        offset: message.offset,
-        attempt,
-        get logger() {
-          return messageLog();
-        },
-      };
-      if (replay !== undefined) ctx.replay = replay;
-      return ctx;
-    };
-
     const attempt = pauses.attemptFor(topic, partition, message.offset);
+    const counted = pauses.countedFor(topic, partition, message.offset);
+
+    if (lot !== undefined && (lot.has(event.connection) || !circuitFor(event.connection).closed())) {
+      return park(source, event, attempt - 1, undefined, lot, live);
+    }
+
     let result: HandlerResult;
     const started = process.hrtime.bigint();
+    const ctx = contextFor(topic, partition, message.offset, attempt, event, replay);
     try {
-      result = await handler(event, contextFor(attempt));
+      result = await handler(event, ctx);
     } catch (thrown) {
       const error = toMlcError(thrown, { ...coordinates, eventId: event.id });
-      if (!error.retriable || attempt >= retry.maxAttempts) return { records: await deadLetter(source, error, identity, attempt, live) };
+      const circuit = observe(event.connection, error);
+      const decision = decideFailure(error, { counted: counted + 1, maxAttempts: retry.maxAttempts, circuitOpen: circuit === undefined ? undefined : !circuit.closed() });
+      if (decision === 'dead-letter') return { records: await deadLetter(source, error, identity, attempt, live) };
+      if (decision === 'park') return park(source, event, attempt, error, lot!, live);
       metrics.retried(topic, error.code);
-      pauses.failed(topic, partition, message.offset, attempt);
+      pauses.failed(topic, partition, message.offset, attempt, decision === 'wait' ? counted : counted + 1);
       const retryInMs = backoffDelay(attempt, retry);
-      messageLog().warn({ err: error, code: error.code, attempt, delayMs: retryInMs }, 'handler failed with a retriable error; pausing the partition until the retry');
+      ctx.logger.warn(
+        { err: error, code: error.code, attempt, counted: decision === 'wait' ? counted : counted + 1, delayMs: retryInMs },
+        decision === 'wait' ? 'handler met an outage of our own infrastructure; pausing the partition to wait it out (not counted)' : 'handler failed with a retriable error; pausing the partition until the retry',
+      );
       return { retryInMs };
     } finally {
       metrics.handlerSeconds(topic, Number(process.hrtime.bigint() - started) / 1e9);
     }
+    observe(event.connection, undefined);
     const outcome = buildOutcome({ identity, writer: groupId, status: result.status, target: result.target, reason: result.reason, attempts: attempt, source: coordinates, replay, at: new Date() });
     const encoded = await encodeOutcome(outcome, live);
     if (encoded instanceof MlcError) {
@@ -313,6 +418,115 @@ export function createConsumerRuntime(params: CreateConsumerRuntimeParams): Cons
     metrics.handled(topic, result.status);
     return { records: [{ topic: outcomesTopic, message: encoded }] };
   }
+
+  /**
+   * Replays one parked record through the handler (the drainer, under its lane's lock): its
+   * outcome (or DLQ record) is sent before the row is deleted.
+   */
+  async function replayParked(record: ParkedRecord, live: () => boolean): Promise<DrainVerdict> {
+    const { topic, partition, offset, connection } = record;
+    const message = { key: record.key, value: record.value, headers: record.headers, offset, timestamp: String(record.parkedAt.getTime()), attributes: 0 } as KafkaMessage;
+    const source = { topic, partition, message };
+    const coordinates = { topic, partition, offset };
+    const send = async (records: PendingRecord[]): Promise<DrainVerdict> => {
+      if (records.length > 0) {
+        const sent = await persist('record', () => producer.sendBatch({ topicMessages: topicMessages(records), acks: -1 }), live, () => false);
+        if (sent instanceof MlcError) throw sent; // unreachable: every send error is retried
+      }
+      return { done: true };
+    };
+    let decoded: unknown;
+    try {
+      decoded = await codec.decode(topic, record.value);
+    } catch (thrown) {
+      const error = toMlcError(thrown, coordinates);
+      if (error.retriable) return { done: false, attempts: record.attempts };
+      return send(await deadLetter(source, error, identityFromDecodeError(error, record.key, record.headers), record.attempts + 1, live));
+    }
+    const event = decoded as CanonicalEvent;
+    const identity = identityOf(event);
+    const replay = readReplay(record.headers);
+    const attempt = record.attempts + 1;
+    let result: HandlerResult;
+    try {
+      result = await handler(event, contextFor(topic, partition, offset, attempt, event, replay));
+    } catch (thrown) {
+      const error = toMlcError(thrown, { ...coordinates, eventId: event.id });
+      observe(connection, error);
+      const decision = decideDrainFailure(error, { counted: attempt, maxAttempts: retry.maxAttempts });
+      if (decision === 'dead-letter') return send(await deadLetter(source, error, identity, attempt, live));
+      log.debug({ code: error.code, topic, partition, offset, connection, attempt }, 'parked record not written yet; kept');
+      return { done: false, attempts: decision === 'retry' ? attempt : record.attempts };
+    }
+    observe(connection, undefined);
+    const outcome = buildOutcome({ identity, writer: groupId, status: result.status, target: result.target, reason: result.reason, attempts: attempt, source: coordinates, replay, at: new Date() });
+    const encoded = await encodeOutcome(outcome, live);
+    if (encoded instanceof MlcError) return send(await deadLetter(source, encoded, identity, attempt, live));
+    metrics.handled(topic, result.status);
+    return send([{ topic: outcomesTopic, message: encoded }]);
+  }
+
+  const parkedConnections = new Set<string>();
+
+  /** One pass of the drainer: every non-empty lane whose circuit lets a call through, in offset order. */
+  async function drainLanes(settings: NonNullable<typeof outage>): Promise<void> {
+    const live = () => !stopSignal.signal.aborted;
+    const lanes: ParkingLane[] = await settings.parking.lanes();
+    const perConnection = new Map<string, number>();
+    for (const lane of lanes) perConnection.set(lane.connection, (perConnection.get(lane.connection) ?? 0) + lane.count);
+    for (const connection of parkedConnections) if (!perConnection.has(connection)) metrics.parked(connection, 0);
+    parkedConnections.clear();
+    for (const [connection, count] of perConnection) {
+      parkedConnections.add(connection);
+      metrics.parked(connection, count);
+    }
+    for (const lane of lanes) {
+      const circuit = circuitFor(lane.connection);
+      for (;;) {
+        if (!live()) return;
+        const before = circuit.snapshot().state;
+        if (!circuit.tryProbe(Date.now())) break;
+        if (before === 'open') {
+          metrics.circuit(lane.connection, settings.target, CIRCUIT_GAUGE['half-open']);
+          log.info({ connection: lane.connection, target: settings.target, topic: lane.topic, partition: lane.partition }, `probing ${settings.target} for ${lane.connection} with its oldest parked record`);
+        }
+        const drained = await settings.parking.drainOne(lane, (record) => replayParked(record, live));
+        if (drained !== 'done') {
+          // Nothing sent (empty, another drainer has the lane) or not written (kept): a probe not
+          // decided by the target is due again.
+          if (circuit.snapshot().state === 'half-open') {
+            circuit.release(Date.now());
+            metrics.circuit(lane.connection, settings.target, CIRCUIT_GAUGE.open);
+          }
+          break;
+        }
+      }
+    }
+  }
+
+  /** The drainer: runs until stop(); a failed pass (the database down) is tried again next time. */
+  async function drainLoop(settings: NonNullable<typeof outage>): Promise<void> {
+    let failing = false;
+    while (!stopSignal.signal.aborted) {
+      try {
+        await sleep(settings.drainIntervalMs, undefined, { signal: stopSignal.signal });
+      } catch {
+        return;
+      }
+      try {
+        await drainLanes(settings);
+        if (failing) log.info('parking lot readable again');
+        failing = false;
+      } catch (error) {
+        if (error instanceof Interrupted || stopSignal.signal.aborted) return;
+        const e = toMlcError(error);
+        // Once per outage at warn: the loop runs every drainIntervalMs.
+        if (!failing) log.warn({ err: e, code: e.code }, 'could not drain the parking lot; trying again');
+        failing = true;
+      }
+    }
+  }
+  let drainer: Promise<void> | undefined;
 
   async function eachBatch({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, uncommittedOffsets, isRunning, isStale }: EachBatchPayload): Promise<void> {
     const { topic, partition } = batch;
@@ -342,10 +556,17 @@ export function createConsumerRuntime(params: CreateConsumerRuntimeParams): Cons
     }, heartbeatIntervalMs);
 
     try {
+      // The connections with parked records on this partition, read once per batch: their records
+      // are parked behind them (a drainer elsewhere may empty a lane meanwhile; then we park one
+      // batch more than needed, never overtake).
+      const lot =
+        outage === undefined
+          ? undefined
+          : ((await persist('lot', () => outage.parking.connectionsParkedOn(topic, partition), live, () => false)) as Set<string>);
       let retryInMs: number | undefined;
       for (const message of batch.messages) {
         if (!live()) break;
-        const processed = await processMessage(topic, partition, message, live);
+        const processed = await processMessage(topic, partition, message, live, lot);
         if ('retryInMs' in processed) {
           // The rest of the batch is dropped unresolved; the partition is fetched again from this offset.
           retryInMs = processed.retryInMs;
@@ -390,7 +611,8 @@ export function createConsumerRuntime(params: CreateConsumerRuntimeParams): Cons
         throw toMlcError(error, { groupId, operation: 'start' });
       }
       state = 'running';
-      log.info({ topics, dlqTopic, outcomesTopic }, 'consumer runtime started');
+      if (outage !== undefined) drainer = drainLoop(outage);
+      log.info({ topics, dlqTopic, outcomesTopic, parking: outage !== undefined }, 'consumer runtime started');
     },
     async stop() {
       if (state === 'stopped' || state === 'stopping' || state === 'new') {
@@ -402,6 +624,7 @@ export function createConsumerRuntime(params: CreateConsumerRuntimeParams): Cons
       pauses.close();
       // kafkajs waits for the running eachBatch (the in-flight message, its flush and commit) before leaving the group.
       await consumer.disconnect();
+      await drainer;
       await producer.disconnect();
       state = 'stopped';
       log.info('consumer runtime stopped');

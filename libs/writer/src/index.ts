@@ -7,6 +7,7 @@ export {
   type TargetRecord,
   type TargetRecordStore,
 } from './target-records.js';
+export { createParkingStore } from './parking-store.js';
 export { createDependencyCache, dependencyMissing, type DependencyCache, type DependencyCacheParams } from './dependency-cache.js';
 export { createWritePath, unwrapMapped, type ForceOption, type UpsertSteps, type WriteDecided, type WritePath, type WriteResult } from './write-path.js';
 export { WriterEnv, runWriterService, type ConnectionHandlerDeps, type WriterDefinition } from './service.js';

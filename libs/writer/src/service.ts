@@ -6,20 +6,45 @@ import { OUTCOMES_TOPIC } from '@mlc/events';
 import { ConsumerEnv, checkConsumerEnv, createConsumerRuntime, standardTopics, type EventHandler } from '@mlc/kafka';
 import type { Logger } from '@mlc/log';
 import { ServiceEnv, startService, type ServiceDefinition } from '@mlc/service';
+import { createParkingStore } from './parking-store.js';
 import { createSyncStateStore, type SyncStateStore } from './supplier-sync.js';
 import { createTargetRecordStore, TARGET_RECORDS_MIGRATIONS, type TargetRecordStore } from './target-records.js';
 
 /** Settings of every writer, on top of the service settings (infrastructure, `MLC_CONNECTIONS`, topic namespace). */
 export const WriterEnv = ServiceEnv.extend(ConsumerEnv.shape).extend({
-  /** Handler calls per event before a transient failure is dead-lettered (≈ 10 minutes at the defaults). */
+  /**
+   * Handler calls per event before a record's own retriable failure (a dependency not in the
+   * target yet, a database conflict) is dead-lettered (≈ 10 minutes at the defaults). Outages do
+   * not count: our database, Kafka or registry down is waited out; a target down opens its circuit.
+   */
   MLC_RETRY_MAX_ATTEMPTS: z.coerce.number().int().positive().default(15),
+  /** Consecutive target outages (timeouts, connection failures, 5xx, 429, refused credentials or session) of one connection that open its circuit. */
+  MLC_CIRCUIT_FAILURE_THRESHOLD: z.coerce.number().int().positive().default(5),
+  /** First probe of an open circuit after this; doubles per failed probe... */
+  MLC_CIRCUIT_PROBE_INITIAL_MS: z.coerce.number().int().positive().default(5_000),
+  /** ...up to this (5 minutes): an outage of hours is probed every few minutes. */
+  MLC_CIRCUIT_PROBE_MAX_MS: z.coerce.number().int().positive().default(300_000),
+  /** Parked records per connection (and writer) beyond which the partition stops being consumed (backpressure). */
+  MLC_PARKING_MAX_PER_CONNECTION: z.coerce.number().int().positive().default(100_000),
+  /** How often the drainer looks at the parking lot and probes open circuits. */
+  MLC_PARKING_DRAIN_INTERVAL_MS: z.coerce.number().int().positive().default(1_000),
   /**
    * Partitions handled at once; default: every partition the writer consumes. A partition waiting
    * in place for a dependency (a PO for its supplier) holds its slot, so fewer slots than
    * partitions can starve the very partition that carries the dependency.
    */
   MLC_PARTITIONS_CONCURRENCY: z.coerce.number().int().positive().optional(),
-}).superRefine(checkConsumerEnv);
+})
+  .superRefine(checkConsumerEnv)
+  .superRefine((env, ctx) => {
+    if (env.MLC_CIRCUIT_PROBE_MAX_MS < env.MLC_CIRCUIT_PROBE_INITIAL_MS) {
+      ctx.addIssue({ code: 'custom', path: ['MLC_CIRCUIT_PROBE_MAX_MS'], message: 'MLC_CIRCUIT_PROBE_MAX_MS must be >= MLC_CIRCUIT_PROBE_INITIAL_MS' });
+    }
+    // Otherwise one record failing alone would reach the DLQ before its connection's circuit could open.
+    if (env.MLC_CIRCUIT_FAILURE_THRESHOLD > env.MLC_RETRY_MAX_ATTEMPTS) {
+      ctx.addIssue({ code: 'custom', path: ['MLC_CIRCUIT_FAILURE_THRESHOLD'], message: 'MLC_CIRCUIT_FAILURE_THRESHOLD must be <= MLC_RETRY_MAX_ATTEMPTS' });
+    }
+  });
 export type WriterEnv = z.infer<typeof WriterEnv>;
 
 export interface ConnectionHandlerDeps<C extends Connection = Connection> {
@@ -112,6 +137,14 @@ export function writerService<M extends MappingSchemas, V extends Vendor>(defini
             partitionsConsumedConcurrently: env.MLC_PARTITIONS_CONCURRENCY ?? definition.topics.length * env.MLC_TOPIC_PARTITIONS,
             sessionTimeoutMs: env.MLC_KAFKA_SESSION_TIMEOUT_MS,
             heartbeatIntervalMs: env.MLC_KAFKA_HEARTBEAT_MS,
+            // A circuit per connection and this writer's target (its connection section, e.g. coupa).
+            outage: {
+              target: definition.section,
+              circuit: { failureThreshold: env.MLC_CIRCUIT_FAILURE_THRESHOLD, probeInitialMs: env.MLC_CIRCUIT_PROBE_INITIAL_MS, probeMaxMs: env.MLC_CIRCUIT_PROBE_MAX_MS },
+              maxParkedPerConnection: env.MLC_PARKING_MAX_PER_CONNECTION,
+              drainIntervalMs: env.MLC_PARKING_DRAIN_INTERVAL_MS,
+              parking: createParkingStore({ db: pool, group: namespace.groupId(definition.name) }),
+            },
           });
           await runtime.start();
           consuming = true;
