@@ -90,7 +90,8 @@ export function createParkingStore({ db, group }: { db: pg.Pool; group: string }
           `select topic, kafka_partition, kafka_offset::text as kafka_offset, connection, record_key, record_value, headers, attempts, reason, parked_at
              from mlc_parked_records
             where writer_group = $1 and connection = $2 and topic = $3 and kafka_partition = $4
-            order by kafka_offset limit 1`,
+            order by mlc_parked_records.kafka_offset limit 1 -- the bigint column, not the text alias
+          `,
           [group, lane.connection, lane.topic, lane.partition],
         );
         const row = rows[0];

@@ -14,10 +14,16 @@ import { spawnService, testInfra, uniqueName, waitFor } from '@mlc/testing';
 const infra = testInfra();
 const logger = createLogger({ name: 'coupa-writer-test', level: 'silent' });
 
+type Sim = Awaited<ReturnType<typeof startCoupaSimulator>>;
+
 export interface Harness {
   prefix: string;
   connection: string;
-  sim: Awaited<ReturnType<typeof startCoupaSimulator>>;
+  sim: Sim;
+  /** The further connections (`HarnessOptions.moreConnections`), each with its own Coupa simulator. */
+  others: Array<{ connection: string; sim: Sim }>;
+  /** The writer's consumer group (namespaced). */
+  groupId: string;
   publish(events: CanonicalEvent[]): Promise<void>;
   /** Sends events again as an operator's replay would: same bytes, with the replay headers. */
   replay(events: CanonicalEvent[], replay: Replay): Promise<void>;
@@ -31,32 +37,36 @@ export interface HarnessOptions {
   clientSecret?: (sim: Awaited<ReturnType<typeof startCoupaSimulator>>) => unknown;
   /** More environment for the writer (a master key, the store cache). */
   env?: Record<string, string>;
+  /** Connections beside the first, each with its own Coupa simulator (default 0). */
+  moreConnections?: number;
+  /** Partitions of the topics (default 3); 1 puts every connection's records on one partition. */
+  partitions?: number;
 }
 
 export async function harness(t: { after: (fn: () => Promise<void>) => void }, options: HarnessOptions = {}): Promise<Harness> {
   const prefix = `${uniqueName('cw')}.`;
   const ns = createTopicNamespace(prefix);
+  const partitions = options.partitions ?? 3;
   const connection = uniqueName('acme');
-  const sim = await startCoupaSimulator({ sizes: { suppliers: 0, purchaseOrders: 0, invoices: 0, lookupValues: 0 } });
+  const empty = { sizes: { suppliers: 0, purchaseOrders: 0, invoices: 0, lookupValues: 0 } };
+  const sim = await startCoupaSimulator(empty);
+  const others: Harness['others'] = [];
+  for (let i = 0; i < (options.moreConnections ?? 0); i++) others.push({ connection: uniqueName(`globex${i}`), sim: await startCoupaSimulator(empty) });
   const dir = mkdtempSync(join(tmpdir(), 'coupa-writer-'));
+  const entry = (id: string, s: Sim) => ({
+    id,
+    coupa: { url: s.url, clientId: s.credentials.clientId, clientSecret: options.clientSecret?.(s) ?? s.credentials.clientSecret, scopes: s.credentials.scopes },
+    mappings: { coupa: { lookups: { glAccount: 'GL Accounts', costCentre: 'Cost Centres' }, account: { chartOfAccounts: 'Default COA' } } },
+  });
   writeFileSync(
     join(dir, 'connections.json'),
-    JSON.stringify({
-      allowLiteralSecrets: true,
-      connections: [
-        {
-          id: connection,
-          coupa: { url: sim.url, clientId: sim.credentials.clientId, clientSecret: options.clientSecret?.(sim) ?? sim.credentials.clientSecret, scopes: sim.credentials.scopes },
-          mappings: { coupa: { lookups: { glAccount: 'GL Accounts', costCentre: 'Cost Centres' }, account: { chartOfAccounts: 'Default COA' } } },
-        },
-      ],
-    }),
+    JSON.stringify({ allowLiteralSecrets: true, connections: [entry(connection, sim), ...others.map((o) => entry(o.connection, o.sim))] }),
   );
   const kafka = new Kafka({ clientId: uniqueName('cw-test'), brokers: infra.kafkaBrokers, logLevel: logLevel.NOTHING });
   const codec = createRegistryCodec({ registryUrl: infra.schemaRegistryUrl, logicalTopic: ns.logical });
   const admin = kafka.admin();
   await admin.connect();
-  const topics = standardTopics({ partitions: 3, writerGroups: ['coupa-writer'] }).map((d) => ({ ...d, topic: ns.topic(d.topic) }));
+  const topics = standardTopics({ partitions, writerGroups: ['coupa-writer'] }).map((d) => ({ ...d, topic: ns.topic(d.topic) }));
   await ensureTopics(admin, topics);
   await admin.disconnect();
   t.after(async () => {
@@ -76,12 +86,15 @@ export async function harness(t: { after: (fn: () => Promise<void>) => void }, o
     await producer.disconnect();
     await raw.disconnect();
     await sim.close();
+    for (const other of others) await other.sim.close();
   });
 
   return {
     prefix,
     connection,
     sim,
+    others,
+    groupId: ns.groupId('coupa-writer'),
     async publish(events) {
       for (const event of events) await producer.publish(ns.topic(topicFor(event.source, event.entity.type)), [event]);
     },
@@ -97,7 +110,7 @@ export async function harness(t: { after: (fn: () => Promise<void>) => void }, o
         env: {
           MLC_CONNECTIONS_FILE: join(dir, 'connections.json'),
           MLC_TOPIC_PREFIX: prefix,
-          MLC_TOPIC_PARTITIONS: '3',
+          MLC_TOPIC_PARTITIONS: String(partitions),
           MLC_RETRY_INITIAL_MS: '100',
           MLC_RETRY_MAX_MS: '1000',
           MLC_RETRY_MAX_ATTEMPTS: '60',
