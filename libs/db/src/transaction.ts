@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { toMlcError, type ErrorContext, type MlcError } from '@mlc/errors';
+import { toDbError, type ErrorContext, type MlcError } from '@mlc/errors';
 
 /**
  * Runs `work` in one transaction on a client of `db`. On failure: rollback, and the client is
@@ -20,7 +20,7 @@ export async function withTransaction<T>(db: Pick<pg.Pool, 'connect'>, context: 
       await client.query('rollback').catch(() => undefined);
       client.release(true);
     }
-    throw toMlcError(error, context);
+    throw toDbError(error, context);
   }
 }
 

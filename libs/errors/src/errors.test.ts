@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MlcError, codeForHttpStatus, toMlcError, ERROR_TABLE } from './index.js';
+import { MlcError, codeForHttpStatus, toDbError, toMlcError, ERROR_TABLE } from './index.js';
 
 test('retriable is read from the table', () => {
   assert.equal(new MlcError('MLC_HTTP_SERVER_ERROR', 'x').retriable, true);
@@ -106,4 +106,16 @@ test('outage is read from the table: our infrastructure, the target, or a fault 
   assert.equal(new MlcError('MLC_HTTP_SERVER_ERROR', 'x').outage, 'target');
   assert.equal(new MlcError('MLC_DEPENDENCY_MISSING', 'x').outage, null, 'a missing dependency is no outage: it stays bounded by maxAttempts');
   assert.equal(new MlcError('MLC_DB_CONFLICT', 'x').outage, null);
+});
+
+test('toDbError: a refused or broken connection to our database is the database unavailable, not a target outage', () => {
+  const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+  assert.equal(toMlcError(refused).code, 'MLC_HTTP_CONNECTION', 'without knowing the source: a target');
+  const db = toDbError(refused, { operation: 'read target record' });
+  assert.equal(db.code, 'MLC_DB_UNAVAILABLE');
+  assert.equal(db.outage, 'infrastructure');
+  assert.equal(db.cause, refused);
+  assert.equal(toDbError(new Error('Connection terminated unexpectedly')).code, 'MLC_DB_UNAVAILABLE');
+  const unique = Object.assign(new Error('duplicate key'), { code: '23505', severity: 'ERROR' });
+  assert.equal(toDbError(unique).code, 'MLC_DB_QUERY_FAILED');
 });

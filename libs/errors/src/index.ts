@@ -187,5 +187,21 @@ export function toMlcError(error: unknown, context: ErrorContext = {}): MlcError
   return new MlcError('MLC_INTERNAL', err.message, { cause: err, context });
 }
 
+// Socket-level failures, which toMlcError reads as the target's (HTTP) when it cannot know better.
+const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/**
+ * toMlcError for a failure of a call to our own PostgreSQL: a refused or broken connection is the
+ * database unavailable (an infrastructure outage, waited out), never a target's connection error
+ * (which would open a target's circuit).
+ */
+export function toDbError(error: unknown, context: ErrorContext = {}): MlcError {
+  const code = error instanceof Error ? (error as { code?: unknown }).code : undefined;
+  if (!(error instanceof MlcError) && typeof code === 'string' && SOCKET_CODES.has(code)) {
+    return new MlcError('MLC_DB_UNAVAILABLE', (error as Error).message, { cause: error, context });
+  }
+  return toMlcError(error, context);
+}
+
 // How long to wait before a retry; whether to retry at all is the table's `retriable`.
 export { backoffDelay, type BackoffOptions, type Jitter } from './backoff.js';

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { toMlcError } from '@mlc/errors';
+import { toDbError } from '@mlc/errors';
 import { headersFromJson, headersToJson, type ParkedRecord, type ParkingStore } from '@mlc/kafka';
 
 interface Row {
@@ -22,7 +22,7 @@ interface Row {
  * session, on a crash) right after.
  */
 export function createParkingStore({ db, group }: { db: pg.Pool; group: string }): ParkingStore {
-  const fail = (error: unknown, operation: string, context: Record<string, unknown> = {}) => toMlcError(error, { ...context, group, operation });
+  const fail = (error: unknown, operation: string, context: Record<string, unknown> = {}) => toDbError(error, { ...context, group, operation });
   return {
     async connectionsParkedOn(topic, partition) {
       try {

@@ -1,5 +1,5 @@
 import type { SupplierFieldGroup, SyncSettings } from '@mlc/config';
-import { toMlcError } from '@mlc/errors';
+import { toDbError } from '@mlc/errors';
 import { contentHashOf, type Source, type SupplierData, type SupplierEvent } from '@mlc/events';
 import type { ForceOption, WriteResult } from './write-path.js';
 import { targetRefFor, type Queryable, type TargetRecordStore } from './target-records.js';
@@ -183,7 +183,7 @@ export function createSyncStateStore({ db }: { db: Queryable }): SyncStateStore 
         );
         return rows[0]?.fields;
       } catch (error) {
-        throw toMlcError(error, { connection, naturalKey, systems, operation: 'read sync state' });
+        throw toDbError(error, { connection, naturalKey, systems, operation: 'read sync state' });
       }
     },
     async merge(connection, naturalKey, systems, leaves) {
@@ -194,7 +194,7 @@ export function createSyncStateStore({ db }: { db: Queryable }): SyncStateStore 
           [connection, naturalKey, systems, JSON.stringify(leaves)],
         );
       } catch (error) {
-        throw toMlcError(error, { connection, naturalKey, systems, operation: 'write sync state' });
+        throw toDbError(error, { connection, naturalKey, systems, operation: 'write sync state' });
       }
     },
   };

@@ -1,4 +1,4 @@
-import { toMlcError } from '@mlc/errors';
+import { toDbError } from '@mlc/errors';
 import type { CanonicalEvent } from '@mlc/events';
 
 /** The subset of pg's Pool/Client we use, so tests and transactions can pass either. */
@@ -52,7 +52,7 @@ export function createTargetRecordStore({ db }: { db: Queryable }): TargetRecord
           ? { targetId: row.target_id, contentHash: row.content_hash, sourceTime: row.source_time, eventId: row.event_id, writtenAt: row.written_at }
           : undefined;
       } catch (error) {
-        throw toMlcError(error, { ...ref, operation: 'read target record' });
+        throw toDbError(error, { ...ref, operation: 'read target record' });
       }
     },
     async remember(ref, written) {
@@ -68,7 +68,7 @@ export function createTargetRecordStore({ db }: { db: Queryable }): TargetRecord
           [ref.connection, ref.targetSystem, ref.entityType, ref.naturalKey, written.targetId, written.contentHash, written.sourceTime, written.eventId],
         );
       } catch (error) {
-        throw toMlcError(error, { ...ref, operation: 'write target record' });
+        throw toDbError(error, { ...ref, operation: 'write target record' });
       }
     },
   };
