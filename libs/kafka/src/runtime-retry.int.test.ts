@@ -154,6 +154,8 @@ test('order per partition holds under retries: nothing after a failing offset is
   assert.equal(s.dlq.messages.length, 0);
 });
 
+// A runtime without parking (no `outage` settings): a target outage is an ordinary counted retry.
+// Writers park instead (services/coupa-writer/src/outage.int.test.ts).
 test('attempts are counted across pauses: maxAttempts still dead-letters, then the partition moves on', async (t) => {
   const s = await setup(t, [{ name: 'events', partitions: 1 }]);
   const [topic = ''] = s.topics;
@@ -188,6 +190,40 @@ test('attempts are counted across pauses: maxAttempts still dead-letters, then t
       ['S-next', 'created', 1, undefined],
     ],
   );
+});
+
+test('an outage of our own infrastructure from the handler is waited out past maxAttempts, not counted and not dead-lettered; a missing dependency still is', async (t) => {
+  const s = await setup(t, [{ name: 'events', partitions: 1 }]);
+  const [topic = ''] = s.topics;
+  const calls: string[] = [];
+  const runtime = s.runtime(
+    async (event, ctx) => {
+      calls.push(`${event.entity.key}#${ctx.attempt}`);
+      if (event.entity.key === 'S-db' && ctx.attempt <= 8) throw new MlcError('MLC_DB_UNAVAILABLE', 'Connection terminated unexpectedly');
+      if (event.entity.key === 'S-dep') throw dependencyMissing(event.entity.key);
+      return { status: 'created' };
+    },
+    { initialMs: 10, maxMs: 40, maxAttempts: 3 },
+  );
+  const db = supplierEvent('S-db');
+  const dep = supplierEvent('S-dep');
+  await s.publish(topic, [db, dep]);
+  await runtime.start();
+
+  await waitFor(async () => (await s.committed(topic)) === 2, { message: 'both commits', timeoutMs: 60_000 });
+  const outcomes = await waitFor(async () => {
+    const all = await s.outcomes();
+    return all.length === 2 && all;
+  }, { message: 'two outcomes', timeoutMs: 60_000 });
+  assert.deepEqual(
+    outcomes.map((o) => [o.entity.key, o.status, o.attempts, o.error?.code]),
+    [
+      ['S-db', 'created', 9, undefined],
+      ['S-dep', 'dead-lettered', 3, 'MLC_DEPENDENCY_MISSING'],
+    ],
+  );
+  assert.equal(s.dlq.messages.length, 1);
+  assert.equal(readDeadLetterReason(s.dlq.messages[0]?.headers)?.code, 'MLC_DEPENDENCY_MISSING');
 });
 
 // The backoff is ten minutes: if stop() waited for it, the test's own timeout would fail it.

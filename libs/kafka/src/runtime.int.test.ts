@@ -172,7 +172,8 @@ test('a permanent error goes to the DLQ with its reason, and the next event is p
   assert.equal(reason?.attempts, 1);
 });
 
-test('retries that run out are a permanent failure', async (t) => {
+// Without parking (no `outage` settings); writers park a target outage instead of dead-lettering it.
+test('retries that run out are a permanent failure (a runtime that does not park)', async (t) => {
   const h = await harness(t, async () => {
     throw new MlcError('MLC_HTTP_TIMEOUT', 'timed out');
   });
