@@ -1,5 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { loadEnv } from '@mlc/config';
 import { WriterEnv } from './service.js';
 
@@ -17,4 +19,24 @@ test('WriterEnv: consumer-group session and heartbeat default to 30 s / 3 s and 
 test('WriterEnv: a session below what the broker allows, or a heartbeat too close to it, is refused by name', () => {
   assert.throws(() => loadEnv({ ...INFRA, MLC_KAFKA_SESSION_TIMEOUT_MS: '1000' }, WriterEnv), /MLC_KAFKA_SESSION_TIMEOUT_MS/);
   assert.throws(() => loadEnv({ ...INFRA, MLC_KAFKA_SESSION_TIMEOUT_MS: '9000', MLC_KAFKA_HEARTBEAT_MS: '5000' }, WriterEnv), /MLC_KAFKA_HEARTBEAT_MS.*third/);
+});
+
+test('WriterEnv: circuit and parking settings default sensibly, can be compressed for tests, and contradictions are refused by name', () => {
+  const defaults = loadEnv(INFRA, WriterEnv);
+  assert.equal(defaults.MLC_CIRCUIT_FAILURE_THRESHOLD, 5);
+  assert.equal(defaults.MLC_CIRCUIT_PROBE_MAX_MS, 300_000);
+  assert.equal(defaults.MLC_PARKING_MAX_PER_CONNECTION, 100_000);
+  const compressed = loadEnv({ ...INFRA, MLC_CIRCUIT_FAILURE_THRESHOLD: '2', MLC_CIRCUIT_PROBE_INITIAL_MS: '100', MLC_CIRCUIT_PROBE_MAX_MS: '500', MLC_PARKING_DRAIN_INTERVAL_MS: '50' }, WriterEnv);
+  assert.equal(compressed.MLC_CIRCUIT_PROBE_INITIAL_MS, 100);
+  assert.equal(compressed.MLC_PARKING_DRAIN_INTERVAL_MS, 50);
+  assert.throws(() => loadEnv({ ...INFRA, MLC_CIRCUIT_PROBE_INITIAL_MS: '1000', MLC_CIRCUIT_PROBE_MAX_MS: '500' }, WriterEnv), /MLC_CIRCUIT_PROBE_MAX_MS/);
+  assert.throws(() => loadEnv({ ...INFRA, MLC_CIRCUIT_FAILURE_THRESHOLD: '6', MLC_RETRY_MAX_ATTEMPTS: '5' }, WriterEnv), /MLC_CIRCUIT_FAILURE_THRESHOLD/);
+});
+
+test('docs/CONFIGURATION.md documents every retry, circuit and parking setting of the writers with its default', () => {
+  const doc = readFileSync(join(import.meta.dirname, '../../../docs/CONFIGURATION.md'), 'utf8');
+  const defaults = loadEnv(INFRA, WriterEnv) as Record<string, unknown>;
+  const keys = Object.keys(WriterEnv.shape).filter((k) => /^MLC_(RETRY|CIRCUIT|PARKING)_/.test(k));
+  assert.ok(keys.length >= 8);
+  for (const key of keys) assert.match(doc, new RegExp(`\\| \`${key}\` \\| \`${String(defaults[key])}\` \\|`), `${key} with its default`);
 });
