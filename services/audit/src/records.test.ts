@@ -112,6 +112,29 @@ test('an outcome becomes an outcomes row', () => {
   });
 });
 
+test('a parked outcome (a writer keeping a record while its target is down) is kept with its status, error and reason', () => {
+  const outcome = {
+    eventId: 'ev-2',
+    eventType: 'supplier.changed',
+    connection: 'acme',
+    entity: { type: 'supplier', key: 'S2' },
+    writer: 'coupa-writer',
+    status: 'parked',
+    attempts: 2,
+    error: { code: 'MLC_HTTP_SERVER_ERROR', message: 'coupa GET /suppliers answered 503' },
+    correlationId: 'corr-2',
+    source: { topic: 't.syspro.suppliers.v1', partition: 0, offset: '7' },
+    reason: 'coupa unavailable (MLC_HTTP_SERVER_ERROR); parked until it answers again',
+    at: '2026-11-02T10:00:08.000Z',
+  };
+  const row = toAuditRow(record('t.mlc.outcomes.v1', wire(outcome)), prefix);
+  assert.equal(row.table, 'outcomes');
+  if (row.table !== 'outcomes') return;
+  assert.equal(row.row.status, 'parked');
+  assert.equal(row.row.errorCode, 'MLC_HTTP_SERVER_ERROR');
+  assert.equal(row.row.sourceOffset, '7');
+});
+
 test('a DLQ record keeps its reason as columns and the original bytes and headers', () => {
   const value = Buffer.from('not wire format at all');
   const row = toAuditRow(
