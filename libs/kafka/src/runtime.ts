@@ -292,12 +292,15 @@ export function createConsumerRuntime(params: CreateConsumerRuntimeParams): Cons
     outage.parking.saveCircuit(connection, target, circuit.snapshot()).catch((err: unknown) => log.debug({ err, connection, target }, 'could not record the circuit state'));
   }
 
-  /** A call's result as the circuit sees it: a target outage counts; our infrastructure says nothing; anything else means the target answered. */
+  /**
+   * A handler call as the circuit sees it: a success closes it, a target outage counts; any other
+   * failure (our infrastructure, a mapping, a missing dependency) says nothing about the target.
+   */
   function observe(connection: string, error: MlcError | undefined): Circuit | undefined {
     if (outage === undefined) return undefined;
     const circuit = circuitFor(connection);
-    if (error?.outage === 'infrastructure') return circuit;
-    circuitMoved(connection, circuit, error?.outage === 'target' ? circuit.failed(Date.now(), error.code) : circuit.succeeded(Date.now()));
+    if (error === undefined) circuitMoved(connection, circuit, circuit.succeeded(Date.now()));
+    else if (error.outage === 'target') circuitMoved(connection, circuit, circuit.failed(Date.now(), error.code));
     return circuit;
   }
 
@@ -491,15 +494,13 @@ export function createConsumerRuntime(params: CreateConsumerRuntimeParams): Cons
           log.info({ connection: lane.connection, target: settings.target, topic: lane.topic, partition: lane.partition }, `probing ${settings.target} for ${lane.connection} with its oldest parked record`);
         }
         const drained = await settings.parking.drainOne(lane, (record) => replayParked(record, live));
-        if (drained !== 'done') {
-          // Nothing sent (empty, another drainer has the lane) or not written (kept): a probe not
-          // decided by the target is due again.
-          if (circuit.snapshot().state === 'half-open') {
-            circuit.release(Date.now());
-            metrics.circuit(lane.connection, settings.target, CIRCUIT_GAUGE.open);
-          }
-          break;
+        // A probe the target did not decide (nothing to send, another drainer has the lane, our
+        // infrastructure failed, the record failed on its own) is due again at once.
+        if (circuit.snapshot().state === 'half-open') {
+          circuit.release(Date.now());
+          metrics.circuit(lane.connection, settings.target, CIRCUIT_GAUGE.open);
         }
+        if (drained !== 'done') break;
       }
     }
   }
