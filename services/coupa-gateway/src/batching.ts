@@ -10,12 +10,14 @@ export interface PublishOptions {
    * promise settles with that send.
    */
   signal?: AbortSignal | undefined;
+  /** Memory the caller holds while it waits (a call-out's raw body), counted with the event's own bytes. */
+  heldBytes?: number | undefined;
 }
 
 /** Publishes one event; resolves on Kafka's ack. */
 export type Publish = (topic: string, event: CanonicalEvent, options?: PublishOptions) => Promise<void>;
 
-/** What the publisher holds now: events queued or in a send, and their size (JSON bytes). */
+/** What the publisher holds now: events queued or in a send, and their size (JSON bytes, plus what their callers hold). */
 export interface PublishQueueState {
   events: number;
   bytes: number;
@@ -28,7 +30,7 @@ export interface BatchingPublisherParams {
   maxBatch?: number;
   /** Most events held at once (queued or in a send, all topics); beyond it a publish is refused at once. Default 1000. */
   maxQueued?: number;
-  /** Most bytes (events as JSON) held at once; beyond it a publish is refused at once. Default 64 MiB. */
+  /** Most bytes (events as JSON, plus `heldBytes`) held at once; beyond it a publish is refused at once. Default 64 MiB. */
   maxQueuedBytes?: number;
   /** Backoff between sends of a batch that failed with a retriable error (Kafka away). */
   retry?: BackoffOptions;
@@ -125,8 +127,8 @@ export function createBatchingPublisher({
 
   const publish = (topic: string, event: CanonicalEvent, options: PublishOptions = {}) =>
     new Promise<void>((resolve, reject) => {
-      const { signal } = options;
-      const bytes = Buffer.byteLength(JSON.stringify(event));
+      const { signal, heldBytes = 0 } = options;
+      const bytes = Buffer.byteLength(JSON.stringify(event)) + heldBytes;
       if (signal?.aborted) {
         reject(new MlcError('MLC_KAFKA_UNAVAILABLE', 'the caller gave up before its event was queued', { context: { reason: 'caller-gave-up', topic, eventId: event.id } }));
         return;

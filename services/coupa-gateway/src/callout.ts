@@ -186,7 +186,7 @@ export function createCalloutHandler(params: CalloutHandlerParams): (callout: Ca
       if (entity === 'purchase-order' && orderLines) await orderLines.index.remember(connection.id, event.entity.key, orderLinesOf(record));
       const topic = topicOf(entity);
       const giveUp = new AbortController();
-      const publishing = publish(topic, event, { signal: giveUp.signal });
+      const publishing = publish(topic, event, { signal: giveUp.signal, heldBytes: body.length });
       try {
         await awaitPublish(publishing, giveUp, publishTimeoutMs, signal, { connection: connection.id, coupaEventId, topic });
       } catch (error) {

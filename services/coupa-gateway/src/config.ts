@@ -34,7 +34,7 @@ export const GatewayEnv = ServiceEnv.extend({
     .int()
     .min(1024 * 1024)
     .default(64 * 1024 * 1024)
-    .describe('most bytes (events as JSON) waiting for Kafka at once; more are answered 503 with Retry-After'),
+    .describe('most bytes (call-out bodies and their events) waiting for Kafka at once; more are answered 503 with Retry-After'),
   PUBLISH_TIMEOUT_MS: z.coerce
     .number()
     .int()
