@@ -112,6 +112,8 @@ export function writerService<M extends MappingSchemas, V extends Vendor>(defini
             partitionsConsumedConcurrently: env.MLC_PARTITIONS_CONCURRENCY ?? definition.topics.length * env.MLC_TOPIC_PARTITIONS,
             sessionTimeoutMs: env.MLC_KAFKA_SESSION_TIMEOUT_MS,
             heartbeatIntervalMs: env.MLC_KAFKA_HEARTBEAT_MS,
+            maxRecordBytes: env.MLC_MAX_RECORD_BYTES,
+            dlqTruncatedValueBytes: env.MLC_DLQ_TRUNCATED_VALUE_BYTES,
           });
           await runtime.start();
           consuming = true;
