@@ -11,7 +11,7 @@ export {
   type SecretSource,
   type TlsSettings,
 } from './transport-security.js';
-export { documentationGaps, schemaKeys } from './schema-keys.js';
+export { documentationGaps, envDocumentationGaps, schemaKeys } from './schema-keys.js';
 export {
   connectionsFileSchema,
   readConnections,
