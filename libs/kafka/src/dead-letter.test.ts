@@ -116,3 +116,13 @@ test('an ordinary dead letter reads as not truncated', () => {
   assert.equal(readDeadLetterTruncation(buildDlqHeaders({ ...base, error: new MlcError('MLC_MAPPING_FAILED', 'no term') })), undefined);
   assert.equal(readDeadLetterTruncation(undefined), undefined);
 });
+
+test('a truncated copy cut again keeps the reference to the true original', () => {
+  const value = Buffer.alloc(50_000, 'x');
+  const headers = buildDlqHeaders({ ...base, error: new MlcError('MLC_MAPPING_FAILED', 'no term') });
+  const first = fitDeadLetter({ record: { key: 'k', value, headers }, source: base, maxRecordBytes: 20_000, truncatedValueBytes: 10_000 });
+  const again = fitDeadLetter({ record: first.record, source: base, maxRecordBytes: 5_000, truncatedValueBytes: 1_000 });
+  assert.equal(again.record.value?.length, 1_000);
+  assert.deepEqual(readDeadLetterTruncation(again.record.headers), readDeadLetterTruncation(first.record.headers));
+  assert.equal(readDeadLetterTruncation(again.record.headers)?.originalSha256, createHash('sha256').update(value).digest('hex'));
+});

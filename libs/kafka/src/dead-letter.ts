@@ -183,22 +183,25 @@ export function fitDeadLetter({ record, source, maxRecordBytes, truncatedValueBy
   const bytes = recordBytes(record);
   if (bytes <= maxRecordBytes) return { record };
   const value = record.value ?? Buffer.alloc(0);
-  const sha256 = createHash('sha256').update(value).digest('hex');
-  const cut: string[] = ['value'];
+  // A copy truncated before (and refused again) keeps the reference to the true original.
+  const previous = readDeadLetterTruncation(record.headers);
+  const sha256 = previous?.originalSha256 ?? createHash('sha256').update(value).digest('hex');
+  const originalBytes = previous?.originalBytes ?? value.length;
+  const cut: string[] = previous?.cut.includes('value') ? [...previous.cut] : ['value', ...(previous?.cut ?? [])];
   let headers: IHeaders = record.headers;
   let key = record.key;
   const withMarks = (): IHeaders => ({
     ...headers,
     [DLQ_TRUNCATION_HEADERS.truncated]: cut.join(','),
-    [DLQ_TRUNCATION_HEADERS.originalBytes]: String(value.length),
+    [DLQ_TRUNCATION_HEADERS.originalBytes]: String(originalBytes),
     [DLQ_TRUNCATION_HEADERS.originalSha256]: sha256,
   });
   const room = () => maxRecordBytes - recordBytes({ key, value: null, headers: withMarks() });
-  if (room() < 0) {
+  if (room() < 0 && !cut.includes('headers')) {
     cut.push('headers');
     headers = Object.fromEntries(Object.entries(record.headers).filter(([name]) => dlqHeaderNames.has(name)));
   }
-  if (room() < 0) {
+  if (room() < 0 && !cut.includes('key')) {
     cut.push('key');
     key = null;
   }
@@ -207,7 +210,7 @@ export function fitDeadLetter({ record, source, maxRecordBytes, truncatedValueBy
   const error = new MlcError(
     'MLC_PAYLOAD_TOO_LARGE',
     `the dead letter of ${source.topic}:${source.partition}:${source.offset} is ${bytes} bytes, over the ${maxRecordBytes}-byte record limit; sent as a truncated copy (${cut.join(', ')} cut) referring to the original, which stays in ${source.topic} and the audit log`,
-    { context: { ...source, bytes, valueBytes: value.length, maxRecordBytes, keptValueBytes: kept, cut: cut.join(','), sha256 } },
+    { context: { ...source, bytes, valueBytes: originalBytes, maxRecordBytes, keptValueBytes: kept, cut: cut.join(','), sha256 } },
   );
   return { record: fitted, truncated: error };
 }

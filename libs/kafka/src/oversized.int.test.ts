@@ -2,7 +2,7 @@
 // its original, decided before sending, so the partition moves on instead of retrying forever.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { MlcError } from '@mlc/errors';
 import type { Outcome } from '@mlc/events';
 import { createTestTopics, uniqueName, waitFor } from '@mlc/testing';
@@ -13,7 +13,7 @@ import { collect, committedOffset, supplierEvent, testCodec, testKafka, testLogg
 
 const TOPIC_LIMIT = 20_000;
 
-test('a huge failing event is dead-lettered as a truncated copy referring to its original, and the partition moves on', async (t) => {
+async function deadLetterHugeEvent(t: TestContext, { maxRecordBytes, keptBytes }: { maxRecordBytes: number | undefined; keptBytes: number }): Promise<void> {
   const kafka = testKafka();
   const admin = kafka.admin();
   await admin.connect();
@@ -35,7 +35,7 @@ test('a huge failing event is dead-lettered as a truncated copy referring to its
     logger: testLogger(),
     retry: { initialMs: 10, maxMs: 50, maxAttempts: 3 },
     outcomesTopic,
-    maxRecordBytes: TOPIC_LIMIT,
+    ...(maxRecordBytes === undefined ? {} : { maxRecordBytes }),
     dlqTruncatedValueBytes: 1_000,
     handler: async (event) => {
       handled.push(event.entity.key);
@@ -68,8 +68,8 @@ test('a huge failing event is dead-lettered as a truncated copy referring to its
   const original = source.messages[0]!.value!;
   assert.ok(original.length > 200_000);
   assert.ok(recordBytes({ key: copy!.key, value: copy!.value, headers: copy!.headers }) <= TOPIC_LIMIT);
-  assert.equal(copy!.value?.length, 1_000);
-  assert.deepEqual(copy!.value, original.subarray(0, 1_000));
+  assert.equal(copy!.value?.length, keptBytes);
+  assert.deepEqual(copy!.value, original.subarray(0, keptBytes));
   assert.deepEqual(readDeadLetterTruncation(copy!.headers), { cut: ['value'], originalBytes: original.length, originalSha256: createHash('sha256').update(original).digest('hex') });
   assert.equal(copy!.headers?.[DLQ_TRUNCATION_HEADERS.truncated]?.toString(), 'value');
   const reason = readDeadLetterReason(copy!.headers);
@@ -77,4 +77,8 @@ test('a huge failing event is dead-lettered as a truncated copy referring to its
 
   const decoded = await Promise.all(outcomes.messages.map(async (m) => (await codec.decode(outcomesTopic, m.value)) as Outcome));
   assert.deepEqual(decoded.map((o) => [o.entity.key, o.status]), [['S-HUGE', 'dead-lettered'], ['S-NEXT', 'created']]);
+}
+
+test('a huge failing event is dead-lettered as a truncated copy referring to its original, decided before sending, and the partition moves on', async (t) => {
+  await deadLetterHugeEvent(t, { maxRecordBytes: TOPIC_LIMIT, keptBytes: 1_000 });
 });
