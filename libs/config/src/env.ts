@@ -13,12 +13,29 @@ const BrokerList = z
   .transform(commaList)
   .pipe(z.array(z.string().regex(/^[^\s:]+:\d+$/, 'expected host:port')).min(1));
 
+/**
+ * How long a statement may run and wait for locks, for every PostgreSQL session of a service or
+ * `mlc` (the pools of @mlc/db and the pollers' lock sessions). A statement over it is cancelled by
+ * the server and fails retriable (MLC_DB_CONFLICT, SQLSTATE 57014 / 55P03).
+ */
+export const DatabaseEnv = z.object({
+  MLC_DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000).describe('statement timeout of every database session, in ms'),
+  MLC_DB_LOCK_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(10_000).describe('lock wait timeout of every database session, in ms (0: wait up to the statement timeout)'),
+});
+export type DatabaseEnv = z.infer<typeof DatabaseEnv>;
+
+/** The @mlc/db pool options for these settings. */
+export function databaseTimeouts(env: DatabaseEnv): { statementTimeoutMs: number; lockTimeoutMs: number } {
+  return { statementTimeoutMs: env.MLC_DB_STATEMENT_TIMEOUT_MS, lockTimeoutMs: env.MLC_DB_LOCK_TIMEOUT_MS };
+}
+
 /** Settings every service takes from its environment (12-factor). */
 export const InfraEnv = z.object({
   KAFKA_BROKERS: BrokerList.describe('comma-separated host:port list of Kafka bootstrap brokers'),
   KAFKA_CLIENT_ID: z.string().optional().describe('Kafka client id; the service name when unset'),
   SCHEMA_REGISTRY_URL: z.url().describe('Confluent-compatible schema registry base URL'),
   DATABASE_URL: z.string().startsWith('postgres').describe('PostgreSQL connection string'),
+  ...DatabaseEnv.shape,
   MLC_CONNECTIONS_FILE: z.string().default('connections.json').describe('path of the connections file'),
   MLC_CONNECTIONS: z
     .string()

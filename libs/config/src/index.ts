@@ -1,6 +1,6 @@
 export { Secret, type SecretReload } from './secret.js';
 export { parseConfig, configError, type ConfigIssue } from './issues.js';
-export { InfraEnv, loadEnv } from './env.js';
+export { DatabaseEnv, InfraEnv, databaseTimeouts, loadEnv } from './env.js';
 export {
   TransportSecurityEnv,
   kafkaSecurity,
@@ -11,7 +11,7 @@ export {
   type SecretSource,
   type TlsSettings,
 } from './transport-security.js';
-export { documentationGaps, schemaKeys } from './schema-keys.js';
+export { documentationGaps, envDocumentationGaps, schemaKeys } from './schema-keys.js';
 export {
   connectionsFileSchema,
   readConnections,

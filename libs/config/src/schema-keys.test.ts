@@ -4,7 +4,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { connectionsFileSchema } from './connections.js';
-import { documentationGaps, schemaKeys } from './schema-keys.js';
+import { DatabaseEnv } from './env.js';
+import { documentationGaps, envDocumentationGaps, schemaKeys } from './schema-keys.js';
 
 const schema = z
   .object({
@@ -49,4 +50,10 @@ test('docs/CONFIGURATION.md documents every key of the connection sections as th
   );
   assert.ok(keys.length > 50);
   assert.deepEqual(documentationGaps(keys, doc), []);
+});
+
+test('docs/CONFIGURATION.md documents the database waits (environment) with their defaults', () => {
+  const doc = readFileSync(join(import.meta.dirname, '../../../docs/CONFIGURATION.md'), 'utf8');
+  assert.deepEqual(envDocumentationGaps(DatabaseEnv, doc), []);
+  assert.deepEqual(envDocumentationGaps(z.object({ MLC_NOT_A_SETTING: z.coerce.number().default(5) }), doc), ['MLC_NOT_A_SETTING: no row "| `MLC_NOT_A_SETTING` | `5` |"']);
 });

@@ -107,3 +107,16 @@ export function documentationGaps(keys: readonly SchemaKey[], markdown: string):
     return [];
   });
 }
+
+/**
+ * Environment settings of `schema` without their row in a markdown table of variables
+ * (`| \`NAME\` | \`default\` | meaning |`, docs/CONFIGURATION.md), the default as the schema has it.
+ */
+export function envDocumentationGaps(schema: z.ZodObject, markdown: string): string[] {
+  return Object.entries(schema.shape).flatMap(([name, field]) => {
+    const parsed = (field as z.ZodType).safeParse(undefined);
+    const value: unknown = parsed.success ? parsed.data : undefined;
+    const row = value === undefined ? `| \`${name}\` |` : `| \`${name}\` | \`${String(value)}\` |`;
+    return markdown.includes(row) ? [] : [`${name}: no row "${row}"`];
+  });
+}

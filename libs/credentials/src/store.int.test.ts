@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
-import { migrate } from '@mlc/db';
+import type pg from 'pg';
+import { createPool, migrate } from '@mlc/db';
 import { MlcError } from '@mlc/errors';
 import { testInfra, uniqueIdentifier } from '@mlc/testing';
 import { masterKeyFrom, type MasterKey } from './envelope.js';
@@ -12,11 +12,11 @@ import { CREDENTIALS_MIGRATIONS, createCredentialStore } from './store.js';
 /** A pool on a schema of its own, the store's table migrated into it. */
 async function isolatedPool(t: { after: (fn: () => Promise<void>) => void }): Promise<pg.Pool> {
   const schema = uniqueIdentifier('creds');
-  const admin = new pg.Pool({ connectionString: testInfra().databaseUrl, max: 1 });
+  const admin = createPool(testInfra().databaseUrl, { max: 1 });
   await admin.query(`create schema ${schema}`);
   const url = new URL(testInfra().databaseUrl);
   url.searchParams.set('options', `-c search_path=${schema}`);
-  const pool = new pg.Pool({ connectionString: url.toString(), max: 2 });
+  const pool = createPool(url.toString(), { max: 2 });
   t.after(async () => {
     await pool.end();
     await admin.query(`drop schema ${schema} cascade`);

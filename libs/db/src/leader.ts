@@ -1,7 +1,8 @@
 import pg from 'pg';
 import { setTimeout as delay } from 'node:timers/promises';
-import { toMlcError, type MlcError } from '@mlc/errors';
+import { MlcError, toMlcError } from '@mlc/errors';
 import type { Logger } from '@mlc/log';
+import { sessionTimeoutSettings } from './pool.js';
 
 /** A dedicated Postgres session (a pg Client, connected); the lock lives and dies with it. */
 export interface LockSession {
@@ -29,6 +30,13 @@ export interface CreateLeaderParams {
   logger: Logger;
   /** How often a standby tries the lock and a leader checks that its session is alive. */
   retryMs?: number;
+  /**
+   * Longest wait for an answer to the lock attempt and to the leader's liveness check (and for
+   * the session to end). A PostgreSQL that does not answer (hung, or the network silently gone)
+   * then makes a leader step down and a standby retry, instead of freezing in the wait.
+   * Default 10 s.
+   */
+  checkTimeoutMs?: number;
   onStateChange?: (state: LeaderState) => void;
 }
 
@@ -38,6 +46,21 @@ export interface Leader {
   /** Stops the work if leading, releases the lock, ends the session. */
   stop(): Promise<void>;
   state(): LeaderState;
+}
+
+const DEFAULT_CHECK_TIMEOUT_MS = 10_000;
+
+/** `work`, or MLC_DB_UNAVAILABLE once `ms` have passed without an answer. */
+async function within<T>(work: Promise<T>, ms: number, context: Record<string, unknown>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new MlcError('MLC_DB_UNAVAILABLE', `no answer from PostgreSQL within ${ms} ms (${String(context.step)})`, { context: { ...context, timeoutMs: ms } })), ms);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 // Same namespace as @mlc/db's migration locks ("mlc"), so ours never collide with another tool's.
@@ -50,7 +73,7 @@ const LOCK_NAMESPACE = 0x6d6c63;
  * fails stops its work at once: Kafka fencing (transactional.id) is the second line of defence
  * should a stale leader still be mid-transaction when the next one starts.
  */
-export function createLeader({ connect, name, work, logger, retryMs = 5000, onStateChange }: CreateLeaderParams): Leader {
+export function createLeader({ connect, name, work, logger, retryMs = 5000, checkTimeoutMs = DEFAULT_CHECK_TIMEOUT_MS, onStateChange }: CreateLeaderParams): Leader {
   const log = logger.child({ component: 'leader', lock: name });
   let current: LeaderState = 'standby';
   const abort = new AbortController();
@@ -64,7 +87,7 @@ export function createLeader({ connect, name, work, logger, retryMs = 5000, onSt
   };
 
   async function tryLock(session: LockSession): Promise<boolean> {
-    const { rows } = await session.query('select pg_try_advisory_lock($1, hashtext($2)) as locked', [LOCK_NAMESPACE, name]);
+    const { rows } = await within(session.query('select pg_try_advisory_lock($1, hashtext($2)) as locked', [LOCK_NAMESPACE, name]), checkTimeoutMs, { lock: name, step: 'lock attempt' });
     return rows[0]?.locked === true;
   }
 
@@ -79,7 +102,7 @@ export function createLeader({ connect, name, work, logger, retryMs = 5000, onSt
           await delay(retryMs, undefined, { signal: abort.signal }).catch(() => undefined);
           if (abort.signal.aborted) return;
           try {
-            await session.query('select 1');
+            await within(session.query('select 1'), checkTimeoutMs, { lock: name, step: 'liveness check' });
           } catch (error) {
             resolve(toMlcError(error, { lock: name }));
             return;
@@ -107,7 +130,12 @@ export function createLeader({ connect, name, work, logger, retryMs = 5000, onSt
     while (!abort.signal.aborted) {
       let session: LockSession | undefined;
       try {
-        session = await connect();
+        const connecting = connect();
+        session = await within(connecting, checkTimeoutMs, { lock: name, step: 'connect' }).catch((error: unknown) => {
+          // A session that connects after we gave up on it must not stay open.
+          void connecting.then((late) => late.end()).catch(() => undefined);
+          throw error;
+        });
         // Errors of an idle pg client are emitted as events; unhandled they would crash the process.
         session.on('error', () => undefined);
         while (!abort.signal.aborted && !(await tryLock(session))) {
@@ -119,8 +147,9 @@ export function createLeader({ connect, name, work, logger, retryMs = 5000, onSt
         log.warn({ err: error }, 'lock session failed; retrying');
       } finally {
         if (current === 'leader') setState('standby');
-        // Ending the session releases a session-level advisory lock.
-        await session?.end().catch(() => undefined);
+        // Ending the session releases a session-level advisory lock. A server that does not answer
+        // may not let it end: the wait is bounded, and the lock dies with the server's session.
+        if (session !== undefined) await within(session.end(), checkTimeoutMs, { lock: name, step: 'session end' }).catch(() => undefined);
       }
       if (!abort.signal.aborted) await delay(retryMs, undefined, { signal: abort.signal }).catch(() => undefined);
     }
@@ -139,14 +168,46 @@ export function createLeader({ connect, name, work, logger, retryMs = 5000, onSt
   };
 }
 
+export interface LockSessionOptions {
+  /** Statement timeout of the session (its read timeout a little above); default that of pools. */
+  statementTimeoutMs?: number;
+  /** How long connecting may take. Default 10 s. */
+  connectTimeoutMs?: number;
+}
+
 /**
  * `connect` for a leader: a new Client of its own on `databaseUrl` (never from a pool), kept alive
- * so a dead peer is noticed and the lock freed.
+ * so a dead peer is noticed and the lock freed, its statements bounded by a statement timeout
+ * and a read timeout. Ending it closes the socket outright when the server does not answer.
  */
-export function lockSessionOn(databaseUrl: string, applicationName: string): () => Promise<LockSession> {
+export function lockSessionOn(databaseUrl: string, applicationName: string, { statementTimeoutMs, connectTimeoutMs = 10_000 }: LockSessionOptions = {}): () => Promise<LockSession> {
   return async () => {
-    const client = new pg.Client({ connectionString: databaseUrl, application_name: applicationName, keepAlive: true });
-    await client.connect();
-    return client;
+    const client = new pg.Client({
+      connectionString: databaseUrl,
+      application_name: applicationName,
+      keepAlive: true,
+      connectionTimeoutMillis: connectTimeoutMs,
+      // No lock_timeout: the session takes only try-locks.
+      ...sessionTimeoutSettings({ ...(statementTimeoutMs === undefined ? {} : { statementTimeoutMs }), lockTimeoutMs: 0 }),
+    });
+    try {
+      await client.connect();
+    } catch (error) {
+      client.connection.stream.destroy();
+      throw error;
+    }
+    return {
+      query: (text, values) => client.query(text, values),
+      on: (event: 'error' | 'end', listener: ((error: Error) => void) | (() => void)) => client.on(event as 'error', listener as (error: Error) => void),
+      end: async () => {
+        const ended = client.end();
+        const timer = setTimeout(() => client.connection.stream.destroy(), connectTimeoutMs);
+        try {
+          await ended;
+        } finally {
+          clearTimeout(timer);
+        }
+      },
+    };
   };
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 import { MlcError, toMlcError } from '@mlc/errors';
+import { queryTimeoutFor } from './pool.js';
 import type { Logger } from '@mlc/log';
 
 export interface MigrateOptions {
@@ -12,6 +13,12 @@ export interface MigrateOptions {
   /** Folder of `*.sql` files, applied in file-name order (`0001_create_events.sql`, …). */
   dir: URL | string;
   logger?: Pick<Logger, 'info'>;
+  /**
+   * Statement timeout of the migration session, in place of the pool's (an index on a big table
+   * takes longer than any query a service runs); also bounds the wait for another replica's
+   * migrations. Default 15 minutes.
+   */
+  timeoutMs?: number;
 }
 
 export interface MigrationFile {
@@ -41,10 +48,13 @@ export async function readMigrations(dir: URL | string): Promise<MigrationFile[]
  * changed fails with MLC_MIGRATION_FAILED (reason `checksum-mismatch`) before anything runs;
  * applied names without a file are ignored (an older replica may start after a newer one migrated).
  */
-export async function migrate(pool: pg.Pool, { component, dir, logger }: MigrateOptions): Promise<{ applied: string[] }> {
+export async function migrate(pool: pg.Pool, { component, dir, logger, timeoutMs = DEFAULT_MIGRATION_TIMEOUT_MS }: MigrateOptions): Promise<{ applied: string[] }> {
   const files = await readMigrations(dir);
-  const client = await pool.connect();
+  const pooled = await pool.connect();
+  const client = withQueryTimeout(pooled, queryTimeoutFor(timeoutMs));
   try {
+    await client.query(`set statement_timeout = ${Math.trunc(timeoutMs)}`);
+    await client.query('set lock_timeout = 0');
     await ensureTable(client);
     await client.query('select pg_advisory_lock($1, hashtext($2))', [LOCK_NAMESPACE, component]);
     try {
@@ -55,11 +65,24 @@ export async function migrate(pool: pg.Pool, { component, dir, logger }: Migrate
   } catch (error) {
     throw error instanceof MlcError ? error : toMlcError(error, { component, call: 'migrate' });
   } finally {
-    client.release();
+    // The session's own timeouts must not go back to the pool with it: the connection is discarded.
+    pooled.release(true);
   }
 }
 
-async function ensureTable(client: pg.PoolClient): Promise<void> {
+const DEFAULT_MIGRATION_TIMEOUT_MS = 15 * 60_000;
+
+/** The part of a pg client the migrations use. */
+type MigrationClient = Pick<pg.PoolClient, 'query'>;
+
+/** `client`, its queries waiting for an answer up to `queryTimeoutMs` (the pool's read timeout is for short statements). */
+function withQueryTimeout(client: pg.PoolClient, queryTimeoutMs: number): MigrationClient {
+  return {
+    query: ((text: string, values?: unknown[]) => client.query({ text, values, query_timeout: queryTimeoutMs } as pg.QueryConfig)) as MigrationClient['query'],
+  };
+}
+
+async function ensureTable(client: MigrationClient): Promise<void> {
   // `create table if not exists` is not safe against a concurrent create (duplicate pg_type
   // row), so the first migration of every component serialises on one lock.
   await client.query('select pg_advisory_lock($1, 0)', [LOCK_NAMESPACE]);
@@ -78,7 +101,7 @@ async function ensureTable(client: pg.PoolClient): Promise<void> {
 }
 
 async function applyPending(
-  client: pg.PoolClient,
+  client: MigrationClient,
   component: string,
   files: readonly MigrationFile[],
   logger: MigrateOptions['logger'],

@@ -119,3 +119,13 @@ test('toDbError: a refused or broken connection to our database is the database 
   const unique = Object.assign(new Error('duplicate key'), { code: '23505', severity: 'ERROR' });
   assert.equal(toDbError(unique).code, 'MLC_DB_QUERY_FAILED');
 });
+
+test('a broker refusing a record or batch as too large for its topic is MLC_PAYLOAD_TOO_LARGE, not retriable', () => {
+  const tooLarge = Object.assign(new Error('The request included a message larger than the max message size the server will accept'), { name: 'KafkaJSProtocolError', type: 'MESSAGE_TOO_LARGE', retriable: false });
+  const error = toMlcError(tooLarge, { topic: 't' });
+  assert.equal(error.code, 'MLC_PAYLOAD_TOO_LARGE');
+  assert.equal(error.retriable, false);
+  assert.equal(error.context.topic, 't');
+  const wrapped = Object.assign(new Error('retries exceeded'), { name: 'KafkaJSNonRetriableError', cause: Object.assign(new Error('batch too large'), { name: 'KafkaJSProtocolError', type: 'RECORD_LIST_TOO_LARGE' }) });
+  assert.equal(toMlcError(wrapped).code, 'MLC_PAYLOAD_TOO_LARGE');
+});

@@ -157,6 +157,15 @@ function tlsTrustFailure(error: Error): boolean {
   return false;
 }
 
+/** A broker that refused a record or batch as too large for the topic, anywhere in the cause chain. */
+function kafkaTooLarge(error: Error): boolean {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    const type = (e as { type?: unknown }).type;
+    if (type === 'MESSAGE_TOO_LARGE' || type === 'RECORD_LIST_TOO_LARGE') return true;
+  }
+  return false;
+}
+
 /**
  * Turns anything thrown into an MlcError, keeping the original as `cause`. kafkajs errors carry
  * their own `retriable` flag, which we respect; PostgreSQL errors are classified by SQLSTATE.
@@ -179,6 +188,10 @@ export function toMlcError(error: unknown, context: ErrorContext = {}): MlcError
   // internal fault but a credential to fix (or a rotation to finish).
   if (err.name === 'KafkaJSSASLAuthenticationError' || (err.name.startsWith('KafkaJS') && tlsTrustFailure(err))) {
     return new MlcError('MLC_AUTH_FAILED', err.message, { cause: err, context });
+  }
+  // A record (batch) over the topic's max.message.bytes: sending it again can never succeed.
+  if (err.name.startsWith('KafkaJS') && kafkaTooLarge(err)) {
+    return new MlcError('MLC_PAYLOAD_TOO_LARGE', err.message, { cause: err, context: { ...context, limit: 'max.message.bytes' } });
   }
   if (err.name.startsWith('KafkaJS')) {
     const retriable = (err as { retriable?: unknown }).retriable === true;

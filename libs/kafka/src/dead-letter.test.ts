@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MlcError } from '@mlc/errors';
-import { DLQ_HEADERS, NO_POSITION, buildDlqHeaders, dlqTopicFor, readDeadLetterReason } from './dead-letter.js';
+import { createHash } from 'node:crypto';
+import { DLQ_HEADERS, DLQ_TRUNCATION_HEADERS, NO_POSITION, buildDlqHeaders, dlqTopicFor, fitDeadLetter, readDeadLetterReason, readDeadLetterTruncation, recordBytes } from './dead-letter.js';
 
 const base = {
   group: 'coupa-writer',
@@ -71,4 +72,57 @@ test('a dead letter that was not a Kafka record (a source row) has the same head
   assert.equal(reason?.partition, NO_POSITION);
   assert.equal(reason?.offset, String(NO_POSITION));
   assert.equal(reason?.group, 'syspro-poller');
+});
+
+test('a dead letter within the record limit is sent as it is', () => {
+  const record = { key: 'acme:supplier:S1', value: Buffer.from('{"small":true}'), headers: buildDlqHeaders({ ...base, error: new MlcError('MLC_MAPPING_FAILED', 'no term') }) };
+  const fitted = fitDeadLetter({ record, source: base, maxRecordBytes: 10_000, truncatedValueBytes: 100 });
+  assert.equal(fitted.record, record);
+  assert.equal(fitted.truncated, undefined);
+});
+
+test('an oversized dead letter becomes a truncated copy referring to its original: size, sha256, marker header, within the limit', () => {
+  const value = Buffer.alloc(50_000, 'x');
+  const headers = buildDlqHeaders({ ...base, error: new MlcError('MLC_MAPPING_FAILED', 'no term'), originalHeaders: { 'mlc-event-id': 'evt-1' } });
+  const fitted = fitDeadLetter({ record: { key: 'acme:supplier:S1', value, headers }, source: base, maxRecordBytes: 5_000, truncatedValueBytes: 1_000 });
+  assert.ok(recordBytes(fitted.record) <= 5_000);
+  assert.equal(fitted.record.value?.length, 1_000);
+  assert.deepEqual(fitted.record.value, value.subarray(0, 1_000));
+  assert.equal(fitted.record.key, 'acme:supplier:S1');
+  assert.equal(fitted.record.headers['mlc-event-id'], 'evt-1', 'original headers kept when they fit');
+  assert.equal(fitted.record.headers[DLQ_TRUNCATION_HEADERS.truncated], 'value');
+  const sha256 = createHash('sha256').update(value).digest('hex');
+  assert.deepEqual(readDeadLetterTruncation(fitted.record.headers), { cut: ['value'], originalBytes: 50_000, originalSha256: sha256 });
+  // The reason still reads back: the reference to the original is its topic, partition and offset.
+  assert.deepEqual(readDeadLetterReason(fitted.record.headers), { ...readDeadLetterReason(headers) });
+  assert.equal(fitted.truncated?.code, 'MLC_PAYLOAD_TOO_LARGE');
+  assert.equal(fitted.truncated?.retriable, false);
+  assert.deepEqual(
+    { topic: fitted.truncated?.context.topic, partition: fitted.truncated?.context.partition, offset: fitted.truncated?.context.offset, valueBytes: fitted.truncated?.context.valueBytes },
+    { topic: base.topic, partition: base.partition, offset: base.offset, valueBytes: 50_000 },
+  );
+});
+
+test('a truncated copy whose original headers alone are over the limit drops them, keeping the reason', () => {
+  const headers = buildDlqHeaders({ ...base, error: new MlcError('MLC_MAPPING_FAILED', 'no term'), originalHeaders: { huge: 'h'.repeat(10_000) } });
+  const fitted = fitDeadLetter({ record: { key: 'k', value: Buffer.alloc(100), headers }, source: base, maxRecordBytes: 3_000, truncatedValueBytes: 1_000 });
+  assert.ok(recordBytes(fitted.record) <= 3_000);
+  assert.equal(fitted.record.headers.huge, undefined);
+  assert.deepEqual(readDeadLetterTruncation(fitted.record.headers)?.cut, ['value', 'headers']);
+  assert.equal(readDeadLetterReason(fitted.record.headers)?.offset, '42');
+});
+
+test('an ordinary dead letter reads as not truncated', () => {
+  assert.equal(readDeadLetterTruncation(buildDlqHeaders({ ...base, error: new MlcError('MLC_MAPPING_FAILED', 'no term') })), undefined);
+  assert.equal(readDeadLetterTruncation(undefined), undefined);
+});
+
+test('a truncated copy cut again keeps the reference to the true original', () => {
+  const value = Buffer.alloc(50_000, 'x');
+  const headers = buildDlqHeaders({ ...base, error: new MlcError('MLC_MAPPING_FAILED', 'no term') });
+  const first = fitDeadLetter({ record: { key: 'k', value, headers }, source: base, maxRecordBytes: 20_000, truncatedValueBytes: 10_000 });
+  const again = fitDeadLetter({ record: first.record, source: base, maxRecordBytes: 5_000, truncatedValueBytes: 1_000 });
+  assert.equal(again.record.value?.length, 1_000);
+  assert.deepEqual(readDeadLetterTruncation(again.record.headers), readDeadLetterTruncation(first.record.headers));
+  assert.equal(readDeadLetterTruncation(again.record.headers)?.originalSha256, createHash('sha256').update(value).digest('hex'));
 });

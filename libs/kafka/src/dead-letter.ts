@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import type { IHeaders } from 'kafkajs';
-import type { MlcError } from '@mlc/errors';
+import { MlcError } from '@mlc/errors';
 import { headerString } from './headers.js';
 
 /** A writer's dead-letter topic: `<group>.dlq.v1`. */
@@ -105,5 +106,130 @@ export function readDeadLetterReason(headers: IHeaders | undefined): DeadLetterR
     offset,
     attempts,
     at: get(DLQ_HEADERS.at) ?? '',
+  };
+}
+
+/**
+ * The largest record we send (DLQ copies, outcomes), and so the largest batch per partition: a
+ * bit under the broker's default `message.max.bytes` (1048588), which a topic's
+ * `max.message.bytes` may lower. Set it to the smallest limit of the topics written.
+ */
+export const DEFAULT_MAX_RECORD_BYTES = 1_000_000;
+/** How much of an oversized original value a truncated DLQ copy keeps. */
+export const DEFAULT_DLQ_TRUNCATED_VALUE_BYTES = 64 * 1024;
+
+/**
+ * Headers of a DLQ record too big to carry its original whole: what was cut, and the reference to
+ * the original (its coordinates are in `mlc-dlq-topic`/`-partition`/`-offset`). Not among
+ * DLQ_HEADERS, so the audit log keeps them with the original headers, where `mlc dlq` sees them.
+ */
+export const DLQ_TRUNCATION_HEADERS = {
+  /** What was cut, comma-separated: `value` (kept only its first bytes), `headers` (original headers dropped), `key`. */
+  truncated: 'mlc-dlq-truncated',
+  /** Size of the original value, in bytes. */
+  originalBytes: 'mlc-dlq-original-bytes',
+  /** SHA-256 (hex) of the original value, to check a copy found elsewhere (the source topic, the audit log). */
+  originalSha256: 'mlc-dlq-original-sha256',
+} as const;
+
+// Per-record overhead in a batch (length, attributes, deltas, varints) and the batch header, rounded up.
+const RECORD_OVERHEAD_BYTES = 96;
+const HEADER_OVERHEAD_BYTES = 8;
+
+const sizeOf = (value: Buffer | string | null | undefined): number => (value === null || value === undefined ? 0 : typeof value === 'string' ? Buffer.byteLength(value) : value.length);
+
+/** An upper estimate of the bytes a record takes in a batch: key, value, headers and overhead. */
+export function recordBytes({ key, value, headers }: { key?: Buffer | string | null | undefined; value: Buffer | string | null; headers?: IHeaders | undefined }): number {
+  let bytes = RECORD_OVERHEAD_BYTES + sizeOf(key) + sizeOf(value);
+  for (const [name, raw] of Object.entries(headers ?? {})) {
+    for (const v of Array.isArray(raw) ? raw : [raw]) bytes += HEADER_OVERHEAD_BYTES + Buffer.byteLength(name) + sizeOf(v as Buffer | string | undefined);
+  }
+  return bytes;
+}
+
+/** A DLQ record as it is sent. */
+export interface DeadLetterRecord {
+  key: Buffer | string | null;
+  value: Buffer | null;
+  headers: IHeaders;
+}
+
+export interface FitDeadLetterParams {
+  record: DeadLetterRecord;
+  /** Where the original is: named in the error. */
+  source: { topic: string; partition: number; offset: string };
+  maxRecordBytes: number;
+  /** The most of the original value a truncated copy keeps. */
+  truncatedValueBytes: number;
+}
+
+export interface FittedDeadLetter {
+  record: DeadLetterRecord;
+  /** Set when the copy had to be cut: MLC_PAYLOAD_TOO_LARGE, naming the original and its size. */
+  truncated?: MlcError;
+}
+
+const dlqHeaderNames = new Set<string>(Object.values(DLQ_HEADERS));
+
+/**
+ * A DLQ record that fits `maxRecordBytes`: the record as it is when it fits; otherwise a truncated,
+ * referenced copy (the first `truncatedValueBytes` of the value at most, the size and SHA-256 of
+ * the original value, the `mlc-dlq-truncated` header), dropping the original headers, then the
+ * key, only if the record still does not fit. The original stays in its source topic (and the
+ * audit log), which the reason headers point to. Decided before sending, so an oversized record
+ * is never sent to be refused, and never retried.
+ */
+export function fitDeadLetter({ record, source, maxRecordBytes, truncatedValueBytes }: FitDeadLetterParams): FittedDeadLetter {
+  const bytes = recordBytes(record);
+  if (bytes <= maxRecordBytes) return { record };
+  const value = record.value ?? Buffer.alloc(0);
+  // A copy truncated before (and refused again) keeps the reference to the true original.
+  const previous = readDeadLetterTruncation(record.headers);
+  const sha256 = previous?.originalSha256 ?? createHash('sha256').update(value).digest('hex');
+  const originalBytes = previous?.originalBytes ?? value.length;
+  const cut: string[] = previous?.cut.includes('value') ? [...previous.cut] : ['value', ...(previous?.cut ?? [])];
+  let headers: IHeaders = record.headers;
+  let key = record.key;
+  const withMarks = (): IHeaders => ({
+    ...headers,
+    [DLQ_TRUNCATION_HEADERS.truncated]: cut.join(','),
+    [DLQ_TRUNCATION_HEADERS.originalBytes]: String(originalBytes),
+    [DLQ_TRUNCATION_HEADERS.originalSha256]: sha256,
+  });
+  const room = () => maxRecordBytes - recordBytes({ key, value: null, headers: withMarks() });
+  if (room() < 0 && !cut.includes('headers')) {
+    cut.push('headers');
+    headers = Object.fromEntries(Object.entries(record.headers).filter(([name]) => dlqHeaderNames.has(name)));
+  }
+  if (room() < 0 && !cut.includes('key')) {
+    cut.push('key');
+    key = null;
+  }
+  const kept = Math.max(0, Math.min(truncatedValueBytes, room(), value.length));
+  const fitted: DeadLetterRecord = { key, value: value.subarray(0, kept), headers: withMarks() };
+  const error = new MlcError(
+    'MLC_PAYLOAD_TOO_LARGE',
+    `the dead letter of ${source.topic}:${source.partition}:${source.offset} is ${bytes} bytes, over the ${maxRecordBytes}-byte record limit; sent as a truncated copy (${cut.join(', ')} cut) referring to the original, which stays in ${source.topic} and the audit log`,
+    { context: { ...source, bytes, valueBytes: originalBytes, maxRecordBytes, keptValueBytes: kept, cut: cut.join(','), sha256 } },
+  );
+  return { record: fitted, truncated: error };
+}
+
+export interface DeadLetterTruncation {
+  /** What was cut: `value`, `headers`, `key`. */
+  cut: string[];
+  originalBytes: number | undefined;
+  originalSha256: string | undefined;
+}
+
+/** Whether (and how) a DLQ record's original was truncated, from its headers (or the original headers the audit log keeps). */
+export function readDeadLetterTruncation(headers: IHeaders | Record<string, string | string[]> | undefined): DeadLetterTruncation | undefined {
+  const cut = headerString(headers as IHeaders | undefined, DLQ_TRUNCATION_HEADERS.truncated);
+  if (cut === undefined || cut === '') return undefined;
+  const bytes = Number(headerString(headers as IHeaders | undefined, DLQ_TRUNCATION_HEADERS.originalBytes));
+  return {
+    cut: cut.split(',').filter(Boolean),
+    originalBytes: Number.isInteger(bytes) ? bytes : undefined,
+    originalSha256: headerString(headers as IHeaders | undefined, DLQ_TRUNCATION_HEADERS.originalSha256),
   };
 }

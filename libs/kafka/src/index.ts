@@ -14,7 +14,23 @@ export {
 } from './parking.js';
 export { readCompactedTopic, type ReadCompactedParams } from './compacted.js';
 export type { TopicCodec } from './codec.js';
-export { DLQ_HEADERS, NO_POSITION, buildDlqHeaders, dlqTopicFor, readDeadLetterReason, type DeadLetterInput, type DeadLetterReason } from './dead-letter.js';
+export {
+  DEFAULT_DLQ_TRUNCATED_VALUE_BYTES,
+  DEFAULT_MAX_RECORD_BYTES,
+  DLQ_HEADERS,
+  DLQ_TRUNCATION_HEADERS,
+  NO_POSITION,
+  buildDlqHeaders,
+  dlqTopicFor,
+  fitDeadLetter,
+  readDeadLetterReason,
+  readDeadLetterTruncation,
+  recordBytes,
+  type DeadLetterInput,
+  type DeadLetterReason,
+  type DeadLetterRecord,
+  type DeadLetterTruncation,
+} from './dead-letter.js';
 export { EVENT_HEADERS, REPLAY_HEADERS, headerString, readReplay, replayHeaders, type Replay } from './headers.js';
 export { ConsumerEnv, TopicEnv, checkConsumerEnv, createTopicNamespace, type TopicNamespace } from './namespace.js';
 export { createInMemoryCodec, type InMemoryCodecParams } from './in-memory-codec.js';

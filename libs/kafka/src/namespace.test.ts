@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { dlqTopicFor } from './dead-letter.js';
-import { TopicEnv, createTopicNamespace } from './namespace.js';
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { envDocumentationGaps } from '@mlc/config';
+import { ConsumerEnv, TopicEnv, createTopicNamespace } from './namespace.js';
 
 test('a namespace prefixes topics, group ids and transactional ids', () => {
   const ns = createTopicNamespace('staging.');
@@ -34,4 +37,10 @@ test('TopicEnv defaults to no prefix and six partitions, and refuses characters 
   assert.deepEqual(TopicEnv.parse({}), { MLC_TOPIC_PREFIX: '', MLC_TOPIC_PARTITIONS: 6 });
   assert.deepEqual(TopicEnv.parse({ MLC_TOPIC_PREFIX: 'staging.', MLC_TOPIC_PARTITIONS: '3' }), { MLC_TOPIC_PREFIX: 'staging.', MLC_TOPIC_PARTITIONS: 3 });
   assert.equal(TopicEnv.safeParse({ MLC_TOPIC_PREFIX: 'a b' }).success, false);
+});
+
+test('docs/CONFIGURATION.md documents the record size limits with their defaults', () => {
+  const doc = readFileSync(new URL('../../../docs/CONFIGURATION.md', import.meta.url), 'utf8');
+  const { MLC_MAX_RECORD_BYTES, MLC_DLQ_TRUNCATED_VALUE_BYTES } = ConsumerEnv.shape;
+  assert.deepEqual(envDocumentationGaps(z.object({ MLC_MAX_RECORD_BYTES, MLC_DLQ_TRUNCATED_VALUE_BYTES }), doc), []);
 });

@@ -55,6 +55,14 @@ export const ConsumerEnv = z.object({
    */
   MLC_KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).max(1_800_000).default(30_000),
   MLC_KAFKA_HEARTBEAT_MS: z.coerce.number().int().positive().default(3_000),
+  /**
+   * Largest record (and send per partition) written to the outcomes and DLQ topics; at most the
+   * smallest `max.message.bytes` of those topics (the broker's default is 1048588). A DLQ copy
+   * over it is sent truncated, referring to its original; an outcome has its texts cut.
+   */
+  MLC_MAX_RECORD_BYTES: z.coerce.number().int().min(16 * 1024).default(1_000_000),
+  /** How much of an oversized original value a truncated DLQ copy keeps. */
+  MLC_DLQ_TRUNCATED_VALUE_BYTES: z.coerce.number().int().min(0).default(64 * 1024),
 });
 export type ConsumerEnv = z.infer<typeof ConsumerEnv>;
 

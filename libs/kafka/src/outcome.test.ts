@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Outcome } from '@mlc/events';
 import { MlcError } from '@mlc/errors';
-import { buildOutcome, identityFromDecodeError, identityOf } from './outcome.js';
+import { buildOutcome, encodeOutcomeWithin, identityFromDecodeError, identityOf, shrinkOutcome } from './outcome.js';
 import { supplierEvent } from './test-support.js';
 
 const source = { topic: 'syspro.suppliers.v1', partition: 0, offset: '7' };
@@ -54,4 +54,29 @@ test('an outcome carries at most 1000 characters of the error message, however l
   const outcome = buildOutcome({ identity: identityOf(event), writer: 'w', status: 'dead-lettered', attempts: 1, error, source: { topic: 't', partition: 0, offset: '1' }, at: new Date() });
   assert.ok(outcome.error !== undefined && outcome.error.message.length <= 1000);
   assert.ok(outcome.error.message.startsWith('rejected: x'));
+});
+
+test('an outcome whose reason is a runaway text is capped like an error message', () => {
+  const outcome = buildOutcome({ identity: identityOf(supplierEvent('S-1')), writer: 'w', status: 'skipped', reason: 'r'.repeat(5_000), attempts: 1, source, at });
+  assert.equal(outcome.reason?.length, 1000);
+});
+
+test('an outcome over the record limit is encoded with its texts cut; one that still does not fit is MLC_PAYLOAD_TOO_LARGE, not retriable', async () => {
+  const error = new MlcError('MLC_VENDOR_REJECTED', 'e'.repeat(900));
+  const outcome = buildOutcome({ identity: identityOf(supplierEvent('S-1')), writer: 'w', status: 'dead-lettered', error, reason: 'r'.repeat(900), attempts: 1, source, at });
+  const encode = async (o: Outcome) => Buffer.from(JSON.stringify(o));
+  const roomy = await encodeOutcomeWithin(outcome, encode, 1_000_000);
+  assert.deepEqual(JSON.parse(roomy.toString()), outcome);
+  const tight = await encodeOutcomeWithin(outcome, encode, 3_500);
+  const shrunk = JSON.parse(tight.toString()) as Outcome;
+  assert.deepEqual(shrunk, shrinkOutcome(outcome));
+  assert.equal(shrunk.error?.message.length, 200);
+  assert.equal(shrunk.reason?.length, 200);
+  assert.equal(shrunk.eventId, outcome.eventId);
+  await assert.rejects(encodeOutcomeWithin(outcome, encode, 2_100), (e: unknown) => {
+    assert.equal((e as MlcError).code, 'MLC_PAYLOAD_TOO_LARGE');
+    assert.equal((e as MlcError).retriable, false);
+    assert.equal((e as MlcError).context.offset, '7');
+    return true;
+  });
 });

@@ -1,7 +1,7 @@
 import type { IHeaders } from 'kafkajs';
 import { EntityTypeSchema, type CanonicalEvent, type EntityType, type Outcome } from '@mlc/events';
-import type { MlcError } from '@mlc/errors';
-import { capErrorMessage } from './dead-letter.js';
+import { MlcError } from '@mlc/errors';
+import { capErrorMessage, recordBytes } from './dead-letter.js';
 import { EVENT_HEADERS, headerString, type Replay } from './headers.js';
 
 /** What an outcome needs to know about the event it reports on. */
@@ -77,6 +77,37 @@ export function buildOutcome({ identity, writer, status, target, attempts, error
   // Every outcome is kept by the audit log: a runaway message (a whole response body) must not bloat it.
   if (error !== undefined) outcome.error = { code: error.code, message: capErrorMessage(error.message) };
   if (replay !== undefined) outcome.replay = { id: replay.id, force: replay.force };
-  if (reason !== undefined) outcome.reason = reason;
+  if (reason !== undefined) outcome.reason = capErrorMessage(reason);
   return outcome;
+}
+
+// What an outcome's free-text fields keep when the outcome is still too big for a record.
+const SHRUNK_TEXT_LENGTH = 200;
+// Key and headers of an outcome record (partition key, correlation and event ids), generously.
+const OUTCOME_KEY_AND_HEADERS_BYTES = 2048;
+
+const cut = (text: string, length: number) => (text.length > length ? `${text.slice(0, length - 1)}…` : text);
+
+/** The outcome with its free-text fields (error message, reason) cut to `length` characters. */
+export function shrinkOutcome(outcome: Outcome, length = SHRUNK_TEXT_LENGTH): Outcome {
+  const shrunk: Outcome = { ...outcome };
+  if (outcome.error !== undefined) shrunk.error = { ...outcome.error, message: cut(outcome.error.message, length) };
+  if (outcome.reason !== undefined) shrunk.reason = cut(outcome.reason, length);
+  return shrunk;
+}
+
+/**
+ * Encodes an outcome to fit `maxRecordBytes`: as it is, or with its free-text fields cut
+ * (`shrinkOutcome`). One that still does not fit (a giant key) is MLC_PAYLOAD_TOO_LARGE, not
+ * retriable, naming the event and the record it reports on; it is never sent to be refused.
+ */
+export async function encodeOutcomeWithin(outcome: Outcome, encode: (outcome: Outcome) => Promise<Buffer>, maxRecordBytes: number): Promise<Buffer> {
+  const fits = (value: Buffer) => recordBytes({ value }) + OUTCOME_KEY_AND_HEADERS_BYTES <= maxRecordBytes;
+  const value = await encode(outcome);
+  if (fits(value)) return value;
+  const shrunk = await encode(shrinkOutcome(outcome));
+  if (fits(shrunk)) return shrunk;
+  throw new MlcError('MLC_PAYLOAD_TOO_LARGE', `the outcome of event ${outcome.eventId} is ${shrunk.length} bytes even with its texts cut, over the ${maxRecordBytes}-byte record limit`, {
+    context: { eventId: outcome.eventId, ...outcome.source, bytes: shrunk.length, maxRecordBytes },
+  });
 }

@@ -1,4 +1,5 @@
 import type { Message } from 'kafkajs';
+import { recordBytes } from './dead-letter.js';
 
 /** A record to send before the message that produced it may be committed: an outcome or a DLQ record. */
 export interface PendingRecord {
@@ -15,6 +16,30 @@ export function topicMessages(records: readonly PendingRecord[]): { topic: strin
     else messages.push(message);
   }
   return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
+}
+
+/**
+ * Records split, in order, into sends of at most `maxBytes` each (a record bigger than that goes
+ * alone). kafkajs puts a send's records for one partition into one batch, and the broker holds a
+ * batch, not a record, to the topic's `max.message.bytes`: a few large DLQ records in one send
+ * would be refused together although each fits.
+ */
+export function chunkRecords(records: readonly PendingRecord[], maxBytes: number): PendingRecord[][] {
+  const chunks: PendingRecord[][] = [];
+  let current: PendingRecord[] = [];
+  let bytes = 0;
+  for (const record of records) {
+    const size = recordBytes(record.message);
+    if (current.length > 0 && bytes + size > maxBytes) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(record);
+    bytes += size;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
 }
 
 export interface CreateRecordWindowParams {

@@ -6,11 +6,11 @@ import { OUTCOMES_TOPIC, partitionKeyFor, type CanonicalEvent, type Outcome } fr
 import { MlcError, backoffDelay, toMlcError } from '@mlc/errors';
 import type { Logger } from '@mlc/log';
 import type { TopicCodec } from './codec.js';
-import { buildDlqHeaders, dlqTopicFor } from './dead-letter.js';
+import { DEFAULT_DLQ_TRUNCATED_VALUE_BYTES, DEFAULT_MAX_RECORD_BYTES, buildDlqHeaders, dlqTopicFor, fitDeadLetter } from './dead-letter.js';
 import { EVENT_HEADERS, readReplay, type Replay } from './headers.js';
 import { createRuntimeMetrics } from './metrics.js';
-import { buildOutcome, identityFromDecodeError, identityOf, type EventIdentity } from './outcome.js';
-import { createRecordWindow, topicMessages, type PendingRecord } from './record-window.js';
+import { buildOutcome, encodeOutcomeWithin, identityFromDecodeError, identityOf, type EventIdentity } from './outcome.js';
+import { chunkRecords, createRecordWindow, topicMessages, type PendingRecord } from './record-window.js';
 import { createRetryPauses } from './retry-pauses.js';
 import { CIRCUIT_GAUGE, createCircuits, type Circuit, type CircuitTransition } from './circuit.js';
 import { OutageSettings, decideDrainFailure, decideFailure, type DrainVerdict, type ParkedRecord, type ParkingLane, type ParkingStore } from './parking.js';
@@ -94,6 +94,14 @@ export interface CreateConsumerRuntimeParams {
    * outage is retried in place up to maxAttempts and then dead-lettered, as any retriable error.
    */
   outage?: OutageSettings & { parking: ParkingStore };
+  /**
+   * Largest record (and send per partition) to the outcomes and DLQ topics: a DLQ copy over it is
+   * sent truncated with a reference to its original, an outcome with its texts cut (see
+   * dead-letter.ts, outcome.ts). At most the smallest `max.message.bytes` of those topics.
+   */
+  maxRecordBytes?: number;
+  /** How much of an oversized original a truncated DLQ copy keeps. */
+  dlqTruncatedValueBytes?: number;
 }
 
 export interface ConsumerRuntime {
@@ -152,6 +160,8 @@ export function createConsumerRuntime(params: CreateConsumerRuntimeParams): Cons
     flushMaxMessages = 500,
     flushMaxDelayMs = 200,
     outage,
+    maxRecordBytes = DEFAULT_MAX_RECORD_BYTES,
+    dlqTruncatedValueBytes = DEFAULT_DLQ_TRUNCATED_VALUE_BYTES,
   } = params;
   const checked = Params.safeParse({ groupId, topics, retry, partitionsConsumedConcurrently, fetchMaxWaitMs, flushMaxMessages, flushMaxDelayMs, outage });
   if (!checked.success) {
@@ -219,7 +229,7 @@ export function createConsumerRuntime(params: CreateConsumerRuntimeParams): Cons
   }
 
   async function encodeOutcome(outcome: Outcome, live: () => boolean): Promise<Message | MlcError> {
-    const value = await persist('encode-outcome', () => codec.encode(outcomesTopic, outcome), live, (e) => !e.retriable);
+    const value = await persist('encode-outcome', () => encodeOutcomeWithin(outcome, (o) => codec.encode(outcomesTopic, o), maxRecordBytes), live, (e) => !e.retriable);
     if (value instanceof MlcError) return value;
     return {
       key: partitionKeyFor({ connection: outcome.connection, entity: outcome.entity }),
@@ -239,16 +249,10 @@ export function createConsumerRuntime(params: CreateConsumerRuntimeParams): Cons
     const { topic, partition, message } = source;
     const at = new Date();
     const replay = readReplay(message.headers);
-    const records: PendingRecord[] = [
-      {
-        topic: dlqTopic,
-        message: {
-          key: message.key,
-          value: message.value,
-          headers: buildDlqHeaders({ error, group: groupId, topic, partition, offset: message.offset, attempts, at, originalHeaders: message.headers }),
-        },
-      },
-    ];
+    const headers = buildDlqHeaders({ error, group: groupId, topic, partition, offset: message.offset, attempts, at, originalHeaders: message.headers });
+    const copy = fitDeadLetter({ record: { key: message.key, value: message.value, headers }, source: { topic, partition, offset: message.offset }, maxRecordBytes, truncatedValueBytes: dlqTruncatedValueBytes });
+    if (copy.truncated !== undefined) log.error({ err: copy.truncated, code: copy.truncated.code, ...copy.truncated.context }, 'dead letter too large for a record; sent truncated, referring to the original');
+    const records: PendingRecord[] = [{ topic: dlqTopic, message: copy.record }];
     if (identity !== undefined) {
       const outcome = buildOutcome({ identity, writer: groupId, status: 'dead-lettered', attempts, error, source: { topic, partition, offset: message.offset }, replay, at });
       const encoded = await encodeOutcome(outcome, live);
@@ -535,8 +539,8 @@ export function createConsumerRuntime(params: CreateConsumerRuntimeParams): Cons
     // Sends a window's outcomes and DLQ records, then resolves and commits its last offset.
     const window = createRecordWindow({
       async record(records, upTo) {
-        if (records.length > 0) {
-          const sent = await persist('record', () => producer.sendBatch({ topicMessages: topicMessages(records), acks: -1 }), live, () => false);
+        for (const chunk of chunkRecords(records, maxRecordBytes)) {
+          const sent = await persist('record', () => producer.sendBatch({ topicMessages: topicMessages(chunk), acks: -1 }), live, () => false);
           if (sent instanceof MlcError) throw sent; // unreachable: every send error is retried
         }
         resolveOffset(upTo);

@@ -2,7 +2,7 @@ import type { Kafka } from 'kafkajs';
 import type pg from 'pg';
 import { Registry } from 'prom-client';
 import type { z } from 'zod';
-import { InfraEnv, loadEnv, type SecretStore } from '@mlc/config';
+import { InfraEnv, databaseTimeouts, loadEnv, type SecretStore } from '@mlc/config';
 import { CredentialsEnv, secretStoreFromEnv } from '@mlc/credentials';
 import { createPool, migrate } from '@mlc/db';
 import { createRegistryCodec, schemaRegistryClientFromEnv, type TopicCodec } from '@mlc/events';
@@ -99,7 +99,7 @@ export async function startService<S extends z.ZodType<ServiceEnv>>(definition: 
     const env = loadEnv(processEnv, definition.env);
     logger = loggerFor(env.LOG_LEVEL);
     const { url = env.DATABASE_URL, ...poolOptions } = typeof definition.pool === 'function' ? definition.pool(env) : (definition.pool ?? {});
-    const db = createPool(url, { applicationName: name, logger, ...poolOptions });
+    const db = createPool(url, { applicationName: name, logger, ...databaseTimeouts(env), ...poolOptions });
     pool = db;
     const namespace = createTopicNamespace(env.MLC_TOPIC_PREFIX);
     const metrics = new Registry();

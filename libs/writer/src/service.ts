@@ -145,6 +145,8 @@ export function writerService<M extends MappingSchemas, V extends Vendor>(defini
               drainIntervalMs: env.MLC_PARKING_DRAIN_INTERVAL_MS,
               parking: createParkingStore({ db: pool, group: namespace.groupId(definition.name) }),
             },
+            maxRecordBytes: env.MLC_MAX_RECORD_BYTES,
+            dlqTruncatedValueBytes: env.MLC_DLQ_TRUNCATED_VALUE_BYTES,
           });
           await runtime.start();
           consuming = true;

@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import pg from 'pg';
+import { createPool } from '@mlc/db';
 import { testInfra, uniqueName } from '@mlc/testing';
 import { createTargetRecordStore, TARGET_RECORDS_MIGRATIONS } from './target-records.js';
 
 test('remembers targets per record and never regresses to an older source time', async (t) => {
-  const pool = new pg.Pool({ connectionString: testInfra().databaseUrl, max: 2 });
+  const pool = createPool(testInfra().databaseUrl, { max: 2 });
   await pool.query(readFileSync(new URL('001_target_records.sql', TARGET_RECORDS_MIGRATIONS), 'utf8'));
   const store = createTargetRecordStore({ db: pool });
   const ref = { connection: uniqueName('conn'), targetSystem: 'coupa', entityType: 'supplier', naturalKey: 'ACME01' };

@@ -6,6 +6,7 @@ import { once } from 'node:events';
 import { Secret } from '@mlc/config';
 import { contentHashOf } from '@mlc/events';
 import { toCanonicalSupplier, DEFAULT_COUPA_MAPPING } from '@mlc/coupa';
+import { MlcError } from '@mlc/errors';
 import { waitFor } from '@mlc/testing';
 import { CLIENT, build, sign, testConnection } from './test-support.js';
 
@@ -235,11 +236,29 @@ test('Kafka down: 503 so Coupa retries, nothing recorded; the retry publishes', 
   assert.equal(g.published.length, 1);
 });
 
-test('Kafka not answering: 503 after the publish timeout', async (t) => {
-  const g = await build(t, { publish: () => new Promise(() => undefined), publishTimeoutMs: 1 });
+test('Kafka not answering, event still queued: 503 after the publish timeout, the event dropped and its claim released', async (t) => {
+  const queued = (_topic: string, _event: unknown, options?: { signal?: AbortSignal | undefined }) =>
+    new Promise<void>((_, reject) => options?.signal?.addEventListener('abort', () => reject(new MlcError('MLC_KAFKA_UNAVAILABLE', 'dropped', { context: { reason: 'caller-gave-up' } }))));
+  const g = await build(t, { publish: queued, publishTimeoutMs: 1 });
   const res = await g.app.inject(callout(SUPPLIER, { id: 'hang-1' }));
   assert.equal(res.statusCode, 503);
-  assert.equal(g.deliveries.rows.size, 0);
+  assert.ok(res.headers['retry-after']);
+  await waitFor(() => g.deliveries.rows.size === 0, { message: 'claim released' });
+});
+
+test('Kafka not answering, event already in a send: 503, the claim held until the send ends, then completed', async (t) => {
+  let ack: () => void = () => undefined;
+  const inFlight = () => new Promise<void>((resolve) => (ack = resolve));
+  const g = await build(t, { publish: inFlight, publishTimeoutMs: 1 });
+  assert.equal((await g.app.inject(callout(SUPPLIER, { id: 'slow-1' }))).statusCode, 503);
+  const retry = await g.app.inject(callout(SUPPLIER, { id: 'slow-1' }));
+  assert.equal(retry.statusCode, 503, 'a retry while the send is in flight is asked to come back');
+  assert.equal(retry.json().error, 'in-progress');
+  ack();
+  await waitFor(() => g.deliveries.rows.get('acme|slow-1')?.outcome === 'published', { message: 'late ack recorded' });
+  const later = await g.app.inject(callout(SUPPLIER, { id: 'slow-1' }));
+  assert.equal(later.statusCode, 200);
+  assert.equal(later.json().status, 'duplicate');
 });
 
 test('a declared Content-Length over the cap is refused with 413 before reading', async (t) => {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Secret } from '@mlc/config';
 import { DEFAULT_COUPA_MAPPING, type CoupaMapping } from '@mlc/coupa';
 import { MlcError, toMlcError } from '@mlc/errors';
-import { topicFor, type CanonicalEvent } from '@mlc/events';
+import { topicFor } from '@mlc/events';
 import type { Logger } from '@mlc/log';
 import { buildServer, type ReadinessResult, type ServiceServer } from '@mlc/service';
 import type { TargetRecordStore } from '@mlc/writer';
@@ -10,6 +10,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Registry } from 'prom-client';
 import { authenticateClient, bearerOf, issueToken, parseBasic, verifySignature, verifyToken, type OAuthClient } from './auth.js';
 import { readLimitedBody } from './body.js';
+import type { Publish } from './batching.js';
 import { createCalloutHandler } from './callout.js';
 import type { FetchOrderLines, OrderLineIndex } from './order-lines.js';
 import { createGatewayMetrics } from './metrics.js';
@@ -32,8 +33,8 @@ export interface GatewayAppParams {
   server?: ServiceServer;
   logger: Logger;
   connections: ReadonlyMap<string, GatewayConnection>;
-  /** Resolves once Kafka has acknowledged the event (acks=all). */
-  publish: (topic: string, event: CanonicalEvent) => Promise<void>;
+  /** Resolves once Kafka has acknowledged the event (acks=all); drops it when the signal aborts before it is sent (`createBatchingPublisher`). */
+  publish: Publish;
   deliveries: DeliveryLog;
   rejections: RejectionLog;
   /** What coupa-writer last wrote to Coupa per record, to recognise echoes of our own writes. */
@@ -215,7 +216,15 @@ export function buildGatewayApp(params: GatewayAppParams): ServiceServer {
         // Unreachable for the stand-in (nobody holds its keys); kept so no path can publish for it.
         if (connection === unknown) return refuse(reply, request.params.connection, 'unknown-connection');
 
+        // The caller gone (Coupa's own timeout, a closed connection) before we answered: its event
+        // is dropped if it still waits for Kafka.
+        const callerGone = new AbortController();
+        const onClose = () => {
+          if (!reply.raw.writableFinished) callerGone.abort();
+        };
+        reply.raw.once('close', onClose);
         const result = await handleCallout({
+          signal: callerGone.signal,
           connection,
           coupaEventId: header(request, 'x-coupa-event-id')?.trim() || undefined,
           eventType: header(request, 'x-coupa-event-type')?.trim() || undefined,

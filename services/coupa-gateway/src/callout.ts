@@ -1,15 +1,15 @@
 import { MlcError } from '@mlc/errors';
-import type { CanonicalEvent } from '@mlc/events';
 import { targetRefFor, type TargetRecordStore } from '@mlc/writer';
 import type { FastifyBaseLogger } from 'fastify';
 import type { GatewayConnection } from './app.js';
+import type { Publish } from './batching.js';
 import type { GatewayMetrics, WebhookOutcome } from './metrics.js';
 import { COUPA_EVENT_ENTITIES, isCoupaEventType, normalize, type GatewayEntity } from './normalize.js';
 import { orderLinesOf, resolveOrderLineNumbers, type FetchOrderLines, type OrderLineIndex } from './order-lines.js';
 import type { DeliveryLog, RejectionLog, SeenDelivery } from './stores.js';
 
 export interface CalloutHandlerParams {
-  publish: (topic: string, event: CanonicalEvent) => Promise<void>;
+  publish: Publish;
   deliveries: DeliveryLog;
   rejections: RejectionLog;
   targetRecords: Pick<TargetRecordStore, 'get'>;
@@ -32,6 +32,8 @@ export interface Callout {
   log: Pick<FastifyBaseLogger, 'info' | 'warn'>;
   /** `process.hrtime.bigint()` when the call-out arrived, for the latency metric. */
   started: bigint;
+  /** Aborted when the caller is gone (its connection closed before the answer). */
+  signal?: AbortSignal | undefined;
 }
 
 export interface CalloutAnswer {
@@ -46,17 +48,28 @@ export const MAX_EVENT_ID_LENGTH = 200;
 // When Coupa should retry a call-out whose id another request is publishing right now.
 const IN_PROGRESS_RETRY_AFTER_SECONDS = '5';
 
-// A publish that times out may still complete later; Coupa's retry then publishes the same event
-// again (same deterministic id), which consumers absorb: at-least-once, never lost.
-async function withTimeout<T>(work: Promise<T>, ms: number, context: Record<string, unknown>): Promise<T> {
+/**
+ * Waits for the publish until its ack, `ms`, or the caller leaving, whichever comes first; on
+ * the last two, aborts `giveUp` (the publisher drops the event if it is still queued) and throws.
+ */
+async function awaitPublish(publishing: Promise<void>, giveUp: AbortController, ms: number, caller: AbortSignal | undefined, context: Record<string, unknown>): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new MlcError('MLC_KAFKA_UNAVAILABLE', `no Kafka ack within ${ms} ms`, { context: { ...context, timeoutMs: ms } })), ms);
+  let onCallerGone: (() => void) | undefined;
+  const gaveUp = new Promise<never>((_, reject) => {
+    const quit = (message: string, reason: string) => {
+      giveUp.abort();
+      reject(new MlcError('MLC_KAFKA_UNAVAILABLE', message, { context: { ...context, reason, timeoutMs: ms } }));
+    };
+    timer = setTimeout(() => quit(`no Kafka ack within ${ms} ms`, 'publish-timeout'), ms);
+    onCallerGone = () => quit('the caller left before Kafka acknowledged', 'caller-gone');
+    if (caller?.aborted) onCallerGone();
+    else caller?.addEventListener('abort', onCallerGone, { once: true });
   });
   try {
-    return await Promise.race([work, timeout]);
+    await Promise.race([publishing, gaveUp]);
   } finally {
     clearTimeout(timer);
+    if (onCallerGone !== undefined) caller?.removeEventListener('abort', onCallerGone);
   }
 }
 
@@ -69,7 +82,7 @@ async function withTimeout<T>(work: Promise<T>, ms: number, context: Record<stri
 export function createCalloutHandler(params: CalloutHandlerParams): (callout: Callout) => Promise<CalloutAnswer> {
   const { publish, deliveries, rejections, targetRecords, orderLines, topicOf, clock, publishTimeoutMs, claimLeaseMs, metrics } = params;
 
-  return async ({ connection, coupaEventId: givenEventId, eventType, body, log, started }) => {
+  return async ({ connection, coupaEventId: givenEventId, eventType, body, log, started, signal }) => {
     let coupaEventId = givenEventId;
     const reject = async (status: number, code: string, reason: string, outcome: WebhookOutcome, context: Record<string, unknown> = {}): Promise<CalloutAnswer> => {
       metrics.request(connection.id, outcome);
@@ -137,6 +150,11 @@ export function createCalloutHandler(params: CalloutHandlerParams): (callout: Ca
       claimLeaseMs,
     );
     if (!claim.claimed) return answerSeen(claim.holder);
+    const release = () =>
+      deliveries.release(connection.id, coupaEventId, claim.token).catch((releaseError: unknown) =>
+        // The claim then lapses after its lease, and Coupa's retry takes it over.
+        log.warn({ connection: connection.id, coupaEventId, err: releaseError }, 'could not release the claim on the event id'),
+      );
     const complete = async (outcome: 'published' | 'echo' | 'stale') => {
       if (!(await deliveries.complete(connection.id, coupaEventId, claim.token, outcome))) {
         // Slower than the lease: another request took the id over and publishes it too (same event id; consumers absorb it).
@@ -144,6 +162,8 @@ export function createCalloutHandler(params: CalloutHandlerParams): (callout: Ca
       }
     };
 
+    // Set once the claim's fate is left to a publish its caller stopped waiting for.
+    let handedOver = false;
     try {
       if (stale) {
         await complete('stale');
@@ -165,13 +185,27 @@ export function createCalloutHandler(params: CalloutHandlerParams): (callout: Ca
       // publish then fails: the index only maps ids to line numbers.
       if (entity === 'purchase-order' && orderLines) await orderLines.index.remember(connection.id, event.entity.key, orderLinesOf(record));
       const topic = topicOf(entity);
-      await withTimeout(publish(topic, event), publishTimeoutMs, { connection: connection.id, coupaEventId, topic });
+      const giveUp = new AbortController();
+      const publishing = publish(topic, event, { signal: giveUp.signal, heldBytes: body.length });
+      try {
+        await awaitPublish(publishing, giveUp, publishTimeoutMs, signal, { connection: connection.id, coupaEventId, topic });
+      } catch (error) {
+        if (giveUp.signal.aborted) {
+          // The caller is answered 503 now (or is gone). What becomes of its event decides the
+          // claim: dropped from the queue (never sent) or failed, it is released at once so Coupa's
+          // retry is taken; already in a send, it stays claimed until that send ends, then is
+          // completed (a retry meanwhile is asked to come back, and then finds it published) or released.
+          handedOver = true;
+          void publishing.then(
+            () => complete('published'),
+            () => release(),
+          ).catch((lateError: unknown) => log.warn({ connection: connection.id, coupaEventId, err: lateError }, 'could not record the late end of a publish'));
+        }
+        throw error;
+      }
       await complete('published');
     } catch (error) {
-      await deliveries.release(connection.id, coupaEventId, claim.token).catch((releaseError: unknown) =>
-        // The claim then lapses after its lease, and Coupa's retry takes it over.
-        log.warn({ connection: connection.id, coupaEventId, err: releaseError }, 'could not release the claim on the event id'),
-      );
+      if (!handedOver) await release();
       throw error;
     }
     metrics.published(entity, Number(process.hrtime.bigint() - started) / 1e9);

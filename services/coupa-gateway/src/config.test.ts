@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { connectionsFileSchema, loadEnv } from '@mlc/config';
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { connectionsFileSchema, envDocumentationGaps, loadEnv } from '@mlc/config';
 import { CoupaMapping } from '@mlc/coupa';
 import type { MlcError } from '@mlc/errors';
 import { GatewayEnv, gatewayConnections, servedConnections } from './config.js';
@@ -42,4 +44,10 @@ test('GatewayEnv: the replaced polling variables are refused, naming their repla
       error.code === 'MLC_CONFIG_INVALID' &&
       (error.context.issues as Array<{ path: string }>).map((i) => i.path).join() === 'COUPA_POLL_CONNECTIONS,COUPA_POLL_INTERVAL_SECONDS',
   );
+});
+
+test('docs/CONFIGURATION.md documents the publish queue settings with their defaults', () => {
+  const doc = readFileSync(new URL('../../../docs/CONFIGURATION.md', import.meta.url), 'utf8');
+  const { PUBLISH_QUEUE_MAX_EVENTS, PUBLISH_QUEUE_MAX_BYTES, PUBLISH_TIMEOUT_MS } = GatewayEnv.shape;
+  assert.deepEqual(envDocumentationGaps(z.object({ PUBLISH_QUEUE_MAX_EVENTS, PUBLISH_QUEUE_MAX_BYTES, PUBLISH_TIMEOUT_MS }), doc), []);
 });

@@ -23,6 +23,24 @@ export const GatewayEnv = ServiceEnv.extend({
     .optional(),
   COUPA_POLL_INTERVAL_SECONDS: z.never({ error: 'replaced by `coupa.poll.intervalSeconds` in the connections file' }).optional(),
   EXPIRY_INTERVAL_SECONDS: z.coerce.number().positive().default(3600).describe('how often expired rows are deleted'),
+  PUBLISH_QUEUE_MAX_EVENTS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(1000)
+    .describe('most call-outs waiting for Kafka at once; more are answered 503 with Retry-After'),
+  PUBLISH_QUEUE_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024 * 1024)
+    .default(64 * 1024 * 1024)
+    .describe('most bytes (call-out bodies and their events) waiting for Kafka at once; more are answered 503 with Retry-After'),
+  PUBLISH_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(10_000)
+    .describe('longest a call-out waits for Kafka before it is answered 503 and its event, if not yet sent, dropped'),
 });
 export type GatewayEnv = z.output<typeof GatewayEnv>;
 

@@ -3,11 +3,10 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Kafka, logLevel } from 'kafkajs';
-import pg from 'pg';
 import { Registry } from 'prom-client';
 import { Secret } from '@mlc/config';
 import { DEFAULT_COUPA_MAPPING, createCoupaClient, toCanonicalSupplier } from '@mlc/coupa';
-import { migrate } from '@mlc/db';
+import { createPool, migrate } from '@mlc/db';
 import { contentHashOf, createRegistryCodec, decodeEvent, type CanonicalEvent } from '@mlc/events';
 import { createEventProducer } from '@mlc/kafka';
 import { createLogger } from '@mlc/log';
@@ -38,7 +37,7 @@ async function setup(t: TestContext, auth: Auth) {
     invoice: `coupa.invoices.v1-${suffix}`,
   };
   const connectionId = uniqueName('acme');
-  const pool = new pg.Pool({ connectionString: infra.databaseUrl, max: 4 });
+  const pool = createPool(infra.databaseUrl, { max: 4 });
   await migrate(pool, { component: 'coupa-gateway', dir: GATEWAY_MIGRATIONS });
   await pool.query(readFileSync(new URL('001_target_records.sql', TARGET_RECORDS_MIGRATIONS), 'utf8'));
 
@@ -305,7 +304,7 @@ test('without call-outs: the poller publishes issued POs and approved invoices n
 });
 
 async function deliveryLogOnPostgres(t: TestContext, prefix: string) {
-  const pool = new pg.Pool({ connectionString: testInfra().databaseUrl, max: 4 });
+  const pool = createPool(testInfra().databaseUrl, { max: 4 });
   await migrate(pool, { component: 'coupa-gateway', dir: GATEWAY_MIGRATIONS });
   const connection = uniqueName(prefix);
   t.after(async () => {

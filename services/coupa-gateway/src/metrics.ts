@@ -1,4 +1,4 @@
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 export type WebhookOutcome =
   | 'published'
@@ -54,5 +54,23 @@ export function createGatewayMetrics(registry: Registry): GatewayMetrics {
     request: (connection, outcome) => requests.inc({ connection, outcome }),
     authFailure: (connection, reason) => authFailures.inc({ connection, reason }),
     published: (entity, seconds) => latency.observe({ entity }, seconds),
+  };
+}
+
+/** The publish queue (see createBatchingPublisher): what it holds, and what it dropped because the caller gave up. */
+export function createPublishQueueMetrics(registry: Registry) {
+  const events = metric(registry, 'coupa_gateway_publish_queue_events', () => new Gauge({ name: 'coupa_gateway_publish_queue_events', help: 'Events waiting for Kafka (queued or in a send)', registers: [registry] }));
+  const bytes = metric(registry, 'coupa_gateway_publish_queue_bytes', () => new Gauge({ name: 'coupa_gateway_publish_queue_bytes', help: 'Bytes (events as JSON) waiting for Kafka', registers: [registry] }));
+  const dropped = metric(
+    registry,
+    'coupa_gateway_publish_dropped_total',
+    () => new Counter({ name: 'coupa_gateway_publish_dropped_total', help: 'Events dropped from the publish queue because their caller gave up before they were sent', labelNames: ['topic'], registers: [registry] }),
+  );
+  return {
+    onChange: (state: { events: number; bytes: number }) => {
+      events.set(state.events);
+      bytes.set(state.bytes);
+    },
+    onDropped: (topic: string) => dropped.inc({ topic }),
   };
 }

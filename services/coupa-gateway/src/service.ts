@@ -8,6 +8,7 @@ import { buildGatewayApp } from './app.js';
 import { createBatchingPublisher } from './batching.js';
 import { GatewayEnv, gatewayConnections, servedConnections } from './config.js';
 import { createExportPoller } from './export-poller.js';
+import { createPublishQueueMetrics } from './metrics.js';
 import { GATEWAY_MIGRATIONS } from './migrations.js';
 import { createOrderLineIndex, orderLinesOf } from './order-lines.js';
 import { COUPA_EVENT_ENTITIES, type GatewayEntity } from './normalize.js';
@@ -40,7 +41,12 @@ export async function createCoupaGateway({ env, processEnv, logger, metrics, poo
   for (const connection of served) coupaApis.set(connection.id, coupaClientFromSettings(connection.coupa, { logger }));
   let producerConnected = false;
 
-  const publish = createBatchingPublisher({ publishBatch: (topic, events) => producer.publish(topic, events) });
+  const publish = createBatchingPublisher({
+    publishBatch: (topic, events) => producer.publish(topic, events),
+    maxQueued: env.PUBLISH_QUEUE_MAX_EVENTS,
+    maxQueuedBytes: env.PUBLISH_QUEUE_MAX_BYTES,
+    ...createPublishQueueMetrics(metrics),
+  });
   const rejections = createRejectionLog({ db: pool });
   const orderLines = {
     index: createOrderLineIndex({ db: pool }),
@@ -67,6 +73,7 @@ export async function createCoupaGateway({ env, processEnv, logger, metrics, poo
     orderLines,
     topicOf,
     metrics,
+    publishTimeoutMs: env.PUBLISH_TIMEOUT_MS,
   });
 
   return {

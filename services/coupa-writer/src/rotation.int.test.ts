@@ -1,9 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { CREDENTIALS_MIGRATIONS, createCredentialStore, createKeyRing, masterKeyFrom } from '@mlc/credentials';
-import { migrate } from '@mlc/db';
+import { createPool, migrate } from '@mlc/db';
 import { buildEvent } from '@mlc/events';
 import { testInfra, uniqueName, waitFor } from '@mlc/testing';
 import { harness } from './test-support.js';
@@ -14,7 +13,7 @@ import { harness } from './test-support.js';
 // while events flow. The writer meets 401s, reads the secret again and goes on: every supplier
 // lands, none is dead-lettered.
 test('a Coupa client secret rotated in the store and in Coupa under load: every record lands, none dead-lettered', async (t) => {
-  const db = new pg.Pool({ connectionString: testInfra().databaseUrl, max: 2 });
+  const db = createPool(testInfra().databaseUrl, { max: 2 });
   await migrate(db, { component: 'credentials', dir: CREDENTIALS_MIGRATIONS });
   const material = randomBytes(32).toString('base64');
   const store = createCredentialStore({ db, keys: createKeyRing({ load: () => [masterKeyFrom(material, undefined, 'test')] }) });

@@ -37,7 +37,7 @@ export async function createInforPoller({ env, processEnv, logger, metrics, pool
     logger: log,
     retryMs: env.MLC_LEADER_RETRY_MS,
     onStateChange: (state) => pollerMetrics.leader(state),
-    connect: lockSessionOn(env.DATABASE_URL, `${POLLER_NAME}-lock`),
+    connect: lockSessionOn(env.DATABASE_URL, `${POLLER_NAME}-lock`, { statementTimeoutMs: env.MLC_DB_STATEMENT_TIMEOUT_MS }),
     work: {
       // Only the leader connects the producer (initialising the transactional id fences whoever held it) and logs on to ION.
       start: async () => {

@@ -45,7 +45,7 @@ export async function createSysproPoller({ env, processEnv, logger, metrics, poo
     logger: log,
     retryMs: env.MLC_LEADER_RETRY_MS,
     onStateChange: (state) => pollerMetrics.leader(state),
-    connect: lockSessionOn(env.DATABASE_URL, `${SERVICE}-lock`),
+    connect: lockSessionOn(env.DATABASE_URL, `${SERVICE}-lock`, { statementTimeoutMs: env.MLC_DB_STATEMENT_TIMEOUT_MS }),
     work: {
       // Only the leader connects the producer: initialising the transactional id fences whoever held it.
       start: async () => {

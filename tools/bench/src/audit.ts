@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel } from 'kafkajs';
-import pg from 'pg';
+import { createPool } from '@mlc/db';
 import { buildEvent, createRegistryCodec, type SupplierEvent } from '@mlc/events';
 import { createEventProducer, ensureTopics } from '@mlc/kafka';
 import { createLogger } from '@mlc/log';
@@ -46,12 +46,12 @@ async function run(args: BenchArgs, env: BenchEnv): Promise<void> {
   const topic = `${prefix}syspro.suppliers.v1`;
   const kafka = new Kafka({ clientId: `bench-audit-${id}`, brokers: kafkaBrokers.split(','), logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
-  const db = new pg.Client({ connectionString: databaseUrl });
+  const db = createPool(databaseUrl, { max: 1, applicationName: 'bench' });
   const logger = createLogger({ name: 'bench-audit', level: 'silent' });
   const producer = createEventProducer({ kafka, logger, codec: createRegistryCodec({ registryUrl: schemaRegistryUrl, logicalTopic: (t) => t.slice(prefix.length) }) });
   let child: ChildProcess | undefined;
   console.log(`audit: ${count} supplier events, ${partitions} partition(s), ${concurrency} partitions written at once, brokers ${kafkaBrokers}`);
-  await Promise.all([admin.connect(), db.connect(), producer.connect()]);
+  await Promise.all([admin.connect(), db.query('select 1'), producer.connect()]);
   try {
     await ensureTopics(admin, [{ topic, partitions }]);
     const input = supplierEvents(count, `bench-${id}`);

@@ -2,12 +2,11 @@ import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import Fastify from 'fastify';
 import { Kafka, logLevel } from 'kafkajs';
-import pg from 'pg';
 import { Pool } from 'undici';
 import { Secret } from '@mlc/config';
 import { DEFAULT_COUPA_MAPPING } from '@mlc/coupa';
 import { buildGatewayApp, createBatchingPublisher, createDeliveryLog, createRejectionLog, GATEWAY_MIGRATIONS, type GatewayAppParams } from '@mlc/coupa-gateway';
-import { migrate } from '@mlc/db';
+import { createPool, migrate } from '@mlc/db';
 import { createRegistryCodec } from '@mlc/events';
 import { createEventProducer } from '@mlc/kafka';
 import { createLogger } from '@mlc/log';
@@ -87,7 +86,7 @@ async function run(args: BenchArgs, env: BenchEnv): Promise<void> {
   const connection = `bench-${suffix}`;
   const topic = `coupa.suppliers.v1-${suffix}`;
 
-  const db = new pg.Pool({ connectionString: databaseUrl, max: 10 });
+  const db = createPool(databaseUrl, { max: 10, applicationName: 'bench' });
   const kafka = new Kafka({ clientId: 'bench-gateway', brokers: kafkaBrokers.split(','), logLevel: logLevel.ERROR });
   const admin = kafka.admin();
   const codec = createRegistryCodec({ registryUrl: schemaRegistryUrl, logicalTopic: (name) => name.replace(`-${suffix}`, '') });

@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
-import pg from 'pg';
+import { createPool } from '@mlc/db';
 import { coupaEndpoint, sandboxConnections, sysproEndpoints, startCoupaSimulator, startSysproSimulator } from '@mlc/sandbox';
 import { BenchUsageError, intOption, type Bench, type BenchArgs, type BenchEnv } from './bench.js';
 
@@ -62,8 +62,7 @@ async function setUp(env: Required<BenchEnv>, suppliers: number, pageSize: numbe
   const dir = mkdtempSync(join(tmpdir(), 'bench-syspro-coupa-'));
   const connectionsFile = join(dir, 'connections.json');
   writeFileSync(connectionsFile, JSON.stringify(file), { mode: 0o600 });
-  const db = new pg.Client({ connectionString: env.databaseUrl });
-  await db.connect();
+  const db = createPool(env.databaseUrl, { max: 1, applicationName: 'bench' });
   let failure: Error | undefined;
   const children: ChildProcess[] = [];
   let closing = false;

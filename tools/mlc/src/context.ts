@@ -2,7 +2,7 @@ import { Partitioners, type Admin, type Kafka, type Producer } from 'kafkajs';
 import type { z } from 'zod';
 import { AuditEnv, auditDatabaseUrl, type Db } from '@mlc/audit';
 import { readFile } from 'node:fs/promises';
-import { InfraEnv, TransportSecurityEnv } from '@mlc/config';
+import { DatabaseEnv, InfraEnv, TransportSecurityEnv, databaseTimeouts } from '@mlc/config';
 import { CREDENTIALS_MIGRATIONS, CredentialsEnv, createCredentialStore, keyRingFromEnv, type CredentialStore } from '@mlc/credentials';
 import { createPool, migrate } from '@mlc/db';
 import { MlcError, toMlcError } from '@mlc/errors';
@@ -13,6 +13,7 @@ import { createProgress, type Progress, type ProgressStream } from './progress.j
 
 /** What mlc reads from its environment: the services' infrastructure, topic namespace and audit schema. */
 export const MlcEnv = InfraEnv.pick({ KAFKA_BROKERS: true, KAFKA_CLIENT_ID: true, SCHEMA_REGISTRY_URL: true, DATABASE_URL: true, LOG_LEVEL: true })
+  .extend(DatabaseEnv.shape)
   .extend(TransportSecurityEnv.shape)
   .extend(TopicEnv.shape)
   .extend({ MLC_AUDIT_DB_SCHEMA: AuditEnv.shape.MLC_AUDIT_DB_SCHEMA })
@@ -60,13 +61,13 @@ async function readSecretFile(path: string): Promise<string> {
 
 export function createMlcDeps({ env, logger, progressStream, readStdin }: CreateMlcDepsParams): MlcDeps & { close(): Promise<void> } {
   const namespace = createTopicNamespace(env.MLC_TOPIC_PREFIX);
-  const db = createPool(auditDatabaseUrl(env.DATABASE_URL, env.MLC_AUDIT_DB_SCHEMA), { max: 2, applicationName: 'mlc', logger });
+  const db = createPool(auditDatabaseUrl(env.DATABASE_URL, env.MLC_AUDIT_DB_SCHEMA), { max: 2, applicationName: 'mlc', logger, ...databaseTimeouts(env) });
   const kafka = kafkaClientFromEnv({ env, clientId: 'mlc', logger });
   const codec = createRegistryCodec({ registry: schemaRegistryClientFromEnv(env), logger, logicalTopic: namespace.logical });
   let pollerDb: ReturnType<typeof createPool> | undefined;
   let admin: Promise<Admin> | undefined;
   let credentials: Promise<CredentialStore> | undefined;
-  const servicesDb = () => (pollerDb ??= createPool(env.DATABASE_URL, { max: 1, applicationName: 'mlc', logger }));
+  const servicesDb = () => (pollerDb ??= createPool(env.DATABASE_URL, { max: 1, applicationName: 'mlc', logger, ...databaseTimeouts(env) }));
   let producer: Promise<Producer> | undefined;
   const connect = async <T extends { connect(): Promise<void> }>(client: T, operation: string): Promise<T> => {
     try {

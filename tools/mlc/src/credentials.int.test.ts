@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
+import { createPool } from '@mlc/db';
 import { testInfra, uniqueIdentifier } from '@mlc/testing';
 
 const ROOT = join(import.meta.dirname, '../../..');
@@ -14,7 +14,7 @@ const ROOT = join(import.meta.dirname, '../../..');
 // `mlc credentials` as an operator runs it, against a schema of its own (DATABASE_URL's search_path).
 test('mlc credentials: set from stdin, rotate from a file, list without values, rewrap onto a new master key', async (t) => {
   const schema = uniqueIdentifier('mlc_creds');
-  const admin = new pg.Pool({ connectionString: testInfra().databaseUrl, max: 1 });
+  const admin = createPool(testInfra().databaseUrl, { max: 1 });
   await admin.query(`create schema ${schema}`);
   t.after(async () => {
     await admin.query(`drop schema ${schema} cascade`);

@@ -21,6 +21,22 @@ test('only open entries that were Kafka records can be redriven', () => {
   assert.ok(notRedrivable({ ...ok, originalValue: null }));
 });
 
+test('a truncated copy of an oversized record is refused, naming where the original is', () => {
+  const truncated = {
+    status: 'open' as const,
+    sourceTopic: 'syspro.suppliers.v1',
+    sourcePartition: 2,
+    sourceOffset: '41',
+    originalValue: Buffer.from('{"trunc'),
+    originalHeaders: { 'mlc-dlq-truncated': 'value', 'mlc-dlq-original-bytes': '2000000', 'mlc-dlq-original-sha256': 'ab'.repeat(32) },
+  };
+  const why = notRedrivable(truncated);
+  assert.match(why ?? '', /truncated copy/);
+  assert.match(why ?? '', /syspro\.suppliers\.v1:2:41/);
+  assert.match(why ?? '', /audit log/);
+  assert.equal(notRedrivable({ ...truncated, originalHeaders: { 'mlc-event-id': 'e' } }), undefined, 'an ordinary entry');
+});
+
 test('a payload is read as well as it can be: registry, JSON in the wire format, text, base64', async () => {
   const codec = createInMemoryCodec({ schemas: new Map() });
   const wireJson = encodeWire(7, Buffer.from('{"broken":true}'));

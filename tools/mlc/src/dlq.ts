@@ -12,7 +12,7 @@ import {
 } from '@mlc/audit';
 import { MlcError, toMlcError } from '@mlc/errors';
 import { decodeWire, type TopicCodec } from '@mlc/events';
-import { NO_POSITION, REPLAY_HEADERS, type TopicNamespace } from '@mlc/kafka';
+import { NO_POSITION, REPLAY_HEADERS, readDeadLetterTruncation, type TopicNamespace } from '@mlc/kafka';
 import type { Command, DlqFilterArgs } from './args.js';
 import { renderTable } from './table.js';
 
@@ -136,10 +136,23 @@ export function formatShown(record: ShownRecord): string {
   ].join('\n');
 }
 
-/** Why an entry cannot be redriven, or undefined: it must be open and have been a Kafka record. */
-export function notRedrivable(entry: Pick<DlqRecord, 'status' | 'sourceTopic' | 'sourcePartition' | 'originalValue'>): string | undefined {
+/**
+ * Why an entry cannot be redriven, or undefined: it must be open, have been a Kafka record, and
+ * carry its original whole (not a truncated copy of an oversized record).
+ */
+export function notRedrivable(entry: Pick<DlqRecord, 'status' | 'sourceTopic' | 'sourcePartition' | 'originalValue'> & Partial<Pick<DlqRecord, 'sourceOffset' | 'originalHeaders'>>): string | undefined {
   if (entry.status !== 'open') return `already ${entry.status}`;
   if (entry.sourceTopic === null || entry.sourcePartition === null || entry.sourcePartition === NO_POSITION) return 'not a Kafka record (a source row the poller rejected): fix it at the source';
+  const truncation = readDeadLetterTruncation(entry.originalHeaders);
+  if (truncation !== undefined) {
+    const original = `${entry.sourceTopic}:${entry.sourcePartition}:${entry.sourceOffset ?? '?'}`;
+    const size = truncation.originalBytes === undefined ? '' : `, ${truncation.originalBytes} bytes`;
+    return (
+      `a truncated copy of an oversized record (${truncation.cut.join(', ')} cut${size}); redriving it would send the cut bytes. ` +
+      `The original is still in ${original} (while Kafka's retention keeps it) and in the audit log: send it again with \`mlc replay republish\` ` +
+      `(its event) or \`mlc replay rewind\`, then \`mlc dlq discard\` this entry`
+    );
+  }
   if (entry.originalValue === null) return 'the original value is empty';
   return undefined;
 }
