@@ -53,7 +53,10 @@ function memoryResyncs() {
   return { queue, requests, applied, failApplied };
 }
 
-async function setup(t: TestContext, { pageSize = 5, sysproMapping = mapping }: { pageSize?: number; sysproMapping?: SysproMapping } = {}): Promise<Harness> {
+async function setup(
+  t: TestContext,
+  { pageSize = 5, sysproMapping = mapping, poll = {} }: { pageSize?: number; sysproMapping?: SysproMapping; poll?: Partial<typeof POLL> } = {},
+): Promise<Harness> {
   const sim = await startSysproSimulator({ sizes: SIZES, seed: 7 });
   t.after(() => sim.close());
   const odata = createSysproODataClient({
@@ -103,7 +106,7 @@ async function setup(t: TestContext, { pageSize = 5, sysproMapping = mapping }: 
       hashes: hashStore,
       resyncs: resyncs.queue,
       mapping: sysproMapping,
-      entities: planEntities(POLL, sysproMapping),
+      entities: planEntities({ ...POLL, ...poll }, sysproMapping),
       logger,
       pageSize,
       clock: () => new Date('2025-03-01T10:00:00Z'),
@@ -401,4 +404,25 @@ test('a crash between the cursor reset and marking the request applied: the next
   const keys = published(h.commits, 'gl-account');
   assert.equal(keys.length, SIZES.glAccounts);
   assert.equal(new Set(keys).size, SIZES.glAccounts);
+});
+
+test('more future-dated rows than a page: the poll pages past them (no loop), publishes each once, and no commit moves the cursor past now + skew', async (t) => {
+  const byChangeDate = { entities: { supplier: { enabled: true, cursorColumn: 'DateLastChanged', cursorKind: 'datetime' as const } } };
+  const h = await setup(t, { pageSize: 5, poll: byChangeDate });
+  const now = Date.parse('2025-03-01T10:00:00Z');
+  for (let n = 1; n <= 7; n += 1) h.sim.state.update('ApSupplier', [`S00000${n}`.slice(-7)], { DateLastChanged: `2099-01-0${n}T00:00:00` });
+
+  const first = await h.poller.runOnce('supplier');
+  assert.equal(first.status, 'ok');
+  assert.equal(first.published, SIZES.suppliers);
+  assert.equal(first.future, 7);
+  const supplierCommits = h.commits.filter((c) => c.entity === 'supplier');
+  for (const c of supplierCommits) assert.ok(Date.parse(`${c.cursor.value}Z`) <= now + 300_000, `committed ${c.cursor.value}`);
+  assert.equal(h.committed.get('supplier')?.value, '2025-03-01T10:00:00.000');
+
+  // The next poll reads them again from an overlap before now: nothing republished, still counted.
+  const second = await h.poller.runOnce('supplier');
+  assert.equal(second.status, 'ok');
+  assert.equal(second.published, 0);
+  assert.equal(second.future, 7);
 });
