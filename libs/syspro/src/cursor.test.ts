@@ -202,6 +202,15 @@ test('rows dated past now + skew are future rows; the committed cursor is clampe
   assert.deepEqual(futureRows(ahead, [rows[0]!], { ...keys, ...skew }, now), []);
   // A zone-less value past now + skew in UTC may be within it in a zone west of UTC.
   assert.equal(clampFuture(datetimeAt('2026-11-29T01:04:00'), now, { ...skew, timeZone: 'America/Chicago' }).clamped, false);
+  const chicago = { ...keys, ...skew, timeZone: 'America/Chicago' };
+  const west = [
+    { Supplier: 'C', LastChanged: '2026-11-29T01:04:00' },
+    { Supplier: 'D', LastChanged: '2026-11-29T01:06:00' },
+  ];
+  assert.deepEqual(futureRows(position, west, chicago, now), [{ key: ['D'], value: '2026-11-29T01:06:00' }]);
+  // East of UTC (UTC+14): a wall clock 14 hours ahead of UTC is now there, not future.
+  assert.deepEqual(futureRows(position, [{ Supplier: 'E', LastChanged: '2026-11-29T21:00:00' }], { ...keys, ...skew, timeZone: 'Pacific/Kiritimati' }, now), []);
+  assert.equal(futureRows(position, [{ Supplier: 'E', LastChanged: '2026-11-29T21:06:00' }], { ...keys, ...skew, timeZone: 'Pacific/Kiritimati' }, now).length, 1);
   // Counters have no date.
   const num = advance(initialCursor({ column: 'TimeStamp', kind: 'number' }), [{ Supplier: 'A', TimeStamp: 9 }], keys);
   assert.deepEqual(clampFuture(num, now, skew), { cursor: num, clamped: false });

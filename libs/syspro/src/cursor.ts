@@ -145,6 +145,8 @@ export function cursorInstant(value: string, timeZone = 'UTC'): number {
   return hasZone(value) ? Date.parse(value) : earliestInstant(value, timeZone);
 }
 
+const MAX_ZONE_LAG_MS = 15 * 3_600_000;
+
 export interface FutureOptions {
   /** How far past now (this process's clock) a change date may be before it counts as future-dated. */
   skewMs: number;
@@ -167,6 +169,8 @@ export function futureRows(cursor: PollCursor, rows: readonly SysproRow[], optio
     const raw = row[cursor.column];
     if (typeof raw !== 'string') continue;
     const value = raw.trim();
+    // Zones lie within UTC-12..UTC+14: a wall clock more than 15 hours before the limit is not future (no Intl call).
+    if (!hasZone(value) && parseDateTime(value) + MAX_ZONE_LAG_MS <= limit) continue;
     const at = cursorInstant(value, options.timeZone);
     if (at > limit) found.push({ key: keys.map((k) => row[k] as KeyValue), value });
   }
