@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isMlcError } from '@mlc/errors';
-import { advance, clampFuture, continueQuery, cursorFromJSON, cursorToJSON, futureRows, initialCursor, lowerChangeNumber, startQuery, type PollCursor } from './cursor.js';
+import { advance, changeNumberOf, clampFuture, continueQuery, isBehind, cursorFromJSON, cursorToJSON, futureRows, initialCursor, lowerChangeNumber, startQuery, type PollCursor } from './cursor.js';
 import { f } from './odata-filter.js';
 
 function codeOf(fn: () => unknown): string | undefined {
@@ -216,4 +216,17 @@ test('rows dated past now + skew are future rows; the committed cursor is clampe
   assert.deepEqual(clampFuture(num, now, skew), { cursor: num, clamped: false });
   assert.deepEqual(futureRows(num, [{ Supplier: 'A', TimeStamp: 9 }], { ...keys, ...skew }, now), []);
   assert.equal(codeOf(() => clampFuture(position, now, { skewMs: -1 })), 'MLC_CONFIG_INVALID');
+});
+
+test('positions re-read inside the change-number window are behind the committed one', () => {
+  const num = (value: string | number) => advance(initialCursor({ column: 'TimeStamp', kind: 'number' }), [{ Supplier: 'A', TimeStamp: value }], keys);
+  const rv = (value: string) => advance(initialCursor({ column: 'TimeStamp', kind: 'rowversion' }), [{ Supplier: 'A', TimeStamp: value }], keys);
+  assert.equal(isBehind(num(95), num(105)), true);
+  assert.equal(isBehind(num(105), num(105)), false);
+  assert.equal(isBehind(num(106), num(105)), false);
+  assert.equal(isBehind(num('7.5'), num(105)), false, 'decimals are not compared');
+  assert.equal(isBehind(rv('AAAAAAAAA+k='), rv('AAAAAAAAB9E=')), true);
+  assert.equal(isBehind(rv('0x00000000000007D0'), rv('0x00000000000007D1')), true);
+  assert.equal(changeNumberOf(rv('AAAAAAAAB9E=')), 2001n);
+  assert.equal(isBehind(datetimeAt('2024-01-01T00:00:00'), datetimeAt('2025-01-01T00:00:00')), false, 'datetimes keep committing as they page');
 });

@@ -205,6 +205,31 @@ function windowOf(options: CursorQueryOptions): bigint {
   return BigInt(window);
 }
 
+/**
+ * A rowversion or integer number cursor's value as a count, to compare positions; undefined for
+ * datetimes, decimals and rowversions in a form we cannot count in.
+ */
+export function changeNumberOf(cursor: Pick<PollCursor, 'kind' | 'value'>): bigint | undefined {
+  const { kind, value } = cursor;
+  if (value === null || kind === 'datetime') return undefined;
+  if (INTEGER.test(value)) return BigInt(value);
+  if (kind === 'number') return undefined;
+  if (HEX.test(value)) return BigInt(value);
+  if (BASE64_8_BYTES.test(value)) return Buffer.from(value, 'base64').readBigUInt64BE();
+  return undefined;
+}
+
+/**
+ * Whether `next` lies at a lower change number than `committed` (a poll re-reading the window
+ * below it): committing it would only move the cursor back. False when either cannot be counted.
+ */
+export function isBehind(next: PollCursor, committed: PollCursor): boolean {
+  if (next.kind !== committed.kind || next.column !== committed.column) return false;
+  const a = changeNumberOf(next);
+  const b = changeNumberOf(committed);
+  return a !== undefined && b !== undefined && a < b;
+}
+
 const INTEGER = /^-?\d+$/;
 const HEX = /^0x[0-9a-f]+$/i;
 const BASE64_8_BYTES = /^[A-Za-z0-9+/]{11}=$/;

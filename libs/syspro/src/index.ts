@@ -14,6 +14,8 @@ export {
   futureRows,
   clampFuture,
   lowerChangeNumber,
+  changeNumberOf,
+  isBehind,
 } from './cursor.js';
 export type { PollCursor, CursorQuery, CursorQueryOptions, KeyValue, FutureOptions, FutureRow } from './cursor.js';
 export { isTimeZone, offsetAt, localDate, toWallClock, instantsOf, earliestInstant, latestInstant, lowestWallClockBetween } from './local-time.js';

@@ -55,7 +55,7 @@ function memoryResyncs() {
 
 async function setup(
   t: TestContext,
-  { pageSize = 5, sysproMapping = mapping, poll = {} }: { pageSize?: number; sysproMapping?: SysproMapping; poll?: Partial<typeof POLL> } = {},
+  { pageSize = 5, sysproMapping = mapping, poll = {}, changeNumberWindow }: { pageSize?: number; sysproMapping?: SysproMapping; poll?: Partial<typeof POLL>; changeNumberWindow?: number } = {},
 ): Promise<Harness> {
   const sim = await startSysproSimulator({ sizes: SIZES, seed: 7 });
   t.after(() => sim.close());
@@ -110,6 +110,7 @@ async function setup(
       logger,
       pageSize,
       clock: () => new Date('2025-03-01T10:00:00Z'),
+      ...(changeNumberWindow === undefined ? {} : { changeNumberWindow }),
     });
   return { sim, poller: newPoller(), commits, committed, stored, hashes, forgetHash, resets, resyncs, failCommits, newPoller };
 }
@@ -425,4 +426,28 @@ test('more future-dated rows than a page: the poll pages past them (no loop), pu
   assert.equal(second.status, 'ok');
   assert.equal(second.published, 0);
   assert.equal(second.future, 7);
+});
+
+test('the change-number window: a quiet poll re-reads it over several pages without committing anything; a late commit below the cursor is published and the cursor does not move back', async (t) => {
+  const h = await setup(t, { pageSize: 5, changeNumberWindow: 100 });
+  assert.equal((await h.poller.runOnce('supplier')).published, SIZES.suppliers);
+  const loaded = h.commits.length;
+  const top = h.committed.get('supplier')!.value;
+
+  const quiet = await h.poller.runOnce('supplier');
+  assert.equal(quiet.published, 0);
+  assert.equal(quiet.unchanged, SIZES.suppliers, 'the window covers every seeded supplier');
+  assert.equal(h.commits.length, loaded, 'no cursor moved back and forth');
+
+  // A transaction takes its TimeStamp, a later one commits and is polled, then the first commits.
+  const early = h.sim.state.nextStamp();
+  h.sim.state.update('ApSupplier', ['S000009'], { SupplierName: 'Committed First Ltd' });
+  assert.equal((await h.poller.runOnce('supplier')).published, 1);
+  const after = h.committed.get('supplier')!.value;
+  assert.ok(Number(after) > Number(top));
+  h.sim.state.update('ApSupplier', ['S000002'], { SupplierName: 'Committed Late Ltd' }, early);
+  const late = await h.poller.runOnce('supplier');
+  assert.equal(late.published, 1);
+  assert.equal(published(h.commits.slice(loaded), 'supplier').join(','), 'S000009,S000002');
+  assert.equal(h.committed.get('supplier')!.value, after, 'the cursor stays at the newest TimeStamp');
 });

@@ -10,6 +10,7 @@ import {
   cursorToJSON,
   futureRows,
   initialCursor,
+  isBehind,
   startQuery,
   toCanonicalCostCentre,
   toCanonicalGlAccount,
@@ -337,7 +338,9 @@ export function createPoller({
       const reached = advance(position, rows, options);
       const now = clock();
       const future = futureRows(position, rows, { ...options, skewMs: futureSkewMs }, now);
-      const { cursor: next, clamped } = clampFuture(reached, now, { skewMs: futureSkewMs, timeZone });
+      const { cursor: clampedNext, clamped } = clampFuture(reached, now, { skewMs: futureSkewMs, timeZone });
+      // Re-reading the change-number window below the committed cursor does not move it back.
+      const next = isBehind(clampedNext, cursor) ? cursor : clampedNext;
       const mapped = toEvents(plan.entity, await mapPage(plan, stream, rows), correlationId);
       const { events } = mapped;
       const rejected = mapped.rejected.filter((r) => r.key === undefined || !counts.rejectedKeys.has(r.key));
