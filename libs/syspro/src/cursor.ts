@@ -24,8 +24,10 @@ import type { SysproRow } from './wire.js';
  *   behind it out of the window we have not read yet. Only `lastKey` is stored (instead of all keys
  *   at the value) so the stored state stays bounded however many rows share one timestamp.
  *
- * Mid-poll the position may sit inside the overlap window, below where the previous poll ended;
- * after a complete poll it is the newest row. A restart from a mid-poll position only re-reads.
+ * Mid-poll the position may sit inside the overlap window, below where the previous poll ended
+ * (a caller commits a datetime position as it pages; `isBehind` lets it keep a rowversion or number
+ * cursor where it was); after a complete poll it is the newest row. A restart from a mid-poll
+ * position only re-reads.
  */
 
 export const CursorKind = z.enum(['datetime', 'rowversion', 'number']);
