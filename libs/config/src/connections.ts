@@ -181,6 +181,8 @@ function sectionSchemas(env: NodeJS.ProcessEnv, baseDir: string, stored?: Stored
         .object({
           intervalSeconds: z.number().positive().default(300),
           overlapSeconds: z.number().nonnegative().default(120),
+          futureSkewSeconds: z.number().nonnegative().default(300).describe('datetime cursors: a change date later than now plus this is future-dated, and the cursor is committed at now'),
+          changeNumberWindow: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).default(10_000).describe('rowversion/number cursors: each poll starts this many values below the last one (late commits)'),
           entities: z
             .partialRecord(
               z.enum(ENTITY_TYPES),
@@ -247,6 +249,7 @@ function sectionSchemas(env: NodeJS.ProcessEnv, baseDir: string, stored?: Stored
         .object({
           intervalSeconds: z.number().positive().default(300),
           overlapSeconds: z.number().nonnegative().default(120),
+          futureSkewSeconds: z.number().nonnegative().default(300).describe('a change timestamp (LMTS) later than now plus this is future-dated, and the cursor is committed at now'),
           pageSize: z.number().int().min(2).max(10_000).default(500),
         })
         .strict()

@@ -1,7 +1,24 @@
 export { ODataFilter, ODataLiteral, f, orderBy } from './odata-filter.js';
 export type { ComparisonOperator, FilterValue, OrderBy } from './odata-filter.js';
-export { initialCursor, advance, startQuery, continueQuery, cursorToJSON, cursorFromJSON, CursorKind, PollCursorJson } from './cursor.js';
-export type { PollCursor, CursorQuery, CursorQueryOptions, KeyValue } from './cursor.js';
+export {
+  initialCursor,
+  advance,
+  startQuery,
+  continueQuery,
+  cursorToJSON,
+  cursorFromJSON,
+  CursorKind,
+  PollCursorJson,
+  startDateTime,
+  cursorInstant,
+  futureRows,
+  clampFuture,
+  lowerChangeNumber,
+  changeNumberOf,
+  isBehind,
+} from './cursor.js';
+export type { PollCursor, CursorQuery, CursorQueryOptions, KeyValue, FutureOptions, FutureRow } from './cursor.js';
+export { isTimeZone, offsetAt, localDate, toWallClock, instantsOf, earliestInstant, latestInstant, lowestWallClockBetween } from './local-time.js';
 export { ODataEnvelope, ODataScalar, SysproRow, ApSupplierRow, PorMasterHdrRow, PorMasterDetailRow, ApInvoiceRow, GenMasterRow, DEFAULT_ENTITY_SETS } from './wire.js';
 export { SysproMapping } from './to-canonical/mapping.js';
 export type { SysproMappingInput } from './to-canonical/mapping.js';

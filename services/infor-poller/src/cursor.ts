@@ -47,3 +47,26 @@ export function progressed(start: SupplierChangeStart, records: readonly MiRecor
   if (last === undefined || start.timestamp === undefined) return true;
   return compare({ timestamp: last.LMTS!.trim(), supplier: last.SUNO!.trim() }, { timestamp: start.timestamp, supplier: start.supplier ?? '' }) > 0;
 }
+
+/** A supplier whose change timestamp lies past now + the allowed skew (an M3 server clock set wrong, an import that wrote LMTS). */
+export interface FutureRecord {
+  supplier: string;
+  /** LMTS as M3 sent it. */
+  timestamp: string;
+}
+
+/** The records of a page dated past `nowMs` + `skewMs`. */
+export function futureRecords(records: readonly MiRecord[], nowMs: number, skewMs: number): FutureRecord[] {
+  const limit = BigInt(Math.trunc(nowMs + skewMs));
+  return records.filter((r) => BigInt(r.LMTS!.trim()) > limit).map((r) => ({ supplier: r.SUNO!.trim(), timestamp: r.LMTS!.trim() }));
+}
+
+/**
+ * The cursor to commit: one past `nowMs` + `skewMs` is committed at `nowMs` (same supplier), or
+ * the next poll would start after every real change to come. That poll starts an overlap before
+ * now, reading the future-dated records again (unchanged, not republished) until M3 corrects them.
+ */
+export function clampFuture(cursor: SupplierCursor, nowMs: number, skewMs: number): { cursor: SupplierCursor; clamped: boolean } {
+  if (BigInt(cursor.timestamp) <= BigInt(Math.trunc(nowMs + skewMs))) return { cursor, clamped: false };
+  return { cursor: { timestamp: String(Math.trunc(nowMs)), supplier: cursor.supplier }, clamped: true };
+}

@@ -17,6 +17,12 @@ export function createPollerMetrics({ registry, connection }: { registry: Regist
   const events = new Counter({ name: 'mlc_infor_events_published_total', help: 'Supplier events committed to Kafka', labelNames, registers });
   const unchanged = new Counter({ name: 'mlc_infor_records_unchanged_total', help: 'Suppliers read again with the content hash last published, not republished', labelNames, registers });
   const rejected = new Counter({ name: 'mlc_infor_records_rejected_total', help: 'Supplier records the mapping could not handle (sent to the reject topic)', labelNames: [...labelNames, 'code'], registers });
+  const future = new Counter({
+    name: 'mlc_infor_future_records_total',
+    help: 'Supplier records read whose change timestamp (LMTS) lies past now + the allowed skew; counted at every poll that reads them',
+    labelNames,
+    registers,
+  });
   const lastSuccess = new Gauge({ name: 'mlc_infor_last_success_timestamp_seconds', help: 'End of the last successful supplier poll (Unix time)', labelNames, registers });
   const leader = new Gauge({ name: 'mlc_infor_poller_leader', help: '1 while this replica holds the connection lock and polls', labelNames, registers });
   leader.set({ connection }, 0);
@@ -30,6 +36,7 @@ export function createPollerMetrics({ registry, connection }: { registry: Regist
     published: (count) => events.inc({ connection }, count),
     unchanged: (count) => unchanged.inc({ connection }, count),
     rejected: (code) => rejected.inc({ connection, code }),
+    futureRecords: (count) => future.inc({ connection }, count),
     lastSuccess: (at) => lastSuccess.set({ connection }, at.getTime() / 1000),
     leader: (state) => leader.set({ connection }, state === 'leader' ? 1 : 0),
   };

@@ -14,7 +14,7 @@ import { harness, readSupplierEvents, type Harness } from './test-support.js';
 const logger = createLogger({ name: 'infor-poller-test', level: 'silent' });
 const mapping = InforMapping.parse(undefined);
 
-async function inProcessPoller(t: TestContext, h: Harness, pageSize: number) {
+async function inProcessPoller(t: TestContext, h: Harness, pageSize: number, { futureSkewMs }: { futureSkewMs?: number } = {}) {
   const producer = createEventProducer({ kafka: h.kafka, codec: h.codec, logger, transactionalId: uniqueName('infor-poller-tx') });
   await producer.connect();
   const m3 = createM3Client({ credentials: parseIonApi(h.sim.ionapi), company: '100', requestsPerMinute: false });
@@ -35,6 +35,7 @@ async function inProcessPoller(t: TestContext, h: Harness, pageSize: number) {
     pageSize,
     overlapMs: 120_000,
     intervalMs: 300_000,
+    ...(futureSkewMs === undefined ? {} : { futureSkewMs }),
   });
   t.after(async () => {
     await poller.stop();
@@ -138,4 +139,31 @@ test('infor-poller killed with SIGKILL mid-backfill and restarted loses nothing,
   const versions = new Map<string, Set<string>>();
   for (const e of reader.events) versions.set(e.entity.key, (versions.get(e.entity.key) ?? new Set()).add(`${e.id}/${e.contentHash}`));
   for (const [key, seen] of versions) assert.equal(seen.size, 1, `${key} published with different content`);
+});
+
+test('a supplier whose LMTS is in 2099 (M3 clock set wrong) is published without freezing the cursor; a normal change after it is published', async (t) => {
+  const h = await harness(t, 6);
+  const reader = await readSupplierEvents(t, h);
+  const skewMs = 300_000;
+  const poller = await inProcessPoller(t, h, 5, { futureSkewMs: skewMs });
+  const committed = async () => (await createKafkaCursorStore({ kafka: h.kafka, connection: h.connection, logger, cursorTopic: h.ns.topic(CURSOR_TOPIC) }).load())!;
+
+  assert.equal((await poller.runOnce()).published, 6);
+  await reader.caughtUp();
+  const loaded = reader.events.length;
+
+  await h.changeSupplier('SUP00002', { SUNM: 'Typo Clock AB' }, '2099-01-01T00:00:00Z');
+  const typo = await poller.runOnce();
+  assert.equal(typo.status, 'ok');
+  assert.equal(typo.published, 1);
+  assert.equal(typo.future, 1);
+  assert.ok(Number((await committed()).timestamp) <= Date.now() + skewMs, 'the committed cursor is not past now + skew');
+
+  await h.changeSupplier('SUP00005', { SUNM: 'Real Change AB' });
+  const next = await poller.runOnce();
+  assert.equal(next.published, 1);
+  assert.equal(next.future, 1, 'the 2099 supplier is read again (unchanged) until M3 corrects it');
+  await reader.caughtUp();
+  assert.deepEqual(reader.events.slice(loaded).map((e) => e.entity.key).sort(), ['SUP00002', 'SUP00005']);
+  assert.ok(Number((await committed()).timestamp) <= Date.now() + skewMs);
 });

@@ -3,8 +3,11 @@ import { buildEvent, type SupplierEvent } from '@mlc/events';
 import { MlcError, toMlcError } from '@mlc/errors';
 import { toCanonicalSupplier, type InforMapping, type MiRecord, type SupplierChangeReader, type SupplierChangeStart } from '@mlc/infor';
 import type { Logger } from '@mlc/log';
-import { advance, continueFrom, pollStart, progressed, type SupplierCursor } from './cursor.js';
+import { advance, clampFuture, continueFrom, futureRecords, pollStart, progressed, type SupplierCursor } from './cursor.js';
 import { NOOP_METRICS, type CursorStore, type HashStore, type PagePublisher, type PollerMetrics, type RejectedRecord } from './ports.js';
+
+/** Future-dated records named one by one in the log per page; the rest are counted. */
+const FUTURE_RECORDS_LOGGED = 10;
 
 export interface CreatePollerParams {
   /** Connection id: goes into every event and every log line. */
@@ -19,6 +22,8 @@ export interface CreatePollerParams {
   /** Records per MI call, and so per Kafka transaction (at least 2: a page repeats its first record). */
   pageSize: number;
   overlapMs: number;
+  /** A change timestamp past now + this is future-dated: published, but the cursor is committed at now (default 5 minutes). */
+  futureSkewMs?: number;
   intervalMs: number;
   clock?: () => Date;
   newCorrelationId?: () => string;
@@ -31,6 +36,8 @@ export interface PollResult {
   published: number;
   unchanged: number;
   rejected: number;
+  /** Records read dated past now + the allowed skew. */
+  future: number;
   error?: MlcError;
 }
 
@@ -63,6 +70,7 @@ export function createPoller({
   metrics = NOOP_METRICS,
   pageSize,
   overlapMs,
+  futureSkewMs = 300_000,
   intervalMs,
   clock = () => new Date(),
   newCorrelationId = randomUUID,
@@ -107,7 +115,10 @@ export function createPoller({
       }
       result.read += records.length;
       metrics.recordsRead(records.length);
-      const next = advance(cursor, records)!;
+      const now = clock().getTime();
+      const future = futureRecords(records, now, futureSkewMs);
+      // A future-dated record moves the paging on (continueFrom), but not the committed cursor past now.
+      const { cursor: next, clamped } = clampFuture(advance(cursor, records)!, now, futureSkewMs);
       const { events, rejected } = toEvents(records, correlationId);
       const known = await hashes.lastHashes(events.map((e) => e.entity.key));
       const changed = events.filter((e) => known.get(e.entity.key) !== e.contentHash);
@@ -118,6 +129,19 @@ export function createPoller({
       result.published += changed.length;
       result.unchanged += events.length - changed.length;
       result.rejected += rejected.length;
+      result.future += future.length;
+      if (future.length > 0) {
+        metrics.futureRecords(future.length);
+        for (const r of future.slice(0, FUTURE_RECORDS_LOGGED)) {
+          log.warn(
+            { key: r.supplier, lmts: r.timestamp, date: new Date(Number(r.timestamp)).toISOString(), committedCursor: next.timestamp, skewMs: futureSkewMs },
+            'supplier change timestamp (LMTS) is in the future (past now + the allowed skew): published, but the cursor is committed at now; check the M3 server clock or what wrote LMTS',
+          );
+        }
+        if (future.length > FUTURE_RECORDS_LOGGED) log.warn({ more: future.length - FUTURE_RECORDS_LOGGED }, 'more future-dated suppliers in this page');
+      } else if (clamped) {
+        log.warn({ committedCursor: next.timestamp }, 'cursor past now + the allowed skew committed at now');
+      }
       metrics.published(changed.length);
       metrics.unchanged(events.length - changed.length);
       for (const r of rejected) {
@@ -134,7 +158,7 @@ export function createPoller({
   async function poll(): Promise<PollResult> {
     const started = process.hrtime.bigint();
     const correlationId = newCorrelationId();
-    const result: PollResult = { status: 'ok', pages: 0, read: 0, published: 0, unchanged: 0, rejected: 0 };
+    const result: PollResult = { status: 'ok', pages: 0, read: 0, published: 0, unchanged: 0, rejected: 0, future: 0 };
     try {
       if (!restored) {
         cursor = await cursors.load();

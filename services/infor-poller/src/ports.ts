@@ -40,6 +40,8 @@ export interface PollerMetrics {
   published(count: number): void;
   unchanged(count: number): void;
   rejected(code: string): void;
+  /** Records read with a change timestamp past now + the allowed skew (counted each time they are read). */
+  futureRecords(count: number): void;
   lastSuccess(at: Date): void;
 }
 
@@ -50,5 +52,6 @@ export const NOOP_METRICS: PollerMetrics = {
   published() {},
   unchanged() {},
   rejected() {},
+  futureRecords() {},
   lastSuccess() {},
 };

@@ -61,6 +61,7 @@ export async function createInforPoller({ env, processEnv, logger, metrics, pool
           metrics: pollerMetrics,
           pageSize: poll.pageSize,
           overlapMs: Math.round(poll.overlapSeconds * 1000),
+          futureSkewMs: Math.round(poll.futureSkewSeconds * 1000),
           intervalMs: Math.round(poll.intervalSeconds * 1000),
         });
         await poller.start();

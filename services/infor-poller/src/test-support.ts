@@ -24,8 +24,8 @@ export interface Harness {
   sim: Awaited<ReturnType<typeof startInforSimulator>>;
   /** A connections file for this connection and simulator; its `infor.poll` from `poll`. */
   connectionsFile(poll: Record<string, number>): string;
-  /** Changes a supplier through the simulator's admin API, as a person in CRS620 would. */
-  changeSupplier(suno: string, fields: Record<string, string>): Promise<void>;
+  /** Changes a supplier through the simulator's admin API, as a person in CRS620 would; `at`: the M3 server clock then (default now). */
+  changeSupplier(suno: string, fields: Record<string, string>, at?: string): Promise<void>;
   /** Adds a fault rule to the simulator (`undefined`: removes them all). */
   fault(rule: Record<string, unknown> | undefined): Promise<void>;
 }
@@ -65,8 +65,9 @@ export async function harness(t: TestContext, suppliers: number): Promise<Harnes
       writeFileSync(file, JSON.stringify({ connections: [{ id: connection, infor }] }));
       return file;
     },
-    async changeSupplier(suno, fields) {
-      const res = await fetch(`${sim.url}/_sandbox/state/suppliers/${suno}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(fields) });
+    async changeSupplier(suno, fields, at) {
+      const query = at === undefined ? '' : `?at=${encodeURIComponent(at)}`;
+      const res = await fetch(`${sim.url}/_sandbox/state/suppliers/${suno}${query}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(fields) });
       if (!res.ok) throw new Error(`admin change of ${suno} answered ${res.status}`);
     },
     async fault(rule) {

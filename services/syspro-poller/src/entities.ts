@@ -61,7 +61,7 @@ function invoiceDocument(headerSet: string, lineSet: string, mapping: SysproMapp
 }
 
 /** Resolves the configured poll settings of a connection into plans for the enabled entities. */
-export function planEntities(poll: SysproConnection['poll'], mapping: SysproMapping): EntityPlan[] {
+export function planEntities(poll: Pick<SysproConnection['poll'], 'intervalSeconds' | 'entities'> & Partial<SysproConnection['poll']>, mapping: SysproMapping): EntityPlan[] {
   const plans: EntityPlan[] = [];
   for (const entity of POLLED_ENTITIES) {
     const settings = poll.entities[entity] ?? { enabled: true };

@@ -22,6 +22,12 @@ export function createPollerMetrics({ registry, connection }: { registry: Regist
   const events = new Counter({ name: 'mlc_syspro_events_published_total', help: 'Events committed to Kafka', labelNames: ['connection', 'entity'], registers });
   const unchanged = new Counter({ name: 'mlc_syspro_records_unchanged_total', help: 'Records read again with the content hash last published, not republished', labelNames: ['connection', 'entity'], registers });
   const rejected = new Counter({ name: 'mlc_syspro_rows_rejected_total', help: 'Rows the mapping could not handle (sent to the reject topic)', labelNames: ['connection', 'entity', 'code'], registers });
+  const future = new Counter({
+    name: 'mlc_syspro_future_rows_total',
+    help: 'Rows read whose change date lies past now + the allowed skew (a typo such as year 2099); counted at every poll that reads them',
+    labelNames: ['connection', 'entity', 'stream'],
+    registers,
+  });
   const lastSuccess = new Gauge({ name: 'mlc_syspro_last_success_timestamp_seconds', help: 'End of the last successful poll (Unix time)', labelNames: ['connection', 'entity'], registers });
   const leader = new Gauge({ name: 'mlc_syspro_poller_leader', help: '1 while this replica holds the connection lock and polls', labelNames: ['connection'], registers });
   leader.set({ connection }, 0);
@@ -35,6 +41,7 @@ export function createPollerMetrics({ registry, connection }: { registry: Regist
     published: (entity, count) => events.inc({ connection, entity }, count),
     unchanged: (entity, count) => unchanged.inc({ connection, entity }, count),
     rejected: (entity, code) => rejected.inc({ connection, entity, code }),
+    futureRows: (entity, stream, count) => future.inc({ connection, entity, stream }, count),
     lastSuccess: (entity, at) => lastSuccess.set({ connection, entity }, at.getTime() / 1000),
     leader: (state) => leader.set({ connection }, state === 'leader' ? 1 : 0),
   };

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import kafkajs, { type Kafka as KafkaClient } from 'kafkajs';
 import pg from 'pg';
 import { pino } from 'pino';
+import type { SysproConnection } from '@mlc/config';
 import { createLeader, createPool, migrate, type LeaderState } from '@mlc/db';
 import { createRegistryCodec, decodeEvent, invoiceKey, topicFor, type CanonicalEvent, type EntityType } from '@mlc/events';
 import { createEventProducer, createTopicNamespace } from '@mlc/kafka';
@@ -17,7 +18,7 @@ import { createTestTopics, testInfra, uniqueName, waitFor } from '@mlc/testing';
 import { planEntities } from './entities.js';
 import { MIGRATIONS_DIR, createPgHashStore } from './hash-store.js';
 import { CURSOR_TOPIC, REJECT_TOPIC, createKafkaCursorStore, createKafkaPagePublisher } from './kafka-state.js';
-import { createPoller, type Poller } from './poller.js';
+import { createPoller, type CreatePollerParams, type Poller } from './poller.js';
 import { createPgResyncQueue, listResyncRequests, requestResync } from './resync.js';
 
 const { Kafka, logLevel } = kafkajs;
@@ -105,8 +106,8 @@ async function readEvents(t: TestContext, env: Env): Promise<Reader> {
   };
 }
 
-async function simulator(t: TestContext, sizes: Record<string, number>): Promise<SysproSimulator> {
-  const sim = await startSysproSimulator({ sizes, seed: 11 });
+async function simulator(t: TestContext, sizes: Record<string, number>, options: { serverTimeZone?: string; now?: () => number } = {}): Promise<SysproSimulator> {
+  const sim = await startSysproSimulator({ sizes, seed: 11, ...options });
   t.after(() => sim.close());
   return sim;
 }
@@ -115,7 +116,12 @@ async function inProcessPoller(
   t: TestContext,
   env: Env,
   sim: SysproSimulator,
-  { pageSize = 4, sysproMapping = mapping }: { pageSize?: number; sysproMapping?: SysproMapping } = {},
+  {
+    pageSize = 4,
+    sysproMapping = mapping,
+    poll = {},
+    ...tuning
+  }: { pageSize?: number; sysproMapping?: SysproMapping; poll?: Partial<SysproConnection['poll']> } & Pick<CreatePollerParams, 'clock' | 'futureSkewMs' | 'changeNumberWindow'> = {},
 ): Promise<Poller> {
   const producer = createEventProducer({ kafka: env.kafka, codec: env.codec, logger, transactionalId: uniqueName('syspro-poller-tx') });
   await producer.connect();
@@ -127,9 +133,10 @@ async function inProcessPoller(
     hashes: createPgHashStore({ db: env.pool, connection: env.connection }),
     resyncs: createPgResyncQueue({ db: env.pool, connection: env.connection }),
     mapping: sysproMapping,
-    entities: planEntities({ intervalSeconds: 300, overlapSeconds: 120, entities: {} }, sysproMapping),
+    entities: planEntities({ intervalSeconds: 300, overlapSeconds: 120, entities: {}, ...poll }, sysproMapping),
     logger,
     pageSize,
+    ...tuning,
   });
   t.after(async () => {
     await poller.stop();
@@ -442,4 +449,165 @@ test('a resync request to the running service: every record of the entity republ
   // Only the entity asked for: the other entities were not read again.
   assert.equal(reader.of('gl-account').length, sizes.glAccounts);
   assert.equal((await listResyncRequests(env.pool, { connection: env.connection }))[0]?.id, id);
+});
+
+// ---- Cursors that cannot skip or freeze (issue 13) ----
+
+/** Suppliers only, by the simulator's zone-less DateLastChanged (a datetime cursor). */
+const BY_CHANGE_DATE: Partial<SysproConnection['poll']> = {
+  entities: {
+    supplier: { enabled: true, cursorColumn: 'DateLastChanged', cursorKind: 'datetime' },
+    'purchase-order': { enabled: false },
+    invoice: { enabled: false },
+    'gl-account': { enabled: false },
+    'cost-centre': { enabled: false },
+  },
+};
+
+/** The simulator's admin API, as an operator's script would call it. */
+function adminOf(sim: SysproSimulator) {
+  return async (method: string, path: string, body?: unknown, expected = 200): Promise<Record<string, unknown>> => {
+    const res = await fetch(`${sim.url}/_sandbox/${path}`, { method, ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }) });
+    assert.equal(res.status, expected, `${method} ${path}: ${await res.clone().text()}`);
+    return (await res.json()) as Record<string, unknown>;
+  };
+}
+
+/** Events per key published after `from` (an index into reader.events). */
+function countsSince(reader: Reader, from: number): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const e of reader.events.slice(from)) counts.set(e.entity.key, (counts.get(e.entity.key) ?? 0) + 1);
+  return counts;
+}
+
+test('a supplier dated 2099 is published without freezing the cursor: it is committed at or before now + skew, and a normal change after it is published', async (t) => {
+  const env = await environment(t);
+  const sim = await simulator(t, { suppliers: 8, purchaseOrders: 0, invoices: 0, glAccounts: 1, costCentres: 1 });
+  const reader = await readEvents(t, env);
+  const skewMs = 300_000;
+  const poller = await inProcessPoller(t, env, sim, { poll: BY_CHANGE_DATE, futureSkewMs: skewMs });
+  const admin = adminOf(sim);
+  const cursorNow = async () => (await createKafkaCursorStore({ kafka: env.kafka, connection: env.connection, logger, cursorTopic: env.cursorTopic }).load()).get('supplier')!.cursor;
+
+  assert.equal((await poller.runOnce('supplier')).published, 8);
+  await reader.caughtUp();
+  const loaded = reader.events.length;
+
+  await admin('PATCH', 'suppliers/S000003', { SupplierName: 'Typo Dated Ltd', DateLastChanged: '2099-01-01T00:00:00' });
+  const typo = await poller.runOnce('supplier');
+  assert.equal(typo.status, 'ok');
+  assert.equal(typo.published, 1);
+  assert.equal(typo.future, 1);
+  const committed = await cursorNow();
+  assert.ok(committed.value !== null && Date.parse(`${committed.value}Z`) <= Date.now() + skewMs, `cursor ${committed.value} is not past now + skew`);
+
+  // A real change after the typo (the server stamps it with its clock) is read.
+  await admin('PATCH', 'suppliers/S000006', { SupplierName: 'Real Change Ltd' });
+  const next = await poller.runOnce('supplier');
+  assert.equal(next.published, 1);
+  assert.equal(next.future, 1, 'the 2099 row is read again (unchanged, not republished) until its date is corrected');
+  await reader.caughtUp();
+  assert.deepEqual(Object.fromEntries(countsSince(reader, loaded)), { S000003: 1, S000006: 1 });
+  assert.equal((reader.events.at(-1)!.data as { name: string }).name, 'Real Change Ltd');
+  assert.ok(Date.parse(`${(await cursorNow()).value}Z`) <= Date.now() + skewMs);
+});
+
+test('suppliers changed through the repeated hour of a fall-back, in the SYSPRO server zone (America/Chicago), are all published exactly once', async (t) => {
+  const env = await environment(t);
+  // 2026-11-01T07:00Z: 02:00 CDT became 01:00 CST. (A zone west of UTC: read as UTC its wall
+  // clocks look past, so only the zone handling, not the future-date clamp, can find the row.)
+  let now = Date.parse('2026-11-01T06:40:00Z');
+  const sim = await simulator(t, { suppliers: 10, purchaseOrders: 0, invoices: 0, glAccounts: 1, costCentres: 1 }, { serverTimeZone: 'America/Chicago', now: () => now });
+  const reader = await readEvents(t, env);
+  const chicago = SysproMapping.parse({ defaultCurrency: 'USD', dates: { timeZone: 'America/Chicago' } });
+  const poller = await inProcessPoller(t, env, sim, { poll: BY_CHANGE_DATE, sysproMapping: chicago, clock: () => new Date(now) });
+  const admin = adminOf(sim);
+  const change = async (at: string, supplier: string) => {
+    now = Date.parse(at);
+    return admin('PATCH', `suppliers/${supplier}`, { SupplierName: `Changed ${supplier} at ${at}` });
+  };
+  const poll = async (at: string) => {
+    now = Date.parse(at);
+    const result = await poller.runOnce('supplier');
+    assert.equal(result.status, 'ok', at);
+    return result;
+  };
+
+  assert.equal((await poll('2026-11-01T06:41:00Z')).published, 10);
+  await reader.caughtUp();
+  const loaded = reader.events.length;
+
+  assert.equal((await change('2026-11-01T06:45:00Z', 'S000001')).DateLastChanged, '2026-11-01T01:45:00.000');
+  await change('2026-11-01T06:50:00Z', 'S000002');
+  assert.equal((await poll('2026-11-01T06:52:00Z')).published, 2); // cursor: 01:50 wall clock (CDT)
+  // The clocks went back at 07:00Z: this change is stamped 01:05 (CST), 45 minutes below the cursor.
+  assert.equal((await change('2026-11-01T07:05:00Z', 'S000003')).DateLastChanged, '2026-11-01T01:05:00.000');
+  assert.equal((await poll('2026-11-01T07:06:00Z')).published, 1);
+  await change('2026-11-01T07:20:00Z', 'S000004');
+  assert.equal((await poll('2026-11-01T07:21:00Z')).published, 1);
+  await change('2026-11-01T08:10:00Z', 'S000005');
+  assert.equal((await poll('2026-11-01T08:11:00Z')).published, 1);
+
+  await reader.caughtUp();
+  assert.deepEqual(Object.fromEntries([...countsSince(reader, loaded)].sort()), { S000001: 1, S000002: 1, S000003: 1, S000004: 1, S000005: 1 });
+});
+
+test('spring forward in America/Chicago: a change stamped just before the gap that commits after a later one is read within the overlap', async (t) => {
+  const env = await environment(t);
+  // 2027-03-14T08:00Z: 02:00 CST became 03:00 CDT.
+  let now = Date.parse('2027-03-14T07:50:00Z');
+  const sim = await simulator(t, { suppliers: 6, purchaseOrders: 0, invoices: 0, glAccounts: 1, costCentres: 1 }, { serverTimeZone: 'America/Chicago', now: () => now });
+  const reader = await readEvents(t, env);
+  const chicago = SysproMapping.parse({ defaultCurrency: 'USD', dates: { timeZone: 'America/Chicago' } });
+  const poller = await inProcessPoller(t, env, sim, { poll: BY_CHANGE_DATE, sysproMapping: chicago, clock: () => new Date(now) });
+  const admin = adminOf(sim);
+  const poll = async (at: string) => {
+    now = Date.parse(at);
+    const result = await poller.runOnce('supplier');
+    assert.equal(result.status, 'ok', at);
+    return result;
+  };
+
+  assert.equal((await poll('2027-03-14T07:51:00Z')).published, 6);
+  await reader.caughtUp();
+  const loaded = reader.events.length;
+
+  // Written at 01:59:30 CST, committed only after a change at 03:01 CDT was read: 58 wall-clock
+  // minutes but 90 real seconds below the cursor, within the two-minute overlap.
+  now = Date.parse('2027-03-14T07:59:30Z');
+  const held = await admin('PATCH', 'suppliers/S000002?commit=deferred', { SupplierName: 'Before The Gap Ltd' }, 202);
+  assert.equal(held.changed, '2027-03-14T01:59:30.000');
+  now = Date.parse('2027-03-14T08:01:00Z');
+  assert.equal((await admin('PATCH', 'suppliers/S000005', { SupplierName: 'After The Gap Ltd' })).DateLastChanged, '2027-03-14T03:01:00.000');
+  assert.equal((await poll('2027-03-14T08:01:10Z')).published, 1);
+  await admin('POST', `transactions/${String(held.transaction)}/commit`);
+  assert.equal((await poll('2027-03-14T08:02:00Z')).published, 1);
+
+  await reader.caughtUp();
+  assert.deepEqual(Object.fromEntries([...countsSince(reader, loaded)].sort()), { S000002: 1, S000005: 1 });
+});
+
+test('a late-committing transaction with a lower TimeStamp than the cursor is read by the next poll (change-number window), and unchanged rows in the window are not republished', async (t) => {
+  const env = await environment(t);
+  const sim = await simulator(t, { suppliers: 6, purchaseOrders: 0, invoices: 0, glAccounts: 1, costCentres: 1 });
+  const reader = await readEvents(t, env);
+  const poller = await inProcessPoller(t, env, sim, { changeNumberWindow: 50 });
+  const admin = adminOf(sim);
+
+  assert.equal((await poller.runOnce('supplier')).published, 6);
+  await reader.caughtUp();
+  const loaded = reader.events.length;
+
+  // The first transaction writes (and takes its TimeStamp), a second writes and commits, the poll runs, then the first commits.
+  const held = await admin('PATCH', 'suppliers/S000002?commit=deferred', { SupplierName: 'Committed Late Ltd' }, 202);
+  const early = await admin('PATCH', 'suppliers/S000004', { SupplierName: 'Committed First Ltd' });
+  assert.ok(Number(held.TimeStamp) < Number(early.TimeStamp));
+  assert.equal((await poller.runOnce('supplier')).published, 1);
+  await admin('POST', `transactions/${String(held.transaction)}/commit`);
+  const late = await poller.runOnce('supplier');
+  assert.equal(late.published, 1);
+  assert.ok(late.unchanged >= 1, 'the window re-read S000004 and dropped it by content hash');
+
+  await reader.caughtUp();
+  assert.deepEqual(Object.fromEntries([...countsSince(reader, loaded)].sort()), { S000002: 1, S000004: 1 });
 });

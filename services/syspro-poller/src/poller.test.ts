@@ -53,7 +53,10 @@ function memoryResyncs() {
   return { queue, requests, applied, failApplied };
 }
 
-async function setup(t: TestContext, { pageSize = 5, sysproMapping = mapping }: { pageSize?: number; sysproMapping?: SysproMapping } = {}): Promise<Harness> {
+async function setup(
+  t: TestContext,
+  { pageSize = 5, sysproMapping = mapping, poll = {}, changeNumberWindow }: { pageSize?: number; sysproMapping?: SysproMapping; poll?: Partial<typeof POLL>; changeNumberWindow?: number } = {},
+): Promise<Harness> {
   const sim = await startSysproSimulator({ sizes: SIZES, seed: 7 });
   t.after(() => sim.close());
   const odata = createSysproODataClient({
@@ -103,10 +106,11 @@ async function setup(t: TestContext, { pageSize = 5, sysproMapping = mapping }: 
       hashes: hashStore,
       resyncs: resyncs.queue,
       mapping: sysproMapping,
-      entities: planEntities(POLL, sysproMapping),
+      entities: planEntities({ ...POLL, ...poll }, sysproMapping),
       logger,
       pageSize,
       clock: () => new Date('2025-03-01T10:00:00Z'),
+      ...(changeNumberWindow === undefined ? {} : { changeNumberWindow }),
     });
   return { sim, poller: newPoller(), commits, committed, stored, hashes, forgetHash, resets, resyncs, failCommits, newPoller };
 }
@@ -401,4 +405,49 @@ test('a crash between the cursor reset and marking the request applied: the next
   const keys = published(h.commits, 'gl-account');
   assert.equal(keys.length, SIZES.glAccounts);
   assert.equal(new Set(keys).size, SIZES.glAccounts);
+});
+
+test('more future-dated rows than a page: the poll pages past them (no loop), publishes each once, and no commit moves the cursor past now + skew', async (t) => {
+  const byChangeDate = { entities: { supplier: { enabled: true, cursorColumn: 'DateLastChanged', cursorKind: 'datetime' as const } } };
+  const h = await setup(t, { pageSize: 5, poll: byChangeDate });
+  const now = Date.parse('2025-03-01T10:00:00Z');
+  for (let n = 1; n <= 7; n += 1) h.sim.state.update('ApSupplier', [`S00000${n}`.slice(-7)], { DateLastChanged: `2099-01-0${n}T00:00:00` });
+
+  const first = await h.poller.runOnce('supplier');
+  assert.equal(first.status, 'ok');
+  assert.equal(first.published, SIZES.suppliers);
+  assert.equal(first.future, 7);
+  const supplierCommits = h.commits.filter((c) => c.entity === 'supplier');
+  for (const c of supplierCommits) assert.ok(Date.parse(`${c.cursor.value}Z`) <= now + 300_000, `committed ${c.cursor.value}`);
+  assert.equal(h.committed.get('supplier')?.value, '2025-03-01T10:00:00.000');
+
+  // The next poll reads them again from an overlap before now: nothing republished, still counted.
+  const second = await h.poller.runOnce('supplier');
+  assert.equal(second.status, 'ok');
+  assert.equal(second.published, 0);
+  assert.equal(second.future, 7);
+});
+
+test('the change-number window: a quiet poll re-reads it over several pages without committing anything; a late commit below the cursor is published and the cursor does not move back', async (t) => {
+  const h = await setup(t, { pageSize: 5, changeNumberWindow: 100 });
+  assert.equal((await h.poller.runOnce('supplier')).published, SIZES.suppliers);
+  const loaded = h.commits.length;
+  const top = h.committed.get('supplier')!.value;
+
+  const quiet = await h.poller.runOnce('supplier');
+  assert.equal(quiet.published, 0);
+  assert.equal(quiet.unchanged, SIZES.suppliers, 'the window covers every seeded supplier');
+  assert.equal(h.commits.length, loaded, 'no cursor moved back and forth');
+
+  // A transaction takes its TimeStamp, a later one commits and is polled, then the first commits.
+  const early = h.sim.state.nextStamp();
+  h.sim.state.update('ApSupplier', ['S000009'], { SupplierName: 'Committed First Ltd' });
+  assert.equal((await h.poller.runOnce('supplier')).published, 1);
+  const after = h.committed.get('supplier')!.value;
+  assert.ok(Number(after) > Number(top));
+  h.sim.state.update('ApSupplier', ['S000002'], { SupplierName: 'Committed Late Ltd' }, early);
+  const late = await h.poller.runOnce('supplier');
+  assert.equal(late.published, 1);
+  assert.equal(published(h.commits.slice(loaded), 'supplier').join(','), 'S000009,S000002');
+  assert.equal(h.committed.get('supplier')!.value, after, 'the cursor stays at the newest TimeStamp');
 });

@@ -4,10 +4,13 @@ import { MlcError, toMlcError } from '@mlc/errors';
 import type { Logger } from '@mlc/log';
 import {
   advance,
+  clampFuture,
   continueQuery,
   createDocumentReader,
   cursorToJSON,
+  futureRows,
   initialCursor,
+  isBehind,
   startQuery,
   toCanonicalCostCentre,
   toCanonicalGlAccount,
@@ -51,6 +54,13 @@ export interface CreatePollerParams {
   pageSize?: number;
   /** Datetime cursors only: how far back each poll starts. */
   overlapMs?: number;
+  /**
+   * Datetime cursors only: a change date past now + this is future-dated; the cursor is then
+   * committed at now (default 5 minutes). Zone-less dates are read in `mapping.dates.timeZone`.
+   */
+  futureSkewMs?: number;
+  /** Rowversion and number cursors only: each poll starts this many values below the last one (default 0; the service passes the connection's setting). */
+  changeNumberWindow?: number;
   /** Documents (orders, invoices) re-read per request when joining headers and lines (keeps the `$filter` URL short). */
   lookupChunkSize?: number;
   clock?: () => Date;
@@ -67,6 +77,8 @@ export interface PollResult {
   published: number;
   unchanged: number;
   rejected: number;
+  /** Rows read dated past now + the allowed skew. */
+  future: number;
   error?: MlcError;
 }
 
@@ -89,7 +101,11 @@ interface Counts {
   published: number;
   unchanged: number;
   rejected: number;
+  future: number;
 }
+
+/** Future-dated rows named one by one in the log per page; the rest are counted. */
+const FUTURE_ROWS_LOGGED = 10;
 
 type Mapped = MapResult<SourceRecord<unknown>>;
 
@@ -114,6 +130,8 @@ export function createPoller({
   metrics = NOOP_METRICS,
   pageSize = 1000,
   overlapMs,
+  futureSkewMs = 300_000,
+  changeNumberWindow = 0,
   lookupChunkSize,
   clock = () => new Date(),
   newCorrelationId = randomUUID,
@@ -302,9 +320,13 @@ export function createPoller({
 
   async function pollStream(plan: EntityPlan, stream: StreamPlan, counts: Counts, correlationId: string): Promise<'done' | 'stopped'> {
     const slog = log.child({ entity: plan.entity, stream: stream.name });
-    const options: CursorQueryOptions = { keyColumns: stream.keyColumns, ...(overlapMs === undefined ? {} : { overlapMs }) };
+    const timeZone = mapping.dates.timeZone;
+    const options: CursorQueryOptions = { keyColumns: stream.keyColumns, timeZone, changeNumberWindow, ...(overlapMs === undefined ? {} : { overlapMs }) };
+    // `position` is where paging within this poll got to; `cursor` is what is committed, which a
+    // future-dated row does not move past now + skew (the next poll would skip every real change).
     let cursor = cursorOf(stream);
-    let query = startQuery(cursor, options);
+    let position = cursor;
+    let query = startQuery(position, options);
     for (;;) {
       if (stopping) return 'stopped';
       const rows = await readPage(stream.entitySet, query);
@@ -313,7 +335,12 @@ export function createPoller({
       metrics.rowsRead(plan.entity, stream.name, rows.length);
       // Throws MLC_DECODE_FAILED for a row without cursor/key value: a row we cannot position after
       // would be read again forever, so that is a poll failure, not a reject.
-      const next = advance(cursor, rows, options);
+      const reached = advance(position, rows, options);
+      const now = clock();
+      const future = futureRows(position, rows, { ...options, skewMs: futureSkewMs }, now);
+      const { cursor: clampedNext, clamped } = clampFuture(reached, now, { skewMs: futureSkewMs, timeZone });
+      // Re-reading the change-number window below the committed cursor does not move it back.
+      const next = isBehind(clampedNext, cursor) ? cursor : clampedNext;
       const mapped = toEvents(plan.entity, await mapPage(plan, stream, rows), correlationId);
       const { events } = mapped;
       const rejected = mapped.rejected.filter((r) => r.key === undefined || !counts.rejectedKeys.has(r.key));
@@ -322,14 +349,28 @@ export function createPoller({
       const known = await hashes.lastHashes(plan.entity, epoch, events.map((e) => e.entity.key));
       const changed = events.filter((e) => known.get(e.entity.key) !== e.contentHash);
 
-      // A quiet tick re-reads only the last row (`ge` on a rowversion): nothing to commit then.
+      // A quiet tick re-reads only the window below the last row: nothing to commit then.
       const moved = JSON.stringify(cursorToJSON(next)) !== JSON.stringify(cursorToJSON(cursor));
       if (moved || changed.length > 0 || rejected.length > 0) {
         await commit({ entity: plan.entity, stream: stream.name, events: changed, rejected, cursor: next, epoch, resyncs: startedBy });
       }
       positions.set(stream.name, next);
       cursor = next;
+      position = reached;
       counts.pages += 1;
+      counts.future += future.length;
+      if (future.length > 0) {
+        metrics.futureRows(plan.entity, stream.name, future.length);
+        for (const row of future.slice(0, FUTURE_ROWS_LOGGED)) {
+          slog.warn(
+            { key: row.key.join('/'), keyColumns: stream.keyColumns, column: next.column, date: row.value, timeZone, committedCursor: next.value, skewMs: futureSkewMs },
+            'row is dated in the future (past now + the allowed skew): published, but the cursor is committed at now; correct its date in SYSPRO',
+          );
+        }
+        if (future.length > FUTURE_ROWS_LOGGED) slog.warn({ more: future.length - FUTURE_ROWS_LOGGED }, 'more future-dated rows in this page');
+      } else if (clamped) {
+        slog.warn({ column: next.column, committedCursor: next.value }, 'cursor past now + the allowed skew committed at now');
+      }
       counts.published += changed.length;
       counts.unchanged += events.length - changed.length;
       counts.rejected += rejected.length;
@@ -346,7 +387,7 @@ export function createPoller({
       );
       slog.debug({ rows: rows.length, published: changed.length, rejected: rejected.length }, 'page committed');
       if (rows.length < pageSize) return 'done';
-      query = continueQuery(cursor, options);
+      query = continueQuery(position, options);
     }
   }
 
@@ -354,7 +395,7 @@ export function createPoller({
     const plan = plans.get(entity);
     if (plan === undefined) throw new MlcError('MLC_CONFIG_INVALID', 'entity is not configured for polling', { context: { connection, entity } });
     const started = process.hrtime.bigint();
-    const counts: Counts = { rejectedKeys: new Set(), pages: 0, rowsRead: 0, published: 0, unchanged: 0, rejected: 0 };
+    const counts: Counts = { rejectedKeys: new Set(), pages: 0, rowsRead: 0, published: 0, unchanged: 0, rejected: 0, future: 0 };
     const correlationId = newCorrelationId();
     let result: PollResult;
     try {

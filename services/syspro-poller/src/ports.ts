@@ -92,6 +92,8 @@ export interface PollerMetrics {
   published(entity: EntityType, count: number): void;
   unchanged(entity: EntityType, count: number): void;
   rejected(entity: EntityType, code: string): void;
+  /** Rows read with a change date past now + the allowed skew (counted each time they are read). */
+  futureRows(entity: EntityType, stream: string, count: number): void;
   lastSuccess(entity: EntityType, at: Date): void;
 }
 
@@ -102,5 +104,6 @@ export const NOOP_METRICS: PollerMetrics = {
   published() {},
   unchanged() {},
   rejected() {},
+  futureRows() {},
   lastSuccess() {},
 };

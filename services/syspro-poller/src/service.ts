@@ -70,6 +70,8 @@ export async function createSysproPoller({ env, processEnv, logger, metrics, poo
           metrics: pollerMetrics,
           pageSize: odata.pageSize,
           overlapMs: Math.round(poll.overlapSeconds * 1000),
+          futureSkewMs: Math.round(poll.futureSkewSeconds * 1000),
+          changeNumberWindow: poll.changeNumberWindow,
         });
         await poller.start();
       },

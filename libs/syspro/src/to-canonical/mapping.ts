@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CurrencyCode } from '@mlc/events';
 import { isODataIdentifier } from '../odata-filter.js';
+import { isTimeZone } from '../local-time.js';
 import { ApssspConfig } from '../from-canonical/apsssp.js';
 
 /**
@@ -49,15 +50,6 @@ export const DEFAULT_GL_ACCOUNT_TYPES: Record<string, (typeof GL_ACCOUNT_TYPES)[
   E: 'expense',
   S: 'other',
 };
-
-function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const YesValues = z.array(z.string()).default(['Y']);
 

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { mapStopping, mapped, stopMapping, unmappable, type MapResult, type SourceRecord } from '@mlc/events';
+import { earliestInstant, localDate } from '../local-time.js';
 import type { SysproRow } from '../wire.js';
 
 /** Runs a mapper body; a reader's failure becomes `{ ok: false, error: MLC_MAPPING_FAILED }` with the entity context. */
@@ -110,7 +111,7 @@ export function calendarDate(row: SysproRow, column: string | undefined, timeZon
   if (p === undefined) return undefined;
   if (p.zone === undefined || p.time === undefined) return p.date;
   const instant = Date.parse(`${p.date}T${p.time}${normalizeZone(p.zone)}`);
-  return zonedParts(instant, timeZone).date;
+  return localDate(instant, timeZone);
 }
 
 export function requiredCalendarDate(row: SysproRow, column: string, timeZone: string): string {
@@ -123,35 +124,11 @@ export function instant(row: SysproRow, column: string | undefined, timeZone: st
   if (p === undefined) return undefined;
   const time = p.time ?? '00:00:00';
   if (p.zone !== undefined) return new Date(Date.parse(`${p.date}T${time}${normalizeZone(p.zone)}`)).toISOString();
-  return new Date(wallClockToUtc(`${p.date}T${time}`, timeZone)).toISOString();
+  return new Date(earliestInstant(`${p.date}T${time}`, timeZone)).toISOString();
 }
 
 function normalizeZone(zone: string): string {
   return zone === 'Z' ? 'Z' : zone.includes(':') ? zone : `${zone.slice(0, 3)}:${zone.slice(3)}`;
-}
-
-function zonedParts(epochMs: number, timeZone: string): { date: string; offsetMs: number } {
-  const fmt = new Intl.DateTimeFormat('en-CA', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  });
-  const get = (type: string) => fmt.formatToParts(new Date(epochMs)).find((p) => p.type === type)?.value ?? '00';
-  const date = `${get('year')}-${get('month')}-${get('day')}`;
-  const asUtc = Date.parse(`${date}T${get('hour')}:${get('minute')}:${get('second')}Z`);
-  return { date, offsetMs: asUtc - (epochMs - (((epochMs % 1000) + 1000) % 1000)) };
-}
-
-// Wall-clock → UTC: subtract the zone's offset at that moment; a second pass settles DST edges.
-function wallClockToUtc(wallClock: string, timeZone: string): number {
-  const naive = Date.parse(`${wallClock}Z`);
-  const first = naive - zonedParts(naive, timeZone).offsetMs;
-  return naive - zonedParts(first, timeZone).offsetMs;
 }
 
 /** A document's lines in line-number order; two lines with one number stop the mapping (which row would win is unknowable). */

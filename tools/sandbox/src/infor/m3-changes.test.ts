@@ -67,3 +67,15 @@ test('LstByChgDate checks its inputs like any MI transaction', async (t) => {
   assert.equal(bad.errorType, 'ServerReturnedNOK');
   assert.equal(bad.errorField, 'LMTS');
 });
+
+test('the admin route takes the M3 server clock at the change from ?at= (a clock set wrong): LMTS and LMDT carry it', async (t) => {
+  const sim = build(t);
+  const token = await sim.token();
+  const put = (suno: string, query: string) => sim.app.inject({ method: 'PUT', url: `/_sandbox/state/suppliers/${suno}${query}`, payload: { SUNM: 'Typo Clock AB' } });
+  const future = await put('SUP00002', '?at=2099-01-01T00:00:00Z');
+  assert.equal(future.statusCode, 200);
+  assert.deepEqual({ LMTS: future.json().LMTS, LMDT: future.json().LMDT }, { LMTS: String(Date.UTC(2099, 0, 1)), LMDT: '20990101' });
+  // Last in (LMTS, SUNO) order, after every real change.
+  assert.equal((await changes(sim, token)).at(-1)!.SUNO, 'SUP00002');
+  assert.equal((await put('SUP00002', '?at=tomorrow')).statusCode, 400);
+});

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { OperatorAccounts } from './accounts.js';
 import { TABLES, columnOf, type Row, type TableName, type TableSpec, type Value } from './data/schema.js';
-import { StoreError, withDefaults, type SysproStore } from './data/store.js';
+import { StoreError, isTimeZone, withDefaults, type SysproStore } from './data/store.js';
 import type { Sessions } from './enet/sessions.js';
 
 /** Admin resource names and the SYSPRO tables behind them. */
@@ -25,11 +25,23 @@ const CHILDREN: Partial<Record<TableName, { name: string; table: TableName }>> =
 const RowBody = z.record(z.string(), z.union([z.string(), z.number(), z.null()]));
 const Paging = z.object({ offset: z.coerce.number().int().nonnegative().default(0), limit: z.coerce.number().int().min(1).max(5000).default(100) });
 const Denied = z.object({ deniedBusinessObjects: z.array(z.string()) });
-const Settings = z.object({ pageSize: z.number().int().min(1).max(5000).optional(), sessionIdleSeconds: z.number().int().positive().optional() }).strict();
+const Settings = z
+  .object({
+    pageSize: z.number().int().min(1).max(5000).optional(),
+    sessionIdleSeconds: z.number().int().positive().optional(),
+    serverTimeZone: z.string().refine(isTimeZone, 'expected an IANA time zone').optional(),
+  })
+  .strict();
+/** `?commit=deferred`: the write takes its TimeStamp now and becomes visible at POST /_sandbox/transactions/{id}/commit. */
+const Commit = z.object({ commit: z.enum(['now', 'deferred']).default('now') });
+/** Open deferred writes at most (a test tool, bounded all the same). */
+const MAX_PENDING = 1000;
 
 export interface MutableSettings {
   pageSize: number;
   sessionIdleSeconds: number;
+  /** IANA zone of the server's wall clock (zone-less change dates). */
+  serverTimeZone: string;
 }
 
 function keyFromSegments(spec: TableSpec, segments: string[]): Value[] | undefined {
@@ -60,6 +72,33 @@ export function registerAdminRoutes(
   app: FastifyInstance,
   { store, accounts, sessions, settings }: { store: SysproStore; accounts: OperatorAccounts; sessions: Sessions; settings: MutableSettings },
 ): void {
+  // Writes whose transaction has not committed: they hold their TimeStamp but nobody reads them yet.
+  const pending = new Map<string, () => Row>();
+  let transactions = 0;
+  /** Runs the write now, or holds it with the stamp it takes now (SQL Server assigns rowversions at write time). */
+  const write = (reply: FastifyReply, query: unknown, status: number, run: (stamp?: ReturnType<SysproStore['nextStamp']>) => Row): FastifyReply | Row => {
+    const mode = Commit.safeParse(query ?? {});
+    if (!mode.success) return reply.code(400).send({ error: { code: 'invalid', message: 'commit must be now or deferred', issues: mode.error.issues } });
+    if (mode.data.commit === 'now') return reply.code(status).send(run());
+    if (pending.size >= MAX_PENDING) return reply.code(409).send({ error: { code: 'invalid', message: `more than ${MAX_PENDING} deferred writes are open` } });
+    const stamp = store.nextStamp();
+    transactions += 1;
+    const id = String(transactions);
+    pending.set(id, () => run(stamp));
+    return reply.code(202).send({ transaction: id, TimeStamp: stamp.timestamp, changed: stamp.changed });
+  };
+
+  app.post<{ Params: { id: string } }>('/_sandbox/transactions/:id/commit', async (request, reply) => {
+    const run = pending.get(request.params.id);
+    if (run === undefined) return reply.code(404).send({ error: { code: 'not-found', message: 'no open deferred write with that id' } });
+    pending.delete(request.params.id);
+    try {
+      return run();
+    } catch (error) {
+      return sendStoreError(reply, error);
+    }
+  });
+
   const withChildren = (spec: TableSpec, row: Row): Record<string, unknown> => {
     const child = CHILDREN[spec.name as TableName];
     if (!child) return row;
@@ -106,7 +145,10 @@ export function registerAdminRoutes(
       const body = RowBody.safeParse(request.body);
       if (!body.success) return reply.code(400).send({ error: { code: 'invalid', message: 'body must be an object of column values', issues: body.error.issues } });
       try {
-        return store.update(target, key, body.data);
+        // Checked now, so a deferred write that cannot apply is refused before it takes a TimeStamp.
+        const problems = store.check(target, key, body.data);
+        if (problems !== undefined) throw problems;
+        return write(reply, request.query, 200, (stamp) => store.update(target, key, body.data, stamp));
       } catch (error) {
         return sendStoreError(reply, error);
       }
@@ -116,7 +158,10 @@ export function registerAdminRoutes(
       const body = RowBody.safeParse(request.body);
       if (!body.success) return reply.code(400).send({ error: { code: 'invalid', message: 'body must be an object of column values', issues: body.error.issues } });
       try {
-        return reply.code(201).send(store.insert(tableName, withDefaults(spec, body.data)));
+        const row = withDefaults(spec, body.data);
+        const problems = store.check(tableName, undefined, row);
+        if (problems !== undefined) throw problems;
+        return write(reply, request.query, 201, (stamp) => store.insert(tableName, row, stamp));
       } catch (error) {
         return sendStoreError(reply, error);
       }

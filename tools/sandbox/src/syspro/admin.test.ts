@@ -84,3 +84,59 @@ test('100k suppliers and ~1M PO lines: served page by page, changes found withou
   const changed = (await app.inject({ url: `${ODATA}/ApSupplier?$filter=TimeStamp gt ${mark}`, headers: AUTH })).json().value;
   assert.deepEqual(changed.map((r: { Supplier: string }) => r.Supplier), ['S099999']);
 });
+
+test('a deferred write takes its TimeStamp when written and is read only after its commit (a late-committing transaction)', async (t) => {
+  const { app, state } = build(t);
+  const mark = state.lastTimestamp();
+  const held = await app.inject({ method: 'PATCH', url: '/_sandbox/suppliers/S000003?commit=deferred', payload: { TermsCode: '45' } });
+  assert.equal(held.statusCode, 202);
+  assert.equal(held.json().TimeStamp, mark + 1);
+  const later = await app.inject({ method: 'PATCH', url: '/_sandbox/suppliers/S000004', payload: { TermsCode: '60' } });
+  assert.equal(later.json().TimeStamp, mark + 2);
+  const read = async () => (await app.inject({ url: `${ODATA}/ApSupplier?$filter=TimeStamp gt ${mark}&$orderby=TimeStamp`, headers: AUTH })).json().value.map((r: { Supplier: string; TimeStamp: number }) => [r.Supplier, r.TimeStamp]);
+  assert.deepEqual(await read(), [['S000004', mark + 2]]);
+  const committed = await app.inject({ method: 'POST', url: `/_sandbox/transactions/${held.json().transaction}/commit` });
+  assert.equal(committed.statusCode, 200);
+  assert.equal(committed.json().TermsCode, '45');
+  // Visible now, with the lower TimeStamp it was written with.
+  assert.deepEqual(await read(), [
+    ['S000003', mark + 1],
+    ['S000004', mark + 2],
+  ]);
+  assert.equal((await app.inject({ method: 'POST', url: `/_sandbox/transactions/${held.json().transaction}/commit` })).statusCode, 404);
+  // A deferred write that cannot apply is refused at once.
+  assert.equal((await app.inject({ method: 'PATCH', url: '/_sandbox/suppliers/NOPE?commit=deferred', payload: { TermsCode: '45' } })).statusCode, 404);
+  const inserted = await app.inject({ method: 'POST', url: '/_sandbox/suppliers?commit=deferred', payload: { Supplier: 'LATE1', SupplierName: 'Late Ltd' } });
+  assert.equal(inserted.statusCode, 202);
+  assert.equal((await app.inject({ url: '/_sandbox/state/suppliers/LATE1' })).statusCode, 404);
+  assert.equal((await app.inject({ method: 'POST', url: `/_sandbox/transactions/${inserted.json().transaction}/commit` })).statusCode, 200);
+  assert.equal((await app.inject({ url: '/_sandbox/state/suppliers/LATE1' })).json().TimeStamp, mark + 3);
+});
+
+test('DateLastChanged is the server wall clock in its zone, zone-less, unless the write sets it; $filter compares it as that wall clock', async (t) => {
+  // 2026-10-25 00:30Z and 01:30Z are both 01:30 in London (the repeated hour).
+  let now = Date.parse('2026-10-25T00:30:00Z');
+  const { app } = build(t, { serverTimeZone: 'Europe/London', now: () => now });
+  const first = await app.inject({ method: 'PATCH', url: '/_sandbox/suppliers/S000001', payload: { TermsCode: '30' } });
+  assert.equal(first.json().DateLastChanged, '2026-10-25T01:30:00.000');
+  now = Date.parse('2026-10-25T01:10:00Z');
+  const second = await app.inject({ method: 'PATCH', url: '/_sandbox/suppliers/S000002', payload: { TermsCode: '30' } });
+  assert.equal(second.json().DateLastChanged, '2026-10-25T01:10:00.000');
+  const typo = await app.inject({ method: 'PATCH', url: '/_sandbox/suppliers/S000003', payload: { TermsCode: '30', DateLastChanged: '2099-01-01T00:00:00' } });
+  assert.equal(typo.json().DateLastChanged, '2099-01-01T00:00:00.000');
+  const bad = await app.inject({ method: 'PATCH', url: '/_sandbox/suppliers/S000003', payload: { DateLastChanged: '2099-01-01T00:00:00Z' } });
+  assert.equal(bad.statusCode, 400);
+  const rows = (await app.inject({ url: `${ODATA}/ApSupplier?$filter=DateLastChanged ge 2026-10-25T01:00:00Z&$orderby=DateLastChanged,Supplier`, headers: AUTH })).json().value;
+  assert.deepEqual(
+    rows.map((r: { Supplier: string; DateLastChanged: string }) => [r.Supplier, r.DateLastChanged]),
+    [
+      ['S000002', '2026-10-25T01:10:00.000'],
+      ['S000001', '2026-10-25T01:30:00.000'],
+      ['S000003', '2099-01-01T00:00:00.000'],
+    ],
+  );
+  const zone = await app.inject({ method: 'PATCH', url: '/_sandbox/settings', payload: { serverTimeZone: 'America/Chicago' } });
+  assert.equal(zone.json().serverTimeZone, 'America/Chicago');
+  assert.equal((await app.inject({ method: 'PATCH', url: '/_sandbox/settings', payload: { serverTimeZone: 'Nowhere/Else' } })).statusCode, 400);
+  assert.equal((await app.inject({ method: 'PATCH', url: '/_sandbox/suppliers/S000004', payload: { TermsCode: '30' } })).json().DateLastChanged, '2026-10-24T20:10:00.000');
+});

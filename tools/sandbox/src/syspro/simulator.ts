@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { installFaults, type FaultControl } from '../shared/faults.js';
 import { Credentials, DEFAULT_CREDENTIALS, createOperatorAccounts } from './accounts.js';
 import { registerAdminRoutes, type MutableSettings } from './admin-routes.js';
-import { createSysproStore, type SysproStore } from './data/store.js';
+import { createSysproStore, isTimeZone, type SysproStore } from './data/store.js';
 import { registerEnetRoutes } from './enet/routes.js';
 import { createSessions } from './enet/sessions.js';
 import { MAX_ROWS_PER_RESPONSE } from './odata/query.js';
@@ -33,11 +33,13 @@ export const SysproSimulatorOptions = z
     sessionIdleSeconds: z.number().int().positive().default(1800),
     /** Rows per OData page before @odata.nextLink; SYSPRO's cap of 5,000 always applies. */
     pageSize: z.number().int().min(1).max(MAX_ROWS_PER_RESPONSE).default(MAX_ROWS_PER_RESPONSE),
+    /** IANA zone of the SYSPRO server's clock: zone-less change dates (DateLastChanged) are its wall clock. */
+    serverTimeZone: z.string().refine(isTimeZone, 'expected an IANA time zone such as Europe/London').default('UTC'),
   })
   .strict();
 
 export type SysproSimulatorOptions = z.input<typeof SysproSimulatorOptions> & {
-  /** Clock for session expiry (tests pass a fake one); default Date.now. */
+  /** The server's clock: session expiry and change dates (tests pass a fake one); default Date.now. */
   now?: () => number;
   logger?: FastifyBaseLogger;
 };
@@ -66,9 +68,9 @@ export function buildSysproSimulator(options: SysproSimulatorOptions = {}): Sysp
       })
     : Fastify({ logger: false });
   const faults = installFaults(app, { seed: config.seed });
-  const state = createSysproStore({ company: config.company, seed: config.seed, sizes: config.sizes });
+  const settings: MutableSettings = { pageSize: config.pageSize, sessionIdleSeconds: config.sessionIdleSeconds, serverTimeZone: config.serverTimeZone };
+  const state = createSysproStore({ company: config.company, seed: config.seed, sizes: config.sizes, clock: { now, timeZone: () => settings.serverTimeZone } });
   const accounts = createOperatorAccounts(config.credentials);
-  const settings: MutableSettings = { pageSize: config.pageSize, sessionIdleSeconds: config.sessionIdleSeconds };
   const sessions = createSessions({ idleSeconds: () => settings.sessionIdleSeconds, now });
 
   registerODataRoutes(app, { store: state, accounts, pageSize: () => settings.pageSize });

@@ -3,7 +3,12 @@
  * One definition drives the OData metadata, $filter type checking, $select/$orderby validation
  * and the admin API's patch validation.
  */
-export type EdmType = 'Edm.String' | 'Edm.Decimal' | 'Edm.Int32' | 'Edm.Int64' | 'Edm.DateTimeOffset';
+/**
+ * `Edm.DateTime` is a zone-less SQL `datetime` (the SYSPRO server's wall-clock time) served as
+ * `YYYY-MM-DDTHH:mm:ss.fff` without an offset; OData v4 has no such type, see the README
+ * ("Zone-less datetimes") for what is assumed.
+ */
+export type EdmType = 'Edm.String' | 'Edm.Decimal' | 'Edm.Int32' | 'Edm.Int64' | 'Edm.DateTimeOffset' | 'Edm.DateTime';
 
 export interface Column {
   name: string;
@@ -25,11 +30,19 @@ export interface TableSpec {
 /** The rowversion-like change-tracking column every table carries. */
 export const TIMESTAMP = 'TimeStamp';
 
+/**
+ * A zone-less change date on ApSupplier that the server stamps with its wall clock on every write
+ * (as a trigger or SYSPRO's own maintenance would), unless the write sets it: a stand-in for a
+ * datetime cursor column, not a documented SYSPRO column (see the README).
+ */
+export const CHANGE_DATE = 'DateLastChanged';
+
 const s = (name: string, maxLength: number, nullable = false): Column => ({ name, type: 'Edm.String', maxLength, nullable });
 const dec = (name: string): Column => ({ name, type: 'Edm.Decimal' });
 const int = (name: string): Column => ({ name, type: 'Edm.Int32' });
 const dt = (name: string, nullable = false): Column => ({ name, type: 'Edm.DateTimeOffset', nullable });
 const ts: Column = { name: TIMESTAMP, type: 'Edm.Int64' };
+const changeDate: Column = { name: CHANGE_DATE, type: 'Edm.DateTime', nullable: true };
 
 export const ApSupplier: TableSpec = {
   name: 'ApSupplier',
@@ -64,6 +77,7 @@ export const ApSupplier: TableSpec = {
     s('BankAccount', 34),
     s('OnHold', 1),
     dt('DateSuppAdded'),
+    changeDate,
     ts,
   ],
 };

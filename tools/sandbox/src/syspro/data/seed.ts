@@ -141,6 +141,8 @@ export function seedTables(seed: number, sizes: Sizes): { bases: Record<TableNam
       BankAccount: '',
       OnHold: r.chance(0.05) ? 'Y' : 'N',
       DateSuppAdded: iso(EPOCH - r.int(0, 3000) * DAY),
+      // Zone-less wall clock (the server's zone is UTC for seeded rows).
+      DateLastChanged: iso(EPOCH - r.int(0, 300) * DAY).slice(0, -1),
       TimeStamp: supplierStamps.of(i),
     };
   });

@@ -1,8 +1,31 @@
 import { seedTables, type Sizes } from './seed.js';
 import { createTable, type Table } from './table.js';
-import { TABLES, TIMESTAMP, columnOf, type Row, type TableName, type TableSpec, type Value } from './schema.js';
+import { CHANGE_DATE, TABLES, TIMESTAMP, columnOf, type Row, type TableName, type TableSpec, type Value } from './schema.js';
 
 const DATE_TIME_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
+const DATE_TIME_LOCAL = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,7})?)?$/;
+
+/** A zone-less SQL datetime in one canonical form (`YYYY-MM-DDTHH:mm:ss.fff`), so $filter and $orderby compare them as strings. */
+const localDateTime = (v: string): string => new Date(`${v}Z`).toISOString().slice(0, -1);
+
+export function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-CA', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The wall clock of `epochMs` in `timeZone`, zone-less with milliseconds. */
+export function wallClock(epochMs: number, timeZone: string): string {
+  const parts = new Intl.DateTimeFormat('en-CA', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' }).formatToParts(
+    new Date(epochMs),
+  );
+  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '00';
+  const ms = String(((epochMs % 1000) + 1000) % 1000).padStart(3, '0');
+  return `${get('year')}-${get('month')}-${get('day')}T${get('hour')}:${get('minute')}:${get('second')}.${ms}`;
+}
 
 // Date-times are kept in one canonical form (toISOString) so $filter and $orderby compare them as strings.
 function normalize(spec: TableSpec, row: Row): Row {
@@ -10,6 +33,7 @@ function normalize(spec: TableSpec, row: Row): Row {
   for (const c of spec.columns) {
     const v = out[c.name];
     if (c.type === 'Edm.DateTimeOffset' && typeof v === 'string') out[c.name] = new Date(v).toISOString();
+    if (c.type === 'Edm.DateTime' && typeof v === 'string') out[c.name] = localDateTime(v);
   }
   return out;
 }
@@ -28,45 +52,87 @@ export class StoreError extends Error {
   }
 }
 
+/**
+ * What a write is stamped with: the next TimeStamp (SQL Server assigns a rowversion when the row
+ * is written, not when its transaction commits) and, on tables with a change date, the server's
+ * wall clock at that moment.
+ */
+export interface WriteStamp {
+  timestamp: number;
+  changed: string;
+}
+
 /** One SYSPRO company's tables. Every write stamps the row with the company's next TimeStamp. */
 export interface SysproStore {
   company: string;
   table(name: TableName): Table;
   get(name: TableName, key: readonly Value[]): Row | undefined;
-  update(name: TableName, key: readonly Value[], patch: Row): Row;
-  insert(name: TableName, row: Row): Row;
+  /** `stamp`: one taken earlier by `nextStamp` (a write whose transaction commits only now). */
+  update(name: TableName, key: readonly Value[], patch: Row, stamp?: WriteStamp): Row;
+  insert(name: TableName, row: Row, stamp?: WriteStamp): Row;
+  /** Why `row` cannot be written (update when `key` is given, else insert); undefined when it can. */
+  check(name: TableName, key: readonly Value[] | undefined, row: Row): StoreError | undefined;
+  /** Takes the next TimeStamp and the server's wall clock now, for a write made visible later. */
+  nextStamp(): WriteStamp;
   lastTimestamp(): number;
 }
 
-export function createSysproStore({ company, seed, sizes }: { company: string; seed: number; sizes: Sizes }): SysproStore {
+export interface ServerClock {
+  /** Epoch ms; default Date.now. */
+  now?: () => number;
+  /** IANA zone of the server's wall clock, read at each write; default UTC. */
+  timeZone?: () => string;
+}
+
+export function createSysproStore({ company, seed, sizes, clock = {} }: { company: string; seed: number; sizes: Sizes; clock?: ServerClock }): SysproStore {
   const { bases, lastTimestamp } = seedTables(seed, sizes);
   const tables = Object.fromEntries(TABLES.map((spec) => [spec.name, createTable(spec, bases[spec.name as TableName])])) as Record<TableName, Table>;
   let timestamp = lastTimestamp;
+  const { now = Date.now, timeZone = () => 'UTC' } = clock;
+  const nextStamp = (): WriteStamp => {
+    timestamp += 1;
+    return { timestamp, changed: wallClock(now(), timeZone()) };
+  };
+  // The change date is the server's unless the write sets one (an import, a typo in a form).
+  const stamped = (spec: TableSpec, row: Row, patch: Row, stamp: WriteStamp): Row => {
+    const out: Row = { ...row, [TIMESTAMP]: stamp.timestamp };
+    if (columnOf(spec, CHANGE_DATE) && (patch[CHANGE_DATE] === undefined || patch[CHANGE_DATE] === null)) out[CHANGE_DATE] = stamp.changed;
+    return out;
+  };
+
+  function check(name: TableName, key: readonly Value[] | undefined, row: Row): StoreError | undefined {
+    const table = tables[name];
+    if (key !== undefined) {
+      if (!table.get(key)) return new StoreError('not-found', `${name} ${key.join('/')} does not exist`);
+      const problems = checkRow(table.spec, row, { partial: true });
+      return problems.length > 0 ? new StoreError('invalid', `${name} ${key.join('/')}: ${problems.join('; ')}`, problems) : undefined;
+    }
+    const problems = checkRow(table.spec, row, { partial: false });
+    if (problems.length > 0) return new StoreError('invalid', `${name}: ${problems.join('; ')}`, problems);
+    const rowKey = table.keyOf(row);
+    return table.get(rowKey) ? new StoreError('exists', `${name} ${rowKey.join('/')} already exists`) : undefined;
+  }
 
   return {
     company,
     table: (name) => tables[name],
     get: (name, key) => tables[name].get(key),
     lastTimestamp: () => timestamp,
-    update(name, key, patch) {
+    nextStamp,
+    check,
+    update(name, key, patch, stamp) {
       const table = tables[name];
-      const current = table.get(key);
-      if (!current) throw new StoreError('not-found', `${name} ${key.join('/')} does not exist`);
-      const problems = checkRow(table.spec, patch, { partial: true });
-      if (problems.length > 0) throw new StoreError('invalid', `${name} ${key.join('/')}: ${problems.join('; ')}`, problems);
-      timestamp += 1;
-      const next = normalize(table.spec, { ...current, ...patch, [TIMESTAMP]: timestamp });
+      const problem = check(name, key, patch);
+      if (problem) throw problem;
+      const next = normalize(table.spec, stamped(table.spec, { ...table.get(key)!, ...patch }, patch, stamp ?? nextStamp()));
       table.replace(next);
       return next;
     },
-    insert(name, row) {
+    insert(name, row, stamp) {
       const table = tables[name];
-      const problems = checkRow(table.spec, row, { partial: false });
-      if (problems.length > 0) throw new StoreError('invalid', `${name}: ${problems.join('; ')}`, problems);
-      const key = table.keyOf(row);
-      if (table.get(key)) throw new StoreError('exists', `${name} ${key.join('/')} already exists`);
-      timestamp += 1;
-      const next = normalize(table.spec, { ...row, [TIMESTAMP]: timestamp });
+      const problem = check(name, undefined, row);
+      if (problem) throw problem;
+      const next = normalize(table.spec, stamped(table.spec, row, row, stamp ?? nextStamp()));
       table.insert(next);
       return next;
     },
@@ -90,6 +156,9 @@ export function checkRow(spec: TableSpec, row: Row, { partial }: { partial: bool
     } else if (column.type === 'Edm.String') {
       if (typeof value !== 'string') problems.push(`${name}: expected a string`);
       else if (column.maxLength !== undefined && value.length > column.maxLength) problems.push(`${name}: longer than ${column.maxLength}`);
+    } else if (column.type === 'Edm.DateTime') {
+      if (typeof value !== 'string' || !DATE_TIME_LOCAL.test(value) || Number.isNaN(Date.parse(`${value}Z`)))
+        problems.push(`${name}: expected an ISO 8601 date-time without an offset (SQL datetime)`);
     } else if (column.type === 'Edm.DateTimeOffset') {
       if (typeof value !== 'string' || !DATE_TIME_OFFSET.test(value) || Number.isNaN(Date.parse(value)))
         problems.push(`${name}: expected an ISO 8601 date-time with an offset`);

@@ -14,6 +14,8 @@ const EDM_TO_TYPE = {
   'Edm.Int32': 'Number',
   'Edm.Int64': 'Number',
   'Edm.DateTimeOffset': 'DateTimeOffset',
+  // Assumed: the service compares a zone-less SQL datetime as that wall clock at offset 0 (README, "Zone-less datetimes").
+  'Edm.DateTime': 'DateTimeOffset',
 } as const satisfies Record<string, LiteralType>;
 
 // SYSPRO runs on SQL Server with a case-insensitive collation, so the service compares text
@@ -49,6 +51,10 @@ function compile(node: FilterNode, spec: TableSpec): Typed {
       const column = columnOf(spec, node.name);
       if (!column) throw new ODataError('UnknownProperty', `'${node.name}' is not a property of ${spec.name}`, 400, node.at);
       const name = column.name;
+      if (column.type === 'Edm.DateTime') {
+        // Stored as `YYYY-MM-DDTHH:mm:ss.fff`; literals are normalised to toISOString, so `…Z` compares as a string.
+        return { type: 'DateTimeOffset', evaluate: (row) => (typeof row[name] === 'string' ? `${row[name] as string}Z` : null) };
+      }
       return { type: EDM_TO_TYPE[column.type], evaluate: (row) => (row[name] ?? null) as Value };
     }
     case 'not': {
