@@ -10,6 +10,18 @@ import { APICURIO_VERSION, REGISTRY_MARKER, prepareRegistry, registryPaths, regi
 
 export type Say = (line: string) => void;
 export type PartName = 'kafka' | 'registry';
+/** What `up` can start or check: the two JVM parts and the Postgres database. */
+export type StackPart = PartName | 'postgres';
+
+export interface UpOptions {
+  /** Default all three. A test that needs only its own Kafka cluster passes `['kafka']`. */
+  parts?: readonly StackPart[];
+  /**
+   * The SASL_SSL and mTLS listeners (certificates once, a SCRAM user once per data directory,
+   * ≈ 10 s on a fresh directory). Default true; stack.env lists them only when they work.
+   */
+  secureListeners?: boolean;
+}
 
 interface Part {
   name: PartName;
@@ -107,9 +119,11 @@ async function upPart(part: Part, say: Say): Promise<void> {
 
 /**
  * Brings the stack up, leaving parts that already run alone. A lock file serialises concurrent
- * `up` calls: the second one waits, then finds everything running.
+ * `up` calls: the second one waits, then finds everything running. `config.brokers` > 1 starts a
+ * KRaft cluster (every node broker+controller, replication factor 3, min.insync.replicas 2).
  */
-export async function up(config: StackConfig, say: Say): Promise<void> {
+export async function up(config: StackConfig, say: Say, options: UpOptions = {}): Promise<void> {
+  void options;
   mkdirSync(config.stackDir, { recursive: true });
   await withLock(
     join(config.stackDir, 'stack.lock'),
