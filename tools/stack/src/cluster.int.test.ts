@@ -273,10 +273,16 @@ test('one broker of three SIGKILLed mid-stream and started again: producers and 
     }
   })();
 
+  // A producer loop that fails ends the wait at once, with its error.
+  const loops = Promise.all([plainLoop, txLoop]);
+  loops.catch(() => undefined);
+  const progress = (predicate: () => boolean, message: string) =>
+    Promise.race([waitFor(predicate, { timeoutMs: 90_000, message }), loops.then(() => Promise.reject(new Error(`the producers stopped before: ${message}`)))]);
+
   let secondStopped = false;
   const victim = await coordinatorOf(groupId);
   try {
-    await waitFor(() => plainSent.length >= 25 && txSent.length >= 25 && handled.size >= 10, { timeoutMs: 60_000, message: 'the first records sent and handled' });
+    await progress(() => plainSent.length >= 25 && txSent.length >= 25 && handled.size >= 10, 'the first records sent and handled');
     say('first records sent and handled');
     // The group's coordinator, which also leads about a third of every topic's partitions.
     assert.equal(await killBroker(config, victim), 'killed');
@@ -291,19 +297,16 @@ test('one broker of three SIGKILLed mid-stream and started again: producers and 
     // The JVM takes a while to start: the records below are sent and handled while it does.
     const restarted = startBroker(config, victim, { say });
     restarted.catch(() => undefined);
-    await waitFor(() => plainSent.length >= at.plain + 25 && txSent.length >= at.tx + 25 && handled.size >= at.handled + 25, {
-      timeoutMs: 90_000,
-      message: 'records sent and handled with a broker down and one member gone',
-    });
+    await progress(() => plainSent.length >= at.plain + 25 && txSent.length >= at.tx + 25 && handled.size >= at.handled + 25, 'records sent and handled with a broker down and one member gone');
     say('records sent and handled after the kill');
     await restarted;
     say(`broker ${victim} back in sync`);
     stop = true;
-    await Promise.all([plainLoop, txLoop]);
+    await loops;
     say(`producers done: ${plainSent.length} + ${txSent.length} records, ${txRetries} transactions retried`);
   } finally {
     stop = true;
-    await Promise.allSettled([plainLoop, txLoop]);
+    await loops.catch(() => undefined);
     await Promise.all([idempotent.disconnect(), transactional.disconnect()]);
   }
 
