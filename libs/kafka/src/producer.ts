@@ -4,6 +4,7 @@ import { MlcError, toMlcError } from '@mlc/errors';
 import type { Logger } from '@mlc/log';
 import type { TopicCodec } from './codec.js';
 import { EVENT_HEADERS } from './headers.js';
+import { createPartitionRouter, sendPerPartition } from './partition-send.js';
 
 /** A record whose bytes are already made, e.g. the poller's watermark. */
 export interface RawRecord {
@@ -44,11 +45,19 @@ export interface CreateEventProducerParams {
 
 export function createEventProducer({ kafka, codec, logger, transactionalId }: CreateEventProducerParams): EventProducer {
   const log = logger.child({ component: 'kafka-producer', ...(transactionalId === undefined ? {} : { transactionalId }) });
-  // Idempotence makes kafkajs's own retries safe (no duplicates, order kept per partition); it
-  // also means retries are unbounded, so publish waits for Kafka rather than failing early.
+  // Idempotence makes kafkajs's own retries safe (no duplicates, order kept per partition), so
+  // they are unbounded: publish waits for Kafka (a leader election after a broker died takes
+  // ~10 s) rather than failing early. Said explicitly: kafkajs defaults an idempotent producer to
+  // unbounded retries only without a `retry` option, and `kafka.producer()` always passes the
+  // client's (5 retries, ~10 s): a publish then failed mid-failover (seen on a three-broker
+  // cluster, tools/stack/src/cluster.int.test.ts), and a caller's retry of it may write twice.
+  // One request per partition: kafkajs loses records of a multi-leader send when a leader dies (partition-send.ts).
+  const router = createPartitionRouter();
   const producer: Producer = kafka.producer({
     idempotent: true,
     maxInFlightRequests: 1,
+    retry: { retries: Number.MAX_SAFE_INTEGER },
+    createPartitioner: router.createPartitioner,
     ...(transactionalId === undefined ? {} : { transactionalId }),
   });
 
@@ -69,7 +78,7 @@ export function createEventProducer({ kafka, codec, logger, transactionalId }: C
   async function send(target: Producer | Transaction, topic: string, messages: Message[]): Promise<void> {
     if (messages.length === 0) return;
     try {
-      await target.send({ topic, messages, acks: -1 });
+      await sendPerPartition(target, router, [{ topic, messages }], { acks: -1, concurrent: target === producer });
     } catch (error) {
       throw toMlcError(error, { operation: 'publish', topic, count: messages.length });
     }

@@ -14,6 +14,7 @@ import { chunkRecords, createRecordWindow, topicMessages, type PendingRecord } f
 import { createRetryPauses } from './retry-pauses.js';
 import { CIRCUIT_GAUGE, createCircuits, type Circuit, type CircuitTransition } from './circuit.js';
 import { OutageSettings, decideDrainFailure, decideFailure, type DrainVerdict, type ParkedRecord, type ParkingLane, type ParkingStore } from './parking.js';
+import { createPartitionRouter, sendPerPartition } from './partition-send.js';
 
 export interface HandlerResult {
   status: 'created' | 'updated' | 'unchanged' | 'skipped' | 'echo';
@@ -180,7 +181,9 @@ export function createConsumerRuntime(params: CreateConsumerRuntimeParams): Cons
     allowAutoTopicCreation: false,
   });
   // Idempotent: kafkajs retries sends without duplicating or reordering; acks=all on every send.
-  const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  // One request per partition: kafkajs loses records of a multi-leader send when a leader dies (partition-send.ts).
+  const router = createPartitionRouter();
+  const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: router.createPartitioner });
   const stopSignal = new AbortController();
   let state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';
 
@@ -540,7 +543,7 @@ export function createConsumerRuntime(params: CreateConsumerRuntimeParams): Cons
     const window = createRecordWindow({
       async record(records, upTo) {
         for (const chunk of chunkRecords(records, maxRecordBytes)) {
-          const sent = await persist('record', () => producer.sendBatch({ topicMessages: topicMessages(chunk), acks: -1 }), live, () => false);
+          const sent = await persist('record', () => sendPerPartition(producer, router, topicMessages(chunk), { acks: -1, concurrent: true }), live, () => false);
           if (sent instanceof MlcError) throw sent; // unreachable: every send error is retried
         }
         resolveOffset(upTo);

@@ -1,0 +1,46 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Message, Producer, ProducerRecord, RecordMetadata } from 'kafkajs';
+import { createPartitionRouter, sendPerPartition } from './partition-send.js';
+
+/** A target that records each request and, like kafkajs, runs the producer's partitioner on it. */
+function fakeTarget(router: ReturnType<typeof createPartitionRouter>, partitions: number) {
+  const partitioner = router.createPartitioner();
+  const requests: { topic: string; partitions: number[]; keys: string[] }[] = [];
+  const target = {
+    send: async ({ topic, messages }: ProducerRecord): Promise<RecordMetadata[]> => {
+      const metadata = Array.from({ length: partitions }, (_, partitionId) => ({ partitionId, leader: 0, partitionErrorCode: 0, replicas: [], isr: [] }));
+      const chosen = messages.map((message: Message) => partitioner({ topic, partitionMetadata: metadata, message }));
+      requests.push({ topic, partitions: [...new Set(chosen)], keys: messages.map((m) => String(m.key)) });
+      return [...new Set(chosen)].map((partition) => ({ topicName: topic, partition, errorCode: 0 }));
+    },
+  } as unknown as Producer;
+  return { target, requests };
+}
+
+test('every request goes to one partition, the one kafkajs would pick, in order per partition', async () => {
+  const router = createPartitionRouter();
+  const { target, requests } = fakeTarget(router, 6);
+  const keys = Array.from({ length: 40 }, (_, i) => `acme:supplier:S-${i}`);
+  await sendPerPartition(target, router, [{ topic: 't', messages: keys.map((key) => ({ key, value: key })) }], { acks: -1, concurrent: false });
+  // The first request teaches the partition count: the first message alone.
+  assert.deepEqual(requests[0]?.keys, [keys[0]]);
+  for (const r of requests) assert.equal(r.partitions.length, 1, `one partition per request: ${JSON.stringify(r)}`);
+  assert.deepEqual(requests.flatMap((r) => r.keys).sort(), [...keys].sort());
+  assert.ok(requests.length > 2 && requests.length <= 7, `${requests.length} requests`);
+  for (const r of requests) {
+    const sameKeysInOrder = keys.filter((k) => r.keys.includes(k));
+    assert.deepEqual(r.keys, sameKeysInOrder);
+    for (const k of r.keys) assert.equal(router.partitionOf('t', { key: k, value: null }, 6), r.partitions[0]);
+  }
+});
+
+test('messages without a key go one per request; several topics each get their own requests', async () => {
+  const router = createPartitionRouter();
+  const { target, requests } = fakeTarget(router, 3);
+  await sendPerPartition(target, router, [
+    { topic: 'a', messages: [{ key: null, value: '1' }, { key: null, value: '2' }, { key: 'k', value: '3' }] },
+    { topic: 'b', messages: [{ key: 'k', value: '4' }] },
+  ], { acks: -1, concurrent: true });
+  assert.deepEqual(requests.map((r) => [r.topic, r.keys.length]), [['a', 1], ['a', 1], ['a', 1], ['b', 1]]);
+});

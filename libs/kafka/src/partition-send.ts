@@ -1,0 +1,89 @@
+import kafkajs, { type ICustomPartitioner, type Message, type PartitionerArgs, type Producer, type RecordMetadata, type Transaction } from 'kafkajs';
+
+// kafkajs is CommonJS; Node cannot see this export by name.
+const { Partitioners } = kafkajs;
+
+/**
+ * kafkajs 2.2.4 silently drops records when one send spans partitions led by different brokers and
+ * a leader dies during it: the retry skips every broker that already answered the first attempt
+ * (`brokersWithoutResponse` in its sendMessages), including the one that now leads the dead
+ * broker's partitions, and the send resolves as if all were written. Seen on a three-broker cluster
+ * (tools/stack/src/cluster.int.test.ts): acknowledged records missing after a SIGKILL. A send whose
+ * records all go to ONE partition cannot hit it (its one broker is forgotten on failure and the
+ * retry asks the partition's new leader), so records are sent one partition per request, with the
+ * partition kafkajs' own default partitioner would pick.
+ */
+export interface PartitionRouter {
+  /** Pass as `createPartitioner` to `kafka.producer()`: kafkajs' default partitioner, which also learns partition counts. */
+  createPartitioner: ICustomPartitioner;
+  /** The topic's partition count as the producer last saw it; undefined before its first send there. */
+  partitionCount(topic: string): number | undefined;
+  /** The partition of a keyed message among `count` partitions (kafkajs' default: murmur2 of the key). */
+  partitionOf(topic: string, message: Message, count: number): number;
+}
+
+export function createPartitionRouter(): PartitionRouter {
+  const counts = new Map<string, number>();
+  const partitioner = Partitioners.DefaultPartitioner();
+  return {
+    createPartitioner: () => {
+      const inner = Partitioners.DefaultPartitioner();
+      return (args: PartitionerArgs) => {
+        counts.set(args.topic, args.partitionMetadata.length);
+        return inner(args);
+      };
+    },
+    partitionCount: (topic) => counts.get(topic),
+    partitionOf: (topic, message, count) =>
+      partitioner({ topic, message, partitionMetadata: Array.from({ length: count }, (_, partitionId) => ({ partitionId, leader: 0, partitionErrorCode: 0, replicas: [], isr: [] })) }),
+  };
+}
+
+export interface PartitionSendOptions {
+  acks: number;
+  /** Send the partitions' requests side by side (not inside a transaction: there, one after another). */
+  concurrent: boolean;
+}
+
+/**
+ * Sends `topicMessages` as one request per partition (see `PartitionRouter`). Order within a
+ * partition is kept (one request each). A message without a key, or one for a topic whose partition
+ * count is not known yet, goes alone; the first send to a topic teaches the count.
+ */
+export async function sendPerPartition(
+  target: Producer | Transaction,
+  router: PartitionRouter,
+  topicMessages: readonly { topic: string; messages: readonly Message[] }[],
+  { acks, concurrent }: PartitionSendOptions,
+): Promise<RecordMetadata[]> {
+  const results: RecordMetadata[] = [];
+  const sendOne = async (topic: string, messages: Message[]) => {
+    results.push(...(await target.send({ topic, messages, acks })));
+  };
+  for (const { topic, messages } of topicMessages) {
+    let rest = [...messages];
+    if (rest.length === 0) continue;
+    if (router.partitionCount(topic) === undefined) {
+      await sendOne(topic, [rest[0]!]);
+      rest = rest.slice(1);
+    }
+    const count = router.partitionCount(topic);
+    const groups = new Map<number, Message[]>();
+    const alone: Message[] = [];
+    for (const message of rest) {
+      const keyed = message.partition !== undefined || (message.key !== null && message.key !== undefined);
+      if (!keyed || count === undefined) {
+        alone.push(message);
+        continue;
+      }
+      const partition = message.partition ?? router.partitionOf(topic, message, count);
+      const group = groups.get(partition);
+      if (group === undefined) groups.set(partition, [{ ...message, partition }]);
+      else group.push({ ...message, partition });
+    }
+    const requests = [...[...groups.values()].map((group) => () => sendOne(topic, group)), ...alone.map((m) => () => sendOne(topic, [m]))];
+    if (concurrent) await Promise.all(requests.map((r) => r()));
+    else for (const r of requests) await r();
+  }
+  return results;
+}
