@@ -5,7 +5,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import kafkajs from 'kafkajs';
-import pg from 'pg';
+import { createPool } from '@mlc/db';
 import { testInfra, uniqueIdentifier, uniqueName } from '@mlc/testing';
 import { ServiceEnv, startService, type ServiceContext } from './start-service.js';
 
@@ -17,8 +17,7 @@ test('startService migrates, applies the topics in the namespace, starts, answer
   const prefix = `${uniqueName('shell')}.`;
   const dir = await mkdtemp(join(tmpdir(), 'mlc-shell-'));
   await writeFile(join(dir, '0001_schema.sql'), `create schema ${component};`);
-  const db = new pg.Client({ connectionString: infra.databaseUrl });
-  await db.connect();
+  const db = createPool(infra.databaseUrl, { max: 1 });
   const admin = new Kafka({ clientId: 'shell-test', brokers: infra.kafkaBrokers, logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   t.after(async () => {

@@ -6,10 +6,10 @@ import { join, resolve } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import kafkajs, { type Kafka as KafkaClient } from 'kafkajs';
-import pg from 'pg';
+import type pg from 'pg';
 import { pino } from 'pino';
 import type { SysproConnection } from '@mlc/config';
-import { createLeader, createPool, migrate, type LeaderState } from '@mlc/db';
+import { createLeader, createPool, lockSessionOn, migrate, type LeaderState } from '@mlc/db';
 import { createRegistryCodec, decodeEvent, invoiceKey, topicFor, type CanonicalEvent, type EntityType } from '@mlc/events';
 import { createEventProducer, createTopicNamespace } from '@mlc/kafka';
 import { SysproMapping, createSysproODataClient } from '@mlc/syspro';
@@ -266,15 +266,14 @@ test('a second replica waits for the lock and takes over when the leader goes', 
       retryMs: 50,
       onStateChange: (s) => states[id]!.push(s),
       connect: async () => {
-        const client = new pg.Client({ connectionString: infra.databaseUrl });
-        await client.connect();
-        const query = client.query.bind(client) as (text: string, values?: unknown[]) => Promise<pg.QueryResult>;
-        return Object.assign(client, {
+        const session = await lockSessionOn(infra.databaseUrl, 'syspro-poller-test-lock')();
+        return {
+          ...session,
           query: (text: string, values?: unknown[]) => {
             if (text.includes('pg_try_advisory_lock')) attempts[id] += 1;
-            return query(text, values);
+            return session.query(text, values);
           },
-        });
+        };
       },
       work: { start: async () => void started.push(id), stop: async () => void started.push(`${id}-stopped`) },
     });
