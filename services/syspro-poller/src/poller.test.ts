@@ -428,7 +428,7 @@ test('more future-dated rows than a page: the poll pages past them (no loop), pu
   assert.equal(second.future, 7);
 });
 
-test('the change-number window: a quiet poll re-reads it over several pages without committing anything; a late commit below the cursor is published and the cursor does not move back', async (t) => {
+test('the change-number window: a quiet poll re-reads it over several pages without mapping or committing anything; a late commit below the cursor is published and the cursor does not move back', async (t) => {
   const h = await setup(t, { pageSize: 5, changeNumberWindow: 100 });
   assert.equal((await h.poller.runOnce('supplier')).published, SIZES.suppliers);
   const loaded = h.commits.length;
@@ -436,7 +436,8 @@ test('the change-number window: a quiet poll re-reads it over several pages with
 
   const quiet = await h.poller.runOnce('supplier');
   assert.equal(quiet.published, 0);
-  assert.equal(quiet.unchanged, SIZES.suppliers, 'the window covers every seeded supplier');
+  assert.equal(quiet.rowsRead, SIZES.suppliers, 'the window covers every seeded supplier');
+  assert.equal(quiet.unchanged, 0, 'rows already handled at their TimeStamp are not even mapped');
   assert.equal(h.commits.length, loaded, 'no cursor moved back and forth');
 
   // A transaction takes its TimeStamp, a later one commits and is polled, then the first commits.
@@ -450,4 +451,17 @@ test('the change-number window: a quiet poll re-reads it over several pages with
   assert.equal(late.published, 1);
   assert.equal(published(h.commits.slice(loaded), 'supplier').join(','), 'S000009,S000002');
   assert.equal(h.committed.get('supplier')!.value, after, 'the cursor stays at the newest TimeStamp');
+});
+
+test('after a restart the change-number window is mapped once and dropped by content hash; a resync republishes rows the window already handled', async (t) => {
+  const h = await setup(t, { pageSize: 5, changeNumberWindow: 100 });
+  assert.equal((await h.poller.runOnce('supplier')).published, SIZES.suppliers);
+  await h.poller.stop();
+  const restarted = h.newPoller();
+  const first = await restarted.runOnce('supplier');
+  assert.equal(first.published, 0);
+  assert.equal(first.unchanged, SIZES.suppliers);
+  h.resyncs.requests.push({ id: 'r1', entity: 'supplier', since: null });
+  assert.equal((await restarted.runOnce('supplier')).published, SIZES.suppliers);
+  await restarted.stop();
 });

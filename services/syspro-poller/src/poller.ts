@@ -142,6 +142,10 @@ export function createPoller({
   const plans = new Map(entities.map((plan) => [plan.entity, plan]));
   const log = logger.child({ component: 'syspro-poller', connection });
   const positions = new Map<string, PollCursor>();
+  // Per stream (rowversion and number cursors): the change number each row was last handled at,
+  // so re-reading the change-number window skips rows already handled (a row's rowversion changes
+  // with every write) without lookups or mapping. In memory, bounded; empty after a restart.
+  const handled = new Map<string, Map<string, string>>();
   // Per entity: the epoch its hashes belong to, and the resyncs that started it (see ports.ts).
   const epochs = new Map<EntityType, { epoch: string; resyncs: readonly string[] }>();
   let restored: Promise<void> | undefined;
@@ -192,6 +196,21 @@ export function createPoller({
     return state;
   }
 
+  function remember(stream: string, rows: readonly (readonly [string, string])[]): void {
+    let seen = handled.get(stream);
+    if (seen === undefined) handled.set(stream, (seen = new Map()));
+    for (const [key, at] of rows) {
+      seen.delete(key);
+      seen.set(key, at);
+    }
+    // Oldest first out: the window's rows are the most recently read.
+    const limit = Math.max(2 * changeNumberWindow, 2 * pageSize);
+    for (const key of seen.keys()) {
+      if (seen.size <= limit) break;
+      seen.delete(key);
+    }
+  }
+
   /** Publisher calls one at a time: one Kafka transaction at a time. */
   function serially(run: () => Promise<void>): Promise<void> {
     const next = commitChain.then(run);
@@ -219,6 +238,8 @@ export function createPoller({
       const cursors = plan.streams.map((stream) => ({ stream: stream.name, cursor: resyncCursor({ configured: stream.cursor, current: positions.get(stream.name), since }) }));
       await serially(() => publisher.reset({ entity: plan.entity, ...state, cursors }));
       for (const { stream, cursor } of cursors) positions.set(stream, cursor);
+      // A new epoch publishes every record again: nothing counts as handled.
+      for (const { stream } of cursors) handled.delete(stream);
       epochs.set(plan.entity, state);
       log.info({ entity: plan.entity, requests: state.resyncs, since: since?.toISOString() ?? null, epoch: state.epoch }, 'resync applied: cursors moved back in a new epoch');
       // The old epoch's hashes are no cursor's any more; losing this delete leaves only dead rows.
@@ -326,6 +347,8 @@ export function createPoller({
     // future-dated row does not move past now + skew (the next poll would skip every real change).
     let cursor = cursorOf(stream);
     let position = cursor;
+    // Only a rowversion or number change column changes with every write of a row.
+    const countable = changeNumberWindow > 0 && cursor.kind !== 'datetime';
     let query = startQuery(position, options);
     for (;;) {
       if (stopping) return 'stopped';
@@ -341,7 +364,10 @@ export function createPoller({
       const { cursor: clampedNext, clamped } = clampFuture(reached, now, { skewMs: futureSkewMs, timeZone });
       // Re-reading the change-number window below the committed cursor does not move it back.
       const next = isBehind(clampedNext, cursor) ? cursor : clampedNext;
-      const mapped = toEvents(plan.entity, await mapPage(plan, stream, rows), correlationId);
+      const seen = handled.get(stream.name);
+      const rowKey = (row: SysproRow) => JSON.stringify(stream.keyColumns.map((c) => row[c] ?? null));
+      const fresh = seen === undefined || !countable ? rows : rows.filter((row) => seen.get(rowKey(row)) !== String(row[position.column]));
+      const mapped = toEvents(plan.entity, await mapPage(plan, stream, fresh), correlationId);
       const { events } = mapped;
       const rejected = mapped.rejected.filter((r) => r.key === undefined || !counts.rejectedKeys.has(r.key));
       for (const r of rejected) if (r.key !== undefined) counts.rejectedKeys.add(r.key);
@@ -357,6 +383,7 @@ export function createPoller({
       positions.set(stream.name, next);
       cursor = next;
       position = reached;
+      if (countable) remember(stream.name, rows.map((row) => [rowKey(row), String(row[position.column])]));
       counts.pages += 1;
       counts.future += future.length;
       if (future.length > 0) {
@@ -457,6 +484,7 @@ export function createPoller({
       await Promise.allSettled([...running.values()]);
       // Another replica may poll before this one runs again: a later start restores afresh.
       positions.clear();
+      handled.clear();
       epochs.clear();
       restored = undefined;
     },
