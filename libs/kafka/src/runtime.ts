@@ -12,7 +12,6 @@ import { createRuntimeMetrics } from './metrics.js';
 import { buildOutcome, identityFromDecodeError, identityOf, type EventIdentity } from './outcome.js';
 import { createRecordWindow, topicMessages, type PendingRecord } from './record-window.js';
 import { createRetryPauses } from './retry-pauses.js';
-import { createPartitionRouter, sendPerPartition } from './partition-send.js';
 
 export interface HandlerResult {
   status: 'created' | 'updated' | 'unchanged' | 'skipped' | 'echo';
@@ -156,9 +155,7 @@ export function createConsumerRuntime(params: CreateConsumerRuntimeParams): Cons
     allowAutoTopicCreation: false,
   });
   // Idempotent: kafkajs retries sends without duplicating or reordering; acks=all on every send.
-  // One request per partition: kafkajs loses records of a multi-leader send when a leader dies (partition-send.ts).
-  const router = createPartitionRouter();
-  const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: router.createPartitioner });
+  const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
   const stopSignal = new AbortController();
   let state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';
 
@@ -324,7 +321,7 @@ export function createConsumerRuntime(params: CreateConsumerRuntimeParams): Cons
     const window = createRecordWindow({
       async record(records, upTo) {
         if (records.length > 0) {
-          const sent = await persist('record', () => sendPerPartition(producer, router, topicMessages(records), { acks: -1, concurrent: true }), live, () => false);
+          const sent = await persist('record', () => producer.sendBatch({ topicMessages: topicMessages(records), acks: -1 }), live, () => false);
           if (sent instanceof MlcError) throw sent; // unreachable: every send error is retried
         }
         resolveOffset(upTo);
