@@ -78,7 +78,7 @@ export function createEventProducer({ kafka, codec, logger, transactionalId }: C
   async function send(target: Producer | Transaction, topic: string, messages: Message[]): Promise<void> {
     if (messages.length === 0) return;
     try {
-      await sendPerPartition(target, router, [{ topic, messages }], { acks: -1, concurrent: target === producer });
+      await sendPerPartition(target, router, [{ topic, messages }], { acks: -1, concurrent: false });
     } catch (error) {
       throw toMlcError(error, { operation: 'publish', topic, count: messages.length });
     }

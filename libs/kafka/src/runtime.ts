@@ -181,9 +181,19 @@ export function createConsumerRuntime(params: CreateConsumerRuntimeParams): Cons
     allowAutoTopicCreation: false,
   });
   // Idempotent: kafkajs retries sends without duplicating or reordering; acks=all on every send.
-  // One request per partition: kafkajs loses records of a multi-leader send when a leader dies (partition-send.ts).
+  // One request per partition: kafkajs loses records of a multi-leader send when a leader dies
+  // mid-send (partition-send.ts), and an outcome or DLQ record lost after its source offset is
+  // committed would be lost for good.
   const router = createPartitionRouter();
   const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: router.createPartitioner });
+
+  /** Sends outcomes and DLQ records (acks=all), split to the record limit, one request per partition; waits out Kafka. */
+  async function sendRecords(records: readonly PendingRecord[], live: () => boolean): Promise<void> {
+    for (const chunk of chunkRecords(records, maxRecordBytes)) {
+      const sent = await persist('record', () => sendPerPartition(producer, router, topicMessages(chunk), { acks: -1, concurrent: true }), live, () => false);
+      if (sent instanceof MlcError) throw sent; // unreachable: every send error is retried
+    }
+  }
   const stopSignal = new AbortController();
   let state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';
 
@@ -439,10 +449,7 @@ export function createConsumerRuntime(params: CreateConsumerRuntimeParams): Cons
     const source = { topic, partition, message };
     const coordinates = { topic, partition, offset };
     const send = async (records: PendingRecord[]): Promise<DrainVerdict> => {
-      if (records.length > 0) {
-        const sent = await persist('record', () => producer.sendBatch({ topicMessages: topicMessages(records), acks: -1 }), live, () => false);
-        if (sent instanceof MlcError) throw sent; // unreachable: every send error is retried
-      }
+      await sendRecords(records, live);
       return { done: true };
     };
     let decoded: unknown;
@@ -542,10 +549,7 @@ export function createConsumerRuntime(params: CreateConsumerRuntimeParams): Cons
     // Sends a window's outcomes and DLQ records, then resolves and commits its last offset.
     const window = createRecordWindow({
       async record(records, upTo) {
-        for (const chunk of chunkRecords(records, maxRecordBytes)) {
-          const sent = await persist('record', () => sendPerPartition(producer, router, topicMessages(chunk), { acks: -1, concurrent: true }), live, () => false);
-          if (sent instanceof MlcError) throw sent; // unreachable: every send error is retried
-        }
+        await sendRecords(records, live);
         resolveOffset(upTo);
         await commitOffsetsIfNecessary(uncommittedOffsets());
       },
