@@ -1,0 +1,76 @@
+// `npm run chaos [-- --short --json <scenario> ...]`: fault scenarios against private
+// infrastructure, the sandbox and the real services; one table. See ../README.md.
+import { parseChaosArgs, USAGE, UsageError } from './args.js';
+import { startInfra, type Infra } from './infra.js';
+import type { ScenarioResult } from './measure.js';
+import { exitCode, renderTable, verdict } from './report.js';
+import { FULL, runScenario, SHORT } from './runner.js';
+import { ALL_SCENARIOS } from './scenarios.js';
+import { killAllServices } from './services.js';
+
+const say = (line: string) => process.stderr.write(`[chaos] ${line}\n`);
+
+let infra: Infra | undefined;
+let stopping = false;
+async function cleanUp(): Promise<void> {
+  killAllServices();
+  const owned = infra;
+  infra = undefined;
+  await owned?.close();
+}
+
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    say(`${signal}: stopping the services and the private Kafka, registry and PostgreSQL`);
+    void cleanUp().finally(() => process.exit(130));
+  });
+}
+
+async function main(argv: string[]): Promise<number> {
+  const options = parseChaosArgs(
+    argv,
+    ALL_SCENARIOS.map((s) => s.name),
+  );
+  if (options.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (options.list) {
+    for (const s of ALL_SCENARIOS) console.log(`${s.name.padEnd(24)} ${s.summary}${s.pending ? `  [${s.pending}]` : ''}`);
+    return 0;
+  }
+  const chosen = options.names.length === 0 ? ALL_SCENARIOS : ALL_SCENARIOS.filter((s) => options.names.includes(s.name));
+  const sizes = options.short ? SHORT : FULL;
+  const started = Date.now();
+  say(`${chosen.length} scenario(s), ${options.short ? 'short' : 'full'} form: ${sizes.records} records per source before each fault, outages of ${sizes.outageMs / 1000} s`);
+  infra = await startInfra({ say });
+  const results: ScenarioResult[] = [];
+  try {
+    for (const scenario of chosen) {
+      if (stopping) break;
+      const result = await runScenario(scenario, { infra, sizes, short: options.short, say });
+      results.push(result);
+      say(`${scenario.name}: ${verdict(result)} (${result.seconds.toFixed(0)} s)`);
+    }
+  } finally {
+    await cleanUp();
+  }
+  if (options.json) console.log(JSON.stringify({ short: options.short, seconds: (Date.now() - started) / 1000, results }, null, 2));
+  else console.log(`\n${renderTable(results)}\n\n${options.short ? 'short' : 'full'} run, ${((Date.now() - started) / 60_000).toFixed(1)} minutes`);
+  return exitCode(results);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  async (error: unknown) => {
+    if (error instanceof UsageError) {
+      console.error(error.message);
+      process.exit(2);
+    }
+    console.error(error);
+    await cleanUp().catch(() => undefined);
+    process.exit(1);
+  },
+);
