@@ -4,7 +4,7 @@ import { parseChaosArgs, USAGE, UsageError } from './args.js';
 import { startInfra, type Infra } from './infra.js';
 import type { ScenarioResult } from './measure.js';
 import { exitCode, renderTable, verdict } from './report.js';
-import { FULL, runScenario, SHORT } from './runner.js';
+import { FULL, runScenario, runScenarios, SHORT } from './runner.js';
 import { ALL_SCENARIOS } from './scenarios.js';
 import { killAllServices } from './services.js';
 
@@ -45,15 +45,19 @@ async function main(argv: string[]): Promise<number> {
   const sizes = options.short ? SHORT : FULL;
   const started = Date.now();
   say(`${chosen.length} scenario(s), ${options.short ? 'short' : 'full'} form: ${sizes.records} records per source before each fault, outages of ${sizes.outageMs / 1000} s`);
-  infra = await startInfra({ say });
-  const results: ScenarioResult[] = [];
+  infra = await startInfra({ say, keep: process.env.MLC_CHAOS_KEEP === '1' });
+  const owned = infra;
+  let results: ScenarioResult[] = [];
   try {
-    for (const scenario of chosen) {
-      if (stopping) break;
-      const result = await runScenario(scenario, { infra, sizes, short: options.short, say });
-      results.push(result);
-      say(`${scenario.name}: ${verdict(result)} (${result.seconds.toFixed(0)} s)`);
-    }
+    results = await runScenarios(chosen, {
+      concurrency: options.parallel ?? (options.short ? 3 : 2),
+      stopped: () => stopping,
+      run: async (scenario) => {
+        const result = await runScenario(scenario, { infra: owned, sizes, short: options.short, say });
+        say(`${scenario.name}: ${verdict(result)} (${result.seconds.toFixed(0)} s)`);
+        return result;
+      },
+    });
   } finally {
     await cleanUp();
   }

@@ -1,6 +1,6 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { down, loadStackConfig, stackAddresses, up, type StackConfig } from '@mlc/stack';
@@ -74,14 +74,50 @@ async function killAndWait(pid: number | undefined, signal: NodeJS.Signals, grac
   }
 }
 
-export async function startInfra({ say = quiet }: { say?: (line: string) => void } = {}): Promise<Infra> {
+/**
+ * The broker's classpath and the registry's unpacked app, kept between runs (they are the same
+ * for every temp stack folder): linked into the new stack folder before `up`, so it neither runs
+ * Maven nor unpacks 150 MB each time. tools/stack checks them as usual (the pom hash marker, the
+ * runner jar) and fetches them itself when they are missing or stale.
+ */
+const RUNTIMES = [
+  ['kafka', 'libs'],
+  ['registry', 'app-2.6.13.Final'],
+] as const;
+
+function linkRuntimes(cache: string, stackDir: string): void {
+  for (const [part, name] of RUNTIMES) {
+    const cached = join(cache, part, name);
+    if (!existsSync(cached)) continue;
+    mkdirSync(join(stackDir, part), { recursive: true });
+    symlinkSync(cached, join(stackDir, part, name), 'dir');
+  }
+}
+
+function keepRuntimes(cache: string, stackDir: string): void {
+  for (const [part, name] of RUNTIMES) {
+    const cached = join(cache, part, name);
+    const fresh = join(stackDir, part, name);
+    if (existsSync(cached) || !existsSync(fresh)) continue;
+    mkdirSync(join(cache, part), { recursive: true });
+    cpSync(fresh, `${cached}.partial`, { recursive: true });
+    rmSync(cached, { recursive: true, force: true });
+    cpSync(`${cached}.partial`, cached, { recursive: true });
+    rmSync(`${cached}.partial`, { recursive: true, force: true });
+  }
+}
+
+export async function startInfra({ say = quiet, keep = false }: { say?: (line: string) => void; keep?: boolean } = {}): Promise<Infra> {
   const dir = mkdtempSync(join(tmpdir(), 'mlc-chaos-'));
+  // The private PostgreSQL may run as another user (`postgres`, when we are root): it must reach its folder.
+  chmodSync(dir, 0o711);
   let postgres: PrivatePostgres | undefined;
   let config: StackConfig | undefined;
   const close = async () => {
     if (config !== undefined) await down(config, quiet).catch(() => undefined);
     await postgres?.close().catch(() => undefined);
-    rmSync(dir, { recursive: true, force: true });
+    if (keep) say(`kept ${dir} (logs of every service under runs/)`);
+    else rmSync(dir, { recursive: true, force: true });
   };
   try {
     const pgPort = await freePort();
@@ -103,7 +139,10 @@ export async function startInfra({ say = quiet }: { say?: (line: string) => void
     );
     say(`kafka + registry: own stack on 127.0.0.1:${kafkaPort} / ${registryPort} (takes 30-60 s)`);
     const stackConfig = config;
+    const cache = join(homedir(), '.cache', 'mlc-chaos');
+    linkRuntimes(cache, stackConfig.stackDir);
     await up(stackConfig, quiet);
+    keepRuntimes(cache, stackConfig.stackDir);
     const { kafkaBrokers, schemaRegistryUrl } = stackAddresses(stackConfig);
     const kafkaPid = join(stackConfig.stackDir, 'kafka', 'kafka.pid');
     const registryPid = join(stackConfig.stackDir, 'registry', 'registry.pid');
