@@ -38,7 +38,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (options.list) {
-    for (const s of ALL_SCENARIOS) console.log(`${s.name.padEnd(24)} ${s.summary}${s.pending ? `  [${s.pending}]` : ''}`);
+    for (const s of ALL_SCENARIOS) console.log(`${s.name.padEnd(24)} ${s.summary}`);
     return 0;
   }
   const chosen = options.names.length === 0 ? ALL_SCENARIOS : ALL_SCENARIOS.filter((s) => options.names.includes(s.name));

@@ -19,8 +19,6 @@ export interface ScenarioResult {
   problems: string[];
   /** Set when the scenario could not run to the end (infrastructure failed, a service never got ready). */
   error?: string;
-  /** Expected to fail until the named branch is merged (CI test only; the table says so). */
-  pending?: string;
   seconds: number;
 }
 

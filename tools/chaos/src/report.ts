@@ -4,7 +4,7 @@ const seconds = (ms: number | null) => (ms === null ? 'never' : `${(ms / 1000).t
 
 /** One line per failed check, or `ok`. */
 export function verdict(result: ScenarioResult): string {
-  if (!failed(result)) return result.pending ? 'ok (was expected to fail)' : 'ok';
+  if (!failed(result)) return 'ok';
   const reasons = [
     ...(result.error ? [`error: ${result.error}`] : []),
     ...(result.lost > 0 ? [`${result.lost} lost`] : []),
@@ -12,7 +12,7 @@ export function verdict(result: ScenarioResult): string {
     ...((result.trailGaps ?? 0) > 0 ? [`${result.trailGaps} without trail`] : []),
     ...result.problems,
   ];
-  return `FAIL${result.pending ? ' (expected until merged)' : ''}: ${reasons.join('; ')}`;
+  return `FAIL: ${reasons.join('; ')}`;
 }
 
 /** The table `npm run chaos` prints (Markdown, so it pastes into the README as is). */

@@ -91,7 +91,6 @@ export const SCENARIOS: readonly Scenario[] = [
     summary: 'Coupa answers 503 for 4× the retry budget (budget compressed to ~3 s through MLC_RETRY_*)',
     flows: ['syspro-coupa'],
     env: () => ({ MLC_RETRY_MAX_ATTEMPTS: '4', MLC_RETRY_INITIAL_MS: '250', MLC_RETRY_MAX_MS: '1000' }),
-    pending: 'TODO(h/circuit): writer circuits park records instead of dead-lettering them after the retry budget',
     async fault(ctx) {
       // 4 attempts at 250 ms doubling, capped at 1 s: about 2-3 s before today's writer gives up.
       await during(
@@ -225,7 +224,6 @@ export const SCENARIOS: readonly Scenario[] = [
     name: 'future-dated-row',
     summary: 'one M3 supplier changed with a timestamp 5 years ahead, then more changes: none may be skipped',
     flows: ['m3-coupa'],
-    pending: 'TODO(h/cursors): poll cursors clamp a future timestamp to now plus an allowed skew',
     async fault(ctx) {
       ctx.systems.shiftInforClock(5 * 365 * 24 * 3_600_000);
       try {
@@ -242,9 +240,8 @@ export const SCENARIOS: readonly Scenario[] = [
     name: 'dst-row',
     summary: 'a change written in the repeated hour of a daylight-saving fall-back (zone-less datetime cursor)',
     flows: ['syspro-coupa'],
-    pending: 'TODO(h/cursors): zone-less datetime cursors read in the source time zone; the SYSPRO simulator has no zone-less column yet',
     fault() {
-      return Promise.reject(new Error('not runnable yet: the SYSPRO simulator serves datetimes in UTC only (no zone-less change column to poll on)'));
+      return Promise.reject(new Error('not runnable yet: the SYSPRO simulator serves datetimes in UTC only, no zone-less change column to poll on (branch h/cursors)'));
     },
   },
 ];
@@ -256,16 +253,14 @@ export const BROKER_CLUSTER_SCENARIOS: readonly Scenario[] = [
     summary: 'one broker of three kill -9 mid-sync and started again (replication factor 3, min.insync.replicas 2)',
     flows: ['syspro-coupa', 'coupa-m3'],
     exclusive: true,
-    pending: 'TODO(h/brokers): three-broker cluster in tools/stack',
-    fault: () => Promise.reject(new Error('not runnable yet: tools/stack has no three-broker cluster API')),
+    fault: () => Promise.reject(new Error('not runnable yet: tools/stack has no three-broker cluster API (branch h/brokers)')),
   },
   {
     name: 'broker-rolling-restart',
     summary: 'all three brokers restarted one after the other mid-sync',
     flows: ['syspro-coupa', 'coupa-m3'],
     exclusive: true,
-    pending: 'TODO(h/brokers): three-broker cluster in tools/stack',
-    fault: () => Promise.reject(new Error('not runnable yet: tools/stack has no three-broker cluster API')),
+    fault: () => Promise.reject(new Error('not runnable yet: tools/stack has no three-broker cluster API (branch h/brokers)')),
   },
 ];
 

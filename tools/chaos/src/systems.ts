@@ -110,8 +110,14 @@ async function listAll<T>(url: (offset: number, limit: number) => string, limit:
   }
 }
 
-export const sysproSupplierKeys = async (s: Systems) =>
-  (await listAll<{ Supplier: string }>((o, l) => `${s.syspro.url}/_sandbox/state/suppliers?offset=${o}&limit=${l}`, 5000)).map((r) => r.Supplier);
+export async function sysproSupplierKeys(s: Systems): Promise<string[]> {
+  const keys: string[] = [];
+  for (let offset = 0; ; offset += 5000) {
+    const page = (await admin('GET', `${s.syspro.url}/_sandbox/state/suppliers?offset=${offset}&limit=5000`)) as { total: number; rows: Array<{ Supplier: string }> };
+    keys.push(...page.rows.map((r) => r.Supplier));
+    if (page.rows.length < 5000) return keys;
+  }
+}
 
 export const coupaSuppliers = (s: Systems) =>
   listAll<{ id: number; number: string | null; 'primary-contact'?: { 'phone-work'?: { number?: string } } | null }>(
