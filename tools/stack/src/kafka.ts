@@ -1,10 +1,10 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import kafkajs from 'kafkajs';
-import type { StackConfig } from './config.js';
+import { brokerIds, brokerPorts, type StackConfig } from './config.js';
 import { copyDependencies, pomProperty } from './maven.js';
 import { kafkaLog4j2Properties, kafkaServerProperties, newClusterId, renderProperties } from './properties.js';
-import { run, startDetached } from './process.js';
+import { runAsync, startDetached } from './process.js';
 import { prepareSecureFiles, secureListenerProperties } from './secure.js';
 
 // kafkajs is CommonJS; Node's named-export detection misses some of its exports.
@@ -14,22 +14,40 @@ const { Kafka, logLevel } = kafkajs;
 export const KAFKA_MAIN_CLASS = 'kafka.Kafka';
 const READINESS_TOPIC = 'mlc-stack-readiness';
 
-export function kafkaPaths(config: StackConfig) {
+/**
+ * Files of broker `id`. The single broker keeps its files directly in `.stack/kafka`; the nodes of
+ * a cluster get `.stack/kafka/cluster/broker-<id>/` each (data, config, pid, logs) and share the
+ * cluster id there. The classpath (`libs`) and the TLS files are shared by all.
+ */
+export function kafkaPaths(config: StackConfig, id = 1) {
   const home = join(config.stackDir, 'kafka');
+  const cluster = join(home, 'cluster');
+  const node = config.brokers === 1 ? home : join(cluster, `broker-${id}`);
   return {
     home,
+    /** This broker's own directory (its working directory). */
+    node,
     pom: join(config.repoRoot, 'tools', 'stack', 'kafka', 'pom.xml'),
     libs: join(home, 'libs'),
-    data: join(home, 'data'),
-    serverProperties: join(home, 'server.properties'),
-    log4j2Properties: join(home, 'log4j2.properties'),
-    clusterIdFile: join(home, 'cluster-id'),
-    pidFile: join(home, 'kafka.pid'),
+    data: join(node, 'data'),
+    serverProperties: join(node, 'server.properties'),
+    log4j2Properties: join(node, 'log4j2.properties'),
+    clusterIdFile: config.brokers === 1 ? join(home, 'cluster-id') : join(cluster, 'cluster-id'),
+    pidFile: join(node, 'kafka.pid'),
     /** stdout/stderr of the JVM: startup failures before Log4j is up. */
-    outFile: join(home, 'kafka.out'),
+    outFile: join(node, 'kafka.out'),
     /** The broker's own log (rolling). */
-    logFile: join(home, 'server.log'),
+    logFile: join(node, 'server.log'),
   };
+}
+
+/**
+ * Part of the command line that identifies broker `id`'s process (see `runningPid`): the main
+ * class for the single broker (unchanged since before clusters), the node's own config file for a
+ * cluster node, so one node's pid file never matches another node's process.
+ */
+export function kafkaMarker(config: StackConfig, id = 1): string {
+  return config.brokers === 1 ? KAFKA_MAIN_CLASS : kafkaPaths(config, id).serverProperties;
 }
 
 export function kafkaVersion(config: StackConfig): string {
@@ -37,29 +55,44 @@ export function kafkaVersion(config: StackConfig): string {
 }
 
 /**
- * Resolves the broker's classpath, writes its config and formats the storage directory once.
- * The config is rewritten on every `up`, so changed ports take effect on the next start.
+ * Resolves the brokers' classpath, writes every broker's config and formats each storage directory
+ * once. The config is rewritten on every `up`, so changed ports take effect on the next start.
+ * `secure: false` leaves the SASL_SSL and mTLS listeners out.
  */
-export function prepareKafka(config: StackConfig): { downloaded: boolean } {
+export async function prepareKafka(config: StackConfig, { secure = true }: { secure?: boolean } = {}): Promise<{ downloaded: boolean }> {
   const paths = kafkaPaths(config);
+  mkdirSync(paths.home, { recursive: true });
+  const { fresh } = copyDependencies(paths.pom, paths.libs, join(config.repoRoot, '.stack', 'kafka', 'libs'));
+  if (secure) prepareSecureFiles(config);
+  // Formatting is a JVM start each: side by side, not one after another.
+  await Promise.all(brokerIds(config).map((id) => prepareBroker(config, id, { secure })));
+  return { downloaded: fresh };
+}
+
+/** Writes broker `id`'s config files and formats its storage directory if it is new. */
+export async function prepareBroker(config: StackConfig, id: number, { secure = true }: { secure?: boolean } = {}): Promise<void> {
+  const paths = kafkaPaths(config, id);
   mkdirSync(paths.data, { recursive: true });
-  const { fresh } = copyDependencies(paths.pom, paths.libs);
-  prepareSecureFiles(config);
-  const secure = { saslSslPort: config.saslSslPort, mtlsPort: config.mtlsPort, properties: secureListenerProperties(config) };
+  const ports = brokerPorts(config, id);
+  const secureSettings = secure ? { saslSslPort: ports.saslSslPort, mtlsPort: ports.mtlsPort, properties: secureListenerProperties(config) } : undefined;
+  const cluster = config.brokers === 1 ? undefined : { nodeId: id, controllerPorts: brokerIds(config).map((n) => brokerPorts(config, n).controllerPort) };
   writeFileSync(
     paths.serverProperties,
     renderProperties(
-      kafkaServerProperties({ port: config.kafkaPort, controllerPort: config.controllerPort, dataDir: paths.data, secure }),
+      kafkaServerProperties({ port: ports.port, controllerPort: ports.controllerPort, dataDir: paths.data, ...(secureSettings ? { secure: secureSettings } : {}), ...(cluster ? { cluster } : {}) }),
       'Written by `npm run stack up` on every start; edit tools/stack/src/properties.ts instead.',
     ),
     // It carries the PLAIN users' passwords.
     { mode: 0o600 },
   );
   writeFileSync(paths.log4j2Properties, renderProperties(kafkaLog4j2Properties(paths.logFile)));
-  if (!existsSync(paths.clusterIdFile)) writeFileSync(paths.clusterIdFile, `${newClusterId()}\n`);
+  if (!existsSync(paths.clusterIdFile)) {
+    mkdirSync(dirname(paths.clusterIdFile), { recursive: true });
+    writeFileSync(paths.clusterIdFile, `${newClusterId()}\n`);
+  }
   if (!existsSync(join(paths.data, 'meta.properties'))) {
     const clusterId = readFileSync(paths.clusterIdFile, 'utf8').trim();
-    run(config.java, [
+    await runAsync(config.java, [
       ...log4jArgs(paths.log4j2Properties),
       '-cp',
       join(paths.libs, '*'),
@@ -72,15 +105,14 @@ export function prepareKafka(config: StackConfig): { downloaded: boolean } {
       '--ignore-formatted',
     ]);
   }
-  return { downloaded: fresh };
 }
 
 function log4jArgs(log4j2Properties: string): string[] {
   return [`-Dlog4j2.configurationFile=file:${log4j2Properties}`];
 }
 
-export function startKafka(config: StackConfig): number {
-  const paths = kafkaPaths(config);
+export function startKafka(config: StackConfig, id = 1): number {
+  const paths = kafkaPaths(config, id);
   return startDetached({
     command: config.java,
     args: [
@@ -96,30 +128,50 @@ export function startKafka(config: StackConfig): number {
       KAFKA_MAIN_CLASS,
       paths.serverProperties,
     ],
-    cwd: paths.home,
+    cwd: paths.node,
     outFile: paths.outFile,
     pidFile: paths.pidFile,
   });
 }
 
+function stackKafka(brokers: readonly string[]) {
+  return new Kafka({
+    clientId: 'mlc-stack',
+    brokers: [...brokers],
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: 2_000,
+    requestTimeout: 10_000,
+    retry: { retries: 2 },
+  });
+}
+
+/** Every broker's PLAINTEXT address, `127.0.0.1:<port>`. */
+export function brokerAddresses(config: StackConfig): string[] {
+  return brokerIds(config).map((id) => brokerAddress(config, id));
+}
+
+export function brokerAddress(config: StackConfig, id: number): string {
+  return `127.0.0.1:${brokerPorts(config, id).port}`;
+}
+
 /**
- * Ready means usable, not just listening: a produce with acks=all lands on a topic, and the group
+ * Ready means usable, not just listening: every broker is registered with the cluster, a produce
+ * with acks=all lands on a topic (replicated to min.insync.replicas in a cluster), and the group
  * coordinator answers (which makes the broker create `__consumer_offsets`, the usual reason
  * consumer groups hang on a fresh single node).
  */
 export async function kafkaReady(config: StackConfig): Promise<boolean> {
-  const kafka = new Kafka({
-    clientId: 'mlc-stack',
-    brokers: [`127.0.0.1:${config.kafkaPort}`],
-    logLevel: logLevel.NOTHING,
-    connectionTimeout: 2_000,
-    retry: { retries: 2 },
-  });
+  const kafka = stackKafka(brokerAddresses(config));
   const admin = kafka.admin();
   const producer = kafka.producer({ allowAutoTopicCreation: false });
   try {
     await admin.connect();
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic: READINESS_TOPIC, numPartitions: 1, replicationFactor: 1 }] });
+    if (config.brokers > 1) {
+      const { brokers } = await admin.describeCluster();
+      if (brokers.length < config.brokers) return false;
+    }
+    // The broker's default replication factor: 1 on the single broker, 3 in a cluster.
+    await admin.createTopics({ waitForLeaders: true, topics: [{ topic: READINESS_TOPIC, numPartitions: 1 }] });
     await producer.connect();
     const [result] = await producer.send({ topic: READINESS_TOPIC, acks: -1, messages: [{ value: new Date().toISOString() }] });
     if (result?.errorCode !== 0) return false;
@@ -129,6 +181,45 @@ export async function kafkaReady(config: StackConfig): Promise<boolean> {
     return true;
   } finally {
     await producer.disconnect().catch(() => undefined);
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+/**
+ * Broker `id` answers on its own listener and lists itself among the cluster's live (unfenced)
+ * brokers: it has registered with the controller quorum.
+ */
+export async function brokerRegistered(config: StackConfig, id: number): Promise<boolean> {
+  const admin = stackKafka([brokerAddress(config, id)]).admin();
+  try {
+    await admin.connect();
+    const { brokers } = await admin.describeCluster();
+    return brokers.some((b) => b.nodeId === id);
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+/** One partition as the cluster's metadata describes it. */
+export interface PartitionState {
+  topic: string;
+  partition: number;
+  /** -1 when it has none. */
+  leader: number;
+  replicas: number[];
+  isr: number[];
+}
+
+/** Every partition of every topic (internal ones included), asked of whichever live broker answers. */
+export async function partitionStates(config: StackConfig): Promise<PartitionState[]> {
+  const admin = stackKafka(brokerAddresses(config)).admin();
+  try {
+    await admin.connect();
+    const { topics } = await admin.fetchTopicMetadata();
+    return topics.flatMap((t) =>
+      t.partitions.map((p) => ({ topic: t.name, partition: p.partitionId, leader: p.leader, replicas: [...p.replicas], isr: [...p.isr] })),
+    );
+  } finally {
     await admin.disconnect().catch(() => undefined);
   }
 }

@@ -1,23 +1,43 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, linkSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from './process.js';
 
 // -B: no colours or progress bars in CI logs; -q: only errors.
 const MVN = ['-B', '-q'];
 
+const MARKER = '.pom-sha256';
+
+function hasMarker(dir: string, hash: string): boolean {
+  const marker = join(dir, MARKER);
+  return existsSync(marker) && readFileSync(marker, 'utf8').trim() === hash;
+}
+
 /**
  * Copies the runtime dependencies of `pom` into `outDir`, unless they are already there for this
  * exact pom (a hash marker), so only the first `up` (or a version change) touches the network.
+ * A `seed` directory holding the same pom's dependencies (the default stack's, for a stack in a
+ * temporary directory) is copied instead of running Maven (hard links where possible).
  */
-export function copyDependencies(pom: string, outDir: string): { fresh: boolean } {
-  const marker = join(outDir, '.pom-sha256');
+export function copyDependencies(pom: string, outDir: string, seed?: string): { fresh: boolean } {
   const hash = createHash('sha256').update(readFileSync(pom)).digest('hex');
-  if (existsSync(marker) && readFileSync(marker, 'utf8').trim() === hash) return { fresh: false };
+  if (hasMarker(outDir, hash)) return { fresh: false };
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
+  if (seed !== undefined && seed !== outDir && hasMarker(seed, hash)) {
+    for (const name of readdirSync(seed)) {
+      if (name === MARKER) continue;
+      try {
+        linkSync(join(seed, name), join(outDir, name));
+      } catch {
+        copyFileSync(join(seed, name), join(outDir, name));
+      }
+    }
+    writeFileSync(join(outDir, MARKER), `${hash}\n`);
+    return { fresh: false };
+  }
   run('mvn', [...MVN, '-f', pom, 'dependency:copy-dependencies', '-DincludeScope=runtime', `-DoutputDirectory=${outDir}`]);
-  writeFileSync(marker, `${hash}\n`);
+  writeFileSync(join(outDir, MARKER), `${hash}\n`);
   return { fresh: true };
 }
 

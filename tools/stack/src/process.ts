@@ -165,3 +165,18 @@ export function run(command: string, args: readonly string[], options: { cwd?: s
   }
   return result.stdout;
 }
+
+/** `run`, without blocking the event loop: several can run side by side. */
+export function runAsync(command: string, args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    child.once('error', (error) => reject(new Error(`${command} could not run: ${error.message}`, { cause: error })));
+    child.once('close', (code) => {
+      if (code === 0) resolve(output);
+      else reject(new Error(`${command} ${args.join(' ')} failed (exit ${code ?? 'signal'}):\n${output.trim().split('\n').slice(-40).join('\n')}`));
+    });
+  });
+}

@@ -26,16 +26,42 @@ export interface KafkaServerSettings {
   dataDir: string;
   /** A SASL_SSL and an SSL (mTLS) listener beside PLAINTEXT, with their TLS and SASL properties. */
   secure?: { saslSslPort: number; mtlsPort: number; properties: Properties };
+  /** One node of a cluster: its id and every node's controller port (the KRaft voters). Unset: a single node, id 1. */
+  cluster?: { nodeId: number; controllerPorts: readonly number[] };
 }
 
-/** One combined broker+controller on 127.0.0.1. */
-export function kafkaServerProperties({ port, controllerPort, dataDir, secure }: KafkaServerSettings): Properties {
+/**
+ * A cluster like production: replication factor 3 (or the node count when smaller) for every
+ * topic created without one and for the internal topics, and acks=all writes that need two
+ * in-sync replicas, so one broker can go away and writes go on without losing an acknowledged one.
+ */
+export function clusterReplication(nodes: number): Properties {
+  const rf = Math.min(3, nodes);
+  const minIsr = Math.min(2, rf);
+  return {
+    'default.replication.factor': rf,
+    'min.insync.replicas': minIsr,
+    'offsets.topic.replication.factor': rf,
+    'transaction.state.log.replication.factor': rf,
+    'transaction.state.log.min.isr': minIsr,
+    'share.coordinator.state.topic.replication.factor': rf,
+    'share.coordinator.state.topic.min.isr': minIsr,
+    // Never elect a replica that missed acknowledged writes (the default, stated on purpose).
+    'unclean.leader.election.enable': false,
+    // Leaders move back to their preferred replica after a restart within a minute, not five.
+    'leader.imbalance.check.interval.seconds': 30,
+  };
+}
+
+/** One combined broker+controller on 127.0.0.1: the single-node stack, or one node of a cluster. */
+export function kafkaServerProperties({ port, controllerPort, dataDir, secure, cluster }: KafkaServerSettings): Properties {
   const extra = secure === undefined ? '' : `,SASL_SSL://127.0.0.1:${secure.saslSslPort},SSL://127.0.0.1:${secure.mtlsPort}`;
+  const voters = cluster === undefined ? `1@127.0.0.1:${controllerPort}` : cluster.controllerPorts.map((p, i) => `${i + 1}@127.0.0.1:${p}`).join(',');
   return {
     'process.roles': 'broker,controller',
-    'node.id': 1,
+    'node.id': cluster?.nodeId ?? 1,
     // Static voters, so `StorageTool format` needs no --standalone / --initial-controllers.
-    'controller.quorum.voters': `1@127.0.0.1:${controllerPort}`,
+    'controller.quorum.voters': voters,
     listeners: `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}${extra}`,
     'advertised.listeners': `PLAINTEXT://127.0.0.1:${port}${extra}`,
     'inter.broker.listener.name': 'PLAINTEXT',
@@ -59,6 +85,7 @@ export function kafkaServerProperties({ port, controllerPort, dataDir, secure }:
     // Applications create their topics explicitly; a typo must fail, not create a topic.
     'auto.create.topics.enable': false,
     'log.retention.hours': 24,
+    ...(cluster === undefined ? {} : clusterReplication(cluster.controllerPorts.length)),
   };
 }
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import kafkajs from 'kafkajs';
-import type { StackConfig } from './config.js';
+import { brokerIds, brokerPorts, type StackConfig } from './config.js';
 import type { Properties } from './properties.js';
 import { run } from './process.js';
 
@@ -92,23 +92,31 @@ export function secureListenerProperties(config: StackConfig): Properties {
 }
 
 export interface SecureAddresses {
-  /** SASL_SSL listener, `127.0.0.1:<port>`. */
+  /** SASL_SSL listener, `127.0.0.1:<port>` (every broker's, comma-separated, in a cluster). */
   saslSsl: string;
-  /** SSL listener with required client certificates. */
+  /** SSL listener with required client certificates (every broker's in a cluster). */
   mtls: string;
   /** Where the CA, client certificate and password files are. */
   dir: string;
 }
 
 export function secureAddresses(config: StackConfig): SecureAddresses {
-  return { saslSsl: `127.0.0.1:${config.saslSslPort}`, mtls: `127.0.0.1:${config.mtlsPort}`, dir: securePaths(config).dir };
+  const list = (port: (id: number) => number) =>
+    brokerIds(config)
+      .map((id) => `127.0.0.1:${port(id)}`)
+      .join(',');
+  return {
+    saslSsl: list((id) => brokerPorts(config, id).saslSslPort),
+    mtls: list((id) => brokerPorts(config, id).mtlsPort),
+    dir: securePaths(config).dir,
+  };
 }
 
 async function scramLoginWorks(config: StackConfig): Promise<boolean> {
   const p = securePaths(config);
   const admin = new Kafka({
     clientId: 'mlc-stack-secure',
-    brokers: [secureAddresses(config).saslSsl],
+    brokers: secureAddresses(config).saslSsl.split(','),
     ssl: { ca: [readFileSync(p.caCert, 'utf8')] },
     sasl: { mechanism: 'scram-sha-512', username: SCRAM_USER, password: password(p.scramPassword) },
     logLevel: logLevel.NOTHING,
@@ -136,7 +144,7 @@ export async function ensureScramUser(config: StackConfig, kafkaLibs: string): P
   if (await scramLoginWorks(config)) return true;
   const program = join(config.repoRoot, 'tools', 'stack', 'kafka', 'ScramUsers.java');
   try {
-    run(config.java, ['-cp', join(kafkaLibs, '*'), program, `127.0.0.1:${config.kafkaPort}`, SCRAM_USER, securePaths(config).scramPassword]);
+    run(config.java, ['-cp', join(kafkaLibs, '*'), program, brokerIds(config).map((id) => `127.0.0.1:${brokerPorts(config, id).port}`).join(','), SCRAM_USER, securePaths(config).scramPassword]);
   } catch {
     return false;
   }
