@@ -1,9 +1,21 @@
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { down, loadStackConfig, stackAddresses, up, type StackConfig } from '@mlc/stack';
+import {
+  BROKER_PORT_STEP,
+  down,
+  killBroker,
+  loadStackConfig,
+  rollingRestart,
+  stackAddresses,
+  startBroker,
+  startSchemaRegistry,
+  stopSchemaRegistry,
+  up,
+  type StackConfig,
+} from '@mlc/stack';
 import { startPrivatePostgres, type PrivatePostgres } from './postgres.js';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '../../..');
@@ -34,44 +46,47 @@ export interface Addresses {
 export interface Infra {
   addresses: Addresses;
   dir: string;
-  /** kill -9 of the broker, `downMs` later started again; resolves once it is ready. */
+  /** kill -9 of the single broker, `downMs` later started again; resolves once it leads its partitions again. */
   killBroker(downMs: number): Promise<void>;
-  /** SIGTERM to the registry (SIGKILL after 15 s), `downMs` later started again. */
+  /** The registry stopped (SIGTERM), `downMs` later started again; resolves once it answers. */
   restartRegistry(downMs: number): Promise<void>;
   /** Immediate stop of PostgreSQL (a crash to its clients), `downMs` later started again. */
   restartPostgres(downMs: number): Promise<void>;
+  /** The three-broker cluster (replication factor 3, min.insync.replicas 2), started on first use beside the single broker. */
+  cluster(): Promise<Cluster>;
   close(): Promise<void>;
+}
+
+export interface Cluster {
+  kafkaBrokers: string;
+  /** kill -9 of broker `id`, `downMs` later started again; resolves once every ISR is complete. */
+  killBroker(id: number, downMs: number): Promise<void>;
+  /** Each broker stopped (SIGTERM) and started again in turn, waiting for full ISRs in between. */
+  rollingRestart(): Promise<void>;
 }
 
 const quiet = () => undefined;
 
-function pidOf(file: string): number | undefined {
-  try {
-    const pid = Number.parseInt(readFileSync(file, 'utf8').trim(), 10);
-    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
-  } catch {
-    return undefined;
+async function portsFree(ports: readonly number[]): Promise<boolean> {
+  for (const port of ports) {
+    const free = await new Promise<boolean>((done) => {
+      const server = createServer();
+      server.once('error', () => done(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => done(true)));
+    });
+    if (!free) return false;
   }
+  return true;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
+/** A base port whose four Kafka ports and their cluster siblings (+10, +20, …) are free. */
+async function clusterBasePort(brokers: number): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt += 1) {
+    const base = 20_000 + Math.floor(Math.random() * 20_000);
+    const ports = Array.from({ length: brokers }, (_, n) => [0, 1, 2, 3].map((i) => base + i + BROKER_PORT_STEP * n)).flat();
+    if (await portsFree(ports)) return base;
   }
-}
-
-async function killAndWait(pid: number | undefined, signal: NodeJS.Signals, graceMs: number): Promise<void> {
-  if (pid === undefined || !alive(pid)) return;
-  process.kill(pid, signal);
-  const deadline = Date.now() + graceMs;
-  while (alive(pid) && Date.now() < deadline) await delay(100);
-  if (alive(pid)) {
-    process.kill(pid, 'SIGKILL');
-    while (alive(pid)) await delay(100);
-  }
+  throw new Error('no free block of ports for a Kafka cluster');
 }
 
 /**
@@ -113,7 +128,9 @@ export async function startInfra({ say = quiet, keep = false }: { say?: (line: s
   chmodSync(dir, 0o711);
   let postgres: PrivatePostgres | undefined;
   let config: StackConfig | undefined;
+  const clusters: StackConfig[] = [];
   const close = async () => {
+    for (const c of clusters) await down(c, quiet).catch(() => undefined);
     if (config !== undefined) await down(config, quiet).catch(() => undefined);
     await postgres?.close().catch(() => undefined);
     if (keep) say(`kept ${dir} (logs of every service under runs/)`);
@@ -141,28 +158,61 @@ export async function startInfra({ say = quiet, keep = false }: { say?: (line: s
     const stackConfig = config;
     const cache = join(homedir(), '.cache', 'mlc-chaos');
     linkRuntimes(cache, stackConfig.stackDir);
-    await up(stackConfig, quiet);
+    // No SASL/mTLS listeners: the services use PLAINTEXT, and the SCRAM user costs a JVM start.
+    await up(stackConfig, quiet, { parts: ['kafka', 'registry'], secureListeners: false });
     keepRuntimes(cache, stackConfig.stackDir);
     const { kafkaBrokers, schemaRegistryUrl } = stackAddresses(stackConfig);
-    const kafkaPid = join(stackConfig.stackDir, 'kafka', 'kafka.pid');
-    const registryPid = join(stackConfig.stackDir, 'registry', 'registry.pid');
     const pgServer = postgres;
+    let cluster: Promise<Cluster> | undefined;
+    const startCluster = async (): Promise<Cluster> => {
+      const base = await clusterBasePort(3);
+      const clusterConfig = loadStackConfig(
+        {
+          MLC_STACK_DIR: join(dir, 'cluster'),
+          MLC_KAFKA_PORT: String(base),
+          MLC_KAFKA_CONTROLLER_PORT: String(base + 1),
+          MLC_KAFKA_SASL_SSL_PORT: String(base + 2),
+          MLC_KAFKA_MTLS_PORT: String(base + 3),
+          // Not started (kafka only): the single stack's registry serves both.
+          MLC_REGISTRY_PORT: String(registryPort),
+          MLC_STACK_DATABASE_URL: pgServer.url,
+          ...(process.env.JAVA_HOME ? { JAVA_HOME: process.env.JAVA_HOME } : {}),
+        },
+        REPO_ROOT,
+        { brokers: 3 },
+      );
+      clusters.push(clusterConfig);
+      say(`kafka cluster: three brokers on 127.0.0.1:${base}, ${base + BROKER_PORT_STEP}, ${base + 2 * BROKER_PORT_STEP} (takes a minute)`);
+      linkRuntimes(cache, clusterConfig.stackDir);
+      await up(clusterConfig, quiet, { parts: ['kafka'], secureListeners: false });
+      return {
+        kafkaBrokers: stackAddresses(clusterConfig).kafkaBrokers,
+        async killBroker(id, downMs) {
+          await killBroker(clusterConfig, id);
+          await delay(downMs);
+          await startBroker(clusterConfig, id);
+        },
+        rollingRestart: () => rollingRestart(clusterConfig),
+      };
+    };
     return {
       addresses: { kafkaBrokers, schemaRegistryUrl, databaseUrl: postgres.url },
       dir,
       async killBroker(downMs) {
-        await killAndWait(pidOf(kafkaPid), 'SIGKILL', 10_000);
+        await killBroker(stackConfig, 1);
         await delay(downMs);
-        await up(stackConfig, quiet);
+        await startBroker(stackConfig, 1);
       },
       async restartRegistry(downMs) {
-        await killAndWait(pidOf(registryPid), 'SIGTERM', 15_000);
+        await stopSchemaRegistry(stackConfig, { signal: 'SIGTERM' });
         await delay(downMs);
-        await up(stackConfig, quiet);
+        await startSchemaRegistry(stackConfig);
       },
       restartPostgres: (downMs) => pgServer.restart(downMs),
+      cluster: () => (cluster ??= startCluster()),
       close,
     };
+
   } catch (error) {
     await close();
     throw error;

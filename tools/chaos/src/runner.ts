@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import kafkajs from 'kafkajs';
 import pg from 'pg';
-import type { Infra } from './infra.js';
+import type { Cluster, Infra } from './infra.js';
 import { compareKeys, type ScenarioResult } from './measure.js';
 import { startServices, type ServiceGroup, type ServiceName } from './services.js';
 import {
@@ -58,9 +58,11 @@ export interface ScenarioContext {
   sizes: Sizes;
   systems: Systems;
   infra: Infra;
+  /** The three-broker cluster, for scenarios that run on it. */
+  cluster: Cluster | undefined;
   services: ServiceGroup;
-  /** Adds `count` new records to every source of the scenario (records sent during the fault). */
-  addRecords(count: number): Promise<void>;
+  /** Adds `count` new records to every source of the scenario (records sent during the fault); `syspro` adds columns to the n-th SYSPRO row. */
+  addRecords(count: number, columns?: { syspro?: (n: number) => Record<string, unknown> }): Promise<void>;
   /** Records a failed check (shown in the table's result; fails the run). */
   problem(text: string): void;
   say(line: string): void;
@@ -74,6 +76,12 @@ export interface Scenario {
   extraServices?: readonly ServiceName[];
   /** Environment for every service of the scenario (e.g. a compressed retry budget). */
   env?: (sizes: Sizes) => NodeJS.ProcessEnv;
+  /** Merged into the scenario's connection (its own cursor column, time zone, …). */
+  connection?: Record<string, unknown>;
+  /** Runs before the services start (simulator settings). */
+  prepare?(systems: Systems): Promise<void>;
+  /** Runs on the three-broker cluster instead of the single broker. */
+  cluster?: boolean;
   /** Faults the shared infrastructure (broker, registry, database): runs alone, never beside another scenario. */
   exclusive?: boolean;
   /** Runs after the first records are flowing. Adds the records sent during the fault itself. Resolves when the fault is over. */
@@ -190,17 +198,17 @@ export async function runScenario(scenario: Scenario, { infra, sizes, short, say
     ...fields,
   });
 
-  const systems = await startSystems({ dir, connection: id, sysproSuppliers: sources.has('syspro') ? sizes.records : 1 });
+  const systems = await startSystems({ dir, connection: id, sysproSuppliers: sources.has('syspro') ? sizes.records : 1, ...(scenario.connection ? { patch: scenario.connection } : {}) });
   let services: ServiceGroup | undefined;
   let serial = 0;
-  const addRecords = async (count: number, from: ReadonlySet<SystemName> = sources) => {
+  const addRecords = async (count: number, columns: { syspro?: (n: number) => Record<string, unknown> } = {}, from: ReadonlySet<SystemName> = sources) => {
     const made: Array<Promise<void>> = [];
     for (let i = 0; i < count; i += 1) {
       serial += 1;
       const n = String(serial).padStart(5, '0');
       if (from.has('syspro')) {
         keys.syspro.push(`SX${n}`);
-        made.push(addSysproSupplier(systems, `SX${n}`));
+        made.push(addSysproSupplier(systems, `SX${n}`, columns.syspro?.(i)));
       }
       if (from.has('coupa')) {
         keys.coupa.push(`CX${n}`);
@@ -226,11 +234,18 @@ export async function runScenario(scenario: Scenario, { infra, sizes, short, say
     return { present, wanted, lost };
   };
 
+  let cluster: Cluster | undefined;
+  let brokers = infra.addresses.kafkaBrokers;
   try {
+    if (scenario.cluster) {
+      cluster = await infra.cluster();
+      brokers = cluster.kafkaBrokers;
+    }
+    await scenario.prepare?.(systems);
     const names = uniqueServices(scenario);
     const env: NodeJS.ProcessEnv = {
       ...process.env,
-      KAFKA_BROKERS: infra.addresses.kafkaBrokers,
+      KAFKA_BROKERS: brokers,
       SCHEMA_REGISTRY_URL: infra.addresses.schemaRegistryUrl,
       DATABASE_URL: infra.addresses.databaseUrl,
       MLC_CONNECTIONS_FILE: systems.connectionsFile,
@@ -254,7 +269,7 @@ export async function runScenario(scenario: Scenario, { infra, sizes, short, say
     if (sources.has('syspro')) for (let i = 1; i <= sizes.records; i += 1) keys.syspro.push(`S${String(i).padStart(6, '0')}`);
     // The first records of the other sources; SYSPRO's are seeded in the simulator.
     const others = new Set([...sources].filter((s) => s !== 'syspro'));
-    if (others.size > 0) await addRecords(sizes.records, others);
+    if (others.size > 0) await addRecords(sizes.records, {}, others);
     // Records made later are numbered after these.
     serial = sizes.records;
 
@@ -265,7 +280,7 @@ export async function runScenario(scenario: Scenario, { infra, sizes, short, say
       if (present >= Math.max(1, Math.floor(wanted / 5)) || Date.now() > firstDeadline) break;
       await delay(200);
     }
-    const ctx: ScenarioContext = { short, sizes, systems, infra, services, addRecords, problem: (text) => problems.push(text), say };
+    const ctx: ScenarioContext = { short, sizes, systems, infra, cluster, services, addRecords, problem: (text) => problems.push(text), say };
     say(`${scenario.name}: fault after ${((Date.now() - started) / 1000).toFixed(0)} s`);
     await scenario.fault(ctx);
     const faultEnd = Date.now();
@@ -309,7 +324,7 @@ export async function runScenario(scenario: Scenario, { infra, sizes, short, say
       lostKeys.push(...c.lostKeys.map((k) => `${k}→${flow.target}`));
     }
     if (lostKeys.length > 0) say(`${scenario.name}: lost ${lostKeys.slice(0, 8).join(', ')}${lostKeys.length > 8 ? ', …' : ''}`);
-    const deadLettered = await countDeadLetters(infra.addresses.kafkaBrokers, prefix).catch((error: unknown) => {
+    const deadLettered = await countDeadLetters(brokers, prefix).catch((error: unknown) => {
       problems.push(`DLQ not counted: ${(error as Error).message}`);
       return 0;
     });

@@ -6,15 +6,22 @@ import { clearFaults, coupaSuppliers, fault, m3Suppliers, sandboxAdmin, setCoupa
 const half = (ctx: ScenarioContext) => Math.max(2, Math.floor(ctx.sizes.records / 2));
 
 /** A fault that lasts: set it up, make the records sent during it, hold it for `ms`, take it away. */
-async function during(ctx: ScenarioContext, ms: number, setUp: () => Promise<void>, tearDown: () => Promise<void>): Promise<void> {
+async function during(ctx: ScenarioContext, ms: number, setUp: () => Promise<void>, tearDown: () => Promise<string[]>): Promise<void> {
   await setUp();
   try {
     await ctx.addRecords(half(ctx));
     await delay(ms);
   } finally {
-    await tearDown();
+    missed(ctx, await tearDown());
   }
 }
+
+/** A fault that never fired proves nothing: say so in the row. */
+function missed(ctx: ScenarioContext, rules: readonly string[]): void {
+  if (rules.length > 0) ctx.problem(`fault never hit: ${rules.join(', ')}`);
+}
+
+const clearVendors = async (ctx: ScenarioContext) => [...(await clearFaults(ctx.systems, 'coupa')), ...(await clearFaults(ctx.systems, 'infor'))];
 
 /** The same action again every `everyMs` until `ms` are over (tokens expiring, for instance). */
 async function repeatedly(ms: number, everyMs: number, action: () => Promise<void>): Promise<void> {
@@ -113,10 +120,7 @@ export const SCENARIOS: readonly Scenario[] = [
           await fault(ctx.systems, 'coupa', { path: vendorPaths.coupa, status: 500, rate: 0.1 });
           await fault(ctx.systems, 'infor', { path: vendorPaths.infor, status: 500, rate: 0.1 });
         },
-        async () => {
-          await clearFaults(ctx.systems, 'coupa');
-          await clearFaults(ctx.systems, 'infor');
-        },
+        () => clearVendors(ctx),
       );
     },
   },
@@ -132,10 +136,7 @@ export const SCENARIOS: readonly Scenario[] = [
           await fault(ctx.systems, 'coupa', { path: vendorPaths.coupa, status: 429, retryAfterSeconds: 1, rate: 0.7 });
           await fault(ctx.systems, 'infor', { path: vendorPaths.infor, status: 429, retryAfterSeconds: 1, rate: 0.7 });
         },
-        async () => {
-          await clearFaults(ctx.systems, 'coupa');
-          await clearFaults(ctx.systems, 'infor');
-        },
+        () => clearVendors(ctx),
       );
     },
   },
@@ -217,7 +218,7 @@ export const SCENARIOS: readonly Scenario[] = [
       await fault(ctx.systems, 'syspro', { path: '/SYSPRO8Odata', status: 200, body: '{"@odata.context":"$metadata#ApSupplier","value":[{"Supplier":"S0', times: 3 });
       await ctx.addRecords(half(ctx));
       await delay(4_000);
-      await clearFaults(ctx.systems, 'syspro');
+      missed(ctx, await clearFaults(ctx.systems, 'syspro'));
     },
   },
   {
@@ -238,29 +239,51 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   {
     name: 'dst-row',
-    summary: 'a change written in the repeated hour of a daylight-saving fall-back (zone-less datetime cursor)',
+    summary:
+      'SYSPRO polled on a zone-less change date (America/Chicago): a row at 01:40 of the fall-back night, then rows at 01:05-01:25 of the repeated hour (later in real time)',
     flows: ['syspro-coupa'],
-    fault() {
-      return Promise.reject(new Error('not runnable yet: the SYSPRO simulator serves datetimes in UTC only, no zone-less change column to poll on (branch h/cursors)'));
+    connection: {
+      syspro: { poll: { overlapSeconds: 60, entities: { supplier: { cursorColumn: 'DateLastChanged', cursorKind: 'datetime' } } } },
+      mappings: { syspro: { dates: { timeZone: 'America/Chicago' } } },
+    },
+    async prepare(systems) {
+      // The simulator's zone-less change date (DateLastChanged) and its server clock zone; a
+      // simulator without them refuses the setting, and the scenario says so.
+      await sandboxAdmin('PATCH', `${systems.syspro.url}/_sandbox/settings`, { serverTimeZone: 'America/Chicago' }).catch((error: unknown) => {
+        throw new Error(`not runnable: the SYSPRO simulator has no zone-less change date with a server time zone (branch h/cursors): ${(error as Error).message}`);
+      });
+    },
+    async fault(ctx) {
+      // 2026-11-01 in Chicago: 01:00-01:59 happens twice (CDT, then CST). 01:40 CDT first …
+      await ctx.addRecords(1, { syspro: () => ({ DateLastChanged: '2026-11-01T01:40:00' }) });
+      await delay(3_000);
+      // … then, an hour of real time later, 01:05-01:25 CST: earlier on the wall clock, later in fact.
+      await ctx.addRecords(half(ctx), { syspro: (i) => ({ DateLastChanged: `2026-11-01T01:${String(5 + (i % 20)).padStart(2, '0')}:00` }) });
     },
   },
 ];
 
-/** The three-broker scenarios need the cluster API of tools/stack (branch h/brokers). */
+/** On the three-broker cluster (replication factor 3, min.insync.replicas 2; tools/stack `up --brokers 3`). */
 export const BROKER_CLUSTER_SCENARIOS: readonly Scenario[] = [
   {
     name: 'broker-1-of-3-killed',
-    summary: 'one broker of three kill -9 mid-sync and started again (replication factor 3, min.insync.replicas 2)',
+    summary: 'one broker of three kill -9 mid-sync (the leader of broker 1\'s partitions moves), down for the outage time, started again',
     flows: ['syspro-coupa', 'coupa-m3'],
+    cluster: true,
     exclusive: true,
-    fault: () => Promise.reject(new Error('not runnable yet: tools/stack has no three-broker cluster API (branch h/brokers)')),
+    async fault(ctx) {
+      await Promise.all([ctx.cluster!.killBroker(2, ctx.sizes.outageMs), ctx.addRecords(half(ctx))]);
+    },
   },
   {
     name: 'broker-rolling-restart',
-    summary: 'all three brokers restarted one after the other mid-sync',
+    summary: 'all three brokers restarted one after the other mid-sync (a rolling upgrade)',
     flows: ['syspro-coupa', 'coupa-m3'],
+    cluster: true,
     exclusive: true,
-    fault: () => Promise.reject(new Error('not runnable yet: tools/stack has no three-broker cluster API (branch h/brokers)')),
+    async fault(ctx) {
+      await Promise.all([ctx.cluster!.rollingRestart(), ctx.addRecords(half(ctx))]);
+    },
   },
 ];
 

@@ -18,7 +18,26 @@ export interface Systems {
 export const WEBHOOK_SECRET = 'chaos-webhook-secret-0123456789';
 export type SystemName = 'syspro' | 'coupa' | 'infor';
 
-export async function startSystems({ dir, connection, sysproSuppliers }: { dir: string; connection: string; sysproSuppliers: number }): Promise<Systems> {
+/** `patch` merged into `base`, objects key by key, anything else replaced. */
+export function deepMerge(base: unknown, patch: unknown): unknown {
+  if (typeof base !== 'object' || base === null || Array.isArray(base) || typeof patch !== 'object' || patch === null || Array.isArray(patch)) return patch;
+  const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
+  for (const [key, value] of Object.entries(patch)) out[key] = key in out ? deepMerge(out[key], value) : value;
+  return out;
+}
+
+export async function startSystems({
+  dir,
+  connection,
+  sysproSuppliers,
+  patch = {},
+}: {
+  dir: string;
+  connection: string;
+  sysproSuppliers: number;
+  /** Merged into the generated connection (a scenario's own cursor column, time zone, …). */
+  patch?: Record<string, unknown>;
+}): Promise<Systems> {
   const started: Array<{ close(): Promise<void> }> = [];
   let inforShift = 0;
   try {
@@ -48,7 +67,7 @@ export async function startSystems({ dir, connection, sysproSuppliers }: { dir: 
     const file = {
       allowLiteralSecrets: true,
       connections: [
-        {
+        deepMerge({
           ...generated!,
           id: connection,
           syspro: {
@@ -59,7 +78,7 @@ export async function startSystems({ dir, connection, sysproSuppliers }: { dir: 
           },
           coupa: { ...generated!.coupa!, rateLimit: { perSecond: 50, burst: 20 }, timeoutMs: 10_000 },
           infor: { ...generated!.infor!, requestsPerMinute: 6_000, timeoutMs: 10_000, poll: { intervalSeconds: 1, pageSize: 10 } },
-        },
+        }, patch),
       ],
     };
     const connectionsFile = join(dir, 'connections.json');
@@ -127,8 +146,8 @@ export const coupaSuppliers = (s: Systems) =>
 
 export const m3Suppliers = async (s: Systems) => (await admin('GET', `${s.infor.url}/_sandbox/state/suppliers`)) as Array<{ SUNO: string; PHNO?: string }>;
 
-export async function addSysproSupplier(s: Systems, key: string): Promise<void> {
-  await admin('POST', `${s.syspro.url}/_sandbox/suppliers`, { Supplier: key, SupplierName: `Chaos ${key}`, Currency: 'ZAR', TermsCode: '30' });
+export async function addSysproSupplier(s: Systems, key: string, columns: Record<string, unknown> = {}): Promise<void> {
+  await admin('POST', `${s.syspro.url}/_sandbox/suppliers`, { Supplier: key, SupplierName: `Chaos ${key}`, Currency: 'ZAR', TermsCode: '30', ...columns });
 }
 
 export async function addCoupaSupplier(s: Systems, number: string): Promise<number> {
@@ -148,8 +167,14 @@ export async function fault(s: Systems, system: SystemName, rule: Record<string,
   await admin('POST', `${s[system].url}/_sandbox/faults`, rule);
 }
 
-export async function clearFaults(s: Systems, system: SystemName): Promise<void> {
+/**
+ * Removes the system's fault rules; returns the rules that never fired although they were meant
+ * to fire every time (rate 1), so a scenario can say its fault missed the traffic.
+ */
+export async function clearFaults(s: Systems, system: SystemName): Promise<string[]> {
+  const rules = (await admin('GET', `${s[system].url}/_sandbox/faults`)) as Array<{ path: string; rate: number; used: number }>;
   await admin('DELETE', `${s[system].url}/_sandbox/faults`);
+  return rules.filter((r) => r.rate === 1 && r.used === 0).map((r) => `${system} ${r.path}`);
 }
 
 export async function registerCallouts(s: Systems, gatewayUrl: string): Promise<void> {
