@@ -17,7 +17,6 @@ const EXPECTED_TO_FAIL: Readonly<Record<string, string>> = {
   'vendor-down': 'TODO(h/circuit): writers park records while the target is down instead of dead-lettering them after the retry budget',
   'future-dated-row': 'TODO(h/cursors): infor-poller commits a future-dated cursor at now (infor.poll.futureSkewSeconds)',
   'dst-row': 'TODO(h/cursors): the SYSPRO simulator\'s zone-less DateLastChanged and zone-aware datetime cursors',
-  'postgres-restarted': 'TODO(h/circuit, h/infra): writers wait out a PostgreSQL outage instead of counting it toward the DLQ',
 };
 
 test('chaos: every scenario, short form, loses and duplicates nothing', { timeout: 30 * 60_000 }, async (t) => {

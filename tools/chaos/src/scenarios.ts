@@ -35,6 +35,7 @@ async function repeatedly(ms: number, everyMs: number, action: () => Promise<voi
 function killScenario(service: ServiceName, flows: Scenario['flows']): Scenario {
   return {
     name: `kill-${service}`,
+    ...(service === 'audit' ? { trail: true } : {}),
     summary: `kill -9 of ${service} mid-sync; its supervisor starts it again after 1 s`,
     flows,
     async fault(ctx) {
@@ -59,6 +60,7 @@ export const SCENARIOS: readonly Scenario[] = [
   killScenario('infor-poller', ['m3-coupa']),
   {
     name: 'kill-all',
+    trail: true,
     summary: 'kill -9 of every service at once mid-sync, all four flows running',
     flows: ['syspro-coupa', 'coupa-m3', 'coupa-syspro', 'm3-coupa'],
     async fault(ctx) {
