@@ -8,7 +8,8 @@ import { FULL, runScenario, runScenarios, SHORT } from './runner.js';
 import { ALL_SCENARIOS } from './scenarios.js';
 import { killAllServices } from './services.js';
 
-const say = (line: string) => process.stderr.write(`[chaos] ${line}\n`);
+const begun = Date.now();
+const say = (line: string) => process.stderr.write(`[chaos ${String(Math.round((Date.now() - begun) / 1000)).padStart(4)} s] ${line}\n`);
 
 let infra: Infra | undefined;
 let stopping = false;

@@ -97,11 +97,20 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   {
     name: 'vendor-down',
-    summary: 'Coupa answers 503 for 4× the retry budget (budget compressed to ~3 s through MLC_RETRY_*)',
+    summary: 'Coupa answers 503 for 4-15× the writers\' old retry budget (compressed to ~3 s through MLC_RETRY_*)',
     flows: ['syspro-coupa'],
-    env: () => ({ MLC_RETRY_MAX_ATTEMPTS: '4', MLC_RETRY_INITIAL_MS: '250', MLC_RETRY_MAX_MS: '1000' }),
+    // The old budget compressed to about 3 s (5 handler calls, 250 ms doubling, capped at 1 s);
+    // the circuit settings (branch h/circuit; ignored before it) compressed alike: open after 3
+    // failures, probed every 1-4 s.
+    env: () => ({
+      MLC_RETRY_MAX_ATTEMPTS: '5',
+      MLC_RETRY_INITIAL_MS: '250',
+      MLC_RETRY_MAX_MS: '1000',
+      MLC_CIRCUIT_FAILURE_THRESHOLD: '3',
+      MLC_CIRCUIT_PROBE_INITIAL_MS: '1000',
+      MLC_CIRCUIT_PROBE_MAX_MS: '4000',
+    }),
     async fault(ctx) {
-      // 4 attempts at 250 ms doubling, capped at 1 s: about 2-3 s before today's writer gives up.
       await during(
         ctx,
         Math.max(12_000, ctx.sizes.outageMs),
@@ -252,7 +261,8 @@ export const SCENARIOS: readonly Scenario[] = [
       // The simulator's zone-less change date (DateLastChanged) and its server clock zone; a
       // simulator without them refuses the setting, and the scenario says so.
       await sandboxAdmin('PATCH', `${systems.syspro.url}/_sandbox/settings`, { serverTimeZone: 'America/Chicago' }).catch((error: unknown) => {
-        throw new Error(`not runnable: the SYSPRO simulator has no zone-less change date with a server time zone (branch h/cursors): ${(error as Error).message}`);
+        const refused = /unrecognized/i.test((error as Error).message) ? 'it refuses serverTimeZone' : (error as Error).message.slice(0, 200);
+        throw new Error(`not runnable: the SYSPRO simulator has no zone-less change date with a server time zone (branch h/cursors; ${refused})`);
       });
     },
     async fault(ctx) {
