@@ -101,46 +101,49 @@ async function targetKeys(systems: Systems, target: SystemName): Promise<string[
   return sysproSupplierKeys(systems);
 }
 
-/** Records on the DLQ topics of this run's prefix, read committed (the poller writes its DLQ in transactions). */
+/**
+ * Records on the DLQ topics of this run's prefix, read committed (the pollers write theirs in
+ * Kafka transactions, so offsets alone would count commit markers): a consumer from the start,
+ * until it has been in its group and idle for two seconds.
+ */
 async function countDeadLetters(brokers: string, prefix: string): Promise<number> {
   const kafka = new Kafka({ clientId: 'mlc-chaos', brokers: brokers.split(','), logLevel: logLevel.NOTHING, connectionTimeout: 5_000, retry: { retries: 3 } });
   const admin = kafka.admin();
   await admin.connect();
+  let topics: string[];
   try {
-    const topics = (await admin.listTopics()).filter((t) => t.startsWith(prefix) && t.endsWith('.dlq.v1'));
-    const ends = new Map<string, Map<number, bigint>>();
-    let any = false;
-    for (const topic of topics) {
+    topics = [];
+    for (const topic of (await admin.listTopics()).filter((t) => t.startsWith(prefix) && t.endsWith('.dlq.v1'))) {
       const offsets = await admin.fetchTopicOffsets(topic);
-      ends.set(topic, new Map(offsets.map((o) => [o.partition, BigInt(o.high)])));
-      if (offsets.some((o) => BigInt(o.high) > BigInt(o.low))) any = true;
+      if (offsets.some((o) => BigInt(o.high) > BigInt(o.low))) topics.push(topic);
     }
-    if (!any) return 0;
-    const consumer = kafka.consumer({ groupId: `mlc-chaos-${randomBytes(4).toString('hex')}`, readUncommitted: false });
-    let count = 0;
-    let last = Date.now();
-    const seen = new Map<string, bigint>();
-    await consumer.connect();
-    try {
-      for (const topic of topics) await consumer.subscribe({ topic, fromBeginning: true });
-      await consumer.run({
-        eachMessage: async ({ topic, partition, message }) => {
-          count += 1;
-          last = Date.now();
-          seen.set(`${topic}/${partition}`, BigInt(message.offset));
-        },
-      });
-      const done = () =>
-        [...ends].every(([topic, parts]) => [...parts].every(([p, high]) => high === 0n || (seen.get(`${topic}/${p}`) ?? -1n) >= high - 2n));
-      const deadline = Date.now() + 20_000;
-      while (Date.now() < deadline && !(done() && Date.now() - last > 500) && Date.now() - last < 5_000) await delay(200);
-    } finally {
-      await consumer.disconnect().catch(() => undefined);
-    }
-    return count;
   } finally {
     await admin.disconnect().catch(() => undefined);
   }
+  if (topics.length === 0) return 0;
+  const consumer = kafka.consumer({ groupId: `${prefix}chaos-dlq-count-${randomBytes(3).toString('hex')}`, readUncommitted: false });
+  let count = 0;
+  let joinedAt: number | undefined;
+  let last = 0;
+  consumer.on(consumer.events.GROUP_JOIN, () => {
+    joinedAt = Date.now();
+  });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics, fromBeginning: true });
+    await consumer.run({
+      eachMessage: async () => {
+        count += 1;
+        last = Date.now();
+      },
+    });
+    const deadline = Date.now() + 45_000;
+    while (Date.now() < deadline && (joinedAt === undefined || Date.now() - Math.max(joinedAt, last) < 2_000)) await delay(200);
+    if (joinedAt === undefined) throw new Error('the DLQ counting consumer never joined its group');
+  } finally {
+    await consumer.disconnect().catch(() => undefined);
+  }
+  return count;
 }
 
 /** Records with no event or no final outcome of the flow's writer in audit's log. */
