@@ -44,11 +44,16 @@ export interface CreateEventProducerParams {
 
 export function createEventProducer({ kafka, codec, logger, transactionalId }: CreateEventProducerParams): EventProducer {
   const log = logger.child({ component: 'kafka-producer', ...(transactionalId === undefined ? {} : { transactionalId }) });
-  // Idempotence makes kafkajs's own retries safe (no duplicates, order kept per partition); it
-  // also means retries are unbounded, so publish waits for Kafka rather than failing early.
+  // Idempotence makes kafkajs's own retries safe (no duplicates, order kept per partition), so
+  // they are unbounded: publish waits for Kafka (a leader election after a broker died takes
+  // ~10 s) rather than failing early. Said explicitly: kafkajs defaults an idempotent producer to
+  // unbounded retries only without a `retry` option, and `kafka.producer()` always passes the
+  // client's (5 retries, ~10 s): a publish then failed mid-failover (seen on a three-broker
+  // cluster, tools/stack/src/cluster.int.test.ts), and a caller's retry of it may write twice.
   const producer: Producer = kafka.producer({
     idempotent: true,
     maxInFlightRequests: 1,
+    retry: { retries: Number.MAX_SAFE_INTEGER },
     ...(transactionalId === undefined ? {} : { transactionalId }),
   });
 

@@ -4,9 +4,10 @@ import { waitFor } from './wait-for.js';
 export type TestTopic = string | { topic: string; numPartitions?: number; configEntries?: ITopicConfig['configEntries'] };
 
 /**
- * Creates topics with replication factor 1 and returns once every partition has a leader:
- * `createTopics` answers before the leaders are elected, and a producer that races the election
- * gets LEADER_NOT_AVAILABLE.
+ * Creates topics with the broker's default replication factor (1 on the single-broker stack, 3 on
+ * `npm run stack -- up --brokers 3`, so the same tests run on either) and returns once every
+ * partition has a leader: `createTopics` answers before the leaders are elected, and a producer
+ * that races the election gets LEADER_NOT_AVAILABLE.
  */
 export async function createTestTopics(admin: Admin, topics: readonly TestTopic[]): Promise<void> {
   const configs = topics.map((t) => (typeof t === 'string' ? { topic: t } : t));
@@ -18,7 +19,6 @@ export async function createTestTopics(admin: Admin, topics: readonly TestTopic[
     topics: configs.map(({ topic, numPartitions = 1, configEntries }) => ({
       topic,
       numPartitions,
-      replicationFactor: 1,
       ...(configEntries ? { configEntries } : {}),
     })),
   });

@@ -124,7 +124,7 @@ async function run(args: BenchArgs, env: BenchEnv): Promise<void> {
     await migrate(db, { component: 'coupa-gateway', dir: GATEWAY_MIGRATIONS });
     await db.query(readFileSync(new URL('001_target_records.sql', TARGET_RECORDS_MIGRATIONS), 'utf8'));
     await admin.connect();
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 3, replicationFactor: 1 }] });
+    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 3 }] });
     await producer.connect();
     const bareUrl = await bare.listen({ port: 0, host: '127.0.0.1' });
     const singleUrl = await single.listen({ port: 0, host: '127.0.0.1' });

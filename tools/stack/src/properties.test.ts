@@ -30,3 +30,22 @@ test('the secure listeners sit beside PLAINTEXT, which stays the inter-broker li
   assert.equal(props['inter.broker.listener.name'], 'PLAINTEXT');
   assert.equal(props['listener.name.ssl.ssl.client.auth'], 'required');
 });
+
+test('a cluster node: its own id, every node a voter, replication factor 3 and min.insync.replicas 2 everywhere', () => {
+  const props = kafkaServerProperties({ port: 29102, controllerPort: 29103, dataDir: '/d', cluster: { nodeId: 2, controllerPorts: [29093, 29103, 29113] } });
+  assert.equal(props['node.id'], 2);
+  assert.equal(props['controller.quorum.voters'], '1@127.0.0.1:29093,2@127.0.0.1:29103,3@127.0.0.1:29113');
+  assert.equal(props['listeners'], 'PLAINTEXT://127.0.0.1:29102,CONTROLLER://127.0.0.1:29103');
+  for (const key of ['default.replication.factor', 'offsets.topic.replication.factor', 'transaction.state.log.replication.factor', 'share.coordinator.state.topic.replication.factor']) {
+    assert.equal(props[key], 3, key);
+  }
+  for (const key of ['min.insync.replicas', 'transaction.state.log.min.isr', 'share.coordinator.state.topic.min.isr']) assert.equal(props[key], 2, key);
+  assert.equal(props['unclean.leader.election.enable'], false);
+});
+
+test('the single broker has no cluster settings: the default stack is unchanged', () => {
+  const props = kafkaServerProperties({ port: 29092, controllerPort: 29093, dataDir: '/d' });
+  assert.equal(props['node.id'], 1);
+  assert.equal(props['default.replication.factor'], undefined);
+  assert.equal(props['min.insync.replicas'], undefined);
+});
