@@ -65,18 +65,32 @@ if (needsInfra && !infraVars.every((v) => env[v])) {
   }
 }
 
-console.log(`running ${files.length} test file(s): ${mode}`);
-const run = spawnSync(
-  process.execPath,
-  [
-    '--conditions=source',
-    '--import',
-    'tsx',
-    '--test',
-    `--test-concurrency=${env.MLC_TEST_CONCURRENCY ?? 2}`,
-    '--test-timeout=180000',
-    ...files.map((f) => relative(root, f)),
-  ],
-  { cwd: root, stdio: 'inherit', env },
-);
-process.exit(run.status ?? 1);
+// A file may ask for a longer budget than the default 3 minutes with a line
+// `// mlc-test-timeout: <ms>` in its first lines (the chaos short set, tools/chaos): such files run
+// on their own, one at a time, after the others, so they neither starve nor hold up the rest.
+const DEFAULT_TIMEOUT_MS = 180_000;
+const timeoutOf = (file) => {
+  const m = /^\/\/ mlc-test-timeout: (\d+)$/m.exec(readFileSync(file, 'utf8').slice(0, 2000));
+  return m ? Number(m[1]) : DEFAULT_TIMEOUT_MS;
+};
+const regular = files.filter((f) => timeoutOf(f) === DEFAULT_TIMEOUT_MS);
+const long = files.filter((f) => timeoutOf(f) !== DEFAULT_TIMEOUT_MS);
+
+console.log(`running ${files.length} test file(s): ${mode}${long.length > 0 ? ` (${long.length} with a longer timeout after the others)` : ''}`);
+const runFiles = (list, timeoutMs, concurrency) =>
+  spawnSync(
+    process.execPath,
+    [
+      '--conditions=source',
+      '--import',
+      'tsx',
+      '--test',
+      `--test-concurrency=${concurrency}`,
+      `--test-timeout=${timeoutMs}`,
+      ...list.map((f) => relative(root, f)),
+    ],
+    { cwd: root, stdio: 'inherit', env },
+  ).status ?? 1;
+let status = regular.length > 0 ? runFiles(regular, DEFAULT_TIMEOUT_MS, env.MLC_TEST_CONCURRENCY ?? 2) : 0;
+for (const file of long) status = runFiles([file], timeoutOf(file), 1) || status;
+process.exit(status);

@@ -58,3 +58,22 @@ test('a reset rule drops the connection without an answer', async (t) => {
   const ok = await fetch(`http://127.0.0.1:${port}/api/things`);
   assert.equal(ok.status, 200);
 });
+
+test('a body rule answers raw text with status 200 (a malformed page), then stops after `times`', async (t) => {
+  const { app } = build(t);
+  const added = await app.inject({ method: 'POST', url: '/_sandbox/faults', payload: { path: '/api/things', body: '{"value":[{"Supp', times: 1 } });
+  assert.equal(added.statusCode, 201);
+  const broken = await app.inject({ url: '/api/things' });
+  assert.equal(broken.statusCode, 200);
+  assert.equal(broken.body, '{"value":[{"Supp');
+  assert.match(String(broken.headers['content-type']), /application\/json/);
+  assert.throws(() => JSON.parse(broken.body));
+  assert.deepEqual((await app.inject({ url: '/api/things' })).json(), { ok: true });
+});
+
+test('a status below 400 without a body is refused', async (t) => {
+  const { app } = build(t);
+  const res = await app.inject({ method: 'POST', url: '/_sandbox/faults', payload: { status: 200 } });
+  assert.equal(res.statusCode, 400);
+  assert.equal(res.json().issues[0].path[0], 'status');
+});

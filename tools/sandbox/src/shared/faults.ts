@@ -16,15 +16,25 @@ export const FaultRule = z.object({
   /** Share of matching requests that get the fault, 0..1. */
   rate: z.number().min(0).max(1).default(1),
   /** Answer with this status instead of handling the request. */
-  status: z.number().int().min(400).max(599).optional(),
+  status: z.number().int().min(200).max(599).optional(),
   /** Sent as Retry-After (seconds) with a 429 or 503. */
   retryAfterSeconds: z.number().int().nonnegative().optional(),
   /** Delay before handling (or before the fault), in milliseconds. */
   latencyMs: z.number().int().nonnegative().default(0),
+  /**
+   * Answer with this raw text instead of handling the request (status 200 unless `status` says
+   * otherwise): a malformed page, a proxy's HTML error page.
+   */
+  body: z.string().max(1_000_000).optional(),
+  /** Content type of `body`. */
+  contentType: z.string().default('application/json'),
   /** Destroy the socket without answering (a connection reset). */
   reset: z.boolean().default(false),
   /** Stop after this many faults; unlimited when absent. */
   times: z.number().int().positive().optional(),
+}).refine((rule) => rule.body !== undefined || rule.status === undefined || rule.status >= 400, {
+  path: ['status'],
+  message: 'a status below 400 needs a body',
 });
 export type FaultRule = z.infer<typeof FaultRule>;
 
@@ -85,6 +95,11 @@ export function installFaults(app: FastifyInstance, options: { seed?: number; ma
       entry.fault = 'reset';
       request.raw.socket.destroy();
       return reply.hijack();
+    }
+    if (rule.body !== undefined) {
+      entry.fault = `body (${rule.body.length} characters)`;
+      if (rule.retryAfterSeconds !== undefined) reply.header('retry-after', String(rule.retryAfterSeconds));
+      return reply.code(rule.status ?? 200).type(rule.contentType).send(rule.body);
     }
     if (rule.status !== undefined) {
       entry.fault = `status ${rule.status}`;

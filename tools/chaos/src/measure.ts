@@ -1,0 +1,51 @@
+/** What a scenario measured, one row of the table. */
+export interface ScenarioResult {
+  scenario: string;
+  /** Records the sources hold that the pipeline must deliver. */
+  sent: number;
+  /** Target records whose natural key is one of them. */
+  inTarget: number;
+  /** Target records beyond the first per natural key (duplicate creates). */
+  duplicates: number;
+  /** Source records with no target record. */
+  lost: number;
+  /** Records on the run's DLQ topics. */
+  deadLettered: number;
+  /** Fault end → every record in its target; null when that never happened before the timeout. */
+  recoverMs: number | null;
+  /** Records without an event and a final outcome in the audit log; null when audit did not run. */
+  trailGaps: number | null;
+  /** Other failed checks of the scenario (stale content, forged records accepted, …). */
+  problems: string[];
+  /** Set when the scenario could not run to the end (infrastructure failed, a service never got ready). */
+  error?: string;
+  seconds: number;
+}
+
+export interface Comparison {
+  inTarget: number;
+  duplicates: number;
+  lost: number;
+  /** Keys of the lost records (the first few go into the report). */
+  lostKeys: string[];
+}
+
+/** Source natural keys against the natural keys of the target's records (one entry per record). */
+export function compareKeys(source: Iterable<string>, target: Iterable<string>): Comparison {
+  const wanted = new Set(source);
+  const counts = new Map<string, number>();
+  for (const key of target) if (wanted.has(key)) counts.set(key, (counts.get(key) ?? 0) + 1);
+  let inTarget = 0;
+  let duplicates = 0;
+  for (const n of counts.values()) {
+    inTarget += n;
+    duplicates += n - 1;
+  }
+  const lostKeys = [...wanted].filter((key) => !counts.has(key));
+  return { inTarget, duplicates, lost: lostKeys.length, lostKeys };
+}
+
+/** Whether a row counts as failed: anything lost, duplicated, unexpected, or a run error. */
+export function failed(result: ScenarioResult): boolean {
+  return result.error !== undefined || result.lost > 0 || result.duplicates > 0 || result.problems.length > 0 || (result.trailGaps ?? 0) > 0;
+}
