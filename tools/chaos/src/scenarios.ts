@@ -100,7 +100,7 @@ export const SCENARIOS: readonly Scenario[] = [
     summary: 'Coupa answers 503 for 4-15× the writers\' old retry budget (compressed to ~3 s through MLC_RETRY_*)',
     flows: ['syspro-coupa'],
     // The old budget compressed to about 3 s (5 handler calls, 250 ms doubling, capped at 1 s);
-    // the circuit settings (branch h/circuit; ignored before it) compressed alike: open after 3
+    // the circuit settings compressed alike: open after 3
     // failures, probed every 1-4 s.
     env: () => ({
       MLC_RETRY_MAX_ATTEMPTS: '5',
@@ -262,7 +262,7 @@ export const SCENARIOS: readonly Scenario[] = [
       // simulator without them refuses the setting, and the scenario says so.
       await sandboxAdmin('PATCH', `${systems.syspro.url}/_sandbox/settings`, { serverTimeZone: 'America/Chicago' }).catch((error: unknown) => {
         const refused = /unrecognized/i.test((error as Error).message) ? 'it refuses serverTimeZone' : (error as Error).message.slice(0, 200);
-        throw new Error(`not runnable: the SYSPRO simulator has no zone-less change date with a server time zone (branch h/cursors; ${refused})`);
+        throw new Error(`not runnable: the SYSPRO simulator has no zone-less change date with a server time zone (${refused})`);
       });
     },
     async fault(ctx) {
