@@ -12,6 +12,7 @@ export {
   type ParkingLane,
   type ParkingStore,
 } from './parking.js';
+export { createPartitionRouter, sendPerPartition, type PartitionRouter, type PartitionSendOptions } from './partition-send.js';
 export { readCompactedTopic, type ReadCompactedParams } from './compacted.js';
 export type { TopicCodec } from './codec.js';
 export {

@@ -1,4 +1,4 @@
-import { Partitioners, type Admin, type Kafka, type Producer } from 'kafkajs';
+import type { Admin, Kafka, Producer, TopicMessages } from 'kafkajs';
 import type { z } from 'zod';
 import { AuditEnv, auditDatabaseUrl, type Db } from '@mlc/audit';
 import { readFile } from 'node:fs/promises';
@@ -7,7 +7,7 @@ import { CREDENTIALS_MIGRATIONS, CredentialsEnv, createCredentialStore, keyRingF
 import { createPool, migrate } from '@mlc/db';
 import { MlcError, toMlcError } from '@mlc/errors';
 import { createRegistryCodec, schemaRegistryClientFromEnv, type TopicCodec } from '@mlc/events';
-import { TopicEnv, createTopicNamespace, kafkaClientFromEnv, type TopicNamespace } from '@mlc/kafka';
+import { TopicEnv, createPartitionRouter, createTopicNamespace, kafkaClientFromEnv, sendPerPartition, type TopicNamespace } from '@mlc/kafka';
 import type { Logger } from '@mlc/log';
 import { createProgress, type Progress, type ProgressStream } from './progress.js';
 
@@ -32,6 +32,8 @@ export interface MlcDeps {
   kafka: Kafka;
   admin(): Promise<Admin>;
   producer(): Promise<Producer>;
+  /** Sends records with acks=all, one request per partition (kafkajs loses records of a multi-leader send in a failover). */
+  send(topicMessages: readonly TopicMessages[]): Promise<void>;
   codec: TopicCodec;
   namespace: TopicNamespace;
   progress(label: string, total: number): Progress;
@@ -77,6 +79,12 @@ export function createMlcDeps({ env, logger, progressStream, readStdin }: Create
       throw toMlcError(error, { operation });
     }
   };
+  // Idempotent with one request in flight: what it sends lands once and in order per partition.
+  // The services' partitioner (kafkajs' default, Java-compatible murmur2, through the router that
+  // learns partition counts), so a key lands where its earlier records are.
+  const router = createPartitionRouter();
+  const openProducer = (): Promise<Producer> =>
+    (producer ??= connect(kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: router.createPartitioner }), 'producer.connect'));
   return {
     db,
     pollerDb: servicesDb,
@@ -84,11 +92,10 @@ export function createMlcDeps({ env, logger, progressStream, readStdin }: Create
     codec,
     namespace,
     admin: () => (admin ??= connect(kafka.admin(), 'admin.connect')),
-    // Idempotent with one request in flight: what it sends lands once and in order per partition.
-    // The services' partitioner (kafkajs' default, Java-compatible murmur2), named so a key lands
-    // where its earlier records are.
-    producer: () =>
-      (producer ??= connect(kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner }), 'producer.connect')),
+    producer: openProducer,
+    send: async (topicMessages) => {
+      await sendPerPartition(await openProducer(), router, topicMessages, { acks: -1, concurrent: true });
+    },
     progress: (label, total) => createProgress({ label, total, stream: progressStream }),
     now: () => new Date(),
     credentials: () =>

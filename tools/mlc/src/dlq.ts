@@ -1,4 +1,4 @@
-import type { Producer, TopicMessages } from 'kafkajs';
+import type { TopicMessages } from 'kafkajs';
 import {
   formatDlqId,
   getDlqRecords,
@@ -18,7 +18,7 @@ import { renderTable } from './table.js';
 
 export interface DlqDeps {
   db: Db;
-  producer(): Promise<Producer>;
+  send(topicMessages: readonly TopicMessages[]): Promise<void>;
   codec: TopicCodec;
   namespace: TopicNamespace;
 }
@@ -219,9 +219,8 @@ export async function redrive(deps: DlqDeps, cmd: Pick<Extract<Command, { name: 
     entry.messages.push({ key: r.originalKey, value: r.originalValue, headers: { ...r.originalHeaders, [REPLAY_HEADERS.replayId]: id } });
     byTopic.set(r.sourceTopic!, entry);
   }
-  const producer = await deps.producer();
   try {
-    await producer.sendBatch({ topicMessages: [...byTopic.values()], acks: -1 });
+    await deps.send([...byTopic.values()]);
   } catch (error) {
     throw toMlcError(error, { call: 'redrive', actionId: id });
   }

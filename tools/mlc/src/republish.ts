@@ -1,4 +1,4 @@
-import type { IHeaders, Producer, TopicMessages } from 'kafkajs';
+import type { IHeaders, TopicMessages } from 'kafkajs';
 import {
   isKnownConnection,
   recordOperatorAction,
@@ -32,7 +32,7 @@ export interface RepublishResult {
 
 export interface RepublishDeps {
   db: Db;
-  producer(): Promise<Producer>;
+  send(topicMessages: readonly TopicMessages[]): Promise<void>;
   codec: TopicCodec;
   namespace: TopicNamespace;
   progress(label: string, total: number): Progress;
@@ -115,7 +115,6 @@ export async function republish(deps: RepublishDeps, cmd: Pick<RepublishCommand,
     details: { force: cmd.force, topics },
   });
   result.actionId = id;
-  const producer = await deps.producer();
   const progress = deps.progress('republish', records.length);
   try {
     for await (const page of pages(db, selection, pageSize)) {
@@ -129,7 +128,7 @@ export async function republish(deps: RepublishDeps, cmd: Pick<RepublishCommand,
         byTopic.set(topic, entry);
       }
       try {
-        await producer.sendBatch({ topicMessages: [...byTopic.values()], acks: -1 });
+        await deps.send([...byTopic.values()]);
       } catch (error) {
         throw toMlcError(error, { call: 'republish', actionId: id });
       }
