@@ -68,14 +68,20 @@ export interface ScenarioContext {
   say(line: string): void;
 }
 
+/** The services that take the writers' settings (libs/writer WriterEnv). */
+const WRITERS: ReadonlySet<ServiceName> = new Set<ServiceName>(['coupa-writer', 'infor-writer', 'syspro-writer']);
+
 export interface Scenario {
   name: string;
   summary: string;
   flows: readonly FlowName[];
   /** Services beyond the flows' own (audit always runs). */
   extraServices?: readonly ServiceName[];
-  /** Environment for every service of the scenario (e.g. a compressed retry budget). */
-  env?: (sizes: Sizes) => NodeJS.ProcessEnv;
+  /**
+   * Environment for the scenario's writers (e.g. a compressed retry budget): the writers' own
+   * settings, which the other services refuse as unknown keys.
+   */
+  writerEnv?: (sizes: Sizes) => NodeJS.ProcessEnv;
   /** Merged into the scenario's connection (its own cursor column, time zone, …). */
   connection?: Record<string, unknown>;
   /** Runs before the services start (simulator settings). */
@@ -267,10 +273,11 @@ export async function runScenario(scenario: Scenario, { infra, sizes, short, say
       // Short form: a killed consumer's partitions are handed over after 6 s (the least Kafka
       // allows) instead of the default 30 s session timeout.
       ...(short ? { MLC_KAFKA_SESSION_TIMEOUT_MS: '6000', MLC_KAFKA_HEARTBEAT_MS: '1000' } : {}),
-      ...scenario.env?.(sizes),
     };
+    const writerEnv = scenario.writerEnv?.(sizes) ?? {};
+    const perService = Object.fromEntries(names.filter((name) => WRITERS.has(name)).map((name) => [name, writerEnv]));
     say(`${scenario.name}: starting ${names.join(', ')} (logs in ${dir})`);
-    services = await startServices({ names, env, logDir: dir });
+    services = await startServices({ names, env, logDir: dir, perService });
     await services.ready(names, 180_000);
     say(`${scenario.name}: services ready after ${((Date.now() - started) / 1000).toFixed(0)} s`);
     if (names.includes('coupa-gateway')) await registerCallouts(systems, services.services.get('coupa-gateway')!.url);

@@ -102,7 +102,7 @@ export const SCENARIOS: readonly Scenario[] = [
     // The old budget compressed to about 3 s (5 handler calls, 250 ms doubling, capped at 1 s);
     // the circuit settings compressed alike: open after 3
     // failures, probed every 1-4 s.
-    env: () => ({
+    writerEnv: () => ({
       MLC_RETRY_MAX_ATTEMPTS: '5',
       MLC_RETRY_INITIAL_MS: '250',
       MLC_RETRY_MAX_MS: '1000',
