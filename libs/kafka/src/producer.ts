@@ -43,6 +43,12 @@ export interface CreateEventProducerParams {
   transactionalId?: string;
 }
 
+/** The longest wait between two tries of a publish (kafkajs's default is 30 s). */
+export const PRODUCER_RETRY_MAX_WAIT_MS = 2_000;
+
+/** Unbounded tries, each at most PRODUCER_RETRY_MAX_WAIT_MS after the one before. */
+export const PRODUCER_RETRY = { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: PRODUCER_RETRY_MAX_WAIT_MS } as const;
+
 export function createEventProducer({ kafka, codec, logger, transactionalId }: CreateEventProducerParams): EventProducer {
   const log = logger.child({ component: 'kafka-producer', ...(transactionalId === undefined ? {} : { transactionalId }) });
   // Idempotence makes kafkajs's own retries safe (no duplicates, order kept per partition), so
@@ -51,12 +57,16 @@ export function createEventProducer({ kafka, codec, logger, transactionalId }: C
   // unbounded retries only without a `retry` option, and `kafka.producer()` always passes the
   // client's (5 retries, ~10 s): a publish then failed mid-failover (seen on a three-broker
   // cluster, tools/stack/src/cluster.int.test.ts), and a caller's retry of it may write twice.
+  // The wait between two tries is capped at PRODUCER_RETRY_MAX_WAIT_MS: kafkajs doubles it up to
+  // 30 s by default, so a producer that had tried through a broker's 6 s outage slept 20-30 s after
+  // the new leader was there (tools/chaos broker-1-of-3-killed recovered in 55 s, over 75 s on a
+  // loaded CI machine).
   // One request per partition: kafkajs loses records of a multi-leader send when a leader dies (partition-send.ts).
   const router = createPartitionRouter();
   const producer: Producer = kafka.producer({
     idempotent: true,
     maxInFlightRequests: 1,
-    retry: { retries: Number.MAX_SAFE_INTEGER },
+    retry: PRODUCER_RETRY,
     createPartitioner: router.createPartitioner,
     ...(transactionalId === undefined ? {} : { transactionalId }),
   });
