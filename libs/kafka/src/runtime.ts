@@ -290,10 +290,13 @@ export function createConsumerRuntime(params: CreateConsumerRuntimeParams): Cons
 
   // Circuits per connection and the writer's target; made on first use (gauge 0 = closed).
   const circuits = outage === undefined ? undefined : createCircuits(outage.circuit);
+  const measured = new Set<string>();
   const circuitFor = (connection: string): Circuit => {
-    const known = circuits!.entries().some((e) => e.connection === connection);
     const circuit = circuits!.get(connection, outage!.target);
-    if (!known) metrics.circuit(connection, outage!.target, CIRCUIT_GAUGE.closed);
+    if (!measured.has(connection)) {
+      measured.add(connection);
+      metrics.circuit(connection, outage!.target, CIRCUIT_GAUGE.closed);
+    }
     return circuit;
   };
 
