@@ -1,0 +1,104 @@
+#!/usr/bin/env node
+// `npm start` and `npm test` go through this file, so that on a fresh clone the README's two
+// commands are the whole set-up. Plain Node (no dependencies: it runs before there are any).
+//
+//   node tools/scripts/bootstrap.mjs <entry> [args…]     install what is missing, then run <entry>
+//   node tools/scripts/bootstrap.mjs --check             print what would be installed, change nothing
+//
+// 1. Dependencies: `npm ci` when node_modules (or npm's record of it, node_modules/.package-lock.json)
+//    is missing or package-lock.json is newer than that record, or tsx is not installed; `npm install`
+//    when there is no package-lock.json. Nothing is built: every entry runs from source
+//    (`--conditions=source --import tsx`), as the services do under `npm start`.
+// 2. The entry runs as a child process: `node --conditions=source --import tsx <entry>` for a .ts
+//    file, `node <entry>` otherwise, with this process's arguments, stdio and environment.
+//    SIGINT, SIGTERM and SIGHUP are passed on to it (npm runs this script with `exec`, so a signal
+//    to npm reaches this process and not a shell that would leave the entry behind), and this
+//    process exits with the entry's exit code (or re-raises the signal that ended it).
+import { spawn, spawnSync } from 'node:child_process';
+import { statSync } from 'node:fs';
+import { extname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+/** Modification time in ms, or undefined when the file is not there. */
+function mtimeOf(path) {
+  try {
+    return statSync(path).mtimeMs;
+  } catch {
+    return undefined;
+  }
+}
+
+/** What `installPlan` looks at, read from the file system under `root`. */
+export function inspectRoot(root) {
+  return {
+    lockMtime: mtimeOf(join(root, 'package-lock.json')),
+    nodeModules: mtimeOf(join(root, 'node_modules')) !== undefined,
+    installedLockMtime: mtimeOf(join(root, 'node_modules', '.package-lock.json')),
+    tsxInstalled: mtimeOf(join(root, 'node_modules', 'tsx', 'package.json')) !== undefined,
+  };
+}
+
+/**
+ * Pure: which npm command (if any) makes node_modules match the lock file, and why.
+ * `npm ci` installs exactly the lock file; `npm install` is for a checkout without one.
+ */
+export function installPlan({ lockMtime, nodeModules, installedLockMtime, tsxInstalled }) {
+  const command = lockMtime === undefined ? ['install'] : ['ci'];
+  if (!nodeModules) return { command, reason: 'no node_modules' };
+  if (installedLockMtime === undefined) return { command, reason: 'node_modules/.package-lock.json is missing (an interrupted install?)' };
+  if (lockMtime !== undefined && lockMtime > installedLockMtime) return { command, reason: 'package-lock.json changed since the last install' };
+  if (!tsxInstalled) return { command, reason: 'tsx is not installed' };
+  return undefined;
+}
+
+/** Pure: the node arguments that run `entry` (TypeScript from source through tsx). */
+export function entryArgs(entry, args) {
+  const ts = ['.ts', '.mts', '.cts'].includes(extname(entry));
+  return [...(ts ? ['--conditions=source', '--import', 'tsx'] : []), entry, ...args];
+}
+
+const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+function install(root, plan) {
+  const npm = process.env.npm_execpath;
+  console.error(`[bootstrap] ${plan.reason}: npm ${plan.command.join(' ')}`);
+  // Under npm, npm_execpath is npm's own CLI: the same npm, whatever PATH holds.
+  const [command, args] = npm && /\.[cm]?js$/.test(npm) ? [process.execPath, [npm, ...plan.command]] : ['npm', plan.command];
+  const result = spawnSync(command, [...args, '--no-audit', '--no-fund'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'], env: process.env });
+  if (result.status !== 0) {
+    console.error(`[bootstrap] npm ${plan.command.join(' ')} failed (${result.error?.message ?? `exit ${result.status ?? result.signal}`}); see its output above`);
+    process.exit(result.status || 1);
+  }
+}
+
+function run(root, entry, args) {
+  const child = spawn(process.execPath, entryArgs(entry, args), { cwd: root, stdio: 'inherit', env: process.env });
+  for (const signal of FORWARDED) process.on(signal, () => child.kill(signal));
+  child.once('error', (error) => {
+    console.error(`[bootstrap] could not start ${entry}: ${error.message}`);
+    process.exit(1);
+  });
+  child.once('exit', (code, signal) => {
+    if (signal === null) process.exit(code ?? 1);
+    for (const name of FORWARDED) process.removeAllListeners(name);
+    process.kill(process.pid, signal); // the same end as the entry, for npm and shells
+  });
+}
+
+function main(argv) {
+  const root = resolve(import.meta.dirname, '../..');
+  const plan = installPlan(inspectRoot(root));
+  if (argv[0] === '--check') {
+    console.log(plan ? `install: npm ${plan.command.join(' ')} (${plan.reason})` : 'up to date');
+    return;
+  }
+  const [entry, ...args] = argv;
+  if (entry === undefined) {
+    console.error('usage: node tools/scripts/bootstrap.mjs <entry> [args…] | --check');
+    process.exit(2);
+  }
+  if (plan) install(root, plan);
+  run(root, entry, args);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) main(process.argv.slice(2));
