@@ -7,7 +7,7 @@ import { startSandbox, type Sandbox } from '@mlc/sandbox';
 import { parseDevArgs, USAGE, type DevOptions } from './args.js';
 import { createRestartPolicy } from './backoff.js';
 import { createPrettyServiceLine, jsonNotice, jsonServiceLine, outputMode, type OutputMode } from './output.js';
-import { noticeLine, prefixLine } from './prefix.js';
+import { noticeLine } from './prefix.js';
 import { countsObject, flowCounts, mergeCounts, renderCounts } from './records.js';
 import { discoverServices, planServices, type ServicePlan } from './services.js';
 import { INFRA_VARS, readStackEnv, runStackCommand, stackOnExit, startedParts } from './stack.js';

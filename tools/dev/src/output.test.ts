@@ -37,6 +37,6 @@ test('pretty mode: a pino line becomes one readable line behind the prefix; othe
   const options = { width: 13, colour: 0, ansi: false };
   const [line, ...more] = pretty('coupa-writer', '{"level":"warn","time":1764410400000,"service":"coupa-writer","name":"coupa-writer","connection":"sandbox","msg":"token refused"}', options);
   assert.equal(more.length, 0);
-  assert.match(line!, /^coupa-writer  \| \[\d\d:\d\d:\d\d\.\d{3}\] WARN: token refused \{"connection":"sandbox"\}$/);
+  assert.match(line!, /^coupa-writer {2}\| \[\d\d:\d\d:\d\d\.\d{3}\] WARN: token refused \{"connection":"sandbox"\}$/);
   assert.deepEqual(pretty('coupa-writer', 'plain text', options), ['coupa-writer  | plain text']);
 });
