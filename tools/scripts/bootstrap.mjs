@@ -6,8 +6,8 @@
 //   node tools/scripts/bootstrap.mjs --check             print what would be installed, change nothing
 //
 // 1. Dependencies: `npm ci` when node_modules (or npm's record of it, node_modules/.package-lock.json)
-//    is missing or package-lock.json is newer than that record, or tsx is not installed; `npm install`
-//    when there is no package-lock.json. Nothing is built: every entry runs from source
+//    is missing, package-lock.json is newer than that record, or a package the root package.json
+//    names is not in node_modules; `npm install` when there is no package-lock.json. Nothing is built: every entry runs from source
 //    (`--conditions=source --import tsx`), as the services do under `npm start`.
 // 2. The entry runs as a child process: `node --conditions=source --import tsx <entry>` for a .ts
 //    file, `node <entry>` otherwise, with this process's arguments, stdio and environment.
@@ -15,7 +15,7 @@
 //    to npm reaches this process and not a shell that would leave the entry behind), and this
 //    process exits with the entry's exit code (or re-raises the signal that ended it).
 import { spawn, spawnSync } from 'node:child_process';
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -30,11 +30,13 @@ function mtimeOf(path) {
 
 /** What `installPlan` looks at, read from the file system under `root`. */
 export function inspectRoot(root) {
+  const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  const wanted = Object.keys({ ...manifest.dependencies, ...manifest.devDependencies });
   return {
     lockMtime: mtimeOf(join(root, 'package-lock.json')),
     nodeModules: mtimeOf(join(root, 'node_modules')) !== undefined,
     installedLockMtime: mtimeOf(join(root, 'node_modules', '.package-lock.json')),
-    tsxInstalled: mtimeOf(join(root, 'node_modules', 'tsx', 'package.json')) !== undefined,
+    missing: wanted.filter((name) => mtimeOf(join(root, 'node_modules', name, 'package.json')) === undefined),
   };
 }
 
@@ -42,19 +44,20 @@ export function inspectRoot(root) {
  * Pure: which npm command (if any) makes node_modules match the lock file, and why.
  * `npm ci` installs exactly the lock file; `npm install` is for a checkout without one.
  */
-export function installPlan({ lockMtime, nodeModules, installedLockMtime, tsxInstalled }) {
+export function installPlan({ lockMtime, nodeModules, installedLockMtime, missing }) {
   const command = lockMtime === undefined ? ['install'] : ['ci'];
   if (!nodeModules) return { command, reason: 'no node_modules' };
   if (installedLockMtime === undefined) return { command, reason: 'node_modules/.package-lock.json is missing (an interrupted install?)' };
   if (lockMtime !== undefined && lockMtime > installedLockMtime) return { command, reason: 'package-lock.json changed since the last install' };
-  if (!tsxInstalled) return { command, reason: 'tsx is not installed' };
+  if (missing.length > 0) return { command, reason: `${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ` and ${missing.length - 3} more` : ''} not installed` };
   return undefined;
 }
 
+const isTypeScript = (entry) => ['.ts', '.mts', '.cts'].includes(extname(entry));
+
 /** Pure: the node arguments that run `entry` (TypeScript from source through tsx). */
 export function entryArgs(entry, args) {
-  const ts = ['.ts', '.mts', '.cts'].includes(extname(entry));
-  return [...(ts ? ['--conditions=source', '--import', 'tsx'] : []), entry, ...args];
+  return [...(isTypeScript(entry) ? ['--conditions=source', '--import', 'tsx'] : []), entry, ...args];
 }
 
 const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'];
@@ -87,8 +90,8 @@ function run(root, entry, args) {
 
 function main(argv) {
   const root = resolve(import.meta.dirname, '../..');
-  const plan = installPlan(inspectRoot(root));
   if (argv[0] === '--check') {
+    const plan = installPlan(inspectRoot(root));
     console.log(plan ? `install: npm ${plan.command.join(' ')} (${plan.reason})` : 'up to date');
     return;
   }
@@ -97,6 +100,7 @@ function main(argv) {
     console.error('usage: node tools/scripts/bootstrap.mjs <entry> [args…] | --check');
     process.exit(2);
   }
+  const plan = installPlan(inspectRoot(root));
   if (plan) install(root, plan);
   run(root, entry, args);
 }
