@@ -15,7 +15,7 @@
 //    to npm reaches this process and not a shell that would leave the entry behind), and this
 //    process exits with the entry's exit code (or re-raises the signal that ended it).
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync, utimesSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -72,6 +72,12 @@ function install(root, plan) {
     console.error(`[bootstrap] npm ${plan.command.join(' ')} failed (${result.error?.message ?? `exit ${result.status ?? result.signal}`}); see its output above`);
     process.exit(result.status || 1);
   }
+  // A lock file with a modification time ahead of this clock (unpacked from elsewhere) would
+  // otherwise ask for an install on every run.
+  const lock = mtimeOf(join(root, 'package-lock.json'));
+  const installed = join(root, 'node_modules', '.package-lock.json');
+  const installedMtime = mtimeOf(installed);
+  if (lock !== undefined && installedMtime !== undefined && installedMtime < lock) utimesSync(installed, new Date(lock), new Date(lock));
 }
 
 function run(root, entry, args) {

@@ -79,11 +79,18 @@ test('a fixture package: installs on the first run, not on the second, again aft
   assert.equal(second.status, 3);
   assert.doesNotMatch(second.stderr, /\[bootstrap\]/);
 
-  const later = new Date(Date.now() + 60_000);
-  utimesSync(join(root, 'package-lock.json'), later, later);
+  // As after a `git pull` that changed the lock file: older install, newer lock.
+  const earlier = new Date(Date.now() - 60_000);
+  utimesSync(join(root, 'node_modules/.package-lock.json'), earlier, earlier);
   const third = runBootstrap(root);
   assert.equal(third.status, 3, third.stderr);
   assert.match(third.stderr, /\[bootstrap\] package-lock\.json changed since the last install: npm ci/);
+  assert.doesNotMatch(runBootstrap(root).stderr, /\[bootstrap\]/);
+
+  // A lock file dated ahead of this clock: installed once, not again on every run.
+  const ahead = new Date(Date.now() + 3_600_000);
+  utimesSync(join(root, 'package-lock.json'), ahead, ahead);
+  assert.match(runBootstrap(root).stderr, /npm ci/);
   assert.doesNotMatch(runBootstrap(root).stderr, /\[bootstrap\]/);
 });
 
