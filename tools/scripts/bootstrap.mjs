@@ -13,10 +13,12 @@
 //    file, `node <entry>` otherwise, with this process's arguments, stdio and environment.
 //    SIGINT, SIGTERM and SIGHUP are passed on to it (npm runs this script with `exec`, so a signal
 //    to npm reaches this process and not a shell that would leave the entry behind), and this
-//    process exits with the entry's exit code (or re-raises the signal that ended it).
+//    process exits with the entry's exit code (or re-raises the signal that ended it). When npm
+//    itself is killed outright (SIGKILL), the entry gets SIGTERM.
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, statSync, utimesSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
+import { clearInterval, setInterval } from 'node:timers';
 import { pathToFileURL } from 'node:url';
 
 /** Modification time in ms, or undefined when the file is not there. */
@@ -67,7 +69,8 @@ function install(root, plan) {
   console.error(`[bootstrap] ${plan.reason}: npm ${plan.command.join(' ')}`);
   // Under npm, npm_execpath is npm's own CLI: the same npm, whatever PATH holds.
   const [command, args] = npm && /\.[cm]?js$/.test(npm) ? [process.execPath, [npm, ...plan.command]] : ['npm', plan.command];
-  const result = spawnSync(command, [...args, '--no-audit', '--no-fund'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'], env: process.env });
+  // npm's output goes to stderr: stdout is the entry's (JSON lines when npm start is piped).
+  const result = spawnSync(command, [...args, '--no-audit', '--no-fund'], { cwd: root, stdio: ['ignore', 2, 2], env: process.env });
   if (result.status !== 0) {
     console.error(`[bootstrap] npm ${plan.command.join(' ')} failed (${result.error?.message ?? `exit ${result.status ?? result.signal}`}); see its output above`);
     process.exit(result.status || 1);
@@ -83,6 +86,15 @@ function install(root, plan) {
 function run(root, entry, args) {
   const child = spawn(process.execPath, entryArgs(entry, args), { cwd: root, stdio: 'inherit', env: process.env });
   for (const signal of FORWARDED) process.on(signal, () => child.kill(signal));
+  // npm killed with SIGKILL (nothing to pass on): this process is adopted by another; the entry is
+  // then asked to stop as if npm had got SIGTERM, rather than left running.
+  const parent = process.ppid;
+  const orphaned = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(orphaned);
+    child.kill('SIGTERM');
+  }, 1000);
+  orphaned.unref();
   child.once('error', (error) => {
     console.error(`[bootstrap] could not start ${entry}: ${error.message}`);
     process.exit(1);

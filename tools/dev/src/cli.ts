@@ -21,7 +21,7 @@ const SANDBOX_PORTS = { syspro: 4010, coupa: 4020, infor: 4030 };
 const GRACE_MS = 15_000;
 const SERVICE_SHUTDOWN_TIMEOUT_MS = 10_000;
 // How often the services' /metrics are read for the records block.
-const RECORDS_EVERY_MS = 5_000;
+const RECORDS_EVERY_MS = 10_000;
 // A signal this soon after the first is the same stop, not a second Ctrl-C: a terminal signals the
 // whole foreground group (npm, the bootstrap, this process) and npm and the bootstrap pass theirs on.
 const SAME_STOP_MS = 1_000;

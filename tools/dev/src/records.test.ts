@@ -5,14 +5,14 @@ import { countsObject, flowCounts, mergeCounts, parseSamples, renderCounts } fro
 // As prom-client writes them (a writer, a poller, the gateway), with a topic prefix.
 const writer = `# HELP mlc_consumer_messages_total Messages finished by the consumer runtime, by outcome status
 # TYPE mlc_consumer_messages_total counter
-mlc_consumer_messages_total{group="infor-writer",topic="t1.coupa.suppliers.v1",status="created"} 3
-mlc_consumer_messages_total{group="infor-writer",topic="t1.coupa.suppliers.v1",status="dead-lettered"} 1
-mlc_consumer_messages_total{group="infor-writer",topic="t1.coupa.purchase-orders.v1",status="unchanged"} 0
-mlc_consumer_handler_duration_seconds_bucket{le="0.001",group="infor-writer",topic="t1.coupa.suppliers.v1"} 2
+mlc_consumer_messages_total{group="t1.infor-writer",topic="t1.coupa.suppliers.v1",status="created"} 3
+mlc_consumer_messages_total{group="t1.infor-writer",topic="t1.coupa.suppliers.v1",status="dead-lettered"} 1
+mlc_consumer_messages_total{group="t1.infor-writer",topic="t1.coupa.purchase-orders.v1",status="unchanged"} 0
+mlc_consumer_handler_duration_seconds_bucket{le="0.001",group="t1.infor-writer",topic="t1.coupa.suppliers.v1"} 2
 `;
-const poller = `mlc_syspro_events_published_total{connection="sandbox",entity="suppliers"} 12
-mlc_syspro_events_published_total{connection="other",entity="suppliers"} 2
-mlc_syspro_rows_read_total{connection="sandbox",entity="suppliers",stream="main"} 40
+const poller = `mlc_syspro_events_published_total{connection="sandbox",entity="supplier"} 12
+mlc_syspro_events_published_total{connection="other",entity="supplier"} 2
+mlc_syspro_rows_read_total{connection="sandbox",entity="supplier",stream="main"} 40
 `;
 const gateway = `coupa_gateway_requests_total{connection="sandbox",outcome="published"} 4
 coupa_gateway_requests_total{connection="sandbox",outcome="unauthorized"} 1

@@ -40,16 +40,19 @@ function add(counts: FlowCounts, flow: string, status: string, value: number): v
  * Pure: flows in one service's metrics. A writer's consumer runtime counts every record it finished
  * by outcome status (`<topic> → <group>`); the pollers count the events they published
  * (`SYSPRO → syspro.<entity>`, `M3 → infor.suppliers`); the gateway counts Coupa call-outs by
- * outcome (`Coupa → coupa-gateway`). Topic names lose `topicPrefix` and their `.v1`.
+ * outcome (`Coupa → coupa-gateway`). Topic and group names lose `topicPrefix`, topics their `.v1`.
  */
 export function flowCounts(metricsText: string, topicPrefix = ''): FlowCounts {
   const counts: FlowCounts = new Map();
-  const topic = (name: string) => (topicPrefix !== '' && name.startsWith(topicPrefix) ? name.slice(topicPrefix.length) : name).replace(/\.v\d+$/, '');
+  const unprefixed = (name: string) => (topicPrefix !== '' && name.startsWith(topicPrefix) ? name.slice(topicPrefix.length) : name);
+  const topic = (name: string) => unprefixed(name).replace(/\.v\d+$/, '');
+  // The pollers label by entity type (`supplier`); their topics are plural (`syspro.suppliers`).
+  const plural = (entity: string) => (entity.endsWith('s') ? entity : `${entity}s`);
   for (const { name, labels, value } of parseSamples(metricsText)) {
     if (name === 'mlc_consumer_messages_total' && labels.topic && labels.group && labels.status) {
-      add(counts, `${topic(labels.topic)} → ${labels.group}`, labels.status, value);
+      add(counts, `${topic(labels.topic)} → ${unprefixed(labels.group)}`, labels.status, value);
     } else if (name === 'mlc_syspro_events_published_total' && labels.entity) {
-      add(counts, `SYSPRO → syspro.${labels.entity}`, 'published', value);
+      add(counts, `SYSPRO → syspro.${plural(labels.entity)}`, 'published', value);
     } else if (name === 'mlc_infor_events_published_total') {
       add(counts, 'M3 → infor.suppliers', 'published', value);
     } else if (name === 'coupa_gateway_requests_total' && labels.outcome) {
