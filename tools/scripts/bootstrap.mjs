@@ -75,12 +75,13 @@ function install(root, plan) {
     console.error(`[bootstrap] npm ${plan.command.join(' ')} failed (${result.error?.message ?? `exit ${result.status ?? result.signal}`}); see its output above`);
     process.exit(result.status || 1);
   }
-  // A lock file with a modification time ahead of this clock (unpacked from elsewhere) would
-  // otherwise ask for an install on every run.
+  // npm's record of the install must not look older than the lock file, or the next run installs
+  // again: `npm install` may write package-lock.json after it, and a lock file may carry a time
+  // ahead of this clock (unpacked from elsewhere). Dates are whole milliseconds: round up.
   const lock = mtimeOf(join(root, 'package-lock.json'));
   const installed = join(root, 'node_modules', '.package-lock.json');
   const installedMtime = mtimeOf(installed);
-  if (lock !== undefined && installedMtime !== undefined && installedMtime < lock) utimesSync(installed, new Date(lock), new Date(lock));
+  if (lock !== undefined && installedMtime !== undefined && installedMtime <= lock) utimesSync(installed, new Date(), new Date(Math.ceil(lock) + 1));
 }
 
 function run(root, entry, args) {
