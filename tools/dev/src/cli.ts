@@ -1,5 +1,6 @@
-// `npm start [-- --only a,b --no-sandbox --connections file --with-stack-down]`: the local stack,
-// the sandbox and every service with a src/main.ts, supervised, until Ctrl-C. See ../README.md.
+// `npm start [-- --only a,b --no-sandbox --connections file --keep-stack --output json …]`: the
+// local stack, the sandbox and every service with a src/main.ts, supervised, until Ctrl-C or
+// SIGTERM; pretty on a terminal, JSON lines otherwise. See ../README.md.
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { isMlcError, MlcError } from '@mlc/errors';
@@ -174,7 +175,12 @@ async function main(options: DevOptions): Promise<number> {
     await stopStack();
     return 0;
   }
-  const infra = explicitInfra ? Object.fromEntries(INFRA_VARS.map((name) => [name, process.env[name]!])) : await readStackEnv({ repoRoot, env: process.env });
+  const infra = explicitInfra
+    ? Object.fromEntries(INFRA_VARS.map((name) => [name, process.env[name]!]))
+    : await readStackEnv({ repoRoot, env: process.env }).catch(async (error: unknown) => {
+        await stopStack();
+        throw error;
+      });
 
   let sandbox: Sandbox | undefined;
   const closeSandbox = async () => {
