@@ -5,8 +5,17 @@ import { parseDevArgs } from './args.js';
 
 const invalid = (error: unknown) => error instanceof MlcError && error.code === 'MLC_CONFIG_INVALID';
 
-test('no arguments: every service, the sandbox, the stack left up', () => {
-  assert.deepEqual(parseDevArgs([]), { only: undefined, connections: undefined, sandbox: true, withStackDown: false, logLevel: 'info', basePort: 8081 });
+test('no arguments: every service, the sandbox, output by terminal, the stack as it was found', () => {
+  assert.deepEqual(parseDevArgs([]), {
+    only: undefined,
+    connections: undefined,
+    sandbox: true,
+    withStackDown: false,
+    keepStack: false,
+    output: 'auto',
+    logLevel: 'info',
+    basePort: 8081,
+  });
 });
 
 test('--only takes comma lists and repeats', () => {
@@ -27,9 +36,11 @@ test('--connections replaces the sandbox; --no-sandbox alone keeps the default f
 });
 
 test('flags and values', () => {
-  const options = parseDevArgs(['--with-stack-down', '--log-level', 'debug', '--base-port', '9000']);
+  const options = parseDevArgs(['--with-stack-down', '--keep-stack', '--output', 'json', '--log-level', 'debug', '--base-port', '9000']);
   assert.ok(options !== 'help');
   assert.equal(options.withStackDown, true);
+  assert.equal(options.keepStack, true);
+  assert.equal(options.output, 'json');
   assert.equal(options.logLevel, 'debug');
   assert.equal(options.basePort, 9000);
 });
@@ -45,6 +56,7 @@ test('unknown options, positionals and bad values are MLC_CONFIG_INVALID', () =>
   assert.throws(() => parseDevArgs(['--only', '']), invalid);
   assert.throws(() => parseDevArgs(['--only', 'Coupa Writer']), invalid);
   assert.throws(() => parseDevArgs(['--log-level', 'verbose']), invalid);
+  assert.throws(() => parseDevArgs(['--output', 'yaml']), invalid);
   assert.throws(() => parseDevArgs(['--base-port', '80.5']), invalid);
   assert.throws(() => parseDevArgs(['--base-port', '70000']), invalid);
   assert.throws(() => parseDevArgs(['--connections']), invalid);

@@ -12,8 +12,12 @@ export const DevOptions = z.object({
   sandbox: z.boolean(),
   /** The services' connections file; when given, no sandbox is started. */
   connections: z.string().min(1).optional(),
-  /** Also stop the shared local stack on exit (it stays up by default: others may use it). */
+  /** Also stop the local stack on exit when it was already running before (others may use it). */
   withStackDown: z.boolean(),
+  /** Leave the stack running on exit even when this run started it. */
+  keepStack: z.boolean(),
+  /** `auto`: pretty for a terminal, JSON lines otherwise. */
+  output: z.enum(['auto', 'pretty', 'json']),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']),
   /** Service ports are `basePort + index` in the sorted list of all services, so `--only` keeps them. */
   basePort: z.coerce.number().int().min(1).max(65_000),
@@ -24,7 +28,9 @@ export const USAGE = `usage: npm start [-- options]
   --only a,b            run only these services (folder names under services/)
   --connections <file>  use this connections file instead of starting the sandbox
   --no-sandbox          do not start the sandbox; use .sandbox/connections.json of a running one
-  --with-stack-down     stop the local stack too on exit (it stays up by default)
+  --with-stack-down     stop the local stack on exit even if it was running before npm start
+  --keep-stack          leave the local stack running on exit even if npm start started it
+  --output <mode>       auto (default: pretty on a terminal, JSON lines otherwise), pretty or json
   --log-level <level>   LOG_LEVEL of the services (default info)
   --base-port <n>       first service port (default 8081)
   -h, --help`;
@@ -43,6 +49,8 @@ export function parseDevArgs(argv: readonly string[]): DevOptions | 'help' {
         connections: { type: 'string' },
         'no-sandbox': { type: 'boolean', default: false },
         'with-stack-down': { type: 'boolean', default: false },
+        'keep-stack': { type: 'boolean', default: false },
+        output: { type: 'string', default: 'auto' },
         'log-level': { type: 'string', default: 'info' },
         'base-port': { type: 'string', default: '8081' },
         help: { type: 'boolean', short: 'h', default: false },
@@ -60,6 +68,8 @@ export function parseDevArgs(argv: readonly string[]): DevOptions | 'help' {
     sandbox: !values['no-sandbox'] && values.connections === undefined,
     connections: values.connections,
     withStackDown: values['with-stack-down'],
+    keepStack: values['keep-stack'],
+    output: values.output,
     logLevel: values['log-level'],
     basePort: values['base-port'],
   });

@@ -1,15 +1,18 @@
-// `npm start [-- --only a,b --no-sandbox --connections file --with-stack-down]`: the local stack,
-// the sandbox and every service with a src/main.ts, supervised, until Ctrl-C. See ../README.md.
+// `npm start [-- --only a,b --no-sandbox --connections file --keep-stack --output json …]`: the
+// local stack, the sandbox and every service with a src/main.ts, supervised, until Ctrl-C or
+// SIGTERM; pretty on a terminal, JSON lines otherwise. See ../README.md.
 import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { isMlcError, MlcError } from '@mlc/errors';
 import { startSandbox, type Sandbox } from '@mlc/sandbox';
 import { parseDevArgs, USAGE, type DevOptions } from './args.js';
 import { createRestartPolicy } from './backoff.js';
-import { noticeLine, prefixLine } from './prefix.js';
+import { createPrettyServiceLine, jsonNotice, jsonServiceLine, outputMode, type OutputMode } from './output.js';
+import { noticeLine } from './prefix.js';
+import { countsObject, flowCounts, mergeCounts, renderCounts } from './records.js';
 import { discoverServices, planServices, type ServicePlan } from './services.js';
-import { INFRA_VARS, readStackEnv, runStackCommand } from './stack.js';
-import { renderSummary, serviceUrl } from './summary.js';
+import { INFRA_VARS, readStackEnv, runStackCommand, stackOnExit, startedParts } from './stack.js';
+import { renderSummary, serviceUrl, summaryFields, type SummaryInput } from './summary.js';
 import { createSupervisor, type Supervisor, type SupervisorEvent } from './supervisor.js';
 
 const repoRoot = resolve(import.meta.dirname, '../../..');
@@ -18,12 +21,41 @@ const SANDBOX_PORTS = { syspro: 4010, coupa: 4020, infor: 4030 };
 // Longer than the services' own shutdown timeout (set below), so they normally exit on their own.
 const GRACE_MS = 15_000;
 const SERVICE_SHUTDOWN_TIMEOUT_MS = 10_000;
+// How often the services' /metrics are read for the records block.
+const RECORDS_EVERY_MS = 10_000;
+// A signal this soon after the first is the same stop, not a second Ctrl-C: a terminal signals the
+// whole foreground group (npm, the bootstrap, this process) and npm and the bootstrap pass theirs on.
+const SAME_STOP_MS = 1_000;
 
 // With `npm start | pino-pretty`, Ctrl-C ends the reader too: a write error must not kill this
 // process before it has stopped the (detached) services.
 process.stdout.on('error', () => undefined);
 const ansi = process.stdout.isTTY === true && process.env.NO_COLOR === undefined;
 const print = (line: string) => process.stdout.write(`${line}\n`);
+
+// Stop requests: SIGINT/SIGTERM/SIGHUP, or the parent going away (npm or the bootstrap killed with
+// SIGKILL: this process is then adopted by another, and stops the services rather than leaving
+// them behind). Installed before anything is started, so a stop during start-up stops what has
+// been started so far. A second request later than SAME_STOP_MS kills the services at once.
+const stopping = new AbortController();
+let stopReason: string | undefined;
+let stoppedAt = 0;
+let killNow: (() => void) | undefined;
+function requestStop(reason: string): void {
+  if (stopReason === undefined) {
+    stopReason = reason;
+    stoppedAt = Date.now();
+    stopping.abort();
+  } else if (Date.now() - stoppedAt >= SAME_STOP_MS) {
+    killNow?.();
+  }
+}
+for (const name of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(name, () => requestStop(name));
+const parentPid = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parentPid) requestStop('parent process gone');
+}, 1000).unref();
+const stopped = new Promise<void>((done) => stopping.signal.addEventListener('abort', () => done(), { once: true }));
 
 function describe(event: SupervisorEvent): { text: string; alarm: boolean } | undefined {
   switch (event.type) {
@@ -93,35 +125,97 @@ async function waitReady(url: string, signal: AbortSignal): Promise<boolean> {
 }
 
 async function main(options: DevOptions): Promise<number> {
+  const mode: OutputMode = outputMode({ requested: options.output, isTTY: process.stdout.isTTY === true });
   const services = planServices({ discovered: discoverServices(repoRoot), only: options.only, basePort: options.basePort });
   const width = Math.max('sandbox'.length, ...services.map((s) => s.name.length));
-  const notice = (name: string, text: string, alarm = false) => print(noticeLine(name, text, { width, ansi, alarm }));
+  const notice = (name: string, text: string, alarm = false, fields?: Record<string, unknown>) =>
+    print(mode === 'json' ? jsonNotice(name, text, { alarm, now: new Date(), ...(fields ? { fields } : {}) }) : noticeLine(name, text, { width, ansi, alarm }));
+  const prettyLine = mode === 'pretty' ? createPrettyServiceLine() : undefined;
+  const serviceLine = (name: string, colour: number) => (line: string, stream: 'stdout' | 'stderr') => {
+    if (prettyLine) for (const part of prettyLine(name, line, { width, colour, ansi })) print(part);
+    else print(jsonServiceLine(name, line, stream, new Date()));
+  };
+  const stackLine = serviceLine('stack', 9);
 
   const explicitInfra = INFRA_VARS.every((name) => process.env[name]);
+  const upLines: string[] = [];
+  const stackExit = () => stackOnExit({ explicitInfra, started: startedParts(upLines), withStackDown: options.withStackDown, keepStack: options.keepStack });
+  const stopStack = async (): Promise<void> => {
+    const exit = stackExit();
+    if (exit === 'down') {
+      notice('stack', `stopping it${startedParts(upLines).length > 0 ? ` (this run started ${startedParts(upLines).join(', ')})` : ''}: npm run stack -- down`);
+      await runStackCommand('down', { repoRoot, env: process.env, onLine: (line) => stackLine(line, 'stdout') });
+    } else {
+      const why = { kept: 'left running (--keep-stack; `npm run stack -- down` stops it)', 'was-running': 'was running before: left running (`npm run stack -- down` stops it)', 'not-ours': 'not ours (KAFKA_BROKERS etc. were set): left alone' };
+      notice('stack', why[exit]);
+    }
+  };
+
   if (!explicitInfra) {
     notice('stack', 'npm run stack -- up (idempotent; the first start downloads Kafka and the registry)');
-    await runStackCommand('up', { repoRoot, env: process.env, onLine: (line) => print(prefixLine('stack', line, { width, colour: 9, ansi })) });
+    try {
+      await runStackCommand('up', {
+        repoRoot,
+        env: process.env,
+        signal: stopping.signal,
+        onLine: (line) => {
+          upLines.push(line);
+          stackLine(line, 'stdout');
+        },
+      });
+    } catch (error) {
+      if (stopping.signal.aborted) {
+        await stopStack();
+        return 0;
+      }
+      throw error;
+    }
   }
-  const infra = explicitInfra ? Object.fromEntries(INFRA_VARS.map((name) => [name, process.env[name]!])) : await readStackEnv({ repoRoot, env: process.env });
+  if (stopping.signal.aborted) {
+    await stopStack();
+    return 0;
+  }
+  const infra = explicitInfra
+    ? Object.fromEntries(INFRA_VARS.map((name) => [name, process.env[name]!]))
+    : await readStackEnv({ repoRoot, env: process.env }).catch(async (error: unknown) => {
+        await stopStack();
+        throw error;
+      });
 
   let sandbox: Sandbox | undefined;
+  const closeSandbox = async () => {
+    if (!sandbox) return;
+    notice('sandbox', 'stopping');
+    await sandbox.close();
+  };
   let connectionsFile: string;
-  if (options.connections !== undefined) {
-    connectionsFile = resolve(options.connections);
-  } else if (options.sandbox) {
-    sandbox = await startOwnSandbox();
-    connectionsFile = sandbox.files!.connections;
-    const gateway = services.find((s) => s.name === 'coupa-gateway');
-    if (gateway) await registerCallouts(sandbox, gateway);
-  } else {
-    connectionsFile = resolve(repoRoot, '.sandbox/connections.json');
+  try {
+    if (options.connections !== undefined) {
+      connectionsFile = resolve(options.connections);
+    } else if (options.sandbox) {
+      sandbox = await startOwnSandbox();
+      connectionsFile = sandbox.files!.connections;
+      const gateway = services.find((s) => s.name === 'coupa-gateway');
+      if (gateway) await registerCallouts(sandbox, gateway);
+    } else {
+      connectionsFile = resolve(repoRoot, '.sandbox/connections.json');
+    }
+  } catch (error) {
+    await closeSandbox();
+    await stopStack();
+    throw error;
   }
   if (!existsSync(connectionsFile)) {
-    await sandbox?.close();
+    await closeSandbox();
+    await stopStack();
     throw new MlcError('MLC_CONFIG_INVALID', `no connections file at ${connectionsFile}`, { context: { connectionsFile } });
   }
+  if (stopping.signal.aborted) {
+    await closeSandbox();
+    await stopStack();
+    return 0;
+  }
 
-  const controller = new AbortController();
   const supervisors = new Map<string, Supervisor>();
   for (const [index, service] of services.entries()) {
     const env = {
@@ -140,14 +234,14 @@ async function main(options: DevOptions): Promise<number> {
       cwd: repoRoot,
       env,
       policy: createRestartPolicy(),
-      onLine: (line) => print(prefixLine(service.name, line, { width, colour: index, ansi })),
+      onLine: serviceLine(service.name, index),
       onEvent: (event) => {
         const described = describe(event);
         if (described) notice(service.name, described.text, described.alarm);
         if (event.type === 'started') {
           const since = Date.now();
           run = new AbortController();
-          void waitReady(serviceUrl(HOST, service.port, '/readyz'), AbortSignal.any([controller.signal, run.signal])).then((ready) => {
+          void waitReady(serviceUrl(HOST, service.port, '/readyz'), AbortSignal.any([stopping.signal, run.signal])).then((ready) => {
             if (ready) notice(service.name, `ready in ${((Date.now() - since) / 1000).toFixed(1)} s`);
           });
         } else if (event.type === 'exited') {
@@ -158,41 +252,70 @@ async function main(options: DevOptions): Promise<number> {
     supervisors.set(service.name, supervisor);
     supervisor.start();
   }
-
-  print(
-    renderSummary({
-      infra,
-      sandbox: sandbox && { syspro: sandbox.syspro.url, coupa: sandbox.coupa.url, infor: sandbox.infor.url },
-      connectionsFile,
-      services,
-      host: HOST,
-      webhookConnections: webhookConnections(connectionsFile),
-      withStackDown: options.withStackDown,
-    }),
-  );
-
-  const signal = await new Promise<NodeJS.Signals>((done) => {
-    for (const name of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(name, () => done(name));
-  });
-  controller.abort();
-  notice('dev', `${signal}: stopping the services (SIGTERM, SIGKILL after ${GRACE_MS / 1000} s); again to kill them now`);
-  const killNow = () => {
+  killNow = () => {
     notice('dev', 'killing the services');
     for (const supervisor of supervisors.values()) supervisor.kill();
   };
-  process.once('SIGINT', killNow);
-  process.once('SIGTERM', killNow);
+
+  const summary: SummaryInput = {
+    infra,
+    sandbox: sandbox && { syspro: sandbox.syspro.url, coupa: sandbox.coupa.url, infor: sandbox.infor.url },
+    connectionsFile,
+    services,
+    host: HOST,
+    webhookConnections: webhookConnections(connectionsFile),
+    stackExit: stackExit(),
+    stackEnvFile: explicitInfra ? undefined : join(process.env.MLC_STACK_DIR ?? join(repoRoot, '.stack'), 'stack.env'),
+    mlcStatus: existsSync(join(repoRoot, 'tools/mlc/src/status.ts')),
+  };
+  if (mode === 'json') notice('dev', 'ml-connector is running', false, summaryFields(summary));
+  else print(renderSummary(summary));
+
+  const records = watchRecords(services, (counts) => {
+    const lines = renderCounts(counts);
+    if (lines === undefined) return;
+    if (mode === 'json') notice('records', 'records per flow', false, { flows: countsObject(counts) });
+    else for (const line of ['records per flow (total, by status):', ...lines]) print(noticeLine('records', line, { width, ansi }));
+  });
+
+  await stopped;
+  records.abort();
+  notice('dev', `${stopReason}: stopping the services (SIGTERM, SIGKILL after ${GRACE_MS / 1000} s); again to kill them now`);
   await Promise.all([...supervisors.values()].map((s) => s.stop(GRACE_MS)));
-  if (sandbox) {
-    notice('sandbox', 'stopping');
-    await sandbox.close();
-  }
-  if (options.withStackDown && !explicitInfra) {
-    await runStackCommand('down', { repoRoot, env: process.env, onLine: (line) => print(prefixLine('stack', line, { width, colour: 9, ansi })) });
-  } else {
-    notice('stack', explicitInfra ? 'not ours (KAFKA_BROKERS etc. were set): left alone' : 'left running (`npm run stack -- down` stops it)');
-  }
+  await closeSandbox();
+  await stopStack();
   return 0;
+}
+
+/**
+ * Reads every service's /metrics every RECORDS_EVERY_MS and hands over the merged counts when
+ * they changed. A service that does not answer (starting, restarting) counts as nothing yet.
+ */
+function watchRecords(services: readonly ServicePlan[], onChange: (counts: ReturnType<typeof mergeCounts>) => void): AbortController {
+  const controller = new AbortController();
+  const prefix = process.env.MLC_TOPIC_PREFIX ?? '';
+  let last = '';
+  const tick = async () => {
+    const texts = await Promise.all(
+      services.map((s) =>
+        fetch(serviceUrl(HOST, s.port, '/metrics'), { signal: AbortSignal.any([controller.signal, AbortSignal.timeout(2000)]) }).then(
+          (r) => (r.ok ? r.text() : ''),
+          () => '',
+        ),
+      ),
+    );
+    if (controller.signal.aborted) return;
+    const counts = mergeCounts(texts.map((text) => flowCounts(text, prefix)));
+    const key = JSON.stringify(countsObject(counts));
+    if (key !== last) {
+      last = key;
+      onChange(counts);
+    }
+  };
+  const timer = setInterval(() => void tick(), RECORDS_EVERY_MS);
+  timer.unref();
+  controller.signal.addEventListener('abort', () => clearInterval(timer), { once: true });
+  return controller;
 }
 
 let options: DevOptions | 'help';
