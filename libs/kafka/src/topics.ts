@@ -151,8 +151,11 @@ async function applyPlanOnce(admin: Admin, defs: readonly TopicDefinition[]): Pr
 
 // Services start together (a deploy, `npm start`) and declare overlapping topics; the loser of a
 // creation race gets TOPIC_ALREADY_EXISTS (or a retriable error while the winner's topic gets its
-// leaders). Planning again against what now exists converges.
-const ENSURE_ATTEMPTS = 5;
+// leaders). Planning again against what now exists converges. Seven services starting at once on
+// a busy machine (a first `npm start`) took longer than five tries 0.2-1 s apart: a writer exited
+// with "This server does not host this topic-partition" and was restarted; twenty tries at most
+// 1 s apart (about 17 s) wait for the brokers' metadata instead.
+const ENSURE_ATTEMPTS = 20;
 
 /**
  * Applies topic definitions idempotently: creates missing topics and raises partition counts.
@@ -169,7 +172,7 @@ export async function ensureTopics(admin: Admin, defs: readonly TopicDefinition[
     } catch (error) {
       const wrapped = toMlcError(error, { operation: 'ensureTopics', topics: defs.map((d) => d.topic), attempt });
       if (attempt >= ENSURE_ATTEMPTS || !(wrapped.retriable || isAlreadyExists(error))) throw wrapped;
-      await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+      await new Promise((resolve) => setTimeout(resolve, Math.min(200 * attempt, 1_000)));
     }
   }
 }
