@@ -4,9 +4,11 @@ import { readConnections, selectConnections, type Connection, type MappingSchema
 import { MlcError } from '@mlc/errors';
 import { OUTCOMES_TOPIC } from '@mlc/events';
 import { ConsumerEnv, checkConsumerEnv, createConsumerRuntime, standardTopics, type EventHandler } from '@mlc/kafka';
+import type { CreateRateLimiter } from '@mlc/http';
 import type { Logger } from '@mlc/log';
 import { ServiceEnv, startService, type ServiceDefinition } from '@mlc/service';
 import { createParkingStore } from './parking-store.js';
+import { createRateLimiterFactory } from './rate-limits.js';
 import { createSyncStateStore, type SyncStateStore } from './supplier-sync.js';
 import { createTargetRecordStore, TARGET_RECORDS_MIGRATIONS, type TargetRecordStore } from './target-records.js';
 
@@ -34,6 +36,14 @@ export const WriterEnv = ServiceEnv.extend(ConsumerEnv.shape).extend({
    * partitions can starve the very partition that carries the dependency.
    */
   MLC_PARTITIONS_CONCURRENCY: z.coerce.number().int().positive().optional(),
+  /**
+   * `shared`: the replicas of this writer take their vendor calls from one token bucket per
+   * connection in PostgreSQL, so together they stay within the connection's limit. `local`: each
+   * replica limits itself to the full limit (a single replica only).
+   */
+  MLC_RATE_LIMIT: z.enum(['shared', 'local']).default('shared'),
+  /** While PostgreSQL cannot be reached, each replica limits itself locally to the limit divided by this. */
+  MLC_RATE_LIMIT_FALLBACK_REPLICAS: z.coerce.number().int().positive().default(3),
 })
   .superRefine(checkConsumerEnv)
   .superRefine((env, ctx) => {
@@ -54,6 +64,11 @@ export interface ConnectionHandlerDeps<C extends Connection = Connection> {
   syncState: SyncStateStore;
   logger: Logger;
   metrics: Registry;
+  /**
+   * The limiter for this connection's calls to the writer's target (its section): pass it to the
+   * vendor client (`createLimiter`), so the writer's replicas share the connection's limit.
+   */
+  createLimiter: CreateRateLimiter;
 }
 
 /**
@@ -122,7 +137,16 @@ export function writerService<M extends MappingSchemas, V extends Vendor>(defini
         start: async () => {
           const handlers = new Map<string, EventHandler>();
           for (const connection of connections) {
-            handlers.set(connection.id, await definition.createHandler({ connection, records, syncState, logger: logger.child({ connection: connection.id }), metrics }));
+            const log = logger.child({ connection: connection.id });
+            const createLimiter = createRateLimiterFactory({
+              mode: env.MLC_RATE_LIMIT,
+              db: pool,
+              connection: connection.id,
+              target: definition.section,
+              fallbackReplicas: env.MLC_RATE_LIMIT_FALLBACK_REPLICAS,
+              logger: log,
+            });
+            handlers.set(connection.id, await definition.createHandler({ connection, records, syncState, logger: log, metrics, createLimiter }));
           }
           runtime = createConsumerRuntime({
             kafka,
