@@ -6,6 +6,7 @@ export {
   leaseWant,
   maxLeaseSize,
   refillWaitMs,
+  sharedCapacity,
   type CreateRateLimiter,
   type Lease,
   type LeaseSource,

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createLeasedRateLimiter, fallbackShare, leaseWant, maxLeaseSize, refillWaitMs, type Lease, type LeaseSource } from './leased-limiter.js';
+import { createLeasedRateLimiter, fallbackShare, leaseWant, maxLeaseSize, refillWaitMs, sharedCapacity, type Lease, type LeaseSource } from './leased-limiter.js';
 import type { RateLimiter } from './types.js';
 
 test('maxLeaseSize: rate × 0.2 s, at least 1 token, never more than the burst', () => {
@@ -22,6 +22,12 @@ test('refillWaitMs: the time to one token, from what the bucket said it holds', 
   assert.equal(refillWaitMs(0.5, 25), 20);
   assert.equal(refillWaitMs(0.99999, 25), 2, 'never a busy loop');
   assert.equal(refillWaitMs(-3, 10), 100, 'a negative answer counts as empty');
+});
+
+test('sharedCapacity: one token of the burst kept against arrival jitter, when there is more than one', () => {
+  assert.equal(sharedCapacity(20), 19);
+  assert.equal(sharedCapacity(2), 1);
+  assert.equal(sharedCapacity(1), 1);
 });
 
 test('fallbackShare: the limit divided by the expected replicas, burst at least 1', () => {

@@ -72,6 +72,16 @@ export function refillWaitMs(remaining: number, ratePerSecond: number): number {
   return Math.max(MIN_REFILL_WAIT_MS, ((1 - Math.min(1, Math.max(0, remaining))) / ratePerSecond) * 1000);
 }
 
+/**
+ * Capacity of a shared bucket for a vendor burst: one token less when the burst allows it. Calls
+ * reach the vendor with varying delay, so two sent a token's interval apart can arrive closer
+ * together; at full use that finds the vendor's bucket one token short (a 429). One token of
+ * reserve absorbs up to one token interval of jitter (40 ms at 25/s) and costs one call per run.
+ */
+export function sharedCapacity(burst: number): number {
+  return burst > 1 ? burst - 1 : burst;
+}
+
 /** The local share of a limit while the shared bucket is out of reach: rate and burst divided by the replicas. */
 export function fallbackShare({ ratePerSecond, burst }: RateLimit, replicas: number): RateLimit {
   if (!Number.isInteger(replicas) || replicas < 1) throw new RangeError(`replicas must be an integer >= 1, got ${replicas}`);

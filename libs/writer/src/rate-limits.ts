@@ -1,4 +1,4 @@
-import { createLeasedRateLimiter, createTokenBucket, fallbackShare, type CreateRateLimiter, type LeaseSource, type LeasedRateLimiterParams, type RateLimit } from '@mlc/http';
+import { createLeasedRateLimiter, createTokenBucket, fallbackShare, sharedCapacity, type CreateRateLimiter, type LeaseSource, type LeasedRateLimiterParams, type RateLimit } from '@mlc/http';
 import type { Logger } from '@mlc/log';
 import type { Queryable } from './target-records.js';
 
@@ -75,11 +75,12 @@ export function createRateLimiterFactory({ mode, db, connection, target, fallbac
   if (mode === 'local') return createTokenBucket;
   return (limit) => {
     const share = fallbackShare(limit, fallbackReplicas);
+    const shared = { ratePerSecond: limit.ratePerSecond, burst: sharedCapacity(limit.burst) };
     return createLeasedRateLimiter({
-      ...limit,
+      ...shared,
       ...tuning,
       name: `${connection}/${target}`,
-      source: rateLimitLeaseSource(db, { connection, target }, limit),
+      source: rateLimitLeaseSource(db, { connection, target }, shared),
       fallback: createTokenBucket(share),
       logger: logger?.child({ component: 'rate-limit', fallbackRatePerSecond: share.ratePerSecond }),
     });

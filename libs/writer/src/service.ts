@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Registry } from 'prom-client';
 import { readConnections, selectConnections, type Connection, type MappingSchemas, type Vendor, type WithSection } from '@mlc/config';
+import { createPool } from '@mlc/db';
 import { MlcError } from '@mlc/errors';
 import { OUTCOMES_TOPIC } from '@mlc/events';
 import { ConsumerEnv, checkConsumerEnv, createConsumerRuntime, standardTopics, type EventHandler } from '@mlc/kafka';
@@ -127,6 +128,9 @@ export function writerService<M extends MappingSchemas, V extends Vendor>(defini
       const connections = selectConnections(file, { wanted: env.MLC_CONNECTIONS, section: definition.section, service: definition.name });
       const records = createTargetRecordStore({ db: pool });
       const syncState = createSyncStateStore({ db: pool });
+      // Leases have a pool of their own, so a busy writer pool never delays them into the fallback;
+      // short server-side timeouts, as a lease is one small UPDATE on one row.
+      const leasePool = env.MLC_RATE_LIMIT === 'shared' ? createPool(env.DATABASE_URL, { max: 2, applicationName: `${definition.name}-rate-limit`, statementTimeoutMs: 5_000, lockTimeoutMs: 2_000, logger }) : undefined;
       let runtime: ReturnType<typeof createConsumerRuntime> | undefined;
       let consuming = false;
 
@@ -140,7 +144,7 @@ export function writerService<M extends MappingSchemas, V extends Vendor>(defini
             const log = logger.child({ connection: connection.id });
             const createLimiter = createRateLimiterFactory({
               mode: env.MLC_RATE_LIMIT,
-              db: pool,
+              db: leasePool ?? pool,
               connection: connection.id,
               target: definition.section,
               fallbackReplicas: env.MLC_RATE_LIMIT_FALLBACK_REPLICAS,
@@ -180,6 +184,7 @@ export function writerService<M extends MappingSchemas, V extends Vendor>(defini
           consuming = false;
           await runtime?.stop();
           await definition.close?.().catch((err: unknown) => logger.warn({ err }, `${definition.name}: shutdown work failed`));
+          await leasePool?.end().catch(() => undefined);
         },
       };
     },
