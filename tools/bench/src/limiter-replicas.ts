@@ -22,6 +22,8 @@ interface Row {
   seconds: number;
   /** Accepted calls over what the limit allows in the window (burst + rate × duration). */
   share: number;
+  /** Seconds from the first call to each 429 (the first few). */
+  throttledAt: number[];
   /** Offsets each replica committed on the supplier topic (records it handled, plus transaction markers): every replica took part. */
   perReplica: number[];
 }
@@ -88,8 +90,9 @@ async function phase(env: Required<BenchEnv>, label: string, replicas: number, m
     const times = calls.map((c) => c.at).sort((a, b) => a - b);
     const seconds = (times.at(-1)! - times[0]!) / 1000;
     const throttled = calls.filter((c) => c.status === 429).length;
+    const throttledAt = calls.filter((c) => c.status === 429).map((c) => (c.at - times[0]!) / 1000).sort((a, b) => a - b).slice(0, 5);
     const accepted = calls.length - throttled;
-    return { label, replicas, calls: calls.length, accepted, throttled, seconds, share: accepted / (burst + perSecond * seconds), perReplica };
+    return { label, replicas, calls: calls.length, accepted, throttled, seconds, share: accepted / (burst + perSecond * seconds), perReplica, throttledAt };
   } finally {
     await run.close();
   }
@@ -112,7 +115,7 @@ async function runBench(args: BenchArgs, env: BenchEnv): Promise<void> {
   const print = (row: Row) => {
     const reference = rows[0]!;
     console.log(
-      `${row.label.padEnd(30)} ${fmt(row.calls).padStart(6)} ${fmt(row.seconds, 1).padStart(8)} ${fmt(row.accepted / row.seconds, 1).padStart(11)} ${`${fmt(100 * row.share, 1)} %`.padStart(15)} ${fmt(row.throttled).padStart(6)} ${fmt(row.share / reference.share, 2).padStart(13)}  ${row.perReplica.join(' / ')}`,
+      `${row.label.padEnd(30)} ${fmt(row.calls).padStart(6)} ${fmt(row.seconds, 1).padStart(8)} ${fmt(row.accepted / row.seconds, 1).padStart(11)} ${`${fmt(100 * row.share, 1)} %`.padStart(15)} ${fmt(row.throttled).padStart(6)} ${fmt(row.share / reference.share, 2).padStart(13)}  ${row.perReplica.join(' / ')}${row.throttledAt.length > 0 ? `   (429s at +${row.throttledAt.map((t) => fmt(t, 2)).join(', +')} s)` : ''}`,
     );
   };
   for (let replicas = 1; replicas <= maxReplicas; replicas += 1) {
