@@ -24,10 +24,11 @@ test('refillWaitMs: the time to one token, from what the bucket said it holds', 
   assert.equal(refillWaitMs(-3, 10), 100, 'a negative answer counts as empty');
 });
 
-test('sharedCapacity: one token of the burst kept against arrival jitter, when there is more than one', () => {
-  assert.equal(sharedCapacity(20), 19);
-  assert.equal(sharedCapacity(2), 1);
-  assert.equal(sharedCapacity(1), 1);
+test('sharedCapacity: 100 ms of the rate kept in reserve against arrival jitter, at least one token, capacity at least 1', () => {
+  assert.equal(sharedCapacity({ ratePerSecond: 25, burst: 20 }), 17);
+  assert.equal(sharedCapacity({ ratePerSecond: 5, burst: 20 }), 19);
+  assert.equal(sharedCapacity({ ratePerSecond: 25, burst: 2 }), 1);
+  assert.equal(sharedCapacity({ ratePerSecond: 4.9, burst: 1 }), 1, 'ION: burst 1, its headroom is in the rate');
 });
 
 test('fallbackShare: the limit divided by the expected replicas, burst at least 1', () => {

@@ -72,14 +72,20 @@ export function refillWaitMs(remaining: number, ratePerSecond: number): number {
   return Math.max(MIN_REFILL_WAIT_MS, ((1 - Math.min(1, Math.max(0, remaining))) / ratePerSecond) * 1000);
 }
 
+/** Arrival jitter a shared bucket absorbs: its capacity keeps this much of the rate in reserve. */
+export const JITTER_RESERVE_SECONDS = 0.1;
+
 /**
- * Capacity of a shared bucket for a vendor burst: one token less when the burst allows it. Calls
- * reach the vendor with varying delay, so two sent a token's interval apart can arrive closer
- * together; at full use that finds the vendor's bucket one token short (a 429). One token of
- * reserve absorbs up to one token interval of jitter (40 ms at 25/s) and costs one call per run.
+ * Capacity of a shared bucket for a vendor limit: the burst less `rate × 0.1 s` (at least one
+ * token; the capacity stays at least 1). Calls reach the vendor with varying delay (the network, a
+ * busy event loop), so calls sent a token's interval apart can arrive closer together; at full use
+ * that finds the vendor's bucket short (a 429). The reserve absorbs 100 ms of such jitter and costs
+ * that many calls once per run at full use (3 at Coupa's 25/s).
  */
-export function sharedCapacity(burst: number): number {
-  return burst > 1 ? burst - 1 : burst;
+export function sharedCapacity({ ratePerSecond, burst }: RateLimit): number {
+  if (burst <= 1) return burst;
+  const reserve = Math.max(1, Math.ceil(ratePerSecond * JITTER_RESERVE_SECONDS));
+  return Math.max(1, burst - reserve);
 }
 
 /** The local share of a limit while the shared bucket is out of reach: rate and burst divided by the replicas. */

@@ -75,7 +75,7 @@ export function createRateLimiterFactory({ mode, db, connection, target, fallbac
   if (mode === 'local') return createTokenBucket;
   return (limit) => {
     const share = fallbackShare(limit, fallbackReplicas);
-    const shared = { ratePerSecond: limit.ratePerSecond, burst: sharedCapacity(limit.burst) };
+    const shared = { ratePerSecond: limit.ratePerSecond, burst: sharedCapacity(limit) };
     return createLeasedRateLimiter({
       ...shared,
       ...tuning,
