@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import pg from 'pg';
+import { Registry } from 'prom-client';
 import { createLogger } from '@mlc/log';
 import { testInfra, uniqueName } from '@mlc/testing';
 import { createRateLimiterFactory } from './rate-limits.js';
@@ -68,13 +69,16 @@ test('PostgreSQL out of reach: callers are served by the local fallback, with on
   const db = new pg.Pool({ connectionString: 'postgres://mlc:hunter2-not-logged@127.0.0.1:1/mlc', max: 1, connectionTimeoutMillis: 2_000 });
   db.on('error', () => undefined);
   try {
-    const limiter = createRateLimiterFactory({ mode: 'shared', db, connection: 'acme', target: 'coupa', fallbackReplicas: 2, logger })({ ratePerSecond: 1000, burst: 4 });
+    const registry = new Registry();
+    const limiter = createRateLimiterFactory({ mode: 'shared', db, connection: 'acme', target: 'coupa', fallbackReplicas: 2, logger, metrics: { registry, writer: 'coupa-writer' } })({ ratePerSecond: 1000, burst: 4 });
     for (let i = 0; i < 5; i += 1) await limiter.take();
     const warnings = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.level === 'warn');
     assert.equal(warnings.length, 1);
     assert.equal(warnings[0]!.limiter, 'acme/coupa');
     assert.equal(warnings[0]!.fallbackRatePerSecond, 500);
     assert.doesNotMatch(lines.join('\n'), /hunter2/);
+    assert.match(await registry.getSingleMetricAsString('mlc_rate_limit_fallback'), /mlc_rate_limit_fallback\{writer="coupa-writer",connection="acme",target="coupa"\} 1/);
+    assert.match(await registry.getSingleMetricAsString('mlc_rate_limit_wait_seconds'), /mlc_rate_limit_wait_seconds_count\{[^}]*connection="acme"[^}]*\} 5/);
   } finally {
     await db.end();
   }

@@ -1,5 +1,7 @@
-import { createLeasedRateLimiter, createTokenBucket, fallbackShare, sharedCapacity, type CreateRateLimiter, type LeaseSource, type LeasedRateLimiterParams, type RateLimit } from '@mlc/http';
+import { createLeasedRateLimiter, createTokenBucket, fallbackShare, sharedCapacity, type CreateRateLimiter, type LeaseSource, type LeasedRateLimiterParams, type RateLimit, type RateLimiter } from '@mlc/http';
+import { performance } from 'node:perf_hooks';
 import type { Logger } from '@mlc/log';
+import { Gauge, Histogram, type Registry } from 'prom-client';
 import type { Queryable } from './target-records.js';
 
 /** How a writer limits its calls to a target: one bucket shared by every replica (PostgreSQL), or each replica on its own. */
@@ -61,8 +63,36 @@ export interface RateLimiterFactoryParams extends RateLimitKey {
   /** While PostgreSQL cannot be reached, each replica limits itself to the limit divided by this. */
   fallbackReplicas: number;
   logger?: Logger;
+  /** Where `mlc_rate_limit_wait_seconds` and `mlc_rate_limit_fallback` go, labelled with `writer`. */
+  metrics?: { registry: Registry; writer: string };
   /** Tests: a shorter lease timeout or fallback period. */
   tuning?: Pick<LeasedRateLimiterParams, 'leaseTimeoutMs' | 'fallbackForMs' | 'leaseSeconds'>;
+}
+
+function limiterMetrics(registry: Registry) {
+  const wait = registry.getSingleMetric('mlc_rate_limit_wait_seconds');
+  const fallback = registry.getSingleMetric('mlc_rate_limit_fallback');
+  return {
+    wait:
+      wait instanceof Histogram
+        ? wait
+        : new Histogram({
+            name: 'mlc_rate_limit_wait_seconds',
+            help: 'Time a vendor call waited for its rate-limit token, per connection and target',
+            labelNames: ['writer', 'connection', 'target'],
+            buckets: [0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+            registers: [registry],
+          }),
+    fallback:
+      fallback instanceof Gauge
+        ? fallback
+        : new Gauge({
+            name: 'mlc_rate_limit_fallback',
+            help: '1 while this replica limits a connection locally because the shared bucket (PostgreSQL) does not answer',
+            labelNames: ['writer', 'connection', 'target'],
+            registers: [registry],
+          }),
+  };
 }
 
 /**
@@ -71,12 +101,27 @@ export interface RateLimiterFactoryParams extends RateLimitKey {
  * together stay within the vendor's limit; in `local` mode each replica has its own token bucket
  * at the full limit (one replica only, or tests).
  */
-export function createRateLimiterFactory({ mode, db, connection, target, fallbackReplicas, logger, tuning }: RateLimiterFactoryParams): CreateRateLimiter {
-  if (mode === 'local') return createTokenBucket;
+export function createRateLimiterFactory({ mode, db, connection, target, fallbackReplicas, logger, metrics, tuning }: RateLimiterFactoryParams): CreateRateLimiter {
+  const observed = (limiter: RateLimiter, usingFallback: () => boolean): RateLimiter => {
+    if (metrics === undefined) return limiter;
+    const { wait, fallback } = limiterMetrics(metrics.registry);
+    const labels = { writer: metrics.writer, connection, target };
+    return {
+      async take(signal) {
+        const start = performance.now();
+        await limiter.take(signal);
+        wait.observe(labels, (performance.now() - start) / 1000);
+        fallback.set(labels, usingFallback() ? 1 : 0);
+      },
+      onRateLimited: () => limiter.onRateLimited?.(),
+      onSuccess: () => limiter.onSuccess?.(),
+    };
+  };
+  if (mode === 'local') return (limit) => observed(createTokenBucket(limit), () => false);
   return (limit) => {
     const share = fallbackShare(limit, fallbackReplicas);
     const shared = { ratePerSecond: limit.ratePerSecond, burst: sharedCapacity(limit) };
-    return createLeasedRateLimiter({
+    const limiter = createLeasedRateLimiter({
       ...shared,
       ...tuning,
       name: `${connection}/${target}`,
@@ -84,5 +129,6 @@ export function createRateLimiterFactory({ mode, db, connection, target, fallbac
       fallback: createTokenBucket(share),
       logger: logger?.child({ component: 'rate-limit', fallbackRatePerSecond: share.ratePerSecond }),
     });
+    return observed(limiter, limiter.usingFallback);
   };
 }

@@ -149,6 +149,7 @@ export function writerService<M extends MappingSchemas, V extends Vendor>(defini
               target: definition.section,
               fallbackReplicas: env.MLC_RATE_LIMIT_FALLBACK_REPLICAS,
               logger: log,
+              metrics: { registry: metrics, writer: definition.name },
             });
             handlers.set(connection.id, await definition.createHandler({ connection, records, syncState, logger: log, metrics, createLimiter }));
           }
