@@ -14,7 +14,7 @@ async function dbNow(pool: pg.Pool): Promise<number> {
   return rows[0]!.t;
 }
 
-test('three limiters (separate pools, as three replicas) together admit at most burst + rate × the elapsed database time, and each gets a share', async (t) => {
+test('three limiters (separate pools, as three replicas; one joining late, one leaving early) together admit at most burst + rate × the elapsed database time, and each gets a share', async (t) => {
   const { databaseUrl } = testInfra();
   const pools = [0, 1, 2].map(() => new pg.Pool({ connectionString: databaseUrl, max: 2 }));
   await pools[0]!.query(readFileSync(new URL('005_rate_limits.sql', TARGET_RECORDS_MIGRATIONS), 'utf8'));
@@ -29,15 +29,21 @@ test('three limiters (separate pools, as three replicas) together admit at most 
   const wanted = 100; // about 2.3 s at 40/s after the burst
   const admitted = [0, 0, 0];
   let total = 0;
+  let joined!: () => void;
+  const third = new Promise<void>((resolve) => (joined = resolve));
+  // Replica 0 leaves after 70 admissions, replica 2 joins after 30: no coordination, same bucket.
+  const until = [70, wanted, wanted];
   const start = await dbNow(pools[0]!);
   // Four callers per replica, far more demand than the limit allows.
   await Promise.all(
     limiters.flatMap((limiter, i) =>
       [0, 1, 2, 3].map(async () => {
-        while (total < wanted) {
+        if (i === 2) await third;
+        while (total < until[i]!) {
           await limiter.take();
           admitted[i]! += 1;
           total += 1;
+          if (total >= 30) joined();
         }
       }),
     ),
