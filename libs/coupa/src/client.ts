@@ -1,6 +1,6 @@
 import type { Secret } from '@mlc/config';
 import { MlcError, isMlcError } from '@mlc/errors';
-import { createHttpClient, createTokenBucket, createTokenProvider, fetchOAuth2Token, type RetryOptions } from '@mlc/http';
+import { createHttpClient, createTokenBucket, createTokenProvider, fetchOAuth2Token, type CreateRateLimiter, type RetryOptions } from '@mlc/http';
 import type { Logger } from '@mlc/log';
 import type { Dispatcher } from 'undici';
 import { z } from 'zod';
@@ -20,6 +20,8 @@ export interface CoupaClientParams {
   timeoutMs?: number;
   /** Coupa documents 25 requests/s with a burst of 20; `false` turns the limiter off (benchmarks). */
   rateLimit?: { perSecond: number; burst: number } | false;
+  /** Builds the limiter for `rateLimit`: a local token bucket by default; writers share one across replicas. */
+  createLimiter?: CreateRateLimiter;
   retry?: RetryOptions;
   dispatcher?: Dispatcher;
   logger?: Logger;
@@ -36,7 +38,7 @@ const REFRESH_BEFORE_SECONDS = 4 * 3600;
  * become MLC_VENDOR_REJECTED with Coupa's own message.
  */
 export function createCoupaClient(params: CoupaClientParams): CoupaApi & CoupaExportApi {
-  const { url, clientId, clientSecret, scopes, apiVersion, timeoutMs = 30_000, rateLimit = { perSecond: 25, burst: 20 }, retry, dispatcher, logger, now } = params;
+  const { url, clientId, clientSecret, scopes, apiVersion, timeoutMs = 30_000, rateLimit = { perSecond: 25, burst: 20 }, createLimiter = createTokenBucket, retry, dispatcher, logger, now } = params;
   const base = url.replace(/\/+$/, '');
   const auth = createTokenProvider({
     name: 'coupa',
@@ -66,7 +68,7 @@ export function createCoupaClient(params: CoupaClientParams): CoupaApi & CoupaEx
     auth,
     retry,
     logger,
-    ...(rateLimit ? { limiter: createTokenBucket({ ratePerSecond: rateLimit.perSecond, burst: rateLimit.burst }) } : {}),
+    ...(rateLimit ? { limiter: createLimiter({ ratePerSecond: rateLimit.perSecond, burst: rateLimit.burst }) } : {}),
   });
 
   async function call<S extends z.ZodType>(schema: S, options: Parameters<typeof http.request>[0], what: string): Promise<z.output<S>> {

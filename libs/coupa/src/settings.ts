@@ -1,4 +1,5 @@
 import type { CoupaConnection } from '@mlc/config';
+import type { CreateRateLimiter } from '@mlc/http';
 import type { Logger } from '@mlc/log';
 import type { Dispatcher } from 'undici';
 import type { CoupaApi, CoupaExportApi } from './api.js';
@@ -6,12 +7,14 @@ import { createCoupaClient } from './client.js';
 
 export interface FromSettingsOptions {
   logger?: Logger;
+  /** The limiter for `rateLimit` (writers: one bucket shared by their replicas); a local token bucket by default. */
+  createLimiter?: CreateRateLimiter;
   /** Tests only: where requests go instead of the network. */
   dispatcher?: Dispatcher;
 }
 
 /** The Coupa client of a connection's `coupa` section: every service builds it here, from the same fields. */
-export function coupaClientFromSettings(settings: CoupaConnection, { logger, dispatcher }: FromSettingsOptions = {}): CoupaApi & CoupaExportApi {
+export function coupaClientFromSettings(settings: CoupaConnection, { logger, dispatcher, createLimiter }: FromSettingsOptions = {}): CoupaApi & CoupaExportApi {
   return createCoupaClient({
     url: settings.url,
     clientId: settings.clientId,
@@ -20,6 +23,7 @@ export function coupaClientFromSettings(settings: CoupaConnection, { logger, dis
     apiVersion: settings.apiVersion,
     timeoutMs: settings.timeoutMs,
     rateLimit: settings.rateLimit,
+    ...(createLimiter ? { createLimiter } : {}),
     logger,
     dispatcher,
   });

@@ -277,6 +277,32 @@ test('the limiter is consulted before every send and learns from 429s', async (t
   assert.deepEqual(events, ['take', '429', 'take', 'ok']);
 });
 
+test('calls queued behind a token fetch take their limiter token only once the bearer token is at hand', async (t) => {
+  const { client } = await serve(t, (app) => {
+    app.get('/x', async () => ({ ok: true }));
+  });
+  const events: string[] = [];
+  let release!: () => void;
+  const fetched = new Promise<void>((resolve) => (release = resolve));
+  const auth = createTokenProvider({
+    name: 'test',
+    refreshBeforeSeconds: 0,
+    fetchToken: async () => {
+      events.push('fetch');
+      await fetched;
+      events.push('fetched');
+      return { accessToken: 'token-1', expiresInSeconds: 3600 };
+    },
+  });
+  const http = client({ auth, limiter: { take: async () => void events.push('take') } });
+  const calls = [http.request({ method: 'GET', path: '/x' }), http.request({ method: 'GET', path: '/x' })];
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(events, ['fetch'], 'no limiter token held while the bearer token is fetched');
+  release();
+  await Promise.all(calls);
+  assert.deepEqual(events, ['fetch', 'fetched', 'take', 'take']);
+});
+
 test('a caller abort is rethrown as is and not retried', async (t) => {
   const hits = counter();
   const controller = new AbortController();

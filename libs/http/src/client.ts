@@ -35,6 +35,16 @@ function withLimiter(limiter: RateLimiter): Layer {
   };
 }
 
+// A call takes its limiter token only once a bearer token is at hand. Calls that queued behind a
+// token fetch (the first call, an early refresh) would otherwise hold limiter tokens through the
+// fetch and then all reach the vendor at once, above its burst. A cached token costs nothing here.
+function withTokenReady(auth: BearerAuth): Layer {
+  return (next) => async (call) => {
+    await auth.getToken();
+    return next(call);
+  };
+}
+
 // One refresh per call: a token refused right after a refresh means the credentials are wrong,
 // and the 401 then surfaces as MLC_AUTH_FAILED.
 function withBearer(auth: BearerAuth): Layer {
@@ -102,7 +112,10 @@ export function createHttpClient({
   const layers: Layer[] = [withRetry(retry, log)];
   // The limiter sits outside the bearer layer: a call may queue behind the limiter for longer
   // than a token lives (ION at 100/min with a backlog), so the token is taken after the wait.
-  if (limiter !== undefined) layers.push(withLimiter(limiter));
+  if (limiter !== undefined) {
+    if (auth !== undefined) layers.push(withTokenReady(auth));
+    layers.push(withLimiter(limiter));
+  }
   if (auth !== undefined) layers.push(withBearer(auth));
   const send = compose(createTransport({ dispatcher, ...splitBaseUrl(baseUrl), timeoutMs }), layers);
   const defaultHeaders = lowerCaseKeys(headers);

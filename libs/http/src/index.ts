@@ -1,5 +1,18 @@
 export { createHttpClient, type HttpClientParams } from './client.js';
 export { fetchOAuth2Token, type FetchOAuth2TokenParams } from './oauth2.js';
+export {
+  createLeasedRateLimiter,
+  fallbackShare,
+  leaseWant,
+  maxLeaseSize,
+  refillWaitMs,
+  sharedCapacity,
+  type CreateRateLimiter,
+  type Lease,
+  type LeaseSource,
+  type LeasedRateLimiterParams,
+  type RateLimit,
+} from './leased-limiter.js';
 export { type RetryOptions, type RetryPolicy } from './retry.js';
 export {
   createTokenBucket,

@@ -1,5 +1,5 @@
 import { MlcError, isMlcError, toMlcError } from '@mlc/errors';
-import { createHttpClient, createTokenBucket, perMinute, type BearerAuth, type HttpRequestOptions, type RetryOptions } from '@mlc/http';
+import { createHttpClient, createTokenBucket, perMinute, type BearerAuth, type CreateRateLimiter, type HttpRequestOptions, type RetryOptions } from '@mlc/http';
 import type { Logger } from '@mlc/log';
 import type { Dispatcher } from 'undici';
 import { createIonAuth, type IonAuth } from './ion-auth.js';
@@ -52,6 +52,8 @@ export interface M3ClientParams {
    * and arrivals jitter against our send times; sending at exactly the limit would earn the odd 429.
    */
   limiterHeadroom?: number;
+  /** Builds the limiter for `requestsPerMinute`: a local token bucket by default; writers share one across replicas. */
+  createLimiter?: CreateRateLimiter;
   tokenRefreshBeforeSeconds?: number;
   timeoutMs?: number;
   retry?: RetryOptions;
@@ -94,6 +96,7 @@ export function createM3Client(params: M3ClientParams): M3Client {
     division,
     requestsPerMinute = 300,
     limiterHeadroom = 0.02,
+    createLimiter = createTokenBucket,
     tokenRefreshBeforeSeconds = 300,
     timeoutMs = 30_000,
     retry,
@@ -114,7 +117,7 @@ export function createM3Client(params: M3ClientParams): M3Client {
     logger,
     ...(requestsPerMinute === false
       ? {}
-      : { limiter: createTokenBucket({ ratePerSecond: perMinute(requestsPerMinute) * (1 - limiterHeadroom), burst: 1 }) }),
+      : { limiter: createLimiter({ ratePerSecond: perMinute(requestsPerMinute) * (1 - limiterHeadroom), burst: 1 }) }),
   });
 
   async function send(program: string, transaction: string, request: HttpRequestOptions): Promise<MiResponse> {

@@ -1,4 +1,5 @@
 import type { InforConnection } from '@mlc/config';
+import type { CreateRateLimiter } from '@mlc/http';
 import type { Logger } from '@mlc/log';
 import type { Dispatcher } from 'undici';
 import { readIonApiFile } from './ionapi.js';
@@ -6,6 +7,8 @@ import { createM3Client, type M3Client } from './m3-client.js';
 
 export interface FromSettingsOptions {
   logger?: Logger;
+  /** The limiter for `requestsPerMinute` (writers: one bucket shared by their replicas); a local token bucket by default. */
+  createLimiter?: CreateRateLimiter;
   /** Tests only: where requests go instead of the network. */
   dispatcher?: Dispatcher;
 }
@@ -14,7 +17,7 @@ export interface FromSettingsOptions {
  * The M3 client of a connection's `infor` section: its `.ionapi` file (MLC_CONFIG_INVALID when
  * unreadable), company, division and limits; every service builds it here.
  */
-export function m3ClientFromSettings(settings: InforConnection, { logger, dispatcher }: FromSettingsOptions = {}): M3Client {
+export function m3ClientFromSettings(settings: InforConnection, { logger, dispatcher, createLimiter }: FromSettingsOptions = {}): M3Client {
   return createM3Client({
     credentials: readIonApiFile(settings.ionapiFile),
     rereadCredentials: () => readIonApiFile(settings.ionapiFile),
@@ -23,6 +26,7 @@ export function m3ClientFromSettings(settings: InforConnection, { logger, dispat
     requestsPerMinute: settings.requestsPerMinute,
     tokenRefreshBeforeSeconds: settings.tokenRefreshBeforeSeconds,
     timeoutMs: settings.timeoutMs,
+    ...(createLimiter ? { createLimiter } : {}),
     logger,
     dispatcher,
   });

@@ -32,3 +32,4 @@ export {
   type SyncStateStore,
   type SyncedLeaf,
 } from './supplier-sync.js';
+export { createRateLimiterFactory, rateLimitLeaseSource, type RateLimitKey, type RateLimitMode, type RateLimiterFactoryParams } from './rate-limits.js';

@@ -33,10 +33,21 @@ test('WriterEnv: circuit and parking settings default sensibly, can be compresse
   assert.throws(() => loadEnv({ ...INFRA, MLC_CIRCUIT_FAILURE_THRESHOLD: '6', MLC_RETRY_MAX_ATTEMPTS: '5' }, WriterEnv), /MLC_CIRCUIT_FAILURE_THRESHOLD/);
 });
 
-test('docs/CONFIGURATION.md documents every retry, circuit and parking setting of the writers with its default', () => {
+test('docs/CONFIGURATION.md documents every retry, circuit, parking and rate-limit setting of the writers with its default', () => {
   const doc = readFileSync(join(import.meta.dirname, '../../../docs/CONFIGURATION.md'), 'utf8');
   const defaults = loadEnv(INFRA, WriterEnv) as Record<string, unknown>;
-  const keys = Object.keys(WriterEnv.shape).filter((k) => /^MLC_(RETRY|CIRCUIT|PARKING)_/.test(k));
-  assert.ok(keys.length >= 8);
+  const keys = Object.keys(WriterEnv.shape).filter((k) => /^MLC_(RETRY|CIRCUIT|PARKING|RATE_LIMIT)(_|$)/.test(k));
+  assert.ok(keys.length >= 10);
   for (const key of keys) assert.match(doc, new RegExp(`\\| \`${key}\` \\| \`${String(defaults[key])}\` \\|`), `${key} with its default`);
+});
+
+test('WriterEnv: vendor limits are shared across replicas by default; local mode and the fallback share can be set, anything else is refused', () => {
+  const defaults = loadEnv(INFRA, WriterEnv);
+  assert.equal(defaults.MLC_RATE_LIMIT, 'shared');
+  assert.equal(defaults.MLC_RATE_LIMIT_FALLBACK_REPLICAS, 3);
+  const local = loadEnv({ ...INFRA, MLC_RATE_LIMIT: 'local', MLC_RATE_LIMIT_FALLBACK_REPLICAS: '6' }, WriterEnv);
+  assert.equal(local.MLC_RATE_LIMIT, 'local');
+  assert.equal(local.MLC_RATE_LIMIT_FALLBACK_REPLICAS, 6);
+  assert.throws(() => loadEnv({ ...INFRA, MLC_RATE_LIMIT: 'per-replica' }, WriterEnv), /MLC_RATE_LIMIT/);
+  assert.throws(() => loadEnv({ ...INFRA, MLC_RATE_LIMIT_FALLBACK_REPLICAS: '0' }, WriterEnv), /MLC_RATE_LIMIT_FALLBACK_REPLICAS/);
 });

@@ -1,12 +1,15 @@
 import { z } from 'zod';
 import type { Registry } from 'prom-client';
 import { readConnections, selectConnections, type Connection, type MappingSchemas, type Vendor, type WithSection } from '@mlc/config';
+import { createPool } from '@mlc/db';
 import { MlcError } from '@mlc/errors';
 import { OUTCOMES_TOPIC } from '@mlc/events';
 import { ConsumerEnv, checkConsumerEnv, createConsumerRuntime, standardTopics, type EventHandler } from '@mlc/kafka';
+import type { CreateRateLimiter } from '@mlc/http';
 import type { Logger } from '@mlc/log';
 import { ServiceEnv, startService, type ServiceDefinition } from '@mlc/service';
 import { createParkingStore } from './parking-store.js';
+import { createRateLimiterFactory } from './rate-limits.js';
 import { createSyncStateStore, type SyncStateStore } from './supplier-sync.js';
 import { createTargetRecordStore, TARGET_RECORDS_MIGRATIONS, type TargetRecordStore } from './target-records.js';
 
@@ -34,6 +37,14 @@ export const WriterEnv = ServiceEnv.extend(ConsumerEnv.shape).extend({
    * partitions can starve the very partition that carries the dependency.
    */
   MLC_PARTITIONS_CONCURRENCY: z.coerce.number().int().positive().optional(),
+  /**
+   * `shared`: the replicas of this writer take their vendor calls from one token bucket per
+   * connection in PostgreSQL, so together they stay within the connection's limit. `local`: each
+   * replica limits itself to the full limit (a single replica only).
+   */
+  MLC_RATE_LIMIT: z.enum(['shared', 'local']).default('shared'),
+  /** While PostgreSQL cannot be reached, each replica limits itself locally to the limit divided by this. */
+  MLC_RATE_LIMIT_FALLBACK_REPLICAS: z.coerce.number().int().positive().default(3),
 })
   .superRefine(checkConsumerEnv)
   .superRefine((env, ctx) => {
@@ -54,6 +65,11 @@ export interface ConnectionHandlerDeps<C extends Connection = Connection> {
   syncState: SyncStateStore;
   logger: Logger;
   metrics: Registry;
+  /**
+   * The limiter for this connection's calls to the writer's target (its section): pass it to the
+   * vendor client (`createLimiter`), so the writer's replicas share the connection's limit.
+   */
+  createLimiter: CreateRateLimiter;
 }
 
 /**
@@ -112,6 +128,9 @@ export function writerService<M extends MappingSchemas, V extends Vendor>(defini
       const connections = selectConnections(file, { wanted: env.MLC_CONNECTIONS, section: definition.section, service: definition.name });
       const records = createTargetRecordStore({ db: pool });
       const syncState = createSyncStateStore({ db: pool });
+      // Leases have a pool of their own, so a busy writer pool never delays them into the fallback;
+      // short server-side timeouts, as a lease is one small UPDATE on one row.
+      const leasePool = env.MLC_RATE_LIMIT === 'shared' ? createPool(env.DATABASE_URL, { max: 2, applicationName: `${definition.name}-rate-limit`, statementTimeoutMs: 5_000, lockTimeoutMs: 2_000, logger }) : undefined;
       let runtime: ReturnType<typeof createConsumerRuntime> | undefined;
       let consuming = false;
 
@@ -122,7 +141,17 @@ export function writerService<M extends MappingSchemas, V extends Vendor>(defini
         start: async () => {
           const handlers = new Map<string, EventHandler>();
           for (const connection of connections) {
-            handlers.set(connection.id, await definition.createHandler({ connection, records, syncState, logger: logger.child({ connection: connection.id }), metrics }));
+            const log = logger.child({ connection: connection.id });
+            const createLimiter = createRateLimiterFactory({
+              mode: env.MLC_RATE_LIMIT,
+              db: leasePool ?? pool,
+              connection: connection.id,
+              target: definition.section,
+              fallbackReplicas: env.MLC_RATE_LIMIT_FALLBACK_REPLICAS,
+              logger: log,
+              metrics: { registry: metrics, writer: definition.name },
+            });
+            handlers.set(connection.id, await definition.createHandler({ connection, records, syncState, logger: log, metrics, createLimiter }));
           }
           runtime = createConsumerRuntime({
             kafka,
@@ -156,6 +185,7 @@ export function writerService<M extends MappingSchemas, V extends Vendor>(defini
           consuming = false;
           await runtime?.stop();
           await definition.close?.().catch((err: unknown) => logger.warn({ err }, `${definition.name}: shutdown work failed`));
+          await leasePool?.end().catch(() => undefined);
         },
       };
     },

@@ -13,7 +13,7 @@ import { DLQ_HEADERS, createConsumerRuntime, createEventProducer, createTopicNam
 import { createLogger } from '@mlc/log';
 import { startInforSimulator } from '@mlc/sandbox';
 import { createTestTopics, testInfra, uniqueName, waitFor } from '@mlc/testing';
-import { TARGET_RECORDS_MIGRATIONS, createSyncStateStore, createTargetRecordStore } from '@mlc/writer';
+import { TARGET_RECORDS_MIGRATIONS, createRateLimiterFactory, createSyncStateStore, createTargetRecordStore } from '@mlc/writer';
 import { createInforWriter } from './writer.js';
 
 // infor-writer's handler (built by its WriterDefinition, as the service builds it) in the shared
@@ -59,7 +59,7 @@ async function writerOnStack(t: TestContext) {
   t.after(() => pool.end());
   await migrate(pool, { component: 'writer', dir: TARGET_RECORDS_MIGRATIONS });
   const connection = selectOneConnection(file, { wanted: undefined, section: 'infor', service: 'infor-writer' });
-  const handler = await createInforWriter().createHandler({ connection, records: createTargetRecordStore({ db: pool }), syncState: createSyncStateStore({ db: pool }), logger, metrics: new Registry() });
+  const handler = await createInforWriter().createHandler({ connection, records: createTargetRecordStore({ db: pool }), syncState: createSyncStateStore({ db: pool }), logger, metrics: new Registry(), createLimiter: createRateLimiterFactory({ mode: 'local', db: pool, connection: connection.id, target: 'infor', fallbackReplicas: 1 }) });
 
   const kafka = new Kafka({ clientId: uniqueName('iw-test'), brokers: infra.kafkaBrokers, logLevel: logLevel.NOTHING });
   const topics = {

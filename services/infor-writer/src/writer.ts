@@ -15,9 +15,9 @@ export function createInforWriter(): WriterDefinition<{ infor: typeof InforMappi
     topics: [topicFor('coupa', 'supplier'), topicFor('coupa', 'purchase-order'), topicFor('coupa', 'invoice')],
     section: 'infor',
     mappings: { infor: InforMapping },
-    async createHandler({ connection, records, syncState, logger }) {
+    async createHandler({ connection, records, syncState, logger, createLimiter }) {
       const mapping = connection.mappings.infor;
-      const m3 = m3ClientFromSettings(connection.infor, { logger });
+      const m3 = m3ClientFromSettings(connection.infor, { logger, createLimiter });
       m3Clients.push(m3);
       const admitSupplier = createSupplierSync({ system: 'infor', records, state: syncState, rules: connection.sync.supplier, writes: m3SupplierWrites(mapping) });
       const handle = createInforHandler({ infor: createInforApi({ m3, transactions: mapping.transactions }), records, mapping, admitSupplier, logger });

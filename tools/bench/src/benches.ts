@@ -11,4 +11,5 @@ export const BENCHES: Readonly<Record<string, () => Promise<{ default: Bench }>>
   infor: () => import('./infor.js'),
   gateway: () => import('./gateway.js'),
   'syspro-to-coupa': () => import('./syspro-to-coupa.js'),
+  'limiter-replicas': () => import('./limiter-replicas.js'),
 };

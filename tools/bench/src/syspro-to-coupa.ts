@@ -17,13 +17,14 @@ import { BenchUsageError, intOption, type Bench, type BenchArgs, type BenchEnv }
 const ROOT = resolve(import.meta.dirname, '../../..');
 type CoupaOptions = NonNullable<Parameters<typeof startCoupaSimulator>[0]>;
 
-interface Run {
+export interface Run {
   connection: string;
   coupaUrl: string;
   /** When the poller sent its first OData request (the SYSPRO simulator's request log). */
   firstSysproRequest(): Promise<number | undefined>;
   startPoller(): ChildProcess;
-  startWriter(): ChildProcess;
+  /** A coupa-writer replica; `env` adds to (or overrides) its environment. */
+  startWriter(env?: NodeJS.ProcessEnv): ChildProcess;
   /** Publish window of the poller, from its hash table (written after each Kafka commit). */
   published(): Promise<{ count: number; first?: number; last?: number }>;
   coupaSuppliers(): Promise<number>;
@@ -32,7 +33,7 @@ interface Run {
   close(): Promise<void>;
 }
 
-async function setUp(env: Required<BenchEnv>, suppliers: number, pageSize: number, coupa: Pick<CoupaOptions, 'rateLimit'>, writerRateLimit?: { perSecond: number; burst: number }): Promise<Run> {
+export async function setUp(env: Required<BenchEnv>, suppliers: number, pageSize: number, coupa: Pick<CoupaOptions, 'rateLimit'>, writerRateLimit?: { perSecond: number; burst: number }): Promise<Run> {
   const connection = `bench-${randomBytes(5).toString('hex')}`;
   const prefix = `${connection}.`;
   const syspro = await startSysproSimulator({ seed: 3, sizes: { suppliers, purchaseOrders: 0, invoices: 0, glAccounts: 1, costCentres: 1 } });
@@ -98,7 +99,7 @@ async function setUp(env: Required<BenchEnv>, suppliers: number, pageSize: numbe
       return first ? Date.parse(first.at) : undefined;
     },
     startPoller: () => spawnService('services/syspro-poller/src/main.ts', { MLC_CONNECTIONS: connection }),
-    startWriter: () => spawnService('services/coupa-writer/src/main.ts', { MLC_CONNECTIONS: connection }),
+    startWriter: (extra = {}) => spawnService('services/coupa-writer/src/main.ts', { MLC_CONNECTIONS: connection, ...extra }),
     async published() {
       const { rows } = await db
         .query<{ n: string; first: Date | null; last: Date | null }>(
@@ -134,6 +135,7 @@ async function setUp(env: Required<BenchEnv>, suppliers: number, pageSize: numbe
       await admin.disconnect();
       await db.query('delete from syspro_poller_epoch_hashes where connection = $1', [connection]).catch(() => undefined);
       await db.query('delete from mlc_target_records where connection = $1', [connection]).catch(() => undefined);
+      await db.query('delete from mlc_rate_limits where connection = $1', [connection]).catch(() => undefined);
       await db.end();
       await Promise.allSettled([syspro.close(), coupaSim.close()]);
       rmSync(dir, { recursive: true, force: true });
@@ -141,7 +143,7 @@ async function setUp(env: Required<BenchEnv>, suppliers: number, pageSize: numbe
   };
 }
 
-async function until<T>(run: Run, what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
+export async function until<T>(run: Run, what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const failed = run.failure();
@@ -180,7 +182,8 @@ async function backfill(env: Required<BenchEnv>, suppliers: number, pageSize: nu
     // The writer starts once the poller has created the topics: both create them at start, and
     // a service that loses that race exits (reported with issue 4).
     await until(run, 'the first page published', timeoutMs, async () => ((await run.published()).count > 0 ? true : undefined));
-    run.startWriter();
+    // Coupa unlimited: the writer's limiter is out of the way, local (no lease round trips).
+    run.startWriter({ MLC_RATE_LIMIT: 'local' });
     const done = await until(run, 'every supplier in Coupa', timeoutMs, async () => ((await run.coupaSuppliers()) >= suppliers ? Date.now() : undefined));
     const e2eSeconds = (done - (await run.firstSysproRequest())!) / 1000;
     console.log(`(a) backfill: ${fmt(suppliers)} SYSPRO suppliers, ${fmt(pageSize)} rows per page/transaction, Coupa simulator without rate limit`);
