@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // mlc: the operator CLI. The composition root: the only place here that reads the environment
 // and the process; every command is a module (args, trail, rewind, republish, dlq).
+import { setTimeout as sleep } from 'node:timers/promises';
 import { loadEnv } from '@mlc/config';
 import { createLogger } from '@mlc/log';
 import { USAGE, parseCommand } from './args.js';
@@ -43,6 +44,30 @@ async function readStdin(): Promise<string> {
   }
 }
 
+/**
+ * `mlc status --watch`: the report again every `seconds` until SIGINT (or SIGTERM); on a terminal
+ * each one replaces the last (screen cleared), otherwise they follow one another.
+ */
+async function watch(deps: Parameters<typeof runCommand>[0], cmd: Parameters<typeof runCommand>[1], seconds: number): Promise<number> {
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    while (!stop.signal.aborted) {
+      const output = await runCommand(deps, cmd);
+      if (stop.signal.aborted) break;
+      const clear = process.stdout.isTTY ? '\x1b[2J\x1b[H' : '';
+      process.stdout.write(`${clear}${output.text}\n\nevery ${seconds}s; Ctrl-C stops\n${process.stdout.isTTY ? '' : '\n'}`);
+      await sleep(seconds * 1000, undefined, { signal: stop.signal }).catch(() => undefined);
+    }
+    return EXIT.ok;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
 async function main(): Promise<number> {
   const cmd = parseCommand(argv, { now: new Date(), user: process.env.USER ?? process.env.LOGNAME });
   if (cmd.name === 'help') {
@@ -52,11 +77,12 @@ async function main(): Promise<number> {
   const env = loadEnv(process.env, MlcEnv);
   // Quiet by default: a CLI's stderr is for the operator, not for info logs of the libraries.
   const logger = createLogger({ name: 'mlc', level: process.env.LOG_LEVEL ? env.LOG_LEVEL : 'warn', destination: process.stderr });
-  const deps = createMlcDeps({ env, logger, progressStream: process.stderr, readStdin });
+  const deps = createMlcDeps({ env, logger, progressStream: process.stderr, readStdin, processEnv: process.env });
   try {
+    if (cmd.name === 'status' && cmd.watchSeconds !== undefined) return await watch(deps, cmd, cmd.watchSeconds);
     const output = await runCommand(deps, cmd, (line) => process.stderr.write(`${line}\n`));
     process.stdout.write(`${json ? JSON.stringify(output.json, null, 2) : output.text}\n`);
-    return EXIT.ok;
+    return output.exitCode ?? EXIT.ok;
   } finally {
     await deps.close();
   }
