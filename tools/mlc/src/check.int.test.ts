@@ -40,8 +40,8 @@ async function checkSetup(t: TestContext) {
   const namespace = createTopicNamespace(h.prefix);
   const existing = new Set(await h.admin.listTopics());
   const topics = expectedTopics(file.connections, namespace).filter((topic) => !existing.has(topic));
+  h.own(topics);
   await createTestTopics(h.admin, topics);
-  t.after(() => h.admin.deleteTopics({ topics }).catch(() => undefined));
 
   const original = JSON.parse(await readFile(sandbox.files!.connections, 'utf8')) as ConnectionsJson;
   const env = { DATABASE_URL: auditDatabaseUrl(infra.databaseUrl, servicesSchema), MLC_CONNECTIONS_FILE: sandbox.files!.connections };

@@ -120,8 +120,10 @@ async function writerLags(deps: StatusDeps, problems: StatusReport['problems']):
   for (const writer of WRITERS) {
     const groupId = deps.namespace.groupId(writer);
     const group = described.groups.find((g) => g.groupId === groupId);
-    const committed = (await admin.fetchOffsets({ groupId })).filter((t) => t.partitions.some((p) => Number(p.offset) >= 0));
-    if (committed.length === 0 && (group === undefined || group.state === 'Dead')) continue;
+    // Asked without topics, Kafka answers the partitions with a commit; asked per topic, every partition.
+    const withCommits = (await admin.fetchOffsets({ groupId })).filter((t) => t.partitions.some((p) => Number(p.offset) >= 0)).map((t) => t.topic);
+    if (withCommits.length === 0 && (group === undefined || group.state === 'Dead')) continue;
+    const committed = withCommits.length === 0 ? [] : await admin.fetchOffsets({ groupId, topics: withCommits });
     const ends = new Map(await Promise.all(committed.map(async (t) => [t.topic, await admin.fetchTopicOffsets(t.topic)] as const)));
     const topics = lagOf(committed, ends).map((t) => ({ ...t, topic: deps.namespace.logical(t.topic) }));
     out.push({ writer, state: group?.state ?? 'Unknown', members: group?.members.length ?? 0, lag: topics.reduce((n, t) => n + t.lag, 0), topics });

@@ -83,6 +83,10 @@ export async function mlcHarness(t: Pick<TestContext, 'after'>) {
     codec,
     producer,
     raw,
+    /** Topics the test created under the prefix, deleted with the harness's own (before its admin disconnects). */
+    own(topics: readonly string[]) {
+      created.push(...topics);
+    },
     /** The audit service on this deployment, as a child process. */
     startAudit() {
       const child = spawnService('audit', {
