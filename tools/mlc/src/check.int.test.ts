@@ -19,7 +19,13 @@ import { mlcHarness } from './test-support.js';
 // deployment of the test (topic prefix, a services schema and the audit schema) set up as the
 // services would leave it, then the connections file as the sandbox writes it, and broken copies.
 
-type ConnectionsJson = { connections: [Record<string, unknown> & { syspro: any; coupa: any; infor: any; mappings: any }] } & Record<string, unknown>;
+/** The parts of the sandbox's connections file the tests break. */
+interface ConnectionJson {
+  syspro: { odata: { url: string; password: string }; enet: { operatorPassword: string }; poll?: unknown };
+  coupa: { url: string; clientId: string; clientSecret: string; scopes: string[] };
+  mappings: Record<string, unknown>;
+}
+type ConnectionsJson = { connections: [ConnectionJson] };
 
 async function checkSetup(t: TestContext) {
   const h = await mlcHarness(t);
