@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { testInfra, uniqueIdentifier } from '@mlc/testing';
-import { createPool, migrate } from './index.js';
+import { createPool, migrate, migrationStatus } from './index.js';
 
 const { databaseUrl } = testInfra();
 
@@ -100,4 +100,17 @@ test('concurrent replicas apply each file exactly once', async (t) => {
   assert.deepEqual(all, ['0001_schema.sql', '0002_events.sql', '0003_seed.sql']);
   const { rows } = await f.pool.query(`select count(*)::int as n from ${f.schema}.events`);
   assert.equal(rows[0].n, 2);
+});
+
+test('migrationStatus compares the files with what was applied, changing nothing', async (t) => {
+  const f = await fixture(t, CREATE);
+  const before = await migrationStatus(f.pool, { component: f.component, dir: f.dir });
+  assert.deepEqual(before, { component: f.component, applied: [], pending: ['0001_schema.sql', '0002_events.sql', '0003_seed.sql'], changed: [] });
+  await migrate(f.pool, { component: f.component, dir: f.dir });
+  await f.write('0004_more.sql', 'create table $schema.more (id text);');
+  await f.write('0003_seed.sql', "insert into $schema.events (id) values ('c');");
+  const after = await migrationStatus(f.pool, { component: f.component, dir: f.dir });
+  assert.deepEqual(after, { component: f.component, applied: ['0001_schema.sql', '0002_events.sql', '0003_seed.sql'], pending: ['0004_more.sql'], changed: ['0003_seed.sql'] });
+  const { rows } = await f.pool.query('select 1 from pg_tables where schemaname = $1 and tablename = $2', [f.schema, 'more']);
+  assert.equal(rows.length, 0);
 });
