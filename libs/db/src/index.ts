@@ -2,3 +2,4 @@ export { createPool, type PoolOptions } from './pool.js';
 export { migrate, migrationStatus, type MigrateOptions, type MigrationFile, type MigrationStatus } from './migrations.js';
 export { isRefusedData, withTransaction } from './transaction.js';
 export { createLeader, lockSessionOn, type CreateLeaderParams, type Leader, type LeaderState, type LeaderWork, type LockSession } from './leader.js';
+export { createPollLog, type PollLogParams } from './poll-log.js';

@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import { resolve } from 'node:path';
 import { auditDatabaseUrl } from '@mlc/audit';
 import { createPool, migrate } from '@mlc/db';
-import { CURSOR_TOPIC } from '@mlc/syspro-poller';
+import { CURSOR_TOPIC, MIGRATIONS_DIR as POLLER_MIGRATIONS } from '@mlc/syspro-poller';
 import { createTestTopics, testInfra, uniqueIdentifier, waitFor } from '@mlc/testing';
 import { TARGET_RECORDS_MIGRATIONS } from '@mlc/writer';
 import type { StatusReport } from './status.js';
@@ -29,6 +29,7 @@ test('status: lag per writer, last committed poll per stream, circuit, DLQ depth
   });
   await services.query(`create schema ${servicesSchema}`);
   await migrate(services, { component: 'writer', dir: TARGET_RECORDS_MIGRATIONS });
+  await migrate(services, { component: 'syspro-poller', dir: POLLER_MIGRATIONS });
   const group = `${h.prefix}coupa-writer`;
   const other = `${h.connection}-other`;
 
@@ -75,6 +76,10 @@ test('status: lag per writer, last committed poll per stream, circuit, DLQ depth
   });
   await h.raw.send({ topic: cursorTopic, acks: -1, messages: [cursor('supplier'), cursor('purchase-order'), cursor('supplier', other)] });
 
+  // The supplier poll succeeded 20 s ago (nothing changed since the commit); the cost centres never committed a page.
+  const polledAt = new Date(Date.now() - 20_000).toISOString();
+  await services.query(`insert into syspro_poller_polls (connection, entity, last_success_at) values ($1, 'supplier', $2), ($1, 'cost-centre', $2)`, [h.connection, polledAt]);
+
   const env = { DATABASE_URL: auditDatabaseUrl(infra.databaseUrl, servicesSchema) };
   const json = await h.cli(['status', '--connection', h.connection, '--json'], env);
   assert.equal(json.code, 0, json.stderr);
@@ -96,13 +101,15 @@ test('status: lag per writer, last committed poll per stream, circuit, DLQ depth
     [['coupa', 'open', 5, 'MLC_HTTP_SERVER_ERROR']],
   );
   assert.deepEqual(
-    report.polls.map((p) => [p.connection, p.poller, p.stream, p.committedAt]),
+    report.polls.map((p) => [p.connection, p.poller, p.stream, p.lastSuccessAt, p.committedAt]),
     [
-      [h.connection, 'syspro-poller', 'purchase-order', committedAt],
-      [h.connection, 'syspro-poller', 'supplier', committedAt],
+      [h.connection, 'syspro-poller', 'cost-centre', polledAt, null],
+      [h.connection, 'syspro-poller', 'purchase-order', null, committedAt],
+      [h.connection, 'syspro-poller', 'supplier', polledAt, committedAt],
     ],
   );
-  assert.ok(report.polls.every((p) => p.ageSeconds >= 125));
+  const supplierPoll = report.polls.find((p) => p.stream === 'supplier')!;
+  assert.ok(supplierPoll.ageSeconds! >= 125 && supplierPoll.successAgeSeconds! >= 20 && supplierPoll.successAgeSeconds! < 125);
 
   // For people: the same, as tables.
   const text = await h.cli(['status'], env);
@@ -110,7 +117,7 @@ test('status: lag per writer, last committed poll per stream, circuit, DLQ depth
   assert.match(text.stdout, /coupa-writer\s+Empty\s+0\s+5\s+syspro\.suppliers\.v1 5/);
   assert.match(text.stdout, new RegExp(`${h.connection}\\s+coupa-writer\\s+coupa:open \\(5 failures, MLC_HTTP_SERVER_ERROR\\)\\s+1\\s+2\\s+created 2, failed 1`));
   assert.match(text.stdout, new RegExp(`${other}\\s+coupa-writer\\s+coupa:closed\\s+0\\s+0\\s+updated 1`));
-  assert.match(text.stdout, new RegExp(`${h.connection}\\s+syspro-poller\\s+supplier\\s+${committedAt.replace(/\./g, '\\.')}\\s+2m\\d\\ds`));
+  assert.match(text.stdout, new RegExp(`${h.connection}\\s+syspro-poller\\s+supplier\\s+${polledAt.replace(/\./g, '\\.')}\\s+\\d+s\\s+${committedAt.replace(/\./g, '\\.')}\\s+2m\\d\\ds`));
 });
 
 test('status --watch: draws the report again until SIGINT, then exits 0', async (t) => {

@@ -43,12 +43,18 @@ export interface WriterLag {
 export interface PollMark {
   connection: string;
   poller: string;
-  /** The cursor's stream (`supplier`, `purchase-order-lines`, …). */
+  /** The entity (`supplier`), or a cursor's stream of its own (`purchase-order-lines`). */
   stream: string;
-  /** When the poller last committed a page of this stream. */
-  committedAt: string;
-  ageSeconds: number;
+  /** When the poller last finished a successful poll of the entity, changes or none (its `*_poller_polls` table). */
+  lastSuccessAt: string | null;
+  successAgeSeconds: number | null;
+  /** When the poller last committed a page of this stream (its cursor topic): the last poll that found a change. */
+  committedAt: string | null;
+  ageSeconds: number | null;
 }
+
+/** The pollers' tables of their last successful poll per entity (from their migrations). */
+export const POLLER_POLL_TABLES = { 'syspro-poller': 'syspro_poller_polls', 'infor-poller': 'infor_poller_polls' } as const;
 
 export interface CircuitRow {
   writer: string;
@@ -143,21 +149,43 @@ async function pollMarks(deps: StatusDeps, connection: string | undefined, probl
         // A deployment without this poller has no cursor topic: nothing to show, no problem.
         if (!(await admin.listTopics()).includes(topic)) return [];
         const marks = await readCompactedTopic({ kafka: deps.kafka, topic, schema: CursorMark, keyPrefix: connection === undefined ? '' : `${connection}:`, logger: deps.logger, timeoutMs: 30_000 });
-        return [...marks.values()].map((m) => ({
-          connection: m.connection,
-          poller,
-          stream: m.stream,
-          committedAt: m.committedAt,
-          ageSeconds: Math.max(0, Math.round((now - Date.parse(m.committedAt)) / 1000)),
-        }));
+        return [...marks.values()].map((m) => ({ connection: m.connection, poller, stream: m.stream, committedAt: m.committedAt, ageSeconds: ageOf(now, m.committedAt) }));
       } catch (error) {
         problems.push({ source: `${poller} cursors`, ...describe(error) });
         return [];
       }
     }),
   );
-  return perPoller.flat().sort((a, b) => a.connection.localeCompare(b.connection) || a.poller.localeCompare(b.poller) || a.stream.localeCompare(b.stream));
+  const successes = await Promise.all(
+    Object.entries(POLLER_POLL_TABLES).map(async ([poller, table]) => {
+      try {
+        const { rows } = await deps
+          .pollerDb()
+          .query<{ connection: string; entity: string; last_success_at: Date }>(`select connection, entity, last_success_at from ${table} where $1::text is null or connection = $1`, [connection ?? null]);
+        return rows.map((r) => ({ connection: r.connection, poller, stream: r.entity, lastSuccessAt: r.last_success_at.toISOString() }));
+      } catch (error) {
+        // 42P01: this poller never ran against this database; nothing to show.
+        if ((error as { code?: unknown }).code !== '42P01') problems.push({ source: `${poller} polls (${table})`, ...describe(error) });
+        return [];
+      }
+    }),
+  );
+  const marks = new Map<string, PollMark>();
+  const mark = (m: { connection: string; poller: string; stream: string }): PollMark => {
+    const key = `${m.connection}\u0000${m.poller}\u0000${m.stream}`;
+    let found = marks.get(key);
+    if (found === undefined) {
+      found = { connection: m.connection, poller: m.poller, stream: m.stream, lastSuccessAt: null, successAgeSeconds: null, committedAt: null, ageSeconds: null };
+      marks.set(key, found);
+    }
+    return found;
+  };
+  for (const s of successes.flat()) Object.assign(mark(s), { lastSuccessAt: s.lastSuccessAt, successAgeSeconds: ageOf(now, s.lastSuccessAt) });
+  for (const c of perPoller.flat()) Object.assign(mark(c), { committedAt: c.committedAt, ageSeconds: c.ageSeconds });
+  return [...marks.values()].sort((a, b) => a.connection.localeCompare(b.connection) || a.poller.localeCompare(b.poller) || a.stream.localeCompare(b.stream));
 }
+
+const ageOf = (now: number, iso: string): number => Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
 
 function describe(error: unknown): { reason: string; detail: string } {
   return classifyFailure(error);
@@ -175,7 +203,8 @@ async function rowsOf<R extends pg.QueryResultRow>(db: Pick<pg.Pool, 'query'>, s
 
 /**
  * Everything `mlc status` shows, read once: consumer lag per writer (Kafka admin), the pollers'
- * last committed page per stream (their cursor topics), and per connection and writer the circuit
+ * last successful poll per entity (their `*_poller_polls` tables) and last committed page per
+ * stream (their cursor topics), and per connection and writer the circuit
  * (mlc_writer_circuits), parked records, open DLQ entries and the last hour's outcomes (the audit
  * log). A source that cannot be read is listed in `problems`; the rest is still shown.
  */
@@ -309,10 +338,26 @@ export function formatStatus(report: StatusReport): string {
   );
   parts.push(
     report.polls.length === 0
-      ? 'Polls: no committed cursor'
-      : `Polls (last page committed per stream; a poll that finds no change commits nothing)\n${renderTable(
-          [{ header: 'CONNECTION' }, { header: 'POLLER' }, { header: 'STREAM' }, { header: 'LAST COMMIT' }, { header: 'AGE', align: 'right' }],
-          report.polls.map((p) => [p.connection, p.poller, p.stream, p.committedAt, formatAge(p.ageSeconds)]),
+      ? 'Polls: none recorded'
+      : `Polls (last successful poll per entity; last page committed, i.e. last change read, per stream)\n${renderTable(
+          [
+            { header: 'CONNECTION' },
+            { header: 'POLLER' },
+            { header: 'ENTITY/STREAM' },
+            { header: 'LAST SUCCESS' },
+            { header: 'AGE', align: 'right' },
+            { header: 'LAST COMMIT' },
+            { header: 'AGE', align: 'right' },
+          ],
+          report.polls.map((p) => [
+            p.connection,
+            p.poller,
+            p.stream,
+            p.lastSuccessAt,
+            p.successAgeSeconds === null ? null : formatAge(p.successAgeSeconds),
+            p.committedAt,
+            p.ageSeconds === null ? null : formatAge(p.ageSeconds),
+          ]),
         )}`,
   );
   if (report.problems.length > 0) parts.push(`Not shown\n${report.problems.map((p) => `  ${p.source}: ${p.reason}: ${p.detail}`).join('\n')}`);
