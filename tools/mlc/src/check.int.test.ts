@@ -57,7 +57,7 @@ async function checkSetup(t: TestContext) {
     services,
     original,
     /** `mlc check <args>` with a connections file changed by `edit` (a copy: the sandbox's stays as written). */
-    async check(args: readonly string[] = [], edit?: (file: ConnectionsJson) => void) {
+    async check(args: readonly string[] = [], edit?: (file: ConnectionsJson) => void, extraEnv: Record<string, string> = {}) {
       let path = sandbox.files!.connections;
       if (edit !== undefined) {
         const copy = structuredClone(original);
@@ -65,7 +65,7 @@ async function checkSetup(t: TestContext) {
         path = join(dir, `connections-${uniqueIdentifier('v')}.json`);
         await writeFile(path, JSON.stringify(copy));
       }
-      const run = await h.cli(['check', ...args], { ...env, MLC_CONNECTIONS_FILE: path });
+      const run = await h.cli(['check', ...args], { ...env, MLC_CONNECTIONS_FILE: path, ...extraEnv });
       return { ...run, output: `${run.stdout}\n${run.stderr}` };
     },
   };
@@ -179,6 +179,19 @@ test('check: an unreachable host fails as refused or DNS, a missing program or e
   assert.match(lineOf(run.stdout, 'infor', 'program EXT999MI'), /FAIL\s+missing: program EXT999MI not found/);
   assert.match(lineOf(run.stdout, 'infor', 'program CRS620MI'), /FAIL\s+missing: transaction not in CRS620MI: GetNothing/);
   assert.match(lineOf(run.stdout, 'kafka', 'cluster'), /\sok\s/);
+
+  // The infrastructure: nothing listens on port 9; the registry's host does not exist.
+  const infra = await s.check(['--connection', 'sandbox'], undefined, {
+    KAFKA_BROKERS: '127.0.0.1:9',
+    DATABASE_URL: 'postgres://postgres@127.0.0.1:9/mlc',
+    SCHEMA_REGISTRY_URL: 'http://registry-host.invalid:8081',
+  });
+  assert.equal(infra.code, 1, infra.output);
+  assert.match(lineOf(infra.stdout, 'kafka', 'cluster'), /FAIL\s+connection refused/);
+  assert.match(lineOf(infra.stdout, 'kafka', 'topics'), /FAIL\s+connection refused: not tried: cluster failed/);
+  assert.match(lineOf(infra.stdout, 'postgres', 'connect'), /FAIL\s+connection refused/);
+  assert.match(lineOf(infra.stdout, 'registry', 'subjects'), /FAIL\s+DNS/);
+  assert.match(lineOf(infra.stdout, 'coupa', 'token'), /\sok\s/);
 
   const missingSet = await s.check([], (file) => (file.connections[0].syspro.poll = { entities: { 'gl-account': { entitySet: 'GenMasterX' } } }));
   assert.match(lineOf(missingSet.stdout, 'syspro', 'odata GenMasterX'), /FAIL\s+missing: HTTP 404/);

@@ -1,4 +1,4 @@
-import type { Admin, Kafka, Producer, TopicMessages } from 'kafkajs';
+import { logLevel, type Admin, type Kafka, type Producer, type TopicMessages } from 'kafkajs';
 import type { z } from 'zod';
 import { AuditEnv, auditDatabaseUrl, type Db } from '@mlc/audit';
 import { readFile } from 'node:fs/promises';
@@ -35,6 +35,8 @@ export interface MlcDeps {
   pollerDb(): Db;
   kafka: Kafka;
   admin(): Promise<Admin>;
+  /** An admin of its own for `mlc check`: one retry and no kafkajs logs, so a broken broker is one failed line, soon. */
+  checkAdmin(): Promise<Admin>;
   producer(): Promise<Producer>;
   /** Sends records with acks=all, one request per partition (kafkajs loses records of a multi-leader send in a failover). */
   send(topicMessages: readonly TopicMessages[]): Promise<void>;
@@ -80,6 +82,7 @@ export function createMlcDeps({ env, logger, progressStream, readStdin, processE
   const codec = createRegistryCodec({ registry, logger, logicalTopic: namespace.logical });
   let pollerDb: ReturnType<typeof createPool> | undefined;
   let admin: Promise<Admin> | undefined;
+  let checkAdmin: Promise<Admin> | undefined;
   let credentials: Promise<CredentialStore> | undefined;
   const servicesDb = () => (pollerDb ??= createPool(env.DATABASE_URL, { max: 1, applicationName: 'mlc', logger, ...databaseTimeouts(env) }));
   let producer: Promise<Producer> | undefined;
@@ -112,6 +115,8 @@ export function createMlcDeps({ env, logger, progressStream, readStdin, processE
         store: keyRingFromEnv(env) === undefined ? undefined : secretStoreFromEnv(env, servicesDb()),
       }),
     admin: () => (admin ??= connect(kafka.admin(), 'admin.connect')),
+    checkAdmin: () =>
+      (checkAdmin ??= connect(kafkaClientFromEnv({ env, clientId: 'mlc', logger, level: logLevel.NOTHING, retry: { retries: 1, initialRetryTime: 300 } }).admin(), 'admin.connect')),
     producer: openProducer,
     send: async (topicMessages) => {
       await sendPerPartition(await openProducer(), router, topicMessages, { acks: -1, concurrent: true });
@@ -136,7 +141,7 @@ export function createMlcDeps({ env, logger, progressStream, readStdin, processE
       return readStdin();
     },
     async close() {
-      await Promise.allSettled([admin?.then((a) => a.disconnect()), producer?.then((p) => p.disconnect())]);
+      await Promise.allSettled([admin?.then((a) => a.disconnect()), checkAdmin?.then((a) => a.disconnect()), producer?.then((p) => p.disconnect())]);
       await Promise.allSettled([db.end(), pollerDb?.end()]);
     },
   };
