@@ -35,7 +35,7 @@ export interface MlcDeps {
   pollerDb(): Db;
   kafka: Kafka;
   admin(): Promise<Admin>;
-  /** An admin of its own for `mlc check`: one retry and no kafkajs logs, so a broken broker is one failed line, soon. */
+  /** An admin of its own for `mlc check` and `mlc status`: one retry and no kafkajs logs, so a broken broker is one failed line, soon. */
   checkAdmin(): Promise<Admin>;
   producer(): Promise<Producer>;
   /** Sends records with acks=all, one request per partition (kafkajs loses records of a multi-leader send in a failover). */
@@ -115,8 +115,14 @@ export function createMlcDeps({ env, logger, progressStream, readStdin, processE
         store: keyRingFromEnv(env) === undefined ? undefined : secretStoreFromEnv(env, servicesDb()),
       }),
     admin: () => (admin ??= connect(kafka.admin(), 'admin.connect')),
+    // Not kept after a failure: `mlc status --watch` connects again on its next round.
     checkAdmin: () =>
-      (checkAdmin ??= connect(kafkaClientFromEnv({ env, clientId: 'mlc', logger, level: logLevel.NOTHING, retry: { retries: 1, initialRetryTime: 300 } }).admin(), 'admin.connect')),
+      (checkAdmin ??= connect(kafkaClientFromEnv({ env, clientId: 'mlc', logger, level: logLevel.NOTHING, retry: { retries: 1, initialRetryTime: 300 } }).admin(), 'admin.connect').catch(
+        (error: unknown) => {
+          checkAdmin = undefined;
+          throw error;
+        },
+      )),
     producer: openProducer,
     send: async (topicMessages) => {
       await sendPerPartition(await openProducer(), router, topicMessages, { acks: -1, concurrent: true });

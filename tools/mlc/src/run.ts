@@ -78,7 +78,7 @@ export async function runCommand(deps: MlcDeps, cmd: Command, notify: (line: str
       return { json: report, text: formatChecks(report), exitCode: report.ok ? 0 : 1 };
     }
     case 'status': {
-      const report = await loadStatus(deps, { connection: cmd.connection });
+      const report = await loadStatus({ ...deps, admin: deps.checkAdmin }, { connection: cmd.connection });
       return { json: report, text: formatStatus(report) };
     }
     case 'credentials-rewrap': {

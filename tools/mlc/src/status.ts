@@ -5,7 +5,7 @@ import { CURSOR_TOPIC as INFOR_CURSOR_TOPIC } from '@mlc/infor-poller';
 import { readCompactedTopic, type TopicNamespace } from '@mlc/kafka';
 import type { Logger } from '@mlc/log';
 import { CURSOR_TOPIC as SYSPRO_CURSOR_TOPIC } from '@mlc/syspro-poller';
-import { classifyFailure } from './classify.js';
+import { REASON_LABELS, classifyFailure } from './classify.js';
 import { renderTable } from './table.js';
 
 /** The writers whose consumer groups, circuits, DLQs and outcomes `mlc status` shows. */
@@ -188,7 +188,8 @@ async function pollMarks(deps: StatusDeps, connection: string | undefined, probl
 const ageOf = (now: number, iso: string): number => Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
 
 function describe(error: unknown): { reason: string; detail: string } {
-  return classifyFailure(error);
+  const { reason, detail } = classifyFailure(error);
+  return { reason: REASON_LABELS[reason], detail };
 }
 
 /** Rows of a query on a table that may not exist yet (no service has migrated it): none then, and a problem noted. */
