@@ -19,3 +19,4 @@ export type { CoupaSourceRecord } from './to-canonical/result.js';
 export { toCanonicalSupplier } from './to-canonical/supplier.js';
 export { toCanonicalPurchaseOrder } from './to-canonical/purchase-order.js';
 export { toCanonicalInvoice, type InvoiceMapOptions } from './to-canonical/invoice.js';
+export { COUPA_RESOURCES, coupaScopesNeeded, createCoupaProbe, type CoupaProbe, type CoupaResource } from './probe.js';

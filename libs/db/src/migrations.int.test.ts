@@ -4,8 +4,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { testInfra, uniqueIdentifier } from '@mlc/testing';
-import { createPool, migrate } from './index.js';
+import { testInfra, uniqueIdentifier, waitFor } from '@mlc/testing';
+import { createPollLog, createPool, migrate, migrationStatus } from './index.js';
 
 const { databaseUrl } = testInfra();
 
@@ -100,4 +100,41 @@ test('concurrent replicas apply each file exactly once', async (t) => {
   assert.deepEqual(all, ['0001_schema.sql', '0002_events.sql', '0003_seed.sql']);
   const { rows } = await f.pool.query(`select count(*)::int as n from ${f.schema}.events`);
   assert.equal(rows[0].n, 2);
+});
+
+test('migrationStatus compares the files with what was applied, changing nothing', async (t) => {
+  const f = await fixture(t, CREATE);
+  const before = await migrationStatus(f.pool, { component: f.component, dir: f.dir });
+  assert.deepEqual(before, { component: f.component, applied: [], pending: ['0001_schema.sql', '0002_events.sql', '0003_seed.sql'], changed: [] });
+  await migrate(f.pool, { component: f.component, dir: f.dir });
+  await f.write('0004_more.sql', 'create table $schema.more (id text);');
+  await f.write('0003_seed.sql', "insert into $schema.events (id) values ('c');");
+  const after = await migrationStatus(f.pool, { component: f.component, dir: f.dir });
+  assert.deepEqual(after, { component: f.component, applied: ['0001_schema.sql', '0002_events.sql', '0003_seed.sql'], pending: ['0004_more.sql'], changed: ['0003_seed.sql'] });
+  const { rows } = await f.pool.query('select 1 from pg_tables where schemaname = $1 and tablename = $2', [f.schema, 'more']);
+  assert.equal(rows.length, 0);
+});
+
+test('the poll log keeps the latest successful poll per entity and never moves back', async (t) => {
+  const schema = uniqueIdentifier('poll_log');
+  const pool = createPool(databaseUrl, { max: 2 });
+  t.after(async () => {
+    await pool.query(`drop schema if exists ${schema} cascade`);
+    await pool.end();
+  });
+  await pool.query(`create schema ${schema}; create table ${schema}.syspro_poller_polls (connection text, entity text, last_success_at timestamptz not null, primary key (connection, entity))`);
+  const scoped = createPool(`${databaseUrl}${databaseUrl.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`, { max: 1 });
+  t.after(() => scoped.end());
+  const warnings: unknown[] = [];
+  const record = createPollLog({ db: scoped, table: 'syspro_poller_polls', connection: 'acme', logger: { warn: (...args: unknown[]) => void warnings.push(args) } });
+  record('supplier', new Date('2026-11-29T10:00:00Z'));
+  record('supplier', new Date('2026-11-29T10:05:00Z'));
+  record('supplier', new Date('2026-11-29T10:01:00Z'));
+  record('invoice', new Date('2026-11-29T09:00:00Z'));
+  const read = async () => (await pool.query<{ entity: string; at: string }>(`select entity, to_char(last_success_at at time zone 'UTC', 'HH24:MI') as at from ${schema}.syspro_poller_polls order by entity`)).rows;
+  await waitFor(async () => (await read()).length === 2, { message: 'both entities recorded' });
+  // The three supplier upserts may land in any order: the latest time wins regardless.
+  await waitFor(async () => (await read()).find((r) => r.entity === 'supplier')?.at === '10:05', { message: 'the latest supplier poll' });
+  assert.deepEqual(await read(), [{ entity: 'invoice', at: '09:00' }, { entity: 'supplier', at: '10:05' }]);
+  assert.deepEqual(warnings, []);
 });

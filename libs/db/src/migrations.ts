@@ -147,3 +147,36 @@ async function applyPending(
   }
   return done;
 }
+
+/** How far a component's migrations are applied in a database (`mlc check`). */
+export interface MigrationStatus {
+  component: string;
+  /** Files recorded as applied. */
+  applied: string[];
+  /** Files not applied yet: the component's service has not started against this database since they were added. */
+  pending: string[];
+  /** Applied files whose content differs from the file now (the service would refuse to start). */
+  changed: string[];
+}
+
+/**
+ * Compares a component's migration files with what `mlc_migrations` records, changing nothing
+ * (no table is created): a database no service has migrated has every file pending.
+ */
+export async function migrationStatus(db: Pick<pg.Pool, 'query'>, { component, dir }: Pick<MigrateOptions, 'component' | 'dir'>): Promise<MigrationStatus> {
+  const files = await readMigrations(dir);
+  let rows: { name: string; checksum: string }[] = [];
+  try {
+    ({ rows } = await db.query<{ name: string; checksum: string }>('select name, checksum from mlc_migrations where component = $1', [component]));
+  } catch (error) {
+    // 42P01 undefined_table: nothing was ever migrated here.
+    if ((error as { code?: unknown }).code !== '42P01') throw toMlcError(error, { component, call: 'migration status' });
+  }
+  const recorded = new Map(rows.map((r) => [r.name, r.checksum]));
+  return {
+    component,
+    applied: files.filter((f) => recorded.has(f.name)).map((f) => f.name),
+    pending: files.filter((f) => !recorded.has(f.name)).map((f) => f.name),
+    changed: files.filter((f) => recorded.has(f.name) && recorded.get(f.name) !== f.checksum).map((f) => f.name),
+  };
+}

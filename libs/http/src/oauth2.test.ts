@@ -72,6 +72,12 @@ test('client_credentials with the secret in the body and a scope (Coupa shape); 
   );
 });
 
+test('the scopes the server says it granted come back with the token (RFC 6749 §5.1)', async (t) => {
+  const { tokenUrl, dispatcher } = await tokenEndpoint(t, async () => ({ access_token: 't', token_type: 'bearer', expires_in: 60, scope: 'core.supplier.read' }));
+  const token = await fetchOAuth2Token({ tokenUrl, dispatcher, grant: 'client_credentials', clientId: 'c', clientSecret: SECRET, clientAuth: 'body', scope: 'core.supplier.read core.supplier.write' });
+  assert.deepEqual(token, { accessToken: 't', expiresInSeconds: 60, scope: 'core.supplier.read' });
+});
+
 test('a refused grant is MLC_AUTH_FAILED with the RFC error code and no secret anywhere', async (t) => {
   const { tokenUrl, dispatcher } = await tokenEndpoint(t, async (req, reply) =>
     reply.code(400).send({ error: 'invalid_grant', error_description: `bad password ${JSON.stringify(req.body)}` }),

@@ -32,6 +32,8 @@ const TokenResponse = z.object({
     .refine((t) => t.toLowerCase() === 'bearer', 'not a bearer token')
     .optional(),
   expires_in: z.union([z.number().positive(), z.string().regex(/^\d+$/).transform(Number)]).optional(),
+  /** RFC 6749 §5.1: the scopes granted, when they differ from those asked for (many servers always send it). */
+  scope: z.string().optional(),
 });
 
 // RFC 6749 §5.2 error codes are short ASCII words; anything else is not echoed into our errors.
@@ -86,5 +88,6 @@ export async function fetchOAuth2Token(params: FetchOAuth2TokenParams): Promise<
       context: { ...context, status: response.status, invalidFields: parsed.error.issues.map((i) => i.path.join('.') || '(root)') },
     });
   }
-  return { accessToken: parsed.data.access_token, expiresInSeconds: parsed.data.expires_in ?? defaultExpiresInSeconds };
+  const { scope: granted } = parsed.data;
+  return { accessToken: parsed.data.access_token, expiresInSeconds: parsed.data.expires_in ?? defaultExpiresInSeconds, ...(granted === undefined ? {} : { scope: granted }) };
 }

@@ -5,6 +5,8 @@ import type { BearerAuth } from './types.js';
 export interface FetchedToken {
   accessToken: string;
   expiresInSeconds: number;
+  /** The scopes the server says it granted (space-separated), when it says. */
+  scope?: string;
 }
 
 export interface TokenProviderParams {

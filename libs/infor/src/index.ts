@@ -1,5 +1,6 @@
-export { parseIonApi, type IonApiCredentials } from './ionapi.js';
-export { createM3Client, type BulkTransaction, type ExecuteOptions, type M3Client, type M3ClientParams } from './m3-client.js';
+export { parseIonApi, readIonApiFile, type IonApiCredentials } from './ionapi.js';
+export { createIonAuth, type IonAuth, type IonAuthParams } from './ion-auth.js';
+export { createM3Client, m3FailureOf, type BulkTransaction, type ExecuteOptions, type M3Client, type M3ClientParams } from './m3-client.js';
 export { m3ClientFromSettings } from './settings.js';
 export { MiRecord, MiResponse, type M3Failure, type MiInput } from './wire.js';
 export type { InforApi, InvoiceBatchRef } from './api.js';

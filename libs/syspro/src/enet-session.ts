@@ -35,6 +35,8 @@ export type SetupMethod = 'Add' | 'Update' | 'Delete';
 export interface SysproEnetClient {
   setup(method: SetupMethod, businessObject: string, xmlParameters: string, xmlIn: string): Promise<BusinessObjectResult>;
   transaction(businessObject: string, xmlParameters: string, xmlIn: string): Promise<BusinessObjectResult>;
+  /** Logs on now (or reuses the open session): MLC_AUTH_FAILED when SYSPRO refuses the operator (`mlc check`). */
+  logon(): Promise<void>;
   /** Ends the session (frees the e.net licence); the next call logs on again. */
   logoff(): Promise<void>;
 }
@@ -159,6 +161,9 @@ export function createSysproEnetClient({
   return {
     setup: (method, businessObject, xmlParameters, xmlIn) => limiter.run(() => invoke({ kind: 'setup', method }, businessObject, xmlParameters, xmlIn)),
     transaction: (businessObject, xmlParameters, xmlIn) => limiter.run(() => invoke({ kind: 'transaction' }, businessObject, xmlParameters, xmlIn)),
+    async logon() {
+      await currentSession();
+    },
     async logoff() {
       const current = session;
       if (current === undefined) return;

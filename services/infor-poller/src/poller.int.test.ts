@@ -130,6 +130,11 @@ test('infor-poller killed with SIGKILL mid-backfill and restarted loses nothing,
   const second = start();
   const suppliers = [...h.sim.state.suppliers.keys()].sort();
   await waitFor(() => new Set(reader.events.map((e) => e.entity.key)).size === suppliers.length, { message: 'every supplier published', timeoutMs: 120_000 });
+  // Every successful poll is recorded for `mlc status`, changes or none.
+  await waitFor(async () => (await h.pool.query('select 1 from infor_poller_polls where connection = $1 and entity = $2', [h.connection, 'supplier'])).rowCount === 1, {
+    message: 'the last successful poll recorded',
+    timeoutMs: 30_000,
+  });
   second.kill('SIGTERM');
   const [code] = await once(second, 'exit');
   assert.equal(code, 0);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { readConnections, selectOneConnection } from '@mlc/config';
-import { createLeader, lockSessionOn } from '@mlc/db';
+import { createLeader, createPollLog, lockSessionOn } from '@mlc/db';
 import { InforMapping, createSupplierChangeReader, m3ClientFromSettings, type M3Client } from '@mlc/infor';
 import { createEventProducer, standardTopics } from '@mlc/kafka';
 import { ServiceEnv, type ServiceContext, type ServiceDefinition, type ServiceParts } from '@mlc/service';
@@ -26,7 +26,10 @@ export async function createInforPoller({ env, processEnv, logger, metrics, pool
   const mapping = connection.mappings.infor;
   const { poll } = connection.infor;
   const log = logger.child({ connection: connection.id });
-  const pollerMetrics = createPollerMetrics({ registry: metrics, connection: connection.id });
+  const gauges = createPollerMetrics({ registry: metrics, connection: connection.id });
+  const recordPoll = createPollLog({ db: pool, table: 'infor_poller_polls', connection: connection.id, logger: log });
+  // Every successful poll also goes to infor_poller_polls, for `mlc status`.
+  const pollerMetrics: typeof gauges = { ...gauges, lastSuccess: (at) => (gauges.lastSuccess(at), recordPoll('supplier', at)) };
   // One transactional id per connection: a new leader's producer fences a stale one mid-transaction.
   const producer = createEventProducer({ kafka, codec, logger, transactionalId: namespace.transactionalId(POLLER_NAME, connection.id) });
 

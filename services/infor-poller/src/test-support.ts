@@ -47,6 +47,7 @@ export async function harness(t: TestContext, suppliers: number): Promise<Harnes
   t.after(async () => {
     await sim.close();
     await pool.query('delete from infor_poller_hashes where connection = $1', [connection]);
+    await pool.query('delete from infor_poller_polls where connection = $1', [connection]);
     await pool.end();
     await admin.deleteTopics({ topics: [...topics, ns.topic(CURSOR_TOPIC)] }).catch(() => undefined);
     await admin.disconnect();

@@ -7,7 +7,7 @@ import { SysproMapping, sysproODataClientFromSettings } from '@mlc/syspro';
 import { planEntities } from './entities.js';
 import { MIGRATIONS_DIR, createPgHashStore } from './hash-store.js';
 import { CURSOR_TOPIC, POLLER_NAME, REJECT_TOPIC, createKafkaCursorStore, createKafkaPagePublisher } from './kafka-state.js';
-import { createLeader, lockSessionOn } from '@mlc/db';
+import { createLeader, createPollLog, lockSessionOn } from '@mlc/db';
 import { createPollerMetrics } from './metrics.js';
 import { createPoller, type Poller } from './poller.js';
 import { createPgResyncQueue } from './resync.js';
@@ -34,7 +34,10 @@ export async function createSysproPoller({ env, processEnv, logger, metrics, poo
   const rejectTopic = namespace.topic(REJECT_TOPIC);
   const log = logger.child({ connection: connection.id });
 
-  const pollerMetrics = createPollerMetrics({ registry: metrics, connection: connection.id });
+  const gauges = createPollerMetrics({ registry: metrics, connection: connection.id });
+  const recordPoll = createPollLog({ db: pool, table: 'syspro_poller_polls', connection: connection.id, logger: log });
+  // Every successful poll also goes to syspro_poller_polls, for `mlc status`.
+  const pollerMetrics: typeof gauges = { ...gauges, lastSuccess: (entity, at) => (gauges.lastSuccess(entity, at), recordPoll(entity, at)) };
   // One transactional id per connection: a new leader's producer fences a stale one mid-transaction.
   const producer = createEventProducer({ kafka, codec, logger, transactionalId: namespace.transactionalId(SERVICE, connection.id) });
   const sysproOData = sysproODataClientFromSettings(odata, { logger });

@@ -127,3 +127,20 @@ test('credentials: set and rotate take a name, the value never from argv; list; 
   badInput('credentials set');
   badInput('credentials delete acme-coupa');
 });
+
+test('check: optional connection and timeout (a duration, 10s by default)', () => {
+  assert.deepEqual(parse('check'), { name: 'check', connection: undefined, timeoutMs: 10_000, json: false });
+  assert.deepEqual(parse('check --connection acme --timeout 30s --json'), { name: 'check', connection: 'acme', timeoutMs: 30_000, json: true });
+  badInput('check --timeout soon');
+  badInput('check acme');
+});
+
+test('status: --watch with or without seconds; not with --json', () => {
+  assert.deepEqual(parse('status'), { name: 'status', connection: undefined, watchSeconds: undefined, json: false });
+  assert.deepEqual(parse('status --watch'), { name: 'status', connection: undefined, watchSeconds: 5, json: false });
+  assert.deepEqual(parse('status --watch --connection acme'), { name: 'status', connection: 'acme', watchSeconds: 5, json: false });
+  assert.deepEqual(parse('status --connection acme --watch 2'), { name: 'status', connection: 'acme', watchSeconds: 2, json: false });
+  assert.deepEqual(parse('status --json'), { name: 'status', connection: undefined, watchSeconds: undefined, json: true });
+  badInput('status --watch 0');
+  badInput('status --watch --json');
+});

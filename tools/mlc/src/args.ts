@@ -21,11 +21,13 @@ usage:
   mlc credentials rotate <name> [--from-file <path>]   a new value for a stored secret
   mlc credentials list                                 names, versions, master key ids, ages (never values)
   mlc credentials rewrap                               data keys re-wrapped under the current master key
+  mlc check [--connection <id>] [--timeout 10s]        what works with the configured credentials, one line per check
+  mlc status [--connection <id>] [--watch [seconds]]   lag, polls, circuits, DLQ depth and outcomes of the last hour
 
 Every command takes --json (machine-readable output) and the ones that change something --actor
 <name> (default: $USER). Names are logical: topics and groups get MLC_TOPIC_PREFIX.
 Times: ISO 8601 (2026-11-24, 2026-11-24T08:00Z; no zone = UTC), ago (30m, 2h, 7d) or a weekday (tuesday).
-Exit codes: 0 done, 1 the operation failed (Kafka, Postgres, active group), 2 bad input (nothing changed).`;
+Exit codes: 0 done, 1 the operation failed (Kafka, Postgres, active group; a check failed), 2 bad input (nothing changed).`;
 
 export type TrailSubjectArgs = { connection: string; entityType: EntityType; key: string } | { correlationId: string };
 
@@ -60,7 +62,12 @@ export type Command =
   | { name: 'dlq-discard'; ids: DlqPosition[]; reason: string; actor: string; json: boolean }
   | { name: 'credentials-put'; mode: 'create' | 'replace'; credential: string; fromFile?: string | undefined; actor: string; json: boolean }
   | { name: 'credentials-list'; json: boolean }
-  | { name: 'credentials-rewrap'; actor: string; json: boolean };
+  | { name: 'credentials-rewrap'; actor: string; json: boolean }
+  | { name: 'check'; connection?: string | undefined; timeoutMs: number; json: boolean }
+  | { name: 'status'; connection?: string | undefined; watchSeconds?: number | undefined; json: boolean };
+
+/** `mlc status --watch` without a number redraws this often. */
+export const DEFAULT_WATCH_SECONDS = 5;
 
 /** What the parser needs from outside: the clock (relative times) and the operator's login name. */
 export interface ParseContext {
@@ -309,5 +316,22 @@ export function parseCommand(argv: readonly string[], ctx: ParseContext): Comman
     }
     throw bad(`mlc dlq: expected list, show, redrive or discard, got ${JSON.stringify(sub ?? '')}`, { command: sub });
   }
-  throw bad(`unknown command ${JSON.stringify(group)}: expected trail, replay or dlq (mlc help)`, { command: group });
+  if (group === 'check') {
+    const { values } = parse('check', argv.slice(1), { ...COMMON, connection: str, timeout: str });
+    if (bool(values, 'help')) return { name: 'help' };
+    const timeout = text(values, 'timeout');
+    return { name: 'check', connection: text(values, 'connection'), timeoutMs: timeout === undefined ? 10_000 : parseDuration(timeout, 'timeout'), json: bool(values, 'json') };
+  }
+  if (group === 'status') {
+    // `--watch` takes an optional number of seconds: given without one, it gets the default.
+    const args = argv.slice(1).flatMap((arg, i, all) => (arg === '--watch' && !/^\d+(\.\d+)?$/.test(all[i + 1] ?? '') ? [`--watch=${DEFAULT_WATCH_SECONDS}`] : [arg]));
+    const { values } = parse('status', args, { ...COMMON, connection: str, watch: str });
+    if (bool(values, 'help')) return { name: 'help' };
+    const watch = text(values, 'watch');
+    const watchSeconds = watch === undefined ? undefined : Number(watch);
+    if (watchSeconds !== undefined && !(watchSeconds >= 1 && watchSeconds <= 3600)) throw bad(`--watch takes seconds between 1 and 3600, got ${JSON.stringify(watch)}`, { option: 'watch' });
+    if (watchSeconds !== undefined && bool(values, 'json')) throw bad('--watch redraws for people; --json prints once (run it in a loop)', { option: 'watch' });
+    return { name: 'status', connection: text(values, 'connection'), watchSeconds, json: bool(values, 'json') };
+  }
+  throw bad(`unknown command ${JSON.stringify(group)}: expected trail, replay, dlq, credentials, check or status (mlc help)`, { command: group });
 }

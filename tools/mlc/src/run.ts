@@ -1,16 +1,21 @@
 import { USAGE, type Command } from './args.js';
+import { formatChecks, planChecks, runChecks } from './check.js';
+import { MlcError } from '@mlc/errors';
 import type { MlcDeps } from './context.js';
 import { formatCredentials, formatPut, formatRewrap, listCredentials, putCredential, rewrapCredentials } from './credentials.js';
 import { discard, formatEntries, formatResolved, formatShown, listEntries, redrive, showEntry } from './dlq.js';
 import { formatRepublish, republish } from './republish.js';
 import { formatResync, resync } from './resync.js';
 import { formatMoves, rewindGroup } from './rewind.js';
+import { formatStatus, loadStatus } from './status.js';
 import { formatTrail, loadTrail } from './trail.js';
 
 /** What a command produced: the value printed with --json, and the text for people. */
 export interface CommandOutput {
   json: unknown;
   text: string;
+  /** Set when the command ran but reports a failure (`mlc check`): the process exits with it. */
+  exitCode?: number;
 }
 
 /** Runs one parsed command against the stack; `notify` takes progress lines (stderr). */
@@ -57,6 +62,24 @@ export async function runCommand(deps: MlcDeps, cmd: Command, notify: (line: str
     case 'credentials-list': {
       const credentials = await listCredentials(deps);
       return { json: { credentials }, text: formatCredentials(credentials, deps.now()) };
+    }
+    case 'check': {
+      const file = await deps.connections();
+      if (cmd.connection !== undefined && !file.connections.some((c) => c.id === cmd.connection)) {
+        throw new MlcError('MLC_CONFIG_INVALID', `no connection "${cmd.connection}" in the connections file (configured: ${file.connections.map((c) => c.id).join(', ')})`, {
+          context: { option: 'connection' },
+        });
+      }
+      const checks = await runChecks(
+        planChecks({ namespace: deps.namespace, admin: deps.checkAdmin, registry: deps.registry, servicesDb: deps.pollerDb(), auditDb: deps.db }, { file, connection: cmd.connection, timeoutMs: cmd.timeoutMs }),
+        { timeoutMs: cmd.timeoutMs },
+      );
+      const report = { ok: checks.every((c) => c.ok), checks };
+      return { json: report, text: formatChecks(report), exitCode: report.ok ? 0 : 1 };
+    }
+    case 'status': {
+      const report = await loadStatus({ ...deps, admin: deps.checkAdmin }, { connection: cmd.connection });
+      return { json: report, text: formatStatus(report) };
     }
     case 'credentials-rewrap': {
       const result = await rewrapCredentials(deps);

@@ -83,6 +83,10 @@ export async function mlcHarness(t: Pick<TestContext, 'after'>) {
     codec,
     producer,
     raw,
+    /** Topics the test created under the prefix, deleted with the harness's own (before its admin disconnects). */
+    own(topics: readonly string[]) {
+      created.push(...topics);
+    },
     /** The audit service on this deployment, as a child process. */
     startAudit() {
       const child = spawnService('audit', {
@@ -91,11 +95,11 @@ export async function mlcHarness(t: Pick<TestContext, 'after'>) {
       children.push(child);
       return child;
     },
-    /** `mlc <args>` as an operator runs it; its exit code and output. */
-    async cli(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    /** `mlc <args>` as an operator runs it (with `env` on top of the deployment's); its exit code and output. */
+    async cli(args: readonly string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
       const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', 'tools/mlc/src/cli.ts', ...args], {
         cwd: ROOT,
-        env: { ...process.env, ...envVars, USER: 'tester' },
+        env: { ...process.env, ...envVars, USER: 'tester', ...env },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       children.push(child);

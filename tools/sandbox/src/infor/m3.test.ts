@@ -269,3 +269,15 @@ test('injected faults apply to the gateway', async (t) => {
   assert.equal((await sim.execute(token, 'CRS620MI', 'LstByNumber')).statusCode, 503);
   assert.equal((await sim.execute(token, 'CRS620MI', 'LstByNumber')).statusCode, 200);
 });
+
+test('MRS001MI/LstTransactions lists the transactions of a program; an unknown program is NOK on MINM', async (t) => {
+  const sim = build(t);
+  const token = await sim.token();
+  const body = (await sim.execute(token, 'MRS001MI', 'LstTransactions', { MINM: 'CRS620MI' }, ';maxrecs=0')).json();
+  const names = body.results[0].records.map((r: Record<string, string>) => r.TRNM);
+  assert.ok(['AddSupplier', 'GetBasicData', 'LstByNumber', 'UpdSupplier'].every((n) => names.includes(n)), names.join());
+  assert.equal(body.results[0].records.find((r: Record<string, string>) => r.TRNM === 'LstByNumber').SIMR, 'M');
+  const unknown = (await sim.execute(token, 'MRS001MI', 'LstTransactions', { MINM: 'XYZ999MI' })).json();
+  assert.equal(unknown.nrOfFailedTransactions, 1);
+  assert.deepEqual([unknown.results[0].errorType, unknown.results[0].errorField], ['ServerReturnedNOK', 'MINM']);
+});

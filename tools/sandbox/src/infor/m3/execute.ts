@@ -1,12 +1,30 @@
 import { APS450MI, APS455MI } from './aps.js';
 import { CRS620MI } from './crs620mi.js';
 import { EXT620MI } from './ext620mi.js';
-import type { Program } from './program.js';
+import { transaction, type Program } from './program.js';
 import { PPS200MI, PPS370MI } from './pps.js';
-import { MiFailure, type MiError, type MiRecord } from './protocol.js';
+import { MiFailure, alpha, nok, type MiError, type MiRecord } from './protocol.js';
 import type { M3State } from './state.js';
 
-const PROGRAMS: Readonly<Record<string, Program>> = { CRS620MI, EXT620MI, PPS200MI, PPS370MI, APS450MI, APS455MI };
+const APIS: Readonly<Record<string, Program>> = { CRS620MI, EXT620MI, PPS200MI, PPS370MI, APS450MI, APS455MI };
+
+/**
+ * MRS001MI, M3's MI repository (metadata, read-only): `LstTransactions` lists the transactions of
+ * the program `MINM` (`TRNM`, and `SIMR`: `M` for multi-record list transactions, `S` otherwise),
+ * NOK when the program does not exist. `mlc check` asks it whether the programs a connection uses
+ * are there without touching business data.
+ */
+const MRS001MI: Program = {
+  LstTransactions: transaction({ MINM: alpha(10, true) }, (input) => {
+    const program = APIS[input.MINM!];
+    if (program === undefined) throw nok('MINM', 'WMI0001', `Program ${input.MINM!} does not exist`);
+    return Object.keys(program)
+      .sort()
+      .map((name) => ({ MINM: input.MINM!, TRNM: name, TRDS: '', SIMR: name.startsWith('Lst') ? 'M' : 'S' }));
+  }),
+};
+
+const PROGRAMS: Readonly<Record<string, Program>> = { ...APIS, MRS001MI };
 
 export interface MiResult extends Partial<MiError> {
   transaction: string;

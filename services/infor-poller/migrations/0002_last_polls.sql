@@ -1,0 +1,8 @@
+-- When the suppliers of a connection were last polled successfully, whether the poll found changes
+-- or not (a quiet poll commits no cursor). Written after every successful poll; read by `mlc status`.
+create table if not exists infor_poller_polls (
+  connection      text        not null,
+  entity          text        not null,
+  last_success_at timestamptz not null,
+  primary key (connection, entity)
+);
