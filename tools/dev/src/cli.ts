@@ -266,7 +266,6 @@ async function main(options: DevOptions): Promise<number> {
     webhookConnections: webhookConnections(connectionsFile),
     stackExit: stackExit(),
     stackEnvFile: explicitInfra ? undefined : join(process.env.MLC_STACK_DIR ?? join(repoRoot, '.stack'), 'stack.env'),
-    mlcStatus: existsSync(join(repoRoot, 'tools/mlc/src/status.ts')),
   };
   if (mode === 'json') notice('dev', 'ml-connector is running', false, summaryFields(summary));
   else print(renderSummary(summary));

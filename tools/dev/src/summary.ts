@@ -12,8 +12,6 @@ export interface SummaryInput {
   stackExit: StackExit;
   /** Where the stack's addresses came from: `.stack/stack.env` (a file to source), or the environment. */
   stackEnvFile?: string | undefined;
-  /** `mlc status` exists (tools/mlc): per connection and writer, what arrived in the last hour. */
-  mlcStatus: boolean;
 }
 
 /** A URL with its password replaced, for printing (DATABASE_URL may carry one). */
@@ -40,10 +38,10 @@ const STOP_TEXT: Record<StackExit, string> = {
 };
 
 /** Commands that show records arriving, for the summary. Pure. */
-export function watchCommands({ sandbox, services, stackEnvFile, mlcStatus }: Pick<SummaryInput, 'sandbox' | 'services' | 'stackEnvFile' | 'mlcStatus'>): Array<{ what: string; command: string }> {
+export function watchCommands({ sandbox, services, stackEnvFile }: Pick<SummaryInput, 'sandbox' | 'services' | 'stackEnvFile'>): Array<{ what: string; command: string }> {
   const commands: Array<{ what: string; command: string }> = [];
   const withEnv = stackEnvFile ? `env $(grep -v '^#' ${stackEnvFile} | xargs) ` : '';
-  if (mlcStatus) commands.push({ what: 'records per connection and writer (refreshes)', command: `${withEnv}npm run mlc -- status --watch` });
+  commands.push({ what: 'records per connection and writer (refreshes)', command: `${withEnv}npm run mlc -- status --watch` });
   const audit = services.find((s) => s.name === 'audit');
   if (audit) commands.push({ what: 'records in the audit log, by table', command: `curl -s ${serviceUrl('127.0.0.1', audit.port, '/metrics')} | grep '^mlc_audit_rows_total'` });
   const names = new Set(services.map((s) => s.name));
