@@ -3,3 +3,4 @@ export { migrate, migrationStatus, type MigrateOptions, type MigrationFile, type
 export { isRefusedData, withTransaction } from './transaction.js';
 export { createLeader, lockSessionOn, type CreateLeaderParams, type Leader, type LeaderState, type LeaderWork, type LockSession } from './leader.js';
 export { createPollLog, type PollLogParams } from './poll-log.js';
+export { deleteConnectionRows } from './forget.js';

@@ -33,3 +33,4 @@ export {
   type SyncedLeaf,
 } from './supplier-sync.js';
 export { createRateLimiterFactory, rateLimitLeaseSource, type RateLimitKey, type RateLimitMode, type RateLimiterFactoryParams } from './rate-limits.js';
+export { forgetConnection, WRITER_CONNECTION_TABLES } from './forget.js';

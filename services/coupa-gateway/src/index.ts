@@ -5,3 +5,4 @@ export { createDeliveryLog, createExpiry, createRejectionLog, type Delivery, typ
 export { GATEWAY_MIGRATIONS } from './migrations.js';
 export { createBatchingPublisher, type BatchingPublisherParams } from './batching.js';
 export { createOrderLineIndex, type FetchOrderLines, type OrderLine, type OrderLineIndex } from './order-lines.js';
+export { forgetConnection, GATEWAY_CONNECTION_TABLES } from './forget.js';

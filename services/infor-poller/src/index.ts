@@ -5,3 +5,4 @@ export { createPgHashStore, MIGRATIONS_DIR } from './hash-store.js';
 export { createPollerMetrics } from './metrics.js';
 export { inforPoller } from './service.js';
 export type { CursorStore, HashStore, PagePublisher, PageCommit, PollerMetrics, RejectedRecord } from './ports.js';
+export { forgetConnection, POLLER_CONNECTION_TABLES } from './forget.js';

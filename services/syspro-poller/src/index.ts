@@ -6,3 +6,4 @@ export { createPgHashStore, MIGRATIONS_DIR } from './hash-store.js';
 export { createPollerMetrics } from './metrics.js';
 export { LEGACY_EPOCH } from './ports.js';
 export type { CursorReset, CursorStore, HashStore, PagePublisher, PageCommit, PendingResync, PollerMetrics, RejectedRow, ResyncQueue, StoredCursor, SysproReader } from './ports.js';
+export { forgetConnection, POLLER_CONNECTION_TABLES } from './forget.js';

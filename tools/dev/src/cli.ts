@@ -7,6 +7,7 @@ import { isMlcError, MlcError } from '@mlc/errors';
 import { startSandbox, type Sandbox } from '@mlc/sandbox';
 import { parseDevArgs, USAGE, type DevOptions } from './args.js';
 import { createRestartPolicy } from './backoff.js';
+import { forgetSandboxState } from './forget.js';
 import { createPrettyServiceLine, jsonNotice, jsonServiceLine, outputMode, type OutputMode } from './output.js';
 import { noticeLine } from './prefix.js';
 import { countsObject, flowCounts, mergeCounts, renderCounts } from './records.js';
@@ -195,6 +196,11 @@ async function main(options: DevOptions): Promise<number> {
     } else if (options.sandbox) {
       sandbox = await startOwnSandbox();
       connectionsFile = sandbox.files!.connections;
+      // A fresh sandbox: what the services kept in PostgreSQL about the previous one no longer holds.
+      const connection = sandbox.connections.connections[0]!.id;
+      const forgotten = await forgetSandboxState(process.env.DATABASE_URL || infra.DATABASE_URL!, connection);
+      const rows = Object.values(forgotten.deleted).reduce((sum, n) => sum + n, 0);
+      notice('sandbox', `started fresh: forgot ${rows} rows of connection ${connection} in PostgreSQL${forgotten.resync !== undefined ? `, SYSPRO resync ${forgotten.resync} requested` : ''}`, false, forgotten);
       const gateway = services.find((s) => s.name === 'coupa-gateway');
       if (gateway) await registerCallouts(sandbox, gateway);
     } else {
