@@ -64,6 +64,12 @@ export const SANDBOX_MAPPINGS = {
     lookups: { glAccount: 'GL Accounts', costCentre: 'Cost Centres' },
     account: { chartOfAccounts: 'Default COA', segments: ['glAccount'] },
   },
+  // The sandbox wires both ERPs to one Coupa, so Coupa's POs include SYSPRO's, numbered with 15
+  // digits: they do not fit M3's 10-character reference (YRE1) and were dead-lettered. The M3 order
+  // number is what links a Coupa PO to its M3 order (the writer remembers it), so none is sent.
+  infor: {
+    purchaseOrder: { referenceField: null },
+  },
 } as const;
 
 /**
@@ -101,6 +107,7 @@ export function sandboxConnections({ syspro, coupa, infor, webhookSecret }: Sand
         mappings: {
           ...(syspro ? { syspro: SANDBOX_MAPPINGS.syspro } : {}),
           ...(coupa ? { coupa: SANDBOX_MAPPINGS.coupa } : {}),
+          ...(infor ? { infor: SANDBOX_MAPPINGS.infor } : {}),
         },
         sync: SANDBOX_SYNC,
       },
