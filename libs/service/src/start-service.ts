@@ -145,7 +145,9 @@ export async function startService<S extends z.ZodType<ServiceEnv>>(definition: 
     ...(signalSource === undefined ? {} : { signalSource }),
     start: async () => {
       for (const { component, dir } of own.migrations ?? []) await migrate(ctx.pool, { component, dir, logger });
-      if (own.topics !== undefined && own.topics.length > 0) await applyTopics(ctx.kafka, own.topics, ctx.namespace);
+      // MLC_CREATE_TOPICS=false: topics come from the platform (deploy/k8s's mlc-topics Job), and
+      // the service's Kafka principal has no right to create them.
+      if (ctx.env.MLC_CREATE_TOPICS && own.topics !== undefined && own.topics.length > 0) await applyTopics(ctx.kafka, own.topics, ctx.namespace);
       await own.start();
     },
     stop: async () => {
