@@ -1,7 +1,9 @@
+import { performance } from 'node:perf_hooks';
 import type { Logger } from '@mlc/log';
 import { getGlobalDispatcher, type Dispatcher } from 'undici';
 import { compose, type Call, type Layer } from './call.js';
 import { statusError } from './errors.js';
+import { httpMetrics } from './metrics.js';
 import { withRetry, type RetryOptions } from './retry.js';
 import { createTransport } from './transport.js';
 import type { BearerAuth, HttpClient, HttpRequestOptions, RateLimiter } from './types.js';
@@ -25,12 +27,23 @@ export interface HttpClientParams {
 
 const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'PUT', 'DELETE']);
 
-function withLimiter(limiter: RateLimiter): Layer {
+function withLimiter(limiter: RateLimiter, client: string): Layer {
   return (next) => async (call) => {
+    const waitStart = performance.now();
     await limiter.take(call.signal);
+    httpMetrics.limiterWait(client, (performance.now() - waitStart) / 1000);
     const exchange = await next(call);
     if (exchange.status === 429) limiter.onRateLimited?.();
     else if (exchange.status < 400) limiter.onSuccess?.();
+    return exchange;
+  };
+}
+
+// Innermost: every attempt's status, the retried and refused ones included (429s, 5xx, 401s).
+function withResponseMetrics(client: string): Layer {
+  return (next) => async (call) => {
+    const exchange = await next(call);
+    httpMetrics.response(client, exchange.status);
     return exchange;
   };
 }
@@ -102,8 +115,9 @@ export function createHttpClient({
   const layers: Layer[] = [withRetry(retry, log)];
   // The limiter sits outside the bearer layer: a call may queue behind the limiter for longer
   // than a token lives (ION at 100/min with a backlog), so the token is taken after the wait.
-  if (limiter !== undefined) layers.push(withLimiter(limiter));
+  if (limiter !== undefined) layers.push(withLimiter(limiter, name));
   if (auth !== undefined) layers.push(withBearer(auth));
+  layers.push(withResponseMetrics(name));
   const send = compose(createTransport({ dispatcher, ...splitBaseUrl(baseUrl), timeoutMs }), layers);
   const defaultHeaders = lowerCaseKeys(headers);
 
