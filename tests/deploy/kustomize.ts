@@ -27,7 +27,8 @@ export function kustomize(dir: string): K8sObject[] {
 
 /** The YAML documents of a file, empty ones dropped. */
 export function readYamlDocuments(path: string): unknown[] {
-  return parseAllDocuments(readFileSync(path, 'utf8'))
+  // merge: YAML 1.1 `<<` merge keys, as Compose (and kubectl) read them.
+  return parseAllDocuments(readFileSync(path, 'utf8'), { merge: true })
     .map((doc) => {
       if (doc.errors.length > 0) throw new Error(`${path}: ${doc.errors.map((e) => e.message).join('; ')}`);
       return doc.toJS() as unknown;
