@@ -10,7 +10,7 @@ import { APICURIO_VERSION } from '@mlc/stack';
 import { readYamlDocuments } from './kustomize.js';
 
 const root = join(import.meta.dirname, '../..');
-const [compose] = readYamlDocuments(join(root, 'docker-compose.yml')) as { services: Record<string, { image?: string; build?: { args?: { SERVICE?: string } }; depends_on?: Record<string, unknown>; command?: string[] }> }[];
+const compose = readYamlDocuments(join(root, 'docker-compose.yml'))[0] as { services: Record<string, { image?: string; build?: { args?: { SERVICE?: string } }; depends_on?: Record<string, unknown>; command?: string[] }> };
 
 function validator() {
   // Its `$schema` names draft-07 by an https URL ajv does not know by that spelling; ajv's default is draft-07.
