@@ -130,6 +130,17 @@ test('the topics Job creates exactly the topics the services define, and the ser
   }
 });
 
+test('in prod every service logs in to Kafka as its own principal', () => {
+  const prod = rendered.get(join(k8s, 'overlays/prod'))!;
+  type Env = { name: string; value?: string };
+  for (const d of byKind(prod, 'Deployment') as (K8sObject & { spec: { template: { spec: { containers: { env: Env[] }[]; volumes: { secret?: { secretName: string } }[] } } } })[]) {
+    const env = Object.fromEntries(d.spec.template.spec.containers[0]!.env.map((e) => [e.name, e.value]));
+    assert.equal(env.KAFKA_SASL_USERNAME, d.metadata.name);
+    assert.equal(env.KAFKA_SSL, 'true');
+    assert.ok(d.spec.template.spec.volumes.some((v) => v.secret?.secretName === `mlc-kafka-${d.metadata.name}`), d.metadata.name);
+  }
+});
+
 test('the gateway has an Ingress with TLS from cert-manager', () => {
   for (const objects of rendered.values()) {
     const [ingress] = byKind(objects, 'Ingress') as (K8sObject & { metadata: { annotations: Record<string, string> }; spec: { tls: { hosts: string[]; secretName: string }[]; rules: { host: string }[] } })[];
