@@ -5,7 +5,9 @@ import { Agent } from 'undici';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { isMlcError, type MlcError } from '@mlc/errors';
 import { createLogger } from '@mlc/log';
+import { Registry } from 'prom-client';
 import { createHttpClient, type HttpClientParams } from './client.js';
+import { registerHttpMetrics } from './metrics.js';
 import { createTokenProvider } from './token-provider.js';
 
 // A real local server on port 0 per test (the undici test style) and a client bound to it
@@ -344,4 +346,32 @@ test('retries are logged with call context and without token values', async (t) 
   assert.equal(retryLine.path, '/x');
   const all = lines.join('');
   assert.ok(!all.includes('log-s3cret-token') && !all.includes('query-s3cret') && !/Bearer /.test(all), all);
+});
+
+test('every response is counted by client and status, and the limiter wait is observed', async (t) => {
+  let calls = 0;
+  const { client } = await serve(t, (app) => {
+    app.get('/limited', async (_req, reply) => (++calls === 1 ? reply.code(429).header('retry-after', '0').send({}) : { ok: true }));
+  });
+  const registry = new Registry();
+  registerHttpMetrics(registry);
+  registerHttpMetrics(registry);
+  const name = `metrics-${Math.random().toString(16).slice(2)}`;
+  let takes = 0;
+  const http = client({ name, limiter: { take: async () => void (takes += 1) } });
+  await http.request({ method: 'GET', path: '/limited' });
+  const series = async (metric: string) =>
+    (((await registry.getMetricsAsJSON()).find((m) => m.name === metric)?.values ?? []) as { value: number; labels: Record<string, string | number>; metricName?: string }[]).filter(
+      (v) => v.labels.client === name,
+    );
+  assert.deepEqual(
+    (await series('mlc_http_responses_total')).map((v) => [v.labels.status, v.value]).sort(),
+    [
+      ['200', 1],
+      ['429', 1],
+    ],
+  );
+  assert.equal(takes, 2);
+  const count = (await series('mlc_http_limiter_wait_seconds')).find((v) => v.metricName === 'mlc_http_limiter_wait_seconds_count');
+  assert.equal(count?.value, 2);
 });

@@ -1,7 +1,9 @@
+import { performance } from 'node:perf_hooks';
 import type { Logger } from '@mlc/log';
 import { getGlobalDispatcher, type Dispatcher } from 'undici';
 import { compose, type Call, type Layer } from './call.js';
 import { statusError } from './errors.js';
+import { httpMetrics } from './metrics.js';
 import { withRetry, type RetryOptions } from './retry.js';
 import { createTransport } from './transport.js';
 import type { BearerAuth, HttpClient, HttpRequestOptions, RateLimiter } from './types.js';
@@ -25,9 +27,11 @@ export interface HttpClientParams {
 
 const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'PUT', 'DELETE']);
 
-function withLimiter(limiter: RateLimiter): Layer {
+function withLimiter(limiter: RateLimiter, client: string): Layer {
   return (next) => async (call) => {
+    const waitStart = performance.now();
     await limiter.take(call.signal);
+    httpMetrics.limiterWait(client, (performance.now() - waitStart) / 1000);
     const exchange = await next(call);
     if (exchange.status === 429) limiter.onRateLimited?.();
     else if (exchange.status < 400) limiter.onSuccess?.();
@@ -42,6 +46,15 @@ function withTokenReady(auth: BearerAuth): Layer {
   return (next) => async (call) => {
     await auth.getToken();
     return next(call);
+  };
+}
+
+// Innermost: every attempt's status, the retried and refused ones included (429s, 5xx, 401s).
+function withResponseMetrics(client: string): Layer {
+  return (next) => async (call) => {
+    const exchange = await next(call);
+    httpMetrics.response(client, exchange.status);
+    return exchange;
   };
 }
 
@@ -114,9 +127,10 @@ export function createHttpClient({
   // than a token lives (ION at 100/min with a backlog), so the token is taken after the wait.
   if (limiter !== undefined) {
     if (auth !== undefined) layers.push(withTokenReady(auth));
-    layers.push(withLimiter(limiter));
+    layers.push(withLimiter(limiter, name));
   }
   if (auth !== undefined) layers.push(withBearer(auth));
+  layers.push(withResponseMetrics(name));
   const send = compose(createTransport({ dispatcher, ...splitBaseUrl(baseUrl), timeoutMs }), layers);
   const defaultHeaders = lowerCaseKeys(headers);
 

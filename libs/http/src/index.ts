@@ -32,3 +32,4 @@ export type {
   ResponseHeaders,
   Sleep,
 } from './types.js';
+export { httpMetrics, registerHttpMetrics } from './metrics.js';

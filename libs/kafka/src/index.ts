@@ -57,3 +57,4 @@ export {
   type TopicPlan,
   type WarnFn,
 } from './topics.js';
+export { createRuntimeMetrics, type RuntimeMetrics } from './metrics.js';

@@ -34,8 +34,13 @@ test('the empty namespace changes no name', () => {
 });
 
 test('TopicEnv defaults to no prefix and six partitions, and refuses characters Kafka names cannot hold', () => {
-  assert.deepEqual(TopicEnv.parse({}), { MLC_TOPIC_PREFIX: '', MLC_TOPIC_PARTITIONS: 6 });
-  assert.deepEqual(TopicEnv.parse({ MLC_TOPIC_PREFIX: 'staging.', MLC_TOPIC_PARTITIONS: '3' }), { MLC_TOPIC_PREFIX: 'staging.', MLC_TOPIC_PARTITIONS: 3 });
+  assert.deepEqual(TopicEnv.parse({}), { MLC_TOPIC_PREFIX: '', MLC_TOPIC_PARTITIONS: 6, MLC_CREATE_TOPICS: true });
+  assert.deepEqual(TopicEnv.parse({ MLC_TOPIC_PREFIX: 'staging.', MLC_TOPIC_PARTITIONS: '3', MLC_CREATE_TOPICS: 'false' }), {
+    MLC_TOPIC_PREFIX: 'staging.',
+    MLC_TOPIC_PARTITIONS: 3,
+    MLC_CREATE_TOPICS: false,
+  });
+  assert.equal(TopicEnv.safeParse({ MLC_CREATE_TOPICS: 'no' }).success, false);
   assert.equal(TopicEnv.safeParse({ MLC_TOPIC_PREFIX: 'a b' }).success, false);
 });
 

@@ -11,6 +11,11 @@ export const TopicEnv = z.object({
     .default('')
     .describe('namespaces topics, consumer groups and transactional ids (`staging.` → `staging.syspro.suppliers.v1`), for shared clusters and tests'),
   MLC_TOPIC_PARTITIONS: z.coerce.number().int().positive().default(6).describe('partitions of the topics a service creates'),
+  MLC_CREATE_TOPICS: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((value) => value === 'true')
+    .describe('`false`: the service does not create or grow its topics at start (the platform or the mlc-topics Job does, with an admin principal)'),
 });
 export type TopicEnv = z.infer<typeof TopicEnv>;
 

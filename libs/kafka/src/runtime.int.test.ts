@@ -119,6 +119,13 @@ test('an event published through the producer is decoded, validated, handled, re
   assert.equal(h.outcomes.messages[0]?.key?.toString(), 'acme-test:supplier:S-1');
   await waitFor(async () => (await h.committed()) === 1, { message: 'the commit', timeoutMs: 60_000 });
   assert.equal(await metricValue(h.registry, 'mlc_consumer_messages_total', { status: 'created' }), 1);
+  // The consumer's lag after its batch: reported for the partition it read, and nothing left behind.
+  const lag = await waitFor(async () => {
+    const values = ((await h.registry.getMetricsAsJSON()).find((m) => m.name === 'mlc_consumer_lag_records')?.values ?? []) as { value: number; labels: Record<string, string | number> }[];
+    const ours = values.filter((v) => v.labels.topic === h.topic && v.labels.group === h.groupId);
+    return ours.length > 0 && ours;
+  }, { message: 'the lag gauge', timeoutMs: 30_000 });
+  assert.deepEqual(lag.map((v) => v.value), lag.map(() => 0));
 });
 
 test('a retriable error is retried in place and the event is handled once', async (t) => {

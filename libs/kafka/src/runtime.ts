@@ -209,7 +209,13 @@ export function createConsumerRuntime(params: CreateConsumerRuntimeParams): Cons
     },
     logger: log,
   });
-  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => pauses.rebalanced(payload.memberAssignment));
+  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+    pauses.rebalanced(payload.memberAssignment);
+    // Partitions that moved to another member are its to report from now on.
+    metrics.assigned(payload.memberAssignment);
+  });
+  // The consumer's view of its lag: the high watermark minus the batch's last offset, per partition.
+  consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => metrics.lag(payload.topic, payload.partition, Number(payload.offsetLag)));
 
   /** Sleeps in slices, so stop(), a rebalance or a seek ends the wait within one slice. */
   async function wait(ms: number, live: () => boolean): Promise<void> {

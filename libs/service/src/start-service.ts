@@ -6,6 +6,7 @@ import { InfraEnv, databaseTimeouts, loadEnv, type SecretStore } from '@mlc/conf
 import { CredentialsEnv, secretStoreFromEnv } from '@mlc/credentials';
 import { createPool, migrate } from '@mlc/db';
 import { createRegistryCodec, schemaRegistryClientFromEnv, type TopicCodec } from '@mlc/events';
+import { registerHttpMetrics } from '@mlc/http';
 import { TopicEnv, applyTopics, createTopicNamespace, kafkaClientFromEnv, type TopicDefinition, type TopicNamespace } from '@mlc/kafka';
 import { createLogger, type Logger } from '@mlc/log';
 import type { DestinationStream } from 'pino';
@@ -103,6 +104,8 @@ export async function startService<S extends z.ZodType<ServiceEnv>>(definition: 
     pool = db;
     const namespace = createTopicNamespace(env.MLC_TOPIC_PREFIX);
     const metrics = new Registry();
+    // Vendor API calls (status codes, rate-limiter waits) from whichever client the service builds.
+    registerHttpMetrics(metrics);
     const server = buildServer({
       logger,
       metrics,
@@ -145,7 +148,9 @@ export async function startService<S extends z.ZodType<ServiceEnv>>(definition: 
     ...(signalSource === undefined ? {} : { signalSource }),
     start: async () => {
       for (const { component, dir } of own.migrations ?? []) await migrate(ctx.pool, { component, dir, logger });
-      if (own.topics !== undefined && own.topics.length > 0) await applyTopics(ctx.kafka, own.topics, ctx.namespace);
+      // MLC_CREATE_TOPICS=false: topics come from the platform (deploy/k8s's mlc-topics Job), and
+      // the service's Kafka principal has no right to create them.
+      if (ctx.env.MLC_CREATE_TOPICS && own.topics !== undefined && own.topics.length > 0) await applyTopics(ctx.kafka, own.topics, ctx.namespace);
       await own.start();
     },
     stop: async () => {

@@ -1,7 +1,6 @@
 import { createLeasedRateLimiter, createTokenBucket, fallbackShare, sharedCapacity, type CreateRateLimiter, type LeaseSource, type LeasedRateLimiterParams, type RateLimit, type RateLimiter } from '@mlc/http';
-import { performance } from 'node:perf_hooks';
 import type { Logger } from '@mlc/log';
-import { Gauge, Histogram, type Registry } from 'prom-client';
+import { Gauge, type Registry } from 'prom-client';
 import type { Queryable } from './target-records.js';
 
 /** How a writer limits its calls to a target: one bucket shared by every replica (PostgreSQL), or each replica on its own. */
@@ -63,36 +62,24 @@ export interface RateLimiterFactoryParams extends RateLimitKey {
   /** While PostgreSQL cannot be reached, each replica limits itself to the limit divided by this. */
   fallbackReplicas: number;
   logger?: Logger;
-  /** Where `mlc_rate_limit_wait_seconds` and `mlc_rate_limit_fallback` go, labelled with `writer`. */
+  /** Where `mlc_rate_limit_fallback` goes, labelled with `writer`. */
   metrics?: { registry: Registry; writer: string };
   /** Tests: a shorter lease timeout or fallback period. */
   tuning?: Pick<LeasedRateLimiterParams, 'leaseTimeoutMs' | 'fallbackForMs' | 'leaseSeconds'>;
 }
 
-function limiterMetrics(registry: Registry) {
-  const wait = registry.getSingleMetric('mlc_rate_limit_wait_seconds');
-  const fallback = registry.getSingleMetric('mlc_rate_limit_fallback');
-  return {
-    wait:
-      wait instanceof Histogram
-        ? wait
-        : new Histogram({
-            name: 'mlc_rate_limit_wait_seconds',
-            help: 'Time a vendor call waited for its rate-limit token, per connection and target',
-            labelNames: ['writer', 'connection', 'target'],
-            buckets: [0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
-            registers: [registry],
-          }),
-    fallback:
-      fallback instanceof Gauge
-        ? fallback
-        : new Gauge({
-            name: 'mlc_rate_limit_fallback',
-            help: '1 while this replica limits a connection locally because the shared bucket (PostgreSQL) does not answer',
-            labelNames: ['writer', 'connection', 'target'],
-            registers: [registry],
-          }),
-  };
+// How long a call waited for its token is measured for every vendor client in @mlc/http
+// (`mlc_http_limiter_wait_seconds`); this adds whether the replica limits itself locally.
+function fallbackGauge(registry: Registry): Gauge {
+  const known = registry.getSingleMetric('mlc_rate_limit_fallback');
+  return known instanceof Gauge
+    ? known
+    : new Gauge({
+        name: 'mlc_rate_limit_fallback',
+        help: '1 while this replica limits a connection locally because the shared bucket (PostgreSQL) does not answer',
+        labelNames: ['writer', 'connection', 'target'],
+        registers: [registry],
+      });
 }
 
 /**
@@ -104,13 +91,11 @@ function limiterMetrics(registry: Registry) {
 export function createRateLimiterFactory({ mode, db, connection, target, fallbackReplicas, logger, metrics, tuning }: RateLimiterFactoryParams): CreateRateLimiter {
   const observed = (limiter: RateLimiter, usingFallback: () => boolean): RateLimiter => {
     if (metrics === undefined) return limiter;
-    const { wait, fallback } = limiterMetrics(metrics.registry);
+    const fallback = fallbackGauge(metrics.registry);
     const labels = { writer: metrics.writer, connection, target };
     return {
       async take(signal) {
-        const start = performance.now();
         await limiter.take(signal);
-        wait.observe(labels, (performance.now() - start) / 1000);
         fallback.set(labels, usingFallback() ? 1 : 0);
       },
       onRateLimited: () => limiter.onRateLimited?.(),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { readConnections, selectOneConnection } from '@mlc/config';
-import { createLeader, createPollLog, lockSessionOn } from '@mlc/db';
+import { readConnections, selectConnections, type Connection, type WithSection } from '@mlc/config';
+import { createLeader, createPollLog, lockSessionOn, type Leader } from '@mlc/db';
 import { InforMapping, createSupplierChangeReader, m3ClientFromSettings, type M3Client } from '@mlc/infor';
 import { createEventProducer, standardTopics } from '@mlc/kafka';
 import { ServiceEnv, type ServiceContext, type ServiceDefinition, type ServiceParts } from '@mlc/service';
@@ -16,13 +16,50 @@ export const PollerEnv = ServiceEnv.extend({
 export type PollerEnv = z.output<typeof PollerEnv>;
 
 /**
- * The supplier poller of one M3 connection: a leader lock in Postgres so one replica polls, a
- * transactional producer that commits each page with its cursor, the MI client through ION.
+ * The supplier pollers of every M3 connection this process serves (all with an `infor` section, or
+ * those MLC_CONNECTIONS names): one leader lock per connection in Postgres, so across replicas each
+ * connection has exactly one active poller and a standby replica takes over; a transactional
+ * producer per connection that commits each page with its cursor; the MI client through ION. A new
+ * connection in the file needs no new Deployment: the next start (a rollout) polls it too.
  */
-export async function createInforPoller({ env, processEnv, logger, metrics, pool, kafka, namespace, codec, secrets }: ServiceContext<PollerEnv>): Promise<ServiceParts> {
+export async function createInforPoller(ctx: ServiceContext<PollerEnv>): Promise<ServiceParts> {
+  const { env, processEnv, secrets } = ctx;
   const file = await readConnections(env.MLC_CONNECTIONS_FILE, { env: processEnv, mappings: { infor: InforMapping }, sections: ['infor'], store: secrets });
-  // One process polls one connection: MLC_CONNECTIONS names it, unless only one has an `infor` section.
-  const connection = selectOneConnection(file, { wanted: env.MLC_CONNECTIONS, section: 'infor', service: POLLER_NAME });
+  const connections = selectConnections(file, { wanted: env.MLC_CONNECTIONS, section: 'infor', service: POLLER_NAME });
+  const pollers = connections.map((connection) => connectionPoller(ctx, connection));
+
+  return {
+    migrations: [{ component: POLLER_NAME, dir: MIGRATIONS_DIR }],
+    topics: [
+      ...standardTopics({ partitions: env.MLC_TOPIC_PARTITIONS }).filter((t) => t.topic === EVENT_TOPIC),
+      // Compacted: only the latest cursor per key matters, and it must never expire.
+      { topic: CURSOR_TOPIC, partitions: 1, cleanupPolicy: 'compact' as const },
+      { topic: REJECT_TOPIC, partitions: env.MLC_TOPIC_PARTITIONS, cleanupPolicy: 'delete' as const, retentionMs: 30 * 24 * 3600 * 1000 },
+    ],
+    // A standby is healthy: it waits for the lock by design.
+    readiness: async () => ({
+      ok: pollers.every((p) => p.leader.state() !== 'stopped'),
+      details: { connections: Object.fromEntries(pollers.map((p) => [p.id, { role: p.leader.state(), poll: p.status() }])) },
+    }),
+    start: async () => {
+      for (const p of pollers) p.leader.start();
+    },
+    stop: async () => {
+      await Promise.all(pollers.map((p) => p.leader.stop()));
+    },
+  };
+}
+
+type InforConnection = WithSection<Connection & { mappings: { infor: z.output<typeof InforMapping> } }, 'infor'>;
+
+interface ConnectionPoller {
+  id: string;
+  leader: Leader;
+  status: () => ReturnType<Poller['status']> | null;
+}
+
+/** One connection's leader and, while it leads, its poller. */
+function connectionPoller({ env, logger, metrics, pool, kafka, namespace, codec }: ServiceContext<PollerEnv>, connection: InforConnection): ConnectionPoller {
   const mapping = connection.mappings.infor;
   const { poll } = connection.infor;
   const log = logger.child({ connection: connection.id });
@@ -79,23 +116,7 @@ export async function createInforPoller({ env, processEnv, logger, metrics, pool
     },
   });
 
-  return {
-    migrations: [{ component: POLLER_NAME, dir: MIGRATIONS_DIR }],
-    topics: [
-      ...standardTopics({ partitions: env.MLC_TOPIC_PARTITIONS }).filter((t) => t.topic === EVENT_TOPIC),
-      // Compacted: only the latest cursor per key matters, and it must never expire.
-      { topic: CURSOR_TOPIC, partitions: 1, cleanupPolicy: 'compact' as const },
-      { topic: REJECT_TOPIC, partitions: env.MLC_TOPIC_PARTITIONS, cleanupPolicy: 'delete' as const, retentionMs: 30 * 24 * 3600 * 1000 },
-    ],
-    // A standby is healthy: it waits for the lock by design.
-    readiness: async () => ({ ok: leader.state() !== 'stopped', details: { connection: connection.id, role: leader.state(), poll: poller?.status() ?? null } }),
-    start: async () => {
-      leader.start();
-    },
-    stop: async () => {
-      await leader.stop();
-    },
-  };
+  return { id: connection.id, leader, status: () => poller?.status() ?? null };
 }
 
 export const inforPoller: ServiceDefinition<typeof PollerEnv> = { name: POLLER_NAME, env: PollerEnv, pool: { max: 3 }, create: createInforPoller };

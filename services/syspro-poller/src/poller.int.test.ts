@@ -296,7 +296,7 @@ test('a second replica waits for the lock and takes over when the leader goes', 
 });
 
 /** A connections file for the service process: the test's connection on the simulator, polled every second. */
-function connectionsFile(t: TestContext, env: Env, sim: SysproSimulator): string {
+function connectionsFile(t: TestContext, env: Env, sim: SysproSimulator, ids: readonly string[] = [env.connection]): string {
   const dir = mkdtempSync(join(tmpdir(), 'syspro-poller-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const configFile = join(dir, 'connections.json');
@@ -304,22 +304,21 @@ function connectionsFile(t: TestContext, env: Env, sim: SysproSimulator): string
     configFile,
     JSON.stringify({
       allowLiteralSecrets: true,
-      connections: [
-        {
-          id: env.connection,
-          syspro: {
-            odata: { url: `${sim.url}/SYSPRO8Odata/SYSPROOData`, company: 'EDU1', username: 'MLC', password: 'mlc-odata', pageSize: 4 },
-            poll: { intervalSeconds: 1 },
-          },
-          mappings: { syspro: { defaultCurrency: 'USD' } },
+      connections: ids.map((id) => ({
+        id,
+        syspro: {
+          odata: { url: `${sim.url}/SYSPRO8Odata/SYSPROOData`, company: 'EDU1', username: 'MLC', password: 'mlc-odata', pageSize: 4 },
+          poll: { intervalSeconds: 1 },
         },
-      ],
+        mappings: { syspro: { defaultCurrency: 'USD' } },
+      })),
     }),
   );
   return configFile;
 }
 
-function startChild(env: Env, configFile: string): ChildProcess {
+/** The service as a process; `connections` null: MLC_CONNECTIONS unset (every connection in the file). */
+function startChild(env: Env, configFile: string, connections: string | null = env.connection): ChildProcess {
   const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', 'services/syspro-poller/src/main.ts'], {
     cwd: ROOT,
     env: {
@@ -328,7 +327,7 @@ function startChild(env: Env, configFile: string): ChildProcess {
       SCHEMA_REGISTRY_URL: infra.schemaRegistryUrl,
       DATABASE_URL: infra.databaseUrl,
       MLC_CONNECTIONS_FILE: configFile,
-      MLC_CONNECTIONS: env.connection,
+      ...(connections === null ? {} : { MLC_CONNECTIONS: connections }),
       MLC_TOPIC_PREFIX: env.prefix,
       MLC_TOPIC_PARTITIONS: '1',
       MLC_LEADER_RETRY_MS: '200',
@@ -380,6 +379,28 @@ test('a poller killed with SIGKILL mid-poll and restarted loses nothing; repeats
     for (const e of reader.of(entity)) byKey.set(e.entity.key, (byKey.get(e.entity.key) ?? new Set()).add(`${e.id}/${e.contentHash}`));
     for (const [key, versions] of byKey) assert.equal(versions.size, 1, `${entity} ${key} published with different content`);
   }
+});
+
+test('one process polls every connection in the file, each under its own leader lock', async (t) => {
+  const env = await environment(t);
+  const second = `${env.connection}-b`;
+  const sim = await simulator(t, { suppliers: 6, purchaseOrders: 2, maxLinesPerOrder: 2, invoices: 1, glAccounts: 1, costCentres: 1 });
+  const configFile = connectionsFile(t, env, sim, [env.connection, second]);
+  const reader = await readEvents(t, env);
+  const child = startChild(env, configFile, null);
+  t.after(() => void (child.exitCode === null && child.kill('SIGKILL')));
+  const suppliers = sim.state.table('ApSupplier').slice(0, 100).map((r) => trimmed(r.Supplier)).sort();
+  const of = (connection: string) => [...new Set(reader.of('supplier').filter((e) => e.connection === connection).map((e) => e.entity.key))].sort();
+  await waitFor(() => of(env.connection).join() === suppliers.join() && of(second).join() === suppliers.join(), {
+    message: 'both connections polled',
+    timeoutMs: 60_000,
+  });
+  child.kill('SIGTERM');
+  const [code] = await once(child, 'exit');
+  assert.equal(code, 0);
+  // environment() removes the first connection's rows; the pool is still open here.
+  await env.pool.query('delete from syspro_poller_hashes where connection = $1', [second]);
+  await env.pool.query('delete from syspro_poller_epoch_hashes where connection = $1', [second]);
 });
 
 test('a fresh set of topics (new prefix) with a connection id whose hashes are known publishes everything', async (t) => {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { readConnections, selectOneConnection } from '@mlc/config';
+import { readConnections, selectConnections, type Connection, type WithSection } from '@mlc/config';
 import { ENTITY_TYPES, topicFor } from '@mlc/events';
 import { createEventProducer, standardTopics } from '@mlc/kafka';
 import { ServiceEnv, type ServiceContext, type ServiceDefinition, type ServiceParts } from '@mlc/service';
@@ -7,7 +7,7 @@ import { SysproMapping, sysproODataClientFromSettings } from '@mlc/syspro';
 import { planEntities } from './entities.js';
 import { MIGRATIONS_DIR, createPgHashStore } from './hash-store.js';
 import { CURSOR_TOPIC, POLLER_NAME, REJECT_TOPIC, createKafkaCursorStore, createKafkaPagePublisher } from './kafka-state.js';
-import { createLeader, createPollLog, lockSessionOn } from '@mlc/db';
+import { createLeader, createPollLog, lockSessionOn, type Leader } from '@mlc/db';
 import { createPollerMetrics } from './metrics.js';
 import { createPoller, type Poller } from './poller.js';
 import { createPgResyncQueue } from './resync.js';
@@ -21,13 +21,53 @@ export type PollerEnv = z.output<typeof PollerEnv>;
 const SERVICE = POLLER_NAME;
 
 /**
- * The poller of one SYSPRO connection: a leader lock in Postgres so one replica polls, a
- * transactional producer that commits each page with its cursor, the OData client.
+ * The pollers of every SYSPRO connection this process serves (all with a `syspro` section, or those
+ * MLC_CONNECTIONS names): one leader lock per connection in Postgres, so across replicas each
+ * connection has exactly one active poller and a standby replica takes over; a transactional
+ * producer per connection that commits each page with its cursor; the OData client. A new
+ * connection in the file needs no new Deployment: the next start (a rollout) polls it too.
  */
-export async function createSysproPoller({ env, processEnv, logger, metrics, pool, kafka, namespace, codec, secrets }: ServiceContext<PollerEnv>): Promise<ServiceParts> {
+export async function createSysproPoller(ctx: ServiceContext<PollerEnv>): Promise<ServiceParts> {
+  const { env, processEnv, secrets } = ctx;
   const file = await readConnections(env.MLC_CONNECTIONS_FILE, { env: processEnv, mappings: { syspro: SysproMapping }, sections: ['syspro'], store: secrets });
-  // One process polls one connection: MLC_CONNECTIONS names it, unless the file has only one with a `syspro` section.
-  const connection = selectOneConnection(file, { wanted: env.MLC_CONNECTIONS, section: 'syspro', service: SERVICE });
+  const connections = selectConnections(file, { wanted: env.MLC_CONNECTIONS, section: 'syspro', service: SERVICE });
+  const pollers = connections.map((connection) => connectionPoller(ctx, connection));
+
+  const eventTopics = standardTopics({ partitions: env.MLC_TOPIC_PARTITIONS }).filter((t) =>
+    ENTITY_TYPES.some((entity) => t.topic === topicFor('syspro', entity)),
+  );
+  return {
+    migrations: [{ component: SERVICE, dir: MIGRATIONS_DIR }],
+    topics: [
+      ...eventTopics,
+      // Compacted: only the latest cursor per key matters, and it must never expire.
+      { topic: CURSOR_TOPIC, partitions: 1, cleanupPolicy: 'compact' as const },
+      { topic: REJECT_TOPIC, partitions: env.MLC_TOPIC_PARTITIONS, cleanupPolicy: 'delete' as const, retentionMs: 30 * 24 * 3600 * 1000 },
+    ],
+    // A standby is healthy: it waits for the lock by design.
+    readiness: async () => ({
+      ok: pollers.every((p) => p.leader.state() !== 'stopped'),
+      details: { connections: Object.fromEntries(pollers.map((p) => [p.id, { role: p.leader.state(), polls: p.status() }])) },
+    }),
+    start: async () => {
+      for (const p of pollers) p.leader.start();
+    },
+    stop: async () => {
+      await Promise.all(pollers.map((p) => p.leader.stop()));
+    },
+  };
+}
+
+type SysproConnection = WithSection<Connection & { mappings: { syspro: z.output<typeof SysproMapping> } }, 'syspro'>;
+
+interface ConnectionPoller {
+  id: string;
+  leader: Leader;
+  status: () => ReturnType<Poller['status']> | Record<string, never>;
+}
+
+/** One connection's leader and, while it leads, its poller. */
+function connectionPoller({ env, logger, metrics, pool, kafka, namespace, codec }: ServiceContext<PollerEnv>, connection: SysproConnection): ConnectionPoller {
   const mapping = connection.mappings.syspro;
   const { odata, poll } = connection.syspro;
   const cursorTopic = namespace.topic(CURSOR_TOPIC);
@@ -85,27 +125,7 @@ export async function createSysproPoller({ env, processEnv, logger, metrics, poo
       },
     },
   });
-
-  const eventTopics = standardTopics({ partitions: env.MLC_TOPIC_PARTITIONS }).filter((t) =>
-    ENTITY_TYPES.some((entity) => t.topic === topicFor('syspro', entity)),
-  );
-  return {
-    migrations: [{ component: SERVICE, dir: MIGRATIONS_DIR }],
-    topics: [
-      ...eventTopics,
-      // Compacted: only the latest cursor per key matters, and it must never expire.
-      { topic: CURSOR_TOPIC, partitions: 1, cleanupPolicy: 'compact' as const },
-      { topic: REJECT_TOPIC, partitions: env.MLC_TOPIC_PARTITIONS, cleanupPolicy: 'delete' as const, retentionMs: 30 * 24 * 3600 * 1000 },
-    ],
-    // A standby is healthy: it waits for the lock by design.
-    readiness: async () => ({ ok: leader.state() !== 'stopped', details: { connection: connection.id, role: leader.state(), polls: poller?.status() ?? {} } }),
-    start: async () => {
-      leader.start();
-    },
-    stop: async () => {
-      await leader.stop();
-    },
-  };
+  return { id: connection.id, leader, status: () => poller?.status() ?? {} };
 }
 
 export const sysproPoller: ServiceDefinition<typeof PollerEnv> = { name: SERVICE, env: PollerEnv, pool: { max: 3 }, create: createSysproPoller };

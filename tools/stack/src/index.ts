@@ -33,3 +33,4 @@ export {
   type StopSignal,
 } from './control.js';
 export { parseEnvFile } from './env-file.js';
+export { APICURIO_VERSION } from './registry.js';
