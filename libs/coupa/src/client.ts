@@ -1,6 +1,6 @@
 import type { Secret } from '@mlc/config';
 import { MlcError, isMlcError } from '@mlc/errors';
-import { createHttpClient, createTokenBucket, createTokenProvider, fetchOAuth2Token, type CreateRateLimiter, type RetryOptions } from '@mlc/http';
+import { createHttpClient, createTokenBucket, createTokenProvider, fetchOAuth2Token, type CreateRateLimiter, type HttpClient, type HttpClientParams, type RetryOptions } from '@mlc/http';
 import type { Logger } from '@mlc/log';
 import type { Dispatcher } from 'undici';
 import { z } from 'zod';
@@ -26,6 +26,17 @@ export interface CoupaClientParams {
   dispatcher?: Dispatcher;
   logger?: Logger;
   now?: () => number;
+}
+
+/** The HTTP client of Coupa's Core API (`<instance>/api`, JSON, the API-version header when configured); shared with the probe. */
+export function coupaApiHttp({
+  base,
+  apiVersion,
+  ...options
+}: { base: string; apiVersion?: { header: string; value?: string | undefined } | undefined } & Omit<HttpClientParams, 'name' | 'baseUrl' | 'headers'>): HttpClient {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (apiVersion?.value) headers[apiVersion.header.toLowerCase()] = apiVersion.value;
+  return createHttpClient({ ...options, name: 'coupa', baseUrl: `${base}/api`, headers });
 }
 
 // Coupa tokens live 24 h and Coupa advises refreshing after about 20 h.
@@ -57,14 +68,11 @@ export function createCoupaClient(params: CoupaClientParams): CoupaApi & CoupaEx
         timeoutMs,
       }),
   });
-  const headers: Record<string, string> = { accept: 'application/json' };
-  if (apiVersion?.value) headers[apiVersion.header.toLowerCase()] = apiVersion.value;
-  const http = createHttpClient({
-    name: 'coupa',
-    baseUrl: `${base}/api`,
+  const http = coupaApiHttp({
+    base,
+    apiVersion,
     dispatcher,
     timeoutMs,
-    headers,
     auth,
     retry,
     logger,

@@ -1,6 +1,7 @@
 import type { CoupaConnection } from '@mlc/config';
 import { MlcError } from '@mlc/errors';
-import { createHttpClient, fetchOAuth2Token } from '@mlc/http';
+import { fetchOAuth2Token } from '@mlc/http';
+import { coupaApiHttp } from './client.js';
 import type { Dispatcher } from 'undici';
 
 /**
@@ -52,14 +53,11 @@ export function createCoupaProbe(settings: CoupaConnection, { dispatcher, timeou
       timeoutMs,
       retry: { maxAttempts: 1 },
     });
-  const headers: Record<string, string> = { accept: 'application/json' };
-  if (settings.apiVersion.value) headers[settings.apiVersion.header.toLowerCase()] = settings.apiVersion.value;
-  const http = createHttpClient({
-    name: 'coupa',
-    baseUrl: `${base}/api`,
+  const http = coupaApiHttp({
+    base,
+    apiVersion: settings.apiVersion,
     dispatcher,
     timeoutMs,
-    headers,
     retry: { maxAttempts: 1 },
     auth: { getToken, invalidate: () => undefined },
   });
