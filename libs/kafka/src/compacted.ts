@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Kafka } from 'kafkajs';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Admin, Kafka } from 'kafkajs';
 import type { z } from 'zod';
 import { MlcError, toMlcError } from '@mlc/errors';
 import type { Logger } from '@mlc/log';
@@ -17,6 +18,26 @@ export interface ReadCompactedParams<T> {
 }
 
 /**
+ * The offset of the last committed record of each non-empty partition of `topic` (kafkajs lists
+ * offsets read_committed: `high` is the last stable offset). Right after the topic was made, its
+ * leader may not know it yet ("This server is not the leader for that topic-partition", seen on a
+ * loaded machine: a poller's first cursor read failed): a retriable error is tried again with fresh
+ * metadata, up to `attempts` times at most 1 s apart.
+ */
+export async function lastStableOffsets(admin: Admin, topic: string, { attempts = 10 }: { attempts?: number } = {}): Promise<Map<number, bigint>> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      const offsets = await admin.fetchTopicOffsets(topic);
+      return new Map(offsets.filter((p) => BigInt(p.high) > BigInt(p.low)).map((p) => [p.partition, BigInt(p.high) - 1n]));
+    } catch (error) {
+      if (attempt >= attempts || (error as { retriable?: unknown }).retriable !== true) throw error;
+      await delay(Math.min(100 * 2 ** attempt, 1_000));
+      await admin.fetchTopicMetadata({ topics: [topic] }).catch(() => undefined);
+    }
+  }
+}
+
+/**
  * The latest committed value of every key of a (compacted) state topic, tombstones applied, each
  * parsed as JSON against `schema`: reads
  * read_committed from the start to each partition's last stable offset, with a throw-away group.
@@ -30,8 +51,7 @@ export async function readCompactedTopic<T>({ kafka, topic, schema, keyPrefix = 
   const admin = kafka.admin();
   try {
     await admin.connect();
-    // kafkajs lists offsets read_committed: `high` is the last stable offset.
-    ends = new Map((await admin.fetchTopicOffsets(topic)).filter((p) => BigInt(p.high) > BigInt(p.low)).map((p) => [p.partition, BigInt(p.high) - 1n]));
+    ends = await lastStableOffsets(admin, topic);
   } catch (error) {
     throw toMlcError(error, { operation: 'state read', topic });
   } finally {

@@ -13,7 +13,7 @@ export {
   type ParkingStore,
 } from './parking.js';
 export { createPartitionRouter, sendPerPartition, type PartitionRouter, type PartitionSendOptions } from './partition-send.js';
-export { readCompactedTopic, type ReadCompactedParams } from './compacted.js';
+export { lastStableOffsets, readCompactedTopic, type ReadCompactedParams } from './compacted.js';
 export type { TopicCodec } from './codec.js';
 export {
   DEFAULT_DLQ_TRUNCATED_VALUE_BYTES,

@@ -3,7 +3,7 @@ import type { Kafka } from 'kafkajs';
 import { z } from 'zod';
 import { topicFor, type EntityType } from '@mlc/events';
 import { MlcError, toMlcError } from '@mlc/errors';
-import { buildDlqHeaders, type EventProducer, type RawRecord } from '@mlc/kafka';
+import { buildDlqHeaders, lastStableOffsets, type EventProducer, type RawRecord } from '@mlc/kafka';
 import type { Logger } from '@mlc/log';
 import { PollCursorJson, cursorFromJSON, cursorToJSON } from '@mlc/syspro';
 import { LEGACY_EPOCH, type CursorStore, type PagePublisher, type RejectedRow, type StoredCursor } from './ports.js';
@@ -130,9 +130,7 @@ export function createKafkaCursorStore({ kafka, connection, logger, cursorTopic 
     const admin = kafka.admin();
     await admin.connect();
     try {
-      // kafkajs lists offsets read_committed: `high` is the last stable offset.
-      const offsets = await admin.fetchTopicOffsets(cursorTopic);
-      return new Map(offsets.filter((p) => BigInt(p.high) > BigInt(p.low)).map((p) => [p.partition, BigInt(p.high) - 1n]));
+      return await lastStableOffsets(admin, cursorTopic);
     } finally {
       await admin.disconnect();
     }
