@@ -25,6 +25,6 @@ test('the all table shows measured, reference, ratio, goal and verdict, one alig
   assert.match(lines[2]!, /\| consumer runtime vs raw kafkajs +\| +15,859 rec\/s \| +raw kafkajs 76,730 rec\/s \| +0\.21 \| +≥ 0\.5 \| +NO \| +\|$/);
   assert.match(lines[3]!, /\| +0\.81 \| +— \| +— \|/, 'no goal: no verdict');
   assert.match(lines[4]!, /^\| gateway: FAILED .*\| connect ECONNREFUSED 127\.0\.0\.1:5432 +\|$/, 'first line of the error only');
-  assert.match(lines[5]!, /\| +12\.35 ms \| +— \| +— \| +< 20 ms \| +yes \| 0 429s +\|$/);
+  assert.match(lines[5]!, /\| +12\.3 ms \| +— \| +— \| +< 20 ms \| +yes \| 0 429s +\|$/);
   assert.match(lines[6]!, /^\| latency: SYSPRO → Coupa +\| +— \| .*\| +≤ 1 s \| +— \| no bench yet +\|$/);
 });
