@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Message, Producer, ProducerRecord, RecordMetadata } from 'kafkajs';
+import kafkajs, { type Message, type Producer, type ProducerRecord, type RecordMetadata } from 'kafkajs';
 import { createPartitionRouter, sendPerPartition } from './partition-send.js';
 
 /** A target that records each request and, like kafkajs, runs the producer's partitioner on it. */
@@ -43,4 +43,15 @@ test('messages without a key go one per request; several topics each get their o
     { topic: 'b', messages: [{ key: 'k', value: '4' }] },
   ], { acks: -1, concurrent: true });
   assert.deepEqual(requests.map((r) => [r.topic, r.keys.length]), [['a', 1], ['a', 1], ['a', 1], ['b', 1]]);
+});
+
+test('partitionOf picks what kafkajs picks for each partition count, counts interleaved', () => {
+  const router = createPartitionRouter();
+  const kafkajsPicks = kafkajs.Partitioners.DefaultPartitioner();
+  for (let i = 0; i < 200; i += 1) {
+    const count = 1 + (i % 7) * 2;
+    const message = { key: `acme:supplier:S-${i}`, value: null };
+    const metadata = Array.from({ length: count }, (_, partitionId) => ({ partitionId, leader: 0, partitionErrorCode: 0, replicas: [], isr: [] }));
+    assert.equal(router.partitionOf(`t${count}`, message, count), kafkajsPicks({ topic: `t${count}`, partitionMetadata: metadata, message }), `key ${message.key}, ${count} partitions`);
+  }
 });

@@ -1,4 +1,4 @@
-import kafkajs, { type ICustomPartitioner, type Message, type PartitionerArgs, type Producer, type RecordMetadata, type Transaction } from 'kafkajs';
+import kafkajs, { type ICustomPartitioner, type Message, type PartitionerArgs, type PartitionMetadata, type Producer, type RecordMetadata, type Transaction } from 'kafkajs';
 
 // kafkajs is CommonJS; Node cannot see this export by name.
 const { Partitioners } = kafkajs;
@@ -25,6 +25,17 @@ export interface PartitionRouter {
 export function createPartitionRouter(): PartitionRouter {
   const counts = new Map<string, number>();
   const partitioner = Partitioners.DefaultPartitioner();
+  // The partitioner only reads the metadata (its length and leaders): one array per partition
+  // count, not one per message (bounded: topics have few distinct partition counts).
+  const metadata = new Map<number, PartitionMetadata[]>();
+  const metadataFor = (count: number): PartitionMetadata[] => {
+    let partitions = metadata.get(count);
+    if (partitions === undefined) {
+      partitions = Array.from({ length: count }, (_, partitionId) => ({ partitionId, leader: 0, partitionErrorCode: 0, replicas: [], isr: [] }));
+      metadata.set(count, partitions);
+    }
+    return partitions;
+  };
   return {
     createPartitioner: () => {
       const inner = Partitioners.DefaultPartitioner();
@@ -34,8 +45,7 @@ export function createPartitionRouter(): PartitionRouter {
       };
     },
     partitionCount: (topic) => counts.get(topic),
-    partitionOf: (topic, message, count) =>
-      partitioner({ topic, message, partitionMetadata: Array.from({ length: count }, (_, partitionId) => ({ partitionId, leader: 0, partitionErrorCode: 0, replicas: [], isr: [] })) }),
+    partitionOf: (topic, message, count) => partitioner({ topic, message, partitionMetadata: metadataFor(count) }),
   };
 }
 

@@ -8,7 +8,7 @@ import { createPool } from '@mlc/db';
 import { buildEvent, createRegistryCodec, type SupplierEvent } from '@mlc/events';
 import { createEventProducer, ensureTopics } from '@mlc/kafka';
 import { createLogger } from '@mlc/log';
-import { BenchUsageError, intOption, type Bench, type BenchArgs, type BenchEnv } from './bench.js';
+import { BenchUsageError, intOption, type Bench, type BenchArgs, type BenchEnv, type SummaryRow } from './bench.js';
 
 // Produce N supplier events through the registry codec (as the poller does), then run the audit
 // service (its main.ts as a child process, as in production) on the backlog and measure how fast
@@ -33,7 +33,7 @@ function supplierEvents(count: number, connection: string): SupplierEvent[] {
   );
 }
 
-async function run(args: BenchArgs, env: BenchEnv): Promise<void> {
+async function run(args: BenchArgs, env: BenchEnv): Promise<SummaryRow[]> {
   const count = intOption(args, 'count', 50_000);
   const partitions = intOption(args, 'partitions', 6);
   const concurrency = intOption(args, 'concurrency', 6);
@@ -99,6 +99,15 @@ async function run(args: BenchArgs, env: BenchEnv): Promise<void> {
     console.log(`produce (registry codec, acks=all)        ${fmt(produceRate)} events/s`);
     console.log(`audit persisted (Postgres, committed)     ${fmt(persistRate)} rows/s   (${persistSeconds.toFixed(1)} s)`);
     console.log(`ratio audit / produce                     ${(persistRate / produceRate).toFixed(2).padStart(10)}`);
+    return [
+      {
+        path: 'audit rows persisted vs events produced (audit)',
+        measured: persistRate,
+        unit: 'rows/s',
+        reference: { label: 'produce (registry codec)', value: produceRate, unit: 'events/s' },
+        ratio: persistRate / produceRate,
+      },
+    ];
   } finally {
     if (child && child.exitCode === null) {
       child.kill('SIGTERM');

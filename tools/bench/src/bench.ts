@@ -8,11 +8,30 @@ export interface BenchEnv {
   databaseUrl?: string;
 }
 
+/**
+ * One line of the `npm run bench -- all` table: what was measured, against what, and the goal
+ * (issue 15's table) with whether this run met it. Numbers stay numbers; `renderSummary` formats.
+ */
+export interface SummaryRow {
+  path: string;
+  measured: number;
+  unit: string;
+  /** What the measured value is compared with, measured in the same run (or a configured limit). */
+  reference?: { label: string; value: number; unit?: string };
+  /** measured / reference, or a share of a limit. */
+  ratio?: number;
+  /** The goal as written in issue 15, e.g. '≥ 0.5'; absent when the issue sets none. */
+  goal?: string;
+  /** Whether this run met the goal; absent when the goal is not what this row measures. */
+  met?: boolean;
+  note?: string;
+}
+
 export interface Bench {
   /** One line for `npm run bench -- --help`. */
   description: string;
-  /** Runs the benchmark and prints its numbers to stdout. */
-  run(args: BenchArgs, env: BenchEnv): Promise<void>;
+  /** Runs the benchmark, prints its own numbers to stdout, and returns its summary rows for `all`. */
+  run(args: BenchArgs, env: BenchEnv): Promise<SummaryRow[]>;
 }
 
 export class BenchUsageError extends Error {

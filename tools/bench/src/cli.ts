@@ -4,6 +4,8 @@ import { resolve } from 'node:path';
 import { parseEnvFile } from '@mlc/stack';
 import { BenchUsageError, parseArgs, type BenchEnv } from './bench.js';
 import { BENCHES } from './benches.js';
+import { runAll } from './all.js';
+import { renderSummary, UNMEASURED } from './summary.js';
 
 // The CLI is a composition root: the only place here that reads the environment.
 function stackEnv(): BenchEnv {
@@ -15,13 +17,35 @@ function stackEnv(): BenchEnv {
 
 async function usage(): Promise<string> {
   const lines = await Promise.all(Object.entries(BENCHES).map(async ([name, load]) => `  ${name.padEnd(18)} ${(await load()).default.description}`));
-  return ['usage: npm run bench -- <name> [--option value ...]', '', 'benches:', ...lines].join('\n');
+  return [
+    'usage: npm run bench -- <name> [--option value ...]',
+    '       npm run bench -- all [--skip name,name] [--json]   every bench with its defaults, then one table',
+    '',
+    'benches:',
+    ...lines,
+  ].join('\n');
 }
 
 const [name, ...rest] = process.argv.slice(2);
 if (name === undefined || name === '--help' || name === '-h') {
   console.log(await usage());
   process.exit(name === undefined ? 1 : 0);
+}
+if (name === 'all') {
+  try {
+    const args = parseArgs(rest);
+    const outcomes = await runAll(BENCHES, args, stackEnv());
+    console.log('');
+    if (args.json === 'true') console.log(JSON.stringify({ at: new Date().toISOString(), outcomes, unmeasured: UNMEASURED }));
+    else console.log(`bench all, ${new Date().toISOString()}\n${renderSummary(outcomes)}`);
+    process.exit(outcomes.some((o) => o.error !== undefined) ? 1 : 0);
+  } catch (error) {
+    if (error instanceof BenchUsageError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
 }
 const load = BENCHES[name];
 if (load === undefined) {

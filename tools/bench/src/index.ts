@@ -1,2 +1,3 @@
-export { BenchUsageError, intOption, parseArgs, type Bench, type BenchArgs, type BenchEnv } from './bench.js';
+export { BenchUsageError, intOption, parseArgs, type Bench, type BenchArgs, type BenchEnv, type SummaryRow } from './bench.js';
 export { BENCHES } from './benches.js';
+export { renderSummary, UNMEASURED, type BenchOutcome } from './summary.js';

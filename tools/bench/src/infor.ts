@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { createM3Client, parseIonApi } from '@mlc/infor';
 import { startInforSimulator } from '@mlc/sandbox';
-import { intOption, type Bench } from './bench.js';
+import { intOption, type Bench, type SummaryRow } from './bench.js';
 
 /**
  * How much of a configured ION requests/minute allowance the M3 client achieves against the
@@ -10,7 +10,7 @@ import { intOption, type Bench } from './bench.js';
  */
 const bench: Bench = {
   description: 'M3 client throughput as % of a requests/minute limit (--limit 600 --seconds 30 --concurrency 8)',
-  async run(args) {
+  async run(args): Promise<SummaryRow[]> {
     const limit = intOption(args, 'limit', 600);
     const seconds = intOption(args, 'seconds', 30);
     const concurrency = intOption(args, 'concurrency', 8);
@@ -38,6 +38,7 @@ const bench: Bench = {
       const elapsedMin = (performance.now() - started) / 60_000;
       const log = (await (await fetch(`${sim.url}/_sandbox/requests?limit=1000000`)).json()) as Array<{ status?: number }>;
       const rate = ok / elapsedMin;
+      const throttled = log.filter((r) => r.status === 429).length;
       console.log(
         JSON.stringify({
           limitPerMinute: limit,
@@ -47,9 +48,19 @@ const bench: Bench = {
           failed,
           achievedPerMinute: Number(rate.toFixed(1)),
           percentOfLimit: Number(((rate / limit) * 100).toFixed(1)),
-          gateway429s: log.filter((r) => r.status === 429).length,
+          gateway429s: throttled,
         }),
       );
+      return [
+        {
+          path: 'M3 client vs ION requests/minute limit (infor)',
+          measured: rate,
+          unit: 'req/min',
+          reference: { label: 'limit', value: limit },
+          ratio: rate / limit,
+          note: `${throttled} 429s, ${failed} failed`,
+        },
+      ];
     } finally {
       await m3.close();
       await sim.close();

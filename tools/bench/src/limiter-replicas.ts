@@ -1,6 +1,6 @@
 import { AssignerProtocol, Kafka, logLevel } from 'kafkajs';
 import { topicFor } from '@mlc/events';
-import { BenchUsageError, intOption, type Bench, type BenchArgs, type BenchEnv } from './bench.js';
+import { BenchUsageError, intOption, type Bench, type BenchArgs, type BenchEnv, type SummaryRow } from './bench.js';
 import { setUp, until, type Run } from './syspro-to-coupa.js';
 
 // 1, 2 and 3 coupa-writer replicas (child processes running main.ts, as deployed) against one
@@ -98,7 +98,7 @@ async function phase(env: Required<BenchEnv>, label: string, replicas: number, m
   }
 }
 
-async function runBench(args: BenchArgs, env: BenchEnv): Promise<void> {
+async function runBench(args: BenchArgs, env: BenchEnv): Promise<SummaryRow[]> {
   if (!env.kafkaBrokers || !env.schemaRegistryUrl || !env.databaseUrl) throw new BenchUsageError('needs KAFKA_BROKERS, SCHEMA_REGISTRY_URL and DATABASE_URL (or .stack/stack.env)');
   const full = { kafkaBrokers: env.kafkaBrokers, schemaRegistryUrl: env.schemaRegistryUrl, databaseUrl: env.databaseUrl };
   const suppliers = intOption(args, 'suppliers', 300);
@@ -127,6 +127,14 @@ async function runBench(args: BenchArgs, env: BenchEnv): Promise<void> {
     print(rows.at(-1)!);
   }
   console.log('share of limit = accepted calls / (burst + rate × seconds from the first call to the last); 429s as answered by the simulator');
+  return rows.map((row) => ({
+    path: `${row.label} (limiter-replicas)`,
+    measured: row.accepted / row.seconds,
+    unit: 'calls/s',
+    reference: { label: `limit ${perSecond}/s burst ${burst}:`, value: (burst + perSecond * row.seconds) / row.seconds },
+    ratio: row.share,
+    note: `${row.throttled} 429s`,
+  }));
 }
 
 const bench: Bench = {

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { createPool } from '@mlc/db';
 import { coupaEndpoint, sandboxConnections, sysproEndpoints, startCoupaSimulator, startSysproSimulator } from '@mlc/sandbox';
-import { BenchUsageError, intOption, type Bench, type BenchArgs, type BenchEnv } from './bench.js';
+import { BenchUsageError, intOption, type Bench, type BenchArgs, type BenchEnv, type SummaryRow } from './bench.js';
 
 // SYSPRO simulator → syspro-poller → Kafka → coupa-writer → Coupa simulator, with both services
 // as child processes running their main.ts, as in production. Suppliers only: the other entities
@@ -162,7 +162,7 @@ const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFracti
  * fresh connection with poller and writer together, as deployed (SYSPRO → Coupa). Both windows
  * start at the poller's first OData request, so process start-up is left out.
  */
-async function backfill(env: Required<BenchEnv>, suppliers: number, pageSize: number): Promise<void> {
+async function backfill(env: Required<BenchEnv>, suppliers: number, pageSize: number): Promise<SummaryRow[]> {
   const timeoutMs = Math.max(120_000, suppliers * 20);
   let pollerSeconds: number;
   const alone = await setUp(env, suppliers, pageSize, { rateLimit: false });
@@ -189,6 +189,12 @@ async function backfill(env: Required<BenchEnv>, suppliers: number, pageSize: nu
     console.log(`(a) backfill: ${fmt(suppliers)} SYSPRO suppliers, ${fmt(pageSize)} rows per page/transaction, Coupa simulator without rate limit`);
     console.log(`    poller only (SYSPRO OData → Kafka, committed)        ${fmt(suppliers / pollerSeconds).padStart(8)} rec/s   (${fmt(pollerSeconds, 1)} s)`);
     console.log(`    end to end (poller + writer running together → Coupa) ${fmt(suppliers / e2eSeconds).padStart(7)} rec/s   (${fmt(e2eSeconds, 1)} s)`);
+    const e2e = suppliers / e2eSeconds;
+    const poller = suppliers / pollerSeconds;
+    return [
+      { path: `SYSPRO → Coupa backfill end to end, ${fmt(suppliers)} suppliers (syspro-to-coupa)`, measured: e2e, unit: 'rec/s', goal: '≥ 5,000 rec/s', met: e2e >= 5_000 },
+      { path: `poller alone, OData → Kafka, ${fmt(suppliers)} suppliers (syspro-to-coupa)`, measured: poller, unit: 'rec/s', goal: '≥ 20,000 rec/s', met: poller >= 20_000 },
+    ];
   } finally {
     await run.close();
   }
@@ -201,7 +207,7 @@ interface Logged {
 }
 
 /** (b) The writer's limiter against a Coupa limit it is configured for: share of the limit used, 429s. */
-async function limiter(env: Required<BenchEnv>, suppliers: number, perSecond: number, burst: number): Promise<void> {
+async function limiter(env: Required<BenchEnv>, suppliers: number, perSecond: number, burst: number): Promise<SummaryRow[]> {
   const run = await setUp(env, suppliers, 1000, { rateLimit: { perSecond, burst } }, { perSecond, burst });
   try {
     run.startPoller();
@@ -222,20 +228,32 @@ async function limiter(env: Required<BenchEnv>, suppliers: number, perSecond: nu
     console.log(`    accepted calls/s               ${fmt(accepted / seconds, 1)}  = ${fmt((100 * accepted) / ceiling, 1)} % of the limit (burst + ${perSecond}/s × duration)`);
     console.log(`    429s seen                      ${fmt(throttled)}`);
     console.log(`    suppliers/s                    ${fmt(suppliers / seconds, 1)}`);
+    return [
+      {
+        path: 'coupa-writer accepted Coupa calls vs the limit (syspro-to-coupa)',
+        measured: accepted / seconds,
+        unit: 'calls/s',
+        reference: { label: `limit ${perSecond}/s burst ${burst}:`, value: ceiling / seconds },
+        ratio: accepted / ceiling,
+        note: `${throttled} 429s`,
+      },
+    ];
   } finally {
     await run.close();
   }
 }
 
-async function runBench(args: BenchArgs, env: BenchEnv): Promise<void> {
+async function runBench(args: BenchArgs, env: BenchEnv): Promise<SummaryRow[]> {
   if (!env.kafkaBrokers || !env.schemaRegistryUrl || !env.databaseUrl) throw new BenchUsageError('needs KAFKA_BROKERS, SCHEMA_REGISTRY_URL and DATABASE_URL (or .stack/stack.env)');
   const full = { kafkaBrokers: env.kafkaBrokers, schemaRegistryUrl: env.schemaRegistryUrl, databaseUrl: env.databaseUrl };
   const only = args.only;
   if (only !== undefined && only !== 'backfill' && only !== 'limiter') throw new BenchUsageError('--only must be backfill or limiter');
   // 20k by default: a 100k run takes about 9 minutes on the shared dev machine, bound by the
   // simulators (see the README), not by the services.
-  if (only !== 'limiter') await backfill(full, intOption(args, 'suppliers', 20_000), intOption(args, 'page-size', 1000));
-  if (only !== 'backfill') await limiter(full, intOption(args, 'limited-suppliers', 300), intOption(args, 'per-second', 25), intOption(args, 'burst', 20));
+  const rows: SummaryRow[] = [];
+  if (only !== 'limiter') rows.push(...(await backfill(full, intOption(args, 'suppliers', 20_000), intOption(args, 'page-size', 1000))));
+  if (only !== 'backfill') rows.push(...(await limiter(full, intOption(args, 'limited-suppliers', 300), intOption(args, 'per-second', 25), intOption(args, 'burst', 20))));
+  return rows;
 }
 
 const bench: Bench = {
