@@ -335,7 +335,11 @@ export async function startReadyService(service: string, env: NodeJS.ProcessEnv,
   children.push(child);
   let port: number | undefined;
   const verbose = process.env.MLC_TEST_LOG_LEVEL !== undefined;
+  // The last lines, said when the service does not get ready (what it was waiting for).
+  const recent: string[] = [];
   createInterface({ input: child.stdout! }).on('line', (line) => {
+    recent.push(line.length > 400 ? `${line.slice(0, 400)}…` : line);
+    if (recent.length > 15) recent.shift();
     let entry: { level?: string; msg?: string; port?: number } = {};
     try {
       entry = JSON.parse(line) as typeof entry;
@@ -345,13 +349,17 @@ export async function startReadyService(service: string, env: NodeJS.ProcessEnv,
     if (entry.msg === 'listening' && typeof entry.port === 'number') port = entry.port;
     if (verbose || entry.level === 'error' || entry.level === 'fatal') process.stderr.write(`${service}: ${line}\n`);
   });
+  // 120 s: a CI machine (2 cores) runs several test files beside this one; a service once took
+  // over 60 s there to answer ready, where it takes about 1 s alone.
   await waitFor(
     async () => {
       if (child.exitCode !== null) throw new Error(`${service} exited with ${child.exitCode}`);
       if (port === undefined) return false;
       return (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.status === 200;
     },
-    { timeoutMs: 60_000, message: `${service} ready` },
-  );
+    { timeoutMs: 120_000, message: `${service} ready` },
+  ).catch((error: unknown) => {
+    throw new Error(`${(error as Error).message}; its last log lines:\n${recent.join('\n')}`, { cause: error });
+  });
   return { child, port: port! };
 }
