@@ -351,15 +351,25 @@ export async function startReadyService(service: string, env: NodeJS.ProcessEnv,
   });
   // 120 s: a CI machine (2 cores) runs several test files beside this one; a service once took
   // over 60 s there to answer ready, where it takes about 1 s alone.
-  await waitFor(
-    async () => {
-      if (child.exitCode !== null) throw new Error(`${service} exited with ${child.exitCode}`);
-      if (port === undefined) return false;
-      return (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.status === 200;
-    },
-    { timeoutMs: 120_000, message: `${service} ready` },
-  ).catch((error: unknown) => {
+  // A service that exits fails the wait at once (waitFor itself would keep asking until its timeout).
+  let exited: ((code: number | null) => void) | undefined;
+  const exit = new Promise<never>((_, reject) => {
+    exited = (code) => reject(new Error(`${service} exited with ${code}`));
+  });
+  exit.catch(() => undefined);
+  child.once('exit', (code) => exited?.(code));
+  await Promise.race([
+    waitFor(
+      async () => {
+        if (port === undefined) return false;
+        return (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.status === 200;
+      },
+      { timeoutMs: 120_000, message: `${service} ready` },
+    ),
+    exit,
+  ]).catch((error: unknown) => {
     throw new Error(`${(error as Error).message}; its last log lines:\n${recent.join('\n')}`, { cause: error });
   });
+  exited = undefined;
   return { child, port: port! };
 }

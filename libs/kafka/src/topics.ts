@@ -171,7 +171,7 @@ export async function ensureTopics(admin: Admin, defs: readonly TopicDefinition[
       return plan;
     } catch (error) {
       const wrapped = toMlcError(error, { operation: 'ensureTopics', topics: defs.map((d) => d.topic), attempt });
-      if (attempt >= ENSURE_ATTEMPTS || !(wrapped.retriable || isAlreadyExists(error))) throw wrapped;
+      if (attempt >= ENSURE_ATTEMPTS || !(wrapped.retriable || isCreationRace(error))) throw wrapped;
       await new Promise((resolve) => setTimeout(resolve, Math.min(200 * attempt, 1_000)));
     }
   }
@@ -188,9 +188,18 @@ function reportDifferences(plan: TopicPlan, warn: WarnFn): void {
   }
 }
 
-function isAlreadyExists(error: unknown): boolean {
-  const e = error as { type?: unknown; errors?: unknown[] } | null;
-  return e?.type === 'TOPIC_ALREADY_EXISTS' || (Array.isArray(e?.errors) && e.errors.some(isAlreadyExists));
+// What another service creating the same topics at the same moment looks like: the topic exists
+// already, or exists but its partitions are not in the broker's metadata yet. kafkajs may wrap the
+// latter as not retriable (seen on CI: "This server does not host this topic-partition" ended a
+// writer's start), so the whole chain of causes is looked at.
+const CREATION_RACE = new Set(['TOPIC_ALREADY_EXISTS', 'UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE', 'NOT_LEADER_FOR_PARTITION', 'NOT_LEADER_OR_FOLLOWER']);
+
+function isCreationRace(error: unknown, depth = 0): boolean {
+  const e = error as { type?: unknown; errors?: unknown[]; cause?: unknown; originalError?: unknown } | null;
+  if (e === null || typeof e !== 'object' || depth > 5) return false;
+  if (typeof e.type === 'string' && CREATION_RACE.has(e.type)) return true;
+  if (Array.isArray(e.errors) && e.errors.some((inner) => isCreationRace(inner, depth + 1))) return true;
+  return isCreationRace(e.cause, depth + 1) || isCreationRace(e.originalError, depth + 1);
 }
 
 async function describeExisting(admin: Admin, defs: readonly TopicDefinition[]): Promise<Map<string, ExistingTopic>> {
