@@ -11,7 +11,7 @@
 // the test command starts the local stack (`npm run stack -- up`, idempotent; with
 // MLC_TEST_INFRA=containers `up --containers`, which needs a Docker engine) and reads what it wrote
 // to .stack/stack.env.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 
@@ -77,20 +77,38 @@ const regular = files.filter((f) => timeoutOf(f) === DEFAULT_TIMEOUT_MS);
 const long = files.filter((f) => timeoutOf(f) !== DEFAULT_TIMEOUT_MS);
 
 console.log(`running ${files.length} test file(s): ${mode}${long.length > 0 ? ` (${long.length} with a longer timeout after the others)` : ''}`);
+// Each run is a child the runner waits for asynchronously, so a SIGINT/SIGTERM that reaches only
+// this process (npm passing one on, say) is handed to the child and nothing is left running.
+let child;
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(signal, () => {
+    stopping = true;
+    if (child && child.exitCode === null) child.kill(signal);
+    else process.exit(128 + (signal === 'SIGINT' ? 2 : signal === 'SIGTERM' ? 15 : 1));
+  });
+}
 const runFiles = (list, timeoutMs, concurrency) =>
-  spawnSync(
-    process.execPath,
-    [
-      '--conditions=source',
-      '--import',
-      'tsx',
-      '--test',
-      `--test-concurrency=${concurrency}`,
-      `--test-timeout=${timeoutMs}`,
-      ...list.map((f) => relative(root, f)),
-    ],
-    { cwd: root, stdio: 'inherit', env },
-  ).status ?? 1;
-let status = regular.length > 0 ? runFiles(regular, DEFAULT_TIMEOUT_MS, env.MLC_TEST_CONCURRENCY ?? 2) : 0;
-for (const file of long) status = runFiles([file], timeoutOf(file), 1) || status;
+  new Promise((done) => {
+    child = spawn(
+      process.execPath,
+      [
+        '--conditions=source',
+        '--import',
+        'tsx',
+        '--test',
+        `--test-concurrency=${concurrency}`,
+        `--test-timeout=${timeoutMs}`,
+        ...list.map((f) => relative(root, f)),
+      ],
+      { cwd: root, stdio: 'inherit', env },
+    );
+    child.on('error', (err) => {
+      console.error(`could not run node --test: ${err.message}`);
+      done(1);
+    });
+    child.on('exit', (code, signal) => done(code ?? (signal ? 1 : 0)));
+  });
+let status = regular.length > 0 ? await runFiles(regular, DEFAULT_TIMEOUT_MS, env.MLC_TEST_CONCURRENCY ?? 2) : 0;
+for (const file of long) if (!stopping) status = (await runFiles([file], timeoutOf(file), 1)) || status;
 process.exit(status);
