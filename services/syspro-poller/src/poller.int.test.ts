@@ -471,6 +471,25 @@ test('a resync request to the running service: every record of the entity republ
   assert.equal((await listResyncRequests(env.pool, { connection: env.connection }))[0]?.id, id);
 });
 
+test('resync requests stay bounded: beyond the newest kept, applied requests go; one not applied yet stays', async (t) => {
+  const pool = createPool(infra.databaseUrl, { max: 1 });
+  await migrate(pool, { component: 'syspro-poller', dir: MIGRATIONS_DIR });
+  const connection = uniqueName('trim');
+  t.after(async () => {
+    await pool.query('delete from syspro_poller_resync_requests where connection = $1', [connection]);
+    await pool.end();
+  });
+  const queue = createPgResyncQueue({ db: pool, connection });
+  const ids: string[] = [];
+  for (let i = 0; i < 5; i++) ids.push((await requestResync(pool, { connection, entity: 'supplier', reason: `r${i}` }, { keep: 3 })).id);
+  // The poller applies all but the oldest (say its entity's tick has not come yet for that one).
+  await queue.applied('supplier', ids.slice(1), 'e1');
+  const last = await requestResync(pool, { connection, entity: 'supplier', reason: 'r5' }, { keep: 3 });
+  const left = (await listResyncRequests(pool, { connection })).map((r) => r.id);
+  assert.deepEqual(left, [last.id, ids[4], ids[3], ids[0]], 'the 3 newest, and the oldest that was never applied');
+  assert.deepEqual((await queue.pending('supplier')).map((r) => r.id), [ids[0], last.id]);
+});
+
 // ---- Cursors that cannot skip or freeze (issue 13) ----
 
 /** Suppliers only, by the simulator's zone-less DateLastChanged (a datetime cursor). */

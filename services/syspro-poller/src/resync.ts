@@ -51,7 +51,7 @@ export function checkResyncRequest(request: ResyncRequest, now: Date = new Date(
  * is a pool on the poller's database and schema (the tables come with its migrations). Returns
  * the request id; `listResyncRequests` shows where it was applied.
  */
-export async function requestResync(db: Queryable, request: ResyncRequest): Promise<{ id: string }> {
+export async function requestResync(db: Queryable, request: ResyncRequest, { keep = KEPT_RESYNC_REQUESTS }: { keep?: number } = {}): Promise<{ id: string }> {
   const { connection, entity, since, requestedBy, reason } = checkResyncRequest(request);
   try {
     const { rows } = await db.query<{ id: string }>(
@@ -59,11 +59,23 @@ export async function requestResync(db: Queryable, request: ResyncRequest): Prom
        values ($1, $2, $3, $4, $5) returning id::text as id`,
       [connection, entity ?? null, since ?? null, requestedBy ?? null, reason ?? null],
     );
+    // The table stays bounded: beyond the connection's newest `keep` requests, those the poller has
+    // applied go (with their applied rows). One not applied yet stays until it is.
+    await db.query(
+      `delete from syspro_poller_resync_requests r
+        where r.connection = $1
+          and r.id <= (select id from syspro_poller_resync_requests where connection = $1 order by id desc offset $2 limit 1)
+          and exists (select 1 from syspro_poller_resync_applied a where a.request_id = r.id)`,
+      [connection, keep],
+    );
     return { id: rows[0]!.id };
   } catch (error) {
     throw toMlcError(error, { call: 'requestResync', connection });
   }
 }
+
+/** How many of a connection's resync requests are kept (newest first) once applied. */
+export const KEPT_RESYNC_REQUESTS = 100;
 
 export interface ResyncStatus {
   id: string;
