@@ -1,6 +1,18 @@
 export { createPool, type PoolOptions } from './pool.js';
 export { migrate, migrationStatus, type MigrateOptions, type MigrationFile, type MigrationStatus } from './migrations.js';
 export { isRefusedData, withTransaction } from './transaction.js';
-export { createLeader, lockSessionOn, type CreateLeaderParams, type Leader, type LeaderState, type LeaderWork, type LockSession } from './leader.js';
+export {
+  createConnectionLeaders,
+  createLeader,
+  lockSessionOn,
+  type ConnectionLeaders,
+  type ConnectionLeadersParams,
+  type ConnectionWork,
+  type CreateLeaderParams,
+  type Leader,
+  type LeaderState,
+  type LeaderWork,
+  type LockSession,
+} from './leader.js';
 export { createPollLog, type PollLogParams } from './poll-log.js';
 export { deleteConnectionRows } from './forget.js';

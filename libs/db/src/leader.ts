@@ -211,3 +211,57 @@ export function lockSessionOn(databaseUrl: string, applicationName: string, { st
     };
   };
 }
+
+/** What a process does for one connection while it leads it. */
+export interface ConnectionWork extends LeaderWork {
+  /** What readiness shows of the work (null while this replica does not lead the connection). */
+  status(): unknown;
+  onStateChange?: (state: LeaderState) => void;
+}
+
+export interface ConnectionLeadersParams<C extends { id: string }> {
+  /** The service: locks are `<service>:<connection>`, their sessions' application name `<service>-lock`. */
+  service: string;
+  connections: readonly C[];
+  databaseUrl: string;
+  statementTimeoutMs?: number | undefined;
+  /** How often a standby tries a lock. */
+  retryMs: number;
+  logger: Logger;
+  /** The connection's work, made once per connection; `log` is bound to the connection. */
+  work: (connection: C, log: Logger) => ConnectionWork;
+}
+
+export interface ConnectionLeaders {
+  /** Ready while no leader has stopped: a standby is healthy, it waits for the lock by design. */
+  readiness(): Promise<{ ok: boolean; details: { connections: Record<string, { role: LeaderState; status: unknown }> } }>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * One leader lock per connection a process serves: across replicas each connection's work runs in
+ * exactly one of them, and a standby takes over when its leader goes. The shell every poller shares;
+ * what a connection's work is stays the poller's.
+ */
+export function createConnectionLeaders<C extends { id: string }>({ service, connections, databaseUrl, statementTimeoutMs, retryMs, logger, work }: ConnectionLeadersParams<C>): ConnectionLeaders {
+  const connect = lockSessionOn(databaseUrl, `${service}-lock`, { statementTimeoutMs });
+  const leaders = connections.map((connection) => {
+    const log = logger.child({ connection: connection.id });
+    const w = work(connection, log);
+    const leader = createLeader({ name: `${service}:${connection.id}`, logger: log, retryMs, connect, work: w, ...(w.onStateChange ? { onStateChange: w.onStateChange } : {}) });
+    return { id: connection.id, leader, status: () => w.status() };
+  });
+  return {
+    readiness: async () => ({
+      ok: leaders.every((l) => l.leader.state() !== 'stopped'),
+      details: { connections: Object.fromEntries(leaders.map((l) => [l.id, { role: l.leader.state(), status: l.status() }])) },
+    }),
+    start: async () => {
+      for (const l of leaders) l.leader.start();
+    },
+    stop: async () => {
+      await Promise.all(leaders.map((l) => l.leader.stop()));
+    },
+  };
+}

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { readConnections, selectConnections, type Connection, type WithSection } from '@mlc/config';
-import { createLeader, createPollLog, lockSessionOn, type Leader } from '@mlc/db';
+import { createConnectionLeaders, createPollLog, type ConnectionWork } from '@mlc/db';
 import { InforMapping, createSupplierChangeReader, m3ClientFromSettings, type M3Client } from '@mlc/infor';
 import { createEventProducer, standardTopics } from '@mlc/kafka';
+import type { Logger } from '@mlc/log';
 import { ServiceEnv, type ServiceContext, type ServiceDefinition, type ServiceParts } from '@mlc/service';
 import { MIGRATIONS_DIR, createPgHashStore } from './hash-store.js';
 import { CURSOR_TOPIC, EVENT_TOPIC, POLLER_NAME, REJECT_TOPIC, createKafkaCursorStore, createKafkaPagePublisher } from './kafka-state.js';
@@ -26,7 +27,15 @@ export async function createInforPoller(ctx: ServiceContext<PollerEnv>): Promise
   const { env, processEnv, secrets } = ctx;
   const file = await readConnections(env.MLC_CONNECTIONS_FILE, { env: processEnv, mappings: { infor: InforMapping }, sections: ['infor'], store: secrets });
   const connections = selectConnections(file, { wanted: env.MLC_CONNECTIONS, section: 'infor', service: POLLER_NAME });
-  const pollers = connections.map((connection) => connectionPoller(ctx, connection));
+  const leaders = createConnectionLeaders({
+    service: POLLER_NAME,
+    connections,
+    databaseUrl: env.DATABASE_URL,
+    statementTimeoutMs: env.MLC_DB_STATEMENT_TIMEOUT_MS,
+    retryMs: env.MLC_LEADER_RETRY_MS,
+    logger: ctx.logger,
+    work: (connection, log) => connectionPoller(ctx, connection, log),
+  });
 
   return {
     migrations: [{ component: POLLER_NAME, dir: MIGRATIONS_DIR }],
@@ -36,33 +45,16 @@ export async function createInforPoller(ctx: ServiceContext<PollerEnv>): Promise
       { topic: CURSOR_TOPIC, partitions: 1, cleanupPolicy: 'compact' as const },
       { topic: REJECT_TOPIC, partitions: env.MLC_TOPIC_PARTITIONS, cleanupPolicy: 'delete' as const, retentionMs: 30 * 24 * 3600 * 1000 },
     ],
-    // A standby is healthy: it waits for the lock by design.
-    readiness: async () => ({
-      ok: pollers.every((p) => p.leader.state() !== 'stopped'),
-      details: { connections: Object.fromEntries(pollers.map((p) => [p.id, { role: p.leader.state(), poll: p.status() }])) },
-    }),
-    start: async () => {
-      for (const p of pollers) p.leader.start();
-    },
-    stop: async () => {
-      await Promise.all(pollers.map((p) => p.leader.stop()));
-    },
+    ...leaders,
   };
 }
 
 type InforConnection = WithSection<Connection & { mappings: { infor: z.output<typeof InforMapping> } }, 'infor'>;
 
-interface ConnectionPoller {
-  id: string;
-  leader: Leader;
-  status: () => ReturnType<Poller['status']> | null;
-}
-
-/** One connection's leader and, while it leads, its poller. */
-function connectionPoller({ env, logger, metrics, pool, kafka, namespace, codec }: ServiceContext<PollerEnv>, connection: InforConnection): ConnectionPoller {
+/** One connection's work while this replica leads it: its poller and its ION session. */
+function connectionPoller({ logger, metrics, pool, kafka, namespace, codec }: ServiceContext<PollerEnv>, connection: InforConnection, log: Logger): ConnectionWork {
   const mapping = connection.mappings.infor;
   const { poll } = connection.infor;
-  const log = logger.child({ connection: connection.id });
   const gauges = createPollerMetrics({ registry: metrics, connection: connection.id });
   const recordPoll = createPollLog({ db: pool, table: 'infor_poller_polls', connection: connection.id, logger: log });
   // Every successful poll also goes to infor_poller_polls, for `mlc status`.
@@ -72,51 +64,44 @@ function connectionPoller({ env, logger, metrics, pool, kafka, namespace, codec 
 
   let m3: M3Client | undefined;
   let poller: Poller | undefined;
-  const leader = createLeader({
-    name: `${POLLER_NAME}:${connection.id}`,
-    logger: log,
-    retryMs: env.MLC_LEADER_RETRY_MS,
+  return {
     onStateChange: (state) => pollerMetrics.leader(state),
-    connect: lockSessionOn(env.DATABASE_URL, `${POLLER_NAME}-lock`, { statementTimeoutMs: env.MLC_DB_STATEMENT_TIMEOUT_MS }),
-    work: {
-      // Only the leader connects the producer (initialising the transactional id fences whoever held it) and logs on to ION.
-      start: async () => {
-        await producer.connect();
-        m3 = m3ClientFromSettings(connection.infor, { logger: log });
-        poller = createPoller({
+    status: () => poller?.status() ?? null,
+    // Only the leader connects the producer (initialising the transactional id fences whoever held it) and logs on to ION.
+    start: async () => {
+      await producer.connect();
+      m3 = m3ClientFromSettings(connection.infor, { logger: log });
+      poller = createPoller({
+        connection: connection.id,
+        reader: createSupplierChangeReader({ m3, transaction: mapping.transactions.listChangedSuppliers }),
+        cursors: createKafkaCursorStore({ kafka, connection: connection.id, logger: log, cursorTopic: namespace.topic(CURSOR_TOPIC) }),
+        publisher: createKafkaPagePublisher({
+          producer,
           connection: connection.id,
-          reader: createSupplierChangeReader({ m3, transaction: mapping.transactions.listChangedSuppliers }),
-          cursors: createKafkaCursorStore({ kafka, connection: connection.id, logger: log, cursorTopic: namespace.topic(CURSOR_TOPIC) }),
-          publisher: createKafkaPagePublisher({
-            producer,
-            connection: connection.id,
-            group: namespace.groupId(POLLER_NAME),
-            cursorTopic: namespace.topic(CURSOR_TOPIC),
-            rejectTopic: namespace.topic(REJECT_TOPIC),
-            eventTopic: namespace.topic(EVENT_TOPIC),
-          }),
-          hashes: createPgHashStore({ db: pool, connection: connection.id }),
-          mapping,
-          logger: log,
-          metrics: pollerMetrics,
-          pageSize: poll.pageSize,
-          overlapMs: Math.round(poll.overlapSeconds * 1000),
-          futureSkewMs: Math.round(poll.futureSkewSeconds * 1000),
-          intervalMs: Math.round(poll.intervalSeconds * 1000),
-        });
-        await poller.start();
-      },
-      stop: async () => {
-        await poller?.stop();
-        poller = undefined;
-        await m3?.close().catch((error: unknown) => log.warn({ err: error }, 'ION token revoke failed'));
-        m3 = undefined;
-        await producer.disconnect();
-      },
+          group: namespace.groupId(POLLER_NAME),
+          cursorTopic: namespace.topic(CURSOR_TOPIC),
+          rejectTopic: namespace.topic(REJECT_TOPIC),
+          eventTopic: namespace.topic(EVENT_TOPIC),
+        }),
+        hashes: createPgHashStore({ db: pool, connection: connection.id }),
+        mapping,
+        logger: log,
+        metrics: pollerMetrics,
+        pageSize: poll.pageSize,
+        overlapMs: Math.round(poll.overlapSeconds * 1000),
+        futureSkewMs: Math.round(poll.futureSkewSeconds * 1000),
+        intervalMs: Math.round(poll.intervalSeconds * 1000),
+      });
+      await poller.start();
     },
-  });
-
-  return { id: connection.id, leader, status: () => poller?.status() ?? null };
+    stop: async () => {
+      await poller?.stop();
+      poller = undefined;
+      await m3?.close().catch((error: unknown) => log.warn({ err: error }, 'ION token revoke failed'));
+      m3 = undefined;
+      await producer.disconnect();
+    },
+  };
 }
 
 export const inforPoller: ServiceDefinition<typeof PollerEnv> = { name: POLLER_NAME, env: PollerEnv, pool: { max: 3 }, create: createInforPoller };

@@ -2,12 +2,13 @@ import { z } from 'zod';
 import { readConnections, selectConnections, type Connection, type WithSection } from '@mlc/config';
 import { ENTITY_TYPES, topicFor } from '@mlc/events';
 import { createEventProducer, standardTopics } from '@mlc/kafka';
+import type { Logger } from '@mlc/log';
 import { ServiceEnv, type ServiceContext, type ServiceDefinition, type ServiceParts } from '@mlc/service';
 import { SysproMapping, sysproODataClientFromSettings } from '@mlc/syspro';
 import { planEntities } from './entities.js';
 import { MIGRATIONS_DIR, createPgHashStore } from './hash-store.js';
 import { CURSOR_TOPIC, POLLER_NAME, REJECT_TOPIC, createKafkaCursorStore, createKafkaPagePublisher } from './kafka-state.js';
-import { createLeader, createPollLog, lockSessionOn, type Leader } from '@mlc/db';
+import { createConnectionLeaders, createPollLog, type ConnectionWork } from '@mlc/db';
 import { createPollerMetrics } from './metrics.js';
 import { createPoller, type Poller } from './poller.js';
 import { createPgResyncQueue } from './resync.js';
@@ -31,7 +32,15 @@ export async function createSysproPoller(ctx: ServiceContext<PollerEnv>): Promis
   const { env, processEnv, secrets } = ctx;
   const file = await readConnections(env.MLC_CONNECTIONS_FILE, { env: processEnv, mappings: { syspro: SysproMapping }, sections: ['syspro'], store: secrets });
   const connections = selectConnections(file, { wanted: env.MLC_CONNECTIONS, section: 'syspro', service: SERVICE });
-  const pollers = connections.map((connection) => connectionPoller(ctx, connection));
+  const leaders = createConnectionLeaders({
+    service: SERVICE,
+    connections,
+    databaseUrl: env.DATABASE_URL,
+    statementTimeoutMs: env.MLC_DB_STATEMENT_TIMEOUT_MS,
+    retryMs: env.MLC_LEADER_RETRY_MS,
+    logger: ctx.logger,
+    work: (connection, log) => connectionPoller(ctx, connection, log),
+  });
 
   const eventTopics = standardTopics({ partitions: env.MLC_TOPIC_PARTITIONS }).filter((t) =>
     ENTITY_TYPES.some((entity) => t.topic === topicFor('syspro', entity)),
@@ -44,35 +53,18 @@ export async function createSysproPoller(ctx: ServiceContext<PollerEnv>): Promis
       { topic: CURSOR_TOPIC, partitions: 1, cleanupPolicy: 'compact' as const },
       { topic: REJECT_TOPIC, partitions: env.MLC_TOPIC_PARTITIONS, cleanupPolicy: 'delete' as const, retentionMs: 30 * 24 * 3600 * 1000 },
     ],
-    // A standby is healthy: it waits for the lock by design.
-    readiness: async () => ({
-      ok: pollers.every((p) => p.leader.state() !== 'stopped'),
-      details: { connections: Object.fromEntries(pollers.map((p) => [p.id, { role: p.leader.state(), polls: p.status() }])) },
-    }),
-    start: async () => {
-      for (const p of pollers) p.leader.start();
-    },
-    stop: async () => {
-      await Promise.all(pollers.map((p) => p.leader.stop()));
-    },
+    ...leaders,
   };
 }
 
 type SysproConnection = WithSection<Connection & { mappings: { syspro: z.output<typeof SysproMapping> } }, 'syspro'>;
 
-interface ConnectionPoller {
-  id: string;
-  leader: Leader;
-  status: () => ReturnType<Poller['status']> | Record<string, never>;
-}
-
-/** One connection's leader and, while it leads, its poller. */
-function connectionPoller({ env, logger, metrics, pool, kafka, namespace, codec }: ServiceContext<PollerEnv>, connection: SysproConnection): ConnectionPoller {
+/** One connection's work while this replica leads it: its poller. */
+function connectionPoller({ logger, metrics, pool, kafka, namespace, codec }: ServiceContext<PollerEnv>, connection: SysproConnection, log: Logger): ConnectionWork {
   const mapping = connection.mappings.syspro;
   const { odata, poll } = connection.syspro;
   const cursorTopic = namespace.topic(CURSOR_TOPIC);
   const rejectTopic = namespace.topic(REJECT_TOPIC);
-  const log = logger.child({ connection: connection.id });
 
   const gauges = createPollerMetrics({ registry: metrics, connection: connection.id });
   const recordPoll = createPollLog({ db: pool, table: 'syspro_poller_polls', connection: connection.id, logger: log });
@@ -83,49 +75,43 @@ function connectionPoller({ env, logger, metrics, pool, kafka, namespace, codec 
   const sysproOData = sysproODataClientFromSettings(odata, { logger });
 
   let poller: Poller | undefined;
-  const leader = createLeader({
-    name: `${SERVICE}:${connection.id}`,
-    logger: log,
-    retryMs: env.MLC_LEADER_RETRY_MS,
+  return {
     onStateChange: (state) => pollerMetrics.leader(state),
-    connect: lockSessionOn(env.DATABASE_URL, `${SERVICE}-lock`, { statementTimeoutMs: env.MLC_DB_STATEMENT_TIMEOUT_MS }),
-    work: {
-      // Only the leader connects the producer: initialising the transactional id fences whoever held it.
-      start: async () => {
-        await producer.connect();
-        poller = createPoller({
+    status: () => poller?.status() ?? null,
+    // Only the leader connects the producer: initialising the transactional id fences whoever held it.
+    start: async () => {
+      await producer.connect();
+      poller = createPoller({
+        connection: connection.id,
+        odata: sysproOData,
+        cursors: createKafkaCursorStore({ kafka, connection: connection.id, logger, cursorTopic }),
+        publisher: createKafkaPagePublisher({
+          producer,
           connection: connection.id,
-          odata: sysproOData,
-          cursors: createKafkaCursorStore({ kafka, connection: connection.id, logger, cursorTopic }),
-          publisher: createKafkaPagePublisher({
-            producer,
-            connection: connection.id,
-            cursorTopic,
-            rejectTopic,
-            topicOf: (entity) => namespace.topic(topicFor('syspro', entity)),
-            group: namespace.groupId(SERVICE),
-          }),
-          hashes: createPgHashStore({ db: pool, connection: connection.id }),
-          resyncs: createPgResyncQueue({ db: pool, connection: connection.id }),
-          mapping,
-          entities: planEntities(poll, mapping),
-          logger,
-          metrics: pollerMetrics,
-          pageSize: odata.pageSize,
-          overlapMs: Math.round(poll.overlapSeconds * 1000),
-          futureSkewMs: Math.round(poll.futureSkewSeconds * 1000),
-          changeNumberWindow: poll.changeNumberWindow,
-        });
-        await poller.start();
-      },
-      stop: async () => {
-        await poller?.stop();
-        poller = undefined;
-        await producer.disconnect();
-      },
+          cursorTopic,
+          rejectTopic,
+          topicOf: (entity) => namespace.topic(topicFor('syspro', entity)),
+          group: namespace.groupId(SERVICE),
+        }),
+        hashes: createPgHashStore({ db: pool, connection: connection.id }),
+        resyncs: createPgResyncQueue({ db: pool, connection: connection.id }),
+        mapping,
+        entities: planEntities(poll, mapping),
+        logger,
+        metrics: pollerMetrics,
+        pageSize: odata.pageSize,
+        overlapMs: Math.round(poll.overlapSeconds * 1000),
+        futureSkewMs: Math.round(poll.futureSkewSeconds * 1000),
+        changeNumberWindow: poll.changeNumberWindow,
+      });
+      await poller.start();
     },
-  });
-  return { id: connection.id, leader, status: () => poller?.status() ?? {} };
+    stop: async () => {
+      await poller?.stop();
+      poller = undefined;
+      await producer.disconnect();
+    },
+  };
 }
 
 export const sysproPoller: ServiceDefinition<typeof PollerEnv> = { name: SERVICE, env: PollerEnv, pool: { max: 3 }, create: createSysproPoller };
