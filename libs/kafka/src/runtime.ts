@@ -251,7 +251,8 @@ export function createConsumerRuntime(params: CreateConsumerRuntimeParams): Cons
     const value = await persist('encode-outcome', () => encodeOutcomeWithin(outcome, (o) => codec.encode(outcomesTopic, o), maxRecordBytes), live, (e) => !e.retriable);
     if (value instanceof MlcError) return value;
     return {
-      key: partitionKeyFor({ connection: outcome.connection, entity: outcome.entity }),
+      // A Buffer once: kafkajs would convert a string key for the partitioner and again for the record.
+      key: Buffer.from(partitionKeyFor({ connection: outcome.connection, entity: outcome.entity }), 'utf8'),
       value,
       headers: { [EVENT_HEADERS.correlationId]: outcome.correlationId, [EVENT_HEADERS.eventId]: outcome.eventId },
     };
