@@ -120,6 +120,8 @@ async function run(args: BenchArgs, env: BenchEnv): Promise<SummaryRow[]> {
   const suppliers = intOption(args, 'suppliers', 10_000);
   const poLines = intOption(args, 'po-lines', 100_000);
   const intervalMs = intOption(args, 'sample-ms', 250);
+  // Unset: V8's own heap sizing, as the image runs the services.
+  const heapMb = args['max-old-space-mb'] === undefined ? undefined : intOption(args, 'max-old-space-mb', 0);
   // The writer is the slow part (about 35 records/s on the loaded dev box in 2026-11): by default
   // the run stops after this long and reports the peaks so far, saying how far the writer got.
   const timeoutMs = intOption(args, 'timeout-s', 300) * 1000;
@@ -128,12 +130,18 @@ async function run(args: BenchArgs, env: BenchEnv): Promise<SummaryRow[]> {
   const purchaseOrders = Math.max(1, Math.round(poLines / AVERAGE_LINES_PER_ORDER));
   console.log(
     `memory: ${fmt(suppliers)} suppliers + ${fmt(purchaseOrders)} purchase orders (1–${MAX_LINES_PER_ORDER} lines each, about ${fmt(poLines)} lines), ` +
-      `SYSPRO → syspro-poller → Kafka → coupa-writer + audit, Coupa simulator unlimited; RSS sampled every ${intervalMs} ms`,
+      `SYSPRO → syspro-poller → Kafka → coupa-writer + audit, Coupa simulator unlimited; RSS sampled every ${intervalMs} ms` +
+      (heapMb === undefined ? '' : `; services run with --max-old-space-size=${heapMb}`),
   );
   // As the image runs them: compiled (an up-to-date build is a no-op).
   execFileSync(process.execPath, [createRequire(import.meta.url).resolve('typescript/bin/tsc'), '-b'], { cwd: ROOT, stdio: 'inherit' });
   const started = performance.now();
-  const run: Run = await setUp(full, suppliers, 1000, { rateLimit: false }, undefined, { purchaseOrders, maxLinesPerOrder: MAX_LINES_PER_ORDER, compiled: true });
+  const run: Run = await setUp(full, suppliers, 1000, { rateLimit: false }, undefined, {
+    purchaseOrders,
+    maxLinesPerOrder: MAX_LINES_PER_ORDER,
+    compiled: true,
+    nodeArgs: heapMb === undefined ? [] : [`--max-old-space-size=${heapMb}`],
+  });
   const kafka = new Kafka({ clientId: 'bench-memory', brokers: full.kafkaBrokers.split(','), logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   const traces: { stop(): Promise<MemoryTrace> }[] = [];

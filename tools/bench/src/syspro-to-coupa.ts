@@ -46,6 +46,8 @@ export interface RunShape {
    * instead of their sources through tsx, whose compiler would count in their memory.
    */
   compiled?: boolean;
+  /** Node options for every service, before its entry (e.g. `--max-old-space-size=128`). */
+  nodeArgs?: readonly string[];
 }
 
 export async function setUp(
@@ -94,7 +96,7 @@ export async function setUp(
   const children: ChildProcess[] = [];
   let closing = false;
   const spawnService = (entry: string, extra: NodeJS.ProcessEnv) => {
-    const argv = shape?.compiled ? [entry.replace(/\/src\/main\.ts$/, '/dist/main.js')] : ['--conditions=source', '--import', 'tsx', entry];
+    const argv = [...(shape?.nodeArgs ?? []), ...(shape?.compiled ? [entry.replace(/\/src\/main\.ts$/, '/dist/main.js')] : ['--conditions=source', '--import', 'tsx', entry])];
     const child = spawn(process.execPath, argv, {
       cwd: ROOT,
       env: {
