@@ -173,7 +173,7 @@ export function createRegistryCodec({ registryUrl, registry, logger, logicalTopi
     async encode(topic, value) {
       const parsed = validateForTopic(logicalTopic(topic), value);
       const schemaId = await schemaIdFor(topic);
-      return encodeWire(schemaId, Buffer.from(JSON.stringify(parsed), 'utf8'));
+      return encodeWire(schemaId, JSON.stringify(parsed));
     },
 
     async decode(topic, value) {

@@ -11,6 +11,14 @@ test('round trip keeps schema id and payload', () => {
   assert.deepEqual(out, payload);
 });
 
+test('a string payload is written as UTF-8, byte for byte what a Buffer payload gives', () => {
+  const json = '{"name":"Zoë – 東京","n":1}';
+  const wire = encodeWire(7, json);
+  assert.deepEqual(wire, encodeWire(7, Buffer.from(json, 'utf8')));
+  assert.equal(wire.length, 5 + Buffer.byteLength(json));
+  assert.equal(decodeWire(wire).payload.toString('utf8'), json);
+});
+
 test('null, short and foreign values are MLC_DECODE_FAILED', () => {
   for (const bad of [null, Buffer.alloc(0), Buffer.from([0, 0, 0, 1]), Buffer.from([1, 0, 0, 0, 1, 0x7b, 0x7d]), Buffer.from('{"a":1}')]) {
     assert.throws(() => decodeWire(bad, { topic: 't' }), (error: { code?: string; context?: { topic?: string } }) => {

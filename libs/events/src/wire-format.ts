@@ -4,11 +4,19 @@ import { MlcError } from '@mlc/errors';
 export const MAGIC_BYTE = 0;
 const HEADER_LENGTH = 5;
 
-export function encodeWire(schemaId: number, payload: Buffer): Buffer {
-  const header = Buffer.alloc(HEADER_LENGTH);
-  header.writeUInt8(MAGIC_BYTE, 0);
-  header.writeInt32BE(schemaId, 1);
-  return Buffer.concat([header, payload]);
+/**
+ * Header and payload in one allocation (a string payload is written as UTF-8 straight into it):
+ * this runs for every event and outcome produced, and `Buffer.concat` of a header and a payload
+ * made two extra buffers per record.
+ */
+export function encodeWire(schemaId: number, payload: Buffer | string): Buffer {
+  const length = typeof payload === 'string' ? Buffer.byteLength(payload, 'utf8') : payload.length;
+  const wire = Buffer.allocUnsafe(HEADER_LENGTH + length);
+  wire.writeUInt8(MAGIC_BYTE, 0);
+  wire.writeInt32BE(schemaId, 1);
+  if (typeof payload === 'string') wire.write(payload, HEADER_LENGTH, 'utf8');
+  else payload.copy(wire, HEADER_LENGTH);
+  return wire;
 }
 
 export interface WireMessage {

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { decodeWire, encodeWire } from '@mlc/events';
 import { MlcError } from '@mlc/errors';
 import type { TopicCodec } from './codec.js';
 
@@ -6,8 +7,6 @@ export interface InMemoryCodecParams {
   /** zod schema per topic; schema ids are 1, 2, ... in this order. */
   schemas: ReadonlyMap<string, z.ZodType>;
 }
-
-const HEADER_LENGTH = 5;
 
 /**
  * A TopicCodec with the registry codec's wire format (magic byte 0, int32 schema id, JSON) and
@@ -42,18 +41,11 @@ export function createInMemoryCodec({ schemas }: InMemoryCodecParams): TopicCode
   return {
     async encode(topic, value) {
       const { id, schema } = schemaOf(topic);
-      const parsed = validate(topic, schema, value, id);
-      const header = Buffer.alloc(HEADER_LENGTH);
-      header.writeInt32BE(id, 1);
-      return Buffer.concat([header, Buffer.from(JSON.stringify(parsed), 'utf8')]);
+      return encodeWire(id, JSON.stringify(validate(topic, schema, value, id)));
     },
     async decode(topic, value) {
       const { id: expected } = schemaOf(topic);
-      if (value === null) throw new MlcError('MLC_DECODE_FAILED', 'message has no value (tombstone)', { context: { topic } });
-      if (value.length < HEADER_LENGTH || value.readUInt8(0) !== 0) {
-        throw new MlcError('MLC_DECODE_FAILED', `value on ${topic} is not in the wire format (magic byte)`, { context: { topic, length: value.length } });
-      }
-      const schemaId = value.readInt32BE(1);
+      const { schemaId, payload } = decodeWire(value, { topic });
       const schema = byId.get(schemaId);
       if (schema === undefined) throw new MlcError('MLC_DECODE_FAILED', `unknown schema id ${schemaId} on ${topic}`, { context: { topic, schemaId } });
       if (schemaId !== expected) {
@@ -61,7 +53,7 @@ export function createInMemoryCodec({ schemas }: InMemoryCodecParams): TopicCode
       }
       let json: unknown;
       try {
-        json = JSON.parse(value.subarray(HEADER_LENGTH).toString('utf8'));
+        json = JSON.parse(payload.toString('utf8'));
       } catch (error) {
         throw new MlcError('MLC_DECODE_FAILED', `value on ${topic} is not valid JSON`, { cause: error, context: { topic, schemaId } });
       }

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import kafkajs, { type Message, type Producer, type ProducerRecord, type RecordMetadata } from 'kafkajs';
-import { createPartitionRouter, sendPerPartition } from './partition-send.js';
+import fc from 'fast-check';
+import { createPartitionRouter, murmur2, partitionOfKey, sendPerPartition } from './partition-send.js';
 
 /** A target that records each request and, like kafkajs, runs the producer's partitioner on it. */
 function fakeTarget(router: ReturnType<typeof createPartitionRouter>, partitions: number) {
@@ -54,4 +55,26 @@ test('partitionOf picks what kafkajs picks for each partition count, counts inte
     const metadata = Array.from({ length: count }, (_, partitionId) => ({ partitionId, leader: 0, partitionErrorCode: 0, replicas: [], isr: [] }));
     assert.equal(router.partitionOf(`t${count}`, message, count), kafkajsPicks({ topic: `t${count}`, partitionMetadata: metadata, message }), `key ${message.key}, ${count} partitions`);
   }
+});
+
+test('murmur2 and partitionOfKey give what kafkajs computes, for any key and partition count', async () => {
+  // kafkajs' own murmur2 (Long arithmetic) and default partitioner are the reference.
+  const { default: kafkajsMurmur2 } = (await import('kafkajs/src/producer/partitioners/default/murmur2.js' as string)) as { default: (key: Buffer | string) => number };
+  const reference = kafkajs.Partitioners.DefaultPartitioner();
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 80 }), (bytes) => {
+      const key = Buffer.from(bytes);
+      assert.equal(murmur2(key), kafkajsMurmur2(key));
+    }),
+    { numRuns: 2000 },
+  );
+  fc.assert(
+    fc.property(fc.string({ unit: 'grapheme', maxLength: 40 }), fc.integer({ min: 1, max: 64 }), (key, count) => {
+      const partitionMetadata = Array.from({ length: count }, (_, partitionId) => ({ partitionId, leader: 0, partitionErrorCode: 0, replicas: [], isr: [] }));
+      const expected = reference({ topic: 't', partitionMetadata, message: { key, value: null } });
+      assert.equal(partitionOfKey(key, count), expected);
+      assert.equal(partitionOfKey(Buffer.from(key, 'utf8'), count), expected);
+    }),
+    { numRuns: 2000 },
+  );
 });

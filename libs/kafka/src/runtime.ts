@@ -112,6 +112,38 @@ export interface ConsumerRuntime {
   stop(): Promise<void>;
 }
 
+/**
+ * A handler's context. A child logger costs a redaction pass over its bindings (@mlc/log redacts
+ * secret paths), more than decoding the message; most handlers never log, so it is made on first
+ * use. A class, not an object literal with a getter: the literal made a getter closure and a
+ * dictionary-mode object per message.
+ */
+class MessageContext implements HandlerContext {
+  readonly #parent: Logger;
+  readonly #event: CanonicalEvent;
+  #logger: Logger | undefined;
+  declare replay?: Replay;
+
+  constructor(
+    parent: Logger,
+    readonly topic: string,
+    readonly partition: number,
+    readonly offset: string,
+    readonly attempt: number,
+    event: CanonicalEvent,
+    replay: Replay | undefined,
+  ) {
+    this.#parent = parent;
+    this.#event = event;
+    if (replay !== undefined) this.replay = replay;
+  }
+
+  get logger(): Logger {
+    const { topic, partition, offset } = this;
+    return (this.#logger ??= this.#parent.child({ topic, partition, offset, eventId: this.#event.id, correlationId: this.#event.correlationId }));
+  }
+}
+
 /** Unwinds a message's processing when we must stop waiting: stop(), a rebalance or a seek. */
 class Interrupted extends Error {
   constructor() {
@@ -251,7 +283,8 @@ export function createConsumerRuntime(params: CreateConsumerRuntimeParams): Cons
     const value = await persist('encode-outcome', () => encodeOutcomeWithin(outcome, (o) => codec.encode(outcomesTopic, o), maxRecordBytes), live, (e) => !e.retriable);
     if (value instanceof MlcError) return value;
     return {
-      key: partitionKeyFor({ connection: outcome.connection, entity: outcome.entity }),
+      // A Buffer once: kafkajs would convert a string key for the partitioner and again for the record.
+      key: Buffer.from(partitionKeyFor({ connection: outcome.connection, entity: outcome.entity }), 'utf8'),
       value,
       headers: { [EVENT_HEADERS.correlationId]: outcome.correlationId, [EVENT_HEADERS.eventId]: outcome.eventId },
     };
@@ -331,20 +364,7 @@ export function createConsumerRuntime(params: CreateConsumerRuntimeParams): Cons
   }
 
   function contextFor(topic: string, partition: number, offset: string, attempt: number, event: CanonicalEvent, replay: Replay | undefined): HandlerContext {
-    // A child logger costs a redaction pass over its bindings (@mlc/log redacts secret paths), more
-    // than decoding the message; most handlers never log, so it is made on first use.
-    let ctxLog: Logger | undefined;
-    const ctx: HandlerContext = {
-      topic,
-      partition,
-      offset,
-      attempt,
-      get logger() {
-        return (ctxLog ??= log.child({ topic, partition, offset, eventId: event.id, correlationId: event.correlationId }));
-      },
-    };
-    if (replay !== undefined) ctx.replay = replay;
-    return ctx;
+    return new MessageContext(log, topic, partition, offset, attempt, event, replay);
   }
 
   /**

@@ -25,6 +25,10 @@ export interface Run {
   startPoller(): ChildProcess;
   /** A coupa-writer replica; `env` adds to (or overrides) its environment. */
   startWriter(env?: NodeJS.ProcessEnv): ChildProcess;
+  /** The audit service in its own Postgres schema (dropped by `close`). */
+  startAudit(): ChildProcess;
+  /** Physical topic names start with this. */
+  prefix: string;
   /** Publish window of the poller, from its hash table (written after each Kafka commit). */
   published(): Promise<{ count: number; first?: number; last?: number }>;
   coupaSuppliers(): Promise<number>;
@@ -33,10 +37,34 @@ export interface Run {
   close(): Promise<void>;
 }
 
-export async function setUp(env: Required<BenchEnv>, suppliers: number, pageSize: number, coupa: Pick<CoupaOptions, 'rateLimit'>, writerRateLimit?: { perSecond: number; burst: number }): Promise<Run> {
+/** More than suppliers: purchase orders (with their GL accounts and cost centres) as well. */
+export interface RunShape {
+  purchaseOrders: number;
+  maxLinesPerOrder: number;
+  /**
+   * Run the services' compiled `dist/main.js`, as the image does (build with `tsc -b` first),
+   * instead of their sources through tsx, whose compiler would count in their memory.
+   */
+  compiled?: boolean;
+  /** Node options for every service, before its entry (e.g. `--max-old-space-size=128`). */
+  nodeArgs?: readonly string[];
+}
+
+export async function setUp(
+  env: Required<BenchEnv>,
+  suppliers: number,
+  pageSize: number,
+  coupa: Pick<CoupaOptions, 'rateLimit'>,
+  writerRateLimit?: { perSecond: number; burst: number },
+  shape?: RunShape,
+): Promise<Run> {
   const connection = `bench-${randomBytes(5).toString('hex')}`;
   const prefix = `${connection}.`;
-  const syspro = await startSysproSimulator({ seed: 3, sizes: { suppliers, purchaseOrders: 0, invoices: 0, glAccounts: 1, costCentres: 1 } });
+  const auditSchema = `bench_audit_${connection.slice('bench-'.length)}`;
+  const syspro = await startSysproSimulator({
+    seed: 3,
+    sizes: { suppliers, purchaseOrders: shape?.purchaseOrders ?? 0, maxLinesPerOrder: shape?.maxLinesPerOrder ?? 1, invoices: 0, glAccounts: shape ? 40 : 1, costCentres: shape ? 8 : 1 },
+  });
   const coupaSim = await startCoupaSimulator({ seed: 3, sizes: { suppliers: 0, purchaseOrders: 0, invoices: 0, lookupValues: 0 }, ...coupa });
   const [generated] = sandboxConnections({
     syspro: { odata: sysproEndpoints(syspro).odata },
@@ -54,7 +82,7 @@ export async function setUp(env: Required<BenchEnv>, suppliers: number, pageSize
           ...generated!.syspro!,
           // The connection default (1,000 rows per page and per Kafka transaction).
           odata: { ...generated!.syspro!.odata, pageSize },
-          poll: { intervalSeconds: 1, overlapSeconds: 0, entities: { 'purchase-order': off, invoice: off, 'gl-account': off, 'cost-centre': off } },
+          poll: { intervalSeconds: 1, overlapSeconds: 0, entities: shape ? { invoice: off } : { 'purchase-order': off, invoice: off, 'gl-account': off, 'cost-centre': off } },
         },
         coupa: { ...generated!.coupa!, ...(writerRateLimit ? { rateLimit: writerRateLimit } : { rateLimit: { perSecond: 1_000_000, burst: 1_000_000 } }) },
       },
@@ -68,7 +96,8 @@ export async function setUp(env: Required<BenchEnv>, suppliers: number, pageSize
   const children: ChildProcess[] = [];
   let closing = false;
   const spawnService = (entry: string, extra: NodeJS.ProcessEnv) => {
-    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', entry], {
+    const argv = [...(shape?.nodeArgs ?? []), ...(shape?.compiled ? [entry.replace(/\/src\/main\.ts$/, '/dist/main.js')] : ['--conditions=source', '--import', 'tsx', entry])];
+    const child = spawn(process.execPath, argv, {
       cwd: ROOT,
       env: {
         ...process.env,
@@ -92,6 +121,7 @@ export async function setUp(env: Required<BenchEnv>, suppliers: number, pageSize
   };
   return {
     connection,
+    prefix,
     coupaUrl: coupaSim.url,
     async firstSysproRequest() {
       const res = await fetch(`${syspro.url}/_sandbox/requests?path=/SYSPRO8Odata&limit=100000`);
@@ -100,6 +130,7 @@ export async function setUp(env: Required<BenchEnv>, suppliers: number, pageSize
     },
     startPoller: () => spawnService('services/syspro-poller/src/main.ts', { MLC_CONNECTIONS: connection }),
     startWriter: (extra = {}) => spawnService('services/coupa-writer/src/main.ts', { MLC_CONNECTIONS: connection, ...extra }),
+    startAudit: () => spawnService('services/audit/src/main.ts', { MLC_AUDIT_DB_SCHEMA: auditSchema }),
     async published() {
       const { rows } = await db
         .query<{ n: string; first: Date | null; last: Date | null }>(
@@ -136,6 +167,7 @@ export async function setUp(env: Required<BenchEnv>, suppliers: number, pageSize
       await db.query('delete from syspro_poller_epoch_hashes where connection = $1', [connection]).catch(() => undefined);
       await db.query('delete from mlc_target_records where connection = $1', [connection]).catch(() => undefined);
       await db.query('delete from mlc_rate_limits where connection = $1', [connection]).catch(() => undefined);
+      await db.query(`drop schema if exists ${auditSchema} cascade`).catch(() => undefined);
       await db.end();
       await Promise.allSettled([syspro.close(), coupaSim.close()]);
       rmSync(dir, { recursive: true, force: true });
