@@ -43,15 +43,15 @@ export interface OpenLoop {
 
 export type LoadJob = (ClosedLoop | OpenLoop) & { target: LoadTarget };
 
-/** A Coupa supplier call-out body, different per `i` so every one is a new record and event. */
-export function supplierBody(i: number, run: string, updatedAt = '2026-11-23T10:00:00Z'): string {
+/** A Coupa supplier call-out body, different per `i` so every one is a new record and event; `number` is the supplier number. */
+export function supplierBody(i: number, number: string): string {
   return JSON.stringify({
     id: i + 1,
     'created-at': '2026-11-01T00:00:00Z',
-    'updated-at': updatedAt,
+    'updated-at': '2026-11-23T10:00:00Z',
     name: `Bench Supplier ${i}`,
     'display-name': `Bench Supplier ${i}`,
-    number: `B${run}-${i}`,
+    number,
     status: 'active',
     'payment-term': { code: 'Net 30' },
     'tax-id': null,
@@ -76,7 +76,8 @@ export function calloutHeaders(body: string, hmacSecret: string): Record<string,
 }
 
 function requestOf(target: LoadTarget, i: number): { path: string; body: string; headers: Record<string, string> } {
-  const body = supplierBody(target.offset + i, target.run);
+  const n = target.offset + i;
+  const body = supplierBody(n, `B${target.run}-${n}`);
   if (target.kind === 'bare') return { path: '/bare', body, headers: { 'content-type': 'application/json' } };
   return { path: `/webhooks/coupa/${target.connection}`, body, headers: calloutHeaders(body, target.hmacSecret) };
 }
