@@ -10,7 +10,7 @@ import { createRegistryCodec } from '@mlc/events';
 import { createEventProducer } from '@mlc/kafka';
 import { createLogger } from '@mlc/log';
 import { TARGET_RECORDS_MIGRATIONS, createTargetRecordStore } from '@mlc/writer';
-import { startLoadWorker, type LoadResult, type LoadTarget } from './load.js';
+import { openLoopLatency, startLoadWorker, supplierBody, type LoadResult, type LoadTarget } from './load.js';
 import { BenchUsageError, intOption, type Bench, type BenchArgs, type BenchEnv, type SummaryRow } from './bench.js';
 
 const SECRET = 'bench-hmac-secret';
@@ -57,6 +57,7 @@ async function run(args: BenchArgs, env: BenchEnv): Promise<SummaryRow[]> {
   const admin = kafka.admin();
   const codec = createRegistryCodec({ registryUrl: schemaRegistryUrl, logicalTopic: (name) => name.replace(`-${suffix}`, '') });
   const producer = createEventProducer({ kafka, codec, logger });
+  const rawProducer = kafka.producer();
   const bare = Fastify();
   bare.post('/bare', async () => ({ status: 'ok' }));
   const gatewayWith = (publish: GatewayAppParams['publish']) =>
@@ -92,6 +93,7 @@ async function run(args: BenchArgs, env: BenchEnv): Promise<SummaryRow[]> {
     await admin.connect();
     await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 3 }] });
     await producer.connect();
+    await rawProducer.connect();
     const bareUrl = await bare.listen({ port: 0, host: '127.0.0.1' });
     const singleUrl = await single.listen({ port: 0, host: '127.0.0.1' });
     const batchedUrl = await batched.listen({ port: 0, host: '127.0.0.1' });
@@ -110,13 +112,20 @@ async function run(args: BenchArgs, env: BenchEnv): Promise<SummaryRow[]> {
     const gatewayResult = await closed(callouts(batchedUrl, count));
     // Open loop at half the gateway's max: the latency a caller sees when the gateway is not saturated.
     const halfRate = gatewayResult.perSecond / 2;
-    const open = (target: LoadTarget) => client.run({ mode: 'open', perSecond: halfRate, count: Math.max(100, Math.round(halfRate * openSeconds)), connections: 256, target });
+    const openCount = Math.max(100, Math.round(halfRate * openSeconds));
+    const open = (target: LoadTarget) => client.run({ mode: 'open', perSecond: halfRate, count: openCount, connections: 256, target });
     const halfBare = await open(bareTarget(0));
     const halfGateway = await open(callouts(batchedUrl, 30_000_000));
+    // The waits the gateway cannot avoid, at the same arrival rate: a Kafka ack (acks=all) and a
+    // Postgres round trip; a published call-out waits for 1 ack and 2 round trips (claim, completion).
+    const halfKafka = await openLoopLatency(openCount, halfRate, (i) => rawProducer.send({ topic, acks: -1, messages: [{ key: `k${i % 64}`, value: supplierBody(i, 'floor') }] }));
+    const halfPg = await openLoopLatency(openCount, halfRate, () => db.query('select 1'));
     const rows = gatewayRows(bareResult, gatewayResult, { gateway: halfGateway, bare: halfBare, perSecond: halfRate });
 
     if (args.json === 'true') {
-      console.log(JSON.stringify({ bench: 'gateway', count, concurrency, bare: bareResult, gatewaySingleSend: singleResult, gateway: gatewayResult, halfRate: { perSecond: halfRate, bare: halfBare, gateway: halfGateway } }));
+      console.log(
+        JSON.stringify({ bench: 'gateway', count, concurrency, bare: bareResult, gatewaySingleSend: singleResult, gateway: gatewayResult, halfRate: { perSecond: halfRate, bare: halfBare, gateway: halfGateway, kafkaAck: halfKafka, postgres: halfPg } }),
+      );
       return rows;
     }
     const num = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }).padStart(10);
@@ -130,6 +139,8 @@ async function run(args: BenchArgs, env: BenchEnv): Promise<SummaryRow[]> {
     console.log(`open loop at half the gateway's max, ${Math.round(halfRate)} req/s for ${openSeconds} s (latency from each request's scheduled time):`);
     row('bare fastify route', halfBare);
     row('gateway, coalesced sends', halfGateway);
+    row('floor: one Kafka send acknowledged (acks=all)', halfKafka);
+    row('floor: one Postgres round trip (select 1)', halfPg);
     return rows;
   } finally {
     await client.close();
@@ -137,6 +148,7 @@ async function run(args: BenchArgs, env: BenchEnv): Promise<SummaryRow[]> {
     await batched.close();
     await bare.close();
     await producer.disconnect().catch(() => undefined);
+    await rawProducer.disconnect().catch(() => undefined);
     await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
     await admin.disconnect().catch(() => undefined);
     await db.query('delete from coupa_gateway_deliveries where connection = $1', [connection]).catch(() => undefined);

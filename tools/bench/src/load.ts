@@ -90,6 +90,37 @@ export function summarize(latencies: number[], seconds: number): LoadResult {
   return { count, seconds, perSecond: count / seconds, p50: percentile(latencies, 50), p95: percentile(latencies, 95), p99: percentile(latencies, 99), max: latencies.at(-1) ?? 0 };
 }
 
+/**
+ * Calls `op(i, due)` for i < count at `due` = started + i / perSecond (ms, performance.now()),
+ * whatever the earlier calls are doing; resolves when all have, rejects with the first failure
+ * (sending nothing more after it).
+ */
+export async function openLoop(count: number, perSecond: number, started: number, op: (i: number, due: number) => Promise<void>): Promise<void> {
+  const interval = 1000 / perSecond;
+  const calls: Promise<void>[] = [];
+  let failed: unknown;
+  for (let i = 0; i < count && failed === undefined; i += 1) {
+    const due = started + i * interval;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+    else if (i % 8 === 0) await new Promise((resolve) => setImmediate(resolve)); // behind: still let answers in
+    calls.push(op(i, due).catch((error: unknown) => void (failed ??= error)));
+  }
+  await Promise.all(calls);
+  if (failed !== undefined) throw failed;
+}
+
+/** Latencies (ms from each call's scheduled time) of `op` called open loop at `perSecond`, on this thread. */
+export async function openLoopLatency(count: number, perSecond: number, op: (i: number) => Promise<unknown>): Promise<LoadResult> {
+  const latencies: number[] = [];
+  const started = performance.now();
+  await openLoop(count, perSecond, started, async (i, due) => {
+    await op(i);
+    latencies.push(performance.now() - due);
+  });
+  return summarize(latencies, (performance.now() - started) / 1000);
+}
+
 /** Runs one load phase on this thread (the worker's). */
 export async function runLoad(job: LoadJob): Promise<LoadResult> {
   const origin = new URL(job.target.url).origin;
@@ -111,18 +142,7 @@ export async function runLoad(job: LoadJob): Promise<LoadResult> {
       };
       await Promise.all(Array.from({ length: job.concurrency }, worker));
     } else {
-      const interval = 1000 / job.perSecond;
-      const sends: Promise<void>[] = [];
-      let failed: unknown;
-      for (let i = 0; i < job.count && failed === undefined; i += 1) {
-        const due = started + i * interval;
-        const wait = due - performance.now();
-        if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
-        else if (i % 8 === 0) await new Promise((resolve) => setImmediate(resolve)); // behind: still let answers in
-        sends.push(send(i, due).catch((error: unknown) => void (failed ??= error)));
-      }
-      await Promise.all(sends);
-      if (failed !== undefined) throw failed;
+      await openLoop(job.count, job.perSecond, started, send);
     }
     return summarize(latencies, (performance.now() - started) / 1000);
   } finally {
