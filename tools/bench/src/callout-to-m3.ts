@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel } from 'kafkajs';
 import { createPool } from '@mlc/db';
-import { SANDBOX_MAPPINGS, startCoupaSimulator, startInforSimulator } from '@mlc/sandbox';
+import { SANDBOX_MAPPINGS, coupaEndpoint, sandboxConnections, startCoupaSimulator, startInforSimulator } from '@mlc/sandbox';
 import { killChild, startReadyService, waitFor } from '@mlc/testing';
 import { calloutHeaders, summarize, supplierBody } from './load.js';
 import { BenchUsageError, intOption, type Bench, type BenchArgs, type BenchEnv, type SummaryRow } from './bench.js';
@@ -65,23 +65,26 @@ async function run(args: BenchArgs, env: BenchEnv): Promise<SummaryRow[]> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-callout-m3-'));
   writeFileSync(join(dir, 'tenant.ionapi'), JSON.stringify(infor.ionapi), { mode: 0o600 });
   const connectionsFile = join(dir, 'connections.json');
-  writeFileSync(
-    connectionsFile,
-    JSON.stringify({
-      allowLiteralSecrets: true,
-      connections: [
-        {
-          id: connection,
-          allowInsecureHttp: true,
-          coupa: { url: coupa.url, clientId: coupa.credentials.clientId, clientSecret: coupa.credentials.clientSecret, scopes: coupa.credentials.scopes, webhook: { hmacSecret: HMAC_SECRET, signatureHeader: 'X-Coupa-Signature' } },
-          infor: { ionapiFile: 'tenant.ionapi', company: infor.state.company, division: infor.state.division, requestsPerMinute: SANDBOX_REQUESTS_PER_MINUTE },
-          // The bench's suppliers pay 'Net 30', which M3 knows by a 3-character TEPY.
-          mappings: { coupa: SANDBOX_MAPPINGS.coupa, infor: { ...SANDBOX_MAPPINGS.infor, supplier: { paymentTerms: { 'Net 30': '030' } } } },
-        },
-      ],
-    }),
-    { mode: 0o600 },
-  );
+  // The sandbox's own connection (`npm run sandbox` writes the same), under this run's id.
+  const sandbox = sandboxConnections({
+    coupa: coupaEndpoint(coupa),
+    infor: { ionapiFile: 'tenant.ionapi', company: infor.state.company, division: infor.state.division },
+    webhookSecret: HMAC_SECRET,
+  });
+  const [generated] = sandbox.connections;
+  const file = {
+    ...sandbox,
+    connections: [
+      {
+        ...generated!,
+        id: connection,
+        infor: { ...generated!.infor!, requestsPerMinute: SANDBOX_REQUESTS_PER_MINUTE },
+        // The bench's suppliers pay 'Net 30', which M3 knows by a 3-character TEPY.
+        mappings: { ...generated!.mappings, infor: { ...SANDBOX_MAPPINGS.infor, supplier: { paymentTerms: { 'Net 30': '030' } } } },
+      },
+    ],
+  };
+  writeFileSync(connectionsFile, JSON.stringify(file), { mode: 0o600 });
   const children: ChildProcess[] = [];
   const serviceEnv = { KAFKA_BROKERS: kafkaBrokers, SCHEMA_REGISTRY_URL: schemaRegistryUrl, DATABASE_URL: databaseUrl, MLC_CONNECTIONS_FILE: connectionsFile, MLC_TOPIC_PREFIX: prefix, MLC_CONNECTIONS: connection };
   const kafka = new Kafka({ clientId: `bench-${tag}`, brokers: kafkaBrokers.split(','), logLevel: logLevel.NOTHING });

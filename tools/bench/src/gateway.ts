@@ -22,7 +22,7 @@ export const LATENCY_GOAL_MS = 20;
  * The `all` rows: the closed-loop max rates as a ratio, and p99 of the open-loop phase at half
  * the gateway's max rate against issue 15's goal (p99 < 20 ms there).
  */
-export function gatewayRows(bare: LoadResult, gateway: LoadResult, halfRate: { gateway: LoadResult; bare: LoadResult; perSecond: number }): SummaryRow[] {
+export function gatewayRows(bare: LoadResult, gateway: LoadResult, halfRate: { gateway: LoadResult; bare: LoadResult; kafkaAck: LoadResult; postgres: LoadResult; perSecond: number }): SummaryRow[] {
   const ratio = gateway.perSecond / bare.perSecond;
   const ms = (n: number) => n.toFixed(1);
   return [
@@ -34,7 +34,7 @@ export function gatewayRows(bare: LoadResult, gateway: LoadResult, halfRate: { g
       reference: { label: 'bare fastify p99', value: halfRate.bare.p99 },
       goal: `< ${LATENCY_GOAL_MS} ms at half max rate`,
       met: halfRate.gateway.p99 < LATENCY_GOAL_MS,
-      note: `open loop at ${Math.round(halfRate.perSecond)} req/s: p50 ${ms(halfRate.gateway.p50)}, p95 ${ms(halfRate.gateway.p95)} ms`,
+      note: `open loop at ${Math.round(halfRate.perSecond)} req/s: p50 ${ms(halfRate.gateway.p50)}, p95 ${ms(halfRate.gateway.p95)} ms; floor p99: Kafka ack ${ms(halfRate.kafkaAck.p99)}, Postgres ${ms(halfRate.postgres.p99)} ms`,
     },
   ];
 }
@@ -120,7 +120,7 @@ async function run(args: BenchArgs, env: BenchEnv): Promise<SummaryRow[]> {
     // Postgres round trip; a published call-out waits for 1 ack and 2 round trips (claim, completion).
     const halfKafka = await openLoopLatency(openCount, halfRate, (i) => rawProducer.send({ topic, acks: -1, messages: [{ key: `k${i % 64}`, value: supplierBody(i, 'floor') }] }));
     const halfPg = await openLoopLatency(openCount, halfRate, () => db.query('select 1'));
-    const rows = gatewayRows(bareResult, gatewayResult, { gateway: halfGateway, bare: halfBare, perSecond: halfRate });
+    const rows = gatewayRows(bareResult, gatewayResult, { gateway: halfGateway, bare: halfBare, kafkaAck: halfKafka, postgres: halfPg, perSecond: halfRate });
 
     if (args.json === 'true') {
       console.log(
