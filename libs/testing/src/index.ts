@@ -2,4 +2,4 @@ export { uniqueName, uniqueIdentifier } from './names.js';
 export { waitFor, type WaitForOptions } from './wait-for.js';
 export { testInfra, type TestInfra } from './infra.js';
 export { createTestTopics, type TestTopic } from './kafka.js';
-export { spawnService, type SpawnServiceOptions } from './service-process.js';
+export { freePort, killChild, spawnService, startReadyService, type SpawnServiceOptions } from './service-process.js';

@@ -74,8 +74,10 @@ async function awaitPublish(publishing: Promise<void>, giveUp: AbortController, 
 }
 
 /**
- * An authenticated call-out, start to answer: event type and id → seen before? → parse →
- * normalise → claim the id → echo? → publish and await the ack → complete the claim.
+ * An authenticated call-out, start to answer: event type and id → parse → normalise → claim the
+ * id (which also says whether it was handled, and the newest record for the key) beside the echo
+ * check → publish and await the ack → complete the claim (shared with the other callers of the
+ * same Kafka send). Two SQL statements per call-out plus one per send.
  * Infrastructure failures release the claim and throw (the app answers 503, Coupa retries);
  * everything else is an answer.
  */
@@ -108,19 +110,28 @@ export function createCalloutHandler(params: CalloutHandlerParams): (callout: Ca
       return { status: 200, body: { status: 'duplicate', outcome: seen.outcome, eventId: seen.eventId } };
     };
 
-    const seen = await deliveries.find(connection.id, coupaEventId);
-    // A `pending` id goes on to claim(): only the claim knows whether its holder's lease lapsed
-    // (the holder died) and takes it over; answering 503 here would refuse every retry until expiry.
-    if (seen && seen.outcome !== 'pending') return answerSeen(seen);
+    // An id already handled is answered as such even when its body no longer maps (the mapping
+    // changed since): looked up only on those rare paths and before an invoice's PO-line lookup
+    // (which may call Coupa); otherwise the claim below reads it in the same statement.
+    const seenBefore = async (): Promise<CalloutAnswer | undefined> => {
+      const seen = await deliveries.find(connection.id, coupaEventId);
+      // A `pending` id goes on: only the claim knows whether its holder's lease lapsed (the holder
+      // died) and takes it over; answering 503 here would refuse every retry until expiry.
+      return seen && seen.outcome !== 'pending' ? answerSeen(seen) : undefined;
+    };
 
     let record: unknown;
     try {
       record = JSON.parse(body.toString('utf8'));
     } catch {
-      return reject(400, 'malformed-json', 'the body is not valid JSON', 'bad-request');
+      return (await seenBefore()) ?? reject(400, 'malformed-json', 'the body is not valid JSON', 'bad-request');
     }
-    const orderLineNumbers =
-      orderLines && COUPA_EVENT_ENTITIES[eventType] === 'invoice' ? await resolveOrderLineNumbers({ connection: connection.id, invoice: record, ...orderLines }) : undefined;
+    const invoiceLines = orderLines && COUPA_EVENT_ENTITIES[eventType] === 'invoice';
+    if (invoiceLines) {
+      const seen = await seenBefore();
+      if (seen) return seen;
+    }
+    const orderLineNumbers = invoiceLines ? await resolveOrderLineNumbers({ connection: connection.id, invoice: record, ...orderLines }) : undefined;
     const normalized = normalize({
       connection: connection.id,
       eventType,
@@ -130,26 +141,31 @@ export function createCalloutHandler(params: CalloutHandlerParams): (callout: Ca
       observedAt: clock(),
       ...(orderLineNumbers ? { orderLineNumbers } : {}),
     });
-    if (!normalized.ok) return reject(422, normalized.error.code, normalized.error.message, 'unmappable', { paths: normalized.error.context.paths });
+    if (!normalized.ok) return (await seenBefore()) ?? reject(422, normalized.error.code, normalized.error.message, 'unmappable', { paths: normalized.error.context.paths });
 
     const { entity, event } = normalized;
     const occurredAt = new Date(event.occurredAt);
+    // The claim and, for a supplier, what coupa-writer last wrote to Coupa (an echo?) in parallel:
+    // two statements, one round trip of waiting.
+    const [claim, written] = await Promise.all([
+      deliveries.claim(
+        { connection: connection.id, coupaEventId, eventType, entityType: entity, entityKey: event.entity.key, eventId: event.id, contentHash: event.contentHash, occurredAt },
+        claimLeaseMs,
+      ),
+      entity === 'supplier' ? targetRecords.get(targetRefFor(event, 'coupa')) : undefined,
+    ]);
     // A signed body can be sent again under a new event id (a replay): what it carries decides.
-    // The same content as the newest record handled for the key changes nothing; an older record
-    // would overwrite a newer one downstream. A later change back to earlier content is newer, so it passes.
-    const latest = await deliveries.latest(connection.id, entity, event.entity.key);
-    if (latest?.eventId === event.id) {
+    // The same content as the newest record handled for the key changes nothing (the claim says
+    // so and claims nothing); an older record would overwrite a newer one downstream. A later
+    // change back to earlier content is newer, so it passes.
+    if ('replay' in claim) {
       metrics.request(connection.id, 'duplicate');
       log.info({ connection: connection.id, coupaEventId, eventId: event.id }, 'call-out carries the newest record already handled for its key; not published again');
       return { status: 200, body: { status: 'duplicate', outcome: 'published', eventId: event.id } };
     }
-    const stale = latest !== undefined && occurredAt.getTime() < latest.occurredAt.getTime();
-
-    const claim = await deliveries.claim(
-      { connection: connection.id, coupaEventId, eventType, entityType: entity, entityKey: event.entity.key, eventId: event.id, contentHash: event.contentHash, occurredAt },
-      claimLeaseMs,
-    );
     if (!claim.claimed) return answerSeen(claim.holder);
+    const { latest } = claim;
+    const stale = latest !== undefined && occurredAt.getTime() < latest.occurredAt.getTime();
     const release = () =>
       deliveries.release(connection.id, coupaEventId, claim.token).catch((releaseError: unknown) =>
         // The claim then lapses after its lease, and Coupa's retry takes it over.
@@ -171,14 +187,11 @@ export function createCalloutHandler(params: CalloutHandlerParams): (callout: Ca
         log.warn({ connection: connection.id, coupaEventId, key: event.entity.key, occurredAt: event.occurredAt, newest: latest.occurredAt.toISOString(), newestEventId: latest.eventId }, 'call-out carries a record older than one already handled; recorded as stale, not published');
         return { status: 200, body: { status: 'stale', eventId: event.id } };
       }
-      if (entity === 'supplier') {
-        const written = await targetRecords.get(targetRefFor(event, 'coupa'));
-        if (written?.contentHash === event.contentHash) {
-          await complete('echo');
-          metrics.request(connection.id, 'echo');
-          log.info({ connection: connection.id, coupaEventId, key: event.entity.key, writtenBy: written.eventId }, 'echo of our own write; not forwarded');
-          return { status: 200, body: { status: 'echo', eventId: event.id } };
-        }
+      if (written?.contentHash === event.contentHash) {
+        await complete('echo');
+        metrics.request(connection.id, 'echo');
+        log.info({ connection: connection.id, coupaEventId, key: event.entity.key, writtenBy: written.eventId }, 'echo of our own write; not forwarded');
+        return { status: 200, body: { status: 'echo', eventId: event.id } };
       }
 
       // Before the publish: an invoice may follow its PO within milliseconds. Harmless if the

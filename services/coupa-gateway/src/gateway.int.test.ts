@@ -375,3 +375,34 @@ test('latest: the newest record published per key, by Coupa\'s change time, what
   assert.deepEqual(await log.latest(connection, 'supplier', 'S1'), { eventId: 'evt-newer', occurredAt: new Date('2026-11-20T10:00:00Z') });
   assert.equal(await log.latest(connection, 'supplier', 'other'), undefined);
 });
+
+test('a claim reads holder and newest record in its one statement (replay, stale); completions of one send share one statement', async (t) => {
+  const { pool, connection, delivery } = await deliveryLogOnPostgres(t, 'batched');
+  const statements: string[] = [];
+  const counted = { query: ((text: string, values?: unknown[]) => (statements.push(text), pool.query(text, values))) as typeof pool.query };
+  const log = createDeliveryLog({ db: counted });
+  const at = (id: string, iso: string) => ({ ...delivery(id), occurredAt: new Date(iso) });
+
+  // Ten call-outs of one send: ten claims, then one statement completes them all.
+  const claims = await Promise.all(Array.from({ length: 10 }, (_, i) => log.claim({ ...at(`c${i}`, '2026-11-20T09:00:00Z'), entityKey: `K${i}`, eventId: `evt-c${i}` }, 60_000)));
+  assert.deepEqual(claims.map((c) => c.claimed && c.latest), Array(10).fill(undefined));
+  assert.equal(statements.length, 10);
+  const tokens = claims.map((c) => (c.claimed ? c.token : assert.fail('claimed')));
+  const done = await Promise.all(tokens.map((token, i) => log.complete(connection, `c${i}`, token, 'published')));
+  assert.deepEqual(done, Array(10).fill(true));
+  assert.equal(statements.length, 11, 'one update for the ten completions');
+  assert.deepEqual(await log.complete(connection, 'c0', tokens[0]!, 'published'), false, 'a completed claim is no longer the holder\'s');
+
+  // The same content again under a new id: a replay, nothing claimed; an older record: claimed, with the newest to compare.
+  assert.deepEqual(await log.claim({ ...at('again', '2026-11-20T09:00:00Z'), entityKey: 'K1', eventId: 'evt-c1' }, 60_000), {
+    claimed: false,
+    holder: undefined,
+    replay: { eventId: 'evt-c1', occurredAt: new Date('2026-11-20T09:00:00Z') },
+  });
+  assert.equal(await log.find(connection, 'again'), undefined, 'a replay leaves no row');
+  const older = await log.claim({ ...at('older', '2026-11-20T08:00:00Z'), entityKey: 'K1', eventId: 'evt-older' }, 60_000);
+  assert.ok(older.claimed);
+  assert.deepEqual(older.latest, { eventId: 'evt-c1', occurredAt: new Date('2026-11-20T09:00:00Z') });
+  // An id already handled answers its own outcome, even when the body is that of the newest record.
+  assert.deepEqual(await log.claim({ ...at('c2', '2026-11-20T09:00:00Z'), entityKey: 'K2', eventId: 'evt-c2' }, 0), { claimed: false, holder: { outcome: 'published', eventId: 'evt-c2' } });
+});

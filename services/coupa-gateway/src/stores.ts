@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { toMlcError } from '@mlc/errors';
 import { redactSecrets, type Logger } from '@mlc/log';
+import { coalesce } from './coalesce.js';
 
 /** The part of pg's Pool the stores use. */
 export interface Queryable {
@@ -38,7 +39,16 @@ export interface SeenDelivery {
   eventId: string;
 }
 
-export type DeliveryClaim = { claimed: true; token: string } | { claimed: false; holder: SeenDelivery | undefined };
+/**
+ * What a claim found, read in the same statement: claimed (with the newest record handled for the
+ * key before it, to tell a stale record), the id's holder (pending or done; undefined if it
+ * vanished meanwhile), or, for an id not handled yet, a replay of the newest record handled for its
+ * key (same event id, i.e. same content): nothing claimed.
+ */
+export type DeliveryClaim =
+  | { claimed: true; token: string; latest: LatestDelivery | undefined }
+  | { claimed: false; holder: SeenDelivery | undefined }
+  | { claimed: false; holder: undefined; replay: LatestDelivery };
 
 /**
  * Coupa event ids the gateway has taken on, durable across restarts and shared by replicas. An id
@@ -51,10 +61,14 @@ export interface DeliveryLog {
   latest(connection: string, entityType: string, entityKey: string): Promise<LatestDelivery | undefined>;
   /**
    * Claims the id for this call-out, taking over a `pending` claim older than `leaseMs` (its
-   * holder died). Otherwise reports what holds it (undefined if it vanished meanwhile).
+   * holder died), unless the id is done (reports its holder) or the delivery replays the newest
+   * record handled for its key (reports it, claims nothing). One statement.
    */
   claim(delivery: Delivery, leaseMs: number): Promise<DeliveryClaim>;
-  /** Marks a claim done; false if the claim was no longer this holder's (lease taken over). */
+  /**
+   * Marks a claim done; false if the claim was no longer this holder's (lease taken over).
+   * Concurrent completions (the callers of one Kafka send) share one statement.
+   */
   complete(connection: string, coupaEventId: string, token: string, outcome: Exclude<DeliveryOutcome, 'pending'>): Promise<boolean>;
   /** Gives a claim up after a failure, so Coupa's retry can publish. */
   release(connection: string, coupaEventId: string, token: string): Promise<void>;
@@ -94,6 +108,12 @@ export function rejectionExcerpt(body: Buffer): string {
 }
 
 
+/** The newest record handled (published or echo) for a key, by Coupa's change time; placeholders for connection, entity type and key. */
+const latestSql = (connection: string, entityType: string, entityKey: string) =>
+  `select event_id, occurred_at from coupa_gateway_deliveries
+   where connection = ${connection} and entity_type = ${entityType} and entity_key = ${entityKey} and outcome in ('published', 'echo') and occurred_at is not null
+   order by occurred_at desc limit 1`;
+
 export function createDeliveryLog({ db }: { db: Queryable }): DeliveryLog {
   async function find(connection: string, coupaEventId: string): Promise<SeenDelivery | undefined> {
     const { rows } = await db.query<{ outcome: DeliveryOutcome; event_id: string }>(
@@ -103,6 +123,29 @@ export function createDeliveryLog({ db }: { db: Queryable }): DeliveryLog {
     const row = rows[0];
     return row ? { outcome: row.outcome, eventId: row.event_id } : undefined;
   }
+
+  interface Completion {
+    connection: string;
+    coupaEventId: string;
+    token: string;
+    outcome: Exclude<DeliveryOutcome, 'pending'>;
+  }
+  // One statement for the completions that arrive together; each learns whether its claim was still its own.
+  const completeOne = coalesce(async (batch: readonly Completion[]): Promise<boolean[]> => {
+    try {
+      const { rows } = await db.query<{ token: string }>(
+        `update coupa_gateway_deliveries d set outcome = c.outcome, claim_token = null, received_at = now()
+         from unnest($1::text[], $2::text[], $3::uuid[], $4::text[]) as c(connection, coupa_event_id, token, outcome)
+         where d.connection = c.connection and d.coupa_event_id = c.coupa_event_id and d.claim_token = c.token
+         returning c.token::text as token`,
+        [batch.map((c) => c.connection), batch.map((c) => c.coupaEventId), batch.map((c) => c.token), batch.map((c) => c.outcome)],
+      );
+      const completed = new Set(rows.map((r) => r.token));
+      return batch.map((c) => completed.has(c.token));
+    } catch (error) {
+      throw toMlcError(error, { operation: 'complete deliveries', deliveries: batch.length, connection: batch[0]?.connection, coupaEventIds: batch.slice(0, 10).map((c) => c.coupaEventId) });
+    }
+  });
 
   return {
     async find(connection, coupaEventId) {
@@ -114,12 +157,7 @@ export function createDeliveryLog({ db }: { db: Queryable }): DeliveryLog {
     },
     async latest(connection, entityType, entityKey) {
       try {
-        const { rows } = await db.query<{ event_id: string; occurred_at: Date }>(
-          `select event_id, occurred_at from coupa_gateway_deliveries
-           where connection = $1 and entity_type = $2 and entity_key = $3 and outcome in ('published', 'echo') and occurred_at is not null
-           order by occurred_at desc limit 1`,
-          [connection, entityType, entityKey],
-        );
+        const { rows } = await db.query<{ event_id: string; occurred_at: Date }>(latestSql('$1', '$2', '$3'), [connection, entityType, entityKey]);
         const row = rows[0];
         return row ? { eventId: row.event_id, occurredAt: row.occurred_at } : undefined;
       } catch (error) {
@@ -129,35 +167,39 @@ export function createDeliveryLog({ db }: { db: Queryable }): DeliveryLog {
     async claim(d, leaseMs) {
       const token = randomUUID();
       try {
-        const { rows } = await db.query<{ claim_token: string }>(
-          `insert into coupa_gateway_deliveries (connection, coupa_event_id, event_type, outcome, entity_key, event_id, content_hash, claim_token, entity_type, occurred_at)
-           values ($1, $2, $3, 'pending', $4, $5, $6, $7, $9, $10)
-           on conflict (connection, coupa_event_id) do update
-             set event_type = excluded.event_type, entity_key = excluded.entity_key, event_id = excluded.event_id,
-                 content_hash = excluded.content_hash, claim_token = excluded.claim_token, received_at = now(),
-                 entity_type = excluded.entity_type, occurred_at = excluded.occurred_at
-             where coupa_gateway_deliveries.outcome = 'pending' and coupa_gateway_deliveries.received_at < now() - $8::interval
-           returning claim_token`,
+        // The holder and the newest record for the key as they were before this statement (one
+        // snapshot); the insert is skipped for a replay of that record.
+        const { rows } = await db.query<{ claim_token: string | null; holder_outcome: DeliveryOutcome | null; holder_event_id: string | null; latest_event_id: string | null; latest_occurred_at: Date | null }>(
+          `with latest as (${latestSql('$1', '$9', '$4')}),
+           holder as (select outcome, event_id from coupa_gateway_deliveries where connection = $1 and coupa_event_id = $2),
+           claimed as (
+             insert into coupa_gateway_deliveries (connection, coupa_event_id, event_type, outcome, entity_key, event_id, content_hash, claim_token, entity_type, occurred_at)
+             select $1, $2, $3, 'pending', $4, $5, $6, $7::uuid, $9, $10::timestamptz
+             where not exists (select 1 from latest where event_id = $5)
+             on conflict (connection, coupa_event_id) do update
+               set event_type = excluded.event_type, entity_key = excluded.entity_key, event_id = excluded.event_id,
+                   content_hash = excluded.content_hash, claim_token = excluded.claim_token, received_at = now(),
+                   entity_type = excluded.entity_type, occurred_at = excluded.occurred_at
+               where coupa_gateway_deliveries.outcome = 'pending' and coupa_gateway_deliveries.received_at < now() - $8::interval
+             returning claim_token)
+           select (select claim_token::text from claimed) as claim_token,
+                  (select outcome from holder) as holder_outcome, (select event_id from holder) as holder_event_id,
+                  (select event_id from latest) as latest_event_id, (select occurred_at from latest) as latest_occurred_at`,
           [d.connection, d.coupaEventId, d.eventType, d.entityKey, d.eventId, d.contentHash, token, `${leaseMs} milliseconds`, d.entityType, d.occurredAt],
         );
-        if (rows[0]?.claim_token === token) return { claimed: true, token };
-        return { claimed: false, holder: await find(d.connection, d.coupaEventId) };
+        const row = rows[0]!;
+        const latest = row.latest_event_id === null ? undefined : { eventId: row.latest_event_id, occurredAt: row.latest_occurred_at! };
+        if (row.claim_token === token) return { claimed: true, token, latest };
+        const holder = row.holder_outcome === null ? undefined : { outcome: row.holder_outcome, eventId: row.holder_event_id! };
+        if (holder !== undefined && holder.outcome !== 'pending') return { claimed: false, holder };
+        if (latest?.eventId === d.eventId) return { claimed: false, holder: undefined, replay: latest };
+        // Not in this statement's snapshot: another request inserted the id while it ran. Look again.
+        return { claimed: false, holder: holder ?? (await find(d.connection, d.coupaEventId)) };
       } catch (error) {
         throw toMlcError(error, { operation: 'claim delivery', connection: d.connection, coupaEventId: d.coupaEventId });
       }
     },
-    async complete(connection, coupaEventId, token, outcome) {
-      try {
-        const { rowCount } = await db.query(
-          `update coupa_gateway_deliveries set outcome = $4, claim_token = null, received_at = now()
-           where connection = $1 and coupa_event_id = $2 and claim_token = $3`,
-          [connection, coupaEventId, token, outcome],
-        );
-        return (rowCount ?? 0) > 0;
-      } catch (error) {
-        throw toMlcError(error, { operation: 'complete delivery', connection, coupaEventId });
-      }
-    },
+    complete: (connection, coupaEventId, token, outcome) => completeOne({ connection, coupaEventId, token, outcome }),
     async release(connection, coupaEventId, token) {
       try {
         await db.query(`delete from coupa_gateway_deliveries where connection = $1 and coupa_event_id = $2 and claim_token = $3 and outcome = 'pending'`, [

@@ -53,29 +53,33 @@ interface MemoryDelivery {
 export function memoryDeliveryLog(now: () => Date = () => new Date()): DeliveryLog & { rows: Map<string, MemoryDelivery> } {
   const rows = new Map<string, MemoryDelivery>();
   let tokens = 0;
+  const latest = (connection: string, entityType: string, entityKey: string) => {
+    let newest: { eventId: string; occurredAt: Date } | undefined;
+    for (const [key, row] of rows) {
+      if (!key.startsWith(`${connection}|`) || row.entityType !== entityType || row.entityKey !== entityKey || row.occurredAt === undefined) continue;
+      if (row.outcome !== 'published' && row.outcome !== 'echo') continue;
+      if (newest === undefined || row.occurredAt > newest.occurredAt) newest = { eventId: row.eventId, occurredAt: row.occurredAt };
+    }
+    return newest;
+  };
   return {
     rows,
     find: async (connection, id) => {
       const row = rows.get(`${connection}|${id}`);
       return row && { outcome: row.outcome, eventId: row.eventId };
     },
-    latest: async (connection, entityType, entityKey) => {
-      let newest: { eventId: string; occurredAt: Date } | undefined;
-      for (const [key, row] of rows) {
-        if (!key.startsWith(`${connection}|`) || row.entityType !== entityType || row.entityKey !== entityKey || row.occurredAt === undefined) continue;
-        if (row.outcome !== 'published' && row.outcome !== 'echo') continue;
-        if (newest === undefined || row.occurredAt > newest.occurredAt) newest = { eventId: row.eventId, occurredAt: row.occurredAt };
-      }
-      return newest;
-    },
+    latest: async (connection, entityType, entityKey) => latest(connection, entityType, entityKey),
     claim: async (d, leaseMs) => {
       const key = `${d.connection}|${d.coupaEventId}`;
       const row = rows.get(key);
+      const newest = latest(d.connection, d.entityType, d.entityKey);
       const lapsed = row?.outcome === 'pending' && row.at < now().getTime() - leaseMs;
+      if (row && row.outcome !== 'pending') return { claimed: false, holder: { outcome: row.outcome, eventId: row.eventId } };
+      if (newest?.eventId === d.eventId) return { claimed: false, holder: undefined, replay: newest };
       if (row && !lapsed) return { claimed: false, holder: { outcome: row.outcome, eventId: row.eventId } };
       const token = String(++tokens);
       rows.set(key, { outcome: 'pending', eventId: d.eventId, entityType: d.entityType, entityKey: d.entityKey, occurredAt: d.occurredAt, token, at: now().getTime() });
-      return { claimed: true, token };
+      return { claimed: true, token, latest: newest };
     },
     complete: async (connection, id, token, outcome) => {
       const row = rows.get(`${connection}|${id}`);

@@ -10,6 +10,7 @@ export const BENCHES: Readonly<Record<string, () => Promise<{ default: Bench }>>
   audit: () => import('./audit.js'),
   infor: () => import('./infor.js'),
   gateway: () => import('./gateway.js'),
+  'callout-to-m3': () => import('./callout-to-m3.js'),
   'syspro-to-coupa': () => import('./syspro-to-coupa.js'),
   'limiter-replicas': () => import('./limiter-replicas.js'),
   memory: () => import('./memory.js'),

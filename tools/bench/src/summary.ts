@@ -14,7 +14,6 @@ export interface BenchOutcome {
  */
 export const UNMEASURED: readonly SummaryRow[] = [
   { path: 'latency: SYSPRO change → Coupa (p99)', measured: Number.NaN, unit: 's', goal: '≤ poll interval + 1 s', note: 'no bench yet' },
-  { path: 'latency: Coupa call-out → M3 under the limit (p99)', measured: Number.NaN, unit: 's', goal: '< 1 s', note: 'no bench yet' },
 ];
 
 function number(n: number): string {

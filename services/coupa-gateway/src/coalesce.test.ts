@@ -1,0 +1,35 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { coalesce } from './coalesce.js';
+
+test('calls of one turn share a batch; calls made while it runs share the next; each gets its own result', async () => {
+  const batches: number[][] = [];
+  let release: () => void = () => undefined;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const double = coalesce(async (items: readonly number[]) => {
+    batches.push([...items]);
+    if (batches.length === 1) await gate;
+    return items.map((n) => n * 2);
+  });
+  const first = [1, 2, 3].map(double);
+  await new Promise((resolve) => setImmediate(resolve));
+  const second = [4, 5].map(double);
+  release();
+  assert.deepEqual(await Promise.all([...first, ...second]), [2, 4, 6, 8, 10]);
+  assert.deepEqual(batches, [[1, 2, 3], [4, 5]]);
+});
+
+test('a failing batch rejects each of its callers; the next batch still runs; batches are at most maxBatch', async () => {
+  const sizes: number[] = [];
+  const run = coalesce(async (items: readonly string[]) => {
+    sizes.push(items.length);
+    if (items.includes('bad')) throw new Error('statement failed');
+    return items.map((s) => s.toUpperCase());
+  }, 2);
+  const results = await Promise.allSettled(['bad', 'a', 'b', 'c'].map(run));
+  assert.deepEqual(
+    results.map((r) => (r.status === 'fulfilled' ? r.value : (r.reason as Error).message)),
+    ['statement failed', 'statement failed', 'B', 'C'],
+  );
+  assert.deepEqual(sizes, [2, 2]);
+});
