@@ -149,7 +149,7 @@ test('operator console in Chromium: sign-in, trail both ways, DLQ redrive that l
     await waitFor(
       async () => {
         await page.reload();
-        return /1\/1 done · action #\d+/.test(await page.locator('ul.jobs').innerText());
+        return /(\d+)\/\1 done · action #\d+/.test(await page.locator('ul.jobs').innerText());
       },
       { message: 'the replay done', timeoutMs: 60_000 },
     );
