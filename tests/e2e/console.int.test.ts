@@ -1,3 +1,4 @@
+// mlc-test-timeout: 420000
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
