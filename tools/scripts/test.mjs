@@ -76,7 +76,7 @@ if (needsBrowser && !existsSync(chromium)) {
   if (asRoot || sudo) {
     console.log(`browser tests: no Chromium at ${chromium}; installing Debian's package (apt-get install -y chromium)`);
     const run = (cmd) => spawnSync(asRoot ? cmd[0] : 'sudo', asRoot ? cmd.slice(1) : ['-n', ...cmd], { stdio: 'inherit', env: { ...env, DEBIAN_FRONTEND: 'noninteractive' } }).status === 0;
-    if (!run(['apt-get', 'install', '-y', 'chromium'])) run(['apt-get', 'update']) && run(['apt-get', 'install', '-y', 'chromium']);
+    if (!run(['apt-get', 'install', '-y', 'chromium']) && run(['apt-get', 'update'])) run(['apt-get', 'install', '-y', 'chromium']);
   }
   if (!existsSync(chromium)) {
     console.error(`browser tests need Chromium at ${chromium}: run  sudo apt-get update && sudo apt-get install -y chromium  (or set MLC_CHROMIUM to its path)`);

@@ -1,3 +1,4 @@
+/* global document, location, setTimeout */
 // The console's only script (an ES module, no build step). Pages work without it; it adds
 // "select all" on the DLQ list and refreshes the replays page while a replay runs.
 
