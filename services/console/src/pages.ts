@@ -202,7 +202,7 @@ ${row('Correlation id', record.correlationId)}
 ${isOperator(viewer) && record.status === 'open'
   ? html`<form method="post" action="/dlq/confirm">${csrfField(viewer)}<input type="hidden" name="ids" value="${record.id}"><button type="submit" name="action" value="redrive">Redrive…</button> <button type="submit" name="action" value="discard">Discard…</button></form>`
   : ''}
-<h2>Payload (${record.original.decodedAs})</h2><pre class="payload">${typeof record.original.value === 'string' ? record.original.value : masked(record.original.value)}</pre>
+<h2>Payload (${record.original.decodedAs})</h2><pre class="payload">${typeof record.original.value === 'string' ? String(redactSecrets(record.original.value)) : masked(record.original.value)}</pre>
 <h2>Headers</h2><pre>${masked(record.original.headers)}</pre>`;
 }
 
