@@ -104,7 +104,7 @@ export function summaryFields(input: SummaryInput): Record<string, unknown> {
     stack: { kafkaBrokers: infra.KAFKA_BROKERS, schemaRegistryUrl: infra.SCHEMA_REGISTRY_URL, databaseUrl: redactUrl(infra.DATABASE_URL ?? ''), onExit: stackExit },
     ...(sandbox ? { sandbox } : {}),
     connectionsFile,
-    ...(input.console ? { console: { url: input.console.url, signIn: input.console.token === undefined ? 'the admin token in MLC_CONSOLE_ADMIN_TOKEN' : 'the admin token printed in the text summary' } } : {}),
+    ...(input.console ? { console: { url: input.console.url, signIn: input.console.token === undefined ? 'with the admin token in MLC_CONSOLE_ADMIN_TOKEN' : `with the admin token of this run: ${input.console.token}` } } : {}),
     services: services.map((s) => ({
       name: s.name,
       port: s.port,
