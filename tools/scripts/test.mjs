@@ -65,6 +65,25 @@ if (needsInfra && !infraVars.every((v) => env[v])) {
   }
 }
 
+// Browser tests (files that call `launchChromium`, libs/testing) drive Debian's Chromium, never a
+// downloaded one. Missing: installed here when this user may (root, or sudo without a password),
+// else the run stops naming the command. Browser tests never skip.
+const chromium = env.MLC_CHROMIUM ?? '/usr/bin/chromium';
+const needsBrowser = files.some((f) => f.endsWith('.int.test.ts') && readFileSync(f, 'utf8').includes('launchChromium('));
+if (needsBrowser && !existsSync(chromium)) {
+  const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  const sudo = !asRoot && spawnSync('sudo', ['-n', 'true'], { stdio: 'ignore' }).status === 0;
+  if (asRoot || sudo) {
+    console.log(`browser tests: no Chromium at ${chromium}; installing Debian's package (apt-get install -y chromium)`);
+    const run = (cmd) => spawnSync(asRoot ? cmd[0] : 'sudo', asRoot ? cmd.slice(1) : ['-n', ...cmd], { stdio: 'inherit', env: { ...env, DEBIAN_FRONTEND: 'noninteractive' } }).status === 0;
+    if (!run(['apt-get', 'install', '-y', 'chromium']) && run(['apt-get', 'update'])) run(['apt-get', 'install', '-y', 'chromium']);
+  }
+  if (!existsSync(chromium)) {
+    console.error(`browser tests need Chromium at ${chromium}: run  sudo apt-get update && sudo apt-get install -y chromium  (or set MLC_CHROMIUM to its path)`);
+    process.exit(1);
+  }
+}
+
 // A file may ask for a longer budget than the default 3 minutes with a line
 // `// mlc-test-timeout: <ms>` in its first lines (the chaos short set, tools/chaos): such files run
 // on their own, one at a time, after the others, so they neither starve nor hold up the rest.

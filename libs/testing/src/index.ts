@@ -3,3 +3,4 @@ export { waitFor, type WaitForOptions } from './wait-for.js';
 export { testInfra, type TestInfra } from './infra.js';
 export { createTestTopics, type TestTopic } from './kafka.js';
 export { freePort, killChild, spawnService, startReadyService, type SpawnServiceOptions } from './service-process.js';
+export { CHROMIUM_FLAGS, CHROMIUM_PATH, launchChromium } from './browser.js';

@@ -38,6 +38,8 @@ export interface DlqFilter {
   since?: Date | undefined;
   /** Default: every status. */
   status?: DlqStatus | undefined;
+  /** Continue after this entry (keyset paging): the last one of the previous page. */
+  after?: (DlqPosition & { kafkaTs: string }) | undefined;
   limit: number;
 }
 
@@ -76,6 +78,12 @@ export async function listDlq(db: Pick<Db, 'query'>, filter: DlqFilter): Promise
   if (filter.connection !== undefined) add('connection', '=', filter.connection);
   if (filter.since !== undefined) add('kafka_ts', '>=', filter.since.toISOString());
   if (filter.status !== undefined) add('status', '=', filter.status);
+  if (filter.after !== undefined) {
+    const { kafkaTs, topic, partition, offset } = filter.after;
+    params.push(kafkaTs, topic, partition, offset);
+    const n = params.length;
+    where.push(`(kafka_ts, topic, kafka_partition, kafka_offset) > ($${n - 3}::timestamptz, $${n - 2}::text, $${n - 1}::int, $${n}::bigint)`);
+  }
   params.push(filter.limit);
   const sql = `select ${ENTRY_COLUMNS} from audit_dlq ${where.length > 0 ? `where ${where.join(' and ')}` : ''}
     order by kafka_ts, topic, kafka_partition, kafka_offset limit $${params.length}`;

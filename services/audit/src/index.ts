@@ -53,3 +53,17 @@ export { AUDIT_MIGRATIONS, createAuditWriter, type AuditWriter, type Db, type In
 export { auditTopicPattern, classifyTopic, type AuditTopic } from './topics.js';
 export { decodeCursor, encodeCursor, queryTrail, type TrailCursor, type TrailItem, type TrailKind, type TrailPage, type TrailQuery, type TrailSubject } from './trail.js';
 export { auditDatabaseUrl, prepareAuditDatabase } from './database.js';
+export {
+  findRecordsByKey,
+  getEvent,
+  latestCheckRuns,
+  listActions,
+  outcomeBuckets,
+  recordCheckRun,
+  type ActionSummary,
+  type CheckRun,
+  type CheckRunLine,
+  type FoundRecord,
+  type OutcomeBucket,
+  type StoredEvent,
+} from './console-queries.js';

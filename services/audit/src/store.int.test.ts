@@ -5,6 +5,8 @@ import { isRefusedData } from '@mlc/db';
 import { MlcError } from '@mlc/errors';
 import { DLQ_HEADERS } from '@mlc/kafka';
 import { createLogger } from '@mlc/log';
+import { findRecordsByKey, latestCheckRuns, listActions, recordCheckRun } from './console-queries.js';
+import { listDlq } from './dlq.js';
 import { recordOperatorAction, selectEvents } from './log-queries.js';
 import { createPartitionMaintenance } from './partitions.js';
 import { addRow, emptyRows, toAuditRow, type AuditRows, type KafkaRecord } from './records.js';
@@ -228,4 +230,38 @@ test('events are selected by connection, entity, keys, source and time, in Kafka
   const first = await selectEvents(pool, { limit: 2 });
   const rest = await selectEvents(pool, { limit: 10, after: first.at(-1)! });
   assert.deepEqual([...first, ...rest].map((e) => e.eventId), ['ev-1', 'ev-2', 'ev-3', 'ev-4']);
+});
+
+test('the console queries: DLQ pages by keyset, records by key across connections, actions newest first by keyset, kept check runs', async (t) => {
+  const { pool } = await auditSchema(t);
+  const writer = createAuditWriter({ db: pool });
+  const at = (s: number) => `2026-11-02T10:00:${String(s).padStart(2, '0')}.000Z`;
+  await writer.insert(rowsOf([...[0, 1, 2, 3, 4].map((i) => dlqRecord(i, at(i))), eventRecord(1, at(10)), eventRecord(2, at(11), { connection: 'other' }), eventRecord(3, at(12), { entity: { type: 'supplier', key: 'S2' } })]));
+
+  // Three pages of two: each continues after the last entry of the one before, nothing twice or missed.
+  const seen: string[] = [];
+  let after: { topic: string; partition: number; offset: string; kafkaTs: string } | undefined;
+  for (let page = 0; page < 4; page++) {
+    const entries = await listDlq(pool, { status: 'open', limit: 2, after });
+    if (entries.length === 0) break;
+    seen.push(...entries.map((e) => e.offset));
+    const last = entries.at(-1)!;
+    after = { topic: last.topic, partition: last.partition, offset: last.offset, kafkaTs: last.kafkaTs };
+  }
+  assert.deepEqual(seen, ['0', '1', '2', '3', '4']);
+
+  const found = await findRecordsByKey(pool, 'S1', 10);
+  assert.deepEqual(found.map((r) => [r.connection, r.entityType, r.entityKey, r.events]).sort(), [['acme', 'supplier', 'S1', 1], ['other', 'supplier', 'S1', 1]]);
+  assert.deepEqual(await findRecordsByKey(pool, 'nope', 10), []);
+
+  for (const kind of ['redrive', 'discard', 'republish'] as const) await recordOperatorAction(pool, { kind, actor: 'op', selection: {}, reason: `r-${kind}` });
+  const first = await listActions(pool, { limit: 2 });
+  assert.deepEqual(first.map((a) => a.kind), ['republish', 'discard']);
+  assert.deepEqual((await listActions(pool, { limit: 2, before: first.at(-1)!.id })).map((a) => a.reason), ['r-redrive']);
+  assert.deepEqual((await listActions(pool, { limit: 5, kinds: ['discard'] })).map((a) => a.kind), ['discard']);
+
+  await recordCheckRun(pool, { connection: null, ok: false, lines: [{ connection: 'acme', system: 'coupa', check: 'token', ok: false, detail: 'wrong credentials' }] });
+  const [run] = await latestCheckRuns(pool, 5);
+  assert.equal(run!.ok, false);
+  assert.deepEqual(run!.lines[0], { connection: 'acme', system: 'coupa', check: 'token', ok: false, detail: 'wrong credentials' });
 });

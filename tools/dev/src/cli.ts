@@ -1,6 +1,7 @@
 // `npm start [-- --only a,b --no-sandbox --connections file --keep-stack --output json …]`: the
 // local stack, the sandbox and every service with a src/main.ts, supervised, until Ctrl-C or
 // SIGTERM; pretty on a terminal, JSON lines otherwise. See ../README.md.
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { isMlcError, MlcError } from '@mlc/errors';
@@ -222,6 +223,13 @@ async function main(options: DevOptions): Promise<number> {
     return 0;
   }
 
+  // The console signs in with an admin token: the developer's (MLC_CONSOLE_ADMIN_TOKEN) or one made for this run.
+  const consoleToken = process.env.MLC_CONSOLE_ADMIN_TOKEN === undefined ? randomBytes(24).toString('base64url') : undefined;
+  const consoleEnv = {
+    MLC_CONSOLE_ADMIN_TOKEN: process.env.MLC_CONSOLE_ADMIN_TOKEN ?? consoleToken!,
+    MLC_CONSOLE_SESSION_SECRET: process.env.MLC_CONSOLE_SESSION_SECRET ?? randomBytes(32).toString('base64url'),
+    MLC_CONSOLE_COOKIE_SECURE: process.env.MLC_CONSOLE_COOKIE_SECURE ?? 'false',
+  };
   const supervisors = new Map<string, Supervisor>();
   for (const [index, service] of services.entries()) {
     const env = {
@@ -232,6 +240,7 @@ async function main(options: DevOptions): Promise<number> {
       PORT: String(service.port),
       LOG_LEVEL: options.logLevel,
       SHUTDOWN_TIMEOUT_MS: process.env.SHUTDOWN_TIMEOUT_MS ?? String(SERVICE_SHUTDOWN_TIMEOUT_MS),
+      ...(service.name === 'console' ? consoleEnv : {}),
     };
     let run: AbortController | undefined;
     const supervisor = createSupervisor({
@@ -263,6 +272,7 @@ async function main(options: DevOptions): Promise<number> {
     for (const supervisor of supervisors.values()) supervisor.kill();
   };
 
+  const consolePlan = services.find((s) => s.name === 'console');
   const summary: SummaryInput = {
     infra,
     sandbox: sandbox && { syspro: sandbox.syspro.url, coupa: sandbox.coupa.url, infor: sandbox.infor.url },
@@ -272,6 +282,7 @@ async function main(options: DevOptions): Promise<number> {
     webhookConnections: webhookConnections(connectionsFile),
     stackExit: stackExit(),
     stackEnvFile: explicitInfra ? undefined : join(process.env.MLC_STACK_DIR ?? join(repoRoot, '.stack'), 'stack.env'),
+    console: consolePlan && { url: serviceUrl('127.0.0.1', consolePlan.port, '/'), token: consoleToken },
   };
   if (mode === 'json') notice('dev', 'ml-connector is running', false, summaryFields(summary));
   else print(renderSummary(summary));

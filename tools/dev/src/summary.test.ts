@@ -50,3 +50,18 @@ test('the last line says what stopping does to the stack', () => {
   assert.match(renderSummary({ ...input, stackExit: 'was-running' }), /was running before and keeps running/);
   assert.match(renderSummary({ ...input, stackExit: 'not-ours' }), /left alone/);
 });
+
+test('the summary says where the console is and how to sign in', () => {
+  const input = {
+    infra: { KAFKA_BROKERS: 'k:9092', SCHEMA_REGISTRY_URL: 'http://r', DATABASE_URL: 'postgres://db' },
+    connectionsFile: 'c.json',
+    services: [{ name: 'console', main: 'services/console/src/main.ts', port: 8082 }],
+    host: '127.0.0.1',
+    webhookConnections: [],
+    stackExit: 'not-ours' as const,
+    console: { url: 'http://127.0.0.1:8082/', token: 'run-token' },
+  };
+  assert.match(renderSummary(input), /console {6}http:\/\/127\.0\.0\.1:8082\/[\s\S]*sign in with the admin token of this run: run-token/);
+  assert.deepEqual(summaryFields(input).console, { url: 'http://127.0.0.1:8082/', signIn: 'with the admin token of this run: run-token' });
+  assert.match(renderSummary({ ...input, console: { url: 'http://127.0.0.1:8082/', token: undefined } }), /the admin token you set in MLC_CONSOLE_ADMIN_TOKEN/);
+});

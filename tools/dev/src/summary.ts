@@ -12,6 +12,18 @@ export interface SummaryInput {
   stackExit: StackExit;
   /** Where the stack's addresses came from: `.stack/stack.env` (a file to source), or the environment. */
   stackEnvFile?: string | undefined;
+  /** The operator console, when it runs: its address and the admin token of this run (undefined: the one in MLC_CONSOLE_ADMIN_TOKEN). */
+  console?: { url: string; token: string | undefined } | undefined;
+}
+
+/** How to sign in to the console, for the summary. Pure. */
+export function consoleLines(console: NonNullable<SummaryInput['console']>): string[] {
+  return [
+    `  console      ${console.url}   (operator console: connections, trail, DLQ, replays)`,
+    console.token === undefined
+      ? '               sign in with the admin token you set in MLC_CONSOLE_ADMIN_TOKEN'
+      : `               sign in with the admin token of this run: ${console.token}`,
+  ];
 }
 
 /** A URL with its password replaced, for printing (DATABASE_URL may carry one). */
@@ -66,7 +78,9 @@ export function renderSummary(input: SummaryInput): string {
   if (sandbox) {
     lines.push(`  sandbox      SYSPRO ${sandbox.syspro}   Coupa ${sandbox.coupa}   Infor ${sandbox.infor}   (admin API under /_sandbox on each)`);
   }
-  lines.push(`  connections  ${connectionsFile}`, '');
+  lines.push(`  connections  ${connectionsFile}`);
+  if (input.console) lines.push(...consoleLines(input.console));
+  lines.push('');
   const width = Math.max(7, ...services.map((s) => s.name.length));
   lines.push(`  ${'service'.padEnd(width)}  port   ready                             metrics`);
   for (const service of services) {
@@ -90,6 +104,7 @@ export function summaryFields(input: SummaryInput): Record<string, unknown> {
     stack: { kafkaBrokers: infra.KAFKA_BROKERS, schemaRegistryUrl: infra.SCHEMA_REGISTRY_URL, databaseUrl: redactUrl(infra.DATABASE_URL ?? ''), onExit: stackExit },
     ...(sandbox ? { sandbox } : {}),
     connectionsFile,
+    ...(input.console ? { console: { url: input.console.url, signIn: input.console.token === undefined ? 'with the admin token in MLC_CONSOLE_ADMIN_TOKEN' : `with the admin token of this run: ${input.console.token}` } } : {}),
     services: services.map((s) => ({
       name: s.name,
       port: s.port,

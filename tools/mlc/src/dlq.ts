@@ -40,8 +40,12 @@ function shown(namespace: TopicNamespace, entry: DlqEntry): ShownEntry {
 
 const filterOf = (filter: DlqFilterArgs) => ({ component: filter.writer, errorCode: filter.code, connection: filter.connection, since: filter.since });
 
-export async function listEntries({ db, namespace }: Pick<DlqDeps, 'db' | 'namespace'>, cmd: Pick<Extract<Command, { name: 'dlq-list' }>, 'filter' | 'status' | 'limit'>): Promise<ShownEntry[]> {
-  const entries = await listDlq(db, { ...filterOf(cmd.filter), status: cmd.status, limit: cmd.limit });
+export async function listEntries(
+  { db, namespace }: Pick<DlqDeps, 'db' | 'namespace'>,
+  cmd: Pick<Extract<Command, { name: 'dlq-list' }>, 'filter' | 'status' | 'limit'> & { after?: { id: DlqPosition; kafkaTs: string } | undefined },
+): Promise<ShownEntry[]> {
+  const after = cmd.after === undefined ? undefined : { ...physicalPosition(namespace, cmd.after.id), kafkaTs: cmd.after.kafkaTs };
+  const entries = await listDlq(db, { ...filterOf(cmd.filter), status: cmd.status, limit: cmd.limit, after });
   return entries.map((e) => shown(namespace, e));
 }
 
@@ -184,7 +188,10 @@ const FILTER_LIMIT = 10_000;
  * cannot be redriven are bad input and change nothing; with a filter, such entries are skipped and
  * reported. Recorded as an operator action before sending (the header names it).
  */
-export async function redrive(deps: DlqDeps, cmd: Pick<Extract<Command, { name: 'dlq-redrive' }>, 'ids' | 'filter' | 'dryRun' | 'actor'>): Promise<ResolveResult> {
+export async function redrive(
+  deps: DlqDeps,
+  cmd: Pick<Extract<Command, { name: 'dlq-redrive' }>, 'ids' | 'filter' | 'dryRun' | 'actor'> & { reason?: string | undefined },
+): Promise<ResolveResult> {
   const { db, namespace } = deps;
   let records: DlqRecord[];
   const skipped: ResolveResult['skipped'] = [];
@@ -208,6 +215,7 @@ export async function redrive(deps: DlqDeps, cmd: Pick<Extract<Command, { name: 
   const { id } = await recordOperatorAction(db, {
     kind: 'redrive',
     actor: cmd.actor,
+    ...(cmd.reason === undefined ? {} : { reason: cmd.reason }),
     selection: cmd.filter === undefined ? { ids: result.ids } : { filter: { ...cmd.filter, since: cmd.filter.since?.toISOString() } },
     records: records.map(actionRecord),
     details: { skipped },

@@ -24,3 +24,4 @@ export { runCommand, type CommandOutput } from './run.js';
 export { renderTable, type Cell, type Column } from './table.js';
 export { parseDuration, parseTime } from './time.js';
 export { formatTrail, loadTrail, trailRow } from './trail.js';
+export { WRITERS, formatAge, loadStatus, type ConnectionWriterStatus, type PollMark, type StatusDeps, type StatusReport, type WriterLag } from './status.js';

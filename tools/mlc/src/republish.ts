@@ -86,7 +86,10 @@ async function* pages(db: Db, selection: Omit<EventSelection, 'limit' | 'after'>
  * headers name it); how many were published is added when done or when it fails. An unknown
  * connection is bad input and changes nothing; a dry run reports what would go.
  */
-export async function republish(deps: RepublishDeps, cmd: Pick<RepublishCommand, 'connection' | 'entityType' | 'keys' | 'source' | 'since' | 'until' | 'force' | 'dryRun' | 'actor'>): Promise<RepublishResult> {
+export async function republish(
+  deps: RepublishDeps,
+  cmd: Pick<RepublishCommand, 'connection' | 'entityType' | 'keys' | 'source' | 'since' | 'until' | 'force' | 'dryRun' | 'actor'> & { reason?: string | undefined },
+): Promise<RepublishResult> {
   const { db, codec, namespace, pageSize = 500 } = deps;
   if (!(await isKnownConnection(db, cmd.connection))) {
     throw new MlcError('MLC_CONFIG_INVALID', `unknown connection "${cmd.connection}": the audit log has no event, outcome or DLQ entry of it`, { context: { connection: cmd.connection } });
@@ -110,6 +113,7 @@ export async function republish(deps: RepublishDeps, cmd: Pick<RepublishCommand,
   const { id } = await recordOperatorAction(db, {
     kind: 'republish',
     actor: cmd.actor,
+    ...(cmd.reason === undefined ? {} : { reason: cmd.reason }),
     selection: { ...selection, from: selection.from?.toISOString(), to: selection.to?.toISOString(), force: cmd.force },
     records,
     details: { force: cmd.force, topics },

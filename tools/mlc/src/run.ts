@@ -1,5 +1,6 @@
 import { USAGE, type Command } from './args.js';
 import { formatChecks, planChecks, runChecks } from './check.js';
+import { recordCheckRun } from '@mlc/audit';
 import { MlcError } from '@mlc/errors';
 import type { MlcDeps } from './context.js';
 import { formatCredentials, formatPut, formatRewrap, listCredentials, putCredential, rewrapCredentials } from './credentials.js';
@@ -75,6 +76,10 @@ export async function runCommand(deps: MlcDeps, cmd: Command, notify: (line: str
         { timeoutMs: cmd.timeoutMs },
       );
       const report = { ok: checks.every((c) => c.ok), checks };
+      // Kept for the console's connections page; a log that cannot take it (Postgres down) does not fail the check.
+      await recordCheckRun(deps.db, { connection: cmd.connection ?? null, ok: report.ok, lines: checks.map(({ connection, system, check, ok, detail }) => ({ connection, system, check, ok, detail })) }).catch(
+        (error: unknown) => deps.logger.warn({ err: error }, 'mlc check: could not keep the result in the audit log'),
+      );
       return { json: report, text: formatChecks(report), exitCode: report.ok ? 0 : 1 };
     }
     case 'status': {

@@ -25,3 +25,4 @@ export {
 export { installFaults, FaultRule, type FaultControl, type LoggedRequest } from './shared/faults.js';
 export { createRandom, type Random } from './shared/random.js';
 export { buildSysproSimulator, startSysproSimulator, SysproSimulatorOptions, SysproSizes, type SysproSimulator, type SysproSimulatorApp, type SysproStore, type SysproCredentials, type SysproOperatorAccount } from './syspro/index.js';
+export { startOidcSimulator, type OidcClient, type OidcSimulator, type OidcSimulatorOptions, type OidcUser } from './oidc/index.js';
