@@ -1,4 +1,4 @@
-import { columnOf, type Row, type TableSpec, type Value } from '../data/schema.js';
+import { columnOf, TIMESTAMP, type Row, type TableSpec, type Value } from '../data/schema.js';
 import type { Table } from '../data/table.js';
 import { ODataError } from './errors.js';
 import { compileFilter, timestampLowerBound } from './filter-compile.js';
@@ -130,6 +130,8 @@ export function runQuery(table: Table, query: ODataQuery, pageSize: number): Que
   const spec = table.spec;
   const limit = Math.min(pageSize, MAX_ROWS_PER_RESPONSE, query.top ?? Infinity);
   const keyOrder = query.orderBy.every((o, i) => !o.descending && o.column === spec.key[i]);
+  // TimeStamp is unique (a rowversion), so an order that starts with it ascending is TimeStamp order.
+  const timestampOrder = query.orderBy[0]?.column === TIMESTAMP && !query.orderBy[0].descending;
 
   let rows: Row[];
   let total: number | undefined;
@@ -141,11 +143,11 @@ export function runQuery(table: Table, query: ODataQuery, pageSize: number): Que
   } else {
     const minTimestamp = query.filter ? timestampLowerBound(query.filter.node) : undefined;
     const matches = query.filter?.matches ?? (() => true);
-    if (keyOrder) {
+    if (keyOrder || timestampOrder) {
       rows = [];
       let n = 0;
       more = false;
-      for (const row of table.scan({ minTimestamp })) {
+      for (const row of keyOrder ? table.scan({ minTimestamp }) : table.byTimestamp(minTimestamp)) {
         if (!matches(row)) continue;
         if (n >= query.skip && n < query.skip + limit) rows.push(row);
         else if (n >= query.skip + limit) {
