@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseQuery, runQuery } from '../odata/query.js';
-import { ApSupplier, TIMESTAMP, type Row } from './schema.js';
+import { ApSupplier, PorMasterDetail, TIMESTAMP, type Row } from './schema.js';
 import { createSysproStore } from './store.js';
 import { createTable, type BaseRows } from './table.js';
 
@@ -76,4 +76,20 @@ test('TimeStamp-ordered pages equal a sort of the filtered table, after writes',
   assert.deepEqual(seen.map((r) => r.Supplier), all.map((r) => r.Supplier));
   assert.equal(seen.length, 301);
   assert.deepEqual(seen.at(-1)!.Supplier, 'S000000Z');
+});
+
+test("a re-read of some orders' lines ('PurchaseOrder eq … or …') looks them up instead of scanning", () => {
+  const store = createSysproStore({ company: 'T', seed: 5, sizes: { suppliers: 20, purchaseOrders: 2000, maxLinesPerOrder: 5, invoices: 0, maxDistributionsPerInvoice: 1, glAccounts: 4, costCentres: 2 } });
+  store.update('PorMasterDetail', ['000000000000007', 1], { MStockDes: 'changed' });
+  const table = store.table('PorMasterDetail');
+  const orders = ['000000000001500', '000000000000007', '000000000000042', 'not-an-order'];
+  const filter = orders.map((po) => `PurchaseOrder eq '${po}'`).join(' or ');
+  const query = parseQuery([['$filter', filter], ['$orderby', 'PurchaseOrder,Line']], PorMasterDetail);
+  const got = runQuery(table, query, 5000).rows;
+  const want = [...table.scan()].filter((r) => orders.includes(r.PurchaseOrder as string));
+  assert.deepEqual(got.map((r) => [r.PurchaseOrder, r.Line, r.MStockDes]), want.map((r) => [r.PurchaseOrder, r.Line, r.MStockDes]));
+  assert.ok(got.some((r) => r.MStockDes === 'changed'));
+  // Letters in a literal compare case-insensitively: the same rows through the scan.
+  const mixed = parseQuery([['$filter', "PurchaseOrder eq '000000000000042' or PurchaseOrder eq 'abc'"], ['$orderby', 'PurchaseOrder,Line']], PorMasterDetail);
+  assert.deepEqual(runQuery(table, mixed, 5000).rows.map((r) => r.Line), want.filter((r) => r.PurchaseOrder === '000000000000042').map((r) => r.Line));
 });

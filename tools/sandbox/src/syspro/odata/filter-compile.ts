@@ -173,3 +173,22 @@ export function timestampLowerBound(node: FilterNode): number | undefined {
   }
   return undefined;
 }
+
+/**
+ * The values of `column` a matching row must have, when the filter is `column eq <text>` or a
+ * disjunction of such terms (a document reader's re-read of some orders): lets the query look
+ * rows up by key instead of scanning. Undefined when a literal has letters: text compares
+ * case-insensitively (SQL Server's collation), and a key lookup is exact.
+ */
+export function equalityValues(node: FilterNode, column: string): string[] | undefined {
+  if (node.kind === 'or') {
+    const left = equalityValues(node.left, column);
+    const right = left && equalityValues(node.right, column);
+    return left && right ? [...left, ...right] : undefined;
+  }
+  if (node.kind !== 'compare' || node.op !== 'eq') return undefined;
+  const [property, literal] = node.left.kind === 'property' ? [node.left, node.right] : [node.right, node.left];
+  if (property.kind !== 'property' || property.name !== column || literal.kind !== 'literal' || typeof literal.value !== 'string') return undefined;
+  const value = literal.value;
+  return value.toLowerCase() === value.toUpperCase() ? [value] : undefined;
+}

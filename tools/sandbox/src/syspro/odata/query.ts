@@ -1,7 +1,7 @@
 import { columnOf, TIMESTAMP, type Row, type TableSpec, type Value } from '../data/schema.js';
 import type { Table } from '../data/table.js';
 import { ODataError } from './errors.js';
-import { compileFilter, timestampLowerBound } from './filter-compile.js';
+import { compileFilter, equalityValues, timestampLowerBound } from './filter-compile.js';
 import { parseFilter, type FilterNode } from './filter-parser.js';
 
 /** SYSPRO OData returns at most this many rows per response (vendors.md §1.1). */
@@ -147,7 +147,7 @@ export function runQuery(table: Table, query: ODataQuery, pageSize: number): Que
       rows = [];
       let n = 0;
       more = false;
-      for (const row of keyOrder ? table.scan({ minTimestamp }) : table.byTimestamp(minTimestamp)) {
+      for (const row of keyOrder ? keyOrderRows(table, query.filter?.node, minTimestamp) : table.byTimestamp(minTimestamp)) {
         if (!matches(row)) continue;
         if (n >= query.skip && n < query.skip + limit) rows.push(row);
         else if (n >= query.skip + limit) {
@@ -181,6 +181,16 @@ export function runQuery(table: Table, query: ODataQuery, pageSize: number): Que
     result.next = { skip: query.skip + limit, ...(query.top === undefined ? {} : { top: query.top - limit }) };
   }
   return result;
+}
+
+/**
+ * Rows in key order that can match: those of the first key column's values when the filter names
+ * them (`PurchaseOrder eq '1' or PurchaseOrder eq '2'`, looked up like an index seek), else a scan.
+ */
+function keyOrderRows(table: Table, filter: FilterNode | undefined, minTimestamp: number | undefined): Iterable<Row> {
+  const values = filter && equalityValues(filter, table.spec.key[0]!);
+  if (values === undefined) return table.scan({ minTimestamp });
+  return [...new Set(values)].sort().flatMap((value) => table.withPrefix([value]));
 }
 
 function project(spec: TableSpec, row: Row, select: string[] | undefined): Row {
