@@ -13,7 +13,6 @@ export interface BenchOutcome {
  * stays visible until a bench covers them.
  */
 export const UNMEASURED: readonly SummaryRow[] = [
-  { path: 'latency: SYSPRO change → Coupa (p99)', measured: Number.NaN, unit: 's', goal: '≤ poll interval + 1 s', note: 'no bench yet' },
   { path: 'latency: Coupa call-out → M3 under the limit (p99)', measured: Number.NaN, unit: 's', goal: '< 1 s', note: 'no bench yet' },
   { path: 'RSS per service, 100k-supplier + 1M-PO-line backfill', measured: Number.NaN, unit: 'MB', goal: '< 256 MB', note: 'no bench yet' },
 ];
