@@ -43,10 +43,15 @@ export async function setUp(env: Required<BenchEnv>, suppliers: number, pageSize
   const connection = `bench-${randomBytes(5).toString('hex')}`;
   const prefix = `${connection}.`;
   // Each simulator in its own process: they do not share the bench's thread (or each other's).
-  const [syspro, coupaSim] = await Promise.all([
+  const started = await Promise.allSettled([
     startSysproProcess({ seed: 3, sizes: { suppliers, purchaseOrders: 0, invoices: 0, glAccounts: 1, costCentres: 1 } }),
     startCoupaProcess({ seed: 3, sizes: { suppliers: 0, purchaseOrders: 0, invoices: 0, lookupValues: 0 }, ...coupa }),
-  ]);
+  ] as const);
+  if (started[0].status === 'rejected' || started[1].status === 'rejected') {
+    await Promise.allSettled(started.map((s) => (s.status === 'fulfilled' ? s.value.close() : undefined)));
+    throw started[0].status === 'rejected' ? started[0].reason : (started[1] as PromiseRejectedResult).reason;
+  }
+  const [syspro, coupaSim] = [started[0].value, started[1].value];
   const [generated] = sandboxConnections({
     syspro: { odata: syspro.endpoint.odata },
     coupa: coupaSim.endpoint,
