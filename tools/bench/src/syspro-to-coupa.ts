@@ -225,6 +225,9 @@ async function backfill(env: Required<BenchEnv>, suppliers: number, pageSize: nu
     });
     pollerCpu = meter.perRecord(suppliers);
     pollerSeconds = (last! - (await alone.firstSysproRequest())!) / 1000;
+    console.log(`(a) backfill: ${fmt(suppliers)} SYSPRO suppliers, ${fmt(pageSize)} rows per page/transaction, Coupa simulator without rate limit, simulators in their own processes`);
+    console.log(`    poller only (SYSPRO OData → Kafka, committed)        ${fmt(suppliers / pollerSeconds).padStart(8)} rec/s   (${fmt(pollerSeconds, 1)} s)`);
+    console.log(`      CPU per record: ${formatCpu(pollerCpu)}`);
   } finally {
     await alone.close();
   }
@@ -244,9 +247,6 @@ async function backfill(env: Required<BenchEnv>, suppliers: number, pageSize: nu
     });
     const e2eCpu = meter.perRecord(suppliers);
     const e2eSeconds = (done - (await run.firstSysproRequest())!) / 1000;
-    console.log(`(a) backfill: ${fmt(suppliers)} SYSPRO suppliers, ${fmt(pageSize)} rows per page/transaction, Coupa simulator without rate limit, simulators in their own processes`);
-    console.log(`    poller only (SYSPRO OData → Kafka, committed)        ${fmt(suppliers / pollerSeconds).padStart(8)} rec/s   (${fmt(pollerSeconds, 1)} s)`);
-    console.log(`      CPU per record: ${formatCpu(pollerCpu)}`);
     console.log(`    end to end (poller + writer running together → Coupa) ${fmt(suppliers / e2eSeconds).padStart(7)} rec/s   (${fmt(e2eSeconds, 1)} s)`);
     console.log(`      CPU per record: ${formatCpu(e2eCpu)}`);
     const e2e = suppliers / e2eSeconds;
