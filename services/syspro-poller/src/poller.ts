@@ -466,11 +466,14 @@ export function createPoller({
     return run;
   }
 
+  // Polls start every interval (a fixed rate), not an interval after the last one ended: a change
+  // waits at most one interval plus one poll, and a poll longer than the interval is followed at once.
   function schedule(plan: EntityPlan, delayMs: number): void {
     if (stopping) return;
     const timer = setTimeout(() => {
       timers.delete(plan.entity);
-      void runOnce(plan.entity).then(() => schedule(plan, plan.intervalMs));
+      const started = performance.now();
+      void runOnce(plan.entity).then(() => schedule(plan, Math.max(0, plan.intervalMs - (performance.now() - started))));
     }, delayMs);
     timers.set(plan.entity, timer);
   }
