@@ -2,7 +2,7 @@ import type { SupplierFieldGroup, SyncSettings } from '@mlc/config';
 import { toDbError } from '@mlc/errors';
 import { contentHashOf, type Source, type SupplierData, type SupplierEvent } from '@mlc/events';
 import type { ForceOption, WriteResult } from './write-path.js';
-import { targetRefFor, type Queryable, type TargetRecordStore } from './target-records.js';
+import { targetRefFor, type Queryable, type TargetRecord, type TargetRecordStore } from './target-records.js';
 
 // Two-way supplier sync: echoes, field ownership, conflicts. The pure plan decides from the event
 // and the record's sync state; `createSupplierSync` is the shell every supplier writer calls.
@@ -207,6 +207,8 @@ export interface SupplierAdmitted {
   groups: readonly SupplierFieldGroup[];
   /** The event's data as this direction may send it (bank details removed unless allowed and written). */
   data: SupplierData;
+  /** The target record the admission read: pass it to the upsert (`previous`), so the record is read once per handling. */
+  previous: TargetRecord | undefined;
   /** Records what was written as synced (the call returned), and puts the reason on the result. */
   settle(result: WriteResult): Promise<WriteResult>;
 }
@@ -240,6 +242,7 @@ export function createSupplierSync({ system, records, state, rules, writes }: Su
     await state.merge(event.connection, event.entity.key, systems, pending);
     return {
       write: true,
+      previous,
       groups: plan.groups,
       data: supplierWithGroups(event.data, plan.groups),
       async settle(result) {

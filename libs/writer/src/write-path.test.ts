@@ -169,3 +169,18 @@ test('unwrapMapped returns the value or throws the mapping error with event id a
   const failed: MapResult<number> = unmappable('too long', { field: 'SUNO' });
   assert.throws(() => unwrapMapped(failed, event), (e: MlcError) => e.code === 'MLC_MAPPING_FAILED' && !e.retriable && e.context.eventId === event.id && e.context.field === 'SUNO');
 });
+
+test('a target record the caller already read is used as is: no second read, same decisions', async () => {
+  const { records, target, upsert } = setup();
+  let reads = 0;
+  const get = records.get;
+  records.get = async (ref) => ((reads += 1), get(ref));
+  const stored = () => records.rows.values().next().value;
+  const first = supplier('Acme', '2026-01-01T00:00:00Z');
+  assert.deepEqual(await upsert(first, { previous: { record: undefined } }), { status: 'created', target: { system: 'vendor', id: '7' } });
+  assert.deepEqual(await upsert(first, { previous: { record: stored() } }), { status: 'unchanged', target: { system: 'vendor', id: '7' } });
+  const renamed = supplier('Acme Two', '2026-01-02T00:00:00Z');
+  assert.deepEqual(await upsert(renamed, { previous: { record: stored() } }), { status: 'updated', target: { system: 'vendor', id: '7' } });
+  assert.equal(reads, 0);
+  assert.deepEqual(target.calls, ['find', 'create', 'update 7']);
+});

@@ -23,6 +23,8 @@ export interface UpsertSteps<Body> {
   replay?: ForceOption | undefined;
   /** Default: the event's own record in this target system. */
   ref?: TargetRef;
+  /** What was last written for `ref`, when the caller read it already while handling this event (saves a second read). */
+  previous?: { record: TargetRecord | undefined };
   /** The target's request body for this event, or why it cannot be mapped (permanent). */
   body: () => MapResult<Body>;
   /** Checks that referenced records exist in the target; throws MLC_DEPENDENCY_MISSING otherwise. */
@@ -44,7 +46,7 @@ export interface WritePath {
    * Reads what was last written for `ref` and decides: the same content again is unchanged (unless
    * `replay.force`), an older snapshot with other content skipped (even when forced).
    */
-  decide(event: CanonicalEvent, ref: TargetRef, replay?: ForceOption): Promise<WriteDecided>;
+  decide(event: CanonicalEvent, ref: TargetRef, replay?: ForceOption, previous?: { record: TargetRecord | undefined }): Promise<WriteDecided>;
   /** Records what was written for `ref`, so a redelivery of `event` changes nothing. */
   remember(ref: TargetRef, event: CanonicalEvent, targetId: string): Promise<void>;
   result(status: WriteResult['status'], id?: string | null): WriteResult;
@@ -70,8 +72,8 @@ function isNotFound(error: unknown): boolean {
 export function createWritePath({ system, records }: { system: string; records: TargetRecordStore }): WritePath {
   const result = (status: WriteResult['status'], id?: string | null): WriteResult => ({ status, target: id ? { system, id } : { system } });
 
-  async function decide(event: CanonicalEvent, ref: TargetRef, replay?: ForceOption): Promise<WriteDecided> {
-    const decision = decideWrite(event, await records.get(ref), { force: replay?.force === true });
+  async function decide(event: CanonicalEvent, ref: TargetRef, replay?: ForceOption, previous?: { record: TargetRecord | undefined }): Promise<WriteDecided> {
+    const decision = decideWrite(event, previous ? previous.record : await records.get(ref), { force: replay?.force === true });
     if (decision.action === 'write') return { write: true, previous: decision.previous };
     return { write: false, result: result(decision.action === 'unchanged' ? 'unchanged' : 'skipped', decision.previous.targetId) };
   }
@@ -79,10 +81,10 @@ export function createWritePath({ system, records }: { system: string; records: 
   const remember = (ref: TargetRef, event: CanonicalEvent, targetId: string) =>
     records.remember(ref, { targetId, contentHash: event.contentHash, sourceTime: event.occurredAt, eventId: event.id });
 
-  async function upsert<Body>({ event, ref = targetRefFor(event, system), replay, body, dependencies, find, create, update, updateRememberedId = true }: UpsertSteps<Body>): Promise<WriteResult> {
+  async function upsert<Body>({ event, ref = targetRefFor(event, system), previous, replay, body, dependencies, find, create, update, updateRememberedId = true }: UpsertSteps<Body>): Promise<WriteResult> {
     // A forced write takes the same path as any other: the remembered id or the natural-key find
     // first, so it updates the record in place and never creates a second one.
-    const decided = await decide(event, ref, replay);
+    const decided = await decide(event, ref, replay, previous);
     if (!decided.write) return decided.result;
     const request = unwrapMapped(body(), event);
     await dependencies?.();

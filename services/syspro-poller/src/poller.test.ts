@@ -30,6 +30,8 @@ interface Harness {
   resets: CursorReset[];
   resyncs: ReturnType<typeof memoryResyncs>;
   failCommits: { remaining: number };
+  /** Runs before each commit is recorded (a commit that takes time). */
+  beforeCommit: { hook?: (page: PageCommit) => Promise<void> };
   newPoller(): Poller;
 }
 
@@ -73,8 +75,10 @@ async function setup(
   const resets: CursorReset[] = [];
   const resyncs = memoryResyncs();
   const failCommits = { remaining: 0 };
+  const beforeCommit: Harness['beforeCommit'] = {};
   const publisher: PagePublisher = {
     async commit(page) {
+      await beforeCommit.hook?.(page);
       if (failCommits.remaining > 0) {
         failCommits.remaining -= 1;
         throw new MlcError('MLC_KAFKA_UNAVAILABLE', 'broker gone');
@@ -112,7 +116,7 @@ async function setup(
       clock: () => new Date('2025-03-01T10:00:00Z'),
       ...(changeNumberWindow === undefined ? {} : { changeNumberWindow }),
     });
-  return { sim, poller: newPoller(), commits, committed, stored, hashes, forgetHash, resets, resyncs, failCommits, newPoller };
+  return { sim, poller: newPoller(), commits, committed, stored, hashes, forgetHash, resets, resyncs, failCommits, beforeCommit, newPoller };
 }
 
 const published = (commits: readonly PageCommit[], entity: string) =>
@@ -137,6 +141,24 @@ test('a first poll publishes every supplier once, page by page, each page with i
   assert.equal(event.connection, 'acme');
   assert.equal(event.source, 'syspro');
   assert.equal(event.type, 'supplier.changed');
+});
+
+test('the next page is read while a page commits (same pages, same order)', async (t) => {
+  const h = await setup(t, { pageSize: 5 });
+  const supplierReads = () => h.sim.faults.requests().filter((r) => r.url.includes('/ApSupplier')).length;
+  const readsDuringFirstCommit: number[] = [];
+  h.beforeCommit.hook = async () => {
+    if (readsDuringFirstCommit.length > 0) return;
+    // Held until the second page's request reached the simulator (bounded, so a poller that reads
+    // only after the commit fails the assertion below instead of hanging).
+    for (let i = 0; i < 200 && supplierReads() < 2; i += 1) await new Promise((resolve) => setTimeout(resolve, 50));
+    readsDuringFirstCommit.push(supplierReads());
+  };
+  const result = await h.poller.runOnce('supplier');
+  assert.equal(result.status, 'ok');
+  assert.ok(readsDuringFirstCommit[0]! >= 2, `OData reads while the first page committed: ${readsDuringFirstCommit[0]}`);
+  assert.deepEqual(published(h.commits, 'supplier'), h.sim.state.table('ApSupplier').slice(0, 12).map((r) => r.Supplier));
+  assert.equal(h.commits.length, 3);
 });
 
 test('a second poll without changes publishes nothing; a changed payment term republishes exactly that supplier', async (t) => {

@@ -349,21 +349,27 @@ export function createPoller({
     let position = cursor;
     // Only a rowversion or number change column changes with every write of a row.
     const countable = changeNumberWindow > 0 && cursor.kind !== 'datetime';
-    let query = startQuery(position, options);
+    // The next page, read while this one is mapped and committed: where it starts depends only on
+    // the rows of this one. A poll that ends early (a failure, a stop) drops it unread.
+    let next: Promise<SysproRow[]> = readPage(stream.entitySet, startQuery(position, options));
     for (;;) {
       if (stopping) return 'stopped';
-      const rows = await readPage(stream.entitySet, query);
+      const rows = await next;
       if (rows.length === 0) return 'done';
       counts.rowsRead += rows.length;
       metrics.rowsRead(plan.entity, stream.name, rows.length);
       // Throws MLC_DECODE_FAILED for a row without cursor/key value: a row we cannot position after
       // would be read again forever, so that is a poll failure, not a reject.
       const reached = advance(position, rows, options);
+      if (rows.length >= pageSize) {
+        next = readPage(stream.entitySet, continueQuery(reached, options));
+        next.catch(() => undefined);
+      }
       const now = clock();
       const future = futureRows(position, rows, { ...options, skewMs: futureSkewMs }, now);
       const { cursor: clampedNext, clamped } = clampFuture(reached, now, { skewMs: futureSkewMs, timeZone });
       // Re-reading the change-number window below the committed cursor does not move it back.
-      const next = isBehind(clampedNext, cursor) ? cursor : clampedNext;
+      const committing = isBehind(clampedNext, cursor) ? cursor : clampedNext;
       const seen = handled.get(stream.name);
       const rowKey = (row: SysproRow) => JSON.stringify(stream.keyColumns.map((c) => row[c] ?? null));
       const fresh = seen === undefined || !countable ? rows : rows.filter((row) => seen.get(rowKey(row)) !== String(row[position.column]));
@@ -376,12 +382,12 @@ export function createPoller({
       const changed = events.filter((e) => known.get(e.entity.key) !== e.contentHash);
 
       // A quiet tick re-reads only the window below the last row: nothing to commit then.
-      const moved = JSON.stringify(cursorToJSON(next)) !== JSON.stringify(cursorToJSON(cursor));
+      const moved = JSON.stringify(cursorToJSON(committing)) !== JSON.stringify(cursorToJSON(cursor));
       if (moved || changed.length > 0 || rejected.length > 0) {
-        await commit({ entity: plan.entity, stream: stream.name, events: changed, rejected, cursor: next, epoch, resyncs: startedBy });
+        await commit({ entity: plan.entity, stream: stream.name, events: changed, rejected, cursor: committing, epoch, resyncs: startedBy });
       }
-      positions.set(stream.name, next);
-      cursor = next;
+      positions.set(stream.name, committing);
+      cursor = committing;
       position = reached;
       if (countable) remember(stream.name, rows.map((row) => [rowKey(row), String(row[position.column])]));
       counts.pages += 1;
@@ -390,13 +396,13 @@ export function createPoller({
         metrics.futureRows(plan.entity, stream.name, future.length);
         for (const row of future.slice(0, FUTURE_ROWS_LOGGED)) {
           slog.warn(
-            { key: row.key.join('/'), keyColumns: stream.keyColumns, column: next.column, date: row.value, timeZone, committedCursor: next.value, skewMs: futureSkewMs },
+            { key: row.key.join('/'), keyColumns: stream.keyColumns, column: committing.column, date: row.value, timeZone, committedCursor: committing.value, skewMs: futureSkewMs },
             'row is dated in the future (past now + the allowed skew): published, but the cursor is committed at now; correct its date in SYSPRO',
           );
         }
         if (future.length > FUTURE_ROWS_LOGGED) slog.warn({ more: future.length - FUTURE_ROWS_LOGGED }, 'more future-dated rows in this page');
       } else if (clamped) {
-        slog.warn({ column: next.column, committedCursor: next.value }, 'cursor past now + the allowed skew committed at now');
+        slog.warn({ column: committing.column, committedCursor: committing.value }, 'cursor past now + the allowed skew committed at now');
       }
       counts.published += changed.length;
       counts.unchanged += events.length - changed.length;
@@ -414,7 +420,6 @@ export function createPoller({
       );
       slog.debug({ rows: rows.length, published: changed.length, rejected: rejected.length }, 'page committed');
       if (rows.length < pageSize) return 'done';
-      query = continueQuery(position, options);
     }
   }
 
@@ -461,11 +466,14 @@ export function createPoller({
     return run;
   }
 
+  // Polls start every interval (a fixed rate), not an interval after the last one ended: a change
+  // waits at most one interval plus one poll, and a poll longer than the interval is followed at once.
   function schedule(plan: EntityPlan, delayMs: number): void {
     if (stopping) return;
     const timer = setTimeout(() => {
       timers.delete(plan.entity);
-      void runOnce(plan.entity).then(() => schedule(plan, plan.intervalMs));
+      const started = performance.now();
+      void runOnce(plan.entity).then(() => schedule(plan, Math.max(0, plan.intervalMs - (performance.now() - started))));
     }, delayMs);
     timers.set(plan.entity, timer);
   }

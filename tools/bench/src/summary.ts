@@ -13,7 +13,6 @@ export interface BenchOutcome {
  * stays visible until a bench covers them.
  */
 export const UNMEASURED: readonly SummaryRow[] = [
-  { path: 'latency: SYSPRO change → Coupa (p99)', measured: Number.NaN, unit: 's', goal: '≤ poll interval + 1 s', note: 'no bench yet' },
 ];
 
 function number(n: number): string {

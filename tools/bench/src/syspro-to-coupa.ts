@@ -7,19 +7,23 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { createPool } from '@mlc/db';
-import { coupaEndpoint, sandboxConnections, sysproEndpoints, startCoupaSimulator, startSysproSimulator } from '@mlc/sandbox';
+import { sandboxConnections } from '@mlc/sandbox';
 import { BenchUsageError, intOption, type Bench, type BenchArgs, type BenchEnv, type SummaryRow } from './bench.js';
+import { cpuSeconds } from './proc-cpu.js';
+import { startCoupaProcess, startSysproProcess, type CoupaOptions } from './simulator-process.js';
 
 // SYSPRO simulator → syspro-poller → Kafka → coupa-writer → Coupa simulator, with both services
 // as child processes running their main.ts, as in production. Suppliers only: the other entities
 // are disabled in the connection, so the numbers are per supplier record.
 
 const ROOT = resolve(import.meta.dirname, '../../..');
-type CoupaOptions = NonNullable<Parameters<typeof startCoupaSimulator>[0]>;
 
 export interface Run {
   connection: string;
   coupaUrl: string;
+  sysproUrl: string;
+  /** Process ids of the simulators, for their CPU time. */
+  simulatorPids: { syspro: number; coupa: number };
   /** When the poller sent its first OData request (the SYSPRO simulator's request log). */
   firstSysproRequest(): Promise<number | undefined>;
   startPoller(): ChildProcess;
@@ -32,6 +36,8 @@ export interface Run {
   /** Publish window of the poller, from its hash table (written after each Kafka commit). */
   published(): Promise<{ count: number; first?: number; last?: number }>;
   coupaSuppliers(): Promise<number>;
+  /** When the poller last published each of these records (its hash table, written after each Kafka commit). */
+  publishedAt(keys: readonly string[]): Promise<Map<string, number>>;
   /** Set when a service exited on its own: the run cannot finish. */
   failure(): Error | undefined;
   close(): Promise<void>;
@@ -61,14 +67,22 @@ export async function setUp(
   const connection = `bench-${randomBytes(5).toString('hex')}`;
   const prefix = `${connection}.`;
   const auditSchema = `bench_audit_${connection.slice('bench-'.length)}`;
-  const syspro = await startSysproSimulator({
-    seed: 3,
-    sizes: { suppliers, purchaseOrders: shape?.purchaseOrders ?? 0, maxLinesPerOrder: shape?.maxLinesPerOrder ?? 1, invoices: 0, glAccounts: shape ? 40 : 1, costCentres: shape ? 8 : 1 },
-  });
-  const coupaSim = await startCoupaSimulator({ seed: 3, sizes: { suppliers: 0, purchaseOrders: 0, invoices: 0, lookupValues: 0 }, ...coupa });
+  // Each simulator in its own process: they do not share the bench's thread (or each other's).
+  const started = await Promise.allSettled([
+    startSysproProcess({
+      seed: 3,
+      sizes: { suppliers, purchaseOrders: shape?.purchaseOrders ?? 0, maxLinesPerOrder: shape?.maxLinesPerOrder ?? 1, invoices: 0, glAccounts: shape ? 40 : 1, costCentres: shape ? 8 : 1 },
+    }),
+    startCoupaProcess({ seed: 3, sizes: { suppliers: 0, purchaseOrders: 0, invoices: 0, lookupValues: 0 }, ...coupa }),
+  ] as const);
+  if (started[0].status === 'rejected' || started[1].status === 'rejected') {
+    await Promise.allSettled(started.map((s) => (s.status === 'fulfilled' ? s.value.close() : undefined)));
+    throw started[0].status === 'rejected' ? started[0].reason : (started[1] as PromiseRejectedResult).reason;
+  }
+  const [syspro, coupaSim] = [started[0].value, started[1].value];
   const [generated] = sandboxConnections({
-    syspro: { odata: sysproEndpoints(syspro).odata },
-    coupa: coupaEndpoint(coupaSim),
+    syspro: { odata: syspro.endpoint.odata },
+    coupa: coupaSim.endpoint,
     webhookSecret: 'unused-webhook-secret',
   }).connections;
   const off = { enabled: false };
@@ -123,6 +137,8 @@ export async function setUp(
     connection,
     prefix,
     coupaUrl: coupaSim.url,
+    sysproUrl: syspro.url,
+    simulatorPids: { syspro: syspro.pid, coupa: coupaSim.pid },
     async firstSysproRequest() {
       const res = await fetch(`${syspro.url}/_sandbox/requests?path=/SYSPRO8Odata&limit=100000`);
       const [first] = (await res.json()) as Array<{ at: string }>;
@@ -140,6 +156,10 @@ export async function setUp(
         .catch(() => ({ rows: [{ n: '0', first: null, last: null }] }));
       const row = rows[0]!;
       return { count: Number(row.n), ...(row.first ? { first: row.first.getTime() } : {}), ...(row.last ? { last: row.last.getTime() } : {}) };
+    },
+    async publishedAt(keys) {
+      const { rows } = await db.query<{ key: string; published_at: Date }>('select key, published_at from syspro_poller_epoch_hashes where connection = $1 and key = any($2::text[])', [connection, keys]);
+      return new Map(rows.map((r) => [r.key, r.published_at.getTime()]));
     },
     async coupaSuppliers() {
       const res = await fetch(`${coupaSim.url}/_sandbox/state/suppliers?limit=1`);
@@ -189,43 +209,155 @@ export async function until<T>(run: Run, what: string, timeoutMs: number, probe:
 
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
+/** CPU seconds of some processes from a first sample to a later one, per record handled in between. */
+function cpuMeter(pids: Record<string, number | undefined>) {
+  let first: { records: number; cpu: Record<string, number | undefined> } | undefined;
+  const sample = () => Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuSeconds(pid)]));
+  return {
+    /** The first call samples; later calls do nothing. */
+    start(records: number) {
+      first ??= { records, cpu: sample() };
+    },
+    /** Microseconds of CPU per record per process since `start`. */
+    perRecord(records: number): Record<string, number | undefined> {
+      if (first === undefined || records <= first.records) return {};
+      const now = sample();
+      const from = first;
+      return Object.fromEntries(
+        Object.entries(now).map(([name, cpu]) => [name, cpu === undefined || from.cpu[name] === undefined ? undefined : ((cpu - from.cpu[name]!) * 1e6) / (records - from.records)]),
+      );
+    },
+  };
+}
+
+const formatCpu = (perRecord: Record<string, number | undefined>): string =>
+  Object.entries(perRecord)
+    .map(([name, us]) => `${name} ${us === undefined ? '?' : fmt(us)} µs`)
+    .join(', ');
+
 /**
  * (a) Backfill throughput with Coupa unlimited. The poller alone first (SYSPRO → Kafka), then a
  * fresh connection with poller and writer together, as deployed (SYSPRO → Coupa). Both windows
- * start at the poller's first OData request, so process start-up is left out.
+ * start at the poller's first OData request, so process start-up is left out. CPU per record per
+ * process is sampled from /proc from the first record handled to the end (start-up left out too).
  */
 async function backfill(env: Required<BenchEnv>, suppliers: number, pageSize: number): Promise<SummaryRow[]> {
-  const timeoutMs = Math.max(120_000, suppliers * 20);
+  // Generous: the shared machine has run a 5,000-supplier backfill at 40 rec/s under load.
+  const timeoutMs = Math.max(300_000, suppliers * 50);
   let pollerSeconds: number;
+  let pollerCpu: Record<string, number | undefined>;
   const alone = await setUp(env, suppliers, pageSize, { rateLimit: false });
   try {
-    alone.startPoller();
+    const poller = alone.startPoller();
+    const meter = cpuMeter({ poller: poller.pid, 'SYSPRO simulator': alone.simulatorPids.syspro });
     const last = await until(alone, 'every supplier published', timeoutMs, async () => {
       const p = await alone.published();
+      if (p.count > 0) meter.start(p.count);
       return p.count >= suppliers ? p.last : undefined;
     });
+    pollerCpu = meter.perRecord(suppliers);
     pollerSeconds = (last! - (await alone.firstSysproRequest())!) / 1000;
+    console.log(`(a) backfill: ${fmt(suppliers)} SYSPRO suppliers, ${fmt(pageSize)} rows per page/transaction, Coupa simulator without rate limit, simulators in their own processes`);
+    console.log(`    poller only (SYSPRO OData → Kafka, committed)        ${fmt(suppliers / pollerSeconds).padStart(8)} rec/s   (${fmt(pollerSeconds, 1)} s)`);
+    console.log(`      CPU per record: ${formatCpu(pollerCpu)}`);
   } finally {
     await alone.close();
   }
   const run = await setUp(env, suppliers, pageSize, { rateLimit: false });
   try {
-    run.startPoller();
+    const poller = run.startPoller();
     // The writer starts once the poller has created the topics: both create them at start, and
     // a service that loses that race exits (reported with issue 4).
     await until(run, 'the first page published', timeoutMs, async () => ((await run.published()).count > 0 ? true : undefined));
     // Coupa unlimited: the writer's limiter is out of the way, local (no lease round trips).
-    run.startWriter({ MLC_RATE_LIMIT: 'local' });
-    const done = await until(run, 'every supplier in Coupa', timeoutMs, async () => ((await run.coupaSuppliers()) >= suppliers ? Date.now() : undefined));
+    const writer = run.startWriter({ MLC_RATE_LIMIT: 'local' });
+    const meter = cpuMeter({ poller: poller.pid, writer: writer.pid, 'SYSPRO simulator': run.simulatorPids.syspro, 'Coupa simulator': run.simulatorPids.coupa });
+    const done = await until(run, 'every supplier in Coupa', timeoutMs, async () => {
+      const written = await run.coupaSuppliers();
+      if (written > 0) meter.start(written);
+      return written >= suppliers ? Date.now() : undefined;
+    });
+    const e2eCpu = meter.perRecord(suppliers);
     const e2eSeconds = (done - (await run.firstSysproRequest())!) / 1000;
-    console.log(`(a) backfill: ${fmt(suppliers)} SYSPRO suppliers, ${fmt(pageSize)} rows per page/transaction, Coupa simulator without rate limit`);
-    console.log(`    poller only (SYSPRO OData → Kafka, committed)        ${fmt(suppliers / pollerSeconds).padStart(8)} rec/s   (${fmt(pollerSeconds, 1)} s)`);
     console.log(`    end to end (poller + writer running together → Coupa) ${fmt(suppliers / e2eSeconds).padStart(7)} rec/s   (${fmt(e2eSeconds, 1)} s)`);
+    console.log(`      CPU per record: ${formatCpu(e2eCpu)}`);
     const e2e = suppliers / e2eSeconds;
-    const poller = suppliers / pollerSeconds;
+    const pollerRate = suppliers / pollerSeconds;
+    const cpuNote = (perRecord: Record<string, number | undefined>) => `CPU/record: ${formatCpu(perRecord)}`;
     return [
-      { path: `SYSPRO → Coupa backfill end to end, ${fmt(suppliers)} suppliers (syspro-to-coupa)`, measured: e2e, unit: 'rec/s', goal: '≥ 5,000 rec/s', met: e2e >= 5_000 },
-      { path: `poller alone, OData → Kafka, ${fmt(suppliers)} suppliers (syspro-to-coupa)`, measured: poller, unit: 'rec/s', goal: '≥ 20,000 rec/s', met: poller >= 20_000 },
+      { path: `SYSPRO → Coupa backfill end to end, ${fmt(suppliers)} suppliers (syspro-to-coupa)`, measured: e2e, unit: 'rec/s', goal: '≥ 5,000 rec/s', met: e2e >= 5_000, note: cpuNote(e2eCpu) },
+      { path: `poller alone, OData → Kafka, ${fmt(suppliers)} suppliers (syspro-to-coupa)`, measured: pollerRate, unit: 'rec/s', goal: '≥ 20,000 rec/s', met: pollerRate >= 20_000, note: cpuNote(pollerCpu) },
+    ];
+  } finally {
+    await run.close();
+  }
+}
+
+/** Nearest-rank percentile of sorted values. */
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) throw new Error('percentile of no values');
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+/**
+ * (c) Latency SYSPRO change → Coupa: with poller and writer running (the backlog written), one
+ * supplier renamed in the SYSPRO simulator at a steady rate; each change's latency is from just
+ * before the change was made to the arrival of the Coupa update carrying the new name at the Coupa
+ * simulator (its request log). The poller polls every second, so the goal is p99 ≤ 2 s.
+ */
+async function latency(env: Required<BenchEnv>, suppliers: number, changes: number, perSecond: number): Promise<SummaryRow[]> {
+  const intervalSeconds = 1;
+  const run = await setUp(env, suppliers, 1000, { rateLimit: false });
+  try {
+    run.startPoller();
+    await until(run, 'the first page published', 120_000, async () => ((await run.published()).count > 0 ? true : undefined));
+    run.startWriter({ MLC_RATE_LIMIT: 'local' });
+    await until(run, 'every supplier in Coupa', 120_000, async () => ((await run.coupaSuppliers()) >= suppliers ? true : undefined));
+    const marker = randomBytes(3).toString('hex');
+    const made: Array<{ supplier: string; name: string; at: number }> = [];
+    const started = Date.now();
+    for (let n = 0; n < changes; n += 1) {
+      const wait = started + (n * 1000) / perSecond - Date.now();
+      if (wait > 0) await sleep(wait);
+      const supplier = `S${String((n % suppliers) + 1).padStart(6, '0')}`;
+      const name = `Latency ${marker} ${n}`;
+      const at = Date.now();
+      const res = await fetch(`${run.sysproUrl}/_sandbox/suppliers/${supplier}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ SupplierName: name }) });
+      if (!res.ok) throw new Error(`bench: changing ${supplier} in the SYSPRO simulator answered ${res.status}: ${await res.text()}`);
+      made.push({ supplier, name, at });
+    }
+    const arrivals = await until(run, 'every change written to Coupa', 120_000, async () => {
+      const res = await fetch(`${run.coupaUrl}/_sandbox/requests?path=/api/suppliers&limit=10000`);
+      const seen = new Map<string, number>();
+      for (const r of (await res.json()) as Logged[]) {
+        const body = JSON.stringify(r.body ?? '');
+        if (!body.includes(marker)) continue;
+        for (const m of made) if (!seen.has(m.name) && body.includes(`"${m.name}"`)) seen.set(m.name, Date.parse(r.at));
+      }
+      return seen.size >= made.length ? seen : undefined;
+    });
+    const latencies = made.map((m) => (arrivals.get(m.name)! - m.at) / 1000).sort((a, b) => a - b);
+    const [p50, p95, p99] = [50, 95, 99].map((p) => percentile(latencies, p)) as [number, number, number];
+    // Split at the poller's commit (each supplier is changed once while suppliers ≥ changes).
+    const published = await run.publishedAt(made.map((m) => m.supplier));
+    const split = made.flatMap((m) => (published.has(m.supplier) && changes <= suppliers ? [{ poller: (published.get(m.supplier)! - m.at) / 1000, writer: (arrivals.get(m.name)! - published.get(m.supplier)!) / 1000 }] : []));
+    const part = (values: number[]) => {
+      const sorted = values.sort((a, b) => a - b);
+      return sorted.length === 0 ? 'n/a' : `p50 ${fmt(percentile(sorted, 50), 2)} s, p99 ${fmt(percentile(sorted, 99), 2)} s`;
+    };
+    const goal = intervalSeconds + 1;
+    console.log(`(c) latency SYSPRO change → Coupa: ${changes} supplier renames at ${perSecond}/s, poll interval ${intervalSeconds} s, ${fmt(suppliers)} suppliers already in Coupa`);
+    console.log(`    p50 ${fmt(p50, 2)} s   p95 ${fmt(p95, 2)} s   p99 ${fmt(p99, 2)} s   max ${fmt(latencies.at(-1)!, 2)} s   (goal p99 ≤ ${goal} s)`);
+    console.log(`    change → poller's Kafka commit: ${part(split.map((x) => x.poller))};  commit → Coupa: ${part(split.map((x) => x.writer))}`);
+    return [
+      {
+        path: 'latency: SYSPRO change → Coupa (p99) (syspro-to-coupa)',
+        measured: p99,
+        unit: 's',
+        goal: `≤ poll interval + 1 s (${goal} s)`,
+        met: p99 <= goal,
+        note: `p50 ${fmt(p50, 2)} s, p95 ${fmt(p95, 2)} s; ${changes} changes at ${perSecond}/s, poll every ${intervalSeconds} s`,
+      },
     ];
   } finally {
     await run.close();
@@ -236,6 +368,7 @@ interface Logged {
   at: string;
   url: string;
   status?: number;
+  body?: unknown;
 }
 
 /** (b) The writer's limiter against a Coupa limit it is configured for: share of the limit used, 429s. */
@@ -279,19 +412,21 @@ async function runBench(args: BenchArgs, env: BenchEnv): Promise<SummaryRow[]> {
   if (!env.kafkaBrokers || !env.schemaRegistryUrl || !env.databaseUrl) throw new BenchUsageError('needs KAFKA_BROKERS, SCHEMA_REGISTRY_URL and DATABASE_URL (or .stack/stack.env)');
   const full = { kafkaBrokers: env.kafkaBrokers, schemaRegistryUrl: env.schemaRegistryUrl, databaseUrl: env.databaseUrl };
   const only = args.only;
-  if (only !== undefined && only !== 'backfill' && only !== 'limiter') throw new BenchUsageError('--only must be backfill or limiter');
+  if (only !== undefined && only !== 'backfill' && only !== 'limiter' && only !== 'latency') throw new BenchUsageError('--only must be backfill, limiter or latency');
   // 20k by default: a 100k run takes about 9 minutes on the shared dev machine, bound by the
   // simulators (see the README), not by the services.
   const rows: SummaryRow[] = [];
-  if (only !== 'limiter') rows.push(...(await backfill(full, intOption(args, 'suppliers', 20_000), intOption(args, 'page-size', 1000))));
-  if (only !== 'backfill') rows.push(...(await limiter(full, intOption(args, 'limited-suppliers', 300), intOption(args, 'per-second', 25), intOption(args, 'burst', 20))));
+  if (only === undefined || only === 'backfill') rows.push(...(await backfill(full, intOption(args, 'suppliers', 20_000), intOption(args, 'page-size', 1000))));
+  if (only === undefined || only === 'latency') rows.push(...(await latency(full, intOption(args, 'latency-suppliers', 200), intOption(args, 'changes', 100), intOption(args, 'changes-per-second', 5))));
+  if (only === undefined || only === 'limiter') rows.push(...(await limiter(full, intOption(args, 'limited-suppliers', 300), intOption(args, 'per-second', 25), intOption(args, 'burst', 20))));
   return rows;
 }
 
 const bench: Bench = {
   description:
     'SYSPRO → Coupa through syspro-poller and coupa-writer (child processes): backfill rec/s with Coupa unlimited ' +
-    '[--suppliers 20000 (issue 4 asks 100000) --page-size 1000], and limiter use of a Coupa rate limit [--limited-suppliers 300 --per-second 25 --burst 20] [--only backfill|limiter]',
+    '[--suppliers 20000 (issue 4 asks 100000) --page-size 1000], latency of a SYSPRO change to Coupa p50/p95/p99 [--latency-suppliers 200 --changes 100 --changes-per-second 5], ' +
+    'and limiter use of a Coupa rate limit [--limited-suppliers 300 --per-second 25 --burst 20] [--only backfill|latency|limiter]',
   run: runBench,
 };
 export default bench;

@@ -144,6 +144,7 @@ export function createCoupaHandler({ coupa, records, mapping, admitSupplier, dep
     const written = await upsert({
       event,
       replay,
+      ...(admitted ? { previous: { record: admitted.previous } } : {}),
       // A create needs the whole supplier; an update sends the groups admitted (all, without two-way sync).
       body: () => {
         const whole = toCoupaSupplier(data, mapping);

@@ -104,7 +104,8 @@ export function seedTables(seed: number, sizes: Sizes): { bases: Record<TableNam
   const stamps = (count: number) => {
     const first = timestamp + 1;
     timestamp += count;
-    return { of: (i: number) => first + i, max: timestamp };
+    // Stamps are consecutive in index order, so the first row at or after a TimeStamp is arithmetic.
+    return { of: (i: number) => first + i, max: timestamp, from: (ts: number) => Math.min(count, Math.max(0, Math.ceil(ts) - first)) };
   };
 
   const supplierStamps = stamps(sizes.suppliers);
@@ -275,23 +276,23 @@ export function seedTables(seed: number, sizes: Sizes): { bases: Record<TableNam
   return {
     lastTimestamp: timestamp,
     bases: {
-      ApSupplier: { count: sizes.suppliers, generate: supplier, indexOf: ([k]) => supplierCode.indexOf(k, sizes.suppliers), maxTimestamp: supplierStamps.max },
-      PorMasterHdr: { count: sizes.purchaseOrders, generate: purchaseOrder, indexOf: ([k]) => poCode.indexOf(k, sizes.purchaseOrders), maxTimestamp: poStamps.max },
+      ApSupplier: { count: sizes.suppliers, generate: supplier, indexOf: ([k]) => supplierCode.indexOf(k, sizes.suppliers), maxTimestamp: supplierStamps.max, indexAtTimestamp: supplierStamps.from },
+      PorMasterHdr: { count: sizes.purchaseOrders, generate: purchaseOrder, indexOf: ([k]) => poCode.indexOf(k, sizes.purchaseOrders), maxTimestamp: poStamps.max, indexAtTimestamp: poStamps.from },
       PorMasterDetail: {
         count: lineCount,
         generate: poLine,
         indexOf: ([po, line]) => childIndex(lineOffsets, poCode.indexOf(po, sizes.purchaseOrders), line),
-        maxTimestamp: lineStamps.max,
+        maxTimestamp: lineStamps.max, indexAtTimestamp: lineStamps.from,
       },
-      ApInvoice: { count: sizes.invoices, generate: invoice, indexOf: ([sup, inv]) => invoiceIndex(sup, inv), maxTimestamp: invoiceStamps.max },
+      ApInvoice: { count: sizes.invoices, generate: invoice, indexOf: ([sup, inv]) => invoiceIndex(sup, inv), maxTimestamp: invoiceStamps.max, indexAtTimestamp: invoiceStamps.from },
       ApJnlDistrib: {
         count: distCount,
         generate: distribution,
         indexOf: ([sup, inv, entry]) => childIndex(distOffsets, invoiceIndex(sup, inv), entry),
-        maxTimestamp: distStamps.max,
+        maxTimestamp: distStamps.max, indexAtTimestamp: distStamps.from,
       },
-      GenMaster: { count: sizes.glAccounts, generate: glAccount, indexOf: ([k]) => glIndexOf(k), maxTimestamp: glStamps.max },
-      GenCostCentre: { count: sizes.costCentres, generate: costCentre, indexOf: ([k]) => costCentreCode.indexOf(k, sizes.costCentres), maxTimestamp: ccStamps.max },
+      GenMaster: { count: sizes.glAccounts, generate: glAccount, indexOf: ([k]) => glIndexOf(k), maxTimestamp: glStamps.max, indexAtTimestamp: glStamps.from },
+      GenCostCentre: { count: sizes.costCentres, generate: costCentre, indexOf: ([k]) => costCentreCode.indexOf(k, sizes.costCentres), maxTimestamp: ccStamps.max, indexAtTimestamp: ccStamps.from },
     },
   };
 }

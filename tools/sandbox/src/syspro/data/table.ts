@@ -8,6 +8,8 @@ export interface BaseRows {
   /** Index of the base row with this key, if the key has the generated shape and is in range. */
   indexOf(key: readonly Value[]): number | undefined;
   maxTimestamp: number;
+  /** Index of the first base row whose TimeStamp is at least `timestamp` (`count` when none): base TimeStamps rise with the index. */
+  indexAtTimestamp(timestamp: number): number;
 }
 
 export interface Table {
@@ -17,6 +19,11 @@ export interface Table {
   get(key: readonly Value[]): Row | undefined;
   /** Rows in key order. With `minTimestamp` above every base row's, only changed rows are visited. */
   scan(options?: { minTimestamp?: number }): Iterable<Row>;
+  /**
+   * Rows in TimeStamp order from `minTimestamp` on, generated lazily: a page costs its own rows,
+   * not a scan of the table (SQL Server's rowversion index). TimeStamps are unique.
+   */
+  byTimestamp(minTimestamp?: number): Iterable<Row>;
   /** Rows `offset..offset+limit` in key order without visiting the ones before (no added rows in between). */
   slice(offset: number, limit: number): Row[];
   /** Rows whose key starts with `prefix` (e.g. the lines of one order), in key order. */
@@ -45,7 +52,30 @@ export function compareKeys(a: readonly Value[], b: readonly Value[]): number {
 export function createTable(spec: TableSpec, base: BaseRows): Table {
   const changed = new Map<number, Row>();
   const added: Row[] = [];
+  // Every written row (changed base rows and added rows) in TimeStamp order. Writes are stamped
+  // after the seed, so these all come after every unchanged base row in TimeStamp order.
+  const written: Row[] = [];
   const keyOf = (row: Row): Value[] => spec.key.map((k) => row[k] ?? null);
+  const stampOf = (row: Row): number => row[TIMESTAMP] as number;
+
+  /** First position in `written` whose TimeStamp is at least `timestamp`. */
+  const writtenFrom = (timestamp: number): number => {
+    let lo = 0;
+    let hi = written.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (stampOf(written[mid]!) < timestamp) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  const rewrite = (previous: Row | undefined, next: Row): void => {
+    if (previous !== undefined) {
+      const at = written.indexOf(previous, writtenFrom(stampOf(previous)));
+      if (at !== -1) written.splice(at, 1);
+    }
+    written.splice(writtenFrom(stampOf(next)), 0, next);
+  };
 
   const addedIndex = (key: readonly Value[]): { found: boolean; at: number } => {
     let lo = 0;
@@ -98,6 +128,10 @@ export function createTable(spec: TableSpec, base: BaseRows): Table {
       }
       return merge(allBase(), added);
     },
+    *byTimestamp(minTimestamp = -Infinity) {
+      for (let i = base.indexAtTimestamp(minTimestamp); i < base.count; i += 1) if (!changed.has(i)) yield base.generate(i);
+      for (let j = writtenFrom(minTimestamp); j < written.length; j += 1) yield written[j]!;
+    },
     slice(offset, limit) {
       if (added.length > 0) return [...iterateRange(merge(allBase(), added), offset, limit)];
       const rows: Row[] = [];
@@ -122,11 +156,13 @@ export function createTable(spec: TableSpec, base: BaseRows): Table {
       const key = keyOf(row);
       const i = base.indexOf(key);
       if (i !== undefined) {
+        rewrite(changed.get(i), row);
         changed.set(i, row);
         return;
       }
       const { found, at } = addedIndex(key);
       if (!found) throw new Error(`no ${spec.name} row with key ${JSON.stringify(key)}`);
+      rewrite(added[at], row);
       added[at] = row;
     },
     insert(row) {
@@ -135,6 +171,7 @@ export function createTable(spec: TableSpec, base: BaseRows): Table {
       const { found, at } = addedIndex(key);
       if (found) throw new Error(`${spec.name} row ${JSON.stringify(key)} exists`);
       added.splice(at, 0, row);
+      rewrite(undefined, row);
     },
   };
 }

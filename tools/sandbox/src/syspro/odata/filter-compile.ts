@@ -144,13 +144,20 @@ export function compileFilter(node: FilterNode, spec: TableSpec): (row: Row) => 
 }
 
 /**
- * The smallest TimeStamp a matching row can have, when the filter is a conjunction containing
- * `TimeStamp gt|ge <n>`: lets a poll for recent changes skip rows that never changed.
+ * The smallest TimeStamp a matching row can have, when the filter bounds it: `TimeStamp gt|ge|eq
+ * <n>` (either side), a conjunction with such a term, or a disjunction of bounded terms (the
+ * keyset filter `TimeStamp gt n or (TimeStamp eq n and Key gt k)`). Lets a poll for recent changes
+ * skip rows that never changed.
  */
 export function timestampLowerBound(node: FilterNode): number | undefined {
   if (node.kind === 'and') {
     const bounds = [timestampLowerBound(node.left), timestampLowerBound(node.right)].filter((b): b is number => b !== undefined);
     return bounds.length === 0 ? undefined : Math.max(...bounds);
+  }
+  if (node.kind === 'or') {
+    const left = timestampLowerBound(node.left);
+    const right = timestampLowerBound(node.right);
+    return left === undefined || right === undefined ? undefined : Math.min(left, right);
   }
   if (node.kind !== 'compare') return undefined;
   const { left, right, op } = node;
@@ -158,11 +165,30 @@ export function timestampLowerBound(node: FilterNode): number | undefined {
   const num = (n: FilterNode) => (n.kind === 'literal' && n.type === 'Number' ? (n.value as number) : undefined);
   if (isTs(left) && num(right) !== undefined) {
     if (op === 'gt') return Math.floor(num(right)!) + 1;
-    if (op === 'ge') return Math.ceil(num(right)!);
+    if (op === 'ge' || op === 'eq') return Math.ceil(num(right)!);
   }
   if (isTs(right) && num(left) !== undefined) {
     if (op === 'lt') return Math.floor(num(left)!) + 1;
-    if (op === 'le') return Math.ceil(num(left)!);
+    if (op === 'le' || op === 'eq') return Math.ceil(num(left)!);
   }
   return undefined;
+}
+
+/**
+ * The values of `column` a matching row must have, when the filter is `column eq <text>` or a
+ * disjunction of such terms (a document reader's re-read of some orders): lets the query look
+ * rows up by key instead of scanning. Undefined when a literal has letters: text compares
+ * case-insensitively (SQL Server's collation), and a key lookup is exact.
+ */
+export function equalityValues(node: FilterNode, column: string): string[] | undefined {
+  if (node.kind === 'or') {
+    const left = equalityValues(node.left, column);
+    const right = left && equalityValues(node.right, column);
+    return left && right ? [...left, ...right] : undefined;
+  }
+  if (node.kind !== 'compare' || node.op !== 'eq') return undefined;
+  const [property, literal] = node.left.kind === 'property' ? [node.left, node.right] : [node.right, node.left];
+  if (property.kind !== 'property' || property.name !== column || literal.kind !== 'literal' || typeof literal.value !== 'string') return undefined;
+  const value = literal.value;
+  return value.toLowerCase() === value.toUpperCase() ? [value] : undefined;
 }

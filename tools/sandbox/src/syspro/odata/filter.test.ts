@@ -108,13 +108,20 @@ test('evaluation: case-insensitive text, nulls, functions, date-times', () => {
   assert.equal(matches('TimeStamp gt 9 and TimeStamp le 10', row), true);
 });
 
-test('the TimeStamp lower bound is read from conjunctions only', () => {
+test('the TimeStamp lower bound is read from conjunctions, and from disjunctions bounded on both sides', () => {
   const bound = (f: string) => timestampLowerBound(parseFilter(f));
   assert.equal(bound('TimeStamp gt 41'), 42);
   assert.equal(bound('TimeStamp ge 41'), 41);
+  assert.equal(bound('TimeStamp eq 41'), 41);
   assert.equal(bound('41 lt TimeStamp'), 42);
+  assert.equal(bound('41 eq TimeStamp'), 41);
   assert.equal(bound("Currency eq 'ZAR' and (TimeStamp gt 10 and TimeStamp gt 20)"), 21);
+  // The poller's keyset filter after a page that ended at TimeStamp 105, supplier S000007.
+  assert.equal(bound("(TimeStamp gt 105) or ((TimeStamp eq 105) and (Supplier gt 'S000007'))"), 105);
+  assert.equal(bound('TimeStamp gt 10 or TimeStamp ge 3'), 3);
   assert.equal(bound("TimeStamp gt 10 or Currency eq 'ZAR'"), undefined);
+  assert.equal(bound('TimeStamp ne 10'), undefined);
+  assert.equal(bound('TimeStamp lt 10'), undefined);
   assert.equal(bound('not (TimeStamp gt 10)'), undefined);
 });
 

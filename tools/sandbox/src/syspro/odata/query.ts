@@ -1,7 +1,7 @@
-import { columnOf, type Row, type TableSpec, type Value } from '../data/schema.js';
+import { columnOf, TIMESTAMP, type Row, type TableSpec, type Value } from '../data/schema.js';
 import type { Table } from '../data/table.js';
 import { ODataError } from './errors.js';
-import { compileFilter, timestampLowerBound } from './filter-compile.js';
+import { compileFilter, equalityValues, timestampLowerBound } from './filter-compile.js';
 import { parseFilter, type FilterNode } from './filter-parser.js';
 
 /** SYSPRO OData returns at most this many rows per response (vendors.md §1.1). */
@@ -130,6 +130,8 @@ export function runQuery(table: Table, query: ODataQuery, pageSize: number): Que
   const spec = table.spec;
   const limit = Math.min(pageSize, MAX_ROWS_PER_RESPONSE, query.top ?? Infinity);
   const keyOrder = query.orderBy.every((o, i) => !o.descending && o.column === spec.key[i]);
+  // TimeStamp is unique (a rowversion), so an order that starts with it ascending is TimeStamp order.
+  const timestampOrder = query.orderBy[0]?.column === TIMESTAMP && !query.orderBy[0].descending;
 
   let rows: Row[];
   let total: number | undefined;
@@ -141,11 +143,11 @@ export function runQuery(table: Table, query: ODataQuery, pageSize: number): Que
   } else {
     const minTimestamp = query.filter ? timestampLowerBound(query.filter.node) : undefined;
     const matches = query.filter?.matches ?? (() => true);
-    if (keyOrder) {
+    if (keyOrder || timestampOrder) {
       rows = [];
       let n = 0;
       more = false;
-      for (const row of table.scan({ minTimestamp })) {
+      for (const row of keyOrder ? keyOrderRows(table, query.filter?.node, minTimestamp) : table.byTimestamp(minTimestamp)) {
         if (!matches(row)) continue;
         if (n >= query.skip && n < query.skip + limit) rows.push(row);
         else if (n >= query.skip + limit) {
@@ -179,6 +181,16 @@ export function runQuery(table: Table, query: ODataQuery, pageSize: number): Que
     result.next = { skip: query.skip + limit, ...(query.top === undefined ? {} : { top: query.top - limit }) };
   }
   return result;
+}
+
+/**
+ * Rows in key order that can match: those of the first key column's values when the filter names
+ * them (`PurchaseOrder eq '1' or PurchaseOrder eq '2'`, looked up like an index seek), else a scan.
+ */
+function keyOrderRows(table: Table, filter: FilterNode | undefined, minTimestamp: number | undefined): Iterable<Row> {
+  const values = filter && equalityValues(filter, table.spec.key[0]!);
+  if (values === undefined) return table.scan({ minTimestamp });
+  return [...new Set(values)].sort().flatMap((value) => table.withPrefix([value]));
 }
 
 function project(spec: TableSpec, row: Row, select: string[] | undefined): Row {

@@ -1,0 +1,29 @@
+import { readFileSync } from 'node:fs';
+
+/** Clock ticks per second of /proc/<pid>/stat times (USER_HZ: 100 on Linux for every architecture we run on). */
+const TICKS_PER_SECOND = 100;
+
+/**
+ * CPU seconds (user + system) from the text of /proc/<pid>/stat, children that were waited for
+ * included. The command name (field 2) is in parentheses and may hold spaces, so fields are
+ * counted after its closing parenthesis.
+ */
+export function cpuSecondsOfStat(stat: string): number {
+  const end = stat.lastIndexOf(')');
+  if (end === -1) throw new Error(`not a /proc/<pid>/stat line: ${stat.slice(0, 80)}`);
+  // After ')': state (field 3), …; utime, stime, cutime, cstime are fields 14 to 17.
+  const fields = stat.slice(end + 2).trim().split(/\s+/);
+  const ticks = [11, 12, 13, 14].map((i) => Number(fields[i]));
+  if (ticks.some((t) => !Number.isFinite(t))) throw new Error(`/proc/<pid>/stat has no CPU times: ${stat.slice(0, 80)}`);
+  return ticks.reduce((a, b) => a + b, 0) / TICKS_PER_SECOND;
+}
+
+/** CPU seconds a running process has used so far; undefined when it is gone (or there is no /proc). */
+export function cpuSeconds(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    return cpuSecondsOfStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
