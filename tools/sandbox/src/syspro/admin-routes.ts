@@ -154,6 +154,22 @@ export function registerAdminRoutes(
       }
     });
 
+    // A SYSPRO user deleting a record (a supplier, a PO line: /_sandbox/purchase-orders/{po}/lines/{line}).
+    app.delete<{ Params: { '*': string } }>(`/_sandbox/${resource}/*`, async (request, reply) => {
+      const segments = segmentsOf(request.params['*']);
+      const [target, keySegments] =
+        tableName === 'PorMasterHdr' && segments.length === 3 && segments[1] === 'lines'
+          ? (['PorMasterDetail', [segments[0]!, segments[2]!]] as const)
+          : ([tableName, segments] as const);
+      const key = keyFromSegments(store.table(target).spec, [...keySegments]);
+      if (!key) return reply.code(404).send({ error: { code: 'not-found', message: 'the path does not name a row' } });
+      try {
+        return store.remove(target, key);
+      } catch (error) {
+        return sendStoreError(reply, error);
+      }
+    });
+
     app.post(`/_sandbox/${resource}`, async (request, reply) => {
       const body = RowBody.safeParse(request.body);
       if (!body.success) return reply.code(400).send({ error: { code: 'invalid', message: 'body must be an object of column values', issues: body.error.issues } });
