@@ -167,7 +167,7 @@ export function reasonOf(category: DriftCategory, fields: readonly FieldDiff[], 
       : category === 'target-only'
         ? 'in Coupa, gone from SYSPRO (deleted there, or created by hand in Coupa)'
         : `differs in ${fields.map((f) => f.field).join(', ')} (SYSPRO → Coupa)`;
-  return `reconcile: ${what}; ${repair === 'republish' ? 'republished from SYSPRO (forced)' : repair === 'deactivate' ? 'deactivated in Coupa' : 'reported only'}`;
+  return `reconcile: ${what}; repair: ${repair === 'republish' ? 'republish from SYSPRO (forced)' : repair === 'deactivate' ? 'deactivate in Coupa' : 'report only'}`;
 }
 
 /**

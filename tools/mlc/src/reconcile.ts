@@ -188,7 +188,7 @@ export async function reconcile(deps: ReconcileDeps, cmd: Pick<ReconcileCommand,
     entityKey: d.key,
     eventId: events.get(d.key)?.id ?? null,
     correlationId: events.get(d.key)?.correlationId ?? null,
-    reason: d.reason,
+    reason: `${d.reason} (${events.has(d.key) ? 'published' : 'not repaired: reported'})`,
   }));
   const { id } = await recordOperatorAction(deps.db, {
     kind: 'reconcile',
