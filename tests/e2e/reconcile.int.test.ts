@@ -1,6 +1,8 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
+import { Registry } from 'prom-client';
+import { auditDatabaseUrl, registerReconcileMetrics } from '@mlc/audit';
 import { loadEnv } from '@mlc/config';
 import { createLogger } from '@mlc/log';
 import { MlcEnv, createMlcDeps, parseCommand, runCommand } from '@mlc/mlc';
@@ -177,7 +179,7 @@ test('reconcile finds a deleted supplier, a hand edit in Coupa, a removed PO lin
 
     // The trail of each record says why it was touched, and by whom.
     for (const [key, entity, why] of [
-      [deleted, 'supplier', 'gone from SYSPRO.*deactivate in Coupa \(published\)'],
+      [deleted, 'supplier', 'gone from SYSPRO.*deactivate in Coupa \\(published\\)'],
       [edited, 'supplier', 'differs in name'],
       [DISCARDED, 'supplier', 'missing in Coupa'],
       [poNumber, 'purchase-order', `differs in lines.${removedLineNumber}`],
@@ -199,5 +201,14 @@ test('reconcile finds a deleted supplier, a hand edit in Coupa, a removed PO lin
     assert.deepEqual(report.drift, []);
     assert.equal(report.deactivated, 1, 'the deleted supplier is inactive in Coupa, as a deletion should leave it');
     assert.deepEqual((await reconcile(st, 'purchase-order')).drift, []);
+
+    // What the audit service exports from the log: the last run per entity (no drift now).
+    const auditDb = new pg.Pool({ connectionString: auditDatabaseUrl(p.mlcEnv.DATABASE_URL!, p.auditSchema), max: 1 });
+    st.after(() => auditDb.end());
+    const registry = new Registry();
+    registerReconcileMetrics(registry, { db: auditDb, logger: createLogger({ name: 'e2e-metrics', level: 'silent' }) });
+    const metrics = await registry.metrics();
+    assert.match(metrics, new RegExp(`mlc_reconcile_records_compared\\{connection="${p.connection}",entity="supplier",side="target"\\} ${report.compared.target}`));
+    assert.match(metrics, new RegExp(`mlc_reconcile_drift_records\\{connection="${p.connection}",entity="purchase-order",category="different"\\} 0`));
   });
 });

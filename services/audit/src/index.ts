@@ -53,3 +53,4 @@ export { AUDIT_MIGRATIONS, createAuditWriter, type AuditWriter, type Db, type In
 export { auditTopicPattern, classifyTopic, type AuditTopic } from './topics.js';
 export { decodeCursor, encodeCursor, queryTrail, type TrailCursor, type TrailItem, type TrailKind, type TrailPage, type TrailQuery, type TrailSubject } from './trail.js';
 export { auditDatabaseUrl, prepareAuditDatabase } from './database.js';
+export { registerReconcileMetrics, runOf, type ReconcileRun } from './reconcile-metrics.js';

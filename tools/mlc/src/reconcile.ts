@@ -179,7 +179,8 @@ export async function reconcile(deps: ReconcileDeps, cmd: Pick<ReconcileCommand,
     deps.observe?.(report);
     return report;
   }
-  const summary = { compared: report.compared, identical: report.identical, deactivated: report.deactivated, drift: countBy(report.drift), unmappable: report.unmappable.length };
+  // `driftCounts`, `compared` and `published` are what the audit service exports as mlc_reconcile_* gauges.
+  const summary = { compared: report.compared, identical: report.identical, deactivated: report.deactivated, driftCounts: countBy(report.drift), unmappable: report.unmappable.length };
   // The action first, naming each drifted record and why; the events' replay header names the action.
   const events = new Map(toPublish.map((d) => [d.key, correctiveEvent(connection.id, entity, d, sources.get(d.key), targets.get(d.key), at)]));
   const records: ActionRecord[] = report.drift.map((d) => ({
