@@ -154,11 +154,6 @@ function byField(a: string, b: string): number {
   return a.localeCompare(b, 'en', { numeric: true });
 }
 
-function describe(diff: FieldDiff): string {
-  const show = (v: unknown) => (v === null ? '(none)' : typeof v === 'string' ? JSON.stringify(v) : JSON.stringify(v));
-  return `${diff.field}: ${show(diff.source)} → ${show(diff.target)}`;
-}
-
 /** The one line the trail and the table show for a drift. */
 export function reasonOf(category: DriftCategory, fields: readonly FieldDiff[], repair: RepairAction): string {
   const what =
