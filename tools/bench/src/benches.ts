@@ -12,4 +12,5 @@ export const BENCHES: Readonly<Record<string, () => Promise<{ default: Bench }>>
   gateway: () => import('./gateway.js'),
   'syspro-to-coupa': () => import('./syspro-to-coupa.js'),
   'limiter-replicas': () => import('./limiter-replicas.js'),
+  reconcile: () => import('./reconcile.js'),
 };

@@ -24,3 +24,5 @@ export { runCommand, type CommandOutput } from './run.js';
 export { renderTable, type Cell, type Column } from './table.js';
 export { parseDuration, parseTime } from './time.js';
 export { formatTrail, loadTrail, trailRow } from './trail.js';
+export { COUPA_PAGE_SIZE, coupaReader, formatReconcile, reconcile, sysproReader, type ReconcileDeps, type ReconcileReport, type SideReader, type Unmappable } from './reconcile.js';
+export { RECONCILED_ENTITIES, compareSides, type Comparison, type Drift, type ReconciledEntity, type SideRecord } from './reconcile-compare.js';

@@ -172,7 +172,6 @@ export async function reconcile(deps: ReconcileDeps, cmd: Pick<ReconcileCommand,
   const sources = new Map(s.records.map((r) => [r.key, r]));
   const targets = new Map(t.records.map((r) => [r.key, r]));
   const toPublish = cmd.repair ? report.drift.filter((d) => d.repair !== 'report') : [];
-  const topic = deps.namespace.topic(topicFor('syspro', entity));
   if (cmd.dryRun) {
     report.planned = toPublish.map((d) => ({ topic: topicFor('syspro', entity), key: d.key, repair: d.repair }));
     for (const d of toPublish) report.published[d.repair as 'republish' | 'deactivate'] += 1;
@@ -200,6 +199,7 @@ export async function reconcile(deps: ReconcileDeps, cmd: Pick<ReconcileCommand,
     details: { ...summary, drift: report.drift.slice(0, 1000) },
   });
   report.actionId = id;
+  const topic = deps.namespace.topic(topicFor('syspro', entity));
   try {
     for (const d of toPublish) {
       const event = events.get(d.key)!;
