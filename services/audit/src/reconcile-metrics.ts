@@ -57,45 +57,23 @@ export function registerReconcileMetrics(registry: Registry, { db, logger }: { d
         return [];
       })
       .finally(() => setTimeout(() => (pending = undefined), 1000).unref()));
-  const labels = ['connection', 'entity'];
-  new Gauge({
-    name: 'mlc_reconcile_records_compared',
-    help: 'Records the last mlc reconcile read, per side (source: the ERP, target: Coupa)',
-    labelNames: [...labels, 'side'],
-    registers: [registry],
-    async collect() {
-      this.reset();
-      for (const r of await runs()) for (const side of ['source', 'target'] as const) this.set({ connection: r.connection, entity: r.entity, side }, r.compared[side]);
-    },
-  });
-  new Gauge({
-    name: 'mlc_reconcile_drift_records',
-    help: 'Records the last mlc reconcile found drifted, per category (source-only, target-only, different)',
-    labelNames: [...labels, 'category'],
-    registers: [registry],
-    async collect() {
-      this.reset();
-      for (const r of await runs()) for (const [category, count] of Object.entries(r.drift)) this.set({ connection: r.connection, entity: r.entity, category }, count);
-    },
-  });
-  new Gauge({
-    name: 'mlc_reconcile_repaired_records',
-    help: 'Corrective events the last mlc reconcile --repair published, per action (republish, deactivate)',
-    labelNames: [...labels, 'action'],
-    registers: [registry],
-    async collect() {
-      this.reset();
-      for (const r of await runs()) for (const [action, count] of Object.entries(r.published)) this.set({ connection: r.connection, entity: r.entity, action }, count);
-    },
-  });
-  new Gauge({
-    name: 'mlc_reconcile_last_run_timestamp_seconds',
-    help: 'When the last mlc reconcile of the connection and entity ran (Unix seconds)',
-    labelNames: labels,
-    registers: [registry],
-    async collect() {
-      this.reset();
-      for (const r of await runs()) this.set({ connection: r.connection, entity: r.entity }, r.at);
-    },
-  });
+  /** A gauge whose series are, per run, the values `of` gives under its extra label. */
+  // Called as `gauge(registry, '<name>', …)`: how tests/deploy finds the metric names the code defines.
+  const gauge = (registers: Registry, name: string, help: string, label: string | undefined, of: (run: ReconcileRun) => Record<string, number>) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: label === undefined ? ['connection', 'entity'] : ['connection', 'entity', label],
+      registers: [registers],
+      async collect() {
+        this.reset();
+        for (const r of await runs()) {
+          for (const [value, count] of Object.entries(of(r))) this.set({ connection: r.connection, entity: r.entity, ...(label === undefined ? {} : { [label]: value }) }, count);
+        }
+      },
+    });
+  gauge(registry, 'mlc_reconcile_records_compared', 'Records the last mlc reconcile read, per side (source: the ERP, target: Coupa)', 'side', (r) => r.compared);
+  gauge(registry, 'mlc_reconcile_drift_records', 'Records the last mlc reconcile found drifted, per category (source-only, target-only, different)', 'category', (r) => r.drift);
+  gauge(registry, 'mlc_reconcile_repaired_records', 'Corrective events the last mlc reconcile --repair published, per action (republish, deactivate)', 'action', (r) => r.published);
+  gauge(registry, 'mlc_reconcile_last_run_timestamp_seconds', 'When the last mlc reconcile of the connection and entity ran (Unix seconds)', undefined, (r) => ({ at: r.at }));
 }
