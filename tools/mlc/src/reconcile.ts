@@ -58,8 +58,6 @@ export interface ReconcileDeps {
   logger: Logger;
   /** Tests and the bench hand in their own readers; by default the connection's SYSPRO OData and Coupa clients. */
   readers?: (connection: Connection) => { source: SideReader; target: SideReader };
-  /** Records compared, drift found and repaired, for the metrics of a scheduled run. */
-  observe?: (report: ReconcileReport) => void;
 }
 
 function collect(side: Unmappable['side'], results: Iterable<MapResult<SourceRecord<SupplierData | PurchaseOrderData>>>, records: SideRecord[], unmappable: Unmappable[]): void {
@@ -175,7 +173,6 @@ export async function reconcile(deps: ReconcileDeps, cmd: Pick<ReconcileCommand,
   if (cmd.dryRun) {
     report.planned = toPublish.map((d) => ({ topic: topicFor('syspro', entity), key: d.key, repair: d.repair }));
     for (const d of toPublish) report.published[d.repair as 'republish' | 'deactivate'] += 1;
-    deps.observe?.(report);
     return report;
   }
   // `driftCounts`, `compared` and `published` are what the audit service exports as mlc_reconcile_* gauges.
@@ -222,7 +219,6 @@ export async function reconcile(deps: ReconcileDeps, cmd: Pick<ReconcileCommand,
     throw e;
   }
   await updateOperatorActionDetails(deps.db, id, { published: report.published });
-  deps.observe?.(report);
   return report;
 }
 
