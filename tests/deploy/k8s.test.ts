@@ -156,3 +156,24 @@ test('deploy/k8s/README.md exists and names every overlay', () => {
   const text = readFileSync(readme, 'utf8');
   for (const dir of overlays) assert.ok(text.includes(dir.slice(k8s.length + 1)), dir);
 });
+
+test('each connection with a reconcile schedule has its CronJob, with that schedule, repairing only when the connection says so', () => {
+  const file = JSON.parse(readFileSync(join(k8s, 'base/connections.json'), 'utf8')) as {
+    connections: { id: string; mappings?: { coupa?: { reconcile?: { schedule?: string; repair?: boolean } } } }[];
+  };
+  const scheduled = file.connections.filter((c) => c.mappings?.coupa?.reconcile?.schedule !== undefined);
+  assert.ok(scheduled.length > 0, 'the example connection is scheduled');
+  type CronJob = K8sObject & { spec: { schedule: string; concurrencyPolicy: string; jobTemplate: { spec: { template: { spec: { containers: { args: string[] }[] } } } } } };
+  for (const objects of rendered.values()) {
+    const jobs = byKind(objects, 'CronJob') as CronJob[];
+    assert.deepEqual(jobs.map((j) => j.metadata.name).sort(), scheduled.map((c) => `mlc-reconcile-${c.id}`).sort());
+    for (const c of scheduled) {
+      const job = jobs.find((j) => j.metadata.name === `mlc-reconcile-${c.id}`)!;
+      assert.equal(job.spec.schedule, c.mappings!.coupa!.reconcile!.schedule);
+      assert.equal(job.spec.concurrencyPolicy, 'Forbid', 'never two runs at once');
+      const script = job.spec.jobTemplate.spec.template.spec.containers[0]!.args.join('\n');
+      assert.match(script, new RegExp(`mlc reconcile --connection ${c.id} `));
+      assert.equal(script.includes('--repair'), c.mappings!.coupa!.reconcile!.repair === true);
+    }
+  }
+});

@@ -98,7 +98,8 @@ export function configMapHash(data: Record<string, string>): string {
 function podSpecOf(o: K8sObject): Dict | undefined {
   const spec = o.spec as Dict | undefined;
   if (o.kind === 'Pod') return spec;
-  const template = spec?.template as Dict | undefined;
+  // A CronJob's pods are one level further down: spec.jobTemplate.spec.template.
+  const template = (o.kind === 'CronJob' ? ((spec?.jobTemplate as Dict | undefined)?.spec as Dict | undefined)?.template : spec?.template) as Dict | undefined;
   return template?.spec as Dict | undefined;
 }
 

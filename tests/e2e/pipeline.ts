@@ -61,7 +61,7 @@ export interface Pipeline {
   infor: StartedInforSimulator | undefined;
   /** Postgres schema of the audit service's tables (MLC_AUDIT_DB_SCHEMA), dropped after the test. */
   auditSchema: string;
-  /** What an operator's `mlc` reads on this deployment: infrastructure, topic prefix, audit schema. */
+  /** What an operator's `mlc` reads on this deployment: infrastructure, topic prefix, audit schema, connections file. */
   mlcEnv: Record<string, string>;
   startPoller(): ChildProcess;
   startWriter(): ChildProcess;
@@ -201,6 +201,7 @@ export async function startPipeline(t: { after: (fn: () => Promise<void>) => voi
       DATABASE_URL: infra.databaseUrl,
       MLC_TOPIC_PREFIX: prefix,
       MLC_AUDIT_DB_SCHEMA: auditSchema,
+      MLC_CONNECTIONS_FILE: connectionsFile,
     },
     startPoller: () => start('syspro-poller', { MLC_CONNECTIONS: connection, MLC_LEADER_RETRY_MS: '300' }),
     startWriter: () => start('coupa-writer', { MLC_CONNECTIONS: connection, ...writerRetries, ...sessions }),

@@ -27,10 +27,18 @@ export interface CoupaApi {
   findPurchaseOrderByNumber(poNumber: string): Promise<CoupaPurchaseOrder | undefined>;
   createPurchaseOrder(body: CoupaPurchaseOrderRequest): Promise<CoupaPurchaseOrder>;
   updatePurchaseOrder(id: number, body: CoupaPurchaseOrderRequest): Promise<CoupaPurchaseOrder>;
+  /** `DELETE /api/purchase_order_lines/:id`: Coupa refuses lines it cannot remove (invoiced ones, say) with a validation error. */
+  deleteOrderLine(lineId: number, context: { poNumber: string; lineNumber: number }): Promise<void>;
 
   findInvoice(invoiceNumber: string, supplierNumber: string): Promise<CoupaInvoice | undefined>;
   createInvoice(body: CoupaInvoiceRequest): Promise<CoupaInvoice>;
   updateInvoice(id: number, body: CoupaInvoiceRequest): Promise<CoupaInvoice>;
+}
+
+/** Coupa's records in pages (`offset`/`limit`, id order), for reading a whole side (reconciliation). */
+export interface CoupaListApi {
+  listSuppliers(offset: number, limit: number): Promise<CoupaSupplier[]>;
+  listPurchaseOrders(offset: number, limit: number): Promise<CoupaPurchaseOrder[]>;
 }
 
 export type CoupaExportResource = 'purchase_orders' | 'invoices';

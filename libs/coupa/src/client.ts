@@ -4,7 +4,7 @@ import { createHttpClient, createTokenBucket, createTokenProvider, fetchOAuth2To
 import type { Logger } from '@mlc/log';
 import type { Dispatcher } from 'undici';
 import { z } from 'zod';
-import type { CoupaApi, CoupaExportApi } from './api.js';
+import type { CoupaApi, CoupaExportApi, CoupaListApi } from './api.js';
 import { CoupaAccount, CoupaInvoice, CoupaLookup, CoupaLookupValue, CoupaPurchaseOrder, CoupaSupplier, coupaErrorMessage } from './wire.js';
 
 export interface CoupaClientParams {
@@ -48,7 +48,7 @@ const REFRESH_BEFORE_SECONDS = 4 * 3600;
  * rate limit, and 429/5xx retried honouring Retry-After (in @mlc/http). Coupa's validation errors
  * become MLC_VENDOR_REJECTED with Coupa's own message.
  */
-export function createCoupaClient(params: CoupaClientParams): CoupaApi & CoupaExportApi {
+export function createCoupaClient(params: CoupaClientParams): CoupaApi & CoupaExportApi & CoupaListApi {
   const { url, clientId, clientSecret, scopes, apiVersion, timeoutMs = 30_000, rateLimit = { perSecond: 25, burst: 20 }, createLimiter = createTokenBucket, retry, dispatcher, logger, now } = params;
   const base = url.replace(/\/+$/, '');
   const auth = createTokenProvider({
@@ -136,6 +136,12 @@ export function createCoupaClient(params: CoupaClientParams): CoupaApi & CoupaEx
     createPurchaseOrder: (json) => call(CoupaPurchaseOrder, { method: 'POST', path: '/purchase_orders', json }, `create purchase order ${json['po-number']}`),
     updatePurchaseOrder: (id, json) =>
       call(CoupaPurchaseOrder, { method: 'PUT', path: `/purchase_orders/${id}`, json }, `update purchase order ${json['po-number']}`),
+    deleteOrderLine: async (lineId, { poNumber, lineNumber }) => {
+      await call(z.unknown(), { method: 'DELETE', path: `/purchase_order_lines/${lineId}` }, `delete line ${lineNumber} of purchase order ${poNumber}`);
+    },
+    listSuppliers: (offset, limit) => call(CoupaSupplier.array(), { method: 'GET', path: '/suppliers', query: { offset, limit, order_by: 'id' } }, `list suppliers from ${offset}`),
+    listPurchaseOrders: (offset, limit) =>
+      call(CoupaPurchaseOrder.array(), { method: 'GET', path: '/purchase_orders', query: { offset, limit, order_by: 'id' } }, `list purchase orders from ${offset}`),
 
     findInvoice: (invoiceNumber, supplierNumber) =>
       first(CoupaInvoice, '/invoices', { 'invoice-number': invoiceNumber, 'supplier[number]': supplierNumber }, `find invoice ${invoiceNumber}`),

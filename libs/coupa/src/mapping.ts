@@ -37,6 +37,16 @@ export const CoupaMapping = z
         defaultUom: z.string().min(1).default('EA'),
       })
       .prefault({}),
+    reconcile: z
+      .strictObject({
+        /** What `mlc reconcile --repair` does with a record Coupa has and the ERP no longer has (deleted or never there). */
+        goneFromSource: z.enum(['deactivate', 'report']).default('deactivate'),
+        /** Cron schedule of the connection's reconcile CronJob (deploy/k8s); unset: not scheduled. */
+        schedule: z.string().regex(/^\S+( \S+){4}$/, 'expected five cron fields, e.g. "0 3 * * *"').optional(),
+        /** The scheduled run repairs (`--repair`), or only reports. */
+        repair: z.boolean().default(false),
+      })
+      .prefault({}),
   })
   .prefault({});
 export type CoupaMapping = z.output<typeof CoupaMapping>;

@@ -2,7 +2,7 @@ import type { CoupaConnection } from '@mlc/config';
 import type { CreateRateLimiter } from '@mlc/http';
 import type { Logger } from '@mlc/log';
 import type { Dispatcher } from 'undici';
-import type { CoupaApi, CoupaExportApi } from './api.js';
+import type { CoupaApi, CoupaExportApi, CoupaListApi } from './api.js';
 import { createCoupaClient } from './client.js';
 
 export interface FromSettingsOptions {
@@ -14,7 +14,7 @@ export interface FromSettingsOptions {
 }
 
 /** The Coupa client of a connection's `coupa` section: every service builds it here, from the same fields. */
-export function coupaClientFromSettings(settings: CoupaConnection, { logger, dispatcher, createLimiter }: FromSettingsOptions = {}): CoupaApi & CoupaExportApi {
+export function coupaClientFromSettings(settings: CoupaConnection, { logger, dispatcher, createLimiter }: FromSettingsOptions = {}): CoupaApi & CoupaExportApi & CoupaListApi {
   return createCoupaClient({
     url: settings.url,
     clientId: settings.clientId,

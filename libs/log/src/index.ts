@@ -1,7 +1,7 @@
 import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 import { CENSOR, redactSecrets, redactText } from './redact.js';
 
-export { isSecretName, redactSecrets, redactText } from './redact.js';
+export { CENSOR, isSecretName, redactSecrets, redactText } from './redact.js';
 
 export type { Logger } from 'pino';
 

@@ -67,3 +67,4 @@ export {
   type OutcomeBucket,
   type StoredEvent,
 } from './console-queries.js';
+export { registerReconcileMetrics, runOf, type ReconcileRun } from './reconcile-metrics.js';

@@ -84,7 +84,7 @@ export async function selectEvents(db: Pick<Db, 'query'>, selection: EventSelect
   }
 }
 
-export type OperatorActionKind = 'rewind' | 'republish' | 'resync' | 'redrive' | 'discard';
+export type OperatorActionKind = 'rewind' | 'republish' | 'resync' | 'redrive' | 'discard' | 'reconcile';
 
 /** A record an action touched; any of the identifying fields may be given. */
 export interface ActionRecord {
@@ -94,6 +94,8 @@ export interface ActionRecord {
   correlationId?: string | null;
   eventId?: string | null;
   dlq?: { topic: string; partition: number; offset: string };
+  /** Why this record was touched (a reconciliation's drift category and fields); its trail shows it. */
+  reason?: string | null;
 }
 
 export interface OperatorAction {
@@ -125,8 +127,8 @@ export async function recordOperatorAction(db: Db, action: OperatorAction): Prom
       const col = <T>(get: (r: ActionRecord) => T) => records.map(get);
       await client.query(
         `insert into audit_operator_action_records
-           (action_id, connection, entity_type, entity_key, correlation_id, event_id, dlq_topic, dlq_partition, dlq_offset)
-         select $1, * from unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[], $9::bigint[])`,
+           (action_id, connection, entity_type, entity_key, correlation_id, event_id, dlq_topic, dlq_partition, dlq_offset, reason)
+         select $1, * from unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[], $9::bigint[], $10::text[])`,
         [
           id,
           col((r) => r.connection ?? null),
@@ -137,6 +139,7 @@ export async function recordOperatorAction(db: Db, action: OperatorAction): Prom
           col((r) => r.dlq?.topic ?? null),
           col((r) => r.dlq?.partition ?? null),
           col((r) => r.dlq?.offset ?? null),
+          col((r) => r.reason ?? null),
         ],
       );
     }

@@ -3,6 +3,7 @@ import { createAuditConsumer } from './consumer.js';
 import { auditDatabaseUrl, prepareAuditDatabase } from './database.js';
 import { AuditEnv } from './env.js';
 import { registerTrailRoutes } from './http.js';
+import { registerReconcileMetrics } from './reconcile-metrics.js';
 import { createPartitionMaintenance } from './partitions.js';
 import { createAuditWriter } from './store.js';
 import { queryTrail } from './trail.js';
@@ -40,6 +41,7 @@ export function createAudit({ env, logger, metrics, pool, kafka, namespace, serv
     heartbeatIntervalMs: env.MLC_KAFKA_HEARTBEAT_MS,
   });
   registerTrailRoutes(server, { trail: (query) => queryTrail(pool, query) });
+  if (metrics !== undefined) registerReconcileMetrics(metrics, { db: pool, logger });
 
   let upkeep: NodeJS.Timeout | undefined;
   const runMaintenance = async () => {

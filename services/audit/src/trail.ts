@@ -117,7 +117,7 @@ export async function queryTrail(db: Pick<Db, 'query'>, { subject, limit, after 
         from audit_dlq d where ${filter('d')} and ${kafkaAfter('d', 2)} ${kafkaOrder('d')})
       union all
       (select 3 as rank, a.at, '' as topic, 0 as part, a.id as off, jsonb_build_object(
-          'action', a.kind, 'actionId', a.id, 'actor', a.actor, 'reason', a.reason, 'dryRun', a.dry_run,
+          'action', a.kind, 'actionId', a.id, 'actor', a.actor, 'reason', coalesce(r.reason, a.reason), 'dryRun', a.dry_run,
           'recordCount', a.record_count, 'selection', a.selection, 'eventId', r.event_id) as item
         from audit_operator_action_records r join audit_operator_actions a on a.id = r.action_id
         where ${filter('r')} and (a.at, 3, '', 0, a.id) > (${cAt}::timestamptz, ${cRank}::int, ${cTopic}::text, ${cPart}::int, ${cOff}::bigint)

@@ -14,4 +14,5 @@ export const BENCHES: Readonly<Record<string, () => Promise<{ default: Bench }>>
   'syspro-to-coupa': () => import('./syspro-to-coupa.js'),
   'limiter-replicas': () => import('./limiter-replicas.js'),
   memory: () => import('./memory.js'),
+  reconcile: () => import('./reconcile.js'),
 };

@@ -144,3 +144,29 @@ test('status: --watch with or without seconds; not with --json', () => {
   badInput('status --watch 0');
   badInput('status --watch --json');
 });
+
+test('reconcile: connection and a reconciled entity; --dry-run only with --repair', () => {
+  assert.deepEqual(parse('reconcile --connection acme --entity supplier'), {
+    name: 'reconcile',
+    connection: 'acme',
+    entityType: 'supplier',
+    repair: false,
+    dryRun: false,
+    actor: 'thandi',
+    json: false,
+  });
+  assert.deepEqual(parse('reconcile --connection acme --entity purchase-order --repair --dry-run --json --actor ops'), {
+    name: 'reconcile',
+    connection: 'acme',
+    entityType: 'purchase-order',
+    repair: true,
+    dryRun: true,
+    actor: 'ops',
+    json: true,
+  });
+  badInput('reconcile --entity supplier');
+  badInput('reconcile --connection acme');
+  badInput('reconcile --connection acme --entity invoice');
+  badInput('reconcile --connection acme --entity supplier --dry-run');
+  badInput('reconcile --connection acme --entity supplier --since 2h');
+});

@@ -1,6 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { DLQ_STATUSES, parseDlqId, type DlqPosition, type DlqStatus } from '@mlc/audit';
 import { EntityTypeSchema, Source, type EntityType } from '@mlc/events';
+import { RECONCILED_ENTITIES, type ReconciledEntity } from './reconcile-compare.js';
 import { MlcError } from '@mlc/errors';
 import { parseDuration, parseTime } from './time.js';
 
@@ -23,6 +24,8 @@ usage:
   mlc credentials rewrap                               data keys re-wrapped under the current master key
   mlc check [--connection <id>] [--timeout 10s]        what works with the configured credentials, one line per check
   mlc status [--connection <id>] [--watch [seconds]]   lag, polls, circuits, DLQ depth and outcomes of the last hour
+  mlc reconcile --connection <id> --entity supplier|purchase-order [--repair] [--dry-run]
+                                                       SYSPRO and Coupa compared in full: what differs, and its repair through the pipeline
 
 Every command takes --json (machine-readable output) and the ones that change something --actor
 <name> (default: $USER). Names are logical: topics and groups get MLC_TOPIC_PREFIX.
@@ -64,7 +67,8 @@ export type Command =
   | { name: 'credentials-list'; json: boolean }
   | { name: 'credentials-rewrap'; actor: string; json: boolean }
   | { name: 'check'; connection?: string | undefined; timeoutMs: number; json: boolean }
-  | { name: 'status'; connection?: string | undefined; watchSeconds?: number | undefined; json: boolean };
+  | { name: 'status'; connection?: string | undefined; watchSeconds?: number | undefined; json: boolean }
+  | { name: 'reconcile'; connection: string; entityType: ReconciledEntity; repair: boolean; dryRun: boolean; actor: string; json: boolean };
 
 /** `mlc status --watch` without a number redraws this often. */
 export const DEFAULT_WATCH_SECONDS = 5;
@@ -333,5 +337,23 @@ export function parseCommand(argv: readonly string[], ctx: ParseContext): Comman
     if (watchSeconds !== undefined && bool(values, 'json')) throw bad('--watch redraws for people; --json prints once (run it in a loop)', { option: 'watch' });
     return { name: 'status', connection: text(values, 'connection'), watchSeconds, json: bool(values, 'json') };
   }
-  throw bad(`unknown command ${JSON.stringify(group)}: expected trail, replay, dlq, credentials, check or status (mlc help)`, { command: group });
+  if (group === 'reconcile') {
+    const { values } = parse('reconcile', argv.slice(1), { ...ACTING, connection: str, entity: str, repair: flag, 'dry-run': flag });
+    if (bool(values, 'help')) return { name: 'help' };
+    const entityType = required(values, 'entity', 'reconcile');
+    if (!(RECONCILED_ENTITIES as readonly string[]).includes(entityType)) {
+      throw bad(`mlc reconcile: --entity ${JSON.stringify(entityType)} is not reconciled (${RECONCILED_ENTITIES.join(', ')})`, { option: 'entity', value: entityType });
+    }
+    if (bool(values, 'dry-run') && !bool(values, 'repair')) throw bad('mlc reconcile: --dry-run shows what --repair would publish; give both', { option: 'dry-run' });
+    return {
+      name: 'reconcile',
+      connection: required(values, 'connection', 'reconcile'),
+      entityType: entityType as ReconciledEntity,
+      repair: bool(values, 'repair'),
+      dryRun: bool(values, 'dry-run'),
+      actor: actor(values, ctx),
+      json: bool(values, 'json'),
+    };
+  }
+  throw bad(`unknown command ${JSON.stringify(group)}: expected trail, replay, dlq, credentials, check, status or reconcile (mlc help)`, { command: group });
 }

@@ -25,3 +25,5 @@ export { renderTable, type Cell, type Column } from './table.js';
 export { parseDuration, parseTime } from './time.js';
 export { formatTrail, loadTrail, trailRow } from './trail.js';
 export { WRITERS, formatAge, loadStatus, type ConnectionWriterStatus, type PollMark, type StatusDeps, type StatusReport, type WriterLag } from './status.js';
+export { COUPA_PAGE_SIZE, coupaReader, formatReconcile, reconcile, sysproReader, type ReconcileDeps, type ReconcileReport, type SideReader, type Unmappable } from './reconcile.js';
+export { RECONCILED_ENTITIES, compareSides, type Comparison, type Drift, type ReconciledEntity, type SideRecord } from './reconcile-compare.js';

@@ -5,6 +5,7 @@ import { MlcError } from '@mlc/errors';
 import type { MlcDeps } from './context.js';
 import { formatCredentials, formatPut, formatRewrap, listCredentials, putCredential, rewrapCredentials } from './credentials.js';
 import { discard, formatEntries, formatResolved, formatShown, listEntries, redrive, showEntry } from './dlq.js';
+import { formatReconcile, reconcile } from './reconcile.js';
 import { formatRepublish, republish } from './republish.js';
 import { formatResync, resync } from './resync.js';
 import { formatMoves, rewindGroup } from './rewind.js';
@@ -85,6 +86,10 @@ export async function runCommand(deps: MlcDeps, cmd: Command, notify: (line: str
     case 'status': {
       const report = await loadStatus({ ...deps, admin: deps.checkAdmin }, { connection: cmd.connection });
       return { json: report, text: formatStatus(report) };
+    }
+    case 'reconcile': {
+      const report = await reconcile(deps, cmd);
+      return { json: report, text: formatReconcile(report) };
     }
     case 'credentials-rewrap': {
       const result = await rewrapCredentials(deps);

@@ -14,6 +14,8 @@ export {
 export {
   buildCoupaSimulator,
   startCoupaSimulator,
+  createCoupaSupplierRecord,
+  CoupaSupplierCreate,
   COUPA_EVENT_TYPES,
   signCoupaCallout,
   type CoupaSimulator,

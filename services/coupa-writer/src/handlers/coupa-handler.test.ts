@@ -4,7 +4,7 @@ import { CoupaMapping, type CoupaApi } from '@mlc/coupa';
 import { MlcError } from '@mlc/errors';
 import { buildEvent, type DataOf, type EntityType } from '@mlc/events';
 import type { TargetRecord, TargetRecordStore } from '@mlc/writer';
-import { createCoupaHandler } from './coupa-handler.js';
+import { createCoupaHandler, removedLines } from './coupa-handler.js';
 
 type Row = { id: number } & Record<string, unknown>;
 
@@ -41,6 +41,9 @@ function fakeCoupa() {
     findPurchaseOrderByNumber: async (n) => tables.pos.find((p) => p['po-number'] === n) as never,
     createPurchaseOrder: async (body) => insert(tables.pos, body, 'po') as never,
     updatePurchaseOrder: async (id, body) => replace(tables.pos, id, body, 'po') as never,
+    deleteOrderLine: async (lineId, { poNumber, lineNumber }) => {
+      writes.push(`delete line ${lineId} (${poNumber}/${lineNumber})`);
+    },
     findInvoice: async (n, s) => tables.invoices.find((i) => i['invoice-number'] === n && (i.supplier as { number: string }).number === s) as never,
     createInvoice: async (body) => insert(tables.invoices, body, 'invoice') as never,
     updateInvoice: async (id, body) => replace(tables.invoices, id, body, 'invoice') as never,
@@ -175,4 +178,28 @@ test('a forced replay reaches every entity: lookup values and POs are updated in
   assert.deepEqual(await handle(po, { replay: { force: true } }), { status: 'updated', target: written.target });
   assert.equal(writes.filter((w) => w === 'create po').length, 1);
   assert.equal(writes.at(-1), `update po ${written.target.id}`);
+});
+
+test('removedLines: the Coupa lines whose line number the written snapshot no longer has', () => {
+  const current = [
+    { id: 7, 'line-num': '1' },
+    { id: 8, 'line-num': '2' },
+    { id: 9, 'line-num': '3' },
+  ];
+  assert.deepEqual(removedLines(current, [{ 'line-num': 1 }, { 'line-num': 3 }]), [{ id: 8, 'line-num': '2' }]);
+  assert.deepEqual(removedLines(current, [{ 'line-num': 1 }, { 'line-num': 2 }, { 'line-num': 3 }, { 'line-num': 4 }]), []);
+});
+
+test('a purchase order line removed from the snapshot is deleted in Coupa after the update', async () => {
+  const { handle, tables, writes } = setup();
+  await handle(supplier());
+  await handle(event('gl-account', '6000', { code: '6000', description: 'Fasteners', active: true }));
+  await handle(event('cost-centre', 'CC1', { code: 'CC1', description: 'Plant 1', active: true }));
+  const two = event('purchase-order', 'PO-1', { ...po.data, lines: [...po.data.lines, { ...po.data.lines[0]!, lineNumber: 2, description: 'Nuts' }] });
+  await handle(two);
+  const row = tables.pos.find((p) => p['po-number'] === 'PO-1')!;
+  row['order-lines'] = (row['order-lines'] as Array<Record<string, unknown>>).map((l, i) => ({ ...l, id: 500 + i, 'line-num': String(l['line-num']) }));
+  await handle(event('purchase-order', 'PO-1', po.data, '2026-11-21T10:00:00Z'));
+  assert.ok(writes.includes('delete line 501 (PO-1/2)'), writes.join(', '));
+  assert.ok(!writes.some((w) => w.startsWith('delete line 500')), 'line 1 kept');
 });

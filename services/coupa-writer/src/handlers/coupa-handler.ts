@@ -84,7 +84,12 @@ export function createCoupaHandler({ coupa, records, mapping, admitSupplier, dep
           const lineId = ids.get(String(l['line-num']));
           return lineId === undefined ? l : { ...l, id: lineId };
         });
-        return coupa.updatePurchaseOrder(Number(id), { ...body, 'order-lines': lines });
+        const updated = await coupa.updatePurchaseOrder(Number(id), { ...body, 'order-lines': lines });
+        // A snapshot is the whole document: a line the ERP no longer has is removed from Coupa
+        // (which refuses, as a validation error, lines it cannot remove, such as invoiced ones).
+        const removed = removedLines(current?.id === Number(id) ? (current['order-lines'] ?? []) : [], body['order-lines']);
+        for (const line of removed) await coupa.deleteOrderLine(line.id, { poNumber: body['po-number'], lineNumber: Number(line['line-num']) });
+        return removed.length === 0 ? updated : ((await coupa.findPurchaseOrderByNumber(body['po-number'])) ?? updated);
       },
     });
   }
@@ -175,6 +180,12 @@ export function createCoupaHandler({ coupa, records, mapping, admitSupplier, dep
       }
     }
   };
+}
+
+/** Lines Coupa has that the written snapshot no longer names (matched on line number). Pure. */
+export function removedLines<L extends { id: number; 'line-num': string | number }>(current: readonly L[], written: ReadonlyArray<{ 'line-num': number | string }>): L[] {
+  const kept = new Set(written.map((l) => String(l['line-num'])));
+  return current.filter((l) => !kept.has(String(l['line-num'])));
 }
 
 /** Lookup values need their parent lookup: verify the configured lookups exist, creating them if not. */

@@ -271,6 +271,16 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps) {
       api.put('/:resource/:id', update);
       api.patch('/:resource/:id', update);
 
+      // Coupa's purchase_order_lines resource: only the documented DELETE is simulated here.
+      api.delete<{ Params: { id: string } }>('/purchase_order_lines/:id', async (request, reply) => {
+        if (!grants.get(request)?.has(scopeFor('purchase_orders', 'write'))) return send(reply, 403, { base: [`scope ${scopeFor('purchase_orders', 'write')} required`] });
+        const id = parseId(request.params.id);
+        if (id === undefined) return send(reply, 404, { base: ['Record not found'] });
+        const outcome = ops.deleteOrderLine(state, id, at());
+        if (!outcome.ok) return send(reply, outcome.status, outcome.errors);
+        return reply.code(204).send();
+      });
+
       api.put<{ Params: { resource: string; id: string; action: string } }>('/:resource/:id/:action', async (request, reply) => {
         const spec = resolve(request, reply, 'write');
         if (!spec) return reply;

@@ -226,3 +226,26 @@ test("rotating a client's secret refuses the old one and revokes the client's to
   await assert.rejects(tokenFor(sim), 'the old secret is refused');
   assert.equal((await get(await tokenFor(sim, { clientSecret: 'rotated-secret-2' }))).statusCode, 200);
 });
+
+test('DELETE /api/purchase_order_lines/:id removes a line; invoiced lines, the last line and lines of cancelled orders are refused', async (t) => {
+  const sim = await build(t, { sizes: { suppliers: 2, purchaseOrders: 0, invoices: 0, accounts: 1, lookupValues: 0 } });
+  const call = api(sim, await tokenFor(sim));
+  const supplier = sim.state.suppliers.get(1)!;
+  const lines = [1, 2, 3].map((n) => ({ 'line-num': n, description: `Item ${n}`, quantity: '2', price: '5.00' }));
+  const po = (await call('POST', '/api/purchase_orders', { 'po-number': 'PO-DEL', supplier: { number: supplier.number }, 'order-lines': lines })).json();
+  const [first, second, third] = po['order-lines'] as { id: number }[];
+  const removed = await call('DELETE', `/api/purchase_order_lines/${second!.id}`);
+  assert.equal(removed.statusCode, 204);
+  const after = (await call('GET', `/api/purchase_orders/${po.id}`)).json();
+  assert.deepEqual(after['order-lines'].map((l: { 'line-num': number }) => l['line-num']), [1, 3]);
+  assert.equal(after.total, '20.00');
+  assert.equal(after.version, po.version + 1, 'a deletion is a change of the order');
+  assert.equal((await call('DELETE', `/api/purchase_order_lines/${second!.id}`)).statusCode, 404);
+
+  await call('POST', '/api/invoices', { 'invoice-number': 'INV-DEL', 'invoice-date': '2026-11-20', supplier: { number: supplier.number }, 'invoice-lines': [{ description: 'Item 1', quantity: '2', price: '5.00', 'order-line-id': first!.id }] });
+  const invoiced = await call('DELETE', `/api/purchase_order_lines/${first!.id}`);
+  assert.equal(invoiced.statusCode, 400);
+  assert.match(JSON.stringify(invoiced.json().errors), /invoiced/);
+  await call('PUT', `/api/purchase_orders/${po.id}/cancel`);
+  assert.equal((await call('DELETE', `/api/purchase_order_lines/${third!.id}`)).statusCode, 400, 'a line of a cancelled order');
+});

@@ -252,6 +252,24 @@ export function updatePurchaseOrder(state: CoupaState, id: number, patch: Purcha
   return guarded(state.purchaseOrders, next);
 }
 
+/**
+ * `DELETE /api/purchase_order_lines/:id` (Coupa documents the action, "Delete purchase order
+ * line", but not when it is refused). **Assumptions**: a line an invoice line refers to, a line of
+ * a cancelled or closed order, and the order's last line cannot be deleted (400); a deletion is a
+ * change of the order (version bumped, `exported` reset) and the order's total is recomputed.
+ */
+export function deleteOrderLine(state: CoupaState, lineId: number, at: string): Outcome<PurchaseOrderRecord> {
+  const po = [...state.purchaseOrders.all()].find((p) => p['order-lines'].some((l) => l.id === lineId));
+  if (!po) return notFound('purchase order line');
+  if (po.status === 'cancelled' || po.status === 'closed') return fail({ base: [`cannot delete a line of a ${po.status} order`] });
+  if (po['order-lines'].length === 1) return fail({ base: ['cannot delete the last line of an order: cancel the order instead'] });
+  if ([...state.invoices.all()].some((i) => i['invoice-lines'].some((l) => l['order-line-id'] === lineId))) {
+    return fail({ base: ['cannot delete a line that has been invoiced'] });
+  }
+  const lines = po['order-lines'].filter((l) => l.id !== lineId);
+  return guarded(state.purchaseOrders, bumped({ ...po, 'order-lines': lines, total: sumTotals(lines) }, at));
+}
+
 export type PurchaseOrderAction = 'issue' | 'cancel' | 'close';
 const ACTION_STATUS = { issue: 'issued', cancel: 'cancelled', close: 'closed' } as const;
 

@@ -27,7 +27,7 @@ export async function tokenFor(sim: CoupaSimulator, { scope, clientId, clientSec
 
 /** An authorised JSON call against /api. */
 export function api(sim: CoupaSimulator, token: string) {
-  return (method: 'GET' | 'POST' | 'PUT' | 'PATCH', url: string, payload?: unknown) =>
+  return (method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, payload?: unknown) =>
     sim.app.inject({
       method,
       url,

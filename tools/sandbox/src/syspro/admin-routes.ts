@@ -132,15 +132,18 @@ export function registerAdminRoutes(
       return withChildren(spec, row);
     });
 
-    app.patch<{ Params: { '*': string } }>(`/_sandbox/${resource}/*`, async (request, reply) => {
-      const segments = segmentsOf(request.params['*']);
-      // /_sandbox/purchase-orders/{po}/lines/{line} reads better than the line resource's own path.
+    /** The table and key a path names: /_sandbox/purchase-orders/{po}/lines/{line} reads better than the line resource's own path. */
+    const rowAt = (path: string) => {
+      const segments = segmentsOf(path);
       const [target, keySegments] =
         tableName === 'PorMasterHdr' && segments.length === 3 && segments[1] === 'lines'
           ? (['PorMasterDetail', [segments[0]!, segments[2]!]] as const)
           : ([tableName, segments] as const);
-      const targetSpec = store.table(target).spec;
-      const key = keyFromSegments(targetSpec, [...keySegments]);
+      return { target, key: keyFromSegments(store.table(target).spec, [...keySegments]) };
+    };
+
+    app.patch<{ Params: { '*': string } }>(`/_sandbox/${resource}/*`, async (request, reply) => {
+      const { target, key } = rowAt(request.params['*']);
       if (!key) return reply.code(404).send({ error: { code: 'not-found', message: 'the path does not name a row' } });
       const body = RowBody.safeParse(request.body);
       if (!body.success) return reply.code(400).send({ error: { code: 'invalid', message: 'body must be an object of column values', issues: body.error.issues } });
@@ -149,6 +152,17 @@ export function registerAdminRoutes(
         const problems = store.check(target, key, body.data);
         if (problems !== undefined) throw problems;
         return write(reply, request.query, 200, (stamp) => store.update(target, key, body.data, stamp));
+      } catch (error) {
+        return sendStoreError(reply, error);
+      }
+    });
+
+    // A SYSPRO user deleting a record (a supplier, a PO line: /_sandbox/purchase-orders/{po}/lines/{line}).
+    app.delete<{ Params: { '*': string } }>(`/_sandbox/${resource}/*`, async (request, reply) => {
+      const { target, key } = rowAt(request.params['*']);
+      if (!key) return reply.code(404).send({ error: { code: 'not-found', message: 'the path does not name a row' } });
+      try {
+        return store.remove(target, key);
       } catch (error) {
         return sendStoreError(reply, error);
       }

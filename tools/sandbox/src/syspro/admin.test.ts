@@ -140,3 +140,18 @@ test('DateLastChanged is the server wall clock in its zone, zone-less, unless th
   assert.equal((await app.inject({ method: 'PATCH', url: '/_sandbox/settings', payload: { serverTimeZone: 'Nowhere/Else' } })).statusCode, 400);
   assert.equal((await app.inject({ method: 'PATCH', url: '/_sandbox/suppliers/S000004', payload: { TermsCode: '30' } })).json().DateLastChanged, '2026-10-24T20:10:00.000');
 });
+
+test('DELETE a supplier or a PO line: OData no longer returns it, no TimeStamp moves, and it can be entered again', async (t) => {
+  const { app, state } = build(t);
+  const mark = state.lastTimestamp();
+  assert.equal((await app.inject({ method: 'DELETE', url: '/_sandbox/suppliers/S000003' })).statusCode, 200);
+  assert.equal((await app.inject({ method: 'DELETE', url: '/_sandbox/purchase-orders/000000000000001/lines/1' })).statusCode, 200);
+  assert.equal(state.lastTimestamp(), mark, 'a deletion leaves no rowversion for a poller to see');
+  const suppliers = (await app.inject({ url: `${ODATA}/ApSupplier?$select=Supplier&$top=10`, headers: AUTH })).json().value as { Supplier: string }[];
+  assert.ok(!suppliers.some((s) => s.Supplier === 'S000003'));
+  assert.equal((await app.inject({ url: '/_sandbox/state/suppliers/S000003' })).statusCode, 404);
+  const lines = (await app.inject({ url: `${ODATA}/PorMasterDetail?$filter=PurchaseOrder eq '000000000000001'`, headers: AUTH })).json().value as { Line: number }[];
+  assert.ok(!lines.some((l) => l.Line === 1));
+  assert.equal((await app.inject({ method: 'DELETE', url: '/_sandbox/suppliers/S000003' })).statusCode, 404, 'already gone');
+  assert.equal((await app.inject({ method: 'POST', url: '/_sandbox/suppliers', payload: { Supplier: 'S000003', SupplierName: 'Back again' } })).statusCode, 201);
+});

@@ -70,6 +70,8 @@ export interface SysproStore {
   /** `stamp`: one taken earlier by `nextStamp` (a write whose transaction commits only now). */
   update(name: TableName, key: readonly Value[], patch: Row, stamp?: WriteStamp): Row;
   insert(name: TableName, row: Row, stamp?: WriteStamp): Row;
+  /** Deletes a row as SYSPRO does: OData stops returning it; no TimeStamp or other trace is left. */
+  remove(name: TableName, key: readonly Value[]): Row;
   /** Why `row` cannot be written (update when `key` is given, else insert); undefined when it can. */
   check(name: TableName, key: readonly Value[] | undefined, row: Row): StoreError | undefined;
   /** Takes the next TimeStamp and the server's wall clock now, for a write made visible later. */
@@ -127,6 +129,13 @@ export function createSysproStore({ company, seed, sizes, clock = {} }: { compan
       const next = normalize(table.spec, stamped(table.spec, { ...table.get(key)!, ...patch }, patch, stamp ?? nextStamp()));
       table.replace(next);
       return next;
+    },
+    remove(name, key) {
+      const table = tables[name];
+      const row = table.get(key);
+      if (!row) throw new StoreError('not-found', `${name} ${key.join('/')} does not exist`);
+      table.remove(key);
+      return row;
     },
     insert(name, row, stamp) {
       const table = tables[name];

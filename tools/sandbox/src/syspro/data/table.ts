@@ -31,6 +31,8 @@ export interface Table {
   /** Stores a new version of an existing row (same key). */
   replace(row: Row): void;
   insert(row: Row): void;
+  /** Deletes a row, as a SYSPRO user deleting a record: no TimeStamp is left behind, the row is just gone. */
+  remove(key: readonly Value[]): void;
 }
 
 export function compareKeys(a: readonly Value[], b: readonly Value[]): number {
@@ -51,6 +53,7 @@ export function compareKeys(a: readonly Value[], b: readonly Value[]): number {
  */
 export function createTable(spec: TableSpec, base: BaseRows): Table {
   const changed = new Map<number, Row>();
+  const deleted = new Set<number>();
   const added: Row[] = [];
   // Every written row (changed base rows and added rows) in TimeStamp order. Writes are stamped
   // after the seed, so these all come after every unchanged base row in TimeStamp order.
@@ -105,7 +108,7 @@ export function createTable(spec: TableSpec, base: BaseRows): Table {
   }
 
   function* allBase(): Iterable<Row> {
-    for (let i = 0; i < base.count; i += 1) yield changed.get(i) ?? base.generate(i);
+    for (let i = 0; i < base.count; i += 1) if (!deleted.has(i)) yield changed.get(i) ?? base.generate(i);
   }
 
   function* changedBase(): Iterable<Row> {
@@ -115,10 +118,10 @@ export function createTable(spec: TableSpec, base: BaseRows): Table {
   return {
     spec,
     keyOf,
-    size: () => base.count + added.length,
+    size: () => base.count - deleted.size + added.length,
     get(key) {
       const i = base.indexOf(key);
-      if (i !== undefined) return changed.get(i) ?? base.generate(i);
+      if (i !== undefined) return deleted.has(i) ? undefined : (changed.get(i) ?? base.generate(i));
       const { found, at } = addedIndex(key);
       return found ? added[at] : undefined;
     },
@@ -133,7 +136,7 @@ export function createTable(spec: TableSpec, base: BaseRows): Table {
       for (let j = writtenFrom(minTimestamp); j < written.length; j += 1) yield written[j]!;
     },
     slice(offset, limit) {
-      if (added.length > 0) return [...iterateRange(merge(allBase(), added), offset, limit)];
+      if (added.length > 0 || deleted.size > 0) return [...iterateRange(merge(allBase(), added), offset, limit)];
       const rows: Row[] = [];
       for (let i = offset; i < Math.min(base.count, offset + limit); i += 1) rows.push(changed.get(i) ?? base.generate(i));
       return rows;
@@ -145,6 +148,7 @@ export function createTable(spec: TableSpec, base: BaseRows): Table {
       const first = base.indexOf([...prefix, 1]);
       if (first !== undefined) {
         for (let i = first; i < base.count; i += 1) {
+          if (deleted.has(i)) continue;
           const row = changed.get(i) ?? base.generate(i);
           if (!matches(row)) break;
           rows.push(row);
@@ -167,11 +171,28 @@ export function createTable(spec: TableSpec, base: BaseRows): Table {
     },
     insert(row) {
       const key = keyOf(row);
-      if (base.indexOf(key) !== undefined) throw new Error(`${spec.name} row ${JSON.stringify(key)} exists`);
+      const i = base.indexOf(key);
+      if (i !== undefined && deleted.has(i)) {
+        deleted.delete(i);
+        changed.set(i, row);
+        return;
+      }
+      if (i !== undefined) throw new Error(`${spec.name} row ${JSON.stringify(key)} exists`);
       const { found, at } = addedIndex(key);
       if (found) throw new Error(`${spec.name} row ${JSON.stringify(key)} exists`);
       added.splice(at, 0, row);
       rewrite(undefined, row);
+    },
+    remove(key) {
+      const i = base.indexOf(key);
+      if (i !== undefined && !deleted.has(i)) {
+        deleted.add(i);
+        changed.delete(i);
+        return;
+      }
+      const { found, at } = addedIndex(key);
+      if (!found) throw new Error(`no ${spec.name} row with key ${JSON.stringify(key)}`);
+      added.splice(at, 1);
     },
   };
 }
