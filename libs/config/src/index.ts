@@ -1,4 +1,4 @@
-export { Secret, type SecretReload } from './secret.js';
+export { Secret, safeEqual, type SecretReload } from './secret.js';
 export { parseConfig, configError, type ConfigIssue } from './issues.js';
 export { DatabaseEnv, InfraEnv, databaseTimeouts, loadEnv } from './env.js';
 export {

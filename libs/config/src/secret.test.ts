@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
-import { Secret } from './secret.js';
+import { Secret, safeEqual } from './secret.js';
 
 function source(initial: string, ttlMs = 1000) {
   const clock = { now: 0 };
@@ -55,4 +55,13 @@ test('a secret without a source is constant', async () => {
   const secret = new Secret('fixed');
   assert.equal(await secret.refresh(), 'fixed');
   assert.equal(await secret.current(), 'fixed');
+});
+
+test('safeEqual compares whole strings of any length', () => {
+  assert.equal(safeEqual('abc', 'abc'), true);
+  assert.equal(safeEqual('abc', 'abd'), false);
+  assert.equal(safeEqual('abc', 'abcd'), false);
+  assert.equal(safeEqual('abcd', 'abc'), false);
+  assert.equal(safeEqual('', ''), true);
+  assert.equal(safeEqual('ü', 'u\u0308'), false, 'compared as UTF-8 bytes, not normalised');
 });

@@ -1,3 +1,4 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { inspect } from 'node:util';
 
 /**
@@ -92,4 +93,13 @@ export class Secret {
   [inspect.custom](): string {
     return 'Secret([secret])';
   }
+}
+
+/**
+ * Whether two strings (a presented token or secret and the expected one) are equal, in time that
+ * depends on neither where they differ nor their lengths: both are compared as fixed-length digests.
+ */
+export function safeEqual(a: string, b: string): boolean {
+  const digest = (s: string) => createHmac('sha256', 'mlc-compare').update(s, 'utf8').digest();
+  return timingSafeEqual(digest(a), digest(b));
 }

@@ -9,7 +9,8 @@ import type { ServiceServer } from '@mlc/service';
 import { layout, type Html, type Section, type Viewer } from './html.js';
 import { PendingSignIn, type OidcClient } from './oidc.js';
 import { connectionsPage, dlqConfirmPage, dlqEntryPage, dlqListPage, eventPage, loginPage, replaysPage, resultPage, trailPage, type ReplayJob } from './pages.js';
-import { newSession, parseCookies, readSession, safeEqual, serializeCookie, sign, unsign, type Session } from './session.js';
+import { safeEqual } from '@mlc/config';
+import { newSession, parseCookies, readSession, serializeCookie, sign, unsign, type Session } from './session.js';
 
 export interface ConsoleSettings {
   sessionSecret: string;

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startOidcSimulator } from '@mlc/sandbox';
 import { createOidcClient, roleOf } from './oidc.js';
-import { safeEqual } from './session.js';
+import { safeEqual } from '@mlc/config';
 
 const mapping = { rolesClaim: 'groups', operatorGroups: ['ops'], readerGroups: ['readers'] };
 

@@ -1,4 +1,5 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
+import { safeEqual } from '@mlc/config';
 import { z } from 'zod';
 
 // Sessions live in a signed cookie (HMAC-SHA256 over the payload): no server-side store, so any
@@ -19,12 +20,6 @@ export const Session = z.object({
 });
 export type Session = z.infer<typeof Session>;
 
-/** Whether two strings are equal, in time that does not depend on where they differ. */
-export function safeEqual(a: string, b: string): boolean {
-  const ha = createHash('sha256').update(a, 'utf8').digest();
-  const hb = createHash('sha256').update(b, 'utf8').digest();
-  return timingSafeEqual(ha, hb) && a.length === b.length;
-}
 
 const mac = (secret: string, payload: string) => createHmac('sha256', secret).update(payload).digest('base64url');
 

@@ -1,11 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { Secret } from '@mlc/config';
-
-/** Constant-time equality of two strings of any length (compares fixed-length digests). */
-export function safeEqual(a: string, b: string): boolean {
-  const digest = (s: string) => createHmac('sha256', 'mlc-compare').update(s, 'utf8').digest();
-  return timingSafeEqual(digest(a), digest(b));
-}
+import { safeEqual, type Secret } from '@mlc/config';
 
 /**
  * Coupa call-out signature: lowercase hex HMAC-SHA256 of the raw body bytes, no prefix or
