@@ -74,6 +74,12 @@ function compile(schema: z.ZodType): ValidateFunction | undefined {
           else if (kind === 'overwrite' && tx !== undefined) fixed.push(overwrites.push(tx) - 1);
         }
         if (fixed.length > 0) node[FIXED_POINT_KEYWORD] = fixed;
+        // zod's discriminated union is a `oneOf`, which ajv checks against every option; the
+        // discriminator (unique per option, zod enforces it) lets ajv check only the one it names.
+        if (def.type === 'union' && def.discriminator !== undefined && Array.isArray(node.oneOf)) {
+          node.type = 'object'; // every option is an object
+          node.discriminator = { propertyName: def.discriminator };
+        }
         // zod checks these by the pattern alone; ajv knows no formats.
         if (typeof node.format === 'string' && typeof node.pattern === 'string') delete node.format;
       },
@@ -83,7 +89,7 @@ function compile(schema: z.ZodType): ValidateFunction | undefined {
   }
   if (!exact) return undefined;
   // unicodeRegExp off: patterns run as zod runs them (no `u` flag).
-  const ajv = new Ajv({ strict: true, allErrors: false, unicodeRegExp: false });
+  const ajv = new Ajv({ strict: true, allErrors: false, unicodeRegExp: false, discriminator: true });
   ajv.addKeyword({
     keyword: FIXED_POINT_KEYWORD,
     type: 'string',
