@@ -6,43 +6,16 @@ import { buildEvent } from './build-event.js';
 import { compiledSafeParse } from './compiled-validator.js';
 import { CanonicalEvent, EVENT_SCHEMAS } from './envelope.js';
 import { Outcome } from './outcome.js';
-import { supplierParams } from './test-support.js';
+import { outcomeFixture, purchaseOrderParams, supplierParams } from './test-support.js';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 const supplier = JSON.parse(JSON.stringify(buildEvent(supplierParams()))) as Json;
-const purchaseOrder = JSON.parse(
-  JSON.stringify(
-    buildEvent({
-      ...supplierParams(),
-      entity: 'purchase-order',
-      key: 'PO-1',
-      data: {
-        number: 'PO-1',
-        supplierNumber: 'S-100',
-        status: 'open',
-        orderDate: '2024-05-01',
-        currency: 'ZAR',
-        lines: [
-          { lineNumber: 1, description: 'Bolts', quantity: '10', unitPrice: '1.50', dueDate: '2024-06-01' },
-          { lineNumber: 2, itemCode: 'N-2', description: 'Nuts', quantity: '5.5', unitPrice: '0.20', quantityReceived: '0' },
-        ],
-      },
-    }),
-  ),
-) as Json;
+const purchaseOrder = JSON.parse(JSON.stringify(buildEvent(purchaseOrderParams()))) as Json;
+// Every optional field present, so mutations reach them too.
 const outcome: Json = {
-  eventId: 'e-1',
-  eventType: 'supplier.changed',
-  connection: 'acme-prod',
-  entity: { type: 'supplier', key: 'S-100' },
-  correlationId: 'corr-1',
-  writer: 'coupa-writer',
+  ...(JSON.parse(JSON.stringify(outcomeFixture)) as Record<string, Json>),
   status: 'failed',
-  attempts: 3,
-  source: { topic: 'syspro.suppliers.v1', partition: 0, offset: '42' },
-  at: '2024-05-01T08:00:05.123Z',
-  target: { system: 'coupa', id: '7' },
   error: { code: 'MLC_HTTP_5XX', message: 'boom' },
   replay: { id: 'r-1', force: false },
   reason: 'why',
