@@ -135,3 +135,11 @@ for (const [name, schema, values] of INEXACT) {
     fc.assert(fc.property(fc.jsonValue(), (value) => assertSameAsZod(schema, value)), { numRuns: 200 });
   });
 }
+
+test('compiling leaves the JSON Schema that zod generates (and the registry gets) as it was', () => {
+  const before = JSON.stringify(z.toJSONSchema(CanonicalEvent, { target: 'draft-7', io: 'output' }));
+  compiledSafeParse(CanonicalEvent.or(Outcome))(outcome);
+  const after = JSON.stringify(z.toJSONSchema(CanonicalEvent, { target: 'draft-7', io: 'output' }));
+  assert.equal(after, before);
+  assert.doesNotMatch(after, /mlcFixedPoint|discriminator/);
+});
