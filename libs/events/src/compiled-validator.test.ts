@@ -138,7 +138,8 @@ for (const [name, schema, values] of INEXACT) {
 
 test('compiling leaves the JSON Schema that zod generates (and the registry gets) as it was', () => {
   const before = JSON.stringify(z.toJSONSchema(CanonicalEvent, { target: 'draft-7', io: 'output' }));
-  compiledSafeParse(CanonicalEvent.or(Outcome))(outcome);
+  // A new schema around the same union, so this compiles it here whatever ran before.
+  assert.equal(compiledSafeParse(CanonicalEvent.optional())(supplier).success, true);
   const after = JSON.stringify(z.toJSONSchema(CanonicalEvent, { target: 'draft-7', io: 'output' }));
   assert.equal(after, before);
   assert.doesNotMatch(after, /mlcFixedPoint|discriminator/);
