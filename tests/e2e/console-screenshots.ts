@@ -1,10 +1,18 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { launchChromium } from '@mlc/testing';
+import { createPool, migrate } from '@mlc/db';
+import { launchChromium, testInfra } from '@mlc/testing';
+import { TARGET_RECORDS_MIGRATIONS } from '@mlc/writer';
 import { ADMIN_TOKEN, startConsoleWorld } from './console.js';
 
 // `npm run console:screenshots` (with the stack's addresses loaded): the console's pages as PNGs
-// in docs/console/, from the same world and the same Chromium as the browser tests.
+// in docs/console/, from the same world and the same Chromium as the browser tests. The connections
+// page shows every connection in the database: point DATABASE_URL at a database of its own (the
+// README's pictures come from an empty one) and the writers' tables are made here, as a writer would.
+
+const pool = createPool(testInfra().databaseUrl, { max: 1 });
+await migrate(pool, { component: 'writer', dir: TARGET_RECORDS_MIGRATIONS });
+await pool.end();
 
 const OUT = resolve(import.meta.dirname, '../../docs/console');
 const cleanups: (() => Promise<void> | void)[] = [];
