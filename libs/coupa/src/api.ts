@@ -35,9 +35,9 @@ export interface CoupaApi {
   updateInvoice(id: number, body: CoupaInvoiceRequest): Promise<CoupaInvoice>;
 }
 
-/** Narrows a list to records changed after a time: Coupa's `updated-at[gt]=` query operator. */
+/** Narrows a list to records changed at or after a time: Coupa's `updated-at[gt_or_eq]=` query operator (its timestamps are whole seconds). */
 export interface CoupaListFilter {
-  updatedAfter?: Date;
+  updatedSince?: Date;
 }
 
 /** Coupa's records in pages (`offset`/`limit`, id order), for reading a whole side (reconciliation), or what changed since a time. */

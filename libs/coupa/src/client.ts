@@ -48,11 +48,11 @@ const REFRESH_BEFORE_SECONDS = 4 * 3600;
  * rate limit, and 429/5xx retried honouring Retry-After (in @mlc/http). Coupa's validation errors
  * become MLC_VENDOR_REJECTED with Coupa's own message.
  */
-/** A page in id order; with `updatedAfter`, only records changed after it (`updated-at[gt]=<ISO 8601>`, as Coupa's API operators document). */
+/** A page in id order; with `updatedSince`, only records changed at or after it (`updated-at[gt_or_eq]=<ISO 8601>`, one of Coupa's documented API operators). */
 function listQuery(offset: number, limit: number, filter: CoupaListFilter | undefined): Record<string, string | number> {
-  return { offset, limit, order_by: 'id', ...(filter?.updatedAfter === undefined ? {} : { 'updated-at[gt]': filter.updatedAfter.toISOString() }) };
+  return { offset, limit, order_by: 'id', ...(filter?.updatedSince === undefined ? {} : { 'updated-at[gt_or_eq]': filter.updatedSince.toISOString() }) };
 }
-const changedAfter = (filter: CoupaListFilter | undefined) => (filter?.updatedAfter === undefined ? '' : ` changed after ${filter.updatedAfter.toISOString()}`);
+const changedAfter = (filter: CoupaListFilter | undefined) => (filter?.updatedSince === undefined ? '' : ` changed since ${filter.updatedSince.toISOString()}`);
 
 export function createCoupaClient(params: CoupaClientParams): CoupaApi & CoupaExportApi & CoupaListApi {
   const { url, clientId, clientSecret, scopes, apiVersion, timeoutMs = 30_000, rateLimit = { perSecond: 25, burst: 20 }, createLimiter = createTokenBucket, retry, dispatcher, logger, now } = params;

@@ -163,7 +163,7 @@ export function sysproReader(connection: Connection, odata: SysproODataClient): 
   };
 }
 
-/** Coupa, 50 records a request through the client's rate limiter, each record through coupa's inbound mapper: in full, changed after a time (`updated-at[gt]`), or by key (one finder call each). */
+/** Coupa, 50 records a request through the client's rate limiter, each record through coupa's inbound mapper: in full, changed since a time (`updated-at[gt_or_eq]`), or by key (one finder call each). */
 export function coupaReader(connection: Connection, coupa: CoupaListApi & Pick<CoupaApi, 'findSupplierByNumber' | 'findPurchaseOrderByNumber'>): SideReader {
   const mapping = connection.mappings.coupa;
   if (connection.coupa === undefined || mapping === undefined) throw new MlcError('MLC_CONFIG_INVALID', `connection "${connection.id}" has no coupa section to reconcile with`, { context: { connection: connection.id } });
@@ -172,7 +172,7 @@ export function coupaReader(connection: Connection, coupa: CoupaListApi & Pick<C
   return {
     async read(entity, since) {
       const read: SideRead = { records: [], unmappable: [] };
-      const filter = since === undefined ? undefined : { updatedAfter: since };
+      const filter = since === undefined ? undefined : { updatedSince: since };
       for (let offset = 0; ; offset += COUPA_PAGE_SIZE) {
         const page = entity === 'supplier' ? await coupa.listSuppliers(offset, COUPA_PAGE_SIZE, filter) : await coupa.listPurchaseOrders(offset, COUPA_PAGE_SIZE, filter);
         collect('coupa', page.map((body) => toCanonical(entity, body)), read.records, read.unmappable);
@@ -224,8 +224,10 @@ function correctiveEvent(connection: string, entity: ReconciledEntity, drift: Dr
  * truly missing there.
  */
 async function read(source: SideReader, target: SideReader, entity: ReconciledEntity, since: Date | undefined): Promise<[SideRead, SideRead]> {
-  const [s, t] = await Promise.all([source.read(entity, since), target.read(entity, since)]);
-  if (since === undefined) return [s, t];
+  // Both vendors keep change times in whole seconds: a change in the second of `since` is stamped before it, so each side is read from that second's start.
+  const from = since === undefined ? undefined : new Date(Math.floor(since.getTime() / 1000) * 1000);
+  const [s, t] = await Promise.all([source.read(entity, from), target.read(entity, from)]);
+  if (from === undefined) return [s, t];
   const { fromSource, fromTarget } = counterpartKeys(
     s.records.map((r) => r.key),
     t.records.map((r) => r.key),
