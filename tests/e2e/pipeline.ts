@@ -43,6 +43,8 @@ export interface PipelineOptions {
   writerRateLimit?: { perSecond: number; burst: number };
   /** Coupa → M3 too: an Infor simulator, the connection's `infor` section, Coupa call-outs to the gateway. */
   infor?: boolean;
+  /** The connection's SYSPRO poll settings per entity (`syspro.poll.entities`), e.g. a datetime cursor. */
+  sysproPollEntities?: Record<string, Record<string, unknown>>;
 }
 
 export interface LoggedCall {
@@ -130,7 +132,7 @@ export async function startPipeline(t: { after: (fn: () => Promise<void>) => voi
         syspro: {
           ...generated!.syspro!,
           odata: { ...generated!.syspro!.odata, pageSize: options.pageSize ?? 50 },
-          poll: { intervalSeconds: 1, overlapSeconds: 0 },
+          poll: { intervalSeconds: 1, overlapSeconds: 0, ...(options.sysproPollEntities ? { entities: options.sysproPollEntities } : {}) },
         },
         coupa: { ...generated!.coupa!, ...(options.writerRateLimit ? { rateLimit: options.writerRateLimit } : {}) },
       },

@@ -35,10 +35,15 @@ export interface CoupaApi {
   updateInvoice(id: number, body: CoupaInvoiceRequest): Promise<CoupaInvoice>;
 }
 
-/** Coupa's records in pages (`offset`/`limit`, id order), for reading a whole side (reconciliation). */
+/** Narrows a list to records changed at or after a time: Coupa's `updated-at[gt_or_eq]=` query operator (its timestamps are whole seconds). */
+export interface CoupaListFilter {
+  updatedSince?: Date;
+}
+
+/** Coupa's records in pages (`offset`/`limit`, id order), for reading a whole side (reconciliation), or what changed since a time. */
 export interface CoupaListApi {
-  listSuppliers(offset: number, limit: number): Promise<CoupaSupplier[]>;
-  listPurchaseOrders(offset: number, limit: number): Promise<CoupaPurchaseOrder[]>;
+  listSuppliers(offset: number, limit: number, filter?: CoupaListFilter): Promise<CoupaSupplier[]>;
+  listPurchaseOrders(offset: number, limit: number, filter?: CoupaListFilter): Promise<CoupaPurchaseOrder[]>;
 }
 
 export type CoupaExportResource = 'purchase_orders' | 'invoices';

@@ -4,7 +4,7 @@ import { createHttpClient, createTokenBucket, createTokenProvider, fetchOAuth2To
 import type { Logger } from '@mlc/log';
 import type { Dispatcher } from 'undici';
 import { z } from 'zod';
-import type { CoupaApi, CoupaExportApi, CoupaListApi } from './api.js';
+import type { CoupaApi, CoupaExportApi, CoupaListApi, CoupaListFilter } from './api.js';
 import { CoupaAccount, CoupaInvoice, CoupaLookup, CoupaLookupValue, CoupaPurchaseOrder, CoupaSupplier, coupaErrorMessage } from './wire.js';
 
 export interface CoupaClientParams {
@@ -48,6 +48,12 @@ const REFRESH_BEFORE_SECONDS = 4 * 3600;
  * rate limit, and 429/5xx retried honouring Retry-After (in @mlc/http). Coupa's validation errors
  * become MLC_VENDOR_REJECTED with Coupa's own message.
  */
+/** A page in id order; with `updatedSince`, only records changed at or after it (`updated-at[gt_or_eq]=<ISO 8601>`, one of Coupa's documented API operators). */
+function listQuery(offset: number, limit: number, filter: CoupaListFilter | undefined): Record<string, string | number> {
+  return { offset, limit, order_by: 'id', ...(filter?.updatedSince === undefined ? {} : { 'updated-at[gt_or_eq]': filter.updatedSince.toISOString() }) };
+}
+const changedAfter = (filter: CoupaListFilter | undefined) => (filter?.updatedSince === undefined ? '' : ` changed since ${filter.updatedSince.toISOString()}`);
+
 export function createCoupaClient(params: CoupaClientParams): CoupaApi & CoupaExportApi & CoupaListApi {
   const { url, clientId, clientSecret, scopes, apiVersion, timeoutMs = 30_000, rateLimit = { perSecond: 25, burst: 20 }, createLimiter = createTokenBucket, retry, dispatcher, logger, now } = params;
   const base = url.replace(/\/+$/, '');
@@ -139,9 +145,10 @@ export function createCoupaClient(params: CoupaClientParams): CoupaApi & CoupaEx
     deleteOrderLine: async (lineId, { poNumber, lineNumber }) => {
       await call(z.unknown(), { method: 'DELETE', path: `/purchase_order_lines/${lineId}` }, `delete line ${lineNumber} of purchase order ${poNumber}`);
     },
-    listSuppliers: (offset, limit) => call(CoupaSupplier.array(), { method: 'GET', path: '/suppliers', query: { offset, limit, order_by: 'id' } }, `list suppliers from ${offset}`),
-    listPurchaseOrders: (offset, limit) =>
-      call(CoupaPurchaseOrder.array(), { method: 'GET', path: '/purchase_orders', query: { offset, limit, order_by: 'id' } }, `list purchase orders from ${offset}`),
+    listSuppliers: (offset, limit, filter) =>
+      call(CoupaSupplier.array(), { method: 'GET', path: '/suppliers', query: listQuery(offset, limit, filter) }, `list suppliers from ${offset}${changedAfter(filter)}`),
+    listPurchaseOrders: (offset, limit, filter) =>
+      call(CoupaPurchaseOrder.array(), { method: 'GET', path: '/purchase_orders', query: listQuery(offset, limit, filter) }, `list purchase orders from ${offset}${changedAfter(filter)}`),
 
     findInvoice: (invoiceNumber, supplierNumber) =>
       first(CoupaInvoice, '/invoices', { 'invoice-number': invoiceNumber, 'supplier[number]': supplierNumber }, `find invoice ${invoiceNumber}`),

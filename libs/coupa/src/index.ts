@@ -1,4 +1,4 @@
-export type { CoupaApi, CoupaExportApi, CoupaExportResource, CoupaListApi } from './api.js';
+export type { CoupaApi, CoupaExportApi, CoupaExportResource, CoupaListApi, CoupaListFilter } from './api.js';
 export { createCoupaClient, type CoupaClientParams } from './client.js';
 export { coupaClientFromSettings } from './settings.js';
 export { CoupaMapping, DEFAULT_COUPA_MAPPING } from './mapping.js';

@@ -150,6 +150,7 @@ test('reconcile: connection and a reconciled entity; --dry-run only with --repai
     name: 'reconcile',
     connection: 'acme',
     entityType: 'supplier',
+    since: undefined,
     repair: false,
     dryRun: false,
     actor: 'thandi',
@@ -159,6 +160,7 @@ test('reconcile: connection and a reconciled entity; --dry-run only with --repai
     name: 'reconcile',
     connection: 'acme',
     entityType: 'purchase-order',
+    since: undefined,
     repair: true,
     dryRun: true,
     actor: 'ops',
@@ -168,5 +170,19 @@ test('reconcile: connection and a reconciled entity; --dry-run only with --repai
   badInput('reconcile --connection acme');
   badInput('reconcile --connection acme --entity invoice');
   badInput('reconcile --connection acme --entity supplier --dry-run');
-  badInput('reconcile --connection acme --entity supplier --since 2h');
+});
+
+test('reconcile --since: a time in the past (ISO, duration ago, weekday); unparseable or future is refused', () => {
+  const since = (arg: string) => (parse(`reconcile --connection acme --entity supplier --since ${arg}`) as Extract<Command, { name: 'reconcile' }>).since;
+  assert.deepEqual(since('2h'), new Date('2026-11-26T13:30:00Z'));
+  assert.deepEqual(since('2026-11-24T08:00+02:00'), new Date('2026-11-24T06:00:00Z'));
+  assert.deepEqual(since('2026-11-26T15:30Z'), ctx.now, 'now itself is not the future');
+  badInput('reconcile --connection acme --entity supplier --since yesterday-ish');
+  badInput('reconcile --connection acme --entity supplier --since 2026-02-30');
+  badInput('reconcile --connection acme --entity supplier --since 2026-11-26T15:31Z');
+  badInput('reconcile --connection acme --entity supplier --since 2027-01-01');
+  assert.throws(
+    () => parse('reconcile --connection acme --entity supplier --since 2027-01-01'),
+    (e: unknown) => e instanceof MlcError && /--since 2027-01-01T00:00:00.000Z is in the future/.test(e.message) && e.context.option === 'since',
+  );
 });

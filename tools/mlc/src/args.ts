@@ -24,7 +24,7 @@ usage:
   mlc credentials rewrap                               data keys re-wrapped under the current master key
   mlc check [--connection <id>] [--timeout 10s]        what works with the configured credentials, one line per check
   mlc status [--connection <id>] [--watch [seconds]]   lag, polls, circuits, DLQ depth and outcomes of the last hour
-  mlc reconcile --connection <id> --entity supplier|purchase-order [--repair] [--dry-run]
+  mlc reconcile --connection <id> --entity supplier|purchase-order [--since <time>] [--repair] [--dry-run]
                                                        SYSPRO and Coupa compared in full: what differs, and its repair through the pipeline
 
 Every command takes --json (machine-readable output) and the ones that change something --actor
@@ -68,7 +68,7 @@ export type Command =
   | { name: 'credentials-rewrap'; actor: string; json: boolean }
   | { name: 'check'; connection?: string | undefined; timeoutMs: number; json: boolean }
   | { name: 'status'; connection?: string | undefined; watchSeconds?: number | undefined; json: boolean }
-  | { name: 'reconcile'; connection: string; entityType: ReconciledEntity; repair: boolean; dryRun: boolean; actor: string; json: boolean };
+  | { name: 'reconcile'; connection: string; entityType: ReconciledEntity; since?: Date | undefined; repair: boolean; dryRun: boolean; actor: string; json: boolean };
 
 /** `mlc status --watch` without a number redraws this often. */
 export const DEFAULT_WATCH_SECONDS = 5;
@@ -338,17 +338,20 @@ export function parseCommand(argv: readonly string[], ctx: ParseContext): Comman
     return { name: 'status', connection: text(values, 'connection'), watchSeconds, json: bool(values, 'json') };
   }
   if (group === 'reconcile') {
-    const { values } = parse('reconcile', argv.slice(1), { ...ACTING, connection: str, entity: str, repair: flag, 'dry-run': flag });
+    const { values } = parse('reconcile', argv.slice(1), { ...ACTING, connection: str, entity: str, since: str, repair: flag, 'dry-run': flag });
     if (bool(values, 'help')) return { name: 'help' };
     const entityType = required(values, 'entity', 'reconcile');
     if (!(RECONCILED_ENTITIES as readonly string[]).includes(entityType)) {
       throw bad(`mlc reconcile: --entity ${JSON.stringify(entityType)} is not reconciled (${RECONCILED_ENTITIES.join(', ')})`, { option: 'entity', value: entityType });
     }
     if (bool(values, 'dry-run') && !bool(values, 'repair')) throw bad('mlc reconcile: --dry-run shows what --repair would publish; give both', { option: 'dry-run' });
+    const since = time(values, 'since', ctx);
+    if (since !== undefined && since > ctx.now) throw bad(`mlc reconcile: --since ${since.toISOString()} is in the future (now ${ctx.now.toISOString()}): nothing has changed since then`, { option: 'since', value: text(values, 'since') });
     return {
       name: 'reconcile',
       connection: required(values, 'connection', 'reconcile'),
       entityType: entityType as ReconciledEntity,
+      since,
       repair: bool(values, 'repair'),
       dryRun: bool(values, 'dry-run'),
       actor: actor(values, ctx),

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SyncSettings } from '@mlc/config';
 import type { PurchaseOrderData, SupplierData } from '@mlc/events';
-import { compareSides, fieldDiffs, masked, supplierFields, type SideRecord } from './reconcile-compare.js';
+import { compareSides, counterpartKeys, fieldDiffs, masked, mergeRecords, supplierFields, type SideRecord } from './reconcile-compare.js';
 
 const supplier = (number: string, over: Partial<SupplierData> = {}): SideRecord<'supplier'> => ({
   key: number,
@@ -75,4 +75,14 @@ test('field differences are masked where the field names a secret or bank detail
 test('lines sort by number (lines.2 before lines.10)', () => {
   const diffs = fieldDiffs(new Map([['lines.10.quantity', '1'], ['lines.2.quantity', '1']]), new Map([['lines.10.quantity', '3'], ['lines.2.quantity', '3']]));
   assert.deepEqual(diffs.map((d) => d.field), ['lines.2.quantity', 'lines.10.quantity']);
+});
+
+test('--since: the keys each side changed that the other did not read are looked up there; a merge keeps one record per key', () => {
+  assert.deepEqual(counterpartKeys(['S-10', 'S-2', 'S-3'], ['S-3', 'S-4']), { fromSource: ['S-4'], fromTarget: ['S-2', 'S-10'] });
+  assert.deepEqual(counterpartKeys([], []), { fromSource: [], fromTarget: [] });
+  assert.deepEqual(counterpartKeys(['A'], ['A']), { fromSource: [], fromTarget: [] });
+  const a = { key: 'A', data: { n: 1 } } as unknown as SideRecord;
+  const a2 = { key: 'A', data: { n: 2 } } as unknown as SideRecord;
+  const b = { key: 'B', data: { n: 3 } } as unknown as SideRecord;
+  assert.deepEqual(mergeRecords([a, b], [a2]), [a2, b]);
 });

@@ -210,3 +210,22 @@ export function compareSides<E extends ReconciledEntity>(entity: E, source: read
   drift.sort((x, y) => byField(x.key, y.key));
   return { compared: { source: sources.size, target: targets.size }, identical, deactivated, drift };
 }
+
+/**
+ * `--since`: each side read only what changed since then; the keys one side read and the other
+ * did not are looked up by key on the other side (`fromSource`: to read from the source, by key;
+ * `fromTarget`: from the target). A key still absent after its lookup is truly missing there.
+ */
+export function counterpartKeys(sourceKeys: Iterable<string>, targetKeys: Iterable<string>): { fromSource: string[]; fromTarget: string[] } {
+  const source = new Set(sourceKeys);
+  const target = new Set(targetKeys);
+  return {
+    fromSource: [...target].filter((k) => !source.has(k)).sort(byField),
+    fromTarget: [...source].filter((k) => !target.has(k)).sort(byField),
+  };
+}
+
+/** The records of a side read in two goes (changed since, then by key), one per key: a later read wins. */
+export function mergeRecords<E extends ReconciledEntity>(...reads: readonly (readonly SideRecord<E>[])[]): SideRecord<E>[] {
+  return [...new Map(reads.flat().map((r) => [r.key, r])).values()];
+}

@@ -1,16 +1,27 @@
 import { randomUUID } from 'node:crypto';
 import type { TopicMessages } from 'kafkajs';
 import { recordOperatorAction, updateOperatorActionDetails, type ActionRecord, type Db } from '@mlc/audit';
-import { coupaClientFromSettings, toCanonicalPurchaseOrder as coupaPurchaseOrder, toCanonicalSupplier as coupaSupplier, type CoupaListApi } from '@mlc/coupa';
+import { coupaClientFromSettings, toCanonicalPurchaseOrder as coupaPurchaseOrder, toCanonicalSupplier as coupaSupplier, type CoupaApi, type CoupaListApi } from '@mlc/coupa';
 import { MlcError, toMlcError } from '@mlc/errors';
 import { buildEvent, partitionKeyFor, topicFor, type CanonicalEvent, type MapResult, type PurchaseOrderData, type SourceRecord, type SupplierData, type TopicCodec } from '@mlc/events';
 import { EVENT_HEADERS, type TopicNamespace } from '@mlc/kafka';
 import type { Logger } from '@mlc/log';
-import { createDocumentReader, sysproODataClientFromSettings, toCanonicalPurchaseOrder as sysproPurchaseOrder, toCanonicalSupplier as sysproSupplier, type SysproODataClient } from '@mlc/syspro';
+import {
+  createDocumentReader,
+  f,
+  startQuery,
+  sysproODataClientFromSettings,
+  toCanonicalPurchaseOrder as sysproPurchaseOrder,
+  toCanonicalSupplier as sysproSupplier,
+  toWallClock,
+  type ODataFilter,
+  type SysproODataClient,
+  type SysproRow,
+} from '@mlc/syspro';
 import { planEntities } from '@mlc/syspro-poller';
 import type { Command } from './args.js';
 import type { CheckParams } from './check.js';
-import { compareSides, type Comparison, type Drift, type ReconciledEntity, type SideRecord } from './reconcile-compare.js';
+import { compareSides, counterpartKeys, mergeRecords, type Comparison, type Drift, type ReconciledEntity, type SideRecord } from './reconcile-compare.js';
 import { replayHeaders } from './republish.js';
 import { renderTable } from './table.js';
 
@@ -31,6 +42,8 @@ export interface Unmappable {
 export interface ReconcileReport extends Comparison {
   connection: string;
   entity: ReconciledEntity;
+  /** With `--since`: the time (ISO 8601) from which each side was read, and the keys compared are those either side changed since. */
+  since?: string;
   repair: boolean;
   dryRun: boolean;
   /** Records a side holds that its mapper refuses: not compared, listed. */
@@ -43,9 +56,18 @@ export interface ReconcileReport extends Comparison {
   at: string;
 }
 
-/** One side read whole: each record mapped to canonical data, or why not. */
+/** What a side read: each record mapped to canonical data, or why not. */
+export interface SideRead {
+  records: SideRecord[];
+  unmappable: Unmappable[];
+}
+
+/** One side of a connection, read through its vendor's client. */
 export interface SideReader {
-  read(entity: ReconciledEntity): Promise<{ records: SideRecord[]; unmappable: Unmappable[] }>;
+  /** Every record of the entity; with `since`, those changed since then. */
+  read(entity: ReconciledEntity, since?: Date): Promise<SideRead>;
+  /** The records of these keys; a key the side does not hold is not in the answer. */
+  readKeys(entity: ReconciledEntity, keys: readonly string[]): Promise<SideRead>;
 }
 
 export interface ReconcileDeps {
@@ -70,41 +92,100 @@ function collect(side: Unmappable['side'], results: Iterable<MapResult<SourceRec
   }
 }
 
-/** SYSPRO read in full through OData (keyset order of the poller's plan), each row or document through the poller's mapper. */
+/** Records read by key per `$filter` (`Supplier eq 'A' or Supplier eq 'B' …`): keeps the URL short. */
+export const KEY_BATCH = 40;
+
+function batches<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/**
+ * SYSPRO through OData, each row or document through the poller's mapper: in full (keyset order of
+ * the poller's plan), changed since a time (the connection's datetime cursor column of the entity,
+ * `ge` the time as the server's wall clock), or by key (batched `or` of `eq`).
+ */
 export function sysproReader(connection: Connection, odata: SysproODataClient): SideReader {
   const syspro = connection.syspro;
   const mapping = connection.mappings.syspro;
   if (syspro === undefined || mapping === undefined) throw new MlcError('MLC_CONFIG_INVALID', `connection "${connection.id}" has no syspro section to reconcile from`, { context: { connection: connection.id } });
   const documents = createDocumentReader({ odata });
+  const planOf = (entity: ReconciledEntity) => {
+    const plan = planEntities({ ...syspro.poll, entities: { ...syspro.poll.entities, [entity]: { ...syspro.poll.entities[entity], enabled: true } } }, mapping).find((p) => p.entity === entity);
+    const stream = plan?.streams[0];
+    if (plan === undefined || stream === undefined) throw new MlcError('MLC_INTERNAL', `no read plan for ${entity}`, { context: { entity } });
+    return { streams: plan.streams, stream };
+  };
+  type Stream = ReturnType<typeof planOf>['stream'];
+  // Documents come whole: a header set's rows with their lines, a line set's rows with their headers and sibling lines.
+  async function mapRows(stream: Stream, rows: SysproRow[], into: SideRead): Promise<void> {
+    if (stream.role === 'rows') collect('syspro', rows.map((row) => sysproSupplier(row, mapping!)), into.records, into.unmappable);
+    else {
+      const docs = stream.role === 'headers' ? await documents.withLines(stream.document, rows) : await documents.ofLines(stream.document, rows);
+      collect('syspro', docs.map((d) => sysproPurchaseOrder(d.header, d.lines, mapping!)), into.records, into.unmappable);
+    }
+  }
+  async function readAll(stream: Stream, query: { filter?: ODataFilter; orderby: string }, into: SideRead): Promise<void> {
+    for await (const page of odata.pages(stream.entitySet, query)) await mapRows(stream, page.rows, into);
+  }
+  const once = (read: SideRead): SideRead => ({ records: mergeRecords(read.records), unmappable: read.unmappable });
   return {
-    async read(entity) {
-      const plan = planEntities({ ...syspro.poll, entities: { ...syspro.poll.entities, [entity]: { ...syspro.poll.entities[entity], enabled: true } } }, mapping).find((p) => p.entity === entity);
-      const stream = plan?.streams[0];
-      if (stream === undefined) throw new MlcError('MLC_INTERNAL', `no read plan for ${entity}`, { context: { entity } });
-      const records: SideRecord[] = [];
-      const unmappable: Unmappable[] = [];
-      for await (const page of odata.pages(stream.entitySet, { orderby: stream.keyColumns.join(',') })) {
-        if (stream.role === 'rows') collect('syspro', page.rows.map((row) => sysproSupplier(row, mapping)), records, unmappable);
-        else collect('syspro', (await documents.withLines(stream.document, page.rows)).map((d) => sysproPurchaseOrder(d.header, d.lines, mapping)), records, unmappable);
+    async read(entity, since) {
+      const { streams, stream } = planOf(entity);
+      const read: SideRead = { records: [], unmappable: [] };
+      if (since === undefined) {
+        await readAll(stream, { orderby: stream.keyColumns.join(',') }, read);
+        return read;
       }
-      return { records, unmappable };
+      const { column, kind } = stream.cursor;
+      if (kind !== 'datetime') {
+        throw new MlcError(
+          'MLC_CONFIG_INVALID',
+          `--since reads what changed in SYSPRO by the connection's change-time column, but ${entity}'s cursor in connection "${connection.id}" is ${column} (${kind}), not a datetime: set syspro.poll.entities.${entity}.cursorColumn to a change-date column (ApSupplier: DateLastChanged) with cursorKind "datetime", or reconcile in full (without --since)`,
+          { context: { connection: connection.id, entity, option: 'since', cursorColumn: column, cursorKind: kind } },
+        );
+      }
+      // The poller's own query from a cursor at `since` (no overlap): zone-less change dates are the server's wall clock.
+      const timeZone = mapping.dates.timeZone;
+      for (const s of streams) await readAll(s, startQuery({ column: s.cursor.column, kind: 'datetime', value: toWallClock(since.getTime(), timeZone) }, { keyColumns: s.keyColumns, timeZone, overlapMs: 0 }), read);
+      return once(read);
+    },
+    async readKeys(entity, keys) {
+      const { stream } = planOf(entity);
+      const read: SideRead = { records: [], unmappable: [] };
+      const keyColumn = stream.role === 'rows' ? mapping.supplier.columns.number : mapping.purchaseOrder.header.number;
+      for (const batch of batches(keys, KEY_BATCH)) {
+        await readAll(stream, { filter: f.or(...batch.map((key) => f.eq(keyColumn, key))), orderby: stream.keyColumns.join(',') }, read);
+      }
+      return once(read);
     },
   };
 }
 
-/** Coupa read in full, 50 records a request through the client's rate limiter, each record through coupa's inbound mapper. */
-export function coupaReader(connection: Connection, coupa: CoupaListApi): SideReader {
+/** Coupa, 50 records a request through the client's rate limiter, each record through coupa's inbound mapper: in full, changed since a time (`updated-at[gt_or_eq]`), or by key (one finder call each). */
+export function coupaReader(connection: Connection, coupa: CoupaListApi & Pick<CoupaApi, 'findSupplierByNumber' | 'findPurchaseOrderByNumber'>): SideReader {
   const mapping = connection.mappings.coupa;
   if (connection.coupa === undefined || mapping === undefined) throw new MlcError('MLC_CONFIG_INVALID', `connection "${connection.id}" has no coupa section to reconcile with`, { context: { connection: connection.id } });
+  const toCanonical = (entity: ReconciledEntity, body: unknown): MapResult<SourceRecord<SupplierData | PurchaseOrderData>> =>
+    entity === 'supplier' ? coupaSupplier(body as never, mapping) : coupaPurchaseOrder(body as never, mapping);
   return {
-    async read(entity) {
-      const records: SideRecord[] = [];
-      const unmappable: Unmappable[] = [];
+    async read(entity, since) {
+      const read: SideRead = { records: [], unmappable: [] };
+      const filter = since === undefined ? undefined : { updatedSince: since };
       for (let offset = 0; ; offset += COUPA_PAGE_SIZE) {
-        const page = entity === 'supplier' ? await coupa.listSuppliers(offset, COUPA_PAGE_SIZE) : await coupa.listPurchaseOrders(offset, COUPA_PAGE_SIZE);
-        collect('coupa', page.map((body): MapResult<SourceRecord<SupplierData | PurchaseOrderData>> => (entity === 'supplier' ? coupaSupplier(body, mapping) : coupaPurchaseOrder(body, mapping))), records, unmappable);
-        if (page.length < COUPA_PAGE_SIZE) return { records, unmappable };
+        const page = entity === 'supplier' ? await coupa.listSuppliers(offset, COUPA_PAGE_SIZE, filter) : await coupa.listPurchaseOrders(offset, COUPA_PAGE_SIZE, filter);
+        collect('coupa', page.map((body) => toCanonical(entity, body)), read.records, read.unmappable);
+        if (page.length < COUPA_PAGE_SIZE) return read;
       }
+    },
+    async readKeys(entity, keys) {
+      const read: SideRead = { records: [], unmappable: [] };
+      for (const key of keys) {
+        const body = entity === 'supplier' ? await coupa.findSupplierByNumber(key) : await coupa.findPurchaseOrderByNumber(key);
+        if (body !== undefined) collect('coupa', [toCanonical(entity, body)], read.records, read.unmappable);
+      }
+      return read;
     },
   };
 }
@@ -137,7 +218,29 @@ function correctiveEvent(connection: string, entity: ReconciledEntity, drift: Dr
 }
 
 /**
- * `mlc reconcile`: reads both sides of one entity in full, compares them (reconcile-compare.ts)
+ * Both sides in full; or with `since`, what each changed since then plus, by key, the other side's
+ * record of every key only one of them changed (reconcile-compare's `counterpartKeys`), so the
+ * comparison covers exactly the keys changed on either side and a key absent after its lookup is
+ * truly missing there.
+ */
+async function read(source: SideReader, target: SideReader, entity: ReconciledEntity, since: Date | undefined): Promise<[SideRead, SideRead]> {
+  // Both vendors keep change times in whole seconds: a change in the second of `since` is stamped before it, so each side is read from that second's start.
+  const from = since === undefined ? undefined : new Date(Math.floor(since.getTime() / 1000) * 1000);
+  const [s, t] = await Promise.all([source.read(entity, from), target.read(entity, from)]);
+  if (from === undefined) return [s, t];
+  const { fromSource, fromTarget } = counterpartKeys(
+    s.records.map((r) => r.key),
+    t.records.map((r) => r.key),
+  );
+  const [s2, t2] = await Promise.all([source.readKeys(entity, fromSource), target.readKeys(entity, fromTarget)]);
+  return [
+    { records: mergeRecords(s.records, s2.records), unmappable: [...s.unmappable, ...s2.unmappable] },
+    { records: mergeRecords(t.records, t2.records), unmappable: [...t.unmappable, ...t2.unmappable] },
+  ];
+}
+
+/**
+ * `mlc reconcile`: reads both sides (in full, or with `--since` what changed since then) of one entity in full, compares them (reconcile-compare.ts)
  * and writes the report to the audit trail as a `reconcile` operator action naming each drifted
  * record and why. With `--repair`, publishes corrective events on the entity's SYSPRO topic, so
  * the writer applies them as it applies any change (ownership, dependencies, retries, DLQ,
@@ -145,7 +248,7 @@ function correctiveEvent(connection: string, entity: ReconciledEntity, drift: Dr
  * records, and for a supplier gone from SYSPRO a snapshot with status `inactive` (policy
  * `mappings.coupa.reconcile.goneFromSource`). `--dry-run` publishes and records nothing.
  */
-export async function reconcile(deps: ReconcileDeps, cmd: Pick<ReconcileCommand, 'connection' | 'entityType' | 'repair' | 'dryRun' | 'actor'>): Promise<ReconcileReport> {
+export async function reconcile(deps: ReconcileDeps, cmd: Pick<ReconcileCommand, 'connection' | 'entityType' | 'since' | 'repair' | 'dryRun' | 'actor'>): Promise<ReconcileReport> {
   const file = await deps.connections();
   const connection = file.connections.find((c) => c.id === cmd.connection);
   if (connection === undefined) {
@@ -154,12 +257,13 @@ export async function reconcile(deps: ReconcileDeps, cmd: Pick<ReconcileCommand,
   const entity = cmd.entityType;
   const policy = connection.mappings.coupa?.reconcile.goneFromSource ?? 'deactivate';
   const { source, target } = (deps.readers ?? ((c) => defaultReaders(c, deps.logger)))(connection);
-  const [s, t] = await Promise.all([source.read(entity), target.read(entity)]);
+  const [s, t] = await read(source, target, entity, cmd.since);
   const comparison = compareSides(entity, s.records, t.records, { sync: connection.sync, goneFromSource: policy });
   const at = deps.now();
   const report: ReconcileReport = {
     connection: connection.id,
     entity,
+    ...(cmd.since === undefined ? {} : { since: cmd.since.toISOString() }),
     repair: cmd.repair,
     dryRun: cmd.dryRun,
     ...comparison,
@@ -190,8 +294,8 @@ export async function reconcile(deps: ReconcileDeps, cmd: Pick<ReconcileCommand,
   const { id } = await recordOperatorAction(deps.db, {
     kind: 'reconcile',
     actor: cmd.actor,
-    selection: { connection: connection.id, entityType: entity, repair: cmd.repair, policy },
-    reason: `reconcile ${entity}: ${report.drift.length} drifted of ${report.compared.source} in SYSPRO and ${report.compared.target} in Coupa`,
+    selection: { connection: connection.id, entityType: entity, repair: cmd.repair, policy, ...(report.since === undefined ? {} : { since: report.since }) },
+    reason: `reconcile ${entity}${report.since === undefined ? '' : ` changed since ${report.since}`}: ${report.drift.length} drifted of ${report.compared.source} in SYSPRO and ${report.compared.target} in Coupa`,
     records,
     details: { ...summary, drift: report.drift.slice(0, 1000) },
   });
@@ -250,5 +354,6 @@ export function formatReconcile(report: ReconcileReport): string {
       ? `\n\ndry run: would publish ${report.published.republish} republish(es) and ${report.published.deactivate} deactivation(s); nothing published or recorded`
       : `\n\nrepair: published ${report.published.republish} republish(es) and ${report.published.deactivate} deactivation(s) through the pipeline`;
   const action = report.actionId === undefined ? '' : `\nrecorded as operator action #${report.actionId} (mlc trail shows it per record)`;
-  return `${head}\n\n${drift}${unmappable}${repaired}${action}`;
+  const since = report.since === undefined ? '' : `records changed since ${report.since} (on either side), each compared with its counterpart\n`;
+  return `${since}${head}\n\n${drift}${unmappable}${repaired}${action}`;
 }
