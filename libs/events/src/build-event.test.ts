@@ -4,7 +4,7 @@ import { MlcError } from '@mlc/errors';
 import { buildEvent } from './build-event.js';
 import { EVENT_SCHEMAS } from './envelope.js';
 import { contentHashOf, eventIdOf } from './identity.js';
-import { purchaseOrderData, purchaseOrderParams, supplierData, supplierParams } from './test-support.js';
+import { supplierData, supplierParams } from './test-support.js';
 
 function rejection(fn: () => unknown): MlcError {
   try {
@@ -84,7 +84,19 @@ test('invalid input names every failing field path and the entity key', () => {
 
 test('array element paths carry their index', () => {
   const error = rejection(() =>
-    buildEvent(purchaseOrderParams({ data: { ...purchaseOrderData, lines: [{ lineNumber: 1, description: 'bolts', quantity: 'ten', unitPrice: '1.00' }] } })),
+    buildEvent({
+      ...supplierParams(),
+      entity: 'purchase-order',
+      key: 'PO-1',
+      data: {
+        number: 'PO-1',
+        supplierNumber: 'S-100',
+        status: 'open',
+        orderDate: '2024-05-01',
+        currency: 'ZAR',
+        lines: [{ lineNumber: 1, description: 'bolts', quantity: 'ten', unitPrice: '1.00' }],
+      },
+    }),
   );
   assert.equal(error.code, 'MLC_EVENT_INVALID');
   assert.deepEqual(error.context.paths, ['data.lines[0].quantity']);

@@ -27,7 +27,6 @@ export { PurchaseOrderData, PurchaseOrderLine } from './purchase-order.js';
 export { Address, BankAccount, Contact, SupplierData } from './supplier.js';
 
 export { buildEvent, type BuildEventParams } from './build-event.js';
-export { compiledSafeParse, type SafeParse } from './compiled-validator.js';
 export { contentHashOf, type EventIdentity } from './identity.js';
 export type { FieldIssue } from './issues.js';
 export {

@@ -1,6 +1,4 @@
 import type { BuildEventParams } from './build-event.js';
-import type { Outcome } from './outcome.js';
-import type { PurchaseOrderData } from './purchase-order.js';
 import type { SupplierData } from './supplier.js';
 
 // Shared by this package's tests; not part of the public surface.
@@ -27,34 +25,3 @@ export function supplierParams(overrides: Partial<BuildEventParams<'supplier'>> 
     ...overrides,
   };
 }
-
-export const purchaseOrderData: PurchaseOrderData = {
-  number: 'PO-1',
-  supplierNumber: 'S-100',
-  status: 'open',
-  orderDate: '2024-05-01',
-  currency: 'ZAR',
-  lines: [
-    { lineNumber: 1, description: 'Bolts', quantity: '10', unitPrice: '1.50', dueDate: '2024-06-01' },
-    { lineNumber: 2, itemCode: 'N-2', description: 'Nuts', quantity: '5.5', unitPrice: '0.20', quantityReceived: '0' },
-  ],
-};
-
-export function purchaseOrderParams(overrides: Partial<BuildEventParams<'purchase-order'>> = {}): BuildEventParams<'purchase-order'> {
-  return { ...supplierParams(), entity: 'purchase-order', key: 'PO-1', data: purchaseOrderData, ...overrides };
-}
-
-/** A `created` outcome of the supplier event, with the optional fields a created outcome has. */
-export const outcomeFixture: Outcome = {
-  eventId: 'e-1',
-  eventType: 'supplier.changed',
-  connection: 'acme-prod',
-  entity: { type: 'supplier', key: 'S-100' },
-  writer: 'coupa-writer',
-  status: 'created',
-  target: { system: 'coupa', id: '42' },
-  attempts: 1,
-  correlationId: 'corr-1',
-  source: { topic: 'syspro.suppliers.v1', partition: 0, offset: '17' },
-  at: '2024-05-01T08:00:06Z',
-};

@@ -1,6 +1,5 @@
 import { MlcError } from '@mlc/errors';
 import { CanonicalEvent, ENTITIES, ENTITY_TYPES, EVENT_SCHEMAS, SOURCES, type EntityType, type Source } from './envelope.js';
-import { compiledSafeParse } from './compiled-validator.js';
 import { eventInvalid } from './issues.js';
 import { OUTCOMES_TOPIC, Outcome } from './outcome.js';
 
@@ -44,14 +43,14 @@ export function knownTopics(): string[] {
 
 /** Parses any canonical event; throws MLC_EVENT_INVALID naming the field paths. */
 export function validateEvent(value: unknown): CanonicalEvent {
-  const result = compiledSafeParse(CanonicalEvent)(value);
+  const result = CanonicalEvent.safeParse(value);
   if (!result.success) throw eventInvalid(`event${describe(value)}`, result.error, contextOf(value));
-  return result.data as CanonicalEvent;
+  return result.data;
 }
 
 /** Parses a topic's value with the topic's schema; throws MLC_EVENT_INVALID naming the field paths. */
 export function validateForTopic(topic: string, value: unknown): unknown {
-  const result = compiledSafeParse(schemaForTopic(topic))(value);
+  const result = schemaForTopic(topic).safeParse(value);
   if (!result.success) {
     throw eventInvalid(`value on ${topic}${describe(value)}`, result.error, { topic, ...contextOf(value) });
   }

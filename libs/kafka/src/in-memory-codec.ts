@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { compiledSafeParse, decodeWire, encodeWire } from '@mlc/events';
+import { decodeWire, encodeWire } from '@mlc/events';
 import { MlcError } from '@mlc/errors';
 import type { TopicCodec } from './codec.js';
 
@@ -30,7 +30,7 @@ export function createInMemoryCodec({ schemas }: InMemoryCodecParams): TopicCode
   }
 
   function validate(topic: string, schema: z.ZodType, value: unknown, schemaId: number): unknown {
-    const result = compiledSafeParse(schema)(value);
+    const result = schema.safeParse(value);
     if (result.success) return result.data;
     const paths = result.error.issues.map((issue) => issue.path.join('.'));
     throw new MlcError('MLC_EVENT_INVALID', `value on ${topic} does not match its schema at ${paths.join(', ')}`, {
