@@ -8,7 +8,10 @@ test('renderProperties escapes what Java properties treat specially', () => {
 });
 
 test('cluster ids are 22 URL-safe base64 characters', () => {
-  assert.equal(newClusterId(Buffer.alloc(16, 0xff)), '_____________________w');
+  assert.equal(newClusterId(() => Buffer.alloc(16, 0xff)), '_____________________w');
+  // 0xf8 encodes as '-' first: drawn again, never handed to kafka-storage as an option.
+  const draws = [Buffer.alloc(16, 0xf8), Buffer.alloc(16, 0xff)];
+  assert.equal(newClusterId(() => draws.shift()!), '_____________________w');
   assert.match(newClusterId(), /^[A-Za-z0-9_-]{22}$/);
 });
 

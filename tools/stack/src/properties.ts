@@ -15,9 +15,16 @@ export function renderProperties(props: Properties, header?: string): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** A KRaft cluster id: 16 random bytes, URL-safe base64 without padding (Kafka's `Uuid.toString`). */
-export function newClusterId(bytes: Buffer = randomBytes(16)): string {
-  return bytes.toString('base64url');
+/**
+ * A KRaft cluster id: 16 random bytes, URL-safe base64 without padding (Kafka's `Uuid.toString`).
+ * Never one starting with '-', which `kafka-storage format --cluster-id` would read as an option
+ * (Kafka's own `Uuid.randomUuid` draws again for the same reason): one id in 64 did.
+ */
+export function newClusterId(random: () => Buffer = () => randomBytes(16)): string {
+  for (;;) {
+    const id = random().toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }
 
 export interface KafkaServerSettings {
