@@ -177,3 +177,33 @@ test('each connection with a reconcile schedule has its CronJob, with that sched
     }
   }
 });
+
+test('every container with a memory limit caps V8 old space at least 96Mi under it, so the heap fails before the pod is killed', () => {
+  type Container = { name: string; env?: { name: string; value?: string }[]; resources?: { limits?: { memory?: string } } };
+  const podSpecOf = (o: K8sObject): { containers: Container[] } | undefined => {
+    const spec = (o as K8sObject & { spec?: Record<string, unknown> }).spec as
+      | { template?: { spec?: { containers: Container[] } }; jobTemplate?: { spec: { template: { spec: { containers: Container[] } } } } }
+      | undefined;
+    return spec?.jobTemplate?.spec.template.spec ?? spec?.template?.spec;
+  };
+  const mebibytes = (q: string) => {
+    const m = /^(\d+)(Mi|Gi)$/.exec(q);
+    assert.ok(m, `memory limit ${q}: expected Mi or Gi`);
+    return Number(m[1]) * (m[2] === 'Gi' ? 1024 : 1);
+  };
+  let checked = 0;
+  for (const [dir, objects] of rendered) {
+    for (const o of objects) {
+      for (const c of podSpecOf(o)?.containers ?? []) {
+        const limit = c.resources?.limits?.memory;
+        if (limit === undefined) continue;
+        const options = c.env?.find((e) => e.name === 'NODE_OPTIONS')?.value ?? '';
+        const oldSpace = /--max-old-space-size=(\d+)/.exec(options);
+        assert.ok(oldSpace, `${dir}: ${o.kind}/${o.metadata.name} container ${c.name} has a ${limit} limit but no --max-old-space-size in NODE_OPTIONS`);
+        assert.ok(Number(oldSpace[1]) <= mebibytes(limit) - 96, `${dir}: ${o.kind}/${o.metadata.name} container ${c.name}: --max-old-space-size=${oldSpace[1]} leaves under 96Mi of its ${limit} limit`);
+        checked += 1;
+      }
+    }
+  }
+  assert.ok(checked >= 20, `checked ${checked} containers`);
+});

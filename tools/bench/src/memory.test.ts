@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { memoryRows, parseProcStatus } from './memory.js';
+import { memoryRows, parseProcStatus, podNote } from './memory.js';
 
 const STATUS = ['Name:\tnode', 'VmPeak:\t 1325000 kB', 'VmHWM:\t  231424 kB', 'VmRSS:\t  180224 kB', 'RssAnon:\t  140000 kB', 'Threads:\t11'].join('\n');
 
@@ -28,4 +28,21 @@ test('one row per service: peak RSS against 256 MB with a verdict, and a partial
   assert.equal(rows[1]!.met, false);
   assert.equal(rows[1]!.goal, '< 256 MB');
   assert.match(rows[1]!.note!, /stopped at --timeout-s 300/);
+});
+
+test("a service killed at its pod's limit does not meet the goal, whatever its peak; the note says how it ran", () => {
+  const pod = { limitBytes: 256 * 1024 * 1024, cgroup: 'enforced', nodeOptions: ['--max-old-space-size=160'], cgroupPeakBytes: 250 * 1024 * 1024, oomKills: 0 };
+  const [ran, killed] = memoryRows(
+    [
+      { name: 'coupa-writer', peakHwm: 150 * 1024 * 1024, peakRss: 150 * 1024 * 1024, samples: 10, pod },
+      { name: 'audit', peakHwm: 200 * 1024 * 1024, peakRss: 200 * 1024 * 1024, samples: 10, pod: { ...pod, oomKills: 1 } },
+    ],
+    10,
+    100,
+  );
+  assert.equal(ran!.met, true);
+  assert.equal(ran!.note, "peak VmHWM; in its pod's 256Mi cgroup, --max-old-space-size=160; cgroup peak 250 MB with page cache");
+  assert.equal(killed!.met, false);
+  assert.match(killed!.note!, /OOM-KILLED 1x at the limit/);
+  assert.equal(podNote({ ...pod, cgroup: 'cannot make a memory cgroup (EACCES)', cgroupPeakBytes: undefined, nodeOptions: [] }), 'pod limit 256Mi not enforced: cannot make a memory cgroup (EACCES), no NODE_OPTIONS');
 });

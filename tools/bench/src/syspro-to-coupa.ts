@@ -54,6 +54,11 @@ export interface RunShape {
   compiled?: boolean;
   /** Node options for every service, before its entry (e.g. `--max-old-space-size=128`). */
   nodeArgs?: readonly string[];
+  /**
+   * Per service (its directory name): Node options in place of `nodeArgs`, and a cgroup's
+   * `cgroup.procs` file the process is put in before Node starts (see pod.ts).
+   */
+  placement?: (service: string) => { nodeArgs?: readonly string[]; cgroupProcs?: string } | undefined;
 }
 
 export async function setUp(
@@ -110,8 +115,11 @@ export async function setUp(
   const children: ChildProcess[] = [];
   let closing = false;
   const spawnService = (entry: string, extra: NodeJS.ProcessEnv) => {
-    const argv = [...(shape?.nodeArgs ?? []), ...(shape?.compiled ? [entry.replace(/\/src\/main\.ts$/, '/dist/main.js')] : ['--conditions=source', '--import', 'tsx', entry])];
-    const child = spawn(process.execPath, argv, {
+    const placed = shape?.placement?.(entry.split('/')[1]!);
+    const argv = [...(placed?.nodeArgs ?? shape?.nodeArgs ?? []), ...(shape?.compiled ? [entry.replace(/\/src\/main\.ts$/, '/dist/main.js')] : ['--conditions=source', '--import', 'tsx', entry])];
+    // In a cgroup from its first instruction: the shell moves itself in, then becomes node (same pid).
+    const [command, args]: [string, string[]] = placed?.cgroupProcs === undefined ? [process.execPath, argv] : ['/bin/sh', ['-c', 'echo $$ > "$0" && exec "$@"', placed.cgroupProcs, process.execPath, ...argv]];
+    const child = spawn(command, args, {
       cwd: ROOT,
       env: {
         ...process.env,
