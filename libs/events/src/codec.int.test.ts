@@ -3,7 +3,7 @@ import { test, type TestContext } from 'node:test';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { testInfra, uniqueName } from '@mlc/testing';
 import { buildEvent } from './build-event.js';
-import { createRegistryCodec, decodeEvent, decodeOutcome, type TopicCodec } from './codec.js';
+import { createRegistryCodec, createSchemaRegistryClient, decodeEvent, decodeOutcome, type TopicCodec } from './codec.js';
 import { jsonSchemaTextForTopic } from './json-schema.js';
 import { supplierParams } from './test-support.js';
 import { encodeWire } from './wire-format.js';
@@ -73,6 +73,55 @@ test('a subject whose first registration was cut short (schema registered, no co
   const encoded = await codec.encode(topic, event);
   assert.equal(encoded.readInt32BE(1), ((await registered.json()) as { id: number }).id, 'the schema registered before is used');
   assert.equal(await level(), 'BACKWARD');
+});
+
+test('processes registering a new subject at the same moment all get its id (the registry answers the loser 409), none an error', async (t) => {
+  // Every writer registers the outcomes subject on its first outcome; writers reading the same
+  // topic get their first record at the same moment. Rounds of fresh subjects, so the race is run
+  // many times: before the fix about one call in three failed here with MLC_SCHEMA_INCOMPATIBLE.
+  for (let round = 0; round < 8; round += 1) {
+    const { topic, subject } = setup(t);
+    const processes = Array.from({ length: 4 }, () => createRegistryCodec({ registryUrl: infra.schemaRegistryUrl, logicalTopic: (name) => name.replace(/-[0-9a-f]{12}$/, '') }));
+    const encoded = await Promise.all(processes.map((codec) => codec.encode(topic, event)));
+    const ids = new Set(encoded.map((value) => value.readInt32BE(1)));
+    assert.equal(ids.size, 1, `one schema id for ${subject}`);
+    const versions = (await (await fetch(`${infra.schemaRegistryUrl}/subjects/${encodeURIComponent(subject)}/versions`)).json()) as number[];
+    assert.equal(versions.length, 1);
+    const config = (await (await fetch(`${infra.schemaRegistryUrl}/config/${encodeURIComponent(subject)}`)).json()) as { compatibilityLevel: string };
+    assert.equal(config.compatibilityLevel, 'BACKWARD');
+  }
+});
+
+test('a subject whose level another process sets between our read of it (NONE) and the repair is registered, not refused', async (t) => {
+  const { topic, subject } = setup(t);
+  // Process A's first call: the schema registered, no level yet (NONE).
+  const registered = await fetch(`${infra.schemaRegistryUrl}/subjects/${encodeURIComponent(subject)}/versions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
+    body: JSON.stringify({ schemaType: 'JSON', schema: jsonSchemaTextForTopic('syspro.suppliers.v1') }),
+  });
+  assert.equal(registered.status, 200, await registered.clone().text());
+  const configUrl = `${infra.schemaRegistryUrl}/config/${encodeURIComponent(subject)}`;
+  // Process B reads the level (NONE), and A's second call (BACKWARD) lands right after that read:
+  // the client's own config call (a private member of the client) is wrapped to put A's call there.
+  const registry = createSchemaRegistryClient({ url: infra.schemaRegistryUrl });
+  const api = (registry as unknown as { api: { Subject: { config: (args: unknown) => Promise<unknown> } } }).api;
+  const readLevel = api.Subject.config.bind(api.Subject);
+  let levelsRead = 0;
+  api.Subject.config = async (args) => {
+    const response = await readLevel(args);
+    levelsRead += 1;
+    if (levelsRead === 1) {
+      const set = await fetch(configUrl, { method: 'PUT', headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' }, body: JSON.stringify({ compatibility: 'BACKWARD' }) });
+      assert.equal(set.status, 200);
+    }
+    return response;
+  };
+  const codec = createRegistryCodec({ registry, logicalTopic: (name) => name.replace(/-[0-9a-f]{12}$/, '') });
+
+  const encoded = await codec.encode(topic, event);
+  assert.ok(levelsRead >= 1, 'the client read the level while it was NONE');
+  assert.equal(encoded.readInt32BE(1), ((await registered.json()) as { id: number }).id);
 });
 
 test('encode validates before it touches the registry', async (t) => {

@@ -99,20 +99,34 @@ export function schemaRegistryClientFromEnv(env: { SCHEMA_REGISTRY_URL: string }
  * calls. A process killed between them, or a second process registering the same subject at that
  * moment, finds the subject without a level, which the registry reports as NONE, and the client
  * then refuses every later registration. We never set NONE, so NONE here means "never set": set
- * BACKWARD. Whether it did.
+ * BACKWARD. Whether the subject is BACKWARD now: also when the other process set it between the
+ * client's read of the level and ours (a lost race, not a misconfiguration).
  */
-async function setUnsetCompatibility(client: RegistryClient, subject: string): Promise<boolean> {
+async function ensureBackward(client: RegistryClient, subject: string): Promise<boolean> {
   const path = `/config/${encodeURIComponent(subject)}`;
   const current = await client.fetch(path);
   if (!current.ok) return false;
   const { compatibilityLevel } = (await current.json()) as { compatibilityLevel?: string };
-  if (compatibilityLevel?.toUpperCase() !== 'NONE') return false;
+  const level = compatibilityLevel?.toUpperCase();
+  if (level === COMPATIBILITY.BACKWARD) return true;
+  if (level !== 'NONE') return false;
   const updated = await client.fetch(path, {
     method: 'PUT',
     headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
     body: JSON.stringify({ compatibility: COMPATIBILITY.BACKWARD }),
   });
   return updated.ok;
+}
+
+/**
+ * Whether a registration failed because another process created the subject at the same moment:
+ * Apicurio answers the loser of two first registrations 409 ("An artifact with ID … already
+ * exists"), the status a schema incompatible with the subject's versions also gets. Registering
+ * again tells them apart: the subject is there now, so an identical schema gets its id, and an
+ * incompatible one is refused again.
+ */
+function conflicted(error: unknown): boolean {
+  return (error as { status?: unknown } | null)?.status === 409;
 }
 
 export function createRegistryCodec({ registryUrl, registry, logger, logicalTopic = (topic) => topic }: RegistryCodecParams): TopicCodec {
@@ -141,14 +155,25 @@ export function createRegistryCodec({ registryUrl, registry, logger, logicalTopi
       const subject = `${topic}-value`;
       const register = () =>
         client.register({ type: SchemaType.JSON, schema: jsonSchemaTextForTopic(logicalTopic(topic)) }, { subject, compatibility: COMPATIBILITY.BACKWARD });
+      // A subject left without a level (see ensureBackward) is repaired and registered again.
+      const registerRepairing = async (): Promise<number> => {
+        try {
+          return (await register()).id;
+        } catch (error) {
+          if (!(error instanceof Error && error.name === 'ConfluentSchemaRegistryCompatibilityError' && (await ensureBackward(client, subject)))) throw error;
+          log?.warn({ topic, subject }, 'subject had no compatibility level (a first registration was cut short or is under way in another process); made sure it is BACKWARD');
+          return (await register()).id;
+        }
+      };
       try {
         let id: number;
         try {
-          ({ id } = await register());
+          id = await registerRepairing();
         } catch (error) {
-          if (!(error instanceof Error && error.name === 'ConfluentSchemaRegistryCompatibilityError' && (await setUnsetCompatibility(client, subject)))) throw error;
-          log?.warn({ topic, subject }, 'subject had no compatibility level (a first registration was cut short); set it to BACKWARD');
-          ({ id } = await register());
+          // Every writer registers the outcomes subject on its first outcome: two at once is common.
+          if (!conflicted(error)) throw error;
+          log?.info({ topic, subject }, 'another process registered the subject at the same moment; registering again');
+          id = await registerRepairing();
         }
         log?.info({ topic, subject, schemaId: id }, 'schema registered');
         return id;

@@ -13,6 +13,7 @@ import { createConsumerRuntime, type ConsumerRuntime, type EventHandler } from '
 import { uniqueName, waitFor } from '@mlc/testing';
 import { collect, committedOffset, supplierEvent, testCodec, testKafka } from './test-support.js';
 import { ensureTopics } from './topics.js';
+import type { TopicCodec } from './codec.js';
 
 interface LogLine {
   level: string;
@@ -48,7 +49,7 @@ interface Setup {
   committed(): Promise<number>;
 }
 
-async function setup(t: TestContext, missing: 'outcomes' | 'dlq' = 'outcomes'): Promise<Setup> {
+async function setup(t: TestContext, missing: 'outcomes' | 'dlq' | 'none' = 'outcomes', wrapCodec: (codec: TopicCodec) => TopicCodec = (codec) => codec): Promise<Setup> {
   const kafka = testKafka();
   const admin = kafka.admin();
   await admin.connect();
@@ -58,9 +59,10 @@ async function setup(t: TestContext, missing: 'outcomes' | 'dlq' = 'outcomes'): 
   const dlqTopic = dlqTopicFor(groupId);
   const topics = [topic, outcomesTopic, dlqTopic];
   // One topic is left out on purpose: sends to it fail until the test creates it.
-  const missingTopic = missing === 'outcomes' ? outcomesTopic : dlqTopic;
+  const missingTopic = missing === 'outcomes' ? outcomesTopic : missing === 'dlq' ? dlqTopic : undefined;
   await ensureTopics(admin, topics.filter((name) => name !== missingTopic).map((name) => ({ topic: name, partitions: 1 })));
   const codec = testCodec([topic], outcomesTopic);
+  const runtimeCodec = wrapCodec(codec);
   const producer = createEventProducer({ kafka, codec, logger: createLogger({ name: 'recording-test', level: 'silent' }) });
   await producer.connect();
   const runtimes: ConsumerRuntime[] = [];
@@ -82,7 +84,7 @@ async function setup(t: TestContext, missing: 'outcomes' | 'dlq' = 'outcomes'): 
         kafka: shortRetryKafka(),
         groupId,
         topics: [topic],
-        codec,
+        codec: runtimeCodec,
         handler,
         logger,
         retry: { initialMs: 10, maxMs: 50, maxAttempts: 3 },
@@ -95,7 +97,7 @@ async function setup(t: TestContext, missing: 'outcomes' | 'dlq' = 'outcomes'): 
     },
     publish: (events) => producer.publish(topic, events),
     createMissingTopic: async () => {
-      await ensureTopics(admin, [{ topic: missingTopic, partitions: 1 }]);
+      if (missingTopic !== undefined) await ensureTopics(admin, [{ topic: missingTopic, partitions: 1 }]);
     },
     committed: () => committedOffset(admin, groupId, topic),
   };
@@ -190,4 +192,43 @@ test('while a dead-letter record cannot be sent, the successful messages after i
   assert.equal(readDeadLetterReason(record?.headers)?.code, 'MLC_MAPPING_FAILED');
   assert.deepEqual(record?.value, await testCodec([s.topic], s.outcomesTopic).encode(s.topic, bad), 'original bytes');
   await waitFor(() => outcomes.messages.length === 3, { message: 'three outcomes', timeoutMs: 60_000 });
+});
+
+test('the registry refusing to register the outcomes subject is waited out: the written record is not dead-lettered, its outcome is recorded', async (t) => {
+  // What two writers registering the outcomes subject at the same moment met (chaos kill-all):
+  // Apicurio answers the loser 409, which the codec reports as MLC_SCHEMA_INCOMPATIBLE, a
+  // non-retriable code. The handler had written by then.
+  let refusals = 2;
+  const s = await setup(t, 'none', (codec) => ({
+    decode: (topic, value) => codec.decode(topic, value),
+    encode: async (topic, value) => {
+      if (refusals > 0) {
+        refusals -= 1;
+        throw new MlcError('MLC_SCHEMA_INCOMPATIBLE', 'schema registry register: the schema is incompatible with the versions registered under the subject', { context: { topic, call: 'register', status: 409 } });
+      }
+      return codec.encode(topic, value);
+    },
+  }));
+  const { logger, lines } = capturingLogger();
+  const handled: string[] = [];
+  const runtime = s.runtime(async (event) => {
+    handled.push(event.entity.key);
+    return { status: 'created', target: { system: 'coupa', id: '1' } };
+  }, logger);
+  const event = supplierEvent('S-1');
+  await s.publish([event]);
+  await runtime.start();
+
+  await waitFor(async () => (await s.committed()) === 1, { message: 'the commit', timeoutMs: 60_000 });
+  const outcomes = await collect(testKafka(), s.outcomesTopic);
+  t.after(() => outcomes.stop());
+  const [record] = await waitFor(() => outcomes.messages.length >= 1 && outcomes.messages, { message: 'the outcome', timeoutMs: 60_000 });
+  const outcome = (await testCodec([s.topic], s.outcomesTopic).decode(s.outcomesTopic, record!.value)) as Outcome;
+  assert.equal(outcome.eventId, event.id);
+  assert.equal(outcome.status, 'created');
+  assert.deepEqual(handled, ['S-1'], 'handled once: only the encoding was retried');
+  assert.equal(refusals, 0);
+  assert.ok(lines.some((l) => l.level === 'warn' && l.step === 'encode-outcome'), 'the wait is logged');
+  const { high } = (await s.admin.fetchTopicOffsets(s.dlqTopic))[0]!;
+  assert.equal(high, '0', 'nothing dead-lettered');
 });

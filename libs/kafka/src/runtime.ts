@@ -3,7 +3,7 @@ import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Message, Producer
 import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import { OUTCOMES_TOPIC, partitionKeyFor, type CanonicalEvent, type Outcome } from '@mlc/events';
-import { MlcError, backoffDelay, toMlcError } from '@mlc/errors';
+import { MlcError, backoffDelay, toMlcError, type ErrorCode } from '@mlc/errors';
 import type { Logger } from '@mlc/log';
 import type { TopicCodec } from './codec.js';
 import { DEFAULT_DLQ_TRUNCATED_VALUE_BYTES, DEFAULT_MAX_RECORD_BYTES, buildDlqHeaders, dlqTopicFor, fitDeadLetter } from './dead-letter.js';
@@ -162,6 +162,9 @@ const INFRA_STEPS = {
 } as const;
 type InfraStep = keyof typeof INFRA_STEPS;
 
+/** Encoding failures that are an outcome's own (its content); every other one is waited out. */
+const OUTCOME_FAULTS: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['MLC_EVENT_INVALID', 'MLC_PAYLOAD_TOO_LARGE']);
+
 const Params = z.object({
   groupId: z.string().min(1),
   topics: z.array(z.string().min(1)).min(1),
@@ -279,8 +282,17 @@ export function createConsumerRuntime(params: CreateConsumerRuntimeParams): Cons
     }
   }
 
+  /**
+   * Encodes an outcome, waiting out what is not the outcome's own fault. Only an outcome that does
+   * not fit its schema or the record limit is given up on (the message is dead-lettered). Anything
+   * else fails every outcome alike, as an outage of our registry does: the registry refusing to
+   * register the outcomes subject (a conflict with another process registering it at the same
+   * moment, a compatibility level or schema set by hand, an answer we do not know). Dead-lettering
+   * the message for it would put a record its handler has just written on the DLQ, with no final
+   * outcome in its trail.
+   */
   async function encodeOutcome(outcome: Outcome, live: () => boolean): Promise<Message | MlcError> {
-    const value = await persist('encode-outcome', () => encodeOutcomeWithin(outcome, (o) => codec.encode(outcomesTopic, o), maxRecordBytes), live, (e) => !e.retriable);
+    const value = await persist('encode-outcome', () => encodeOutcomeWithin(outcome, (o) => codec.encode(outcomesTopic, o), maxRecordBytes), live, (e) => OUTCOME_FAULTS.has(e.code));
     if (value instanceof MlcError) return value;
     return {
       // A Buffer once: kafkajs would convert a string key for the partitioner and again for the record.

@@ -1,7 +1,8 @@
 // mlc-test-timeout: 2400000
 // The short form of every chaos scenario (`npm run chaos -- --short`), as CI runs it: its own
 // Kafka, registry and PostgreSQL, the sandbox and the real services; every scenario must end with
-// nothing lost, nothing duplicated and every record's trail complete.
+// nothing lost, nothing duplicated, nothing dead-lettered (a problem of the row) and every
+// record's trail complete.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startInfra } from './infra.js';

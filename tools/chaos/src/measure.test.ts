@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compareKeys, failed, type ScenarioResult } from './measure.js';
+import { compareKeys, deadLetterProblem, failed, type ScenarioResult } from './measure.js';
 
 test('compareKeys counts records present, duplicate creates and lost records; other target records are ignored', () => {
   const c = compareKeys(['A', 'B', 'C', 'D'], ['A', 'B', 'B', 'B', 'X', 'D', 'Y']);
@@ -23,4 +23,14 @@ test('a row fails on lost, duplicates, trail gaps, other problems or an error; d
   assert.equal(failed({ ...ok, trailGaps: 1 }), true);
   assert.equal(failed({ ...ok, problems: ['stale'] }), true);
   assert.equal(failed({ ...ok, error: 'boom' }), true);
+});
+
+test('a dead letter fails a scenario of valid records and transient faults, naming its codes; one that expects dead letters does not fail on them', () => {
+  assert.equal(deadLetterProblem(ok, false), undefined);
+  assert.equal(
+    deadLetterProblem({ deadLettered: 2, deadLetterCodes: { 'syspro-writer MLC_SCHEMA_INCOMPATIBLE': 1, 'infor-writer MLC_CONFIG_INVALID': 1 } }, false),
+    '2 dead-lettered (1× infor-writer MLC_CONFIG_INVALID, 1× syspro-writer MLC_SCHEMA_INCOMPATIBLE): a transient fault must be retried, never dead-lettered',
+  );
+  assert.equal(deadLetterProblem({ deadLettered: 1 }, false), '1 dead-lettered: a transient fault must be retried, never dead-lettered');
+  assert.equal(deadLetterProblem({ deadLettered: 3 }, true), undefined);
 });

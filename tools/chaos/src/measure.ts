@@ -11,6 +11,8 @@ export interface ScenarioResult {
   lost: number;
   /** Records on the run's DLQ topics. */
   deadLettered: number;
+  /** The reasons of those records (`mlc-dlq-code` by DLQ topic), for the report. */
+  deadLetterCodes?: Record<string, number>;
   /** Fault end → every record in its target; null when that never happened before the timeout. */
   recoverMs: number | null;
   /** Records without an event and a final outcome in the audit log; null when audit did not run. */
@@ -48,4 +50,18 @@ export function compareKeys(source: Iterable<string>, target: Iterable<string>):
 /** Whether a row counts as failed: anything lost, duplicated, unexpected, or a run error. */
 export function failed(result: ScenarioResult): boolean {
   return result.error !== undefined || result.lost > 0 || result.duplicates > 0 || result.problems.length > 0 || (result.trailGaps ?? 0) > 0;
+}
+
+/**
+ * Dead letters of a scenario whose records are all valid and whose fault is transient (every
+ * scenario so far): each one is a transient failure given up on, a bug, whatever else arrived.
+ * `allowed`: the scenario makes records the pipeline must refuse (none does yet).
+ */
+export function deadLetterProblem(result: Pick<ScenarioResult, 'deadLettered' | 'deadLetterCodes'>, allowed: boolean): string | undefined {
+  if (allowed || result.deadLettered === 0) return undefined;
+  const codes = Object.entries(result.deadLetterCodes ?? {})
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([code, n]) => `${n}× ${code}`)
+    .join(', ');
+  return `${result.deadLettered} dead-lettered${codes === '' ? '' : ` (${codes})`}: a transient fault must be retried, never dead-lettered`;
 }

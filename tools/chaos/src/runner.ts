@@ -5,7 +5,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import kafkajs from 'kafkajs';
 import pg from 'pg';
 import type { Cluster, Infra } from './infra.js';
-import { compareKeys, type ScenarioResult } from './measure.js';
+import { compareKeys, deadLetterProblem, type ScenarioResult } from './measure.js';
 import { startServices, type ServiceGroup, type ServiceName } from './services.js';
 import {
   addCoupaSupplier,
@@ -91,6 +91,11 @@ export interface Scenario {
    * for the scenarios where the trail is the point. Saves a process per scenario in CI.
    */
   trail?: boolean;
+  /**
+   * The scenario makes records the pipeline must refuse, so dead letters are expected. Otherwise
+   * (every scenario so far: valid records, transient faults) a dead letter fails the row.
+   */
+  deadLettersExpected?: boolean;
   /** Runs on the three-broker cluster instead of the single broker. */
   cluster?: boolean;
   /** Faults the shared infrastructure (broker, registry, database): runs alone, never beside another scenario. */
@@ -110,9 +115,10 @@ async function targetKeys(systems: Systems, target: SystemName): Promise<string[
 /**
  * Records on the DLQ topics of this run's prefix, read committed (the pollers write theirs in
  * Kafka transactions, so offsets alone would count commit markers): a consumer from the start,
- * until it has been in its group and idle for two seconds.
+ * until it has been in its group and idle for two seconds. `codes`: how many per component and
+ * `mlc-dlq-code` (`coupa-writer MLC_HTTP_CLIENT_ERROR`), what the row says when it fails on them.
  */
-async function countDeadLetters(brokers: string, prefix: string): Promise<number> {
+async function countDeadLetters(brokers: string, prefix: string): Promise<{ count: number; codes: Record<string, number> }> {
   const kafka = new Kafka({ clientId: 'mlc-chaos', brokers: brokers.split(','), logLevel: logLevel.NOTHING, connectionTimeout: 5_000, retry: { retries: 3 } });
   const admin = kafka.admin();
   await admin.connect();
@@ -126,7 +132,8 @@ async function countDeadLetters(brokers: string, prefix: string): Promise<number
   } finally {
     await admin.disconnect().catch(() => undefined);
   }
-  if (topics.length === 0) return 0;
+  const codes: Record<string, number> = {};
+  if (topics.length === 0) return { count: 0, codes };
   const consumer = kafka.consumer({ groupId: `${prefix}chaos-dlq-count-${randomBytes(3).toString('hex')}`, readUncommitted: false });
   let count = 0;
   let joinedAt: number | undefined;
@@ -138,9 +145,13 @@ async function countDeadLetters(brokers: string, prefix: string): Promise<number
   try {
     await consumer.subscribe({ topics, fromBeginning: true });
     await consumer.run({
-      eachMessage: async () => {
+      eachMessage: async ({ topic, message }) => {
         count += 1;
         last = Date.now();
+        // DLQ_HEADERS.code of @mlc/kafka, which this tool reads from outside, as `mlc dlq` would.
+        const code = message.headers?.['mlc-dlq-code']?.toString() ?? 'no code';
+        const key = `${topic.slice(prefix.length, -'.dlq.v1'.length)} ${code}`;
+        codes[key] = (codes[key] ?? 0) + 1;
       },
     });
     const deadline = Date.now() + 45_000;
@@ -149,7 +160,7 @@ async function countDeadLetters(brokers: string, prefix: string): Promise<number
   } finally {
     await consumer.disconnect().catch(() => undefined);
   }
-  return count;
+  return { count, codes };
 }
 
 /** Records with no event or no final outcome of the flow's writer in audit's log. */
@@ -340,11 +351,13 @@ export async function runScenario(scenario: Scenario, { infra, sizes, short, say
       lostKeys.push(...c.lostKeys.map((k) => `${k}→${flow.target}`));
     }
     if (lostKeys.length > 0) say(`${scenario.name}: lost ${lostKeys.slice(0, 8).join(', ')}${lostKeys.length > 8 ? ', …' : ''}`);
-    const deadLettered = await countDeadLetters(brokers, prefix).catch((error: unknown) => {
+    const dead = await countDeadLetters(brokers, prefix).catch((error: unknown) => {
       problems.push(`DLQ not counted: ${(error as Error).message}`);
-      return 0;
+      return { count: 0, codes: {} };
     });
-    return result({ sent, inTarget, duplicates, lost, deadLettered, recoverMs, trailGaps: gaps, seconds: (Date.now() - started) / 1000 });
+    const dlqProblem = deadLetterProblem({ deadLettered: dead.count, deadLetterCodes: dead.codes }, scenario.deadLettersExpected === true);
+    if (dlqProblem !== undefined) problems.push(dlqProblem);
+    return result({ sent, inTarget, duplicates, lost, deadLettered: dead.count, deadLetterCodes: dead.codes, recoverMs, trailGaps: gaps, seconds: (Date.now() - started) / 1000 });
   } catch (error) {
     const { present, wanted } = await progress().catch(() => ({ present: 0, wanted: 0 }));
     return result({ sent: wanted, inTarget: present, lost: wanted - present, error: (error as Error).message, seconds: (Date.now() - started) / 1000 });
