@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { mapStopping, mapped, unmappable, type MapResult, type SourceRecord } from '@mlc/events';
+import { mapStopping, mapped, parseOnce, unmappable, type MapResult, type SourceRecord } from '@mlc/events';
 
 /** A Coupa record mapped to canonical data: Coupa always says when it changed (`updated-at`). */
 export type CoupaSourceRecord<T> = SourceRecord<T> & { occurredAt: string };
@@ -33,7 +33,8 @@ export function mapRecord<W, T>(params: {
   if (!record.success) return unmappable(`Coupa ${entity} does not match the wire format`, { ...context, stage: 'wire', paths: paths(record.error) });
   return mapStopping(context, () => {
     const { key, data, occurredAt, actor } = map(record.data);
-    const parsed = canonical.safeParse(data);
+    // Parsed once: buildEvent takes the frozen output without parsing it again.
+    const parsed = parseOnce(canonical, data);
     if (!parsed.success) {
       return unmappable(`Coupa ${entity} ${key} does not map to a valid canonical record`, { ...context, key, stage: 'canonical', paths: paths(parsed.error) });
     }

@@ -3,9 +3,14 @@ import type { SysproRow } from '../wire.js';
 import type { SysproMapping } from './mapping.js';
 import { flag, instant, mapRow, peek, requiredText, text } from './read.js';
 
+// A loop, not entries/filter/fromEntries: it runs three times for every supplier polled.
 function withoutUndefined<T extends object>(value: T): T | undefined {
-  const entries = Object.entries(value).filter(([, v]) => v !== undefined);
-  return entries.length === 0 ? undefined : (Object.fromEntries(entries) as T);
+  let out: Record<string, unknown> | undefined;
+  for (const key of Object.keys(value)) {
+    const item = (value as Record<string, unknown>)[key];
+    if (item !== undefined) (out ??= {})[key] = item;
+  }
+  return out as T | undefined;
 }
 
 /** ApSupplier row → canonical supplier, keyed by the supplier code. */
