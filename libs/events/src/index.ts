@@ -28,7 +28,7 @@ export { Address, BankAccount, Contact, SupplierData } from './supplier.js';
 
 export { buildEvent, type BuildEventParams } from './build-event.js';
 export { contentHashOf, type EventIdentity } from './identity.js';
-export { parseOnce, parsedPayload } from './parsed.js';
+export { jsonOf, parseOnce, parsedPayload } from './parsed.js';
 export type { FieldIssue } from './issues.js';
 export {
   knownTopics,

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { MlcError } from '@mlc/errors';
 import { buildEvent } from './build-event.js';
 import { EVENT_SCHEMAS } from './envelope.js';
-import { parseOnce, parsedPayload, wasParsedBy } from './parsed.js';
+import { jsonOf, parseOnce, parsedPayload, wasParsedBy } from './parsed.js';
 import { SupplierData } from './supplier.js';
 import { supplierData, supplierParams } from './test-support.js';
 import { serializeForTopic } from './topics.js';
@@ -72,6 +72,8 @@ test('a built event is frozen and its payload is the event, with the canonical d
   assert.ok(payload !== undefined);
   assert.deepEqual(JSON.parse(payload), event);
   assert.equal(serializeForTopic(TOPIC, event), payload);
+  assert.equal(jsonOf(event), payload);
+  assert.equal(jsonOf({ a: 1 }), '{"a":1}');
   // Not a purchase order's output: that topic's schema parses it, and refuses it.
   assert.equal(parsedPayload(EVENT_SCHEMAS['purchase-order'], event), undefined);
   assert.equal(rejection(() => serializeForTopic('syspro.purchase-orders.v1', event)).code, 'MLC_EVENT_INVALID');
