@@ -10,7 +10,11 @@ const parsedBy = new WeakMap<object, z.ZodType>();
 /** Built events → their JSON, made once from the canonical data JSON that the content hash covers. */
 const payloads = new WeakMap<object, string>();
 
-/** `schema.safeParse(value)`, skipped when `value` is the frozen output of that schema; a successful output is frozen and remembered. */
+/**
+ * `schema.safeParse(value)`, skipped when `value` is the frozen output of that schema; a successful
+ * output is frozen and remembered. zod objects and arrays are new objects, so the input stays as it
+ * was; a part a schema passes through as is (`z.unknown()`, `z.any()`) would be frozen with it.
+ */
 export function parseOnce<T>(schema: z.ZodType<T>, value: unknown): z.ZodSafeParseResult<T> {
   if (wasParsedBy(schema, value)) return { success: true, data: value as T };
   const result = schema.safeParse(value);
