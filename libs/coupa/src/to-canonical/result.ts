@@ -48,11 +48,7 @@ export function text(value: string | null | undefined): string | undefined {
   return trimmed ? trimmed : undefined;
 }
 
-/** Drops undefined members; an object left empty is itself absent (a hash must not tell `{}` from nothing). */
-export function compact<T extends object>(value: T): T | undefined {
-  const entries = Object.entries(value).filter(([, v]) => v !== undefined);
-  return entries.length === 0 ? undefined : (Object.fromEntries(entries) as T);
-}
+export { compact } from '@mlc/events';
 
 /** An instant as ISO 8601 UTC, whatever offset Coupa wrote it with. */
 export function utc(instant: string): string {
