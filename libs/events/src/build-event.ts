@@ -1,7 +1,10 @@
 import { MlcError } from '@mlc/errors';
-import { ENTITIES, EVENT_SCHEMAS, type DataOf, type EntityType, type EventOf, type Source } from './envelope.js';
-import { contentHashOf, eventIdOf } from './identity.js';
+import type { z } from 'zod';
+import { ENTITIES, EVENT_SCHEMAS, type CanonicalEvent, type DataOf, type EntityType, type EventOf, type Source } from './envelope.js';
+import { canonicalJson } from './canonical-json.js';
+import { contentHashOfJson, eventIdOf } from './identity.js';
 import { eventInvalid } from './issues.js';
+import { parseOnce, rememberParsed } from './parsed.js';
 
 export interface BuildEventParams<E extends EntityType> {
   source: Source;
@@ -23,10 +26,22 @@ export interface BuildEventParams<E extends EntityType> {
 // Stands in for the hash while data is invalid, so that one parse reports every failing field.
 const UNHASHABLE = '0'.repeat(64);
 
+/** Each entity's envelope without its data: the data is parsed on its own (once, see `parseOnce`). */
+type Envelope = Omit<CanonicalEvent, 'data'>;
+const ENVELOPES = Object.fromEntries(Object.entries(EVENT_SCHEMAS).map(([entity, schema]) => [entity, schema.omit({ data: true })])) as unknown as Record<
+  EntityType,
+  z.ZodType<Envelope>
+>;
+
 /**
  * Builds a validated canonical event: `contentHash` over the canonical JSON of the parsed data,
  * `id` deterministic from source, connection, entity type, key and contentHash (see `eventIdOf`).
  * Throws MLC_EVENT_INVALID naming the field paths and the entity key.
+ *
+ * One zod pass per record: the data is parsed unless it is already the frozen output of the
+ * entity's data schema (a mapper's `parseOnce`), the envelope is parsed without the data, and the
+ * event comes back frozen and remembered as its entity schema's output, with its JSON (the
+ * canonical data JSON the hash covers), so a codec's `encode` sends it without parsing it again.
  */
 export function buildEvent<E extends EntityType>(params: BuildEventParams<E>): EventOf<E> {
   const { source, connection, entity, key, data, occurredAt, observedAt, correlationId } = params;
@@ -36,10 +51,10 @@ export function buildEvent<E extends EntityType>(params: BuildEventParams<E>): E
       context: { ...context, paths: ['entity.type'] },
     });
   }
-  const schema = EVENT_SCHEMAS[entity];
   // Hash what consumers will see: the parsed data, after zod's normalizations (e.g. trimming).
-  const parsedData = ENTITIES[entity].data.safeParse(data);
-  const candidate = {
+  const parsedData = parseOnce(ENTITIES[entity].data as unknown as z.ZodType<DataOf<E>>, data);
+  const dataJson = parsedData.success ? canonicalJson(parsedData.data) : undefined;
+  const envelope = {
     id: 'pending',
     type: `${entity}.changed`,
     source,
@@ -50,22 +65,20 @@ export function buildEvent<E extends EntityType>(params: BuildEventParams<E>): E
     correlationId,
     causationId: params.causationId ?? null,
     actor: params.actor ?? null,
-    contentHash: parsedData.success ? contentHashOf(parsedData.data) : UNHASHABLE,
-    data: parsedData.success ? parsedData.data : data,
+    contentHash: dataJson === undefined ? UNHASHABLE : contentHashOfJson(dataJson),
   };
-  const result = schema.safeParse(candidate);
-  if (!result.success) {
-    throw eventInvalid(`${entity} event for key ${JSON.stringify(key)}`, result.error, context);
+  const parsedEnvelope = ENVELOPES[entity].safeParse(envelope);
+  if (!parsedData.success || !parsedEnvelope.success) {
+    // The slow path, for the message: one parse of the whole event names every failing field.
+    const whole = EVENT_SCHEMAS[entity].safeParse({ ...envelope, data: parsedData.success ? parsedData.data : data });
+    const error = whole.success ? (parsedData.error ?? parsedEnvelope.error)! : whole.error;
+    throw eventInvalid(`${entity} event for key ${JSON.stringify(key)}`, error, context);
   }
-  const event = result.data;
-  const id = eventIdOf({
-    source: event.source,
-    connection: event.connection,
-    entityType: entity,
-    key: event.entity.key,
-    contentHash: event.contentHash,
-  });
-  return { ...event, id } as EventOf<E>;
+  const head = parsedEnvelope.data;
+  head.id = eventIdOf({ source: head.source, connection: head.connection, entityType: entity, key: head.entity.key, contentHash: head.contentHash });
+  const event = { ...head, data: parsedData.data } as unknown as EventOf<E>;
+  rememberParsed(EVENT_SCHEMAS[entity], event, `${JSON.stringify(head).slice(0, -1)},"data":${dataJson!}}`);
+  return event;
 }
 
 function isoOf(value: string | Date): string {

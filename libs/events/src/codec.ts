@@ -8,7 +8,7 @@ import type { CanonicalEvent } from './envelope.js';
 import { jsonSchemaTextForTopic } from './json-schema.js';
 import type { Outcome } from './outcome.js';
 import { OUTCOMES_TOPIC } from './outcome.js';
-import { parseTopic, validateForTopic } from './topics.js';
+import { parseTopic, serializeForTopic, validateForTopic } from './topics.js';
 import { decodeWire, encodeWire } from './wire-format.js';
 
 export interface TopicCodec {
@@ -196,9 +196,9 @@ export function createRegistryCodec({ registryUrl, registry, logger, logicalTopi
 
   return {
     async encode(topic, value) {
-      const parsed = validateForTopic(logicalTopic(topic), value);
+      const json = serializeForTopic(logicalTopic(topic), value);
       const schemaId = await schemaIdFor(topic);
-      return encodeWire(schemaId, JSON.stringify(parsed));
+      return encodeWire(schemaId, json);
     },
 
     async decode(topic, value) {

@@ -1,10 +1,15 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { canonicalJson } from './canonical-json.js';
 import type { EntityType, Source } from './envelope.js';
 
 /** sha256 hex of the canonical JSON of `data`: equal content, equal hash, whatever the key order. */
 export function contentHashOf(data: unknown): string {
-  return createHash('sha256').update(canonicalJson(data), 'utf8').digest('hex');
+  return contentHashOfJson(canonicalJson(data));
+}
+
+/** `contentHashOf` for data whose canonical JSON is already made (`buildEvent` writes it into the payload too). */
+export function contentHashOfJson(canonical: string): string {
+  return hash('sha256', canonical, 'hex');
 }
 
 export interface EventIdentity {
@@ -29,7 +34,7 @@ export interface EventIdentity {
 export function eventIdOf(identity: EventIdentity): string {
   const { source, connection, entityType, key, contentHash } = identity;
   const input = `mlc-event-id/v1\n${JSON.stringify([source, connection, entityType, key, contentHash])}`;
-  const bytes = createHash('sha256').update(input, 'utf8').digest().subarray(0, 16);
+  const bytes = hash('sha256', input, 'buffer').subarray(0, 16);
   bytes[6] = (bytes[6]! & 0x0f) | 0x80;
   bytes[8] = (bytes[8]! & 0x3f) | 0x80;
   const hex = bytes.toString('hex');

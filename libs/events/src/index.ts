@@ -20,7 +20,7 @@ export {
 } from './envelope.js';
 export { GlAccountData } from './gl-account.js';
 export { InvoiceData, InvoiceLine, invoiceKey } from './invoice.js';
-export { mapStopping, mapped, stopMapping, unmappable, type MapResult, type SourceRecord } from './map-result.js';
+export { compact, mapStopping, mapped, stopMapping, unmappable, type MapResult, type SourceRecord } from './map-result.js';
 export { OUTCOMES_TOPIC, Outcome } from './outcome.js';
 export { CurrencyCode, Decimal, IsoDate, IsoDateTime, NonEmpty } from './primitives.js';
 export { PurchaseOrderData, PurchaseOrderLine } from './purchase-order.js';
@@ -28,6 +28,7 @@ export { Address, BankAccount, Contact, SupplierData } from './supplier.js';
 
 export { buildEvent, type BuildEventParams } from './build-event.js';
 export { contentHashOf, type EventIdentity } from './identity.js';
+export { jsonOf, parseOnce, parsedPayload } from './parsed.js';
 export type { FieldIssue } from './issues.js';
 export {
   knownTopics,

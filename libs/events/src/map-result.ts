@@ -24,6 +24,20 @@ export function unmappable(message: string, context: Record<string, unknown> = {
   return { ok: false, error: new MlcError('MLC_MAPPING_FAILED', message, { context }) };
 }
 
+/**
+ * Drops undefined members; an object left empty is itself absent (a hash must not tell `{}` from
+ * nothing). For mappers building canonical data from optional vendor fields. A loop, not
+ * entries/filter/fromEntries: it runs a few times for every record polled or received.
+ */
+export function compact<T extends object>(value: T): T | undefined {
+  let out: Record<string, unknown> | undefined;
+  for (const key of Object.keys(value)) {
+    const item = (value as Record<string, unknown>)[key];
+    if (item !== undefined) (out ??= {})[key] = item;
+  }
+  return out as T | undefined;
+}
+
 class MappingStopped {
   constructor(
     readonly message: string,

@@ -2,6 +2,7 @@ import { MlcError } from '@mlc/errors';
 import { CanonicalEvent, ENTITIES, ENTITY_TYPES, EVENT_SCHEMAS, SOURCES, type EntityType, type Source } from './envelope.js';
 import { eventInvalid } from './issues.js';
 import { OUTCOMES_TOPIC, Outcome } from './outcome.js';
+import { parsedPayload } from './parsed.js';
 
 export type TopicInfo = { kind: 'entity'; source: Source; entity: EntityType } | { kind: 'outcomes' };
 
@@ -55,6 +56,15 @@ export function validateForTopic(topic: string, value: unknown): unknown {
     throw eventInvalid(`value on ${topic}${describe(value)}`, result.error, { topic, ...contextOf(value) });
   }
   return result.data;
+}
+
+/**
+ * The JSON a topic carries for `value`, validated with the topic's schema: a built event of the
+ * topic's entity (frozen, parsed once by `buildEvent`) is not parsed again; anything else is.
+ * Throws MLC_EVENT_INVALID naming the field paths.
+ */
+export function serializeForTopic(topic: string, value: unknown): string {
+  return parsedPayload(schemaForTopic(topic), value) ?? JSON.stringify(validateForTopic(topic, value));
 }
 
 // Best effort: name the record in errors when the value has an envelope shape.

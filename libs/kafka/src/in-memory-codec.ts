@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { decodeWire, encodeWire } from '@mlc/events';
+import { decodeWire, encodeWire, parsedPayload } from '@mlc/events';
 import { MlcError } from '@mlc/errors';
 import type { TopicCodec } from './codec.js';
 
@@ -41,7 +41,8 @@ export function createInMemoryCodec({ schemas }: InMemoryCodecParams): TopicCode
   return {
     async encode(topic, value) {
       const { id, schema } = schemaOf(topic);
-      return encodeWire(id, JSON.stringify(validate(topic, schema, value, id)));
+      // A built event of this schema was parsed once already (see `parseOnce` of @mlc/events).
+      return encodeWire(id, parsedPayload(schema, value) ?? JSON.stringify(validate(topic, schema, value, id)));
     },
     async decode(topic, value) {
       const { id: expected } = schemaOf(topic);

@@ -88,3 +88,5 @@ export function createLogger({ name, level = 'info', redact = [], destination, b
   } as typeof logger.child;
   return logger;
 }
+
+export { lazyChild } from './lazy-child.js';

@@ -70,3 +70,23 @@ test('services register their own routes on the shell', async (t) => {
   t.after(() => server.close());
   assert.equal((await server.inject({ method: 'POST', url: '/webhooks/coupa', payload: {} })).statusCode, 202);
 });
+
+test('request loggers carry the request id; fastify\'s request lines follow the level', async (t) => {
+  const lines: Record<string, unknown>[] = [];
+  const destination = { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) };
+  const server = buildServer({ logger: createLogger({ name: 'service-test', level: 'warn', destination }) });
+  t.after(() => server.close());
+  server.get('/quiet', async () => ({ ok: true }));
+  server.get('/loud', async (request) => {
+    request.log.info('below the level');
+    request.log.warn({ detail: 1 }, 'from the route');
+    return { ok: true };
+  });
+  await server.ready();
+  assert.equal((await server.inject({ url: '/quiet' })).statusCode, 200);
+  assert.equal(lines.length, 0);
+  assert.equal((await server.inject({ url: '/loud' })).statusCode, 200);
+  assert.equal(lines.length, 1);
+  assert.equal(lines[0]?.msg, 'from the route');
+  assert.match(String(lines[0]?.reqId), /^req-/);
+});

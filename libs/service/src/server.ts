@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { toMlcError } from '@mlc/errors';
-import type { Logger } from '@mlc/log';
+import { lazyChild, type Logger } from '@mlc/log';
 import Fastify, { type FastifyInstance, type RawReplyDefaultExpression, type RawRequestDefaultExpression, type RawServerDefault } from 'fastify';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { notReadyReason } from './readiness.js';
@@ -128,6 +128,9 @@ export function buildServer({ logger, readiness, metrics = new Registry(), readi
   const headersTimeout = Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs);
   const server = Fastify({
     loggerInstance: logger,
+    // Made on the first line a request logs at an enabled level: most requests log nothing. The
+    // parent is `logger` (pino).
+    childLoggerFactory: (parent, bindings, options) => lazyChild(parent as Logger, bindings, options),
     requestTimeout: limits.requestTimeoutMs,
     connectionTimeout: limits.idleTimeoutMs,
     // node checks its deadlines every connectionsCheckingInterval (30 s by default), which would

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MlcError, backoffDelay, toMlcError, type BackoffOptions } from '@mlc/errors';
-import type { CanonicalEvent } from '@mlc/events';
+import { jsonOf, type CanonicalEvent } from '@mlc/events';
 
 export interface PublishOptions {
   /**
@@ -128,7 +128,8 @@ export function createBatchingPublisher({
   const publish = (topic: string, event: CanonicalEvent, options: PublishOptions = {}) =>
     new Promise<void>((resolve, reject) => {
       const { signal, heldBytes = 0 } = options;
-      const bytes = Buffer.byteLength(JSON.stringify(event)) + heldBytes;
+      // The event's JSON as buildEvent made it (for the hash and the publish), not a second one.
+      const bytes = Buffer.byteLength(jsonOf(event)) + heldBytes;
       if (signal?.aborted) {
         reject(new MlcError('MLC_KAFKA_UNAVAILABLE', 'the caller gave up before its event was queued', { context: { reason: 'caller-gave-up', topic, eventId: event.id } }));
         return;

@@ -309,7 +309,8 @@ export function createPoller({
   }
 
   function toEvents(entity: EntityType, mapped: readonly Mapped[], correlationId: string): { events: CanonicalEvent[]; rejected: RejectedRow[] } {
-    const observedAt = clock();
+    // One ISO string for the page, not one per event (and two where the row has no change time).
+    const observedAt = clock().toISOString();
     const byKey = new Map<string, CanonicalEvent>();
     const rejected: RejectedRow[] = [];
     for (const result of mapped) {

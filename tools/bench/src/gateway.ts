@@ -12,6 +12,7 @@ import { createLogger } from '@mlc/log';
 import { TARGET_RECORDS_MIGRATIONS, createTargetRecordStore } from '@mlc/writer';
 import { openLoopLatency, startLoadWorker, supplierBody, type LoadResult, type LoadTarget } from './load.js';
 import { BenchUsageError, intOption, type Bench, type BenchArgs, type BenchEnv, type SummaryRow } from './bench.js';
+import { mainThreadCpuSeconds } from './proc-cpu.js';
 
 const SECRET = 'bench-hmac-secret';
 
@@ -107,9 +108,16 @@ async function run(args: BenchArgs, env: BenchEnv): Promise<SummaryRow[]> {
     await closed(callouts(singleUrl, 10_000_000), warm);
     await closed(callouts(batchedUrl, 20_000_000), warm);
 
-    const bareResult = await closed(bareTarget(0));
+    // CPU of the serving (main) thread per request: the client runs in a worker thread, so it is not in it.
+    const cpuPerRequest = async (phase: () => Promise<LoadResult>): Promise<[LoadResult, number | undefined]> => {
+      const before = mainThreadCpuSeconds();
+      const result = await phase();
+      const after = mainThreadCpuSeconds();
+      return [result, before === undefined || after === undefined ? undefined : ((after - before) * 1e6) / count];
+    };
+    const [bareResult, bareCpu] = await cpuPerRequest(() => closed(bareTarget(0)));
     const singleResult = await closed(callouts(singleUrl, 0));
-    const gatewayResult = await closed(callouts(batchedUrl, count));
+    const [gatewayResult, gatewayCpu] = await cpuPerRequest(() => closed(callouts(batchedUrl, count)));
     // Open loop at half the gateway's max: the latency a caller sees when the gateway is not saturated.
     const halfRate = gatewayResult.perSecond / 2;
     const openCount = Math.max(100, Math.round(halfRate * openSeconds));
@@ -124,7 +132,7 @@ async function run(args: BenchArgs, env: BenchEnv): Promise<SummaryRow[]> {
 
     if (args.json === 'true') {
       console.log(
-        JSON.stringify({ bench: 'gateway', count, concurrency, bare: bareResult, gatewaySingleSend: singleResult, gateway: gatewayResult, halfRate: { perSecond: halfRate, bare: halfBare, gateway: halfGateway, kafkaAck: halfKafka, postgres: halfPg } }),
+        JSON.stringify({ bench: 'gateway', count, concurrency, cpuPerRequestUs: { bare: bareCpu, gateway: gatewayCpu }, bare: bareResult, gatewaySingleSend: singleResult, gateway: gatewayResult, halfRate: { perSecond: halfRate, bare: halfBare, gateway: halfGateway, kafkaAck: halfKafka, postgres: halfPg } }),
       );
       return rows;
     }
@@ -136,6 +144,8 @@ async function run(args: BenchArgs, env: BenchEnv): Promise<SummaryRow[]> {
     row('gateway, one Kafka send per call-out', singleResult);
     row('gateway, coalesced sends (as deployed)', gatewayResult);
     console.log(`${'ratio gateway / bare'.padEnd(52)}${(gatewayResult.perSecond / bareResult.perSecond).toFixed(3).padStart(10)}`);
+    const us = (n: number | undefined) => (n === undefined ? '?' : n.toFixed(0));
+    console.log(`CPU per request, serving thread (closed loop): bare ${us(bareCpu)} µs, gateway coalesced ${us(gatewayCpu)} µs`);
     console.log(`open loop at half the gateway's max, ${Math.round(halfRate)} req/s for ${openSeconds} s (latency from each request's scheduled time):`);
     row('bare fastify route', halfBare);
     row('gateway, coalesced sends', halfGateway);

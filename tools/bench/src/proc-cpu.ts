@@ -27,3 +27,15 @@ export function cpuSeconds(pid: number | undefined): number | undefined {
     return undefined;
   }
 }
+
+/**
+ * CPU seconds this process's main thread has used so far (not its worker threads: a bench's load
+ * generator runs in one); undefined without /proc.
+ */
+export function mainThreadCpuSeconds(): number | undefined {
+  try {
+    return cpuSecondsOfStat(readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { mapStopping, mapped, unmappable, type MapResult, type SourceRecord } from '@mlc/events';
+import { mapStopping, mapped, parseOnce, unmappable, type MapResult, type SourceRecord } from '@mlc/events';
 
 /** A Coupa record mapped to canonical data: Coupa always says when it changed (`updated-at`). */
 export type CoupaSourceRecord<T> = SourceRecord<T> & { occurredAt: string };
@@ -33,7 +33,8 @@ export function mapRecord<W, T>(params: {
   if (!record.success) return unmappable(`Coupa ${entity} does not match the wire format`, { ...context, stage: 'wire', paths: paths(record.error) });
   return mapStopping(context, () => {
     const { key, data, occurredAt, actor } = map(record.data);
-    const parsed = canonical.safeParse(data);
+    // Parsed once: buildEvent takes the frozen output without parsing it again.
+    const parsed = parseOnce(canonical, data);
     if (!parsed.success) {
       return unmappable(`Coupa ${entity} ${key} does not map to a valid canonical record`, { ...context, key, stage: 'canonical', paths: paths(parsed.error) });
     }
@@ -47,11 +48,7 @@ export function text(value: string | null | undefined): string | undefined {
   return trimmed ? trimmed : undefined;
 }
 
-/** Drops undefined members; an object left empty is itself absent (a hash must not tell `{}` from nothing). */
-export function compact<T extends object>(value: T): T | undefined {
-  const entries = Object.entries(value).filter(([, v]) => v !== undefined);
-  return entries.length === 0 ? undefined : (Object.fromEntries(entries) as T);
-}
+export { compact } from '@mlc/events';
 
 /** An instant as ISO 8601 UTC, whatever offset Coupa wrote it with. */
 export function utc(instant: string): string {

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { mapStopping, mapped, stopMapping, unmappable, type MapResult, type SourceRecord } from '@mlc/events';
+import { mapStopping, mapped, parseOnce, stopMapping, unmappable, type MapResult, type SourceRecord } from '@mlc/events';
 import { earliestInstant, localDate } from '../local-time.js';
 import type { SysproRow } from '../wire.js';
 
@@ -11,7 +11,8 @@ export function mapRow<T>(
 ): MapResult<SourceRecord<T>> {
   return mapStopping(context, () => {
     const { key, data, occurredAt, actor } = body();
-    const parsed = schema.safeParse(data);
+    // Parsed once: buildEvent takes the frozen output without parsing it again.
+    const parsed = parseOnce(schema, data);
     if (!parsed.success) {
       const paths = parsed.error.issues.map((i) => i.path.join('.') || '(root)');
       return unmappable('mapped record does not match the canonical schema', { ...context, key, paths });

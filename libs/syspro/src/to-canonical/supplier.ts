@@ -1,12 +1,7 @@
-import { type MapResult, type SourceRecord, SupplierData } from '@mlc/events';
+import { compact, type MapResult, type SourceRecord, SupplierData } from '@mlc/events';
 import type { SysproRow } from '../wire.js';
 import type { SysproMapping } from './mapping.js';
 import { flag, instant, mapRow, peek, requiredText, text } from './read.js';
-
-function withoutUndefined<T extends object>(value: T): T | undefined {
-  const entries = Object.entries(value).filter(([, v]) => v !== undefined);
-  return entries.length === 0 ? undefined : (Object.fromEntries(entries) as T);
-}
 
 /** ApSupplier row → canonical supplier, keyed by the supplier code. */
 export function toCanonicalSupplier(row: SysproRow, mapping: SysproMapping): MapResult<SourceRecord<SupplierData>> {
@@ -25,10 +20,10 @@ export function toCanonicalSupplier(row: SysproRow, mapping: SysproMapping): Map
         currency: text(row, columns.currency)?.toUpperCase() ?? mapping.defaultCurrency,
         paymentTerms: text(row, columns.paymentTerms),
         taxId: text(row, columns.taxId),
-        contact: withoutUndefined({ name: text(row, columns.contactName), email: text(row, columns.email), phone: text(row, columns.phone) }),
+        contact: compact({ name: text(row, columns.contactName), email: text(row, columns.email), phone: text(row, columns.phone) }),
         address:
           lines.length > 0 || text(row, columns.city) !== undefined || text(row, columns.postalCode) !== undefined
-            ? withoutUndefined({
+            ? compact({
                 lines,
                 city: text(row, columns.city),
                 region: text(row, columns.region),
@@ -39,7 +34,7 @@ export function toCanonicalSupplier(row: SysproRow, mapping: SysproMapping): Map
       };
       return {
         key: number,
-        data: withoutUndefined(data),
+        data: compact(data),
         occurredAt: instant(row, columns.changedAt, mapping.dates.timeZone),
         actor: text(row, columns.actor),
       };
