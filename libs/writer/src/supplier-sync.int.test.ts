@@ -1,0 +1,56 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createPool, migrate } from '@mlc/db';
+import { testInfra, uniqueIdentifier } from '@mlc/testing';
+import { createSyncStateStore, type SyncState } from './supplier-sync.js';
+import { createTargetRecordStore, TARGET_RECORDS_MIGRATIONS } from './target-records.js';
+
+test('sync state store on PostgreSQL: open reads the record and state and claims a pair without state; remember writes both in one statement', async (t) => {
+  const admin = createPool(testInfra().databaseUrl, { max: 1 });
+  const schema = uniqueIdentifier('sync');
+  await admin.query(`create schema ${schema}`);
+  const url = new URL(testInfra().databaseUrl);
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  const pool = createPool(url.toString(), { max: 2 });
+  t.after(async () => {
+    await pool.end();
+    await admin.query(`drop schema ${schema} cascade`);
+    await admin.end();
+  });
+  await migrate(pool, { component: 'writer', dir: TARGET_RECORDS_MIGRATIONS });
+  const state = createSyncStateStore({ db: pool });
+  const records = createTargetRecordStore({ db: pool });
+  const ref = { connection: 'acme', targetSystem: 'coupa', entityType: 'supplier', naturalKey: 'S1' };
+  const pending: SyncState = { name: { h: 'h1', at: '2026-01-01T00:00:00Z', by: 'e1' } };
+
+  const first = await state.open(ref, 'coupa|syspro', pending);
+  assert.deepEqual(first, { record: undefined, state: undefined, claimed: true }, 'a new record: nothing read, the claim recorded');
+  assert.deepEqual(await state.get('acme', 'S1', 'coupa|syspro'), pending);
+
+  const again = await state.open(ref, 'coupa|syspro', { name: { h: 'other', at: '2026-01-02T00:00:00Z', by: 'e2' } });
+  assert.equal(again.claimed, false, 'a pair with state is not claimed again');
+  assert.deepEqual(again.state, pending, 'the state as it was');
+
+  // The call returned: the record and the synced leaves (no longer pending) in one statement; other leaves kept.
+  await state.merge('acme', 'S1', 'coupa|syspro', { taxId: { h: 't', at: '2026-01-01T00:00:00Z' } });
+  await state.remember(ref, { targetId: '17', contentHash: 'a'.repeat(64), sourceTime: '2026-01-01T00:00:00Z', eventId: 'e1' }, 'coupa|syspro', {
+    name: { h: 'h1', at: '2026-01-01T00:00:00Z' },
+  });
+  assert.deepEqual(await state.get('acme', 'S1', 'coupa|syspro'), { name: { h: 'h1', at: '2026-01-01T00:00:00Z' }, taxId: { h: 't', at: '2026-01-01T00:00:00Z' } });
+  const opened = await state.open(ref, 'coupa|syspro', pending);
+  assert.equal(opened.record?.targetId, '17');
+  assert.equal(opened.record?.eventId, 'e1');
+  assert.equal(opened.record?.sourceTime.toISOString(), '2026-01-01T00:00:00.000Z');
+  assert.deepEqual(await records.get(ref), opened.record, 'the same record as the target-record store reads');
+
+  // An older write does not move the record back (as TargetRecordStore.remember); its leaves are still merged.
+  await state.remember(ref, { targetId: '18', contentHash: 'b'.repeat(64), sourceTime: '2025-12-31T00:00:00Z', eventId: 'e0' }, 'coupa|syspro', {
+    status: { h: 's', at: '2025-12-31T00:00:00Z' },
+  });
+  assert.equal((await records.get(ref))?.eventId, 'e1');
+  assert.ok((await state.get('acme', 'S1', 'coupa|syspro'))?.status);
+
+  // Another pair of the same record is its own: claimed, and the record is the same.
+  const m3 = await state.open({ ...ref, targetSystem: 'infor' }, 'coupa|infor', pending);
+  assert.deepEqual(m3, { record: undefined, state: undefined, claimed: true });
+});
