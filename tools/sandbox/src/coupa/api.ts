@@ -119,8 +119,20 @@ function specs(state: ops.CoupaState): Record<ResourceName, ResourceSpec> {
   };
 }
 
-const acceptsJson = (accept: string | undefined): boolean =>
-  (accept ?? '').split(',').some((part) => {
+// Clients send the same few Accept values on every call: each is parsed once.
+const acceptsJsonSeen = new Map<string, boolean>();
+function acceptsJson(accept: string | undefined): boolean {
+  const key = accept ?? '';
+  let ok = acceptsJsonSeen.get(key);
+  if (ok === undefined) {
+    ok = parseAcceptsJson(key);
+    if (acceptsJsonSeen.size < 100) acceptsJsonSeen.set(key, ok);
+  }
+  return ok;
+}
+
+const parseAcceptsJson = (accept: string): boolean =>
+  accept.split(',').some((part) => {
     const [type, ...params] = part.trim().split(';');
     const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
     return type?.trim().toLowerCase() === 'application/json' && (q === undefined || Number(q.slice(2)) > 0);
