@@ -4,23 +4,14 @@ import type pg from 'pg';
 import { SyncSettings } from '@mlc/config';
 import { createPool, migrate } from '@mlc/db';
 import { buildEvent, type SupplierData } from '@mlc/events';
-import { testInfra, uniqueIdentifier } from '@mlc/testing';
+import { isolatedSchemaUrl } from '@mlc/testing';
 import { createSupplierSync, createSyncStateStore, SUPPLIER_LEAVES, type SyncState } from './supplier-sync.js';
 import { createTargetRecordStore, TARGET_RECORDS_MIGRATIONS, type Queryable } from './target-records.js';
 
 /** A pool on a schema of its own, the writer's tables migrated into it. */
 async function isolatedPool(t: { after: (fn: () => Promise<void>) => void }): Promise<pg.Pool> {
-  const admin = createPool(testInfra().databaseUrl, { max: 1 });
-  const schema = uniqueIdentifier('sync');
-  await admin.query(`create schema ${schema}`);
-  const url = new URL(testInfra().databaseUrl);
-  url.searchParams.set('options', `-c search_path=${schema}`);
-  const pool = createPool(url.toString(), { max: 2 });
-  t.after(async () => {
-    await pool.end();
-    await admin.query(`drop schema ${schema} cascade`);
-    await admin.end();
-  });
+  const pool = createPool(await isolatedSchemaUrl(t, 'sync'), { max: 2 });
+  t.after(() => pool.end());
   await migrate(pool, { component: 'writer', dir: TARGET_RECORDS_MIGRATIONS });
   return pool;
 }
