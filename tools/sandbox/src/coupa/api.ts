@@ -151,11 +151,14 @@ function parseId(raw: string): number | undefined {
 export function registerApi(app: FastifyInstance, deps: ApiDeps) {
   const { state, auth, settings } = deps;
   const resources = specs(state);
-  const grants = new WeakMap<FastifyRequest, ReadonlySet<string>>();
+  // The scopes of a request's token ride on the request: a decoration, so every request has them from the start (no WeakMap per request).
+  type Granted = FastifyRequest & { coupaGrants: ReadonlySet<string> | null };
+  const grantsOf = (request: FastifyRequest) => (request as Granted).coupaGrants;
   const at = () => new Date(deps.now()).toISOString();
 
   return app.register(
     async (api) => {
+      api.decorateRequest('coupaGrants', null);
       api.addHook('onRequest', async (request, reply) => {
         if (settings.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, settings.latencyMs));
         const version = request.headers[settings.apiVersionHeader.toLowerCase()];
@@ -180,7 +183,7 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps) {
           const ok = versionValue !== undefined && (settings.requireApiVersion === true || versionValue === settings.requireApiVersion);
           if (!ok) return send(reply, 400, { [settings.apiVersionHeader]: [versionValue === undefined ? 'header is required' : 'unsupported API version'] });
         }
-        grants.set(request, check.scopes);
+        (request as Granted).coupaGrants = check.scopes;
       });
 
       api.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
@@ -204,7 +207,7 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps) {
           return undefined;
         }
         const needed = scopeFor(name, right);
-        if (!grants.get(request)?.has(needed)) {
+        if (!grantsOf(request)?.has(needed)) {
           reply.header('www-authenticate', `Bearer realm="coupa-sandbox", error="insufficient_scope", scope="${needed}"`);
           send(reply, 403, { base: [`scope ${needed} required`] });
           return undefined;
@@ -285,7 +288,7 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps) {
 
       // Coupa's purchase_order_lines resource: only the documented DELETE is simulated here.
       api.delete<{ Params: { id: string } }>('/purchase_order_lines/:id', async (request, reply) => {
-        if (!grants.get(request)?.has(scopeFor('purchase_orders', 'write'))) return send(reply, 403, { base: [`scope ${scopeFor('purchase_orders', 'write')} required`] });
+        if (!grantsOf(request)?.has(scopeFor('purchase_orders', 'write'))) return send(reply, 403, { base: [`scope ${scopeFor('purchase_orders', 'write')} required`] });
         const id = parseId(request.params.id);
         if (id === undefined) return send(reply, 404, { base: ['Record not found'] });
         const outcome = ops.deleteOrderLine(state, id, at());
