@@ -116,8 +116,12 @@ export function createCoupaClient(params: CoupaClientParams): CoupaApi & CoupaEx
     });
   }
 
+  // One array schema per record schema, built once: zod builds a schema (and its checks) per `.array()` call.
+  const arrays = new Map<z.ZodType, z.ZodType>();
   async function first<S extends z.ZodType>(schema: S, path: string, query: Record<string, string>, what: string): Promise<z.output<S> | undefined> {
-    const rows = await call(schema.array(), { method: 'GET', path, query: { ...query, limit: 1 } }, what);
+    let array = arrays.get(schema) as z.ZodArray<S> | undefined;
+    if (array === undefined) arrays.set(schema, (array = schema.array()));
+    const rows = await call(array, { method: 'GET', path, query: { ...query, limit: 1 } }, what);
     return rows[0];
   }
 

@@ -4,24 +4,15 @@ import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import { createPool, migrate } from '@mlc/db';
 import { MlcError } from '@mlc/errors';
-import { testInfra, uniqueIdentifier } from '@mlc/testing';
+import { isolatedSchemaUrl } from '@mlc/testing';
 import { masterKeyFrom, type MasterKey } from './envelope.js';
 import { createKeyRing } from './keys.js';
 import { CREDENTIALS_MIGRATIONS, createCredentialStore } from './store.js';
 
 /** A pool on a schema of its own, the store's table migrated into it. */
 async function isolatedPool(t: { after: (fn: () => Promise<void>) => void }): Promise<pg.Pool> {
-  const schema = uniqueIdentifier('creds');
-  const admin = createPool(testInfra().databaseUrl, { max: 1 });
-  await admin.query(`create schema ${schema}`);
-  const url = new URL(testInfra().databaseUrl);
-  url.searchParams.set('options', `-c search_path=${schema}`);
-  const pool = createPool(url.toString(), { max: 2 });
-  t.after(async () => {
-    await pool.end();
-    await admin.query(`drop schema ${schema} cascade`);
-    await admin.end();
-  });
+  const pool = createPool(await isolatedSchemaUrl(t, 'creds'), { max: 2 });
+  t.after(() => pool.end());
   await migrate(pool, { component: 'credentials', dir: CREDENTIALS_MIGRATIONS });
   return pool;
 }

@@ -10,6 +10,21 @@ const rules = (owners: Record<string, string> = {}, bankDirections: string[] = [
 const base: SupplierData = { number: 'S1', name: 'Acme', status: 'active', currency: 'ZAR', paymentTerms: '30', taxId: 'T1', contact: { name: 'Jo', email: 'jo@acme' } };
 const event = (source: Source, data: Partial<SupplierData>, at: string) => ({ id: `${source}-${at}`, source, data: { ...base, ...data }, occurredAt: at });
 
+/** The store's contract in memory (the SQL of it: supplier-sync.int.test.ts); target records are not kept here. */
+function memoryState(rows: Map<string, SyncState>): SyncStateStore {
+  const merge = async (c: string, k: string, s: string, leaves: SyncState) => void rows.set(`${c}/${k}/${s}`, { ...rows.get(`${c}/${k}/${s}`), ...leaves });
+  return {
+    get: async (c, k, s) => rows.get(`${c}/${k}/${s}`),
+    merge,
+    async open(ref, s, claim) {
+      const current = rows.get(`${ref.connection}/${ref.naturalKey}/${s}`);
+      if (current === undefined) rows.set(`${ref.connection}/${ref.naturalKey}/${s}`, claim);
+      return { record: undefined, state: current, claimed: current === undefined };
+    },
+    remember: async (ref, _written, s, leaves) => merge(ref.connection, ref.naturalKey, s, leaves),
+  };
+}
+
 /** The sync state after `data` was written from `source` at `at`. */
 function syncedAfter(source: Source, data: Partial<SupplierData>, at: string, writes: SupplierLeaf[]): SyncState {
   const plan = planSupplierSync({ event: event(source, data, at), state: undefined, rules: rules(), writes });
@@ -78,11 +93,8 @@ test('a forced replay writes every group its sender may write, changed or not', 
 
 test('createSupplierSync: the state is recorded before the target is called (an echo may overtake the call); a failed write is retried by the same event', async () => {
   const rows = new Map<string, SyncState>();
-  const state: SyncStateStore = {
-    get: async (c, k, s) => rows.get(`${c}/${k}/${s}`),
-    merge: async (c, k, s, leaves) => void rows.set(`${c}/${k}/${s}`, { ...rows.get(`${c}/${k}/${s}`), ...leaves }),
-  };
-  const admit = createSupplierSync({ system: 'coupa', records: { get: async () => undefined }, state, rules: rules(), writes: COUPA_WRITES });
+  const state = memoryState(rows);
+  const admit = createSupplierSync({ system: 'coupa', state, rules: rules(), writes: COUPA_WRITES });
   const at = '2026-01-01T00:00:00Z';
   const e = buildEvent({ source: 'syspro', connection: 'c', entity: 'supplier', key: 'S1', data: base, occurredAt: at, observedAt: at, correlationId: 'x' });
   const first = await admit(e);
@@ -102,14 +114,10 @@ test('createSupplierSync: the state is recorded before the target is called (an 
 
 test('createSupplierSync: a third system is another pair: SYSPRO → Coupa then Coupa → M3 writes M3, and the call-out back to SYSPRO is an echo', async () => {
   const rows = new Map<string, SyncState>();
-  const state: SyncStateStore = {
-    get: async (c, k, s) => rows.get(`${c}/${k}/${s}`),
-    merge: async (c, k, s, leaves) => void rows.set(`${c}/${k}/${s}`, { ...rows.get(`${c}/${k}/${s}`), ...leaves }),
-  };
-  const none = { get: async () => undefined };
-  const toCoupa = createSupplierSync({ system: 'coupa', records: none, state, rules: rules(), writes: COUPA_WRITES });
-  const toM3 = createSupplierSync({ system: 'infor', records: none, state, rules: rules(), writes: COUPA_WRITES });
-  const toSyspro = createSupplierSync({ system: 'syspro', records: none, state, rules: rules(), writes: SYSPRO_WRITES });
+  const state = memoryState(rows);
+  const toCoupa = createSupplierSync({ system: 'coupa', state, rules: rules(), writes: COUPA_WRITES });
+  const toM3 = createSupplierSync({ system: 'infor', state, rules: rules(), writes: COUPA_WRITES });
+  const toSyspro = createSupplierSync({ system: 'syspro', state, rules: rules(), writes: SYSPRO_WRITES });
   const at = '2026-01-01T00:00:00Z';
   const fromSyspro = buildEvent({ source: 'syspro', connection: 'c', entity: 'supplier', key: 'S1', data: base, occurredAt: at, observedAt: at, correlationId: 'x' });
   const written = await toCoupa(fromSyspro);

@@ -2,7 +2,20 @@ import type { SupplierFieldGroup, SyncSettings } from '@mlc/config';
 import { toDbError } from '@mlc/errors';
 import { contentHashOf, type Source, type SupplierData, type SupplierEvent } from '@mlc/events';
 import type { ForceOption, WriteResult } from './write-path.js';
-import { targetRefFor, type Queryable, type TargetRecord, type TargetRecordStore } from './target-records.js';
+import {
+  REMEMBER_SQL,
+  TARGET_RECORD_COLUMNS,
+  TARGET_RECORD_KEY,
+  refValues,
+  rememberedValues,
+  targetRefFor,
+  toTargetRecord,
+  type Queryable,
+  type RememberedWrite,
+  type TargetRecord,
+  type TargetRecordRow,
+  type TargetRef,
+} from './target-records.js';
 
 // Two-way supplier sync: echoes, field ownership, conflicts. The pure plan decides from the event
 // and the record's sync state; `createSupplierSync` is the shell every supplier writer calls.
@@ -74,11 +87,20 @@ function leafValue(data: SupplierData, leaf: SupplierLeaf): unknown {
   return value === undefined ? undefined : (value as Record<string, unknown>)[field];
 }
 
+// One hash per leaf of an event's data, however often the admission plans it (first sync, then on the state read).
+const leafHashes = new WeakMap<SupplierData, Map<SupplierLeaf, string>>();
+
 /** Hash of a leaf's value; absent and empty are the same (systems differ on which they store). */
 export function leafHash(data: SupplierData, leaf: SupplierLeaf): string {
-  const value = leafValue(data, leaf);
-  const empty = value === undefined || value === '' || (Array.isArray(value) && value.length === 0);
-  return contentHashOf(empty ? null : value);
+  let hashes = leafHashes.get(data);
+  if (hashes === undefined) leafHashes.set(data, (hashes = new Map()));
+  let hash = hashes.get(leaf);
+  if (hash === undefined) {
+    const value = leafValue(data, leaf);
+    const empty = value === undefined || value === '' || (Array.isArray(value) && value.length === 0);
+    hashes.set(leaf, (hash = contentHashOf(empty ? null : value)));
+  }
+  return hash;
 }
 
 const sideOf = (source: Source): Side => (source === 'coupa' ? 'coupa' : 'erp');
@@ -166,21 +188,55 @@ export function systemPair(a: string, b: string): string {
   return [a, b].sort().join('|');
 }
 
+/** What `SyncStateStore.open` read before a write: the target record, the pair's state, and whether the claim was recorded. */
+export interface OpenedSync {
+  record: TargetRecord | undefined;
+  /** The pair's state as it was before this statement; undefined when there was none (then `claimed`, usually). */
+  state: SyncState | undefined;
+  /** The pair had no state: `claim` is now its state. */
+  claimed: boolean;
+}
+
 export interface SyncStateStore {
   /** What the pair of `systems` (see `systemPair`) last agreed on for the record. */
   get(connection: string, naturalKey: string, systems: string): Promise<SyncState | undefined>;
   /** Merges leaves into the pair's state of the record (other leaves, perhaps just written by the other direction, are kept). */
   merge(connection: string, naturalKey: string, systems: string, leaves: SyncState): Promise<void>;
+  /**
+   * One round trip before a write: the target record `ref` and the pair's state of it; when the
+   * pair has no state yet, `claim` (what a first sync of the record writes, pending) is recorded
+   * as its state in the same statement.
+   */
+  open(ref: TargetRef, systems: string, claim: SyncState): Promise<OpenedSync>;
+  /** One round trip after a write: what was written (as `TargetRecordStore.remember`) and the leaves it synced, in one statement. */
+  remember(ref: TargetRef, written: RememberedWrite, systems: string, leaves: SyncState): Promise<void>;
 }
+
+const STATE_KEY = `connection = $1 and entity_type = 'supplier' and natural_key = $2 and systems = $3`;
+/** Merges `$<fields>` into the state of `$<connection>`, `$<key>`, `$<systems>` (jsonb `||`: leaves not named are kept). */
+const mergeStateSql = (connection: number, key: number, systems: number, fields: number) =>
+  `insert into mlc_sync_state (connection, entity_type, natural_key, systems, fields) values ($${connection}, 'supplier', $${key}, $${systems}, $${fields}::jsonb)
+           on conflict (connection, entity_type, natural_key, systems) do update set fields = mlc_sync_state.fields || excluded.fields, updated_at = now()`;
+const GET_STATE_SQL = `select fields from mlc_sync_state where ${STATE_KEY}`;
+const MERGE_STATE_SQL = mergeStateSql(1, 2, 3, 4);
+// $1–$4 the target record (its connection and natural key are the state's too), $5 the pair, $6 the claim. The state
+// is read from the statement's snapshot, before the claim; a pair another direction created meanwhile is neither read
+// nor claimed (claimed false, state undefined): the caller then merges, as for a pair without state.
+const OPEN_SQL = `with claim as (
+             insert into mlc_sync_state (connection, entity_type, natural_key, systems, fields) values ($1, 'supplier', $4, $5, $6::jsonb)
+             on conflict (connection, entity_type, natural_key, systems) do nothing returning 1)
+           select (select fields from mlc_sync_state where connection = $1 and entity_type = 'supplier' and natural_key = $4 and systems = $5) as fields,
+                  exists (select 1 from claim) as claimed, t.*
+             from (select 1) as one left join (select ${TARGET_RECORD_COLUMNS} from mlc_target_records where ${TARGET_RECORD_KEY}) as t on true`;
+// The write and its synced leaves together: $1–$8 as REMEMBER_SQL, $9 the pair, $10 the leaves.
+const REMEMBER_WITH_STATE_SQL = `with remembered as (${REMEMBER_SQL})
+           ${mergeStateSql(1, 4, 9, 10)}`;
 
 export function createSyncStateStore({ db }: { db: Queryable }): SyncStateStore {
   return {
     async get(connection, naturalKey, systems) {
       try {
-        const { rows } = await db.query<{ fields: SyncState }>(
-          `select fields from mlc_sync_state where connection = $1 and entity_type = 'supplier' and natural_key = $2 and systems = $3`,
-          [connection, naturalKey, systems],
-        );
+        const { rows } = await db.query<{ fields: SyncState }>({ name: 'mlc_sync_state_get', text: GET_STATE_SQL, values: [connection, naturalKey, systems] });
         return rows[0]?.fields;
       } catch (error) {
         throw toDbError(error, { connection, naturalKey, systems, operation: 'read sync state' });
@@ -188,13 +244,29 @@ export function createSyncStateStore({ db }: { db: Queryable }): SyncStateStore 
     },
     async merge(connection, naturalKey, systems, leaves) {
       try {
-        await db.query(
-          `insert into mlc_sync_state (connection, entity_type, natural_key, systems, fields) values ($1, 'supplier', $2, $3, $4::jsonb)
-           on conflict (connection, entity_type, natural_key, systems) do update set fields = mlc_sync_state.fields || excluded.fields, updated_at = now()`,
-          [connection, naturalKey, systems, JSON.stringify(leaves)],
-        );
+        await db.query({ name: 'mlc_sync_state_merge', text: MERGE_STATE_SQL, values: [connection, naturalKey, systems, JSON.stringify(leaves)] });
       } catch (error) {
         throw toDbError(error, { connection, naturalKey, systems, operation: 'write sync state' });
+      }
+    },
+    async open(ref, systems, claim) {
+      try {
+        const { rows } = await db.query<{ fields: SyncState | null; claimed: boolean } & (TargetRecordRow | { [K in keyof TargetRecordRow]: null })>({
+          name: 'mlc_sync_state_open',
+          text: OPEN_SQL,
+          values: [...refValues(ref), systems, JSON.stringify(claim)],
+        });
+        const row = rows[0]!;
+        return { record: row.content_hash === null ? undefined : toTargetRecord(row as TargetRecordRow), state: row.fields ?? undefined, claimed: row.claimed };
+      } catch (error) {
+        throw toDbError(error, { ...ref, systems, operation: 'read target record and sync state' });
+      }
+    },
+    async remember(ref, written, systems, leaves) {
+      try {
+        await db.query({ name: 'mlc_sync_state_remember', text: REMEMBER_WITH_STATE_SQL, values: [...refValues(ref), ...rememberedValues(written), systems, JSON.stringify(leaves)] });
+      } catch (error) {
+        throw toDbError(error, { ...ref, systems, operation: 'write target record and sync state' });
       }
     },
   };
@@ -209,7 +281,12 @@ export interface SupplierAdmitted {
   data: SupplierData;
   /** The target record the admission read: pass it to the upsert (`previous`), so the record is read once per handling. */
   previous: TargetRecord | undefined;
-  /** Records what was written as synced (the call returned), and puts the reason on the result. */
+  /**
+   * Records the write with the leaves it synced, in one statement: pass it to the upsert
+   * (`remember`), so the target record and the sync state are written in one round trip.
+   */
+  remember(ref: TargetRef, written: RememberedWrite): Promise<void>;
+  /** Records what was written as synced (the call returned; unless `remember` did already), and puts the reason on the result. */
   settle(result: WriteResult): Promise<WriteResult>;
 }
 export type SupplierAdmission = (event: SupplierEvent, replay?: ForceOption) => Promise<SupplierAdmitted | { write: false; result: WriteResult }>;
@@ -217,36 +294,54 @@ export type SupplierAdmission = (event: SupplierEvent, replay?: ForceOption) => 
 export interface SupplierSyncParams {
   /** The target system written (`coupa`, `syspro`, `infor`). */
   system: string;
-  records: Pick<TargetRecordStore, 'get'>;
+  /** Reads the target record with the sync state (`open`) and writes them together (`remember`). */
   state: SyncStateStore;
   rules: SupplierRules;
   writes: readonly SupplierLeaf[];
+}
+
+/** Synced leaves marked as recorded by `eventId` before its write (its echo may come back before the call returns). */
+function pendingBy(synced: SyncState, eventId: string): SyncState {
+  return Object.fromEntries(Object.entries(synced).map(([leaf, leafState]) => [leaf, { ...leafState, by: eventId }]));
 }
 
 /**
  * The admission every supplier writer calls before its upsert: the plan above on the record's
  * sync state. A redelivery of what this writer last wrote (same content hash) is let through
  * whole, so the write path answers it `unchanged` as before (or rewrites it when forced).
+ *
+ * Round trips: the target record and the state are read in one statement, which also records a
+ * first sync's pending leaves when the pair has no state yet (a new record: nothing else to
+ * decide); otherwise the pending leaves are merged in a second. After the call, `remember` writes
+ * the target record and the synced leaves in one.
  */
-export function createSupplierSync({ system, records, state, rules, writes }: SupplierSyncParams): SupplierAdmission {
+export function createSupplierSync({ system, state, rules, writes }: SupplierSyncParams): SupplierAdmission {
   return async (event, replay) => {
     const force = replay?.force === true;
-    const previous = await records.get(targetRefFor(event, system));
+    const ref = targetRefFor(event, system);
     // What this source and this target last agreed on; a third system's sync is another pair's.
     const systems = systemPair(event.source, system);
-    const current = await state.get(event.connection, event.entity.key, systems);
-    const plan = planSupplierSync({ event, state: previous?.contentHash === event.contentHash ? undefined : current, rules, writes, force });
+    // Without state the plan writes every group, whatever else (force included): claimed as it is if the pair has none.
+    const first = planSupplierSync({ event, state: undefined, rules, writes });
+    const opened = await state.open(ref, systems, first.action === 'write' ? pendingBy(first.synced, event.id) : {});
+    const previous = opened.record;
+    const unsynced = opened.claimed || opened.state === undefined || previous?.contentHash === event.contentHash;
+    const plan = unsynced ? first : planSupplierSync({ event, state: opened.state, rules, writes, force });
     if (plan.action !== 'write') return { write: false, result: { status: plan.action, target: { system }, reason: plan.reason } };
     // Recorded before the target is called: its echo (a call-out, a poll) may arrive before the call returns.
-    const pending = Object.fromEntries(Object.entries(plan.synced).map(([leaf, synced]) => [leaf, { ...synced, by: event.id }]));
-    await state.merge(event.connection, event.entity.key, systems, pending);
+    if (!opened.claimed) await state.merge(event.connection, event.entity.key, systems, pendingBy(plan.synced, event.id));
+    let remembered = false;
     return {
       write: true,
       previous,
       groups: plan.groups,
       data: supplierWithGroups(event.data, plan.groups),
+      async remember(target, written) {
+        await state.remember(target, written, systems, plan.synced);
+        remembered = true;
+      },
       async settle(result) {
-        await state.merge(event.connection, event.entity.key, systems, plan.synced);
+        if (!remembered) await state.merge(event.connection, event.entity.key, systems, plan.synced);
         return plan.reason === undefined ? result : { ...result, reason: plan.reason };
       },
     };

@@ -1,9 +1,19 @@
 import { toDbError } from '@mlc/errors';
 import type { CanonicalEvent } from '@mlc/events';
 
+/**
+ * A statement of a hot path, named: pg prepares it once per connection and then only binds and
+ * executes it (no parse or plan per call). The text of a name never changes.
+ */
+export interface NamedStatement {
+  name: string;
+  text: string;
+  values: unknown[];
+}
+
 /** The subset of pg's Pool/Client we use, so tests and transactions can pass either. */
 export interface Queryable {
-  query<R extends object = Record<string, unknown>>(text: string, values?: unknown[]): Promise<{ rows: R[]; rowCount: number | null }>;
+  query<R extends object = Record<string, unknown>>(text: string | NamedStatement, values?: unknown[]): Promise<{ rows: R[]; rowCount: number | null }>;
 }
 
 export interface TargetRef {
@@ -21,52 +31,73 @@ export interface TargetRecord {
   writtenAt: Date;
 }
 
+/** What a write leaves to remember of a record. */
+export interface RememberedWrite {
+  targetId: string | null;
+  contentHash: string;
+  sourceTime: string | Date;
+  eventId: string;
+}
+
 export interface TargetRecordStore {
   get(ref: TargetRef): Promise<TargetRecord | undefined>;
   /** Records what was written; never moves a record back to an older source time. */
-  remember(ref: TargetRef, written: { targetId: string | null; contentHash: string; sourceTime: string | Date; eventId: string }): Promise<void>;
+  remember(ref: TargetRef, written: RememberedWrite): Promise<void>;
 }
 
 export const TARGET_RECORDS_MIGRATIONS = new URL('../migrations/', import.meta.url);
 
-interface Row {
+/** The columns of a target record, as `TargetRecordRow` (for statements that read it with other things). */
+export const TARGET_RECORD_COLUMNS = 'target_id, content_hash, source_time, event_id, written_at';
+export interface TargetRecordRow {
   target_id: string | null;
   content_hash: string;
   source_time: Date;
   event_id: string;
   written_at: Date;
 }
+export const toTargetRecord = (row: TargetRecordRow): TargetRecord => ({
+  targetId: row.target_id,
+  contentHash: row.content_hash,
+  sourceTime: row.source_time,
+  eventId: row.event_id,
+  writtenAt: row.written_at,
+});
 
+/** Where clause of one record, `$1`–`$4` (`refValues`). */
+export const TARGET_RECORD_KEY = 'connection = $1 and target_system = $2 and entity_type = $3 and natural_key = $4';
+export const refValues = (ref: TargetRef): unknown[] => [ref.connection, ref.targetSystem, ref.entityType, ref.naturalKey];
+
+/**
+ * Records a write: `$1`–`$4` the record (`refValues`), `$5`–`$8` what was written
+ * (`rememberedValues`). Never moves a record back to an older source time; a null target id keeps
+ * the known one. A statement of its own or a CTE of a larger one (the supplier sync's).
+ */
+export const REMEMBER_SQL = `insert into mlc_target_records (connection, target_system, entity_type, natural_key, target_id, content_hash, source_time, event_id)
+           values ($1, $2, $3, $4, $5, $6, $7, $8)
+           on conflict (connection, target_system, entity_type, natural_key) do update
+             set target_id = coalesce(excluded.target_id, mlc_target_records.target_id),
+                 content_hash = excluded.content_hash, source_time = excluded.source_time,
+                 event_id = excluded.event_id, written_at = now()
+             where mlc_target_records.source_time <= excluded.source_time`;
+export const rememberedValues = (written: RememberedWrite): unknown[] => [written.targetId, written.contentHash, written.sourceTime, written.eventId];
+
+const GET_SQL = `select ${TARGET_RECORD_COLUMNS} from mlc_target_records where ${TARGET_RECORD_KEY}`;
 
 export function createTargetRecordStore({ db }: { db: Queryable }): TargetRecordStore {
   return {
     async get(ref) {
       try {
-        const { rows } = await db.query<Row>(
-          `select target_id, content_hash, source_time, event_id, written_at from mlc_target_records
-            where connection = $1 and target_system = $2 and entity_type = $3 and natural_key = $4`,
-          [ref.connection, ref.targetSystem, ref.entityType, ref.naturalKey],
-        );
+        const { rows } = await db.query<TargetRecordRow>({ name: 'mlc_target_record_get', text: GET_SQL, values: refValues(ref) });
         const row = rows[0];
-        return row
-          ? { targetId: row.target_id, contentHash: row.content_hash, sourceTime: row.source_time, eventId: row.event_id, writtenAt: row.written_at }
-          : undefined;
+        return row ? toTargetRecord(row) : undefined;
       } catch (error) {
         throw toDbError(error, { ...ref, operation: 'read target record' });
       }
     },
     async remember(ref, written) {
       try {
-        await db.query(
-          `insert into mlc_target_records (connection, target_system, entity_type, natural_key, target_id, content_hash, source_time, event_id)
-           values ($1, $2, $3, $4, $5, $6, $7, $8)
-           on conflict (connection, target_system, entity_type, natural_key) do update
-             set target_id = coalesce(excluded.target_id, mlc_target_records.target_id),
-                 content_hash = excluded.content_hash, source_time = excluded.source_time,
-                 event_id = excluded.event_id, written_at = now()
-             where mlc_target_records.source_time <= excluded.source_time`,
-          [ref.connection, ref.targetSystem, ref.entityType, ref.naturalKey, written.targetId, written.contentHash, written.sourceTime, written.eventId],
-        );
+        await db.query({ name: 'mlc_target_record_remember', text: REMEMBER_SQL, values: [...refValues(ref), ...rememberedValues(written)] });
       } catch (error) {
         throw toDbError(error, { ...ref, operation: 'write target record' });
       }

@@ -1,7 +1,7 @@
 import { MlcError, isMlcError } from '@mlc/errors';
 import type { CanonicalEvent, MapResult } from '@mlc/events';
 import type { HandlerResult } from '@mlc/kafka';
-import { decideWrite, targetRefFor, type TargetRecord, type TargetRecordStore, type TargetRef } from './target-records.js';
+import { decideWrite, targetRefFor, type RememberedWrite, type TargetRecord, type TargetRecordStore, type TargetRef } from './target-records.js';
 
 /** What a writer's handler answers for one event: a HandlerResult that always names the target system. */
 export interface WriteResult extends HandlerResult {
@@ -39,6 +39,11 @@ export interface UpsertSteps<Body> {
    * targets whose id is the natural key itself: `find` is then the only way to know it is there.
    */
   updateRememberedId?: boolean;
+  /**
+   * Records the write; default: the target record alone (`records.remember`). The supplier
+   * admission's `remember` writes it with the sync state, in one statement.
+   */
+  remember?: (ref: TargetRef, written: RememberedWrite) => Promise<void>;
 }
 
 export interface WritePath {
@@ -78,10 +83,10 @@ export function createWritePath({ system, records }: { system: string; records: 
     return { write: false, result: result(decision.action === 'unchanged' ? 'unchanged' : 'skipped', decision.previous.targetId) };
   }
 
-  const remember = (ref: TargetRef, event: CanonicalEvent, targetId: string) =>
-    records.remember(ref, { targetId, contentHash: event.contentHash, sourceTime: event.occurredAt, eventId: event.id });
+  const writtenOf = (event: CanonicalEvent, targetId: string): RememberedWrite => ({ targetId, contentHash: event.contentHash, sourceTime: event.occurredAt, eventId: event.id });
+  const remember = (ref: TargetRef, event: CanonicalEvent, targetId: string) => records.remember(ref, writtenOf(event, targetId));
 
-  async function upsert<Body>({ event, ref = targetRefFor(event, system), previous, replay, body, dependencies, find, create, update, updateRememberedId = true }: UpsertSteps<Body>): Promise<WriteResult> {
+  async function upsert<Body>({ event, ref = targetRefFor(event, system), previous, replay, body, dependencies, find, create, update, updateRememberedId = true, remember: record = records.remember }: UpsertSteps<Body>): Promise<WriteResult> {
     // A forced write takes the same path as any other: the remembered id or the natural-key find
     // first, so it updates the record in place and never creates a second one.
     const decided = await decide(event, ref, replay, previous);
@@ -110,7 +115,7 @@ export function createWritePath({ system, records }: { system: string; records: 
       }
     }
     const id = String(written.id);
-    await remember(ref, event, id);
+    await record(ref, writtenOf(event, id));
     return result(status, id);
   }
 

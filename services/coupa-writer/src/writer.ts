@@ -12,7 +12,7 @@ export const coupaWriter: WriterDefinition<{ coupa: typeof CoupaMapping }, 'coup
   mappings: { coupa: CoupaMapping },
   createHandler({ connection, records, syncState, logger, createLimiter }) {
     const coupa = coupaClientFromSettings(connection.coupa, { logger, createLimiter });
-    const admitSupplier = createSupplierSync({ system: 'coupa', records, state: syncState, rules: connection.sync.supplier, writes: COUPA_SUPPLIER_WRITES });
+    const admitSupplier = createSupplierSync({ system: 'coupa', state: syncState, rules: connection.sync.supplier, writes: COUPA_SUPPLIER_WRITES });
     const handle = createCoupaHandler({ coupa, records, mapping: connection.mappings.coupa, admitSupplier });
     return Promise.resolve((event, ctx) => handle(event, ctx));
   },

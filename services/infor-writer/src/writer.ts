@@ -19,7 +19,7 @@ export function createInforWriter(): WriterDefinition<{ infor: typeof InforMappi
       const mapping = connection.mappings.infor;
       const m3 = m3ClientFromSettings(connection.infor, { logger, createLimiter });
       m3Clients.push(m3);
-      const admitSupplier = createSupplierSync({ system: 'infor', records, state: syncState, rules: connection.sync.supplier, writes: m3SupplierWrites(mapping) });
+      const admitSupplier = createSupplierSync({ system: 'infor', state: syncState, rules: connection.sync.supplier, writes: m3SupplierWrites(mapping) });
       const handle = createInforHandler({ infor: createInforApi({ m3, transactions: mapping.transactions }), records, mapping, admitSupplier, logger });
       return (event, ctx) => handle(event, ctx);
     },

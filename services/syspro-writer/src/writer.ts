@@ -33,7 +33,7 @@ export function createSysproWriter(): WriterDefinition<{ syspro: typeof SysproMa
         entitySet: syspro.poll.entities.supplier?.entitySet ?? DEFAULT_ENTITY_SETS.supplier,
         numberColumn: mapping.supplier.columns.number,
       });
-      const admit = createSupplierSync({ system: 'syspro', records, state: syncState, rules: connection.sync.supplier, writes: apssspWrites(mapping.apsssp) });
+      const admit = createSupplierSync({ system: 'syspro', state: syncState, rules: connection.sync.supplier, writes: apssspWrites(mapping.apsssp) });
       const handle = createSysproHandler({ enet, suppliers, records, apsssp: mapping.apsssp, admit, logger });
       return Promise.resolve((event, ctx) => handle(event, ctx));
     },

@@ -149,7 +149,8 @@ export function createCoupaHandler({ coupa, records, mapping, admitSupplier, dep
     const written = await upsert({
       event,
       replay,
-      ...(admitted ? { previous: { record: admitted.previous } } : {}),
+      // The record read with the sync state, and written with it (one statement each side of the calls).
+      ...(admitted ? { previous: { record: admitted.previous }, remember: admitted.remember } : {}),
       // A create needs the whole supplier; an update sends the groups admitted (all, without two-way sync).
       body: () => {
         const whole = toCoupaSupplier(data, mapping);

@@ -92,6 +92,8 @@ export function createInforHandler({ infor, records, mapping, admitSupplier, log
     const written = await upsert({
       event,
       replay,
+      // The record read with the sync state, and written with it (one statement each side of the calls).
+      ...(admitted ? { previous: { record: admitted.previous }, remember: admitted.remember } : {}),
       // AddSupplier needs the whole supplier; UpdSupplier gets the admitted groups (all, without two-way sync).
       body: () => {
         const whole = toM3Supplier(admitted?.data ?? event.data, mapping);

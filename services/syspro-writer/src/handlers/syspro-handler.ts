@@ -74,6 +74,8 @@ export function createSysproHandler({ enet, suppliers, records, apsssp, admit, l
     const written = await upsert({
       event,
       replay,
+      // The record read with the sync state, and written with it (one statement each side of the calls).
+      ...(admitted ? { previous: { record: admitted.previous }, remember: admitted.remember } : {}),
       // Add carries the whole supplier (SYSPRO lacks it); Update only the admitted groups.
       body: () => toApssspWrite(admitted?.data ?? event.data, admitted ? updatingOnly(apsssp, admitted.groups) : apsssp),
       // The SYSPRO id is the supplier number itself: only asking SYSPRO tells whether it is there.

@@ -119,8 +119,20 @@ function specs(state: ops.CoupaState): Record<ResourceName, ResourceSpec> {
   };
 }
 
-const acceptsJson = (accept: string | undefined): boolean =>
-  (accept ?? '').split(',').some((part) => {
+// Clients send the same few Accept values on every call: each is parsed once.
+const acceptsJsonSeen = new Map<string, boolean>();
+function acceptsJson(accept: string | undefined): boolean {
+  const key = accept ?? '';
+  let ok = acceptsJsonSeen.get(key);
+  if (ok === undefined) {
+    ok = parseAcceptsJson(key);
+    if (acceptsJsonSeen.size < 100) acceptsJsonSeen.set(key, ok);
+  }
+  return ok;
+}
+
+const parseAcceptsJson = (accept: string): boolean =>
+  accept.split(',').some((part) => {
     const [type, ...params] = part.trim().split(';');
     const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
     return type?.trim().toLowerCase() === 'application/json' && (q === undefined || Number(q.slice(2)) > 0);
@@ -139,11 +151,14 @@ function parseId(raw: string): number | undefined {
 export function registerApi(app: FastifyInstance, deps: ApiDeps) {
   const { state, auth, settings } = deps;
   const resources = specs(state);
-  const grants = new WeakMap<FastifyRequest, ReadonlySet<string>>();
+  // The scopes of a request's token ride on the request: a decoration, so every request has them from the start (no WeakMap per request).
+  type Granted = FastifyRequest & { coupaGrants: ReadonlySet<string> | null };
+  const grantsOf = (request: FastifyRequest) => (request as Granted).coupaGrants;
   const at = () => new Date(deps.now()).toISOString();
 
   return app.register(
     async (api) => {
+      api.decorateRequest('coupaGrants', null);
       api.addHook('onRequest', async (request, reply) => {
         if (settings.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, settings.latencyMs));
         const version = request.headers[settings.apiVersionHeader.toLowerCase()];
@@ -168,7 +183,7 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps) {
           const ok = versionValue !== undefined && (settings.requireApiVersion === true || versionValue === settings.requireApiVersion);
           if (!ok) return send(reply, 400, { [settings.apiVersionHeader]: [versionValue === undefined ? 'header is required' : 'unsupported API version'] });
         }
-        grants.set(request, check.scopes);
+        (request as Granted).coupaGrants = check.scopes;
       });
 
       api.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
@@ -192,7 +207,7 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps) {
           return undefined;
         }
         const needed = scopeFor(name, right);
-        if (!grants.get(request)?.has(needed)) {
+        if (!grantsOf(request)?.has(needed)) {
           reply.header('www-authenticate', `Bearer realm="coupa-sandbox", error="insufficient_scope", scope="${needed}"`);
           send(reply, 403, { base: [`scope ${needed} required`] });
           return undefined;
@@ -273,7 +288,7 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps) {
 
       // Coupa's purchase_order_lines resource: only the documented DELETE is simulated here.
       api.delete<{ Params: { id: string } }>('/purchase_order_lines/:id', async (request, reply) => {
-        if (!grants.get(request)?.has(scopeFor('purchase_orders', 'write'))) return send(reply, 403, { base: [`scope ${scopeFor('purchase_orders', 'write')} required`] });
+        if (!grantsOf(request)?.has(scopeFor('purchase_orders', 'write'))) return send(reply, 403, { base: [`scope ${scopeFor('purchase_orders', 'write')} required`] });
         const id = parseId(request.params.id);
         if (id === undefined) return send(reply, 404, { base: ['Record not found'] });
         const outcome = ops.deleteOrderLine(state, id, at());

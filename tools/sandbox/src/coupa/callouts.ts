@@ -248,8 +248,10 @@ export function createCallouts({ retry, now = Date.now }: { retry: RetryPolicy; 
     /** Sends `resource` (the REST JSON of the record) to every endpoint subscribed to `type`. */
     emit(type: EventType, resource: unknown): string {
       const event: Event = { id: randomUUID(), type, resource };
-      events.set(event.id, event);
-      const variant = [...endpoints.values()].some((e) => e.events.includes('*') || e.events.includes(type)) ? takeFault() : 'normal';
+      const subscribed = [...endpoints.values()].some((e) => e.events.includes('*') || e.events.includes(type));
+      // Kept for redeliveries only when delivered somewhere: a backfill without endpoints holds no copy of each record.
+      if (subscribed) events.set(event.id, event);
+      const variant = subscribed ? takeFault() : 'normal';
       for (const endpoint of endpoints.values()) {
         if (!endpoint.events.includes('*') && !endpoint.events.includes(type)) continue;
         if (variant === 'duplicate') {

@@ -147,9 +147,17 @@ export type AccountUpdate = z.infer<typeof AccountUpdate>;
 
 /** Coupa accepts `created_at` and `created-at` alike; the simulator works with the JSON (hyphen) names. */
 export function hyphenateKeys(value: unknown): unknown {
+  // A body already in hyphen names (what clients send) is returned as is: no copy per request.
+  if (!hasUnderscoreKey(value)) return value;
   if (Array.isArray(value)) return value.map(hyphenateKeys);
-  if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k.replace(/_/g, '-'), hyphenateKeys(v)]));
+  return Object.fromEntries(Object.entries(value as object).map(([k, v]) => [k.replace(/_/g, '-'), hyphenateKeys(v)]));
+}
+
+function hasUnderscoreKey(value: unknown): boolean {
+  if (Array.isArray(value)) return value.some(hasUnderscoreKey);
+  if (value === null || typeof value !== 'object') return false;
+  for (const key in value) if (key.includes('_') || hasUnderscoreKey((value as Record<string, unknown>)[key])) return true;
+  return false;
 }
 
 /** zod issues as Coupa-style `{ field: [message] }` validation errors. */

@@ -57,6 +57,8 @@ export interface FaultControl {
 
 const ADMIN_PREFIX = '/_sandbox';
 
+type LogEntryOn = FastifyRequest & { sandboxLogEntry: LoggedRequest | null };
+
 function pathOf(request: FastifyRequest): string {
   const q = request.url.indexOf('?');
   return q === -1 ? request.url : request.url.slice(0, q);
@@ -68,7 +70,9 @@ export function installFaults(app: FastifyInstance, options: { seed?: number; ma
   const maxLogged = options.maxLoggedRequests ?? 10_000;
   const rules: Array<FaultRule & { used: number }> = [];
   const log: LoggedRequest[] = [];
-  const entries = new WeakMap<FastifyRequest, LoggedRequest>();
+  // A request's log entry rides on the request: a decoration, so every request has it from the start (no WeakMap per request).
+  app.decorateRequest('sandboxLogEntry', null);
+  const entryOf = (request: FastifyRequest) => (request as LogEntryOn).sandboxLogEntry;
 
   const control: FaultControl = {
     add: (rule) => rules.push({ ...FaultRule.parse(rule), used: 0 }),
@@ -81,7 +85,7 @@ export function installFaults(app: FastifyInstance, options: { seed?: number; ma
     const path = pathOf(request);
     if (path.startsWith(ADMIN_PREFIX)) return;
     const entry: LoggedRequest = { at: new Date().toISOString(), method: request.method, url: request.url, headers: { ...request.headers }, body: undefined };
-    entries.set(request, entry);
+    (request as LogEntryOn).sandboxLogEntry = entry;
     log.push(entry);
     if (log.length > maxLogged) log.splice(0, log.length - maxLogged);
 
@@ -109,11 +113,11 @@ export function installFaults(app: FastifyInstance, options: { seed?: number; ma
   });
 
   app.addHook('preHandler', async (request) => {
-    const entry = entries.get(request);
+    const entry = entryOf(request);
     if (entry) entry.body = request.body;
   });
   app.addHook('onResponse', async (request, reply) => {
-    const entry = entries.get(request);
+    const entry = entryOf(request);
     if (entry) entry.status = reply.statusCode;
   });
 
