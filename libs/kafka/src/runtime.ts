@@ -115,7 +115,7 @@ export interface CreateConsumerRuntimeParams {
 export interface ConsumerRuntime {
   /** Connects, joins the group and starts consuming; resolves once running. */
   start(): Promise<void>;
-  /** Finishes the in-flight message, sends what is pending, commits, leaves the group, disconnects. */
+  /** Finishes the in-flight messages, sends what is pending, commits, leaves the group, disconnects. */
   stop(): Promise<void>;
 }
 
@@ -674,7 +674,7 @@ export function createConsumerRuntime(params: CreateConsumerRuntimeParams): Cons
       }
       state = 'running';
       if (outage !== undefined) drainer = drainLoop(outage);
-      log.info({ topics, dlqTopic, outcomesTopic, parking: outage !== undefined }, 'consumer runtime started');
+      log.info({ topics, dlqTopic, outcomesTopic, parking: outage !== undefined, keyConcurrency }, 'consumer runtime started');
     },
     async stop() {
       if (state === 'stopped' || state === 'stopping' || state === 'new') {
