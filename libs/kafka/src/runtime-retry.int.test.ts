@@ -446,3 +446,43 @@ test('keyConcurrency: stop() waits for the handlers in flight, records and commi
   assert.equal(await s.committed(topic), 4, 'what finished in flight is recorded and committed');
   assert.equal(c.overlapping(), undefined);
 });
+
+test('keyConcurrency: a rebalance while handlers are in flight awaits them, commits nothing past an unfinished one, and every event is handled, one key at a time', { timeout: 120_000 }, async (t) => {
+  const s = await setup(t, [{ name: 'events', partitions: 1 }]);
+  const [topic = ''] = s.topics;
+  const c = calls();
+  const events = [keyed('A', 0), keyed('B', 1), keyed('C', 2), keyed('A', 3), keyed('D', 4), keyed('E', 5)];
+  const handler: EventHandler = (event, ctx) => c.around(event, ctx.offset, ['1', '2'].includes(ctx.offset) && c.names('start').filter((n) => n === (event.data as { name: string }).name).length === 0, () => ({ status: 'created' as const }));
+  const first = s.runtime(handler, { initialMs: 20, maxMs: 100, maxAttempts: 5 }, { keyConcurrency: 3, heartbeatIntervalMs: 500 });
+  await s.publish(topic, events);
+  await first.start();
+  await waitFor(() => c.names('start').includes('B #1') && c.names('start').includes('C #2'), { message: 'B and C held', timeoutMs: 60_000 });
+
+  // Never leave the first runtime's batch held, whatever fails: its stop() would wait for it.
+  t.after(() => {
+    c.open('B #1');
+    c.open('C #2');
+  });
+  const kafkaAdmin = testKafka().admin();
+  await kafkaAdmin.connect();
+  t.after(() => kafkaAdmin.disconnect());
+  // The second member's join completes only once the first rejoins, i.e. after its held batch.
+  const second = s.runtime(handler, { initialMs: 20, maxMs: 100, maxAttempts: 5 }, { keyConcurrency: 3, heartbeatIntervalMs: 500 });
+  const joining = second.start();
+  await waitFor(async () => (await kafkaAdmin.describeGroups([s.groupId])).groups[0]?.state === 'PreparingRebalance', { message: 'the rebalance', timeoutMs: 30_000 });
+  assert.ok((await s.committed(topic)) <= 1, 'nothing committed past the held B #1');
+  c.open('B #1');
+  c.open('C #2');
+  await joining;
+
+  await waitFor(async () => (await s.committed(topic)) === events.length, { message: 'all commits', timeoutMs: 90_000 });
+  assert.equal(c.overlapping(), undefined, 'one key at a time, across both runtimes');
+  const names = c.names('start');
+  assert.ok(names.indexOf('A #0') < names.indexOf('A #3'));
+  const outcomes = await waitFor(async () => {
+    const all = await s.outcomes();
+    return events.every((_, i) => all.some((o) => o.source.offset === String(i) && o.status === 'created')) && all;
+  }, { message: 'an outcome per event', timeoutMs: 60_000 });
+  assert.ok(outcomes.length >= events.length);
+  assert.equal(s.dlq.messages.length, 0);
+});
