@@ -141,7 +141,11 @@ test('a retriable error is retried in place and the event is handled once', asyn
   await h.producer.publish(h.topic, [event]);
 
   await waitFor(async () => (await h.committed()) === 1, { message: 'the commit', timeoutMs: 60_000 });
-  const outcomes = await h.decodedOutcomes();
+  // Acknowledged before the commit, but the collector reads it in its own time.
+  const outcomes = await waitFor(async () => {
+    const all = await h.decodedOutcomes();
+    return all.length >= 1 && all;
+  }, { message: 'the outcome', timeoutMs: 60_000 });
   assert.deepEqual(outcomes.map((o) => [o.eventId, o.status, o.attempts]), [[event.id, 'updated', 3]]);
   assert.equal(effects, 1);
   assert.equal(h.dlq.messages.length, 0);
@@ -158,7 +162,10 @@ test('a permanent error goes to the DLQ with its reason, and the next event is p
   await h.producer.publish(h.topic, [bad, good]);
 
   await waitFor(async () => (await h.committed()) === 2, { message: 'both commits', timeoutMs: 60_000 });
-  const outcomes = await h.decodedOutcomes();
+  const outcomes = await waitFor(async () => {
+    const all = await h.decodedOutcomes();
+    return all.length >= 2 && all;
+  }, { message: 'both outcomes', timeoutMs: 60_000 });
   assert.deepEqual(
     outcomes.map((o) => [o.eventId, o.status, o.error?.code]),
     [

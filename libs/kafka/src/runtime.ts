@@ -15,6 +15,7 @@ import { createRetryPauses } from './retry-pauses.js';
 import { CIRCUIT_GAUGE, createCircuits, type Circuit, type CircuitTransition } from './circuit.js';
 import { OutageSettings, decideDrainFailure, decideFailure, type DrainVerdict, type ParkedRecord, type ParkingLane, type ParkingStore } from './parking.js';
 import { createPartitionRouter, sendPerPartition } from './partition-send.js';
+import { runKeyLanes } from './key-lanes.js';
 
 export interface HandlerResult {
   status: 'created' | 'updated' | 'unchanged' | 'skipped' | 'echo';
@@ -72,6 +73,12 @@ export interface CreateConsumerRuntimeParams {
   retry: RetryOptions;
   metrics?: Registry;
   partitionsConsumedConcurrently?: number;
+  /**
+   * Messages of one fetched batch (one partition) handled at once: different record keys side by
+   * side, the messages of one key strictly one after another in offset order. Default 1: one
+   * message at a time. Outcomes are still recorded and offsets committed in offset order.
+   */
+  keyConcurrency?: number;
   /** Where a new group starts. Default true: a new writer must not silently skip existing events. */
   fromBeginning?: boolean;
   /** Defaults to mlc.outcomes.v1; tests pass their own. */
@@ -108,7 +115,7 @@ export interface CreateConsumerRuntimeParams {
 export interface ConsumerRuntime {
   /** Connects, joins the group and starts consuming; resolves once running. */
   start(): Promise<void>;
-  /** Finishes the in-flight message, sends what is pending, commits, leaves the group, disconnects. */
+  /** Finishes the in-flight messages, sends what is pending, commits, leaves the group, disconnects. */
   stop(): Promise<void>;
 }
 
@@ -170,6 +177,7 @@ const Params = z.object({
   topics: z.array(z.string().min(1)).min(1),
   retry: RetryOptions,
   partitionsConsumedConcurrently: z.number().int().positive(),
+  keyConcurrency: z.number().int().positive().max(1_000),
   fetchMaxWaitMs: z.number().int().positive(),
   flushMaxMessages: z.number().int().positive(),
   flushMaxDelayMs: z.number().int().nonnegative(),
@@ -187,6 +195,7 @@ export function createConsumerRuntime(params: CreateConsumerRuntimeParams): Cons
     retry,
     metrics: registry,
     partitionsConsumedConcurrently = 1,
+    keyConcurrency = 1,
     fromBeginning = true,
     outcomesTopic = OUTCOMES_TOPIC,
     dlqTopic = dlqTopicFor(groupId),
@@ -199,7 +208,7 @@ export function createConsumerRuntime(params: CreateConsumerRuntimeParams): Cons
     maxRecordBytes = DEFAULT_MAX_RECORD_BYTES,
     dlqTruncatedValueBytes = DEFAULT_DLQ_TRUNCATED_VALUE_BYTES,
   } = params;
-  const checked = Params.safeParse({ groupId, topics, retry, partitionsConsumedConcurrently, fetchMaxWaitMs, flushMaxMessages, flushMaxDelayMs, outage });
+  const checked = Params.safeParse({ groupId, topics, retry, partitionsConsumedConcurrently, keyConcurrency, fetchMaxWaitMs, flushMaxMessages, flushMaxDelayMs, outage });
   if (!checked.success) {
     throw new MlcError('MLC_CONFIG_INVALID', `invalid consumer runtime parameters: ${checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, {
       context: { groupId },
@@ -336,8 +345,11 @@ export function createConsumerRuntime(params: CreateConsumerRuntimeParams): Cons
     return records;
   }
 
-  /** What became of a message: records to send before committing it, or a retry after a pause. */
-  type Processed = { records: PendingRecord[] } | { retryInMs: number };
+  /**
+   * What became of a message: records to send before committing it, or a retry after a pause (its
+   * attempts so far, and how many of them count towards maxAttempts).
+   */
+  type Processed = { records: PendingRecord[] } | { retry: { retryInMs: number; attempts: number; counted: number } };
 
   // Circuits per connection and the writer's target; made on first use (gauge 0 = closed).
   const circuits = outage === undefined ? undefined : createCircuits(outage.circuit);
@@ -407,10 +419,9 @@ export function createConsumerRuntime(params: CreateConsumerRuntimeParams): Cons
     )) as 'parked' | 'full';
     if (stored === 'full') {
       const attempt = pauses.attemptFor(topic, partition, message.offset);
-      pauses.failed(topic, partition, message.offset, attempt, pauses.countedFor(topic, partition, message.offset));
       const retryInMs = backoffDelay(attempt, retry);
       log.warn({ topic, partition, offset: message.offset, connection, cap: outage!.maxParkedPerConnection, delayMs: retryInMs }, 'parking lot of the connection is full; the partition waits (backpressure)');
-      return { retryInMs };
+      return { retry: { retryInMs, attempts: attempt, counted: pauses.countedFor(topic, partition, message.offset) } };
     }
     lot.add(connection);
     metrics.handled(topic, 'parked');
@@ -459,13 +470,13 @@ export function createConsumerRuntime(params: CreateConsumerRuntimeParams): Cons
       if (decision === 'dead-letter') return { records: await deadLetter(source, error, identity, attempt, live) };
       if (decision === 'park') return park(source, event, attempt, error, lot!, live);
       metrics.retried(topic, error.code);
-      pauses.failed(topic, partition, message.offset, attempt, decision === 'wait' ? counted : counted + 1);
+      const nowCounted = decision === 'wait' ? counted : counted + 1;
       const retryInMs = backoffDelay(attempt, retry);
       ctx.logger.warn(
-        { err: error, code: error.code, attempt, counted: decision === 'wait' ? counted : counted + 1, delayMs: retryInMs },
+        { err: error, code: error.code, attempt, counted: nowCounted, delayMs: retryInMs },
         decision === 'wait' ? 'handler met an outage of our own infrastructure; pausing the partition to wait it out (not counted)' : 'handler failed with a retriable error; pausing the partition until the retry',
       );
-      return { retryInMs };
+      return { retry: { retryInMs, attempts: attempt, counted: nowCounted } };
     } finally {
       metrics.handlerSeconds(topic, Number(process.hrtime.bigint() - started) / 1e9);
     }
@@ -584,6 +595,9 @@ export function createConsumerRuntime(params: CreateConsumerRuntimeParams): Cons
   }
   let drainer: Promise<void> | undefined;
 
+  /** The record key as a string, for keyConcurrency's per-key order; keyless records form one key. */
+  const keyOfMessage = (message: KafkaMessage): string => (message.key === null ? '' : message.key.toString('latin1'));
+
   async function eachBatch({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, uncommittedOffsets, isRunning, isStale }: EachBatchPayload): Promise<void> {
     const { topic, partition } = batch;
     let rebalancing: unknown;
@@ -616,21 +630,28 @@ export function createConsumerRuntime(params: CreateConsumerRuntimeParams): Cons
         outage === undefined
           ? undefined
           : ((await persist('lot', () => outage.parking.connectionsParkedOn(topic, partition), live, () => false)) as Set<string>);
-      let retryInMs: number | undefined;
-      for (const message of batch.messages) {
-        if (!live()) break;
-        const processed = await processMessage(topic, partition, message, live, lot);
-        if ('retryInMs' in processed) {
-          // The rest of the batch is dropped unresolved; the partition is fetched again from this offset.
-          retryInMs = processed.retryInMs;
-          break;
-        }
-        pauses.succeeded(topic, partition);
-        await window.add(message.offset, processed.records);
-      }
+      // Up to keyConcurrency messages at once, one key at a time in offset order; finished messages
+      // reach the window in offset order (key-lanes.ts), so commits stay in offset order.
+      const end = await runKeyLanes<KafkaMessage, Processed>({
+        items: batch.messages,
+        keyOf: keyOfMessage,
+        concurrency: keyConcurrency,
+        canStart: live,
+        run: (message) => processMessage(topic, partition, message, live, lot),
+        stops: (processed) => 'retry' in processed,
+        deliver: async (message, processed) => {
+          pauses.succeeded(topic, partition);
+          await window.add(message.offset, (processed as { records: PendingRecord[] }).records);
+        },
+        isInterruption: (error) => error instanceof Interrupted,
+      });
+      // The first message not handled to the end waits for its retry; the rest of the batch is
+      // dropped unresolved (also what finished after it), and the partition is fetched again from it.
+      const failed = end.stopped !== undefined && 'retry' in end.stopped.result ? { offset: end.stopped.item.offset, ...end.stopped.result.retry } : undefined;
+      if (failed !== undefined) pauses.failed(topic, partition, failed.offset, failed.attempts, failed.counted);
       // kafkajs fetches this partition again only after we return: nothing stays in flight across batches.
       await window.drain();
-      if (retryInMs !== undefined) pauses.pause(topic, partition, retryInMs);
+      if (failed !== undefined) pauses.pause(topic, partition, failed.retryInMs);
     } catch (error) {
       if (!(error instanceof Interrupted)) throw error;
       // Messages finished before the interruption are still recorded and committed if Kafka lets
@@ -665,7 +686,7 @@ export function createConsumerRuntime(params: CreateConsumerRuntimeParams): Cons
       }
       state = 'running';
       if (outage !== undefined) drainer = drainLoop(outage);
-      log.info({ topics, dlqTopic, outcomesTopic, parking: outage !== undefined }, 'consumer runtime started');
+      log.info({ topics, dlqTopic, outcomesTopic, parking: outage !== undefined, keyConcurrency }, 'consumer runtime started');
     },
     async stop() {
       if (state === 'stopped' || state === 'stopping' || state === 'new') {

@@ -51,3 +51,10 @@ test('WriterEnv: vendor limits are shared across replicas by default; local mode
   assert.throws(() => loadEnv({ ...INFRA, MLC_RATE_LIMIT: 'per-replica' }, WriterEnv), /MLC_RATE_LIMIT/);
   assert.throws(() => loadEnv({ ...INFRA, MLC_RATE_LIMIT_FALLBACK_REPLICAS: '0' }, WriterEnv), /MLC_RATE_LIMIT_FALLBACK_REPLICAS/);
 });
+
+test('WriterEnv: MLC_KEY_CONCURRENCY is unset unless given (then the writer default applies), a whole number from 1 to 256, and misspelt it is named', () => {
+  assert.equal(loadEnv(INFRA, WriterEnv).MLC_KEY_CONCURRENCY, undefined);
+  assert.equal(loadEnv({ ...INFRA, MLC_KEY_CONCURRENCY: '32' }, WriterEnv).MLC_KEY_CONCURRENCY, 32);
+  for (const bad of ['0', '257', '2.5', 'many']) assert.throws(() => loadEnv({ ...INFRA, MLC_KEY_CONCURRENCY: bad }, WriterEnv), /MLC_KEY_CONCURRENCY/, bad);
+  assert.throws(() => loadEnv({ ...INFRA, MLC_KEYS_CONCURRENCY: '8' }, WriterEnv), /MLC_KEY_CONCURRENCY/);
+});

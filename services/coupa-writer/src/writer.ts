@@ -9,6 +9,9 @@ export const coupaWriter: WriterDefinition<{ coupa: typeof CoupaMapping }, 'coup
   // The handler writes a supplier.changed the same whichever ERP it came from.
   topics: [...ENTITY_TYPES.map((entity) => topicFor('syspro', entity)), topicFor('infor', 'supplier')],
   section: 'coupa',
+  // A supplier is ~5 SQL round trips and 1-2 Coupa calls in sequence: latency, not CPU. 16 per
+  // partition (different suppliers, one supplier in order); the token bucket still bounds the calls.
+  keyConcurrency: 16,
   mappings: { coupa: CoupaMapping },
   createHandler({ connection, records, syncState, logger, createLimiter }) {
     const coupa = coupaClientFromSettings(connection.coupa, { logger, createLimiter });
