@@ -23,11 +23,30 @@ export const LATENCY_GOAL_MS = 20;
  * The `all` rows: the closed-loop max rates as a ratio, and p99 of the open-loop phase at half
  * the gateway's max rate against issue 15's goal (p99 < 20 ms there).
  */
-export function gatewayRows(bare: LoadResult, gateway: LoadResult, halfRate: { gateway: LoadResult; bare: LoadResult; kafkaAck: LoadResult; postgres: LoadResult; perSecond: number }): SummaryRow[] {
+export function gatewayRows(
+  bare: LoadResult,
+  gateway: LoadResult,
+  halfRate: { gateway: LoadResult; bare: LoadResult; kafkaAck: LoadResult; postgres: LoadResult; perSecond: number },
+  cpuUs?: { bare: number | undefined; gateway: number | undefined },
+): SummaryRow[] {
   const ratio = gateway.perSecond / bare.perSecond;
   const ms = (n: number) => n.toFixed(1);
+  const cpu: SummaryRow[] =
+    cpuUs?.bare === undefined || cpuUs.gateway === undefined
+      ? []
+      : [
+          {
+            path: 'gateway verified call-outs vs bare fastify, CPU per request of the serving thread (gateway)',
+            measured: cpuUs.gateway,
+            unit: 'µs CPU/req',
+            reference: { label: 'bare fastify', value: cpuUs.bare },
+            ratio: cpuUs.bare / cpuUs.gateway,
+            note: 'context: the rate ratio if the serving thread had a core of its own',
+          },
+        ];
   return [
     { path: 'gateway verified call-outs vs bare fastify (gateway)', measured: gateway.perSecond, unit: 'req/s', reference: { label: 'bare fastify', value: bare.perSecond }, ratio, goal: '≥ 0.5', met: ratio >= 0.5 },
+    ...cpu,
     {
       path: 'gateway p99 latency at half its max rate (gateway)',
       measured: halfRate.gateway.p99,
@@ -128,7 +147,7 @@ async function run(args: BenchArgs, env: BenchEnv): Promise<SummaryRow[]> {
     // Postgres round trip; a published call-out waits for 1 ack and 2 round trips (claim, completion).
     const halfKafka = await openLoopLatency(openCount, halfRate, (i) => rawProducer.send({ topic, acks: -1, messages: [{ key: `k${i % 64}`, value: supplierBody(i, 'floor') }] }));
     const halfPg = await openLoopLatency(openCount, halfRate, () => db.query('select 1'));
-    const rows = gatewayRows(bareResult, gatewayResult, { gateway: halfGateway, bare: halfBare, kafkaAck: halfKafka, postgres: halfPg, perSecond: halfRate });
+    const rows = gatewayRows(bareResult, gatewayResult, { gateway: halfGateway, bare: halfBare, kafkaAck: halfKafka, postgres: halfPg, perSecond: halfRate }, { bare: bareCpu, gateway: gatewayCpu });
 
     if (args.json === 'true') {
       console.log(

@@ -1,0 +1,23 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { gatewayRows } from './gateway.js';
+import type { LoadResult } from './load.js';
+
+const load = (perSecond: number, p99: number): LoadResult => ({ count: 100, seconds: 100 / perSecond, perSecond, p50: p99 / 4, p95: p99 / 2, p99, max: p99 * 2 });
+const half = { gateway: load(300, 12), bare: load(300, 2), kafkaAck: load(300, 4), postgres: load(300, 1), perSecond: 300 };
+
+test('the gateway rows: the rate ratio and p99 at half rate carry the goals; CPU per request is context beside them', () => {
+  const [rate, cpu, p99] = gatewayRows(load(4000, 3), load(600, 40), half, { bare: 80, gateway: 640 });
+  assert.equal(rate!.ratio, 0.15);
+  assert.equal(rate!.met, false);
+  assert.equal(cpu!.unit, 'µs CPU/req');
+  assert.equal(cpu!.ratio, 0.125);
+  assert.equal(cpu!.goal, undefined);
+  assert.equal(p99!.measured, 12);
+  assert.equal(p99!.met, true);
+});
+
+test('without a CPU reading (no /proc) there is no CPU row', () => {
+  assert.equal(gatewayRows(load(4000, 3), load(2500, 40), half, { bare: undefined, gateway: 640 }).length, 2);
+  assert.equal(gatewayRows(load(4000, 3), load(2500, 40), half).length, 2);
+});
