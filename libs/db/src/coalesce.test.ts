@@ -21,15 +21,38 @@ test('calls of one turn share a batch; calls made while it runs share the next; 
 
 test('a failing batch rejects each of its callers; the next batch still runs; batches are at most maxBatch', async () => {
   const sizes: number[] = [];
-  const run = coalesce(async (items: readonly string[]) => {
-    sizes.push(items.length);
-    if (items.includes('bad')) throw new Error('statement failed');
-    return items.map((s) => s.toUpperCase());
-  }, 2);
+  const run = coalesce(
+    async (items: readonly string[]) => {
+      sizes.push(items.length);
+      if (items.includes('bad')) throw new Error('statement failed');
+      return items.map((s) => s.toUpperCase());
+    },
+    { maxBatch: 2 },
+  );
   const results = await Promise.allSettled(['bad', 'a', 'b', 'c'].map(run));
   assert.deepEqual(
     results.map((r) => (r.status === 'fulfilled' ? r.value : (r.reason as Error).message)),
     ['statement failed', 'statement failed', 'B', 'C'],
   );
   assert.deepEqual(sizes, [2, 2]);
+});
+
+test('items of one key never share a batch: a repeated key waits for the next, in call order', async () => {
+  const batches: string[][] = [];
+  const run = coalesce(
+    async (items: readonly { key: string; n: number }[]) => {
+      batches.push(items.map((i) => `${i.key}${i.n}`));
+      return items.map((i) => i.n);
+    },
+    { keyOf: (i) => i.key },
+  );
+  const items = [
+    { key: 'a', n: 1 },
+    { key: 'b', n: 2 },
+    { key: 'a', n: 3 },
+    { key: 'c', n: 4 },
+    { key: 'a', n: 5 },
+  ];
+  assert.deepEqual(await Promise.all(items.map(run)), [1, 2, 3, 4, 5]);
+  assert.deepEqual(batches, [['a1', 'b2', 'c4'], ['a3'], ['a5']]);
 });
