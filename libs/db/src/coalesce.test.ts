@@ -56,3 +56,21 @@ test('items of one key never share a batch: a repeated key waits for the next, i
   assert.deepEqual(await Promise.all(items.map(run)), [1, 2, 3, 4, 5]);
   assert.deepEqual(batches, [['a1', 'b2', 'c4'], ['a3'], ['a5']]);
 });
+
+test('a batch refused for one item\'s data (alone) runs each item again alone: only that one fails', async () => {
+  const batches: string[][] = [];
+  const run = coalesce(
+    async (items: readonly string[]) => {
+      batches.push([...items]);
+      if (items.includes('bad')) throw new Error(items.length > 1 ? 'refused' : 'refused: bad');
+      return items.map((s) => s.toUpperCase());
+    },
+    { alone: (error) => (error as Error).message.startsWith('refused') },
+  );
+  const results = await Promise.allSettled(['a', 'bad', 'c'].map(run));
+  assert.deepEqual(
+    results.map((r) => (r.status === 'fulfilled' ? r.value : (r.reason as Error).message)),
+    ['A', 'refused: bad', 'C'],
+  );
+  assert.deepEqual(batches, [['a', 'bad', 'c'], ['a'], ['bad'], ['c']]);
+});

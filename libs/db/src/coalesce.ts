@@ -7,17 +7,24 @@ export interface CoalesceOptions<T> {
    * about one key run in the order they were made.
    */
   keyOf?: (item: T) => string;
+  /**
+   * Whether a batch's error is the fault of one item's data (e.g. `isRefusedData`), not of the
+   * statement or the database: a batch of several that fails so has each of its items run again
+   * alone, so only the faulty one fails (the others are not retried or dead-lettered for it).
+   * Any other error rejects every item of the batch.
+   */
+  alone?: (error: unknown) => boolean;
 }
 
 /**
  * Turns a batch operation into a per-item one: the calls made in one turn of the event loop, and
  * those made while a batch is running, go together into the next batch, so concurrent callers
  * share one round trip. Each caller gets its own result (by position in the batch); a batch that
- * throws rejects each of its callers with that error (each adds its own context). The queue holds
+ * throws rejects each of its callers with that error (each adds its own context), unless `alone`. The queue holds
  * only what callers are awaiting, so it is bounded by the callers' own bounds.
  */
 export function coalesce<T, R>(runBatch: (items: readonly T[]) => Promise<readonly R[]>, options: CoalesceOptions<T> = {}): (item: T) => Promise<R> {
-  const { maxBatch = 500, keyOf } = options;
+  const { maxBatch = 500, keyOf, alone } = options;
   let queue: { item: T; resolve: (result: R) => void; reject: (error: unknown) => void }[] = [];
   let draining = false;
 
@@ -44,7 +51,9 @@ export function coalesce<T, R>(runBatch: (items: readonly T[]) => Promise<readon
         const results = await runBatch(batch.map((q) => q.item));
         batch.forEach((q, i) => q.resolve(results[i]!));
       } catch (error) {
-        for (const q of batch) q.reject(error);
+        if (batch.length > 1 && alone?.(error) === true) {
+          for (const q of batch) await runBatch([q.item]).then(([result]) => q.resolve(result!), q.reject);
+        } else for (const q of batch) q.reject(error);
       }
     }
     draining = false;

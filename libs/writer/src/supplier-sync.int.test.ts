@@ -143,17 +143,29 @@ test('sync state store on PostgreSQL: calls about one record never share a state
   assert.equal((await records.get(ref('S1')))?.eventId, 'e3', 'the later write of S1 last');
   assert.deepEqual(Object.keys((await state.get('acme', 'S1', 'coupa|syspro')) ?? {}).sort(), ['name', 'status']);
 
-  // One bad value fails the whole statement: each of its callers gets the error, with its own record in the context.
+  // One record's bad data: the statement is refused, run again per record, and only that record fails, naming it.
   queries.length = 0;
-  const results = await Promise.allSettled([
+  const refused = await Promise.allSettled([
     state.remember(ref('S3'), written('e4', '2026-01-01T00:00:00Z'), 'coupa|syspro', {}),
     state.remember(ref('S4'), written('e5', 'not a time'), 'coupa|syspro', {}),
     state.remember(ref('S5'), written('e6', '2026-01-01T00:00:00Z'), 'coupa|syspro', {}),
   ]);
-  assert.equal(queries.length, 1, 'one statement for the three');
+  assert.deepEqual(queries.map((values) => values[3]), [['S3', 'S4', 'S5'], ['S3'], ['S4'], ['S5']]);
+  assert.deepEqual(
+    refused.map((r) => r.status === 'rejected' && isMlcError(r.reason) && [r.reason.context.naturalKey, r.reason.context.sqlState]),
+    [false, ['S4', '22007'], false],
+  );
+  assert.equal((await records.get(ref('S5')))?.eventId, 'e6');
+
+  // A statement that fails for another reason (here: no tables in the schema) fails each of its callers, each naming its record.
+  const bare = createPool(await isolatedSchemaUrl(t, 'bare'), { max: 1 });
+  t.after(() => bare.end());
+  let statements = 0;
+  const failing = createSyncStateStore({ db: { query: (text) => (statements++, bare.query(text as pg.QueryConfig)) } });
+  const results = await Promise.allSettled(['S6', 'S7', 'S8'].map((key) => failing.open(ref(key), 'coupa|syspro', {})));
+  assert.equal(statements, 1, 'one statement for the three');
   assert.deepEqual(
     results.map((r) => r.status === 'rejected' && isMlcError(r.reason) && [r.reason.context.naturalKey, r.reason.context.operation, r.reason.context.sqlState]),
-    ['S3', 'S4', 'S5'].map((key) => [key, 'write target record and sync state', '22007']),
+    ['S6', 'S7', 'S8'].map((key) => [key, 'read target record and sync state', '42P01']),
   );
-  assert.equal(await records.get(ref('S3')), undefined, 'nothing of the failed statement written');
 });

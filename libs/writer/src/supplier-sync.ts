@@ -1,5 +1,5 @@
 import type { SupplierFieldGroup, SyncSettings } from '@mlc/config';
-import { coalesce, unnestColumns } from '@mlc/db';
+import { coalesce, isRefusedData, unnestColumns } from '@mlc/db';
 import { toDbError } from '@mlc/errors';
 import { contentHashOf, type Source, type SupplierData, type SupplierEvent } from '@mlc/events';
 import type { ForceOption, WriteResult } from './write-path.js';
@@ -254,6 +254,8 @@ const MERGE_STATE_SQL = mergeStateSql(`select connection, 'supplier', natural_ke
 
 // A record's target record and states have the connection and natural key in their keys: calls about one record take turns.
 const recordKey = (connection: string, naturalKey: string) => `${connection}\u0000${naturalKey}`;
+// A statement PostgreSQL refused for one record's data (a NUL in a key, say) is run again per record: only that one fails.
+const refused = (error: unknown) => isRefusedData(toDbError(error));
 
 interface OpenCall {
   ref: TargetRef;
@@ -277,7 +279,8 @@ type OpenRow = { fields: SyncState | null; claimed: boolean } & (TargetRecordRow
 /**
  * The sync state on PostgreSQL. `open`, `remember` and `merge` of records handled at the same time
  * (the runtime's key concurrency) share one statement each; a statement that fails fails each of
- * its calls, each with its own record in the error's context.
+ * its calls, each with its own record in the error's context (one refused for the data of a record
+ * is first run again per record, so that only the faulty record fails).
  */
 export function createSyncStateStore({ db }: { db: Queryable }): SyncStateStore {
   const open = coalesce(
@@ -289,7 +292,7 @@ export function createSyncStateStore({ db }: { db: Queryable }): SyncStateStore 
       });
       return rows.map((row): OpenedSync => ({ record: row.content_hash === null ? undefined : toTargetRecord(row as TargetRecordRow), state: row.fields ?? undefined, claimed: row.claimed }));
     },
-    { keyOf: ({ ref }) => recordKey(ref.connection, ref.naturalKey) },
+    { keyOf: ({ ref }) => recordKey(ref.connection, ref.naturalKey), alone: refused },
   );
   const remember = coalesce(
     async (calls: readonly RememberCall[]) => {
@@ -300,7 +303,7 @@ export function createSyncStateStore({ db }: { db: Queryable }): SyncStateStore 
       });
       return calls.map(() => undefined);
     },
-    { keyOf: ({ ref }) => recordKey(ref.connection, ref.naturalKey) },
+    { keyOf: ({ ref }) => recordKey(ref.connection, ref.naturalKey), alone: refused },
   );
   const merge = coalesce(
     async (calls: readonly MergeCall[]) => {
@@ -311,7 +314,7 @@ export function createSyncStateStore({ db }: { db: Queryable }): SyncStateStore 
       });
       return calls.map(() => undefined);
     },
-    { keyOf: ({ connection, naturalKey }) => recordKey(connection, naturalKey) },
+    { keyOf: ({ connection, naturalKey }) => recordKey(connection, naturalKey), alone: refused },
   );
   return {
     async get(connection, naturalKey, systems) {
