@@ -6,7 +6,6 @@ import type { ForceOption, WriteResult } from './write-path.js';
 import {
   rememberSql,
   TARGET_RECORD_COLUMNS,
-  TARGET_RECORD_KEY,
   refValues,
   rememberedValues,
   targetRefFor,
