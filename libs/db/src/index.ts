@@ -16,3 +16,4 @@ export {
 } from './leader.js';
 export { createPollLog, type PollLogParams } from './poll-log.js';
 export { deleteConnectionRows } from './forget.js';
+export { coalesce, unnestColumns, type CoalesceOptions } from './coalesce.js';

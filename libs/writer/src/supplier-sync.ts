@@ -1,11 +1,11 @@
 import type { SupplierFieldGroup, SyncSettings } from '@mlc/config';
+import { coalesce, isRefusedData, unnestColumns } from '@mlc/db';
 import { toDbError } from '@mlc/errors';
 import { contentHashOf, type Source, type SupplierData, type SupplierEvent } from '@mlc/events';
 import type { ForceOption, WriteResult } from './write-path.js';
 import {
-  REMEMBER_SQL,
+  rememberSql,
   TARGET_RECORD_COLUMNS,
-  TARGET_RECORD_KEY,
   refValues,
   rememberedValues,
   targetRefFor,
@@ -213,26 +213,108 @@ export interface SyncStateStore {
 }
 
 const STATE_KEY = `connection = $1 and entity_type = 'supplier' and natural_key = $2 and systems = $3`;
-/** Merges `$<fields>` into the state of `$<connection>`, `$<key>`, `$<systems>` (jsonb `||`: leaves not named are kept). */
-const mergeStateSql = (connection: number, key: number, systems: number, fields: number) =>
-  `insert into mlc_sync_state (connection, entity_type, natural_key, systems, fields) values ($${connection}, 'supplier', $${key}, $${systems}, $${fields}::jsonb)
-           on conflict (connection, entity_type, natural_key, systems) do update set fields = mlc_sync_state.fields || excluded.fields, updated_at = now()`;
 const GET_STATE_SQL = `select fields from mlc_sync_state where ${STATE_KEY}`;
-const MERGE_STATE_SQL = mergeStateSql(1, 2, 3, 4);
-// $1–$4 the target record (its connection and natural key are the state's too), $5 the pair, $6 the claim. The state
-// is read from the statement's snapshot, before the claim; a pair another direction created meanwhile is neither read
-// nor claimed (claimed false, state undefined): the caller then merges, as for a pair without state.
-const OPEN_SQL = `with claim as (
-             insert into mlc_sync_state (connection, entity_type, natural_key, systems, fields) values ($1, 'supplier', $4, $5, $6::jsonb)
-             on conflict (connection, entity_type, natural_key, systems) do nothing returning 1)
-           select (select fields from mlc_sync_state where connection = $1 and entity_type = 'supplier' and natural_key = $4 and systems = $5) as fields,
-                  exists (select 1 from claim) as claimed, t.*
-             from (select 1) as one left join (select ${TARGET_RECORD_COLUMNS} from mlc_target_records where ${TARGET_RECORD_KEY}) as t on true`;
-// The write and its synced leaves together: $1–$8 as REMEMBER_SQL, $9 the pair, $10 the leaves.
-const REMEMBER_WITH_STATE_SQL = `with remembered as (${REMEMBER_SQL})
-           ${mergeStateSql(1, 4, 9, 10)}`;
+/** Merges the rows of `source` (connection, 'supplier', natural key, systems, fields jsonb) into their states (jsonb `||`: leaves not named are kept). */
+const mergeStateSql = (source: string) =>
+  `insert into mlc_sync_state (connection, entity_type, natural_key, systems, fields) ${source}
+           on conflict (connection, entity_type, natural_key, systems) do update set fields = mlc_sync_state.fields || excluded.fields, updated_at = now()`;
 
+// The statements below each serve the calls of concurrently handled records at once (`coalesce`):
+// one row per call in `unnest` arrays, in the order of `n`. Rows are written in key order, so two
+// writers' statements lock shared rows (a pair's state) in the same order.
+const BY_STATE_KEY = 'order by connection, natural_key, systems';
+
+// $1–$4 the target records (their connection and natural key are the states' too), $5 the pairs, $6 the claims. The
+// states are read from the statement's snapshot, before the claims; a pair another direction created meanwhile is neither
+// read nor claimed (claimed false, state undefined): the caller then merges, as for a pair without state.
+const OPEN_SQL = `with input as (
+             select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
+               with ordinality as i(connection, target_system, entity_type, natural_key, systems, claim, n)),
+           claimed as (
+             insert into mlc_sync_state (connection, entity_type, natural_key, systems, fields)
+               select connection, 'supplier', natural_key, systems, claim::jsonb from input ${BY_STATE_KEY}
+             on conflict (connection, entity_type, natural_key, systems) do nothing returning connection, natural_key, systems)
+           select s.fields, c.systems is not null as claimed, ${TARGET_RECORD_COLUMNS.split(', ').map((column) => `t.${column}`).join(', ')}
+             from input i
+             left join mlc_sync_state s on s.connection = i.connection and s.entity_type = 'supplier' and s.natural_key = i.natural_key and s.systems = i.systems
+             left join claimed c on c.connection = i.connection and c.natural_key = i.natural_key and c.systems = i.systems
+             left join mlc_target_records t
+               on t.connection = i.connection and t.target_system = i.target_system and t.entity_type = i.entity_type and t.natural_key = i.natural_key
+            order by i.n`;
+// The writes and their synced leaves together: $1–$8 the columns of REMEMBER_SQL, $9 the pairs, $10 the leaves.
+const REMEMBER_WITH_STATE_SQL = `with input as (
+             select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::text[], $9::text[], $10::text[])
+               as i(connection, target_system, entity_type, natural_key, target_id, content_hash, source_time, event_id, systems, fields)),
+           remembered as (${rememberSql(`select connection, target_system, entity_type, natural_key, target_id, content_hash, source_time, event_id from input order by connection, target_system, entity_type, natural_key`)})
+           ${mergeStateSql(`select connection, 'supplier', natural_key, systems, fields::jsonb from input ${BY_STATE_KEY}`)}`;
+// $1–$4: connections, natural keys, pairs, leaves.
+const MERGE_STATE_SQL = mergeStateSql(`select connection, 'supplier', natural_key, systems, fields::jsonb
+             from unnest($1::text[], $2::text[], $3::text[], $4::text[]) as i(connection, natural_key, systems, fields) ${BY_STATE_KEY}`);
+
+// A record's target record and states have the connection and natural key in their keys: calls about one record take turns.
+const recordKey = (connection: string, naturalKey: string) => `${connection}\u0000${naturalKey}`;
+// A statement PostgreSQL refused for one record's data (a NUL in a key, say) is run again per record: only that one fails.
+const refused = (error: unknown) => isRefusedData(toDbError(error));
+
+interface OpenCall {
+  ref: TargetRef;
+  systems: string;
+  claim: SyncState;
+}
+interface RememberCall {
+  ref: TargetRef;
+  written: RememberedWrite;
+  systems: string;
+  leaves: SyncState;
+}
+interface MergeCall {
+  connection: string;
+  naturalKey: string;
+  systems: string;
+  leaves: SyncState;
+}
+type OpenRow = { fields: SyncState | null; claimed: boolean } & (TargetRecordRow | { [K in keyof TargetRecordRow]: null });
+
+/**
+ * The sync state on PostgreSQL. `open`, `remember` and `merge` of records handled at the same time
+ * (the runtime's key concurrency) share one statement each; a statement that fails fails each of
+ * its calls, each with its own record in the error's context (one refused for the data of a record
+ * is first run again per record, so that only the faulty record fails).
+ */
 export function createSyncStateStore({ db }: { db: Queryable }): SyncStateStore {
+  const open = coalesce(
+    async (calls: readonly OpenCall[]) => {
+      const { rows } = await db.query<OpenRow>({
+        name: 'mlc_sync_state_open',
+        text: OPEN_SQL,
+        values: unnestColumns(calls, ({ ref, systems, claim }) => [...refValues(ref), systems, JSON.stringify(claim)]),
+      });
+      return rows.map((row): OpenedSync => ({ record: row.content_hash === null ? undefined : toTargetRecord(row as TargetRecordRow), state: row.fields ?? undefined, claimed: row.claimed }));
+    },
+    { keyOf: ({ ref }) => recordKey(ref.connection, ref.naturalKey), alone: refused },
+  );
+  const remember = coalesce(
+    async (calls: readonly RememberCall[]) => {
+      await db.query({
+        name: 'mlc_sync_state_remember',
+        text: REMEMBER_WITH_STATE_SQL,
+        values: unnestColumns(calls, ({ ref, written, systems, leaves }) => [...refValues(ref), ...rememberedValues(written), systems, JSON.stringify(leaves)]),
+      });
+      return calls.map(() => undefined);
+    },
+    { keyOf: ({ ref }) => recordKey(ref.connection, ref.naturalKey), alone: refused },
+  );
+  const merge = coalesce(
+    async (calls: readonly MergeCall[]) => {
+      await db.query({
+        name: 'mlc_sync_state_merge',
+        text: MERGE_STATE_SQL,
+        values: unnestColumns(calls, ({ connection, naturalKey, systems, leaves }) => [connection, naturalKey, systems, JSON.stringify(leaves)]),
+      });
+      return calls.map(() => undefined);
+    },
+    { keyOf: ({ connection, naturalKey }) => recordKey(connection, naturalKey), alone: refused },
+  );
   return {
     async get(connection, naturalKey, systems) {
       try {
@@ -244,27 +326,21 @@ export function createSyncStateStore({ db }: { db: Queryable }): SyncStateStore 
     },
     async merge(connection, naturalKey, systems, leaves) {
       try {
-        await db.query({ name: 'mlc_sync_state_merge', text: MERGE_STATE_SQL, values: [connection, naturalKey, systems, JSON.stringify(leaves)] });
+        await merge({ connection, naturalKey, systems, leaves });
       } catch (error) {
         throw toDbError(error, { connection, naturalKey, systems, operation: 'write sync state' });
       }
     },
     async open(ref, systems, claim) {
       try {
-        const { rows } = await db.query<{ fields: SyncState | null; claimed: boolean } & (TargetRecordRow | { [K in keyof TargetRecordRow]: null })>({
-          name: 'mlc_sync_state_open',
-          text: OPEN_SQL,
-          values: [...refValues(ref), systems, JSON.stringify(claim)],
-        });
-        const row = rows[0]!;
-        return { record: row.content_hash === null ? undefined : toTargetRecord(row as TargetRecordRow), state: row.fields ?? undefined, claimed: row.claimed };
+        return await open({ ref, systems, claim });
       } catch (error) {
         throw toDbError(error, { ...ref, systems, operation: 'read target record and sync state' });
       }
     },
     async remember(ref, written, systems, leaves) {
       try {
-        await db.query({ name: 'mlc_sync_state_remember', text: REMEMBER_WITH_STATE_SQL, values: [...refValues(ref), ...rememberedValues(written), systems, JSON.stringify(leaves)] });
+        await remember({ ref, written, systems, leaves });
       } catch (error) {
         throw toDbError(error, { ...ref, systems, operation: 'write target record and sync state' });
       }

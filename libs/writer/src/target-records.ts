@@ -69,17 +69,19 @@ export const TARGET_RECORD_KEY = 'connection = $1 and target_system = $2 and ent
 export const refValues = (ref: TargetRef): unknown[] => [ref.connection, ref.targetSystem, ref.entityType, ref.naturalKey];
 
 /**
- * Records a write: `$1`–`$4` the record (`refValues`), `$5`–`$8` what was written
- * (`rememberedValues`). Never moves a record back to an older source time; a null target id keeps
- * the known one. A statement of its own or a CTE of a larger one (the supplier sync's).
+ * Records writes: the rows of `source` (the columns of `mlc_target_records` up to `event_id`, in
+ * order). Never moves a record back to an older source time; a null target id keeps the known one.
+ * A statement of its own or a CTE of a larger one (the supplier sync's).
  */
-export const REMEMBER_SQL = `insert into mlc_target_records (connection, target_system, entity_type, natural_key, target_id, content_hash, source_time, event_id)
-           values ($1, $2, $3, $4, $5, $6, $7, $8)
+export const rememberSql = (source: string) => `insert into mlc_target_records (connection, target_system, entity_type, natural_key, target_id, content_hash, source_time, event_id)
+           ${source}
            on conflict (connection, target_system, entity_type, natural_key) do update
              set target_id = coalesce(excluded.target_id, mlc_target_records.target_id),
                  content_hash = excluded.content_hash, source_time = excluded.source_time,
                  event_id = excluded.event_id, written_at = now()
              where mlc_target_records.source_time <= excluded.source_time`;
+/** Records one write: `$1`–`$4` the record (`refValues`), `$5`–`$8` what was written (`rememberedValues`). */
+export const REMEMBER_SQL = rememberSql('values ($1, $2, $3, $4, $5, $6, $7, $8)');
 export const rememberedValues = (written: RememberedWrite): unknown[] => [written.targetId, written.contentHash, written.sourceTime, written.eventId];
 
 const GET_SQL = `select ${TARGET_RECORD_COLUMNS} from mlc_target_records where ${TARGET_RECORD_KEY}`;

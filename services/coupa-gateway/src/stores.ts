@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { coalesce, unnestColumns } from '@mlc/db';
 import { toMlcError } from '@mlc/errors';
 import { redactSecrets, type Logger } from '@mlc/log';
-import { coalesce } from './coalesce.js';
 
 /** The part of pg's Pool the stores use. */
 export interface Queryable {
@@ -138,7 +138,7 @@ export function createDeliveryLog({ db }: { db: Queryable }): DeliveryLog {
          from unnest($1::text[], $2::text[], $3::uuid[], $4::text[]) as c(connection, coupa_event_id, token, outcome)
          where d.connection = c.connection and d.coupa_event_id = c.coupa_event_id and d.claim_token = c.token
          returning c.token::text as token`,
-        [batch.map((c) => c.connection), batch.map((c) => c.coupaEventId), batch.map((c) => c.token), batch.map((c) => c.outcome)],
+        unnestColumns(batch, (c) => [c.connection, c.coupaEventId, c.token, c.outcome]),
       );
       const completed = new Set(rows.map((r) => r.token));
       return batch.map((c) => completed.has(c.token));
