@@ -55,6 +55,23 @@ test('encode registers once and decode round-trips the event', async (t) => {
   assert.deepEqual(await other.decode(topic, first), event);
 });
 
+test('encodeNow and decodeNow answer without a promise once the schema ids are known, the same as encode and decode, and undefined before', async (t) => {
+  const { codec, topic } = setup(t);
+  assert.equal(codec.encodeNow?.(topic, event), undefined, 'not registered yet: only encode can');
+  const encoded = await codec.encode(topic, event);
+  assert.deepEqual(codec.encodeNow?.(topic, event), encoded);
+  assert.throws(() => codec.encodeNow?.(topic, { ...event, data: { ...event.data, status: 'gone' } }), { code: 'MLC_EVENT_INVALID' });
+
+  const other = createRegistryCodec({ registryUrl: infra.schemaRegistryUrl, logicalTopic: (name) => name.replace(/-[0-9a-f]{12}$/, '') });
+  assert.equal(other.decodeNow?.(topic, encoded), undefined, 'schema id not fetched yet: only decode can');
+  assert.throws(() => other.decodeNow?.(topic, null), { code: 'MLC_DECODE_FAILED' }, 'bad bytes fail at once, before any registry call');
+  assert.deepEqual(await other.decode(topic, encoded), event);
+  assert.deepEqual(other.decodeNow?.(topic, encoded), event);
+  const mismatch = encodeWire(encoded.readInt32BE(1), Buffer.from(JSON.stringify({ ...event, contentHash: 7 })));
+  assert.throws(() => other.decodeNow?.(topic, mismatch), { code: 'MLC_EVENT_INVALID' });
+  assert.throws(() => other.decodeNow?.(topic, encodeWire(encoded.readInt32BE(1), Buffer.from('{"id":'))), { code: 'MLC_DECODE_FAILED' });
+});
+
 test('a subject whose first registration was cut short (schema registered, no compatibility level) is repaired, not stuck', async (t) => {
   const { codec, topic, subject } = setup(t);
   const base = `${infra.schemaRegistryUrl}/subjects/${encodeURIComponent(subject)}`;

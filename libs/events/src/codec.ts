@@ -25,6 +25,14 @@ export interface TopicCodec {
    * registry outages give MLC_REGISTRY_UNAVAILABLE (retriable).
    */
   decode(topic: string, value: Buffer | null): Promise<unknown>;
+  /**
+   * `encode` without a promise, when it needs no registry call (the topic's schema id is known);
+   * `undefined` when it would. Same validation and errors. Optional: the consumer runtime uses it
+   * per outcome, and falls back to `encode` without it.
+   */
+  encodeNow?(topic: string, value: unknown): Buffer | undefined;
+  /** `decode` without a promise, when the value's schema id is known; `undefined` when it is not. Same errors. */
+  decodeNow?(topic: string, value: Buffer | null): unknown;
 }
 
 export interface RegistryCodecParams {
@@ -139,6 +147,9 @@ export function createRegistryCodec({ registryUrl, registry, logger, logicalTopi
   // the next call tries again.
   const idsByTopic = new Map<string, Promise<number>>();
   const knownSchemaIds = new Map<number, Promise<void>>();
+  // What those promises resolved to, for `encodeNow` and `decodeNow` (only successes, never evicted).
+  const readyIds = new Map<string, number>();
+  const readySchemaIds = new Set<number>();
 
   function cached<K, V>(cache: Map<K, Promise<V>>, key: K, load: () => Promise<V>): Promise<V> {
     let pending = cache.get(key);
@@ -176,6 +187,7 @@ export function createRegistryCodec({ registryUrl, registry, logger, logicalTopi
           id = await registerRepairing();
         }
         log?.info({ topic, subject, schemaId: id }, 'schema registered');
+        readyIds.set(topic, id);
         return id;
       } catch (error) {
         throw registryError(error, 'register', { topic, subject });
@@ -187,11 +199,40 @@ export function createRegistryCodec({ registryUrl, registry, logger, logicalTopi
     return cached(knownSchemaIds, schemaId, async () => {
       try {
         await client.getSchema(schemaId);
+        readySchemaIds.add(schemaId);
         log?.debug({ topic, schemaId }, 'schema fetched');
       } catch (error) {
         throw registryError(error, 'fetch schema', { topic, schemaId }, 'MLC_DECODE_FAILED');
       }
     });
+  }
+
+  /** The value a wire-format payload carries, once its schema id is known. */
+  function parsePayload(topic: string, schemaTopic: string, schemaId: number, payload: Buffer): unknown {
+    let json: unknown;
+    try {
+      json = JSON.parse(payload.toString('utf8'));
+    } catch (error) {
+      throw new MlcError('MLC_DECODE_FAILED', `value on ${topic} (schema ${schemaId}) is not valid JSON`, {
+        cause: error,
+        context: { topic, schemaId },
+      });
+    }
+    try {
+      return validateForTopic(schemaTopic, json);
+    } catch (error) {
+      if (error instanceof MlcError) {
+        throw new MlcError(error.code, error.message, { cause: error.cause, context: { ...error.context, schemaId } });
+      }
+      throw error;
+    }
+  }
+
+  function unwrap(topic: string, value: Buffer | null): { schemaTopic: string; schemaId: number; payload: Buffer } {
+    const schemaTopic = logicalTopic(topic);
+    parseTopic(schemaTopic);
+    const { schemaId, payload } = decodeWire(value, { topic });
+    return { schemaTopic, schemaId, payload };
   }
 
   return {
@@ -201,28 +242,20 @@ export function createRegistryCodec({ registryUrl, registry, logger, logicalTopi
       return encodeWire(schemaId, json);
     },
 
+    encodeNow(topic, value) {
+      const schemaId = readyIds.get(topic);
+      return schemaId === undefined ? undefined : encodeWire(schemaId, serializeForTopic(logicalTopic(topic), value));
+    },
+
     async decode(topic, value) {
-      const schemaTopic = logicalTopic(topic);
-      parseTopic(schemaTopic);
-      const { schemaId, payload } = decodeWire(value, { topic });
+      const { schemaTopic, schemaId, payload } = unwrap(topic, value);
       await ensureSchema(schemaId, topic);
-      let json: unknown;
-      try {
-        json = JSON.parse(payload.toString('utf8'));
-      } catch (error) {
-        throw new MlcError('MLC_DECODE_FAILED', `value on ${topic} (schema ${schemaId}) is not valid JSON`, {
-          cause: error,
-          context: { topic, schemaId },
-        });
-      }
-      try {
-        return validateForTopic(schemaTopic, json);
-      } catch (error) {
-        if (error instanceof MlcError) {
-          throw new MlcError(error.code, error.message, { cause: error.cause, context: { ...error.context, schemaId } });
-        }
-        throw error;
-      }
+      return parsePayload(topic, schemaTopic, schemaId, payload);
+    },
+
+    decodeNow(topic, value) {
+      const { schemaTopic, schemaId, payload } = unwrap(topic, value);
+      return readySchemaIds.has(schemaId) ? parsePayload(topic, schemaTopic, schemaId, payload) : undefined;
     },
   };
 }

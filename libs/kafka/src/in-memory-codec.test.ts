@@ -30,3 +30,13 @@ test('bad bytes are decode failures; a schema mismatch names the event', async (
   const mismatch = Buffer.concat([good.subarray(0, 5), Buffer.from(JSON.stringify({ ...supplierEvent('S-9'), contentHash: 'x' }))]);
   await assert.rejects(codec.decode('events.v1', mismatch), (e: unknown) => e instanceof MlcError && e.code === 'MLC_EVENT_INVALID' && e.context.key === 'S-9');
 });
+
+test('encodeNow and decodeNow (no registry, so always available) give what encode and decode give, and throw their errors', async () => {
+  const event = supplierEvent('S-2');
+  const bytes = await codec.encode('events.v1', event);
+  assert.deepEqual(codec.encodeNow?.('events.v1', event), bytes);
+  assert.deepEqual(codec.decodeNow?.('events.v1', bytes), event);
+  assert.throws(() => codec.encodeNow?.('events.v1', { ...event, id: '' }), isCode('MLC_EVENT_INVALID'));
+  assert.throws(() => codec.decodeNow?.('events.v1', null), isCode('MLC_DECODE_FAILED'));
+  assert.throws(() => codec.decodeNow?.('outcomes.v1', bytes), isCode('MLC_DECODE_FAILED'));
+});

@@ -38,28 +38,35 @@ export function createInMemoryCodec({ schemas }: InMemoryCodecParams): TopicCode
     });
   }
 
+  function encodeNow(topic: string, value: unknown): Buffer {
+    const { id, schema } = schemaOf(topic);
+    // A built event of this schema was parsed once already (see `parseOnce` of @mlc/events).
+    return encodeWire(id, parsedPayload(schema, value) ?? JSON.stringify(validate(topic, schema, value, id)));
+  }
+
+  function decodeNow(topic: string, value: Buffer | null): unknown {
+    const { id: expected } = schemaOf(topic);
+    const { schemaId, payload } = decodeWire(value, { topic });
+    const schema = byId.get(schemaId);
+    if (schema === undefined) throw new MlcError('MLC_DECODE_FAILED', `unknown schema id ${schemaId} on ${topic}`, { context: { topic, schemaId } });
+    if (schemaId !== expected) {
+      throw new MlcError('MLC_DECODE_FAILED', `schema id ${schemaId} belongs to another topic than ${topic}`, { context: { topic, schemaId } });
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(payload.toString('utf8'));
+    } catch (error) {
+      throw new MlcError('MLC_DECODE_FAILED', `value on ${topic} is not valid JSON`, { cause: error, context: { topic, schemaId } });
+    }
+    return validate(topic, schema, json, schemaId);
+  }
+
+  // No registry: every call can be answered at once.
   return {
-    async encode(topic, value) {
-      const { id, schema } = schemaOf(topic);
-      // A built event of this schema was parsed once already (see `parseOnce` of @mlc/events).
-      return encodeWire(id, parsedPayload(schema, value) ?? JSON.stringify(validate(topic, schema, value, id)));
-    },
-    async decode(topic, value) {
-      const { id: expected } = schemaOf(topic);
-      const { schemaId, payload } = decodeWire(value, { topic });
-      const schema = byId.get(schemaId);
-      if (schema === undefined) throw new MlcError('MLC_DECODE_FAILED', `unknown schema id ${schemaId} on ${topic}`, { context: { topic, schemaId } });
-      if (schemaId !== expected) {
-        throw new MlcError('MLC_DECODE_FAILED', `schema id ${schemaId} belongs to another topic than ${topic}`, { context: { topic, schemaId } });
-      }
-      let json: unknown;
-      try {
-        json = JSON.parse(payload.toString('utf8'));
-      } catch (error) {
-        throw new MlcError('MLC_DECODE_FAILED', `value on ${topic} is not valid JSON`, { cause: error, context: { topic, schemaId } });
-      }
-      return validate(topic, schema, json, schemaId);
-    },
+    encode: async (topic, value) => encodeNow(topic, value),
+    decode: async (topic, value) => decodeNow(topic, value),
+    encodeNow,
+    decodeNow,
   };
 }
 

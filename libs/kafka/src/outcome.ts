@@ -102,12 +102,29 @@ export function shrinkOutcome(outcome: Outcome, length = SHRUNK_TEXT_LENGTH): Ou
  * retriable, naming the event and the record it reports on; it is never sent to be refused.
  */
 export async function encodeOutcomeWithin(outcome: Outcome, encode: (outcome: Outcome) => Promise<Buffer>, maxRecordBytes: number): Promise<Buffer> {
-  const fits = (value: Buffer) => recordBytes({ value }) + OUTCOME_KEY_AND_HEADERS_BYTES <= maxRecordBytes;
   const value = await encode(outcome);
-  if (fits(value)) return value;
+  if (fitsRecord(value, maxRecordBytes)) return value;
   const shrunk = await encode(shrinkOutcome(outcome));
-  if (fits(shrunk)) return shrunk;
-  throw new MlcError('MLC_PAYLOAD_TOO_LARGE', `the outcome of event ${outcome.eventId} is ${shrunk.length} bytes even with its texts cut, over the ${maxRecordBytes}-byte record limit`, {
+  if (fitsRecord(shrunk, maxRecordBytes)) return shrunk;
+  throw tooLarge(outcome, shrunk, maxRecordBytes);
+}
+
+/**
+ * `encodeOutcomeWithin` with a codec's `encodeNow`: without a promise, or `undefined` when the
+ * codec cannot encode without waiting (then call `encodeOutcomeWithin`). Same errors.
+ */
+export function encodeOutcomeWithinNow(outcome: Outcome, encode: (outcome: Outcome) => Buffer | undefined, maxRecordBytes: number): Buffer | undefined {
+  const value = encode(outcome);
+  if (value === undefined || fitsRecord(value, maxRecordBytes)) return value;
+  const shrunk = encode(shrinkOutcome(outcome));
+  if (shrunk === undefined || fitsRecord(shrunk, maxRecordBytes)) return shrunk;
+  throw tooLarge(outcome, shrunk, maxRecordBytes);
+}
+
+const fitsRecord = (value: Buffer, maxRecordBytes: number): boolean => recordBytes({ value }) + OUTCOME_KEY_AND_HEADERS_BYTES <= maxRecordBytes;
+
+function tooLarge(outcome: Outcome, shrunk: Buffer, maxRecordBytes: number): MlcError {
+  return new MlcError('MLC_PAYLOAD_TOO_LARGE', `the outcome of event ${outcome.eventId} is ${shrunk.length} bytes even with its texts cut, over the ${maxRecordBytes}-byte record limit`, {
     context: { eventId: outcome.eventId, ...outcome.source, bytes: shrunk.length, maxRecordBytes },
   });
 }

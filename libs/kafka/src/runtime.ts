@@ -9,7 +9,7 @@ import type { TopicCodec } from './codec.js';
 import { DEFAULT_DLQ_TRUNCATED_VALUE_BYTES, DEFAULT_MAX_RECORD_BYTES, buildDlqHeaders, dlqTopicFor, fitDeadLetter } from './dead-letter.js';
 import { EVENT_HEADERS, readReplay, type Replay } from './headers.js';
 import { createRuntimeMetrics } from './metrics.js';
-import { buildOutcome, encodeOutcomeWithin, identityFromDecodeError, identityOf, type EventIdentity } from './outcome.js';
+import { buildOutcome, encodeOutcomeWithin, encodeOutcomeWithinNow, identityFromDecodeError, identityOf, type EventIdentity } from './outcome.js';
 import { chunkRecords, createRecordWindow, topicMessages, type PendingRecord } from './record-window.js';
 import { createRetryPauses } from './retry-pauses.js';
 import { CIRCUIT_GAUGE, createCircuits, type Circuit, type CircuitTransition } from './circuit.js';
@@ -291,6 +291,30 @@ export function createConsumerRuntime(params: CreateConsumerRuntimeParams): Cons
     }
   }
 
+  // Without a promise when the codec can (its schema ids known, see TopicCodec.encodeNow/decodeNow):
+  // two of a message's steps are synchronous work that awaits only made slower (microtask turns,
+  // promises to collect). `undefined`: the codec cannot, or failed in a way `persist` waits out.
+  const encodeNow = codec.encodeNow?.bind(codec);
+  const decodeNow = codec.decodeNow?.bind(codec);
+  const encodeOutcomeNow = (outcome: Outcome): Buffer | MlcError | undefined => {
+    if (encodeNow === undefined) return undefined;
+    try {
+      return encodeOutcomeWithinNow(outcome, (o) => encodeNow(outcomesTopic, o), maxRecordBytes);
+    } catch (error) {
+      const e = toMlcError(error);
+      return OUTCOME_FAULTS.has(e.code) ? e : undefined;
+    }
+  };
+  const decodeValueNow = (topic: string, value: Buffer | null): unknown => {
+    if (decodeNow === undefined) return undefined;
+    try {
+      return decodeNow(topic, value);
+    } catch (error) {
+      const e = toMlcError(error);
+      return e.retriable ? undefined : e;
+    }
+  };
+
   /**
    * Encodes an outcome, waiting out what is not the outcome's own fault. Only an outcome that does
    * not fit its schema or the record limit is given up on (the message is dead-lettered). Anything
@@ -301,7 +325,9 @@ export function createConsumerRuntime(params: CreateConsumerRuntimeParams): Cons
    * outcome in its trail.
    */
   async function encodeOutcome(outcome: Outcome, live: () => boolean): Promise<Message | MlcError> {
-    const value = await persist('encode-outcome', () => encodeOutcomeWithin(outcome, (o) => codec.encode(outcomesTopic, o), maxRecordBytes), live, (e) => OUTCOME_FAULTS.has(e.code));
+    const value =
+      encodeOutcomeNow(outcome) ??
+      (await persist('encode-outcome', () => encodeOutcomeWithin(outcome, (o) => codec.encode(outcomesTopic, o), maxRecordBytes), live, (e) => OUTCOME_FAULTS.has(e.code)));
     if (value instanceof MlcError) return value;
     return {
       // A Buffer once: kafkajs would convert a string key for the partitioner and again for the record.
@@ -442,7 +468,7 @@ export function createConsumerRuntime(params: CreateConsumerRuntimeParams): Cons
     const source = { topic, partition, message };
     const coordinates = { topic, partition, offset: message.offset };
     // A registry outage would fail every message alike, so it is waited out; bad bytes are dead-lettered.
-    const decoded = await persist('decode', () => codec.decode(topic, message.value), live, (e) => !e.retriable);
+    const decoded = decodeValueNow(topic, message.value) ?? (await persist('decode', () => codec.decode(topic, message.value), live, (e) => !e.retriable));
     if (decoded instanceof MlcError) {
       const error = toMlcError(decoded, coordinates);
       return { records: await deadLetter(source, error, identityFromDecodeError(error, message.key, message.headers), 1, live) };
