@@ -187,3 +187,26 @@ test('once canStart() is false nothing more starts, and items waiting for their 
     ['deliver 0'],
   );
 });
+
+test('concurrency 1: a retry stops the batch undelivered, an error (interruption or not) is rethrown, a false canStart() starts nothing more', async () => {
+  const retry = harness(items('a', 'b', 'c'), { concurrency: 1 });
+  await retry.finish(0);
+  await retry.finish(1, 'retry');
+  assert.deepEqual((await retry.done).stopped, { item: { offset: 1, key: 'b' }, result: 'retry' });
+  assert.deepEqual(retry.log, ['start 0', 'end 0', 'deliver 0', 'start 1', 'end 1']);
+
+  for (const message of ['interrupted', 'bug']) {
+    const failing = harness(items('a', 'b'), { concurrency: 1 });
+    await failing.fail(0, new Error(message));
+    await assert.rejects(failing.done, new RegExp(message));
+    assert.deepEqual(failing.log, ['start 0', 'end 0']);
+  }
+
+  let live = true;
+  const stopping = harness(items('a', 'b'), { concurrency: 1, canStart: () => live });
+  await stopping.tick();
+  live = false;
+  await stopping.finish(0);
+  assert.deepEqual(await stopping.done, {});
+  assert.deepEqual(stopping.log, ['start 0', 'end 0', 'deliver 0']);
+});

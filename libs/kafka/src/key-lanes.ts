@@ -40,6 +40,7 @@ export type KeyLanesEnd<T, R> = { stopped?: undefined } | { stopped: { item: T; 
 type Slot<R> = { state: 'running' } | { state: 'done'; result: R } | { state: 'failed'; error: unknown } | { state: 'skipped' };
 
 export async function runKeyLanes<T, R>(params: RunKeyLanesParams<T, R>): Promise<KeyLanesEnd<T, R>> {
+  if (params.concurrency === 1) return runInOrder(params);
   const { items, keyOf, concurrency, canStart, run, stops, deliver, isInterruption } = params;
   const slots: Slot<R>[] = [];
   /** The last started item per key, settled (never rejecting) when it has finished. */
@@ -119,5 +120,20 @@ export async function runKeyLanes<T, R>(params: RunKeyLanesParams<T, R>): Promis
   if (ended !== undefined) return { stopped: ended };
   const first = slots[next];
   if (first?.state === 'failed') throw first.error;
+  return {};
+}
+
+/**
+ * `runKeyLanes` at concurrency 1, the default: the same contract as the plain loop it is, without
+ * the slots, per-item tasks and wake-up promises of the concurrent path (several promises per
+ * message, in the runtime's hottest loop). An item's error is the first and only one: rethrown.
+ */
+async function runInOrder<T, R>({ items, canStart, run, stops, deliver }: RunKeyLanesParams<T, R>): Promise<KeyLanesEnd<T, R>> {
+  for (const item of items) {
+    if (!canStart()) break;
+    const result = await run(item);
+    if (stops(result)) return { stopped: { item, result } };
+    await deliver(item, result);
+  }
   return {};
 }
