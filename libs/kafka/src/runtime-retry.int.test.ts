@@ -378,12 +378,14 @@ test('keyConcurrency: a retry stops the batch at the failing offset; what finish
   const [topic = ''] = s.topics;
   const c = calls();
   const longPause = { initialMs: 600_000, maxMs: 600_000, maxAttempts: 3 };
-  // S #0 ok; A #1 fails (its retry is ten minutes away); B #2 and C #3 are held until it has
-  // failed, then finish; A #4 (same key) and D #5 (no slot free before the failure) must not start.
+  // S #0 ok; A #1 fails (its retry is ten minutes away) once B #2 and C #3 have started (held
+  // until then: decoding takes no turn of its own, so A #1 could fail before they start); B #2 and
+  // C #3 are held until it has failed, then finish; A #4 (same key) and D #5 (no slot free before
+  // the failure) must not start.
   const events = [keyed('S', 0), keyed('A', 1), keyed('B', 2), keyed('C', 3), keyed('A', 4), keyed('D', 5)];
   const first = s.runtime(
     (event, ctx) =>
-      c.around(event, ctx.offset, ['2', '3'].includes(ctx.offset), () => {
+      c.around(event, ctx.offset, ['1', '2', '3'].includes(ctx.offset), () => {
         if (event.entity.key === 'A' && ctx.offset === '1') throw dependencyMissing('A');
         return { status: 'created' as const };
       }),
@@ -392,6 +394,8 @@ test('keyConcurrency: a retry stops the batch at the failing offset; what finish
   );
   await s.publish(topic, events);
   await first.start();
+  await waitFor(() => ['B #2', 'C #3'].every((n) => c.names('start').includes(n)), { message: 'B #2 and C #3 running', timeoutMs: 60_000 });
+  c.open('A #1');
   await waitFor(() => c.names('end').includes('A #1'), { message: 'the failure', timeoutMs: 60_000 });
   c.open('B #2');
   c.open('C #3');
