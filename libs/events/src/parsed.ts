@@ -47,13 +47,13 @@ export function parsedPayload(schema: z.ZodType, value: unknown): string | undef
   return payloads.get(value as object) ?? JSON.stringify(value);
 }
 
-// A value already remembered was deep-frozen then (e.g. the parsed data inside a built event).
 /** The JSON of a value: for a built event the one made with it (see `buildEvent`), else `JSON.stringify`. */
 export function jsonOf(value: unknown): string {
   return (typeof value === 'object' && value !== null ? payloads.get(value) : undefined) ?? JSON.stringify(value);
 }
 
 function deepFreeze(value: object): void {
+  // A value already remembered was deep-frozen then (e.g. the parsed data inside a built event).
   if (parsedBy.has(value)) return;
   Object.freeze(value);
   if (Array.isArray(value)) {
