@@ -102,8 +102,9 @@ test('processes registering a new subject at the same moment all get its id (the
     const encoded = await Promise.all(processes.map((codec) => codec.encode(topic, event)));
     const ids = new Set(encoded.map((value) => value.readInt32BE(1)));
     assert.equal(ids.size, 1, `one schema id for ${subject}`);
-    const versions = (await (await fetch(`${infra.schemaRegistryUrl}/subjects/${encodeURIComponent(subject)}/versions`)).json()) as number[];
-    assert.equal(versions.length, 1);
+    // Not asserted: how many versions the registry keeps. Apicurio itself can record two identical
+    // registrations that race as two versions (seen in CI); each answers the same id, which is what
+    // the writers need.
     const config = (await (await fetch(`${infra.schemaRegistryUrl}/config/${encodeURIComponent(subject)}`)).json()) as { compatibilityLevel: string };
     assert.equal(config.compatibilityLevel, 'BACKWARD');
   }
