@@ -93,7 +93,11 @@ export async function readSupplierEvents(t: TestContext, h: Harness): Promise<Ev
   const seen = (partition: number, offset: string) => {
     if ((reached.get(partition) ?? -1n) < BigInt(offset)) reached.set(partition, BigInt(offset));
   };
-  consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => seen(payload.partition, payload.lastOffset));
+  // An empty fetch reports lastOffset = high watermark - 1 even while a transaction's records are
+  // still above the last stable offset (not delivered yet): only a batch with records says where we are.
+  consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+    if (payload.firstOffset !== null) seen(payload.partition, payload.lastOffset);
+  });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   await consumer.run({

@@ -80,7 +80,11 @@ async function readEvents(t: TestContext, env: Env): Promise<Reader> {
     const k = `${topic}:${partition}`;
     if ((position.get(k) ?? -1n) < BigInt(offset)) position.set(k, BigInt(offset));
   };
-  consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => seen(payload.topic, payload.partition, payload.lastOffset));
+  // An empty fetch reports lastOffset = high watermark - 1 even while a transaction's records are
+  // still above the last stable offset (not delivered yet): only a batch with records says where we are.
+  consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+    if (payload.firstOffset !== null) seen(payload.topic, payload.partition, payload.lastOffset);
+  });
   await consumer.connect();
   await consumer.subscribe({ topics, fromBeginning: true });
   await consumer.run({
