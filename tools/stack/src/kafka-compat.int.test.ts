@@ -29,12 +29,17 @@ test('admin: create topics, describe and alter configs', async (t) => {
     validateOnly: false,
     resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configEntries: [{ name: 'retention.ms', value: '3600000' }] }],
   });
-  const described = await admin.describeConfigs({
-    includeSynonyms: false,
-    resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['retention.ms'] }],
-  });
-  const entry = described.resources[0]?.configEntries.find((e) => e.configName === 'retention.ms');
-  assert.equal(entry?.configValue, '3600000');
+  // A broker applies an altered config when the controller's metadata reaches it, a moment after
+  // the answer (a describe right away read the default once in CI): wait for it.
+  const retention = async () => {
+    const described = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['retention.ms'] }],
+    });
+    return described.resources[0]?.configEntries.find((e) => e.configName === 'retention.ms')?.configValue;
+  };
+  await waitFor(async () => (await retention()) === '3600000', { timeoutMs: 10_000, message: 'retention.ms altered to 3600000' });
+  assert.equal(await retention(), '3600000');
 });
 
 test('idempotent producer and a consumer group that commits', async (t) => {
