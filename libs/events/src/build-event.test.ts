@@ -1,20 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { MlcError } from '@mlc/errors';
 import { buildEvent } from './build-event.js';
 import { EVENT_SCHEMAS } from './envelope.js';
 import { contentHashOf, eventIdOf } from './identity.js';
-import { supplierData, supplierParams } from './test-support.js';
-
-function rejection(fn: () => unknown): MlcError {
-  try {
-    fn();
-  } catch (error) {
-    assert.ok(error instanceof MlcError, `expected an MlcError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected a throw');
-}
+import { rejection, supplierData, supplierParams } from './test-support.js';
 
 test('builds a valid supplier event with hash and deterministic id', () => {
   const event = buildEvent(supplierParams({ actor: 'ADMIN' }));

@@ -1,25 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { z } from 'zod';
-import { MlcError } from '@mlc/errors';
 import { buildEvent } from './build-event.js';
 import { EVENT_SCHEMAS } from './envelope.js';
 import { jsonOf, parseOnce, parsedPayload, wasParsedBy } from './parsed.js';
 import { SupplierData } from './supplier.js';
-import { supplierData, supplierParams } from './test-support.js';
+import { rejection, supplierData, supplierParams } from './test-support.js';
 import { serializeForTopic } from './topics.js';
 
 const TOPIC = 'syspro.suppliers.v1';
-
-function rejection(fn: () => unknown): MlcError {
-  try {
-    fn();
-  } catch (error) {
-    assert.ok(error instanceof MlcError, `expected an MlcError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected a throw');
-}
 
 test('parseOnce parses, freezes its output deeply, and does not parse that output again', () => {
   let runs = 0;

@@ -1,3 +1,5 @@
+import assert from 'node:assert/strict';
+import { MlcError } from '@mlc/errors';
 import type { BuildEventParams } from './build-event.js';
 import type { SupplierData } from './supplier.js';
 
@@ -24,4 +26,15 @@ export function supplierParams(overrides: Partial<BuildEventParams<'supplier'>> 
     correlationId: 'corr-1',
     ...overrides,
   };
+}
+
+/** The MlcError `fn` throws; fails the test when it throws anything else or nothing. */
+export function rejection(fn: () => unknown): MlcError {
+  try {
+    fn();
+  } catch (error) {
+    assert.ok(error instanceof MlcError, `expected an MlcError, got ${String(error)}`);
+    return error;
+  }
+  assert.fail('expected a throw');
 }
