@@ -4,6 +4,7 @@ import type { Admin, Kafka } from 'kafkajs';
 import type { z } from 'zod';
 import { MlcError, toMlcError } from '@mlc/errors';
 import type { Logger } from '@mlc/log';
+import { subscribeSettled } from './topics.js';
 
 export interface ReadCompactedParams<T> {
   kafka: Kafka;
@@ -74,7 +75,7 @@ export async function readCompactedTopic<T>({ kafka, topic, schema, keyPrefix = 
   let timer: NodeJS.Timeout | undefined;
   try {
     await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
+    await subscribeSettled(consumer, { topics: [topic], fromBeginning: true });
     await consumer.run({
       autoCommit: false,
       eachMessage: async ({ partition, message }) => {

@@ -50,6 +50,7 @@ export {
   applyTopics,
   ensureTopics,
   standardTopics,
+  subscribeSettled,
   type ConfigDifference,
   type EnsureTopicsOptions,
   type ExistingTopic,

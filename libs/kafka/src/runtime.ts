@@ -16,6 +16,7 @@ import { CIRCUIT_GAUGE, createCircuits, type Circuit, type CircuitTransition } f
 import { OutageSettings, decideDrainFailure, decideFailure, type DrainVerdict, type ParkedRecord, type ParkingLane, type ParkingStore } from './parking.js';
 import { createPartitionRouter, sendPerPartition } from './partition-send.js';
 import { runKeyLanes } from './key-lanes.js';
+import { subscribeSettled } from './topics.js';
 
 export interface HandlerResult {
   status: 'created' | 'updated' | 'unchanged' | 'skipped' | 'echo';
@@ -703,7 +704,7 @@ export function createConsumerRuntime(params: CreateConsumerRuntimeParams): Cons
       try {
         await producer.connect();
         await consumer.connect();
-        await consumer.subscribe({ topics: [...topics], fromBeginning });
+        await subscribeSettled(consumer, { topics: [...topics], fromBeginning });
         await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently, eachBatch });
       } catch (error) {
         state = 'stopped';

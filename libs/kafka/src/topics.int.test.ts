@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import kafkajs from 'kafkajs';
-import { ensureTopics } from './topics.js';
+import { MlcError } from '@mlc/errors';
+import { ensureTopics, subscribeSettled } from './topics.js';
 import { uniqueName } from '@mlc/testing';
 import { testKafka } from './test-support.js';
 
@@ -68,4 +69,42 @@ test('services declaring the same topics at the same moment all succeed', async 
   assert.ok(created.length >= defs.length, 'every topic was created by someone');
   const settled = await ensureTopics(admins[0]!, defs);
   assert.deepEqual(settled, SETTLED);
+});
+
+test('subscribeSettled: a topic another service creates while we subscribe is waited for; a bad topic name fails at once, named', async (t) => {
+  const kafka = testKafka();
+  const admin = kafka.admin();
+  const producer = kafka.producer();
+  const topic = uniqueName('topics-settle');
+  const consumer = kafka.consumer({ groupId: uniqueName('topics-settle-group'), allowAutoTopicCreation: false });
+  await Promise.all([admin.connect(), producer.connect(), consumer.connect()]);
+  t.after(async () => {
+    await consumer.disconnect();
+    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+    await Promise.all([admin.disconnect(), producer.disconnect()]);
+  });
+
+  // The plain kafkajs call refuses a topic the broker does not know yet...
+  await assert.rejects(consumer.subscribe({ topics: [topic], fromBeginning: true }), { type: 'UNKNOWN_TOPIC_OR_PARTITION' });
+  // ...subscribeSettled waits until it exists.
+  const subscribed = subscribeSettled(consumer, { topics: [topic], fromBeginning: true });
+  await new Promise((resolve) => setTimeout(resolve, 700));
+  await ensureTopics(admin, [{ topic, partitions: 1 }]);
+  await subscribed;
+  await producer.send({ topic, acks: -1, messages: [{ key: 'k', value: 'settled' }] });
+  const received = new Promise<string>((resolve) => {
+    void consumer.run({ eachMessage: async ({ message }) => resolve(String(message.value)) });
+  });
+  assert.equal(await received, 'settled');
+
+  const other = kafka.consumer({ groupId: uniqueName('topics-settle-bad'), allowAutoTopicCreation: false });
+  await other.connect();
+  t.after(() => other.disconnect());
+  await assert.rejects(subscribeSettled(other, { topics: ['not a topic name'] }), (error: MlcError) => {
+    assert.ok(error instanceof MlcError);
+    assert.deepEqual(error.context.topics, ['not a topic name']);
+    assert.equal(error.context.operation, 'subscribe');
+    assert.equal(error.context.attempt, 1, 'not a creation race: not tried again');
+    return true;
+  });
 });

@@ -1,4 +1,4 @@
-import kafkajs, { type Admin, type Kafka } from 'kafkajs';
+import kafkajs, { type Admin, type Consumer, type ConsumerSubscribeTopics, type Kafka } from 'kafkajs';
 import { z } from 'zod';
 import { ENTITY_TYPES, OUTCOMES_TOPIC, topicFor, type Source } from '@mlc/events';
 import { MlcError, toMlcError } from '@mlc/errors';
@@ -172,7 +172,31 @@ export async function ensureTopics(admin: Admin, defs: readonly TopicDefinition[
     } catch (error) {
       const wrapped = toMlcError(error, { operation: 'ensureTopics', topics: defs.map((d) => d.topic), attempt });
       if (attempt >= ENSURE_ATTEMPTS || !(wrapped.retriable || isCreationRace(error))) throw wrapped;
-      await new Promise((resolve) => setTimeout(resolve, Math.min(200 * attempt, 1_000)));
+      await settleDelay(attempt);
+    }
+  }
+}
+
+const settleDelay = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.min(200 * attempt, 1_000)));
+
+/**
+ * `consumer.subscribe`, tried again while a topic looks just created: kafkajs fetches the topics'
+ * metadata when subscribing and throws "This server does not host this topic-partition" for a
+ * topic another service created a moment ago and the broker answering has not learnt of yet (seen
+ * in CI: a writer started beside the poller that created its topics ended its start on it). The
+ * same budget as `ensureTopics` (about 17 s); a topic still unknown after it fails the start,
+ * naming the topics.
+ */
+export async function subscribeSettled(consumer: Consumer, subscription: ConsumerSubscribeTopics): Promise<void> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await consumer.subscribe(subscription);
+      return;
+    } catch (error) {
+      if (attempt >= ENSURE_ATTEMPTS || !isCreationRace(error)) {
+        throw toMlcError(error, { operation: 'subscribe', topics: subscription.topics.map(String), attempt });
+      }
+      await settleDelay(attempt);
     }
   }
 }

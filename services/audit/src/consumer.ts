@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { Counter, type Registry } from 'prom-client';
 import { isRefusedData } from '@mlc/db';
+import { subscribeSettled } from '@mlc/kafka';
 import { MlcError, backoffDelay, toMlcError, type BackoffOptions } from '@mlc/errors';
 import type { Logger } from '@mlc/log';
 import { addRow, emptyRows, toAuditRow, undecodableRow, type AuditRows, type KafkaRecord } from './records.js';
@@ -181,7 +182,7 @@ export function createAuditConsumer(params: CreateAuditConsumerParams): AuditCon
     try {
       await next.connect();
       // The list we found, not the RegExp: kafkajs would resolve it against its own metadata again.
-      await next.subscribe({ topics, fromBeginning: true });
+      await subscribeSettled(next, { topics, fromBeginning: true });
       await next.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently, eachBatch });
     } catch (error) {
       await next.disconnect().catch(() => undefined);

@@ -3,7 +3,7 @@ import type { Kafka } from 'kafkajs';
 import { z } from 'zod';
 import { topicFor, type EntityType } from '@mlc/events';
 import { MlcError, toMlcError } from '@mlc/errors';
-import { buildDlqHeaders, lastStableOffsets, type EventProducer, type RawRecord } from '@mlc/kafka';
+import { buildDlqHeaders, lastStableOffsets, subscribeSettled, type EventProducer, type RawRecord } from '@mlc/kafka';
 import type { Logger } from '@mlc/log';
 import { PollCursorJson, cursorFromJSON, cursorToJSON } from '@mlc/syspro';
 import { LEGACY_EPOCH, type CursorStore, type PagePublisher, type RejectedRow, type StoredCursor } from './ports.js';
@@ -160,7 +160,7 @@ export function createKafkaCursorStore({ kafka, connection, logger, cursorTopic 
     let timer: NodeJS.Timeout | undefined;
     try {
       await consumer.connect();
-      await consumer.subscribe({ topic: cursorTopic, fromBeginning: true });
+      await subscribeSettled(consumer, { topics: [cursorTopic], fromBeginning: true });
       await consumer.run({
         autoCommit: false,
         eachMessage: async ({ partition, message }) => {
