@@ -73,11 +73,14 @@ export function buildOutcome({ identity, writer, status, target, attempts, error
     source,
     at: at.toISOString(),
   };
-  if (target !== undefined) outcome.target = target.id === undefined ? { system: target.system } : { system: target.system, id: target.id };
+  // A handler's result is passed on as it came (a null target, a reason that is no string): never
+  // thrown on here, where it would fail the whole batch, but refused by the outcome's schema when
+  // encoded, which dead-letters that one record naming the field.
+  if (target !== undefined) outcome.target = target === null ? target : target.id === undefined ? { system: target.system } : { system: target.system, id: target.id };
   // Every outcome is kept by the audit log: a runaway message (a whole response body) must not bloat it.
   if (error !== undefined) outcome.error = { code: error.code, message: capErrorMessage(error.message) };
   if (replay !== undefined) outcome.replay = { id: replay.id, force: replay.force };
-  if (reason !== undefined) outcome.reason = capErrorMessage(reason);
+  if (reason !== undefined) outcome.reason = typeof reason === 'string' ? capErrorMessage(reason) : reason;
   return outcome;
 }
 

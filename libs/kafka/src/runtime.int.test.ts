@@ -10,7 +10,7 @@ import type { TopicCodec } from './codec.js';
 import { DLQ_HEADERS, dlqTopicFor, readDeadLetterReason } from './dead-letter.js';
 import { createEventProducer, type EventProducer } from './producer.js';
 import { REPLAY_HEADERS, replayHeaders } from './headers.js';
-import { createConsumerRuntime, type ConsumerRuntime, type EventHandler, type HandlerContext } from './runtime.js';
+import { createConsumerRuntime, type ConsumerRuntime, type EventHandler, type HandlerContext, type HandlerResult } from './runtime.js';
 import { uniqueName, waitFor } from '@mlc/testing';
 import { collect, committedOffset, supplierEvent, testCodec, testKafka, testLogger, type Collector } from './test-support.js';
 import { ensureTopics } from './topics.js';
@@ -184,6 +184,39 @@ test('a permanent error goes to the DLQ with its reason, and the next event is p
   assert.equal(reason?.topic, h.topic);
   assert.equal(reason?.offset, '0');
   assert.equal(reason?.attempts, 1);
+});
+
+test('a handler result that does not fit the outcome schema is dead-lettered, naming it; the batch goes on', async (t) => {
+  // A handler written in JavaScript, or cast past the types: the runtime must not fail the batch
+  // (and so fetch it again forever) on what it builds from the result.
+  const results: Record<string, unknown> = {
+    'S-null-target': { status: 'created', target: null },
+    'S-number-reason': { status: 'updated', reason: 42 },
+    'S-numeric-system': { status: 'created', target: { system: 7 } },
+  };
+  const h = await harness(t, async (event) => (results[event.entity.key] ?? { status: 'created' }) as HandlerResult);
+  const events = [...Object.keys(results), 'S-fine'].map((key) => supplierEvent(key));
+  await h.producer.publish(h.topic, events);
+
+  await waitFor(async () => (await h.committed()) === events.length, { message: 'every commit', timeoutMs: 60_000 });
+  const outcomes = await waitFor(async () => {
+    const all = await h.decodedOutcomes();
+    return all.length >= events.length && all;
+  }, { message: 'every outcome', timeoutMs: 60_000 });
+  assert.deepEqual(
+    outcomes.map((o) => [o.entity.key, o.status, o.error?.code]),
+    [
+      ['S-null-target', 'dead-lettered', 'MLC_EVENT_INVALID'],
+      ['S-number-reason', 'dead-lettered', 'MLC_EVENT_INVALID'],
+      ['S-numeric-system', 'dead-lettered', 'MLC_EVENT_INVALID'],
+      ['S-fine', 'created', undefined],
+    ],
+  );
+  await waitFor(() => h.dlq.messages.length === 3, { message: 'three DLQ records', timeoutMs: 60_000 });
+  assert.deepEqual(
+    h.dlq.messages.map((m) => readDeadLetterReason(m.headers)?.code),
+    ['MLC_EVENT_INVALID', 'MLC_EVENT_INVALID', 'MLC_EVENT_INVALID'],
+  );
 });
 
 // Without parking (no `outage` settings); writers park a target outage instead of dead-lettering it.

@@ -511,7 +511,7 @@ export function createConsumerRuntime(params: CreateConsumerRuntimeParams): Cons
     const outcome = buildOutcome({ identity, writer: groupId, status: result.status, target: result.target, reason: result.reason, attempts: attempt, source: coordinates, replay, at: new Date() });
     const encoded = await encodeOutcome(outcome, live);
     if (encoded instanceof MlcError) {
-      // Non-retriable: the handler's result does not fit the outcome schema (e.g. an empty target system).
+      // Non-retriable: the handler's result does not fit the outcome schema (a null target, a target system or reason that is no string).
       return { records: await deadLetter(source, encoded, identity, attempt, live) };
     }
     metrics.handled(topic, result.status);
