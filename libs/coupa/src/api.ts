@@ -11,6 +11,12 @@ import type { CoupaAccountRef } from './from-canonical/account.js';
  */
 export interface CoupaApi {
   findSupplierByNumber(number: string): Promise<CoupaSupplier | undefined>;
+  /**
+   * The suppliers of up to `SUPPLIERS_PER_FIND` numbers in one call, by number (Coupa's `in`
+   * operator); a number Coupa has no supplier for is absent. A number with a comma cannot be
+   * listed (the operator's separator): ask `findSupplierByNumber`.
+   */
+  findSuppliersByNumbers(numbers: readonly string[]): Promise<Map<string, CoupaSupplier>>;
   createSupplier(body: CoupaSupplierRequest): Promise<CoupaSupplier>;
   updateSupplier(id: number, body: CoupaSupplierUpdate): Promise<CoupaSupplier>;
 
@@ -34,6 +40,9 @@ export interface CoupaApi {
   createInvoice(body: CoupaInvoiceRequest): Promise<CoupaInvoice>;
   updateInvoice(id: number, body: CoupaInvoiceRequest): Promise<CoupaInvoice>;
 }
+
+/** Most numbers in one `findSuppliersByNumbers`: Coupa's largest page (`limit`). */
+export const SUPPLIERS_PER_FIND = 50;
 
 /** Narrows a list to records changed at or after a time: Coupa's `updated-at[gt_or_eq]=` query operator (its timestamps are whole seconds). */
 export interface CoupaListFilter {

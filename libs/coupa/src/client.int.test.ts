@@ -41,6 +41,21 @@ test('suppliers: create, find by number, update, and an unknown number is not fo
   assert.equal(await coupa.findSupplierByNumber('NOPE'), undefined);
 });
 
+test('suppliers of several numbers in one call (the `in` operator), matched by number; misuse refused before any call', async (t) => {
+  const { sim, coupa } = await setup(t);
+  const ids = new Map<string, number>();
+  for (const number of ['MLC-A', 'MLC-B', 'MLC-C']) ids.set(number, (await coupa.createSupplier(supplierBody(number))).id);
+  const before = ((await (await fetch(`${sim.url}/_sandbox/requests?path=/api/suppliers`)).json()) as unknown[]).length;
+  const found = await coupa.findSuppliersByNumbers(['MLC-C', 'NOPE', 'MLC-A', 'MLC-B']);
+  assert.deepEqual(new Map([...found].map(([number, s]) => [number, s.id])), new Map([['MLC-C', ids.get('MLC-C')], ['MLC-A', ids.get('MLC-A')], ['MLC-B', ids.get('MLC-B')]]));
+  const log = (await (await fetch(`${sim.url}/_sandbox/requests?path=/api/suppliers`)).json()) as Array<{ method: string; url: string }>;
+  assert.equal(log.length - before, 1, 'one call');
+  assert.match(decodeURIComponent(log.at(-1)!.url), /number\[in\]=MLC-C,NOPE,MLC-A,MLC-B/);
+
+  await assert.rejects(coupa.findSuppliersByNumbers(['A,1', 'B']), (e: MlcError) => e.code === 'MLC_INTERNAL');
+  await assert.rejects(coupa.findSuppliersByNumbers(Array.from({ length: 51 }, (_, i) => `N${i}`)), (e: MlcError) => e.code === 'MLC_INTERNAL');
+});
+
 test('a duplicate supplier number is rejected with Coupa\'s message', async (t) => {
   const { coupa } = await setup(t);
   await coupa.createSupplier(supplierBody('DUP-1'));

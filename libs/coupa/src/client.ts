@@ -4,7 +4,7 @@ import { createHttpClient, createTokenBucket, createTokenProvider, fetchOAuth2To
 import type { Logger } from '@mlc/log';
 import type { Dispatcher } from 'undici';
 import { z } from 'zod';
-import type { CoupaApi, CoupaExportApi, CoupaListApi, CoupaListFilter } from './api.js';
+import { SUPPLIERS_PER_FIND, type CoupaApi, type CoupaExportApi, type CoupaListApi, type CoupaListFilter } from './api.js';
 import { CoupaAccount, CoupaInvoice, CoupaLookup, CoupaLookupValue, CoupaPurchaseOrder, CoupaSupplier, coupaErrorMessage } from './wire.js';
 
 export interface CoupaClientParams {
@@ -125,8 +125,40 @@ export function createCoupaClient(params: CoupaClientParams): CoupaApi & CoupaEx
     return rows[0];
   }
 
+  /**
+   * `GET /suppliers?number[in]=A,B,…&limit=n`: Coupa documents the `in` operator (a comma-separated
+   * list, "multiple OR conditions"), not whether it compares supplier numbers exactly as `number=`
+   * does; we assume it does and match the answer by exact number here. A full page with a number
+   * missing could mean Coupa holds two suppliers of one number and the missing one fell off the
+   * page: those numbers are asked for alone, as before.
+   */
+  async function findSuppliersByNumbers(numbers: readonly string[]): Promise<Map<string, CoupaSupplier>> {
+    const asked = [...new Set(numbers)];
+    const listable = asked.length <= SUPPLIERS_PER_FIND && asked.every((n) => n !== '' && !n.includes(','));
+    if (!listable) {
+      throw new MlcError('MLC_INTERNAL', `findSuppliersByNumbers takes at most ${SUPPLIERS_PER_FIND} numbers, none empty or with a comma`, {
+        context: { call: 'find suppliers', numbers: asked.length },
+      });
+    }
+    const found = new Map<string, CoupaSupplier>();
+    if (asked.length === 0) return found;
+    const what = `find suppliers ${asked.length <= 3 ? asked.join(', ') : `${asked.slice(0, 3).join(', ')} and ${asked.length - 3} more`}`;
+    const rows = await call(supplierArray, { method: 'GET', path: '/suppliers', query: { 'number[in]': asked.join(','), limit: asked.length } }, what);
+    for (const row of rows) if (typeof row.number === 'string' && asked.includes(row.number) && !found.has(row.number)) found.set(row.number, row);
+    if (rows.length >= asked.length) {
+      for (const number of asked) {
+        if (found.has(number)) continue;
+        const alone = await first(CoupaSupplier, '/suppliers', { number }, `find supplier ${number}`);
+        if (alone !== undefined) found.set(number, alone);
+      }
+    }
+    return found;
+  }
+  const supplierArray = CoupaSupplier.array();
+
   return {
     findSupplierByNumber: (number) => first(CoupaSupplier, '/suppliers', { number }, `find supplier ${number}`),
+    findSuppliersByNumbers,
     createSupplier: (json) => call(CoupaSupplier, { method: 'POST', path: '/suppliers', json }, `create supplier ${json.number}`),
     updateSupplier: (id, json) => call(CoupaSupplier, { method: 'PUT', path: `/suppliers/${id}`, json }, `update supplier ${json.number}`),
 

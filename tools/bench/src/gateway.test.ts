@@ -21,3 +21,14 @@ test('without a CPU reading (no /proc) there is no CPU row', () => {
   assert.equal(gatewayRows(load(4000, 3), load(2500, 40), half, { bare: undefined, gateway: 640 }).length, 2);
   assert.equal(gatewayRows(load(4000, 3), load(2500, 40), half).length, 2);
 });
+
+test('with the floor route measured, a row of context: its rate against the bare route, no goal of its own', () => {
+  const rows = gatewayRows(load(4000, 3), load(600, 40), half, { bare: 80, gateway: 640 }, { closed: load(1800, 9), cpuUs: 210, half: load(300, 15) });
+  const floor = rows.at(-1)!;
+  assert.equal(rows.length, 4);
+  assert.equal(floor.measured, 1800);
+  assert.equal(floor.ratio, 0.45);
+  assert.equal(floor.goal, undefined);
+  assert.equal(floor.met, undefined);
+  assert.match(floor.note!, /CPU\/req 210 µs; open loop at the same half rate p99 15\.0 ms/);
+});

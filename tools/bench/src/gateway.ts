@@ -1,11 +1,11 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import Fastify from 'fastify';
-import { Kafka, logLevel } from 'kafkajs';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { Secret } from '@mlc/config';
 import { DEFAULT_COUPA_MAPPING } from '@mlc/coupa';
 import { buildGatewayApp, createBatchingPublisher, createDeliveryLog, createRejectionLog, GATEWAY_MIGRATIONS, type GatewayAppParams } from '@mlc/coupa-gateway';
-import { createPool, migrate } from '@mlc/db';
+import { coalesce, createPool, migrate } from '@mlc/db';
 import { createRegistryCodec } from '@mlc/events';
 import { createEventProducer } from '@mlc/kafka';
 import { createLogger } from '@mlc/log';
@@ -19,18 +19,41 @@ const SECRET = 'bench-hmac-secret';
 /** Issue 15's latency goal: p99 below this at half the max rate measured in the same run. */
 export const LATENCY_GOAL_MS = 20;
 
+/** The floor route's phases: closed loop, CPU per request, open loop at the gateway's half rate. */
+export interface FloorResults {
+  closed: LoadResult;
+  cpuUs: number | undefined;
+  half: LoadResult;
+}
+
 /**
  * The `all` rows: the closed-loop max rates as a ratio, and p99 of the open-loop phase at half
- * the gateway's max rate against issue 15's goal (p99 < 20 ms there).
+ * the gateway's max rate against issue 15's goal (p99 < 20 ms there). With `floor`, the floor
+ * route's ratio is a row of context: the most any gateway keeping the guarantees reaches here.
  */
 export function gatewayRows(
   bare: LoadResult,
   gateway: LoadResult,
   halfRate: { gateway: LoadResult; bare: LoadResult; kafkaAck: LoadResult; postgres: LoadResult; perSecond: number },
   cpuUs?: { bare: number | undefined; gateway: number | undefined },
+  floor?: FloorResults,
 ): SummaryRow[] {
   const ratio = gateway.perSecond / bare.perSecond;
   const ms = (n: number) => n.toFixed(1);
+  const us = (n: number | undefined) => (n === undefined ? '?' : `${n.toFixed(0)} µs`);
+  const floorRows: SummaryRow[] =
+    floor === undefined
+      ? []
+      : [
+          {
+            path: 'gateway floor vs bare fastify: HMAC, parse, claim, acks=all send, nothing else (gateway)',
+            measured: floor.closed.perSecond,
+            unit: 'req/s',
+            reference: { label: 'bare fastify', value: bare.perSecond },
+            ratio: floor.closed.perSecond / bare.perSecond,
+            note: `context: the highest gateway / bare ratio a receiver keeping those guarantees reaches here; CPU/req ${us(floor.cpuUs)}; open loop at the same half rate p99 ${ms(floor.half.p99)} ms (p50 ${ms(floor.half.p50)})`,
+          },
+        ];
   const cpu: SummaryRow[] =
     cpuUs?.bare === undefined || cpuUs.gateway === undefined
       ? []
@@ -56,7 +79,42 @@ export function gatewayRows(
       met: halfRate.gateway.p99 < LATENCY_GOAL_MS,
       note: `open loop at ${Math.round(halfRate.perSecond)} req/s: p50 ${ms(halfRate.gateway.p50)}, p95 ${ms(halfRate.gateway.p95)} ms; floor p99: Kafka ack ${ms(halfRate.kafkaAck.p99)}, Postgres ${ms(halfRate.postgres.p99)} ms`,
     },
+    ...floorRows,
   ];
+}
+
+/**
+ * The floor: what any receiver of signed call-outs that deduplicates them and answers only once
+ * Kafka holds them must do per request, done as cheaply as we know how. The body is kept as bytes,
+ * its HMAC verified in constant time, the JSON parsed, the Coupa event id claimed in Postgres and
+ * the body sent to Kafka (idempotent, acks=all); it answers after both. Claims arriving together
+ * share one `insert … select from unnest … on conflict do nothing`, and sends one produce request
+ * (`coalesce`, as the gateway's completions do). No mapping, no validation against the event
+ * schema, no echo check, no completion, no logging, no metrics: each of those the gateway keeps is
+ * above this line. Its rate against the bare route bounds the gateway's ratio on this machine.
+ */
+function floorApp(db: ReturnType<typeof createPool>, producer: Producer, topic: string, table: string): FastifyInstance {
+  const app = Fastify();
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  const claim = coalesce(async (ids: readonly string[]) => {
+    await db.query({ name: `floor-claim-${table}`, text: `insert into ${table} (id) select unnest($1::text[]) on conflict do nothing`, values: [ids] });
+    return ids.map(() => undefined);
+  });
+  const send = coalesce(async (messages: readonly { key: string; value: Buffer }[]) => {
+    await producer.send({ topic, acks: -1, messages: [...messages] });
+    return messages.map(() => undefined);
+  });
+  app.post('/webhooks/coupa/:connection', async (req, reply) => {
+    const body = req.body as Buffer;
+    const signature = Buffer.from(String(req.headers['x-coupa-signature'] ?? ''), 'hex');
+    const expected = createHmac('sha256', SECRET).update(body).digest();
+    if (signature.length !== expected.length || !timingSafeEqual(signature, expected)) return reply.code(401).send({ error: 'bad-signature' });
+    JSON.parse(body.toString('utf8'));
+    const id = String(req.headers['x-coupa-event-id']);
+    await Promise.all([claim(id), send({ key: id, value: body })]);
+    return { status: 'ok' };
+  });
+  return app;
 }
 
 async function run(args: BenchArgs, env: BenchEnv): Promise<SummaryRow[]> {
@@ -78,6 +136,9 @@ async function run(args: BenchArgs, env: BenchEnv): Promise<SummaryRow[]> {
   const codec = createRegistryCodec({ registryUrl: schemaRegistryUrl, logicalTopic: (name) => name.replace(`-${suffix}`, '') });
   const producer = createEventProducer({ kafka, codec, logger });
   const rawProducer = kafka.producer();
+  const floorProducer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  const floorTable = `bench_gateway_floor_${suffix}`;
+  const floor = floorApp(db, floorProducer, topic, floorTable);
   const bare = Fastify();
   bare.post('/bare', async () => ({ status: 'ok' }));
   const gatewayWith = (publish: GatewayAppParams['publish']) =>
@@ -112,11 +173,14 @@ async function run(args: BenchArgs, env: BenchEnv): Promise<SummaryRow[]> {
     await db.query(readFileSync(new URL('001_target_records.sql', TARGET_RECORDS_MIGRATIONS), 'utf8'));
     await admin.connect();
     await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 3 }] });
+    await db.query(`create table ${floorTable} (id text primary key)`);
     await producer.connect();
     await rawProducer.connect();
+    await floorProducer.connect();
     const bareUrl = await bare.listen({ port: 0, host: '127.0.0.1' });
     const singleUrl = await single.listen({ port: 0, host: '127.0.0.1' });
     const batchedUrl = await batched.listen({ port: 0, host: '127.0.0.1' });
+    const floorUrl = await floor.listen({ port: 0, host: '127.0.0.1' });
 
     const bareTarget = (offset: number): LoadTarget => ({ kind: 'bare', url: bareUrl, run: suffix, offset });
     const callouts = (url: string, offset: number): LoadTarget => ({ kind: 'callout', url, run: suffix, offset, connection, hmacSecret: SECRET });
@@ -126,6 +190,7 @@ async function run(args: BenchArgs, env: BenchEnv): Promise<SummaryRow[]> {
     await closed(bareTarget(0), warm);
     await closed(callouts(singleUrl, 10_000_000), warm);
     await closed(callouts(batchedUrl, 20_000_000), warm);
+    await closed(callouts(floorUrl, 40_000_000), warm);
 
     // CPU of the serving (main) thread per request: the client runs in a worker thread, so it is not in it.
     const cpuPerRequest = async (phase: () => Promise<LoadResult>): Promise<[LoadResult, number | undefined]> => {
@@ -137,21 +202,33 @@ async function run(args: BenchArgs, env: BenchEnv): Promise<SummaryRow[]> {
     const [bareResult, bareCpu] = await cpuPerRequest(() => closed(bareTarget(0)));
     const singleResult = await closed(callouts(singleUrl, 0));
     const [gatewayResult, gatewayCpu] = await cpuPerRequest(() => closed(callouts(batchedUrl, count)));
+    const [floorResult, floorCpu] = await cpuPerRequest(() => closed(callouts(floorUrl, 50_000_000)));
     // Open loop at half the gateway's max: the latency a caller sees when the gateway is not saturated.
     const halfRate = gatewayResult.perSecond / 2;
     const openCount = Math.max(100, Math.round(halfRate * openSeconds));
     const open = (target: LoadTarget) => client.run({ mode: 'open', perSecond: halfRate, count: openCount, connections: 256, target });
     const halfBare = await open(bareTarget(0));
     const halfGateway = await open(callouts(batchedUrl, 30_000_000));
+    const halfFloor = await open(callouts(floorUrl, 60_000_000));
     // The waits the gateway cannot avoid, at the same arrival rate: a Kafka ack (acks=all) and a
     // Postgres round trip; a published call-out waits for 1 ack and 2 round trips (claim, completion).
     const halfKafka = await openLoopLatency(openCount, halfRate, (i) => rawProducer.send({ topic, acks: -1, messages: [{ key: `k${i % 64}`, value: supplierBody(i, 'floor') }] }));
     const halfPg = await openLoopLatency(openCount, halfRate, () => db.query('select 1'));
-    const rows = gatewayRows(bareResult, gatewayResult, { gateway: halfGateway, bare: halfBare, kafkaAck: halfKafka, postgres: halfPg, perSecond: halfRate }, { bare: bareCpu, gateway: gatewayCpu });
+    const rows = gatewayRows(bareResult, gatewayResult, { gateway: halfGateway, bare: halfBare, kafkaAck: halfKafka, postgres: halfPg, perSecond: halfRate }, { bare: bareCpu, gateway: gatewayCpu }, { closed: floorResult, cpuUs: floorCpu, half: halfFloor });
 
     if (args.json === 'true') {
       console.log(
-        JSON.stringify({ bench: 'gateway', count, concurrency, cpuPerRequestUs: { bare: bareCpu, gateway: gatewayCpu }, bare: bareResult, gatewaySingleSend: singleResult, gateway: gatewayResult, halfRate: { perSecond: halfRate, bare: halfBare, gateway: halfGateway, kafkaAck: halfKafka, postgres: halfPg } }),
+        JSON.stringify({
+          bench: 'gateway',
+          count,
+          concurrency,
+          cpuPerRequestUs: { bare: bareCpu, gateway: gatewayCpu, floor: floorCpu },
+          bare: bareResult,
+          gatewaySingleSend: singleResult,
+          gateway: gatewayResult,
+          floor: floorResult,
+          halfRate: { perSecond: halfRate, bare: halfBare, gateway: halfGateway, floor: halfFloor, kafkaAck: halfKafka, postgres: halfPg },
+        }),
       );
       return rows;
     }
@@ -162,12 +239,15 @@ async function run(args: BenchArgs, env: BenchEnv): Promise<SummaryRow[]> {
     row('bare fastify route (JSON parse, 200)', bareResult);
     row('gateway, one Kafka send per call-out', singleResult);
     row('gateway, coalesced sends (as deployed)', gatewayResult);
+    row('floor: HMAC, parse, claim, acks=all send', floorResult);
     console.log(`${'ratio gateway / bare'.padEnd(52)}${(gatewayResult.perSecond / bareResult.perSecond).toFixed(3).padStart(10)}`);
+    console.log(`${'ratio floor / bare'.padEnd(52)}${(floorResult.perSecond / bareResult.perSecond).toFixed(3).padStart(10)}`);
     const us = (n: number | undefined) => (n === undefined ? '?' : n.toFixed(0));
-    console.log(`CPU per request, serving thread (closed loop): bare ${us(bareCpu)} µs, gateway coalesced ${us(gatewayCpu)} µs`);
+    console.log(`CPU per request, serving thread (closed loop): bare ${us(bareCpu)} µs, gateway coalesced ${us(gatewayCpu)} µs, floor ${us(floorCpu)} µs`);
     console.log(`open loop at half the gateway's max, ${Math.round(halfRate)} req/s for ${openSeconds} s (latency from each request's scheduled time):`);
     row('bare fastify route', halfBare);
     row('gateway, coalesced sends', halfGateway);
+    row('floor route', halfFloor);
     row('floor: one Kafka send acknowledged (acks=all)', halfKafka);
     row('floor: one Postgres round trip (select 1)', halfPg);
     return rows;
@@ -176,11 +256,14 @@ async function run(args: BenchArgs, env: BenchEnv): Promise<SummaryRow[]> {
     await single.close();
     await batched.close();
     await bare.close();
+    await floor.close();
     await producer.disconnect().catch(() => undefined);
+    await floorProducer.disconnect().catch(() => undefined);
     await rawProducer.disconnect().catch(() => undefined);
     await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
     await admin.disconnect().catch(() => undefined);
     await db.query('delete from coupa_gateway_deliveries where connection = $1', [connection]).catch(() => undefined);
+    await db.query(`drop table if exists ${floorTable}`).catch(() => undefined);
     await db.end();
   }
 }

@@ -13,6 +13,7 @@ function fakeCoupa() {
   let nextId = 100;
   const tables = { suppliers: [] as Row[], lookups: [] as Row[], lookupValues: [] as Row[], accounts: [] as Row[], pos: [] as Row[], invoices: [] as Row[] };
   const writes: string[] = [];
+  const finds: string[] = [];
   const insert = (table: Row[], body: object, kind: string) => {
     const row = { ...body, id: nextId++ };
     table.push(row);
@@ -27,7 +28,14 @@ function fakeCoupa() {
     return table[index]!;
   };
   const api: CoupaApi = {
-    findSupplierByNumber: async (number) => tables.suppliers.find((s) => s.number === number) as never,
+    findSupplierByNumber: async (number) => {
+      finds.push(`supplier ${number}`);
+      return tables.suppliers.find((s) => s.number === number) as never;
+    },
+    findSuppliersByNumbers: async (numbers) => {
+      finds.push(`suppliers ${numbers.join(',')}`);
+      return new Map(tables.suppliers.filter((s) => numbers.includes(s.number as string)).map((s) => [s.number as string, s as never]));
+    },
     createSupplier: async (body) => insert(tables.suppliers, body, 'supplier') as never,
     updateSupplier: async (id, body) => replace(tables.suppliers, id, body, 'supplier') as never,
     findLookupByName: async (name) => tables.lookups.find((l) => l.name === name) as never,
@@ -48,7 +56,7 @@ function fakeCoupa() {
     createInvoice: async (body) => insert(tables.invoices, body, 'invoice') as never,
     updateInvoice: async (id, body) => replace(tables.invoices, id, body, 'invoice') as never,
   };
-  return { api, tables, writes };
+  return { api, tables, writes, finds };
 }
 
 function memoryRecords(): TargetRecordStore {
@@ -108,6 +116,22 @@ test('a supplier already in Coupa (no record of ours) is found by number and upd
   const result = await handle(supplier());
   assert.equal(result.status, 'updated');
   assert.equal(tables.suppliers.length, 1);
+});
+
+test('suppliers handled at the same moment are looked for in one call; one alone by its number', async () => {
+  const { handle, api, tables, finds } = setup();
+  await api.createSupplier({ name: 'Beta (manual)', 'display-name': 'Beta', number: 'BETA01', status: 'active', 'on-hold': false, 'po-method': 'prompt' });
+  const numbers = ['ACME01', 'BETA01', 'GAMMA01'];
+  const results = await Promise.all(numbers.map((n) => handle(event('supplier', n, { number: n, name: n, status: 'active', paymentTerms: '30' }))));
+  assert.deepEqual(results.map((r) => r.status), ['created', 'updated', 'created']);
+  assert.deepEqual(finds, ['suppliers ACME01,BETA01,GAMMA01']);
+  assert.equal(tables.suppliers.length, 3, 'the one found is updated, not duplicated');
+
+  finds.splice(0);
+  await handle(event('supplier', 'DELTA01', { number: 'DELTA01', name: 'Delta', status: 'active', paymentTerms: '30' }));
+  // A number with a comma cannot be listed by Coupa's `in` operator: asked for alone, even beside others.
+  await Promise.all(['EPS,1', 'ZETA01'].map((n) => handle(event('supplier', n, { number: n, name: n, status: 'active', paymentTerms: '30' }))));
+  assert.deepEqual(finds.sort(), ['supplier DELTA01', 'supplier EPS,1', 'supplier ZETA01']);
 });
 
 test('a record deleted in Coupa since we wrote it is created again', async () => {

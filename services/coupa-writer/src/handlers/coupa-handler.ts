@@ -1,4 +1,5 @@
-import type { CoupaApi, CoupaMapping } from '@mlc/coupa';
+import { SUPPLIERS_PER_FIND, type CoupaApi, type CoupaMapping, type CoupaSupplier } from '@mlc/coupa';
+import { coalesce } from '@mlc/db';
 import { coupaSupplierUpdate, toCoupaAccount, toCoupaInvoice, toCoupaLookupValue, toCoupaPurchaseOrder, toCoupaSupplier } from '@mlc/coupa';
 import { mapped, type CanonicalEvent, type CostCentreEvent, type GlAccountEvent, type InvoiceEvent, type PurchaseOrderEvent, type SupplierEvent } from '@mlc/events';
 import { SUPPLIER_LEAVES, createDependencyCache, createWritePath, type ForceOption, type SupplierAdmission, type SupplierLeaf, type TargetRecordStore, type WriteResult } from '@mlc/writer';
@@ -26,8 +27,22 @@ export function createCoupaHandler({ coupa, records, mapping, admitSupplier, dep
   const { upsert } = createWritePath({ system: 'coupa', records });
   const known = createDependencyCache({ ttlMs: dependencyCacheMs, now });
 
+  // The suppliers looked for at the same moment (the records the runtime handles side by side, a
+  // backfill's new suppliers) are asked for in one call: a new supplier costs its create and a
+  // share of one find, not a find of its own, against Coupa's rate limit. One number is asked for
+  // as before; a failed call fails each of its callers, each retried as its own record.
+  const findSuppliers = coalesce(
+    async (numbers: readonly string[]): Promise<Array<CoupaSupplier | undefined>> => {
+      if (numbers.length === 1) return [await coupa.findSupplierByNumber(numbers[0]!)];
+      const found = await coupa.findSuppliersByNumbers(numbers);
+      return numbers.map((number) => found.get(number));
+    },
+    { maxBatch: SUPPLIERS_PER_FIND, keyOf: (number) => number },
+  );
+  const findSupplier = (number: string): Promise<CoupaSupplier | undefined> => (number === '' || number.includes(',') ? coupa.findSupplierByNumber(number) : findSuppliers(number));
+
   function requireSupplier(supplierNumber: string, context: Record<string, unknown>): Promise<void> {
-    return known.require(`supplier:${supplierNumber}`, async () => (await coupa.findSupplierByNumber(supplierNumber)) !== undefined, {
+    return known.require(`supplier:${supplierNumber}`, async () => (await findSupplier(supplierNumber)) !== undefined, {
       message: `supplier ${supplierNumber} is not in Coupa yet`,
       context: { ...context, supplierNumber },
     });
@@ -156,7 +171,7 @@ export function createCoupaHandler({ coupa, records, mapping, admitSupplier, dep
         const whole = toCoupaSupplier(data, mapping);
         return whole.ok ? mapped({ whole: whole.value, update: admitted ? coupaSupplierUpdate(whole.value, admitted.groups) : whole.value }) : whole;
       },
-      find: () => coupa.findSupplierByNumber(event.data.number),
+      find: () => findSupplier(event.data.number),
       create: (body) => coupa.createSupplier(body.whole),
       update: (id, body) => coupa.updateSupplier(Number(id), body.update),
     });
