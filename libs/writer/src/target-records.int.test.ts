@@ -29,3 +29,36 @@ test('remembers targets per record and never regresses to an older source time',
   const other = await store.get({ ...ref, targetSystem: 'infor' });
   assert.equal(other, undefined, 'records are kept per target system');
 });
+
+test('records asked for at the same moment share one statement, each caller getting its own (or none)', async (t) => {
+  const pool = createPool(testInfra().databaseUrl, { max: 2 });
+  await pool.query(readFileSync(new URL('001_target_records.sql', TARGET_RECORDS_MIGRATIONS), 'utf8'));
+  const statements: string[] = [];
+  const counted = {
+    query: ((text: string | { name?: string; text: string }, values?: unknown[]) => {
+      statements.push(typeof text === 'string' ? text : (text.name ?? text.text));
+      return pool.query(text as string, values);
+    }) as Parameters<typeof createTargetRecordStore>[0]['db']['query'],
+  };
+  const store = createTargetRecordStore({ db: counted });
+  const connection = uniqueName('conn');
+  t.after(async () => {
+    await pool.query('delete from mlc_target_records where connection = $1', [connection]);
+    await pool.end();
+  });
+  const ref = (naturalKey: string, targetSystem = 'coupa') => ({ connection, targetSystem, entityType: 'supplier', naturalKey });
+  for (const [key, id] of [['A', '1'], ['C', '3'], ['E', '5']] as const) {
+    await store.remember(ref(key), { targetId: id, contentHash: key.repeat(64), sourceTime: '2026-11-20T10:00:00Z', eventId: `e-${key}` });
+  }
+  statements.length = 0;
+
+  const refs = [ref('E'), ref('B'), ref('A'), ref('A', 'infor'), ref('C'), ref('A')];
+  const got = await Promise.all(refs.map((r) => store.get(r)));
+  assert.deepEqual(got.map((r) => r?.targetId), ['5', undefined, '1', undefined, '3', '1']);
+  assert.deepEqual(got.map((r) => r?.eventId), ['e-E', undefined, 'e-A', undefined, 'e-C', 'e-A']);
+  assert.deepEqual(statements, ['mlc_target_record_get_many'], 'one statement');
+
+  statements.length = 0;
+  assert.equal((await store.get(ref('C')))?.targetId, '3');
+  assert.deepEqual(statements, ['mlc_target_record_get'], 'one alone: the single-row statement');
+});

@@ -1,3 +1,4 @@
+import { coalesce, unnestColumns } from '@mlc/db';
 import { toDbError } from '@mlc/errors';
 import type { CanonicalEvent } from '@mlc/events';
 
@@ -85,14 +86,31 @@ export const REMEMBER_SQL = rememberSql('values ($1, $2, $3, $4, $5, $6, $7, $8)
 export const rememberedValues = (written: RememberedWrite): unknown[] => [written.targetId, written.contentHash, written.sourceTime, written.eventId];
 
 const GET_SQL = `select ${TARGET_RECORD_COLUMNS} from mlc_target_records where ${TARGET_RECORD_KEY}`;
+// The records asked for at the same moment, in one statement: `n` is each one's position.
+const GET_MANY_SQL = `select r.n, ${TARGET_RECORD_COLUMNS
+  .split(', ')
+  .map((c) => `t.${c}`)
+  .join(', ')}
+  from unnest($1::text[], $2::text[], $3::text[], $4::text[]) with ordinality as r(connection, target_system, entity_type, natural_key, n)
+  join mlc_target_records t on t.connection = r.connection and t.target_system = r.target_system and t.entity_type = r.entity_type and t.natural_key = r.natural_key`;
 
 export function createTargetRecordStore({ db }: { db: Queryable }): TargetRecordStore {
+  // Records asked for at the same moment (call-outs a gateway handles at once, records a writer
+  // handles side by side) share one statement; one alone is the named single-row statement.
+  const getMany = coalesce(async (refs: readonly TargetRef[]): Promise<Array<TargetRecord | undefined>> => {
+    if (refs.length === 1) {
+      const { rows } = await db.query<TargetRecordRow>({ name: 'mlc_target_record_get', text: GET_SQL, values: refValues(refs[0]!) });
+      return [rows[0] ? toTargetRecord(rows[0]) : undefined];
+    }
+    const { rows } = await db.query<TargetRecordRow & { n: string }>({ name: 'mlc_target_record_get_many', text: GET_MANY_SQL, values: unnestColumns(refs, refValues) });
+    const found: Array<TargetRecord | undefined> = refs.map(() => undefined);
+    for (const row of rows) found[Number(row.n) - 1] = toTargetRecord(row);
+    return found;
+  });
   return {
     async get(ref) {
       try {
-        const { rows } = await db.query<TargetRecordRow>({ name: 'mlc_target_record_get', text: GET_SQL, values: refValues(ref) });
-        const row = rows[0];
-        return row ? toTargetRecord(row) : undefined;
+        return await getMany(ref);
       } catch (error) {
         throw toDbError(error, { ...ref, operation: 'read target record' });
       }

@@ -383,14 +383,14 @@ test('a claim reads holder and newest record in its one statement (replay, stale
   const log = createDeliveryLog({ db: counted });
   const at = (id: string, iso: string) => ({ ...delivery(id), occurredAt: new Date(iso) });
 
-  // Ten call-outs of one send: ten claims, then one statement completes them all.
+  // Ten call-outs arriving together: one statement claims them all, one completes them all.
   const claims = await Promise.all(Array.from({ length: 10 }, (_, i) => log.claim({ ...at(`c${i}`, '2026-11-20T09:00:00Z'), entityKey: `K${i}`, eventId: `evt-c${i}` }, 60_000)));
   assert.deepEqual(claims.map((c) => c.claimed && c.latest), Array(10).fill(undefined));
-  assert.equal(statements.length, 10);
+  assert.equal(statements.length, 1, 'one statement for the ten claims');
   const tokens = claims.map((c) => (c.claimed ? c.token : assert.fail('claimed')));
   const done = await Promise.all(tokens.map((token, i) => log.complete(connection, `c${i}`, token, 'published')));
   assert.deepEqual(done, Array(10).fill(true));
-  assert.equal(statements.length, 11, 'one update for the ten completions');
+  assert.equal(statements.length, 2, 'one update for the ten completions');
   assert.deepEqual(await log.complete(connection, 'c0', tokens[0]!, 'published'), false, 'a completed claim is no longer the holder\'s');
 
   // The same content again under a new id: a replay, nothing claimed; an older record: claimed, with the newest to compare.
@@ -405,4 +405,26 @@ test('a claim reads holder and newest record in its one statement (replay, stale
   assert.deepEqual(older.latest, { eventId: 'evt-c1', occurredAt: new Date('2026-11-20T09:00:00Z') });
   // An id already handled answers its own outcome, even when the body is that of the newest record.
   assert.deepEqual(await log.claim({ ...at('c2', '2026-11-20T09:00:00Z'), entityKey: 'K2', eventId: 'evt-c2' }, 0), { claimed: false, holder: { outcome: 'published', eventId: 'evt-c2' } });
+
+  // The same answers when those claims arrive together, in one statement: a replay, an older
+  // record, an id handled, an id pending (fresh, held) and the same new id twice (the second
+  // waits for the next statement and finds the first holding it).
+  statements.length = 0;
+  const together = await Promise.all([
+    log.claim({ ...at('again-2', '2026-11-20T09:00:00Z'), entityKey: 'K3', eventId: 'evt-c3' }, 60_000),
+    log.claim({ ...at('older-2', '2026-11-20T08:00:00Z'), entityKey: 'K4', eventId: 'evt-older-4' }, 60_000),
+    log.claim({ ...at('c5', '2026-11-20T09:00:00Z'), entityKey: 'K5', eventId: 'evt-c5' }, 60_000),
+    log.claim({ ...at('older', '2026-11-20T08:00:00Z'), entityKey: 'K1', eventId: 'evt-older' }, 60_000),
+    log.claim({ ...at('twice', '2026-11-20T10:00:00Z'), entityKey: 'K6', eventId: 'evt-twice' }, 60_000),
+    log.claim({ ...at('twice', '2026-11-20T10:00:00Z'), entityKey: 'K6', eventId: 'evt-twice' }, 60_000),
+  ]);
+  assert.deepEqual(together[0], { claimed: false, holder: undefined, replay: { eventId: 'evt-c3', occurredAt: new Date('2026-11-20T09:00:00Z') } });
+  assert.ok(together[1]!.claimed);
+  assert.deepEqual(together[1].latest, { eventId: 'evt-c4', occurredAt: new Date('2026-11-20T09:00:00Z') });
+  assert.deepEqual(together[2], { claimed: false, holder: { outcome: 'published', eventId: 'evt-c5' } });
+  assert.deepEqual(together[3], { claimed: false, holder: { outcome: 'pending', eventId: 'evt-older' } });
+  assert.ok(together[4]!.claimed);
+  assert.deepEqual(together[5], { claimed: false, holder: { outcome: 'pending', eventId: 'evt-twice' } });
+  assert.equal(statements.length, 2, 'one statement for five claims, the next for the repeated id');
+  assert.equal(await log.find(connection, 'again-2'), undefined, 'a replay leaves no row');
 });

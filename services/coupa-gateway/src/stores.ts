@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { coalesce, unnestColumns } from '@mlc/db';
+import { coalesce, isRefusedData, unnestColumns } from '@mlc/db';
 import { toMlcError } from '@mlc/errors';
 import { redactSecrets, type Logger } from '@mlc/log';
 
@@ -114,6 +114,11 @@ const latestSql = (connection: string, entityType: string, entityKey: string) =>
    where connection = ${connection} and entity_type = ${entityType} and entity_key = ${entityKey} and outcome in ('published', 'echo') and occurred_at is not null
    order by occurred_at desc limit 1`;
 
+/** What a claim that takes over a lapsed one sets (`excluded`: the new call-out's row). */
+const CLAIM_TAKEOVER = `event_type = excluded.event_type, entity_key = excluded.entity_key, event_id = excluded.event_id,
+                   content_hash = excluded.content_hash, claim_token = excluded.claim_token, received_at = now(),
+                   entity_type = excluded.entity_type, occurred_at = excluded.occurred_at`;
+
 export function createDeliveryLog({ db }: { db: Queryable }): DeliveryLog {
   async function find(connection: string, coupaEventId: string): Promise<SeenDelivery | undefined> {
     const { rows } = await db.query<{ outcome: DeliveryOutcome; event_id: string }>(
@@ -147,6 +152,86 @@ export function createDeliveryLog({ db }: { db: Queryable }): DeliveryLog {
     }
   });
 
+  interface ClaimCall {
+    delivery: Delivery;
+    token: string;
+  }
+  interface ClaimRow {
+    claim_token: string | null;
+    holder_outcome: DeliveryOutcome | null;
+    holder_event_id: string | null;
+    latest_event_id: string | null;
+    latest_occurred_at: Date | null;
+  }
+  // One call-out's claim: the holder and the newest record for the key as they were before this
+  // statement (one snapshot); the insert is skipped for a replay of that record.
+  const claimOneSql = `with latest as (${latestSql('$1', '$9', '$4')}),
+           holder as (select outcome, event_id from coupa_gateway_deliveries where connection = $1 and coupa_event_id = $2),
+           claimed as (
+             insert into coupa_gateway_deliveries (connection, coupa_event_id, event_type, outcome, entity_key, event_id, content_hash, claim_token, entity_type, occurred_at)
+             select $1, $2, $3, 'pending', $4, $5, $6, $7::uuid, $9, $10::timestamptz
+             where not exists (select 1 from latest where event_id = $5)
+             on conflict (connection, coupa_event_id) do update
+               set ${CLAIM_TAKEOVER}
+               where coupa_gateway_deliveries.outcome = 'pending' and coupa_gateway_deliveries.received_at < now() - $8::interval
+             returning claim_token)
+           select (select claim_token::text from claimed) as claim_token,
+                  (select outcome from holder) as holder_outcome, (select event_id from holder) as holder_event_id,
+                  (select event_id from latest) as latest_event_id, (select occurred_at from latest) as latest_occurred_at`;
+  // The claims of call-outs handled at the same moment, the same per row (`n`: its position), in
+  // one statement; rows are inserted in key order, so two replicas lock shared rows in one order.
+  const claimManySql = `with c as (
+             select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::uuid[], $8::text[], $9::timestamptz[])
+               with ordinality as c(connection, coupa_event_id, event_type, entity_key, event_id, content_hash, token, entity_type, occurred_at, n)),
+           latest as (
+             select c.n, l.event_id, l.occurred_at from c
+             left join lateral (${latestSql('c.connection', 'c.entity_type', 'c.entity_key')}) l on true),
+           holder as (
+             select c.n, d.outcome, d.event_id from c
+             left join coupa_gateway_deliveries d on d.connection = c.connection and d.coupa_event_id = c.coupa_event_id),
+           claimed as (
+             insert into coupa_gateway_deliveries (connection, coupa_event_id, event_type, outcome, entity_key, event_id, content_hash, claim_token, entity_type, occurred_at)
+             select c.connection, c.coupa_event_id, c.event_type, 'pending', c.entity_key, c.event_id, c.content_hash, c.token, c.entity_type, c.occurred_at
+             from c join latest l on l.n = c.n
+             where l.event_id is distinct from c.event_id
+             order by c.connection, c.coupa_event_id
+             on conflict (connection, coupa_event_id) do update
+               set ${CLAIM_TAKEOVER}
+               where coupa_gateway_deliveries.outcome = 'pending' and coupa_gateway_deliveries.received_at < now() - $10::interval
+             returning claim_token)
+           select c.n, cl.claim_token::text as claim_token, h.outcome as holder_outcome, h.event_id as holder_event_id,
+                  l.event_id as latest_event_id, l.occurred_at as latest_occurred_at
+           from c join holder h on h.n = c.n join latest l on l.n = c.n left join claimed cl on cl.claim_token = c.token
+           order by c.n`;
+  const claimers = new Map<number, (call: ClaimCall) => Promise<ClaimRow>>();
+  /**
+   * Claims made at the same moment (the call-outs one turn of the event loop brings) share one
+   * statement; one Coupa event id never twice in a statement (a later claim of it waits for the
+   * next). A statement refused for one row's data is run again row by row, so only that call-out
+   * fails. One alone is the single-row statement.
+   */
+  const claimerFor = (leaseMs: number) => {
+    let claimer = claimers.get(leaseMs);
+    if (claimer === undefined) {
+      const lease = `${leaseMs} milliseconds`;
+      claimer = coalesce(
+        async (calls: readonly ClaimCall[]): Promise<ClaimRow[]> => {
+          if (calls.length === 1) {
+            const { delivery: d, token } = calls[0]!;
+            const { rows } = await db.query<ClaimRow>(claimOneSql, [d.connection, d.coupaEventId, d.eventType, d.entityKey, d.eventId, d.contentHash, token, lease, d.entityType, d.occurredAt]);
+            return rows;
+          }
+          const columns = unnestColumns(calls, ({ delivery: d, token }) => [d.connection, d.coupaEventId, d.eventType, d.entityKey, d.eventId, d.contentHash, token, d.entityType, d.occurredAt]);
+          const { rows } = await db.query<ClaimRow>(claimManySql, [...columns, lease]);
+          return rows;
+        },
+        { keyOf: ({ delivery: d }) => `${d.connection}\u0000${d.coupaEventId}`, alone: (error) => isRefusedData(toMlcError(error)) },
+      );
+      claimers.set(leaseMs, claimer);
+    }
+    return claimer;
+  };
+
   return {
     async find(connection, coupaEventId) {
       try {
@@ -167,27 +252,7 @@ export function createDeliveryLog({ db }: { db: Queryable }): DeliveryLog {
     async claim(d, leaseMs) {
       const token = randomUUID();
       try {
-        // The holder and the newest record for the key as they were before this statement (one
-        // snapshot); the insert is skipped for a replay of that record.
-        const { rows } = await db.query<{ claim_token: string | null; holder_outcome: DeliveryOutcome | null; holder_event_id: string | null; latest_event_id: string | null; latest_occurred_at: Date | null }>(
-          `with latest as (${latestSql('$1', '$9', '$4')}),
-           holder as (select outcome, event_id from coupa_gateway_deliveries where connection = $1 and coupa_event_id = $2),
-           claimed as (
-             insert into coupa_gateway_deliveries (connection, coupa_event_id, event_type, outcome, entity_key, event_id, content_hash, claim_token, entity_type, occurred_at)
-             select $1, $2, $3, 'pending', $4, $5, $6, $7::uuid, $9, $10::timestamptz
-             where not exists (select 1 from latest where event_id = $5)
-             on conflict (connection, coupa_event_id) do update
-               set event_type = excluded.event_type, entity_key = excluded.entity_key, event_id = excluded.event_id,
-                   content_hash = excluded.content_hash, claim_token = excluded.claim_token, received_at = now(),
-                   entity_type = excluded.entity_type, occurred_at = excluded.occurred_at
-               where coupa_gateway_deliveries.outcome = 'pending' and coupa_gateway_deliveries.received_at < now() - $8::interval
-             returning claim_token)
-           select (select claim_token::text from claimed) as claim_token,
-                  (select outcome from holder) as holder_outcome, (select event_id from holder) as holder_event_id,
-                  (select event_id from latest) as latest_event_id, (select occurred_at from latest) as latest_occurred_at`,
-          [d.connection, d.coupaEventId, d.eventType, d.entityKey, d.eventId, d.contentHash, token, `${leaseMs} milliseconds`, d.entityType, d.occurredAt],
-        );
-        const row = rows[0]!;
+        const row = await claimerFor(leaseMs)({ delivery: d, token });
         const latest = row.latest_event_id === null ? undefined : { eventId: row.latest_event_id, occurredAt: row.latest_occurred_at! };
         if (row.claim_token === token) return { claimed: true, token, latest };
         const holder = row.holder_outcome === null ? undefined : { outcome: row.holder_outcome, eventId: row.holder_event_id! };
