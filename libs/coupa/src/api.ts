@@ -13,8 +13,8 @@ export interface CoupaApi {
   findSupplierByNumber(number: string): Promise<CoupaSupplier | undefined>;
   /**
    * The suppliers of up to `SUPPLIERS_PER_FIND` numbers in one call, by number (Coupa's `in`
-   * operator); a number Coupa has no supplier for is absent. A number with a comma cannot be
-   * listed (the operator's separator): ask `findSupplierByNumber`.
+   * operator); a number Coupa has no supplier for is absent. A number that is not
+   * `listableSupplierNumber` cannot be listed: ask `findSupplierByNumber`.
    */
   findSuppliersByNumbers(numbers: readonly string[]): Promise<Map<string, CoupaSupplier>>;
   createSupplier(body: CoupaSupplierRequest): Promise<CoupaSupplier>;
@@ -43,6 +43,12 @@ export interface CoupaApi {
 
 /** Most numbers in one `findSuppliersByNumbers`: Coupa's largest page (`limit`). */
 export const SUPPLIERS_PER_FIND = 50;
+
+/**
+ * Whether a supplier number can be asked for in a list (`number[in]=`): not empty, no comma (the
+ * list's separator), no space at either end (which a list item may lose). Others are asked alone.
+ */
+export const listableSupplierNumber = (number: string): boolean => number !== '' && !number.includes(',') && number.trim() === number;
 
 /** Narrows a list to records changed at or after a time: Coupa's `updated-at[gt_or_eq]=` query operator (its timestamps are whole seconds). */
 export interface CoupaListFilter {

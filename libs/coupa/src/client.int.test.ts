@@ -53,6 +53,7 @@ test('suppliers of several numbers in one call (the `in` operator), matched by n
   assert.match(decodeURIComponent(log.at(-1)!.url), /number\[in\]=MLC-C,NOPE,MLC-A,MLC-B/);
 
   await assert.rejects(coupa.findSuppliersByNumbers(['A,1', 'B']), (e: MlcError) => e.code === 'MLC_INTERNAL');
+  await assert.rejects(coupa.findSuppliersByNumbers([' A', 'B']), (e: MlcError) => e.code === 'MLC_INTERNAL');
   await assert.rejects(coupa.findSuppliersByNumbers(Array.from({ length: 51 }, (_, i) => `N${i}`)), (e: MlcError) => e.code === 'MLC_INTERNAL');
 });
 

@@ -4,7 +4,7 @@ import { createHttpClient, createTokenBucket, createTokenProvider, fetchOAuth2To
 import type { Logger } from '@mlc/log';
 import type { Dispatcher } from 'undici';
 import { z } from 'zod';
-import { SUPPLIERS_PER_FIND, type CoupaApi, type CoupaExportApi, type CoupaListApi, type CoupaListFilter } from './api.js';
+import { SUPPLIERS_PER_FIND, listableSupplierNumber, type CoupaApi, type CoupaExportApi, type CoupaListApi, type CoupaListFilter } from './api.js';
 import { CoupaAccount, CoupaInvoice, CoupaLookup, CoupaLookupValue, CoupaPurchaseOrder, CoupaSupplier, coupaErrorMessage } from './wire.js';
 
 export interface CoupaClientParams {
@@ -134,9 +134,9 @@ export function createCoupaClient(params: CoupaClientParams): CoupaApi & CoupaEx
    */
   async function findSuppliersByNumbers(numbers: readonly string[]): Promise<Map<string, CoupaSupplier>> {
     const asked = [...new Set(numbers)];
-    const listable = asked.length <= SUPPLIERS_PER_FIND && asked.every((n) => n !== '' && !n.includes(','));
+    const listable = asked.length <= SUPPLIERS_PER_FIND && asked.every(listableSupplierNumber);
     if (!listable) {
-      throw new MlcError('MLC_INTERNAL', `findSuppliersByNumbers takes at most ${SUPPLIERS_PER_FIND} numbers, none empty or with a comma`, {
+      throw new MlcError('MLC_INTERNAL', `findSuppliersByNumbers takes at most ${SUPPLIERS_PER_FIND} numbers, each listable (not empty, no comma, no space at either end)`, {
         context: { call: 'find suppliers', numbers: asked.length },
       });
     }

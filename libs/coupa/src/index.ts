@@ -1,4 +1,4 @@
-export { SUPPLIERS_PER_FIND, type CoupaApi, type CoupaExportApi, type CoupaExportResource, type CoupaListApi, type CoupaListFilter } from './api.js';
+export { SUPPLIERS_PER_FIND, listableSupplierNumber, type CoupaApi, type CoupaExportApi, type CoupaExportResource, type CoupaListApi, type CoupaListFilter } from './api.js';
 export { createCoupaClient, type CoupaClientParams } from './client.js';
 export { coupaClientFromSettings } from './settings.js';
 export { CoupaMapping, DEFAULT_COUPA_MAPPING } from './mapping.js';

@@ -1,4 +1,4 @@
-import { SUPPLIERS_PER_FIND, type CoupaApi, type CoupaMapping, type CoupaSupplier } from '@mlc/coupa';
+import { SUPPLIERS_PER_FIND, listableSupplierNumber, type CoupaApi, type CoupaMapping, type CoupaSupplier } from '@mlc/coupa';
 import { coalesce } from '@mlc/db';
 import { coupaSupplierUpdate, toCoupaAccount, toCoupaInvoice, toCoupaLookupValue, toCoupaPurchaseOrder, toCoupaSupplier } from '@mlc/coupa';
 import { mapped, type CanonicalEvent, type CostCentreEvent, type GlAccountEvent, type InvoiceEvent, type PurchaseOrderEvent, type SupplierEvent } from '@mlc/events';
@@ -39,7 +39,7 @@ export function createCoupaHandler({ coupa, records, mapping, admitSupplier, dep
     },
     { maxBatch: SUPPLIERS_PER_FIND, keyOf: (number) => number },
   );
-  const findSupplier = (number: string): Promise<CoupaSupplier | undefined> => (number === '' || number.includes(',') ? coupa.findSupplierByNumber(number) : findSuppliers(number));
+  const findSupplier = (number: string): Promise<CoupaSupplier | undefined> => (listableSupplierNumber(number) ? findSuppliers(number) : coupa.findSupplierByNumber(number));
 
   function requireSupplier(supplierNumber: string, context: Record<string, unknown>): Promise<void> {
     return known.require(`supplier:${supplierNumber}`, async () => (await findSupplier(supplierNumber)) !== undefined, {

@@ -225,10 +225,17 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps) {
         const parsed = parseQuery(rawQuery(request), { defaultLimit: settings.defaultLimit, maxLimit: settings.maxLimit });
         if ('problems' in parsed) return send(reply, 400, Object.fromEntries(parsed.problems.map((p) => [p.param, [p.message]])));
         const { filters, limit, offset, orderBy, descending } = parsed.query;
-        // Writers look records up by natural key before every write; scanning the table for each
-        // lookup would make a 100k-record backfill measure the simulator, not the client.
-        const byKey = filters.find((f) => f.op === 'eq' && f.path.length === 1 && f.path[0] === spec.naturalKey);
-        const candidates = byKey ? [spec.table.findBy(byKey.path[0]!, byKey.value)].filter((r) => r !== undefined) : [...spec.table.all()];
+        // Writers look records up by natural key before every write, one (`=`) or several (`[in]`)
+        // at a time; scanning the table for each lookup would make a 100k-record backfill measure
+        // the simulator, not the client.
+        const byKey = filters.find((f) => (f.op === 'eq' || f.op === 'in') && f.path.length === 1 && f.path[0] === spec.naturalKey);
+        const keys = byKey === undefined ? [] : byKey.op === 'eq' ? [byKey.value] : [...new Set(byKey.value.split(',').map((v) => v.trim()))];
+        const candidates = byKey
+          ? keys
+              .map((key) => spec.table.findBy(byKey.path[0]!, key))
+              .filter((r) => r !== undefined)
+              .sort((a, b) => a.id - b.id)
+          : [...spec.table.all()];
         let rows = candidates.filter((r) => matches(r, filters));
         if (orderBy) {
           const key = (r: object) => (r as Record<string, unknown>)[orderBy] as string | number | null;

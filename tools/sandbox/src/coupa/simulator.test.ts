@@ -99,6 +99,11 @@ test('filters (nested, in, operators), paging and empty results follow the Coupa
 
   const two = (await call('GET', '/api/suppliers?number[in]=SUP000003,SUP000007')).json();
   assert.deepEqual(two.map((s: { number: string }) => s.number), ['SUP000003', 'SUP000007']);
+  // Served from the number index as equality is: in id order, each once, unknown numbers absent, other filters applied.
+  const listed = (await call('GET', '/api/suppliers?number[in]=SUP000007,NOPE,SUP000003,SUP000007')).json();
+  assert.deepEqual(listed.map((s: { number: string }) => s.number), ['SUP000003', 'SUP000007']);
+  const narrowed = (await call('GET', `/api/suppliers?number[in]=SUP000003,SUP000007&name=${encodeURIComponent(two[1].name)}`)).json();
+  assert.deepEqual(narrowed.map((s: { number: string }) => s.number), ['SUP000007']);
 
   const po = sim.state.purchaseOrders.get(1)!;
   const bySupplier = (await call('GET', `/api/purchase_orders?supplier[number]=${po.supplier.number}`)).json();
