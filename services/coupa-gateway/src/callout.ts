@@ -77,7 +77,8 @@ async function awaitPublish(publishing: Promise<void>, giveUp: AbortController, 
  * An authenticated call-out, start to answer: event type and id → parse → normalise → claim the
  * id (which also says whether it was handled, and the newest record for the key) beside the echo
  * check → publish and await the ack → complete the claim (shared with the other callers of the
- * same Kafka send). Two SQL statements per call-out plus one per send.
+ * same Kafka send). Three statements, each shared with the call-outs at the same step at the same
+ * moment (see stores.ts and the target-record store).
  * Infrastructure failures release the claim and throw (the app answers 503, Coupa retries);
  * everything else is an answer.
  */

@@ -203,6 +203,7 @@ export function createDeliveryLog({ db }: { db: Queryable }): DeliveryLog {
                   l.event_id as latest_event_id, l.occurred_at as latest_occurred_at
            from c join holder h on h.n = c.n join latest l on l.n = c.n left join claimed cl on cl.claim_token = c.token
            order by c.n`;
+  // One per claim lease (a setting of the service: in practice one).
   const claimers = new Map<number, (call: ClaimCall) => Promise<ClaimRow>>();
   /**
    * Claims made at the same moment (the call-outs one turn of the event loop brings) share one
