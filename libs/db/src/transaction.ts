@@ -28,8 +28,11 @@ export async function withTransaction<T>(db: Pick<pg.Pool, 'connect'>, context: 
  * Whether PostgreSQL refused the statement because of the data in it (SQLSTATE class 22, data
  * exception, e.g. a NUL in a string; class 23, integrity constraint), rather than because the
  * statement is wrong or the server is unavailable: the same statement with other rows can succeed.
+ * Takes anything thrown by a query (a pg error is read as `toDbError` reads it), so it can be a
+ * `coalesce` batch's `alone` as it is.
  */
-export function isRefusedData(error: MlcError): boolean {
+export function isRefusedData(thrown: unknown): boolean {
+  const error: MlcError = toDbError(thrown);
   const sqlState = error.context.sqlState;
   return error.code === 'MLC_DB_QUERY_FAILED' && typeof sqlState === 'string' && (sqlState.startsWith('22') || sqlState.startsWith('23'));
 }

@@ -254,8 +254,6 @@ const MERGE_STATE_SQL = mergeStateSql(`select connection, 'supplier', natural_ke
 // A record's target record and states have the connection and natural key in their keys: calls about one record take turns.
 const recordKey = (connection: string, naturalKey: string) => `${connection}\u0000${naturalKey}`;
 // A statement PostgreSQL refused for one record's data (a NUL in a key, say) is run again per record: only that one fails.
-const refused = (error: unknown) => isRefusedData(toDbError(error));
-
 interface OpenCall {
   ref: TargetRef;
   systems: string;
@@ -291,7 +289,7 @@ export function createSyncStateStore({ db }: { db: Queryable }): SyncStateStore 
       });
       return rows.map((row): OpenedSync => ({ record: row.content_hash === null ? undefined : toTargetRecord(row as TargetRecordRow), state: row.fields ?? undefined, claimed: row.claimed }));
     },
-    { keyOf: ({ ref }) => recordKey(ref.connection, ref.naturalKey), alone: refused },
+    { keyOf: ({ ref }) => recordKey(ref.connection, ref.naturalKey), alone: isRefusedData },
   );
   const remember = coalesce(
     async (calls: readonly RememberCall[]) => {
@@ -302,7 +300,7 @@ export function createSyncStateStore({ db }: { db: Queryable }): SyncStateStore 
       });
       return calls.map(() => undefined);
     },
-    { keyOf: ({ ref }) => recordKey(ref.connection, ref.naturalKey), alone: refused },
+    { keyOf: ({ ref }) => recordKey(ref.connection, ref.naturalKey), alone: isRefusedData },
   );
   const merge = coalesce(
     async (calls: readonly MergeCall[]) => {
@@ -313,7 +311,7 @@ export function createSyncStateStore({ db }: { db: Queryable }): SyncStateStore 
       });
       return calls.map(() => undefined);
     },
-    { keyOf: ({ connection, naturalKey }) => recordKey(connection, naturalKey), alone: refused },
+    { keyOf: ({ connection, naturalKey }) => recordKey(connection, naturalKey), alone: isRefusedData },
   );
   return {
     async get(connection, naturalKey, systems) {

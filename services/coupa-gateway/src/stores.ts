@@ -114,11 +114,6 @@ const latestSql = (connection: string, entityType: string, entityKey: string) =>
    where connection = ${connection} and entity_type = ${entityType} and entity_key = ${entityKey} and outcome in ('published', 'echo') and occurred_at is not null
    order by occurred_at desc limit 1`;
 
-/** What a claim that takes over a lapsed one sets (`excluded`: the new call-out's row). */
-const CLAIM_TAKEOVER = `event_type = excluded.event_type, entity_key = excluded.entity_key, event_id = excluded.event_id,
-                   content_hash = excluded.content_hash, claim_token = excluded.claim_token, received_at = now(),
-                   entity_type = excluded.entity_type, occurred_at = excluded.occurred_at`;
-
 export function createDeliveryLog({ db }: { db: Queryable }): DeliveryLog {
   async function find(connection: string, coupaEventId: string): Promise<SeenDelivery | undefined> {
     const { rows } = await db.query<{ outcome: DeliveryOutcome; event_id: string }>(
@@ -163,23 +158,10 @@ export function createDeliveryLog({ db }: { db: Queryable }): DeliveryLog {
     latest_event_id: string | null;
     latest_occurred_at: Date | null;
   }
-  // One call-out's claim: the holder and the newest record for the key as they were before this
-  // statement (one snapshot); the insert is skipped for a replay of that record.
-  const claimOneSql = `with latest as (${latestSql('$1', '$9', '$4')}),
-           holder as (select outcome, event_id from coupa_gateway_deliveries where connection = $1 and coupa_event_id = $2),
-           claimed as (
-             insert into coupa_gateway_deliveries (connection, coupa_event_id, event_type, outcome, entity_key, event_id, content_hash, claim_token, entity_type, occurred_at)
-             select $1, $2, $3, 'pending', $4, $5, $6, $7::uuid, $9, $10::timestamptz
-             where not exists (select 1 from latest where event_id = $5)
-             on conflict (connection, coupa_event_id) do update
-               set ${CLAIM_TAKEOVER}
-               where coupa_gateway_deliveries.outcome = 'pending' and coupa_gateway_deliveries.received_at < now() - $8::interval
-             returning claim_token)
-           select (select claim_token::text from claimed) as claim_token,
-                  (select outcome from holder) as holder_outcome, (select event_id from holder) as holder_event_id,
-                  (select event_id from latest) as latest_event_id, (select occurred_at from latest) as latest_occurred_at`;
-  // The claims of call-outs handled at the same moment, the same per row (`n`: its position), in
-  // one statement; rows are inserted in key order, so two replicas lock shared rows in one order.
+  // The claims of call-outs handled at the same moment, in one statement (`n`: a claim's
+  // position). Per row, the holder and the newest record for the key as they were before the
+  // statement (one snapshot); the insert is skipped for a replay of that record. Rows are inserted
+  // in key order, so two replicas lock shared rows in one order.
   const claimManySql = `with c as (
              select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::uuid[], $8::text[], $9::timestamptz[])
                with ordinality as c(connection, coupa_event_id, event_type, entity_key, event_id, content_hash, token, entity_type, occurred_at, n)),
@@ -196,7 +178,9 @@ export function createDeliveryLog({ db }: { db: Queryable }): DeliveryLog {
              where l.event_id is distinct from c.event_id
              order by c.connection, c.coupa_event_id
              on conflict (connection, coupa_event_id) do update
-               set ${CLAIM_TAKEOVER}
+               set event_type = excluded.event_type, entity_key = excluded.entity_key, event_id = excluded.event_id,
+                   content_hash = excluded.content_hash, claim_token = excluded.claim_token, received_at = now(),
+                   entity_type = excluded.entity_type, occurred_at = excluded.occurred_at
                where coupa_gateway_deliveries.outcome = 'pending' and coupa_gateway_deliveries.received_at < now() - $10::interval
              returning claim_token)
            select c.n, cl.claim_token::text as claim_token, h.outcome as holder_outcome, h.event_id as holder_event_id,
@@ -209,7 +193,7 @@ export function createDeliveryLog({ db }: { db: Queryable }): DeliveryLog {
    * Claims made at the same moment (the call-outs one turn of the event loop brings) share one
    * statement; one Coupa event id never twice in a statement (a later claim of it waits for the
    * next). A statement refused for one row's data is run again row by row, so only that call-out
-   * fails. One alone is the single-row statement.
+   * fails.
    */
   const claimerFor = (leaseMs: number) => {
     let claimer = claimers.get(leaseMs);
@@ -217,16 +201,11 @@ export function createDeliveryLog({ db }: { db: Queryable }): DeliveryLog {
       const lease = `${leaseMs} milliseconds`;
       claimer = coalesce(
         async (calls: readonly ClaimCall[]): Promise<ClaimRow[]> => {
-          if (calls.length === 1) {
-            const { delivery: d, token } = calls[0]!;
-            const { rows } = await db.query<ClaimRow>(claimOneSql, [d.connection, d.coupaEventId, d.eventType, d.entityKey, d.eventId, d.contentHash, token, lease, d.entityType, d.occurredAt]);
-            return rows;
-          }
           const columns = unnestColumns(calls, ({ delivery: d, token }) => [d.connection, d.coupaEventId, d.eventType, d.entityKey, d.eventId, d.contentHash, token, d.entityType, d.occurredAt]);
           const { rows } = await db.query<ClaimRow>(claimManySql, [...columns, lease]);
           return rows;
         },
-        { keyOf: ({ delivery: d }) => `${d.connection}\u0000${d.coupaEventId}`, alone: (error) => isRefusedData(toMlcError(error)) },
+        { keyOf: ({ delivery: d }) => `${d.connection}\u0000${d.coupaEventId}`, alone: isRefusedData },
       );
       claimers.set(leaseMs, claimer);
     }

@@ -1,10 +1,10 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { Secret } from '@mlc/config';
 import { DEFAULT_COUPA_MAPPING } from '@mlc/coupa';
-import { buildGatewayApp, createBatchingPublisher, createDeliveryLog, createRejectionLog, GATEWAY_MIGRATIONS, type GatewayAppParams } from '@mlc/coupa-gateway';
+import { buildGatewayApp, createBatchingPublisher, createDeliveryLog, createRejectionLog, GATEWAY_MIGRATIONS, verifySignature, type GatewayAppParams } from '@mlc/coupa-gateway';
 import { coalesce, createPool, migrate } from '@mlc/db';
 import { createRegistryCodec } from '@mlc/events';
 import { createEventProducer } from '@mlc/kafka';
@@ -86,7 +86,7 @@ export function gatewayRows(
 /**
  * The floor: what any receiver of signed call-outs that deduplicates them and answers only once
  * Kafka holds them must do per request, done as cheaply as we know how. The body is kept as bytes,
- * its HMAC verified in constant time, the JSON parsed, the Coupa event id claimed in Postgres and
+ * its HMAC verified as the gateway does (`verifySignature`), the JSON parsed, the Coupa event id claimed in Postgres and
  * the body sent to Kafka (idempotent, acks=all); it answers after both. Claims arriving together
  * share one `insert … select from unnest … on conflict do nothing`, and sends one produce request
  * (`coalesce`, as the gateway's completions do). No mapping, no validation against the event
@@ -96,6 +96,7 @@ export function gatewayRows(
 function floorApp(db: ReturnType<typeof createPool>, producer: Producer, topic: string, table: string): FastifyInstance {
   const app = Fastify();
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  const secret = new Secret(SECRET);
   const claim = coalesce(async (ids: readonly string[]) => {
     await db.query({ name: `floor-claim-${table}`, text: `insert into ${table} (id) select unnest($1::text[]) on conflict do nothing`, values: [ids] });
     return ids.map(() => undefined);
@@ -106,9 +107,7 @@ function floorApp(db: ReturnType<typeof createPool>, producer: Producer, topic: 
   });
   app.post('/webhooks/coupa/:connection', async (req, reply) => {
     const body = req.body as Buffer;
-    const signature = Buffer.from(String(req.headers['x-coupa-signature'] ?? ''), 'hex');
-    const expected = createHmac('sha256', SECRET).update(body).digest();
-    if (signature.length !== expected.length || !timingSafeEqual(signature, expected)) return reply.code(401).send({ error: 'bad-signature' });
+    if (!verifySignature(secret, body, req.headers['x-coupa-signature'] as string | undefined)) return reply.code(401).send({ error: 'bad-signature' });
     JSON.parse(body.toString('utf8'));
     const id = String(req.headers['x-coupa-event-id']);
     await Promise.all([claim(id), send({ key: id, value: body })]);

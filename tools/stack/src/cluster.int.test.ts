@@ -77,9 +77,8 @@ let kafka: Kafka;
 let admin: Admin;
 const t0 = Date.now();
 /** Progress with elapsed seconds, printed when MLC_TEST_LOG_LEVEL is set (where the time goes on a slow machine). */
-const say = process.env.MLC_TEST_LOG_LEVEL
-  ? (line: string) => console.log(`[cluster-test +${Math.round((Date.now() - t0) / 1000)}s] ${line}`)
-  : (line: string) => keep(`[cluster-test +${Math.round((Date.now() - t0) / 1000)}s] ${line}\n`);
+const stamped = (line: string) => `[cluster-test +${Math.round((Date.now() - t0) / 1000)}s] ${line}`;
+const say = process.env.MLC_TEST_LOG_LEVEL ? (line: string) => console.log(stamped(line)) : (line: string) => keep(`${stamped(line)}\n`);
 // Without MLC_TEST_LOG_LEVEL, the progress lines and the clients' warnings are kept (the last 400)
 // and printed when a check fails: a failure on a CI machine can then be read.
 const kept: string[] = [];
