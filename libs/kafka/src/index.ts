@@ -59,3 +59,4 @@ export {
   type WarnFn,
 } from './topics.js';
 export { createRuntimeMetrics, type RuntimeMetrics } from './metrics.js';
+export { watchCrashes, type WatchCrashesParams } from './crashes.js';

@@ -17,6 +17,7 @@ import { OutageSettings, decideDrainFailure, decideFailure, type DrainVerdict, t
 import { createPartitionRouter, sendPerPartition } from './partition-send.js';
 import { runKeyLanes } from './key-lanes.js';
 import { subscribeSettled } from './topics.js';
+import { watchCrashes } from './crashes.js';
 
 export interface HandlerResult {
   status: 'created' | 'updated' | 'unchanged' | 'skipped' | 'echo';
@@ -88,6 +89,11 @@ export interface CreateConsumerRuntimeParams {
   dlqTopic?: string;
   sessionTimeoutMs?: number;
   heartbeatIntervalMs?: number;
+  /**
+   * The kafkajs consumer stopped for good (a crash it does not start again from): the service
+   * should end, to be started again. Unset (tests, benches): the crash is only logged.
+   */
+  onStopped?: (error: MlcError) => void;
   /**
    * Longest a fetch waits for new data (kafkajs maxWaitTimeInMs, default here 1000). A partition
    * resumed after a retry pause is fetched from the next fetch on, so this bounds how much later
@@ -242,9 +248,7 @@ export function createConsumerRuntime(params: CreateConsumerRuntimeParams): Cons
   const stopSignal = new AbortController();
   let state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';
 
-  consumer.on(consumer.events.CRASH, ({ payload }) => {
-    log.error({ err: payload.error, restart: payload.restart }, 'kafkajs consumer crashed');
-  });
+  watchCrashes(consumer, { groupId, logger: log, ...(params.onStopped === undefined ? {} : { onStopped: params.onStopped }), current: () => state === 'starting' || state === 'running' });
 
   // Retriable handler errors pause their partition until the retry (see retry-pauses.ts).
   const pauses = createRetryPauses({

@@ -33,8 +33,11 @@ export interface RunningService {
   port: number;
   /** The internal listener's port actually bound, when there is one. */
   internalPort?: number | undefined;
-  /** The same shutdown a signal triggers; resolves once `exit` was called. */
-  shutdown(reason: string): Promise<void>;
+  /**
+   * The same shutdown a signal triggers; resolves once `exit` was called. `code` 1: the service
+   * failed while running (it exits 1, for its orchestrator to start it again).
+   */
+  shutdown(reason: string, code?: 0 | 1): Promise<void>;
 }
 
 /**
@@ -137,5 +140,5 @@ export async function runService({
     clearNotReady(server);
     log.info('ready');
   }
-  return { port: boundPort, internalPort: boundInternalPort, shutdown: (reason) => shutdown(reason) };
+  return { port: boundPort, internalPort: boundInternalPort, shutdown: (reason, code = 0) => shutdown(reason, code) };
 }

@@ -11,6 +11,7 @@ import { ServiceEnv, startService, type ServiceContext } from './start-service.j
 
 const { Kafka, logLevel } = kafkajs;
 const infra = testInfra();
+const ENV = { KAFKA_BROKERS: infra.kafkaBrokers.join(','), SCHEMA_REGISTRY_URL: infra.schemaRegistryUrl, DATABASE_URL: infra.databaseUrl, PORT: '0', HOST: '127.0.0.1' };
 
 test('startService migrates, applies the topics in the namespace, starts, answers ready, and on SIGTERM stops and ends the pool', async (t) => {
   const component = uniqueIdentifier('shell_test');
@@ -59,15 +60,7 @@ test('startService migrates, applies the topics in the namespace, starts, answer
       },
     },
     {
-      processEnv: {
-        KAFKA_BROKERS: infra.kafkaBrokers.join(','),
-        SCHEMA_REGISTRY_URL: infra.schemaRegistryUrl,
-        DATABASE_URL: infra.databaseUrl,
-        MLC_TOPIC_PREFIX: prefix,
-        PORT: '0',
-        HOST: '127.0.0.1',
-        LOG_LEVEL: 'silent',
-      },
+      processEnv: { ...ENV, MLC_TOPIC_PREFIX: prefix, LOG_LEVEL: 'silent' },
       signalSource: signals,
       exit: resolveExit,
     },
@@ -84,3 +77,48 @@ test('startService migrates, applies the topics in the namespace, starts, answer
   assert.deepEqual(calls, ['start', 'stop']);
   assert.equal(seen.ctx?.pool.ended, true, 'the shell ends the pool after the service stopped');
 });
+
+for (const when of ['running', 'starting'] as const) {
+  test(`ctx.fail while ${when}: the service stops and exits 1, to be started again`, async () => {
+    const calls: string[] = [];
+    let ctx: ServiceContext | undefined;
+    let resolveExit!: (code: number) => void;
+    const exited = new Promise<number>((resolve) => (resolveExit = resolve));
+    const logs: string[] = [];
+    const running = await startService(
+      {
+        name: 'shell-fail-test',
+        env: ServiceEnv,
+        create: (c) => {
+          ctx = c;
+          return {
+            start: async () => {
+              calls.push('start');
+              if (when === 'starting') c.fail(new Error('consumer stopped for good'));
+            },
+            stop: async () => {
+              calls.push('stop');
+            },
+          };
+        },
+      },
+      {
+        processEnv: { ...ENV, LOG_LEVEL: 'error' },
+        signalSource: new EventEmitter(),
+        exit: resolveExit,
+        logDestination: { write: (line: string) => void logs.push(line) },
+      },
+    );
+    if (when === 'running') {
+      assert.equal((await fetch(`http://127.0.0.1:${running.port}/readyz`)).status, 200);
+      ctx!.fail(new Error('consumer stopped for good'));
+      ctx!.fail(new Error('a second report changes nothing'));
+    }
+    assert.equal(await exited, 1);
+    assert.deepEqual(calls, ['start', 'stop']);
+    assert.equal(ctx?.pool.ended, true);
+    const failures = logs.filter((l) => l.includes('cannot go on'));
+    assert.equal(failures.length, 1, 'the failure is logged once');
+    assert.match(failures[0]!, /consumer stopped for good/);
+  });
+}

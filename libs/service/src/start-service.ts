@@ -35,6 +35,12 @@ export interface ServiceContext<E extends ServiceEnv = ServiceEnv> {
   server: ServiceServer;
   /** The credentials store, for `{ "store" }` references (`readConnections`); undefined when no master key is given. */
   secrets: SecretStore | undefined;
+  /**
+   * The service cannot go on (its Kafka consumer stopped for good, say): logs the error, then the
+   * same shutdown as a signal's, exiting 1, so that its orchestrator starts it again. Called
+   * while starting, it takes effect once the start has settled.
+   */
+  fail(error: unknown): void;
 }
 
 export interface ServiceMigrations {
@@ -96,6 +102,14 @@ export async function startService<S extends z.ZodType<ServiceEnv>>(definition: 
   // Set once the service has built its parts; readiness asks them from then on.
   let parts: ServiceParts | undefined;
   let ctx: ServiceContext<z.output<S>>;
+  // fail() before runService has returned is kept until it has.
+  const run: { service?: RunningService; failed?: unknown } = {};
+  const fail = (error: unknown) => {
+    if ('failed' in run) return;
+    run.failed = error;
+    logger.error({ err: error }, 'the service cannot go on; shutting down to be started again');
+    void run.service?.shutdown('failed', 1);
+  };
   try {
     const env = loadEnv(processEnv, definition.env);
     logger = loggerFor(env.LOG_LEVEL);
@@ -127,6 +141,7 @@ export async function startService<S extends z.ZodType<ServiceEnv>>(definition: 
       codec: createRegistryCodec({ registry: schemaRegistryClientFromEnv(env), logger, logicalTopic: namespace.logical }),
       server,
       secrets: secretStoreFromEnv(env, db),
+      fail,
     };
     parts = await definition.create(ctx);
   } catch (error) {
@@ -137,7 +152,7 @@ export async function startService<S extends z.ZodType<ServiceEnv>>(definition: 
   }
 
   const own = parts;
-  return runService({
+  const running = await runService({
     server: ctx.server,
     port: ctx.env.PORT,
     internalPort: ctx.env.MLC_INTERNAL_PORT,
@@ -161,4 +176,7 @@ export async function startService<S extends z.ZodType<ServiceEnv>>(definition: 
       }
     },
   });
+  run.service = running;
+  if ('failed' in run) void running.shutdown('failed', 1);
+  return running;
 }

@@ -134,7 +134,7 @@ export function writerService<M extends MappingSchemas, V extends Vendor>(defini
   return {
     name: definition.name,
     env: WriterEnv,
-    create: async ({ env, processEnv, logger, metrics, pool, kafka, namespace, codec, secrets }) => {
+    create: async ({ env, processEnv, logger, metrics, pool, kafka, namespace, codec, secrets, fail }) => {
       // Only the writer's own section: the other vendors' secrets need not be mounted here.
       const file = await readConnections(env.MLC_CONNECTIONS_FILE, { env: processEnv, mappings: definition.mappings, sections: [definition.section], store: secrets });
       const connections = selectConnections(file, { wanted: env.MLC_CONNECTIONS, section: definition.section, service: definition.name });
@@ -179,6 +179,7 @@ export function writerService<M extends MappingSchemas, V extends Vendor>(defini
             keyConcurrency: env.MLC_KEY_CONCURRENCY ?? definition.keyConcurrency ?? 1,
             sessionTimeoutMs: env.MLC_KAFKA_SESSION_TIMEOUT_MS,
             heartbeatIntervalMs: env.MLC_KAFKA_HEARTBEAT_MS,
+            onStopped: fail,
             // A circuit per connection and this writer's target (its connection section, e.g. coupa).
             outage: {
               target: definition.section,

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { Counter, type Registry } from 'prom-client';
 import { isRefusedData } from '@mlc/db';
-import { subscribeSettled } from '@mlc/kafka';
+import { subscribeSettled, watchCrashes } from '@mlc/kafka';
 import { MlcError, backoffDelay, toMlcError, type BackoffOptions } from '@mlc/errors';
 import type { Logger } from '@mlc/log';
 import { addRow, emptyRows, toAuditRow, undecodableRow, type AuditRows, type KafkaRecord } from './records.js';
@@ -30,6 +30,8 @@ export interface CreateAuditConsumerParams {
   sessionTimeoutMs?: number;
   heartbeatIntervalMs?: number;
   metrics?: Registry;
+  /** The kafkajs consumer stopped for good (watchCrashes in @mlc/kafka): the service should end, to be started again. */
+  onStopped?: (error: MlcError) => void;
 }
 
 export interface AuditConsumer {
@@ -52,7 +54,7 @@ export interface AuditConsumer {
  * unavailable database stops them all anyway.)
  */
 export function createAuditConsumer(params: CreateAuditConsumerParams): AuditConsumer {
-  const { kafka, groupId, prefix, writer, logger, retry, partitionsConsumedConcurrently, topicScanIntervalMs, sessionTimeoutMs, heartbeatIntervalMs, metrics } = params;
+  const { kafka, groupId, prefix, writer, logger, retry, partitionsConsumedConcurrently, topicScanIntervalMs, sessionTimeoutMs, heartbeatIntervalMs, metrics, onStopped } = params;
   const log = logger.child({ component: 'audit-consumer', groupId });
   const pattern = auditTopicPattern(prefix);
   const counters = createMetrics(metrics);
@@ -177,7 +179,8 @@ export function createAuditConsumer(params: CreateAuditConsumerParams): AuditCon
       ...(sessionTimeoutMs === undefined ? {} : { sessionTimeout: sessionTimeoutMs }),
       ...(heartbeatIntervalMs === undefined ? {} : { heartbeatInterval: heartbeatIntervalMs }),
     });
-    next.on(next.events.CRASH, ({ payload }) => log.error({ err: payload.error, restart: payload.restart }, 'kafkajs consumer crashed'));
+    // A consumer replaced after a rescan, or one of a stopping service, is no longer watched.
+    watchCrashes(next, { groupId, logger: log, ...(onStopped === undefined ? {} : { onStopped }), current: () => consumer === next && state === 'running' });
     consumer = next;
     try {
       await next.connect();

@@ -14,7 +14,7 @@ const NAME = 'audit';
  * The audit service: every canonical, outcome and DLQ topic into the Postgres event log (monthly
  * partitions created ahead, expired ones dropped), and the trail over HTTP.
  */
-export function createAudit({ env, logger, metrics, pool, kafka, namespace, server }: ServiceContext<AuditEnv>): ServiceParts {
+export function createAudit({ env, logger, metrics, pool, kafka, namespace, server, fail }: ServiceContext<AuditEnv>): ServiceParts {
   const schema = env.MLC_AUDIT_DB_SCHEMA;
   const maintenance = createPartitionMaintenance({
     db: pool,
@@ -39,6 +39,7 @@ export function createAudit({ env, logger, metrics, pool, kafka, namespace, serv
     topicScanIntervalMs: env.MLC_AUDIT_TOPIC_SCAN_MS,
     sessionTimeoutMs: env.MLC_KAFKA_SESSION_TIMEOUT_MS,
     heartbeatIntervalMs: env.MLC_KAFKA_HEARTBEAT_MS,
+    onStopped: fail,
   });
   registerTrailRoutes(server, { trail: (query) => queryTrail(pool, query) });
   if (metrics !== undefined) registerReconcileMetrics(metrics, { db: pool, logger });

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startInfra } from './infra.js';
-import { renderTable } from './report.js';
+import { renderFailedLogs, renderTable } from './report.js';
 import { runScenario, runScenarios, SHORT } from './runner.js';
 import { ALL_SCENARIOS } from './scenarios.js';
 import { killAllServices } from './services.js';
@@ -38,6 +38,9 @@ test('chaos: every scenario, short form, loses and duplicates nothing', { timeou
     run: (scenario) => runScenario(scenario, { infra, sizes: SHORT, short: true, say }),
   });
   process.stderr.write(`\n${renderTable(results)}\n\n`);
+  // The run's folder goes with it: what the failed rows' services logged is printed here.
+  const logs = renderFailedLogs(results);
+  if (logs !== '') process.stderr.write(`${logs}\n\n`);
   for (const result of results) {
     const todo = EXPECTED_TO_FAIL[result.scenario];
     await t.test(result.scenario, todo === undefined ? {} : { todo }, () => {

@@ -3,7 +3,7 @@
 import { parseChaosArgs, USAGE, UsageError } from './args.js';
 import { startInfra, type Infra } from './infra.js';
 import type { ScenarioResult } from './measure.js';
-import { exitCode, renderTable, verdict } from './report.js';
+import { exitCode, renderFailedLogs, renderTable, verdict } from './report.js';
 import { FULL, runScenario, runScenarios, SHORT } from './runner.js';
 import { ALL_SCENARIOS } from './scenarios.js';
 import { killAllServices } from './services.js';
@@ -62,6 +62,8 @@ async function main(argv: string[]): Promise<number> {
   } finally {
     await cleanUp();
   }
+  const logs = renderFailedLogs(results);
+  if (logs !== '' && !options.json) process.stderr.write(`\n${logs}\n`);
   if (options.json) console.log(JSON.stringify({ short: options.short, seconds: (Date.now() - started) / 1000, results }, null, 2));
   else console.log(`\n${renderTable(results)}\n\n${options.short ? 'short' : 'full'} run, ${((Date.now() - started) / 60_000).toFixed(1)} minutes`);
   return exitCode(results);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compareKeys, deadLetterProblem, failed, type ScenarioResult } from './measure.js';
+import { compareKeys, deadLetterProblem, failed, logDigest, type ScenarioResult } from './measure.js';
 
 test('compareKeys counts records present, duplicate creates and lost records; other target records are ignored', () => {
   const c = compareKeys(['A', 'B', 'C', 'D'], ['A', 'B', 'B', 'B', 'X', 'D', 'Y']);
@@ -33,4 +33,24 @@ test('a dead letter fails a scenario of valid records and transient faults, nami
   );
   assert.equal(deadLetterProblem({ deadLettered: 1 }, false), '1 dead-lettered: a transient fault must be retried, never dead-lettered');
   assert.equal(deadLetterProblem({ deadLettered: 3 }, true), undefined);
+});
+
+test('logDigest keeps warnings, errors and supervisor lines, the last ones, cut to width', () => {
+  const text = [
+    '{"level":30,"time":0,"pid":1,"hostname":"h","msg":"started"}',
+    '{"level":40,"time":1000,"pid":1,"hostname":"h","msg":"retrying","topic":"t"}',
+    '[chaos] {"type":"exited","expected":false}',
+    'not json at all',
+    '{"level":50,"time":2000,"pid":1,"hostname":"h","msg":"' + 'x'.repeat(500) + '"}',
+    '{"level":60,"time":3000,"msg":"gone"',
+    '{"level":"info","time":"2026-11-29T23:52:44.000Z","service":"w","msg":"fine"}',
+    '{"level":"error","time":"2026-11-29T23:52:44.109Z","service":"w","name":"w","msg":"kafkajs consumer crashed","restart":true,"err":{"type":"E","stack":"E\\n at x"},"stack":"s","logger":"kafkajs","timestamp":"t"}',
+  ].join('\n');
+  assert.deepEqual(logDigest(text, { width: 90 }), [
+    '00:00:01.000 WARN retrying {"topic":"t"}',
+    '[chaos] {"type":"exited","expected":false}',
+    `00:00:02.000 ERROR ${'x'.repeat(70)}…`,
+    '23:52:44.109 ERROR kafkajs consumer crashed {"restart":true,"err":{"type":"E"}}',
+  ]);
+  assert.deepEqual(logDigest(text, { max: 2, width: 1000 }), [`00:00:02.000 ERROR ${'x'.repeat(500)} {}`, '23:52:44.109 ERROR kafkajs consumer crashed {"restart":true,"err":{"type":"E"}}']);
 });

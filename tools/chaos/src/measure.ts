@@ -22,6 +22,8 @@ export interface ScenarioResult {
   /** Set when the scenario could not run to the end (infrastructure failed, a service never got ready). */
   error?: string;
   seconds: number;
+  /** A failed row's service logs in brief (logDigest per service), for a run whose folder is gone. */
+  logs?: Record<string, string[]>;
 }
 
 export interface Comparison {
@@ -64,4 +66,48 @@ export function deadLetterProblem(result: Pick<ScenarioResult, 'deadLettered' | 
     .map(([code, n]) => `${n}× ${code}`)
     .join(', ');
   return `${result.deadLettered} dead-lettered${codes === '' ? '' : ` (${codes})`}: a transient fault must be retried, never dead-lettered`;
+}
+
+/** pino's levels from warn up, by number and by label (@mlc/log writes labels). */
+const SHOWN_LEVELS: ReadonlyMap<unknown, string> = new Map<unknown, string>([
+  [40, 'WARN'],
+  [50, 'ERROR'],
+  [60, 'FATAL'],
+  ['warn', 'WARN'],
+  ['error', 'ERROR'],
+  ['fatal', 'FATAL'],
+]);
+
+/**
+ * What of a service's log explains a failed scenario: its warnings and errors (pino lines at level
+ * warn and above, without pid, hostname and the service's name) and the supervisor's `[chaos]` lines (starts, exits,
+ * kills), the last `max` of them, each cut to `width` characters. Other lines are left out.
+ */
+export function logDigest(text: string, { max = 60, width = 400 }: { max?: number; width?: number } = {}): string[] {
+  const kept: string[] = [];
+  for (const line of text.split('\n')) {
+    let shown: string | undefined;
+    if (line.startsWith('[chaos] ')) shown = line;
+    else if (line.startsWith('{')) {
+      try {
+        // Left out: what every line of a service repeats, and stacks (the message names the error).
+        const { level, time, pid: _pid, hostname: _hostname, service: _service, name: _name, timestamp: _timestamp, logger: _logger, stack: _stack, msg, ...rest } = JSON.parse(line) as Record<string, unknown>;
+        if (typeof rest.err === 'object' && rest.err !== null) {
+          const { stack: _errStack, ...err } = rest.err as Record<string, unknown>;
+          rest.err = err;
+        }
+        const label = SHOWN_LEVELS.get(level);
+        if (label !== undefined) {
+          const at = typeof time === 'number' ? new Date(time).toISOString() : typeof time === 'string' ? time : '?';
+          shown = `${at.slice(11, 23)} ${label} ${String(msg ?? '')} ${JSON.stringify(rest)}`;
+        }
+      } catch {
+        // not a log record (a stack trace line, a partial write): left out
+      }
+    }
+    if (shown === undefined) continue;
+    kept.push(shown.length > width ? `${shown.slice(0, width - 1)}…` : shown);
+    if (kept.length > max) kept.shift();
+  }
+  return kept;
 }

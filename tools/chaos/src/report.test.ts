@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ScenarioResult } from './measure.js';
-import { exitCode, renderTable, verdict } from './report.js';
+import { exitCode, renderFailedLogs, renderTable, verdict } from './report.js';
 
 const row = (fields: Partial<ScenarioResult>): ScenarioResult => ({
   scenario: 'kill-all',
@@ -36,4 +36,19 @@ test('exit code 1 when any scenario lost or duplicated records', () => {
   assert.equal(exitCode([row({}), row({})]), 0);
   assert.equal(exitCode([row({}), row({ lost: 1 })]), 1);
   assert.equal(exitCode([row({ duplicates: 1 })]), 1);
+});
+
+test('renderFailedLogs shows the digests of failed rows only', () => {
+  const passed: ScenarioResult = { scenario: 'fine', sent: 1, inTarget: 1, duplicates: 0, lost: 0, deadLettered: 0, recoverMs: 1, trailGaps: null, problems: [], seconds: 1, logs: { a: ['x'] } };
+  const lost: ScenarioResult = { ...passed, scenario: 'bad', inTarget: 0, lost: 1, logs: { 'coupa-writer': ['00:00:01.000 ERROR boom {}'], audit: [] } };
+  assert.equal(
+    renderFailedLogs([passed, lost]),
+    [
+      '== bad: FAIL: 1 lost',
+      '-- bad / coupa-writer: the last 1 warnings, errors and supervisor lines',
+      '   00:00:01.000 ERROR boom {}',
+      '-- bad / audit: no warning or error',
+    ].join('\n'),
+  );
+  assert.equal(renderFailedLogs([passed]), '');
 });

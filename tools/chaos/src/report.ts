@@ -40,3 +40,17 @@ export function renderTable(results: readonly ScenarioResult[]): string {
 export function exitCode(results: readonly ScenarioResult[]): number {
   return results.some(failed) ? 1 : 0;
 }
+
+/** The log digests of the failed rows, service by service (empty when every row passed). */
+export function renderFailedLogs(results: readonly ScenarioResult[]): string {
+  const parts: string[] = [];
+  for (const r of results) {
+    if (!failed(r) || r.logs === undefined) continue;
+    parts.push(`== ${r.scenario}: ${verdict(r)}`);
+    for (const [service, lines] of Object.entries(r.logs)) {
+      parts.push(`-- ${r.scenario} / ${service}: ${lines.length === 0 ? 'no warning or error' : `the last ${lines.length} warnings, errors and supervisor lines`}`);
+      parts.push(...lines.map((l) => `   ${l}`));
+    }
+  }
+  return parts.join('\n');
+}

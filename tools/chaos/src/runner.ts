@@ -1,11 +1,11 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import kafkajs from 'kafkajs';
 import pg from 'pg';
 import type { Cluster, Infra } from './infra.js';
-import { compareKeys, deadLetterProblem, type ScenarioResult } from './measure.js';
+import { compareKeys, deadLetterProblem, failed, logDigest, type ScenarioResult } from './measure.js';
 import { startServices, type ServiceGroup, type ServiceName } from './services.js';
 import {
   addCoupaSupplier,
@@ -199,12 +199,28 @@ function uniqueServices(scenario: Scenario, audit: boolean): ServiceName[] {
  * services as child processes on the shared private infrastructure; first records, the fault
  * (during which more records are made), recovery, then the count in the targets.
  */
-export async function runScenario(scenario: Scenario, { infra, sizes, short, say }: { infra: Infra; sizes: Sizes; short: boolean; say: (line: string) => void }): Promise<ScenarioResult> {
-  const started = Date.now();
+export async function runScenario(scenario: Scenario, options: { infra: Infra; sizes: Sizes; short: boolean; say: (line: string) => void }): Promise<ScenarioResult> {
   const id = `chaos-${scenario.name}-${randomBytes(3).toString('hex')}`.slice(0, 63);
-  const prefix = `${id}.`;
-  const dir = join(infra.dir, 'runs', id);
+  const dir = join(options.infra.dir, 'runs', id);
   mkdirSync(dir, { recursive: true });
+  const result = await play(scenario, options, id, dir);
+  // A failed row carries what its services' logs say (CI deletes the folder with the run).
+  if (failed(result)) result.logs = serviceLogDigests(dir);
+  return result;
+}
+
+/** Each service's log digest (warnings, errors, supervisor lines) in a run's folder. */
+function serviceLogDigests(dir: string): Record<string, string[]> {
+  const digests: Record<string, string[]> = {};
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.log')).sort()) {
+    digests[file.slice(0, -'.log'.length)] = logDigest(readFileSync(join(dir, file), 'utf8'));
+  }
+  return digests;
+}
+
+async function play(scenario: Scenario, { infra, sizes, short, say }: { infra: Infra; sizes: Sizes; short: boolean; say: (line: string) => void }, id: string, dir: string): Promise<ScenarioResult> {
+  const started = Date.now();
+  const prefix = `${id}.`;
   const flows = scenario.flows.map((name) => FLOWS[name]);
   const sources = new Set(flows.map((f) => f.source));
   const keys: Record<SystemName, string[]> = { syspro: [], coupa: [], infor: [] };
