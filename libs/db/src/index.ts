@@ -17,4 +17,3 @@ export {
 export { createPollLog, type PollLogParams } from './poll-log.js';
 export { deleteConnectionRows } from './forget.js';
 export { coalesce, unnestColumns, type CoalesceOptions } from './coalesce.js';
-export { NO_COMMIT_WAIT, NO_COMMIT_WAIT_CTE } from './commit-wait.js';

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { NO_COMMIT_WAIT, NO_COMMIT_WAIT_CTE, coalesce, isRefusedData, unnestColumns } from '@mlc/db';
+import { coalesce, isRefusedData, unnestColumns } from '@mlc/db';
 import { toMlcError } from '@mlc/errors';
 import { redactSecrets, type Logger } from '@mlc/log';
 
@@ -134,9 +134,8 @@ export function createDeliveryLog({ db }: { db: Queryable }): DeliveryLog {
   const completeOne = coalesce(async (batch: readonly Completion[]): Promise<boolean[]> => {
     try {
       const { rows } = await db.query<{ token: string }>(
-        `with ${NO_COMMIT_WAIT_CTE}
-         update coupa_gateway_deliveries d set outcome = c.outcome, claim_token = null, received_at = now()
-         from unnest($1::text[], $2::text[], $3::uuid[], $4::text[]) as c(connection, coupa_event_id, token, outcome), ${NO_COMMIT_WAIT}
+        `update coupa_gateway_deliveries d set outcome = c.outcome, claim_token = null, received_at = now()
+         from unnest($1::text[], $2::text[], $3::uuid[], $4::text[]) as c(connection, coupa_event_id, token, outcome)
          where d.connection = c.connection and d.coupa_event_id = c.coupa_event_id and d.claim_token = c.token
          returning c.token::text as token`,
         unnestColumns(batch, (c) => [c.connection, c.coupaEventId, c.token, c.outcome]),
@@ -163,7 +162,7 @@ export function createDeliveryLog({ db }: { db: Queryable }): DeliveryLog {
   // position). Per row, the holder and the newest record for the key as they were before the
   // statement (one snapshot); the insert is skipped for a replay of that record. Rows are inserted
   // in key order, so two replicas lock shared rows in one order.
-  const claimManySql = `with ${NO_COMMIT_WAIT_CTE}, c as (
+  const claimManySql = `with c as (
              select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::uuid[], $8::text[], $9::timestamptz[])
                with ordinality as c(connection, coupa_event_id, event_type, entity_key, event_id, content_hash, token, entity_type, occurred_at, n)),
            latest as (
@@ -186,7 +185,7 @@ export function createDeliveryLog({ db }: { db: Queryable }): DeliveryLog {
              returning claim_token)
            select c.n, cl.claim_token::text as claim_token, h.outcome as holder_outcome, h.event_id as holder_event_id,
                   l.event_id as latest_event_id, l.occurred_at as latest_occurred_at
-           from c join holder h on h.n = c.n join latest l on l.n = c.n left join claimed cl on cl.claim_token = c.token cross join ${NO_COMMIT_WAIT}
+           from c join holder h on h.n = c.n join latest l on l.n = c.n left join claimed cl on cl.claim_token = c.token
            order by c.n`;
   // One per claim lease (a setting of the service: in practice one).
   const claimers = new Map<number, (call: ClaimCall) => Promise<ClaimRow>>();
