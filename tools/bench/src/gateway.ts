@@ -119,7 +119,9 @@ function floorApp(db: ReturnType<typeof createPool>, producer: Producer, topic: 
 async function run(args: BenchArgs, env: BenchEnv): Promise<SummaryRow[]> {
   const count = intOption(args, 'count', 3000);
   const concurrency = intOption(args, 'concurrency', 32);
-  const openSeconds = intOption(args, 'open-seconds', 5);
+  // 15 s: at 5 s a p99 rests on a few dozen requests, and one stall moved it 45-188 ms between
+  // runs of the same code; at 15 s two runs gave 71 and 74 ms.
+  const openSeconds = intOption(args, 'open-seconds', 15);
   const { kafkaBrokers, schemaRegistryUrl, databaseUrl } = env;
   if (!kafkaBrokers || !schemaRegistryUrl || !databaseUrl) {
     throw new BenchUsageError('KAFKA_BROKERS, SCHEMA_REGISTRY_URL and DATABASE_URL are needed: start the stack with `npm run stack -- up`');
