@@ -131,15 +131,17 @@ export function createDeliveryLog({ db }: { db: Queryable }): DeliveryLog {
     outcome: Exclude<DeliveryOutcome, 'pending'>;
   }
   // One statement for the completions that arrive together; each learns whether its claim was still its own.
+  // Named, like the claim: Postgres parses and plans it once per connection, not per call.
   const completeOne = coalesce(async (batch: readonly Completion[]): Promise<boolean[]> => {
     try {
-      const { rows } = await db.query<{ token: string }>(
-        `update coupa_gateway_deliveries d set outcome = c.outcome, claim_token = null, received_at = now()
+      const { rows } = await db.query<{ token: string }>({
+        name: 'coupa_gateway_complete',
+        text: `update coupa_gateway_deliveries d set outcome = c.outcome, claim_token = null, received_at = now()
          from unnest($1::text[], $2::text[], $3::uuid[], $4::text[]) as c(connection, coupa_event_id, token, outcome)
          where d.connection = c.connection and d.coupa_event_id = c.coupa_event_id and d.claim_token = c.token
          returning c.token::text as token`,
-        unnestColumns(batch, (c) => [c.connection, c.coupaEventId, c.token, c.outcome]),
-      );
+        values: unnestColumns(batch, (c) => [c.connection, c.coupaEventId, c.token, c.outcome]),
+      });
       const completed = new Set(rows.map((r) => r.token));
       return batch.map((c) => completed.has(c.token));
     } catch (error) {
@@ -161,7 +163,8 @@ export function createDeliveryLog({ db }: { db: Queryable }): DeliveryLog {
   // The claims of call-outs handled at the same moment, in one statement (`n`: a claim's
   // position). Per row, the holder and the newest record for the key as they were before the
   // statement (one snapshot); the insert is skipped for a replay of that record. Rows are inserted
-  // in key order, so two replicas lock shared rows in one order.
+  // in key order, so two replicas lock shared rows in one order. Named (a prepared statement per
+  // connection): planning it took Postgres about 0.36 ms of CPU per call, more than running it.
   const claimManySql = `with c as (
              select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::uuid[], $8::text[], $9::timestamptz[])
                with ordinality as c(connection, coupa_event_id, event_type, entity_key, event_id, content_hash, token, entity_type, occurred_at, n)),
@@ -202,7 +205,7 @@ export function createDeliveryLog({ db }: { db: Queryable }): DeliveryLog {
       claimer = coalesce(
         async (calls: readonly ClaimCall[]): Promise<ClaimRow[]> => {
           const columns = unnestColumns(calls, ({ delivery: d, token }) => [d.connection, d.coupaEventId, d.eventType, d.entityKey, d.eventId, d.contentHash, token, d.entityType, d.occurredAt]);
-          const { rows } = await db.query<ClaimRow>(claimManySql, [...columns, lease]);
+          const { rows } = await db.query<ClaimRow>({ name: 'coupa_gateway_claim', text: claimManySql, values: [...columns, lease] });
           return rows;
         },
         { keyOf: ({ delivery: d }) => `${d.connection}\u0000${d.coupaEventId}`, alone: isRefusedData },
