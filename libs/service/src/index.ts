@@ -6,6 +6,7 @@ export {
   type ServiceContext,
   type ServiceDefinition,
   type ServiceMigrations,
+  type PoolSettings,
   type ServiceParts,
   type StartServiceOptions,
 } from './start-service.js';

@@ -32,7 +32,7 @@ test('startService migrates, applies the topics in the namespace, starts, answer
 
   const signals = new EventEmitter();
   const calls: string[] = [];
-  let seen: { ctx?: ServiceContext; schemaAtStart?: boolean; topicsAtStart?: string[] } = {};
+  let seen: { ctx?: ServiceContext; schemaAtStart?: boolean; topicsAtStart?: string[]; planCacheMode?: string } = {};
   let started = false;
   let resolveExit!: (code: number) => void;
   const exited = new Promise<number>((resolve) => (resolveExit = resolve));
@@ -40,6 +40,7 @@ test('startService migrates, applies the topics in the namespace, starts, answer
     {
       name: 'shell-test',
       env: ServiceEnv,
+      pool: { genericPlans: true },
       create: (ctx) => {
         seen = { ctx };
         return {
@@ -49,6 +50,7 @@ test('startService migrates, applies the topics in the namespace, starts, answer
           start: async () => {
             const { rows } = await ctx.pool.query('select 1 from information_schema.schemata where schema_name = $1', [component]);
             seen.schemaAtStart = rows.length === 1;
+            seen.planCacheMode = (await ctx.pool.query<{ mode: string }>(`select current_setting('plan_cache_mode') as mode`)).rows[0]?.mode;
             seen.topicsAtStart = (await admin.listTopics()).filter((name) => name.startsWith(prefix));
             calls.push('start');
             started = true;
@@ -67,6 +69,7 @@ test('startService migrates, applies the topics in the namespace, starts, answer
   );
 
   assert.equal(seen.schemaAtStart, true, 'migrations ran before start');
+  assert.equal(seen.planCacheMode, 'force_generic_plan', "the definition's pool settings reach the pool");
   assert.deepEqual(seen.topicsAtStart, [`${prefix}shell.test.v1`], 'topics were applied in the namespace before start');
   assert.equal(seen.ctx?.namespace.topic('x'), `${prefix}x`);
   const readyz = await fetch(`http://127.0.0.1:${running.port}/readyz`);

@@ -76,6 +76,8 @@ export interface ServiceDefinition<S extends z.ZodType<ServiceEnv> = z.ZodType<S
 export interface PoolSettings {
   max?: number;
   url?: string;
+  /** Every statement on its generic plan (see `PoolOptions.genericPlans` in @mlc/db). */
+  genericPlans?: boolean;
 }
 
 export interface StartServiceOptions {

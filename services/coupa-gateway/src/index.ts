@@ -7,3 +7,4 @@ export { verifySignature } from './auth.js';
 export { createBatchingPublisher, type BatchingPublisherParams } from './batching.js';
 export { createOrderLineIndex, type FetchOrderLines, type OrderLine, type OrderLineIndex } from './order-lines.js';
 export { forgetConnection, GATEWAY_CONNECTION_TABLES } from './forget.js';
+export { GATEWAY_POOL } from './service.js';

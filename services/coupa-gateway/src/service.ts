@@ -2,7 +2,7 @@ import { readConnections } from '@mlc/config';
 import { CoupaMapping, coupaClientFromSettings, type CoupaApi, type CoupaExportApi } from '@mlc/coupa';
 import { topicFor } from '@mlc/events';
 import { createEventProducer, standardTopics } from '@mlc/kafka';
-import type { ServiceContext, ServiceDefinition, ServiceParts } from '@mlc/service';
+import type { PoolSettings, ServiceContext, ServiceDefinition, ServiceParts } from '@mlc/service';
 import { createTargetRecordStore } from '@mlc/writer';
 import { buildGatewayApp } from './app.js';
 import { createBatchingPublisher } from './batching.js';
@@ -99,4 +99,10 @@ export async function createCoupaGateway({ env, processEnv, logger, metrics, poo
   };
 }
 
-export const coupaGateway: ServiceDefinition<typeof GatewayEnv> = { name: SERVICE, env: GatewayEnv, create: createCoupaGateway };
+/**
+ * The gateway's statements are key lookups and batch statements over arrays (claims, completions,
+ * echo checks of the call-outs arriving together): planned once per connection, not per call.
+ */
+export const GATEWAY_POOL = { genericPlans: true } as const satisfies PoolSettings;
+
+export const coupaGateway: ServiceDefinition<typeof GatewayEnv> = { name: SERVICE, env: GatewayEnv, pool: GATEWAY_POOL, create: createCoupaGateway };

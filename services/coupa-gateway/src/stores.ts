@@ -2,11 +2,10 @@ import { createHash, randomUUID } from 'node:crypto';
 import { coalesce, isRefusedData, unnestColumns } from '@mlc/db';
 import { toMlcError } from '@mlc/errors';
 import { redactSecrets, type Logger } from '@mlc/log';
+import type { Queryable } from '@mlc/writer';
 
-/** The part of pg's Pool the stores use. */
-export interface Queryable {
-  query<R extends object = Record<string, unknown>>(text: string, values?: unknown[]): Promise<{ rows: R[]; rowCount: number | null }>;
-}
+// The part of pg's Pool the stores use (named statements too): the target-record store's, which shares the pool.
+export type { Queryable };
 
 /** What is remembered of a call-out the gateway took on, by its Coupa event id. */
 export interface Delivery {

@@ -4,7 +4,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { Secret } from '@mlc/config';
 import { DEFAULT_COUPA_MAPPING } from '@mlc/coupa';
-import { buildGatewayApp, createBatchingPublisher, createDeliveryLog, createRejectionLog, GATEWAY_MIGRATIONS, verifySignature, type GatewayAppParams } from '@mlc/coupa-gateway';
+import { GATEWAY_POOL, buildGatewayApp, createBatchingPublisher, createDeliveryLog, createRejectionLog, GATEWAY_MIGRATIONS, verifySignature, type GatewayAppParams } from '@mlc/coupa-gateway';
 import { coalesce, createPool, migrate } from '@mlc/db';
 import { createRegistryCodec } from '@mlc/events';
 import { createEventProducer } from '@mlc/kafka';
@@ -131,7 +131,8 @@ async function run(args: BenchArgs, env: BenchEnv): Promise<SummaryRow[]> {
   const connection = `bench-${suffix}`;
   const topic = `coupa.suppliers.v1-${suffix}`;
 
-  const db = createPool(databaseUrl, { max: 10, applicationName: 'bench' });
+  // The service's pool settings (generic plans), so its statements cost here what they cost there.
+  const db = createPool(databaseUrl, { max: 10, applicationName: 'bench', ...GATEWAY_POOL });
   const kafka = new Kafka({ clientId: 'bench-gateway', brokers: kafkaBrokers.split(','), logLevel: logLevel.ERROR });
   const admin = kafka.admin();
   const codec = createRegistryCodec({ registryUrl: schemaRegistryUrl, logicalTopic: (name) => name.replace(`-${suffix}`, '') });
