@@ -134,6 +134,9 @@ export function writerService<M extends MappingSchemas, V extends Vendor>(defini
   return {
     name: definition.name,
     env: WriterEnv,
+    // Key lookups and batch statements over arrays (the records handled side by side): planned
+    // once per connection, not per call.
+    pool: { genericPlans: true },
     create: async ({ env, processEnv, logger, metrics, pool, kafka, namespace, codec, secrets, fail }) => {
       // Only the writer's own section: the other vendors' secrets need not be mounted here.
       const file = await readConnections(env.MLC_CONNECTIONS_FILE, { env: processEnv, mappings: definition.mappings, sections: [definition.section], store: secrets });

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** Clock ticks per second of /proc/<pid>/stat times (USER_HZ: 100 on Linux for every architecture we run on). */
 const TICKS_PER_SECOND = 100;
@@ -16,6 +16,36 @@ export function cpuSecondsOfStat(stat: string): number {
   const ticks = [11, 12, 13, 14].map((i) => Number(fields[i]));
   if (ticks.some((t) => !Number.isFinite(t))) throw new Error(`/proc/<pid>/stat has no CPU times: ${stat.slice(0, 80)}`);
   return ticks.reduce((a, b) => a + b, 0) / TICKS_PER_SECOND;
+}
+
+/** The command name of a /proc/<pid>/stat line (field 2, in parentheses, may hold spaces). */
+export function commandOfStat(stat: string): string {
+  return stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+}
+
+/**
+ * CPU seconds used so far by every running process whose command name matches (`postgres`: the
+ * server and its backends; `java`: Kafka and the registry), undefined without /proc. A process
+ * that ends between two samples takes its CPU with it, so compare samples of long-lived processes
+ * (a pool's backends, the brokers).
+ */
+export function commandCpuSeconds(command: RegExp): number | undefined {
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
+  } catch {
+    return undefined;
+  }
+  let total = 0;
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (command.test(commandOfStat(stat))) total += cpuSecondsOfStat(stat);
+    } catch {
+      // Gone since the listing.
+    }
+  }
+  return total;
 }
 
 /** CPU seconds a running process has used so far; undefined when it is gone (or there is no /proc). */

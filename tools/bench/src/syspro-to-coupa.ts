@@ -9,7 +9,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { createPool } from '@mlc/db';
 import { sandboxConnections } from '@mlc/sandbox';
 import { BenchUsageError, intOption, type Bench, type BenchArgs, type BenchEnv, type SummaryRow } from './bench.js';
-import { cpuSeconds } from './proc-cpu.js';
+import { commandCpuSeconds, cpuSeconds } from './proc-cpu.js';
 import { startCoupaProcess, startSysproProcess, type CoupaOptions } from './simulator-process.js';
 
 // SYSPRO simulator → syspro-poller → Kafka → coupa-writer → Coupa simulator, with both services
@@ -219,10 +219,16 @@ export async function until<T>(run: Run, what: string, timeoutMs: number, probe:
 
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
-/** CPU seconds of some processes from a first sample to a later one, per record handled in between. */
-function cpuMeter(pids: Record<string, number | undefined>) {
+/** The stack's processes, whose CPU the services' work also costs: PostgreSQL's, and Kafka's and the registry's JVMs. */
+const STACK_CPU = { Postgres: () => commandCpuSeconds(/^postgres$/), 'Kafka + registry': () => commandCpuSeconds(/^java$/) };
+
+/**
+ * CPU seconds of some processes (a pid, or a function sampling a group of them) from a first
+ * sample to a later one, per record handled in between.
+ */
+function cpuMeter(pids: Record<string, number | undefined | (() => number | undefined)>) {
   let first: { records: number; cpu: Record<string, number | undefined> } | undefined;
-  const sample = () => Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuSeconds(pid)]));
+  const sample = () => Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, typeof pid === 'function' ? pid() : cpuSeconds(pid)]));
   return {
     /** The first call samples; later calls do nothing. */
     start(records: number) {
@@ -266,7 +272,7 @@ async function backfill(env: Required<BenchEnv>, suppliers: number, pageSize: nu
   const alone = await setUp(env, suppliers, pageSize, { rateLimit: false }, undefined, undefined, BACKFILL_POLL_SECONDS);
   try {
     const poller = alone.startPoller();
-    const meter = cpuMeter({ poller: poller.pid, 'SYSPRO simulator': alone.simulatorPids.syspro });
+    const meter = cpuMeter({ poller: poller.pid, 'SYSPRO simulator': alone.simulatorPids.syspro, ...STACK_CPU });
     const last = await until(alone, 'every supplier published', timeoutMs, async () => {
       const p = await alone.published();
       if (p.count > 0) meter.start(p.count);
@@ -295,7 +301,7 @@ async function backfill(env: Required<BenchEnv>, suppliers: number, pageSize: nu
     await until(run, 'the first page published', timeoutMs, async () => ((await run.published()).count > 0 ? true : undefined));
     // Coupa unlimited: the writer's limiter is out of the way, local (no lease round trips).
     const writer = run.startWriter({ MLC_RATE_LIMIT: 'local' });
-    const meter = cpuMeter({ poller: poller.pid, writer: writer.pid, 'SYSPRO simulator': run.simulatorPids.syspro, 'Coupa simulator': run.simulatorPids.coupa });
+    const meter = cpuMeter({ poller: poller.pid, writer: writer.pid, 'SYSPRO simulator': run.simulatorPids.syspro, 'Coupa simulator': run.simulatorPids.coupa, ...STACK_CPU });
     const done = await until(run, 'every supplier in Coupa', timeoutMs, async () => {
       const written = await run.coupaSuppliers();
       if (written > 0) meter.start(written);
