@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { gatewayRows } from './gateway.js';
+import { gatewayRows, machineNote, measureMachine } from './gateway.js';
 import type { LoadResult } from './load.js';
 
 const load = (perSecond: number, p99: number): LoadResult => ({ count: 100, seconds: 100 / perSecond, perSecond, p50: p99 / 4, p95: p99 / 2, p99, max: p99 * 2 });
@@ -31,4 +31,24 @@ test('with the floor route measured, a row of context: its rate against the bare
   assert.equal(floor.goal, undefined);
   assert.equal(floor.met, undefined);
   assert.match(floor.note!, /CPU\/req 210 µs; open loop at the same half rate p99 15\.0 ms/);
+});
+
+test('the p99 row notes how busy the machine was at half rate, and what a call-out cost it', () => {
+  const machine = { busyShare: 0.8, machineUs: 1718.4, postgresUs: 390, jvmUs: undefined };
+  const p99 = gatewayRows(load(4000, 3), load(600, 40), { ...half, machine }, { bare: 80, gateway: 640 })[2]!;
+  assert.match(p99.note ?? '', /machine 80 % busy, CPU per call-out 1718 µs \(Postgres 390 µs, Kafka \+ registry \?\)$/);
+  assert.equal(machineNote(machine), 'machine 80 % busy, CPU per call-out 1718 µs (Postgres 390 µs, Kafka + registry ?)');
+});
+
+test('measureMachine reads the machine over a phase: busy while this process spins', { skip: process.platform !== 'linux' }, async () => {
+  const [result, load] = await measureMachine(10, async () => {
+    const end = Date.now() + 200;
+    while (Date.now() < end);
+    return 'done';
+  });
+  assert.equal(result, 'done');
+  assert.ok(load !== undefined);
+  // 200 ms of one core's spinning, over 10 requests: at least ~10 ms each, and some share of the cores.
+  assert.ok(load.machineUs >= 10_000, `${load.machineUs}`);
+  assert.ok(load.busyShare > 0 && load.busyShare <= 1.05, `${load.busyShare}`);
 });

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { Secret } from '@mlc/config';
@@ -12,12 +13,42 @@ import { createLogger } from '@mlc/log';
 import { TARGET_RECORDS_MIGRATIONS, createTargetRecordStore } from '@mlc/writer';
 import { openLoopLatency, startLoadWorker, supplierBody, type LoadResult, type LoadTarget } from './load.js';
 import { BenchUsageError, intOption, type Bench, type BenchArgs, type BenchEnv, type SummaryRow } from './bench.js';
-import { mainThreadCpuSeconds } from './proc-cpu.js';
+import { commandCpuSeconds, machineBusySeconds, mainThreadCpuSeconds } from './proc-cpu.js';
 
 const SECRET = 'bench-hmac-secret';
 
 /** Issue 15's latency goal: p99 below this at half the max rate measured in the same run. */
 export const LATENCY_GOAL_MS = 20;
+
+/**
+ * The whole machine during a phase, per request: CPU of every process (the bench's threads, the
+ * load client included), of PostgreSQL and of the JVMs (Kafka, registry), and the share of all
+ * cores busy. A batching gateway shares less at a lower rate, so its CPU per call-out rises there.
+ */
+export interface MachineLoad {
+  busyShare: number;
+  machineUs: number;
+  postgresUs: number | undefined;
+  jvmUs: number | undefined;
+}
+
+/** Runs `phase` and reads the machine's load over it, per request of `count`; undefined without /proc. */
+export async function measureMachine<T>(count: number, phase: () => Promise<T>): Promise<[T, MachineLoad | undefined]> {
+  const sample = () => ({ at: process.hrtime.bigint(), busy: machineBusySeconds(), postgres: commandCpuSeconds(/^postgres$/), jvm: commandCpuSeconds(/^java$/) });
+  const before = sample();
+  const result = await phase();
+  const after = sample();
+  if (before.busy === undefined || after.busy === undefined) return [result, undefined];
+  const per = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? undefined : ((b - a) * 1e6) / count);
+  const wallSeconds = Number(after.at - before.at) / 1e9;
+  return [result, { busyShare: (after.busy - before.busy) / (wallSeconds * availableParallelism()), machineUs: per(before.busy, after.busy)!, postgresUs: per(before.postgres, after.postgres), jvmUs: per(before.jvm, after.jvm) }];
+}
+
+/** What a phase cost the machine, for a note. */
+export function machineNote({ busyShare, machineUs, postgresUs, jvmUs }: MachineLoad): string {
+  const us = (n: number | undefined) => (n === undefined ? '?' : `${n.toFixed(0)} µs`);
+  return `machine ${(busyShare * 100).toFixed(0)} % busy, CPU per call-out ${us(machineUs)} (Postgres ${us(postgresUs)}, Kafka + registry ${us(jvmUs)})`;
+}
 
 /** The floor route's phases: closed loop, CPU per request, open loop at the gateway's half rate. */
 export interface FloorResults {
@@ -34,7 +65,7 @@ export interface FloorResults {
 export function gatewayRows(
   bare: LoadResult,
   gateway: LoadResult,
-  halfRate: { gateway: LoadResult; bare: LoadResult; kafkaAck: LoadResult; postgres: LoadResult; perSecond: number },
+  halfRate: { gateway: LoadResult; bare: LoadResult; kafkaAck: LoadResult; postgres: LoadResult; perSecond: number; machine?: MachineLoad | undefined },
   cpuUs?: { bare: number | undefined; gateway: number | undefined },
   floor?: FloorResults,
 ): SummaryRow[] {
@@ -77,7 +108,9 @@ export function gatewayRows(
       reference: { label: 'bare fastify p99', value: halfRate.bare.p99 },
       goal: `< ${LATENCY_GOAL_MS} ms at half max rate`,
       met: halfRate.gateway.p99 < LATENCY_GOAL_MS,
-      note: `open loop at ${Math.round(halfRate.perSecond)} req/s: p50 ${ms(halfRate.gateway.p50)}, p95 ${ms(halfRate.gateway.p95)} ms; floor p99: Kafka ack ${ms(halfRate.kafkaAck.p99)}, Postgres ${ms(halfRate.postgres.p99)} ms`,
+      note: `open loop at ${Math.round(halfRate.perSecond)} req/s: p50 ${ms(halfRate.gateway.p50)}, p95 ${ms(halfRate.gateway.p95)} ms; floor p99: Kafka ack ${ms(halfRate.kafkaAck.p99)}, Postgres ${ms(halfRate.postgres.p99)} ms${
+        halfRate.machine === undefined ? '' : `; ${machineNote(halfRate.machine)}`
+      }`,
     },
     ...floorRows,
   ];
@@ -203,20 +236,20 @@ async function run(args: BenchArgs, env: BenchEnv): Promise<SummaryRow[]> {
     };
     const [bareResult, bareCpu] = await cpuPerRequest(() => closed(bareTarget(0)));
     const singleResult = await closed(callouts(singleUrl, 0));
-    const [gatewayResult, gatewayCpu] = await cpuPerRequest(() => closed(callouts(batchedUrl, count)));
+    const [[gatewayResult, gatewayCpu], gatewayMachine] = await measureMachine(count, () => cpuPerRequest(() => closed(callouts(batchedUrl, count))));
     const [floorResult, floorCpu] = await cpuPerRequest(() => closed(callouts(floorUrl, 50_000_000)));
     // Open loop at half the gateway's max: the latency a caller sees when the gateway is not saturated.
     const halfRate = gatewayResult.perSecond / 2;
     const openCount = Math.max(100, Math.round(halfRate * openSeconds));
     const open = (target: LoadTarget) => client.run({ mode: 'open', perSecond: halfRate, count: openCount, connections: 256, target });
     const halfBare = await open(bareTarget(0));
-    const halfGateway = await open(callouts(batchedUrl, 30_000_000));
+    const [halfGateway, halfMachine] = await measureMachine(openCount, () => open(callouts(batchedUrl, 30_000_000)));
     const halfFloor = await open(callouts(floorUrl, 60_000_000));
     // The waits the gateway cannot avoid, at the same arrival rate: a Kafka ack (acks=all) and a
     // Postgres round trip; a published call-out waits for 1 ack and 2 round trips (claim, completion).
     const halfKafka = await openLoopLatency(openCount, halfRate, (i) => rawProducer.send({ topic, acks: -1, messages: [{ key: `k${i % 64}`, value: supplierBody(i, 'floor') }] }));
     const halfPg = await openLoopLatency(openCount, halfRate, () => db.query('select 1'));
-    const rows = gatewayRows(bareResult, gatewayResult, { gateway: halfGateway, bare: halfBare, kafkaAck: halfKafka, postgres: halfPg, perSecond: halfRate }, { bare: bareCpu, gateway: gatewayCpu }, { closed: floorResult, cpuUs: floorCpu, half: halfFloor });
+    const rows = gatewayRows(bareResult, gatewayResult, { gateway: halfGateway, bare: halfBare, kafkaAck: halfKafka, postgres: halfPg, perSecond: halfRate, machine: halfMachine }, { bare: bareCpu, gateway: gatewayCpu }, { closed: floorResult, cpuUs: floorCpu, half: halfFloor });
 
     if (args.json === 'true') {
       console.log(
@@ -225,11 +258,12 @@ async function run(args: BenchArgs, env: BenchEnv): Promise<SummaryRow[]> {
           count,
           concurrency,
           cpuPerRequestUs: { bare: bareCpu, gateway: gatewayCpu, floor: floorCpu },
+          gatewayMachine,
           bare: bareResult,
           gatewaySingleSend: singleResult,
           gateway: gatewayResult,
           floor: floorResult,
-          halfRate: { perSecond: halfRate, bare: halfBare, gateway: halfGateway, floor: halfFloor, kafkaAck: halfKafka, postgres: halfPg },
+          halfRate: { perSecond: halfRate, bare: halfBare, gateway: halfGateway, floor: halfFloor, kafkaAck: halfKafka, postgres: halfPg, machine: halfMachine },
         }),
       );
       return rows;
@@ -252,6 +286,8 @@ async function run(args: BenchArgs, env: BenchEnv): Promise<SummaryRow[]> {
     row('floor route', halfFloor);
     row('floor: one Kafka send acknowledged (acks=all)', halfKafka);
     row('floor: one Postgres round trip (select 1)', halfPg);
+    if (gatewayMachine !== undefined) console.log(`gateway coalesced, closed loop: ${machineNote(gatewayMachine)}`);
+    if (halfMachine !== undefined) console.log(`gateway coalesced, open loop at half rate: ${machineNote(halfMachine)}`);
     return rows;
   } finally {
     await client.close();

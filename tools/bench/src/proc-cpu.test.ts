@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { commandCpuSeconds, commandOfStat, cpuSeconds, cpuSecondsOfStat } from './proc-cpu.js';
+import { commandCpuSeconds, commandOfStat, cpuSeconds, cpuSecondsOfStat, machineBusySeconds, machineBusySecondsOfStat } from './proc-cpu.js';
 
 test('CPU seconds are utime + stime + cutime + cstime, counted after the command name', () => {
   const stat = '4242 (node (tsx) x) S 1 4242 4242 0 -1 4194560 1200 0 0 0 250 75 20 5 20 0 11 0 1000 100000 5000';
@@ -25,4 +25,10 @@ test('CPU of the processes named alike: this node process is among those named n
   const escaped = own.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   assert.ok((commandCpuSeconds(new RegExp(`^${escaped}$`)) ?? -1) >= (cpuSeconds(process.pid) ?? 0));
   assert.equal(commandCpuSeconds(/^no process is named this$/), 0);
+});
+
+test('the machine is busy for user, nice, system, irq, softirq and steal time, not idle or iowait', () => {
+  assert.equal(machineBusySecondsOfStat('cpu  100 20 30 5000 700 4 6 40 0 0\ncpu0 50 10 15 2500 350 2 3 20 0 0\n'), 2);
+  assert.throws(() => machineBusySecondsOfStat('intr 1 2 3'), /not \/proc\/stat/);
+  if (process.platform === 'linux') assert.ok((machineBusySeconds() ?? -1) > 0);
 });

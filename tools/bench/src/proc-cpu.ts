@@ -69,3 +69,23 @@ export function mainThreadCpuSeconds(): number | undefined {
     return undefined;
   }
 }
+
+/**
+ * CPU seconds the whole machine has been busy so far, all cores (user, nice, system, irq, softirq
+ * and steal of /proc/stat's first line), from the text of /proc/stat.
+ */
+export function machineBusySecondsOfStat(stat: string): number {
+  const fields = (stat.split('\n')[0] ?? '').trim().split(/\s+/);
+  if (fields[0] !== 'cpu') throw new Error(`not /proc/stat: ${stat.slice(0, 80)}`);
+  const [user, nice, system, , , irq, softirq, steal] = fields.slice(1, 9).map((f) => Number(f) || 0);
+  return (user! + nice! + system! + irq! + softirq! + steal!) / TICKS_PER_SECOND;
+}
+
+/** CPU seconds the whole machine has been busy so far; undefined without /proc. */
+export function machineBusySeconds(): number | undefined {
+  try {
+    return machineBusySecondsOfStat(readFileSync('/proc/stat', 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
