@@ -2,12 +2,11 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import kafkajs from 'kafkajs';
 import { MlcError } from '@mlc/errors';
-import { uniqueName, waitFor } from '@mlc/testing';
+import { createTestTopics, uniqueName, waitFor } from '@mlc/testing';
 import { dlqTopicFor } from './dead-letter.js';
 import { createEventProducer } from './producer.js';
 import { createConsumerRuntime } from './runtime.js';
 import { supplierEvent, testCodec, testKafka, testLogger } from './test-support.js';
-import { ensureTopics } from './topics.js';
 
 const { Kafka, logLevel } = kafkajs;
 
@@ -17,7 +16,7 @@ test('a kafkajs consumer that stops for good is reported (onStopped, naming the 
   const groupId = uniqueName('crash-stop-writer');
   const admin = testKafka().admin();
   await admin.connect();
-  await ensureTopics(admin, [topic, outcomesTopic, dlqTopicFor(groupId)].map((name) => ({ topic: name, partitions: 1 })));
+  await createTestTopics(admin, [topic, outcomesTopic, dlqTopicFor(groupId)]);
   // kafkajs does not start a consumer again when restartOnFailure says no: the same end as a crash
   // it deems non-retriable. The crash itself is real: the topic being read is deleted.
   const kafka = new Kafka({
