@@ -1,10 +1,15 @@
 import assert from 'node:assert/strict';
+import { connect, type Socket } from 'node:net';
 import { test } from 'node:test';
+import kafkajs, { type ISocketFactory } from 'kafkajs';
 import { MlcError } from '@mlc/errors';
+import { createLogger } from '@mlc/log';
 import { createEventProducer } from './producer.js';
 import { uniqueName, waitFor } from '@mlc/testing';
 import { collect, supplierEvent, testCodec, testKafka, testLogger } from './test-support.js';
 import { ensureTopics } from './topics.js';
+
+const { Kafka, logLevel } = kafkajs;
 
 test('a transaction makes events and a raw record visible together; an aborted one shows nothing', async (t) => {
   const kafka = testKafka();
@@ -67,4 +72,91 @@ test('publish refuses an invalid event before sending anything', async (t) => {
   );
   const [offsets] = await admin.fetchTopicOffsets(topic);
   assert.equal(offsets?.high, '0');
+});
+
+/**
+ * Kafka's network, cut and restored at will: a kafkajs `socketFactory` over real sockets. Cut, it
+ * closes the connections it made and refuses new ones (they go to a port nothing listens on).
+ */
+function cuttableNetwork() {
+  const sockets = new Set<Socket>();
+  let cut = false;
+  const socketFactory: ISocketFactory = ({ host, port, onConnect }) => {
+    const socket = cut ? connect({ host: '127.0.0.1', port: 1 }) : connect({ host, port }, onConnect);
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    return socket;
+  };
+  return {
+    socketFactory,
+    cut() {
+      cut = true;
+      for (const socket of sockets) socket.destroy();
+    },
+    restore() {
+      cut = false;
+    },
+  };
+}
+
+test('a transaction whose abort or commit cannot reach Kafka does not stop the next ones: the producer is replaced, the open transaction aborted', async (t) => {
+  const admin = testKafka().admin();
+  await admin.connect();
+  const topic = uniqueName('tx-cut');
+  await ensureTopics(admin, [{ topic, partitions: 1 }]);
+  const network = cuttableNetwork();
+  // Few, short tries and waits: the abort gives up within seconds of the network being cut.
+  const kafka = new Kafka({
+    requestTimeout: 3_000,
+    connectionTimeout: 1_000,
+    clientId: uniqueName('tx-cut'),
+    brokers: process.env.KAFKA_BROKERS!.split(','),
+    logLevel: logLevel.NOTHING,
+    socketFactory: network.socketFactory,
+    retry: { retries: 1, initialRetryTime: 50, maxRetryTime: 100 },
+  });
+  const codec = testCodec([topic], uniqueName('unused-outcomes'));
+  const lines: string[] = [];
+  const logger = createLogger({ name: 'tx-cut', level: 'info', destination: { write: (line: string) => lines.push(line) } });
+  const producer = createEventProducer({ kafka, codec, logger, transactionalId: uniqueName('tx-cut') });
+  await producer.connect();
+  const events = await collect(testKafka(), topic);
+  t.after(async () => {
+    network.restore();
+    await Promise.all([producer.disconnect(), events.stop()]);
+    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+    await admin.disconnect();
+  });
+
+  // Sent inside a transaction, then the network goes and the transaction fails: its abort cannot
+  // reach Kafka, which left kafkajs's producer in ABORTING for good.
+  await assert.rejects(
+    producer.transaction(async (tx) => {
+      await tx.publish(topic, [supplierEvent('S-left-open')]);
+      network.cut();
+      throw new MlcError('MLC_DB_UNAVAILABLE', 'watermark store down');
+    }),
+    (e: unknown) => e instanceof MlcError && e.code === 'MLC_DB_UNAVAILABLE',
+  );
+  assert.ok(lines.some((line) => line.includes('transaction abort failed')), 'the failed abort is logged');
+
+  network.restore();
+  await producer.transaction(async (tx) => tx.publish(topic, [supplierEvent('S-after')]));
+  assert.equal(lines.filter((line) => line.includes('transactional producer replaced')).length, 1, 'the replacement is logged');
+
+  // The same with the commit: it cannot reach Kafka, and kafkajs's producer stays in COMMITTING.
+  await assert.rejects(
+    producer.transaction(async (tx) => {
+      await tx.publish(topic, [supplierEvent('S-commit-lost')]);
+      network.cut();
+    }),
+    (e: unknown) => e instanceof MlcError,
+  );
+  network.restore();
+  await producer.publish(topic, [supplierEvent('S-later')]);
+  assert.equal(lines.filter((line) => line.includes('transactional producer replaced')).length, 2);
+
+  await waitFor(() => events.messages.length >= 2, { message: 'the transactions after the cuts', timeoutMs: 60_000 });
+  const keys = await Promise.all(events.messages.map(async (m) => ((await codec.decode(topic, m.value)) as { entity: { key: string } }).entity.key));
+  assert.deepEqual(keys, ['S-after', 'S-later'], 'the transactions left open are aborted, never seen; those after them are committed once');
 });

@@ -63,13 +63,37 @@ export function createEventProducer({ kafka, codec, logger, transactionalId }: C
   // loaded CI machine).
   // One request per partition: kafkajs loses records of a multi-leader send when a leader dies (partition-send.ts).
   const router = createPartitionRouter();
-  const producer: Producer = kafka.producer({
-    idempotent: true,
-    maxInFlightRequests: 1,
-    retry: PRODUCER_RETRY,
-    createPartitioner: router.createPartitioner,
-    ...(transactionalId === undefined ? {} : { transactionalId }),
-  });
+  const newProducer = (): Producer =>
+    kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      retry: PRODUCER_RETRY,
+      createPartitioner: router.createPartitioner,
+      ...(transactionalId === undefined ? {} : { transactionalId }),
+    });
+  let producer = newProducer();
+  // Set when a transaction could not be ended (its abort failed; after a failed commit the abort
+  // is refused too). A commit or abort whose EndTxn does not reach Kafka (the broker is away)
+  // leaves kafkajs's producer in COMMITTING or ABORTING for good:
+  // every later transaction is refused ("Cannot call "beginTransaction" in state "ABORTING"") and a
+  // poller would fail every poll until restarted (tools/chaos broker-killed, 2026-11-30). The next
+  // transaction first replaces the producer: a new one with the same transactional id, whose
+  // InitProducerId has the coordinator abort whatever the old one left open.
+  let suspect = false;
+  let replacing: Promise<void> | undefined;
+
+  async function replace(): Promise<void> {
+    const old = producer;
+    producer = newProducer();
+    await old.disconnect().catch((error: unknown) => log.warn({ err: error }, 'could not disconnect the transactional producer being replaced'));
+    try {
+      await producer.connect();
+    } catch (error) {
+      throw toMlcError(error, { operation: 'producer.connect', reason: 'replacing the transactional producer after a transaction that could not end' });
+    }
+    suspect = false;
+    log.info('transactional producer replaced after a transaction that could not end');
+  }
 
   async function encode(topic: string, events: readonly CanonicalEvent[]): Promise<Message[]> {
     return Promise.all(
@@ -98,6 +122,7 @@ export function createEventProducer({ kafka, codec, logger, transactionalId }: C
     if (transactionalId === undefined) {
       throw new MlcError('MLC_CONFIG_INVALID', 'transaction() needs a producer created with transactionalId');
     }
+    if (suspect) await (replacing ??= replace().finally(() => (replacing = undefined)));
     let txn: Transaction;
     try {
       txn = await producer.transaction();
@@ -113,7 +138,10 @@ export function createEventProducer({ kafka, codec, logger, transactionalId }: C
       return result;
     } catch (error) {
       // The abort can fail too (e.g. the broker is gone); the original error is the one that matters.
-      await txn.abort().catch((abortError: unknown) => log.warn({ err: abortError }, 'transaction abort failed'));
+      await txn.abort().catch((abortError: unknown) => {
+        suspect = true;
+        log.warn({ err: abortError }, 'transaction abort failed; the producer is replaced before the next transaction');
+      });
       throw toMlcError(error, { operation: 'transaction' });
     }
   }
