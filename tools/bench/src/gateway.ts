@@ -13,7 +13,7 @@ import { createLogger } from '@mlc/log';
 import { TARGET_RECORDS_MIGRATIONS, createTargetRecordStore } from '@mlc/writer';
 import { openLoopLatency, startLoadWorker, supplierBody, type LoadResult, type LoadTarget } from './load.js';
 import { BenchUsageError, intOption, type Bench, type BenchArgs, type BenchEnv, type SummaryRow } from './bench.js';
-import { commandCpuSeconds, machineBusySeconds, mainThreadCpuSeconds } from './proc-cpu.js';
+import { jvmCpuSeconds, machineBusySeconds, mainThreadCpuSeconds, postgresCpuSeconds } from './proc-cpu.js';
 
 const SECRET = 'bench-hmac-secret';
 
@@ -34,7 +34,7 @@ export interface MachineLoad {
 
 /** Runs `phase` and reads the machine's load over it, per request of `count`; undefined without /proc. */
 export async function measureMachine<T>(count: number, phase: () => Promise<T>): Promise<[T, MachineLoad | undefined]> {
-  const sample = () => ({ at: process.hrtime.bigint(), busy: machineBusySeconds(), postgres: commandCpuSeconds(/^postgres$/), jvm: commandCpuSeconds(/^java$/) });
+  const sample = () => ({ at: process.hrtime.bigint(), busy: machineBusySeconds(), postgres: postgresCpuSeconds(), jvm: jvmCpuSeconds() });
   const before = sample();
   const result = await phase();
   const after = sample();

@@ -48,6 +48,12 @@ export function commandCpuSeconds(command: RegExp): number | undefined {
   return total;
 }
 
+/** CPU seconds of the stack's PostgreSQL (the server and every backend) so far. */
+export const postgresCpuSeconds = (): number | undefined => commandCpuSeconds(/^postgres$/);
+
+/** CPU seconds of the stack's JVMs (Kafka and the registry) so far. */
+export const jvmCpuSeconds = (): number | undefined => commandCpuSeconds(/^java$/);
+
 /** CPU seconds a running process has used so far; undefined when it is gone (or there is no /proc). */
 export function cpuSeconds(pid: number | undefined): number | undefined {
   if (pid === undefined) return undefined;

@@ -9,7 +9,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { createPool } from '@mlc/db';
 import { sandboxConnections } from '@mlc/sandbox';
 import { BenchUsageError, intOption, type Bench, type BenchArgs, type BenchEnv, type SummaryRow } from './bench.js';
-import { commandCpuSeconds, cpuSeconds } from './proc-cpu.js';
+import { cpuSeconds, jvmCpuSeconds, postgresCpuSeconds } from './proc-cpu.js';
 import { startCoupaProcess, startSysproProcess, type CoupaOptions } from './simulator-process.js';
 
 // SYSPRO simulator → syspro-poller → Kafka → coupa-writer → Coupa simulator, with both services
@@ -220,7 +220,7 @@ export async function until<T>(run: Run, what: string, timeoutMs: number, probe:
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 /** The stack's processes, whose CPU the services' work also costs: PostgreSQL's, and Kafka's and the registry's JVMs. */
-const STACK_CPU = { Postgres: () => commandCpuSeconds(/^postgres$/), 'Kafka + registry': () => commandCpuSeconds(/^java$/) };
+const STACK_CPU = { Postgres: postgresCpuSeconds, 'Kafka + registry': jvmCpuSeconds };
 
 /**
  * CPU seconds of some processes (a pid, or a function sampling a group of them) from a first
