@@ -110,6 +110,30 @@ test('processes registering a new subject at the same moment all get its id (the
   }
 });
 
+test('processes repairing the same cut-short subject at once all get its id (the registry answers all but one PUT of the level 409)', async (t) => {
+  // Apicurio creates the subject's COMPATIBILITY rule on the first PUT of its level; a PUT racing
+  // it is answered 409 "A rule named 'COMPATIBILITY' already exists" (seen in CI as a refused
+  // registration, BACKWARD != NONE). Rounds of fresh subjects, so the race is run many times.
+  for (let round = 0; round < 6; round += 1) {
+    const { topic, subject } = setup(t);
+    const registered = await fetch(`${infra.schemaRegistryUrl}/subjects/${encodeURIComponent(subject)}/versions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
+      body: JSON.stringify({ schemaType: 'JSON', schema: jsonSchemaTextForTopic('syspro.suppliers.v1') }),
+    });
+    assert.equal(registered.status, 200, await registered.clone().text());
+    const { id } = (await registered.json()) as { id: number };
+    const processes = Array.from({ length: 6 }, () => createRegistryCodec({ registryUrl: infra.schemaRegistryUrl, logicalTopic: (name) => name.replace(/-[0-9a-f]{12}$/, '') }));
+    const encoded = await Promise.all(processes.map((codec) => codec.encode(topic, event)));
+    assert.deepEqual(
+      encoded.map((value) => value.readInt32BE(1)),
+      processes.map(() => id),
+    );
+    const config = (await (await fetch(`${infra.schemaRegistryUrl}/config/${encodeURIComponent(subject)}`)).json()) as { compatibilityLevel: string };
+    assert.equal(config.compatibilityLevel, 'BACKWARD');
+  }
+});
+
 test('a subject whose level another process sets between our read of it (NONE) and the repair is registered, not refused', async (t) => {
   const { topic, subject } = setup(t);
   // Process A's first call: the schema registered, no level yet (NONE).

@@ -108,14 +108,16 @@ export function schemaRegistryClientFromEnv(env: { SCHEMA_REGISTRY_URL: string }
  * moment, finds the subject without a level, which the registry reports as NONE, and the client
  * then refuses every later registration. We never set NONE, so NONE here means "never set": set
  * BACKWARD. Whether the subject is BACKWARD now: also when the other process set it between the
- * client's read of the level and ours (a lost race, not a misconfiguration).
+ * client's read of the level and ours, or while we set it (lost races, not a misconfiguration).
  */
 async function ensureBackward(client: RegistryClient, subject: string): Promise<boolean> {
   const path = `/config/${encodeURIComponent(subject)}`;
-  const current = await client.fetch(path);
-  if (!current.ok) return false;
-  const { compatibilityLevel } = (await current.json()) as { compatibilityLevel?: string };
-  const level = compatibilityLevel?.toUpperCase();
+  const levelNow = async (): Promise<string | undefined> => {
+    const current = await client.fetch(path);
+    if (!current.ok) return undefined;
+    return ((await current.json()) as { compatibilityLevel?: string }).compatibilityLevel?.toUpperCase();
+  };
+  const level = await levelNow();
   if (level === COMPATIBILITY.BACKWARD) return true;
   if (level !== 'NONE') return false;
   const updated = await client.fetch(path, {
@@ -123,7 +125,11 @@ async function ensureBackward(client: RegistryClient, subject: string): Promise<
     headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
     body: JSON.stringify({ compatibility: COMPATIBILITY.BACKWARD }),
   });
-  return updated.ok;
+  if (updated.ok) return true;
+  // Apicurio creates the level's rule on the first PUT and answers a PUT racing it 409 ("A rule
+  // named 'COMPATIBILITY' already exists"): the other process set it, so read what it set.
+  await updated.body?.cancel();
+  return (await levelNow()) === COMPATIBILITY.BACKWARD;
 }
 
 /**
