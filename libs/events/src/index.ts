@@ -47,4 +47,4 @@ export {
   type TopicCodec,
 } from './codec.js';
 export { type JsonSchemaDocument } from './json-schema.js';
-export { decodeWire, encodeWire, type WireMessage } from './wire-format.js';
+export { WIRE_HEADER_BYTES, decodeWire, encodeWire, type WireMessage } from './wire-format.js';

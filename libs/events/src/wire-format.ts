@@ -2,7 +2,8 @@ import { MlcError } from '@mlc/errors';
 
 /** Confluent wire format: magic byte 0, schema id as a big-endian int32, then the serialized value. */
 export const MAGIC_BYTE = 0;
-const HEADER_LENGTH = 5;
+/** Bytes of the wire header before the payload. */
+export const WIRE_HEADER_BYTES = 5;
 
 /**
  * Header and payload in one allocation (a string payload is written as UTF-8 straight into it):
@@ -11,11 +12,11 @@ const HEADER_LENGTH = 5;
  */
 export function encodeWire(schemaId: number, payload: Buffer | string): Buffer {
   const length = typeof payload === 'string' ? Buffer.byteLength(payload, 'utf8') : payload.length;
-  const wire = Buffer.allocUnsafe(HEADER_LENGTH + length);
+  const wire = Buffer.allocUnsafe(WIRE_HEADER_BYTES + length);
   wire.writeUInt8(MAGIC_BYTE, 0);
   wire.writeInt32BE(schemaId, 1);
-  if (typeof payload === 'string') wire.write(payload, HEADER_LENGTH, 'utf8');
-  else payload.copy(wire, HEADER_LENGTH);
+  if (typeof payload === 'string') wire.write(payload, WIRE_HEADER_BYTES, 'utf8');
+  else payload.copy(wire, WIRE_HEADER_BYTES);
   return wire;
 }
 
@@ -29,8 +30,8 @@ export function decodeWire(value: Buffer | null, context: Record<string, unknown
   if (value === null) {
     throw new MlcError('MLC_DECODE_FAILED', 'message has no value (tombstone)', { context });
   }
-  if (value.length < HEADER_LENGTH) {
-    throw new MlcError('MLC_DECODE_FAILED', `message is ${value.length} bytes, shorter than the ${HEADER_LENGTH}-byte wire header`, {
+  if (value.length < WIRE_HEADER_BYTES) {
+    throw new MlcError('MLC_DECODE_FAILED', `message is ${value.length} bytes, shorter than the ${WIRE_HEADER_BYTES}-byte wire header`, {
       context: { ...context, length: value.length },
     });
   }
@@ -40,5 +41,5 @@ export function decodeWire(value: Buffer | null, context: Record<string, unknown
       context: { ...context, magicByte: magic },
     });
   }
-  return { schemaId: value.readInt32BE(1), payload: value.subarray(HEADER_LENGTH) };
+  return { schemaId: value.readInt32BE(1), payload: value.subarray(WIRE_HEADER_BYTES) };
 }

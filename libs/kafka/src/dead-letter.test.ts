@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MlcError } from '@mlc/errors';
 import { createHash } from 'node:crypto';
-import { DLQ_HEADERS, DLQ_TRUNCATION_HEADERS, NO_POSITION, buildDlqHeaders, dlqTopicFor, fitDeadLetter, readDeadLetterReason, readDeadLetterTruncation, recordBytes } from './dead-letter.js';
+import { DLQ_HEADERS, DLQ_TRUNCATION_HEADERS, NO_POSITION, buildDlqHeaders, dlqTopicFor, fitDeadLetter, readDeadLetterReason, readDeadLetterTruncation, recordBytes, rejectRecord } from './dead-letter.js';
 
 const base = {
   group: 'coupa-writer',
@@ -125,4 +125,34 @@ test('a truncated copy cut again keeps the reference to the true original', () =
   assert.equal(again.record.value?.length, 1_000);
   assert.deepEqual(readDeadLetterTruncation(again.record.headers), readDeadLetterTruncation(first.record.headers));
   assert.equal(readDeadLetterTruncation(again.record.headers)?.originalSha256, createHash('sha256').update(value).digest('hex'));
+});
+
+test('a rejected source row becomes a DLQ record with the reason in its headers and value, fitted to the record limit', () => {
+  const at = new Date('2026-11-30T06:00:00Z');
+  const error = new MlcError('MLC_MAPPING_FAILED', 'no such currency', { context: { key: 'S-1', paths: ['currency'] } });
+  const record = rejectRecord({ connection: 'acme', entity: 'supplier', key: 'S-1', error, group: 'syspro-poller', topic: 'syspro.suppliers.v1', at, maxRecordBytes: 1_000_000 });
+  assert.equal(record.key, 'acme:supplier:S-1');
+  assert.deepEqual(JSON.parse(record.value.toString('utf8')), { connection: 'acme', entity: 'supplier', key: 'S-1', code: 'MLC_MAPPING_FAILED', message: 'no such currency', context: { key: 'S-1', paths: ['currency'] }, at: at.toISOString() });
+  assert.deepEqual(readDeadLetterReason(record.headers), {
+    code: 'MLC_MAPPING_FAILED',
+    message: 'no such currency',
+    retriable: false,
+    group: 'syspro-poller',
+    topic: 'syspro.suppliers.v1',
+    partition: NO_POSITION,
+    offset: String(NO_POSITION),
+    attempts: 1,
+    at: at.toISOString(),
+  });
+
+  // A runaway message is capped; a context that would still not fit is left out (the headers keep the reason).
+  const runaway = new MlcError('MLC_MAPPING_FAILED', 'm'.repeat(50_000), { context: { body: 'b'.repeat(40_000) } });
+  const fitted = rejectRecord({ connection: 'acme', entity: 'supplier', key: undefined, error: runaway, group: 'syspro-poller', topic: 'syspro.suppliers.v1', at, maxRecordBytes: 16_384 });
+  assert.ok(recordBytes(fitted) <= 16_384, `${recordBytes(fitted)} bytes`);
+  const value = JSON.parse(fitted.value.toString('utf8')) as { key: unknown; message: string; context?: unknown };
+  assert.equal(fitted.key, 'acme:supplier:');
+  assert.equal(value.key, null);
+  assert.equal(value.message.length, 1000);
+  assert.equal(value.context, undefined);
+  assert.equal(readDeadLetterReason(fitted.headers)?.code, 'MLC_MAPPING_FAILED');
 });

@@ -85,6 +85,35 @@ export function buildDlqHeaders({ error, group, topic, partition = NO_POSITION, 
   };
 }
 
+export interface RejectRecordInput {
+  connection: string;
+  entity: string;
+  /** The source row's key, when the failure tells it. */
+  key: string | undefined;
+  error: MlcError;
+  /** Who rejected it: the poller's (namespaced) name. */
+  group: string;
+  /** The topic its event was meant for. */
+  topic: string;
+  at: Date;
+  maxRecordBytes: number;
+}
+
+/**
+ * The DLQ record of a source row a poller could not turn into an event (it cannot be mapped, or
+ * its event is over the record limit). A row never was a Kafka record: no partition or offset.
+ * Fitted to `maxRecordBytes`: the message is capped, and the error's context is left out when
+ * the record would still be over it (the headers keep code and message).
+ */
+export function rejectRecord({ connection, entity, key, error, group, topic, at, maxRecordBytes }: RejectRecordInput): DeadLetterRecord & { key: string; value: Buffer } {
+  const headers = buildDlqHeaders({ error, group, topic, attempts: 1, at });
+  const recordKey = `${connection}:${entity}:${key ?? ''}`;
+  const valueOf = (context: Record<string, unknown> | undefined) =>
+    Buffer.from(JSON.stringify({ connection, entity, key: key ?? null, code: error.code, message: capErrorMessage(error.message), ...(context === undefined ? {} : { context }), at: at.toISOString() }));
+  const whole = { key: recordKey, value: valueOf(error.context), headers };
+  return recordBytes(whole) <= maxRecordBytes ? whole : { ...whole, value: valueOf(undefined) };
+}
+
 /** Reads the reason back from a DLQ record's headers (for `mlc dlq` and redrive); undefined when they are missing. */
 export function readDeadLetterReason(headers: IHeaders | undefined): DeadLetterReason | undefined {
   const get = (name: string): string | undefined => headerString(headers, name);

@@ -27,13 +27,16 @@ export {
   readDeadLetterReason,
   readDeadLetterTruncation,
   recordBytes,
+  rejectRecord,
+  type RejectRecordInput,
   type DeadLetterInput,
   type DeadLetterReason,
   type DeadLetterRecord,
   type DeadLetterTruncation,
 } from './dead-letter.js';
 export { EVENT_HEADERS, REPLAY_HEADERS, headerString, readReplay, replayHeaders, type Replay } from './headers.js';
-export { ConsumerEnv, TopicEnv, checkConsumerEnv, createTopicNamespace, type TopicNamespace } from './namespace.js';
+export { ConsumerEnv, RecordLimitEnv, TopicEnv, checkConsumerEnv, createTopicNamespace, type TopicNamespace } from './namespace.js';
+export { eventRecord, oversizedRecord } from './event-record.js';
 export { createInMemoryCodec, type InMemoryCodecParams } from './in-memory-codec.js';
 export { createEventProducer, type CreateEventProducerParams, type EventProducer, type EventTransaction, type RawRecord } from './producer.js';
 export {

@@ -47,6 +47,22 @@ export function createTopicNamespace(prefix = ''): TopicNamespace {
 }
 
 /**
+ * The record limit of every service that writes to Kafka, declared once. Extend with
+ * `.extend(RecordLimitEnv.shape)`; ConsumerEnv has it.
+ */
+export const RecordLimitEnv = z.object({
+  /**
+   * Largest record, and largest batch per partition, written: at most the smallest
+   * `max.message.bytes` of the topics the service writes (the broker's default is 1048588). More
+   * records than that for one partition are sent as several requests, in order. A poller rejects
+   * an event over it (its DLQ names it); a writer sends a DLQ copy over it truncated, referring to
+   * its original, and cuts an outcome's texts.
+   */
+  MLC_MAX_RECORD_BYTES: z.coerce.number().int().min(16 * 1024).default(1_000_000),
+});
+export type RecordLimitEnv = z.infer<typeof RecordLimitEnv>;
+
+/**
  * The settings of every consumer group member (writers, audit), declared once: retry backoff in
  * place, and the group session. Extend with `.extend(ConsumerEnv.shape)` and refine with
  * `checkConsumerEnv`, since a refinement does not travel with a shape.
@@ -60,12 +76,7 @@ export const ConsumerEnv = z.object({
    */
   MLC_KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).max(1_800_000).default(30_000),
   MLC_KAFKA_HEARTBEAT_MS: z.coerce.number().int().positive().default(3_000),
-  /**
-   * Largest record (and send per partition) written to the outcomes and DLQ topics; at most the
-   * smallest `max.message.bytes` of those topics (the broker's default is 1048588). A DLQ copy
-   * over it is sent truncated, referring to its original; an outcome has its texts cut.
-   */
-  MLC_MAX_RECORD_BYTES: z.coerce.number().int().min(16 * 1024).default(1_000_000),
+  ...RecordLimitEnv.shape,
   /** How much of an oversized original value a truncated DLQ copy keeps. */
   MLC_DLQ_TRUNCATED_VALUE_BYTES: z.coerce.number().int().min(0).default(64 * 1024),
 });

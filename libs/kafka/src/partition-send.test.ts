@@ -46,6 +46,29 @@ test('messages without a key go one per request; several topics each get their o
   assert.deepEqual(requests.map((r) => [r.topic, r.keys.length]), [['a', 1], ['a', 1], ['a', 1], ['b', 1]]);
 });
 
+test('a partition\'s messages over maxBatchBytes go as several requests, one after another, in order, each within the bytes (one bigger message alone)', async () => {
+  const router = createPartitionRouter();
+  const { target, requests } = fakeTarget(router, 1);
+  const sizes = [100, 3_000, 3_000, 3_000, 9_000, 20_000, 500, 500];
+  const messages = sizes.map((size, i) => ({ key: `k${i}`, value: 'v'.repeat(size) }));
+  let inFlight = 0;
+  let most = 0;
+  const send = target.send.bind(target);
+  target.send = async (record: ProducerRecord) => {
+    most = Math.max(most, (inFlight += 1));
+    await new Promise((resolve) => setImmediate(resolve));
+    inFlight -= 1;
+    return send(record);
+  };
+  await sendPerPartition(target, router, [{ topic: 't', messages }], { acks: -1, concurrent: true, maxBatchBytes: 10_000 });
+  // The first alone (it teaches the partition count), then batches of at most 10,000 record bytes.
+  assert.deepEqual(
+    requests.map((r) => r.keys),
+    [['k0'], ['k1', 'k2', 'k3'], ['k4'], ['k5'], ['k6', 'k7']],
+  );
+  assert.equal(most, 1, 'one request at a time for one partition');
+});
+
 test('partitionOf picks what kafkajs picks for each partition count, counts interleaved', () => {
   const router = createPartitionRouter();
   const kafkajsPicks = kafkajs.Partitioners.DefaultPartitioner();

@@ -1,4 +1,6 @@
 import kafkajs, { type ICustomPartitioner, type Message, type PartitionerArgs, type PartitionMetadata, type Producer, type RecordMetadata, type Transaction } from 'kafkajs';
+import { DEFAULT_MAX_RECORD_BYTES, recordBytes } from './dead-letter.js';
+import { chunkBySize } from './record-window.js';
 
 // kafkajs is CommonJS; Node cannot see this export by name.
 const { Partitioners } = kafkajs;
@@ -91,6 +93,13 @@ export interface PartitionSendOptions {
   acks: number;
   /** Send the partitions' requests side by side (not inside a transaction: there, one after another). */
   concurrent: boolean;
+  /**
+   * The most record bytes (`recordBytes`) of one request to one partition; more are sent as several
+   * requests, in order. kafkajs makes one batch of a request's records for a partition, and the
+   * broker refuses a batch over the topic's `max.message.bytes` (MESSAGE_TOO_LARGE) although each of
+   * its records fits. Default DEFAULT_MAX_RECORD_BYTES.
+   */
+  maxBatchBytes?: number;
 }
 
 /**
@@ -102,7 +111,7 @@ export async function sendPerPartition(
   target: Producer | Transaction,
   router: PartitionRouter,
   topicMessages: readonly { topic: string; messages: readonly Message[] }[],
-  { acks, concurrent }: PartitionSendOptions,
+  { acks, concurrent, maxBatchBytes = DEFAULT_MAX_RECORD_BYTES }: PartitionSendOptions,
 ): Promise<RecordMetadata[]> {
   const results: RecordMetadata[] = [];
   const sendOne = async (topic: string, messages: Message[]) => {
@@ -130,7 +139,11 @@ export async function sendPerPartition(
       if (group === undefined) groups.set(partition, [routed]);
       else group.push(routed);
     }
-    const requests = [...[...groups.values()].map((group) => () => sendOne(topic, group)), ...alone.map((m) => () => sendOne(topic, [m]))];
+    // A partition's batches one after another, so they are written in order.
+    const sendGroup = async (group: Message[]) => {
+      for (const batch of chunkBySize(group, recordBytes, maxBatchBytes)) await sendOne(topic, batch);
+    };
+    const requests = [...[...groups.values()].map((group) => () => sendGroup(group)), ...alone.map((m) => () => sendOne(topic, [m]))];
     if (concurrent) await Promise.all(requests.map((r) => r()));
     else for (const r of requests) await r();
   }

@@ -160,3 +160,47 @@ test('a transaction whose abort or commit cannot reach Kafka does not stop the n
   const keys = await Promise.all(events.messages.map(async (m) => ((await codec.decode(topic, m.value)) as { entity: { key: string } }).entity.key));
   assert.deepEqual(keys, ['S-after', 'S-later'], 'the transactions left open are aborted, never seen; those after them are committed once');
 });
+
+test('events for one partition beyond the topic max.message.bytes go in several requests, in order; one event over the record limit is refused before anything is sent', async (t) => {
+  // kafkajs makes one batch of a request's records for a partition, and the broker holds the batch
+  // to max.message.bytes: 20 events of ~2 KB in one send were refused (MESSAGE_TOO_LARGE) on every
+  // try, although each fits; a poller's page of large purchase orders failed its poll forever.
+  const limit = 20_000;
+  const kafka = testKafka();
+  const admin = kafka.admin();
+  await admin.connect();
+  const topic = uniqueName('limited-events');
+  await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 1, configEntries: [{ name: 'max.message.bytes', value: String(limit) }] }] });
+  const codec = testCodec([topic], uniqueName('unused-outcomes'));
+  const plain = createEventProducer({ kafka, codec, logger: testLogger(), maxRecordBytes: limit });
+  const transactional = createEventProducer({ kafka, codec, logger: testLogger(), transactionalId: uniqueName('tx-limited'), maxRecordBytes: limit });
+  await Promise.all([plain.connect(), transactional.connect()]);
+  const events = await collect(kafka, topic);
+  t.after(async () => {
+    await Promise.all([plain.disconnect(), transactional.disconnect(), events.stop()]);
+    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+    await admin.disconnect();
+  });
+
+  const large = (prefix: string) => Array.from({ length: 20 }, (_, i) => supplierEvent(`${prefix}-${String(i).padStart(2, '0')}`, `Supplier ${'x'.repeat(1_900)} ${i}`));
+  const first = large('P');
+  const second = large('T');
+  await plain.publish(topic, first);
+  await transactional.transaction((tx) => tx.publish(topic, second));
+  await waitFor(() => events.messages.length >= 40, { message: 'all 40 events', timeoutMs: 60_000 });
+  const ids = await Promise.all(events.messages.map(async (m) => ((await codec.decode(topic, m.value)) as { id: string }).id));
+  assert.deepEqual(ids, [...first, ...second].map((e) => e.id), 'every event, in the order sent');
+
+  const huge = supplierEvent('S-huge', 'y'.repeat(limit));
+  for (const producer of [plain, transactional]) {
+    await assert.rejects(
+      producer.publish(topic, [supplierEvent('S-beside'), huge]),
+      (e: unknown) => e instanceof MlcError && e.code === 'MLC_PAYLOAD_TOO_LARGE' && e.context.eventId === huge.id && e.context.key === 'S-huge' && e.context.maxRecordBytes === limit && e.context.topic === topic,
+    );
+  }
+  // Nothing of the refused sends arrives (the event beside the huge one neither).
+  await plain.publish(topic, [supplierEvent('S-after')]);
+  await waitFor(() => events.messages.length >= 41, { message: 'the event after', timeoutMs: 60_000 });
+  const last = await Promise.all(events.messages.slice(40).map(async (m) => ((await codec.decode(topic, m.value)) as { entity: { key: string } }).entity.key));
+  assert.deepEqual(last, ['S-after']);
+});

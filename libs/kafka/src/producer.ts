@@ -1,9 +1,10 @@
 import type { IHeaders, Kafka, Message, Producer, Transaction } from 'kafkajs';
-import { partitionKeyFor, type CanonicalEvent } from '@mlc/events';
+import type { CanonicalEvent } from '@mlc/events';
 import { MlcError, toMlcError } from '@mlc/errors';
 import type { Logger } from '@mlc/log';
 import type { TopicCodec } from './codec.js';
-import { EVENT_HEADERS } from './headers.js';
+import { DEFAULT_MAX_RECORD_BYTES } from './dead-letter.js';
+import { eventRecord, oversizedRecord } from './event-record.js';
 import { createPartitionRouter, sendPerPartition } from './partition-send.js';
 
 /** A record whose bytes are already made, e.g. the poller's watermark. */
@@ -41,6 +42,13 @@ export interface CreateEventProducerParams {
   logger: Logger;
   /** Enables transactions; must be stable per producing instance (e.g. `syspro-poller:<connection>`) so a restart fences its zombie. */
   transactionalId?: string;
+  /**
+   * The largest record, and batch per partition, sent (`MLC_MAX_RECORD_BYTES`: at most the smallest
+   * `max.message.bytes` of the topics written). More events than that for one partition are sent
+   * as several requests, in order; one event bigger than that is refused before anything is sent.
+   * Default DEFAULT_MAX_RECORD_BYTES.
+   */
+  maxRecordBytes?: number;
 }
 
 /** The longest wait between two tries of a publish (kafkajs's default is 30 s). */
@@ -49,7 +57,7 @@ export const PRODUCER_RETRY_MAX_WAIT_MS = 2_000;
 /** Unbounded tries, each at most PRODUCER_RETRY_MAX_WAIT_MS after the one before. */
 export const PRODUCER_RETRY = { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: PRODUCER_RETRY_MAX_WAIT_MS } as const;
 
-export function createEventProducer({ kafka, codec, logger, transactionalId }: CreateEventProducerParams): EventProducer {
+export function createEventProducer({ kafka, codec, logger, transactionalId, maxRecordBytes = DEFAULT_MAX_RECORD_BYTES }: CreateEventProducerParams): EventProducer {
   const log = logger.child({ component: 'kafka-producer', ...(transactionalId === undefined ? {} : { transactionalId }) });
   // Idempotence makes kafkajs's own retries safe (no duplicates, order kept per partition), so
   // they are unbounded: publish waits for Kafka (a leader election after a broker died takes
@@ -96,23 +104,19 @@ export function createEventProducer({ kafka, codec, logger, transactionalId }: C
   }
 
   async function encode(topic: string, events: readonly CanonicalEvent[]): Promise<Message[]> {
-    return Promise.all(
-      events.map(async (event) => ({
-        key: partitionKeyFor(event),
-        value: await codec.encode(topic, event),
-        headers: {
-          [EVENT_HEADERS.correlationId]: event.correlationId,
-          [EVENT_HEADERS.eventType]: event.type,
-          [EVENT_HEADERS.eventId]: event.id,
-        },
-      })),
-    );
+    const messages = await Promise.all(events.map(async (event) => eventRecord(event, await codec.encode(topic, event))));
+    // Refused here, naming the event, rather than by the broker for the whole send (MESSAGE_TOO_LARGE).
+    messages.forEach((message, i) => {
+      const tooLarge = oversizedRecord(events[i]!, message, maxRecordBytes, topic);
+      if (tooLarge !== undefined) throw tooLarge;
+    });
+    return messages;
   }
 
   async function send(target: Producer | Transaction, topic: string, messages: Message[]): Promise<void> {
     if (messages.length === 0) return;
     try {
-      await sendPerPartition(target, router, [{ topic, messages }], { acks: -1, concurrent: false });
+      await sendPerPartition(target, router, [{ topic, messages }], { acks: -1, concurrent: false, maxBatchBytes: maxRecordBytes });
     } catch (error) {
       throw toMlcError(error, { operation: 'publish', topic, count: messages.length });
     }

@@ -25,17 +25,22 @@ export function topicMessages(records: readonly PendingRecord[]): { topic: strin
  * would be refused together although each fits.
  */
 export function chunkRecords(records: readonly PendingRecord[], maxBytes: number): PendingRecord[][] {
-  const chunks: PendingRecord[][] = [];
-  let current: PendingRecord[] = [];
+  return chunkBySize(records, (record) => recordBytes(record.message), maxBytes);
+}
+
+/** Items split, in order, into runs whose sizes add up to at most `maxBytes` (an item bigger than that goes alone). */
+export function chunkBySize<T>(items: readonly T[], sizeOf: (item: T) => number, maxBytes: number): T[][] {
+  const chunks: T[][] = [];
+  let current: T[] = [];
   let bytes = 0;
-  for (const record of records) {
-    const size = recordBytes(record.message);
+  for (const item of items) {
+    const size = sizeOf(item);
     if (current.length > 0 && bytes + size > maxBytes) {
       chunks.push(current);
       current = [];
       bytes = 0;
     }
-    current.push(record);
+    current.push(item);
     bytes += size;
   }
   if (current.length > 0) chunks.push(current);

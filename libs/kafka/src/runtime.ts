@@ -241,7 +241,7 @@ export function createConsumerRuntime(params: CreateConsumerRuntimeParams): Cons
   /** Sends outcomes and DLQ records (acks=all), split to the record limit, one request per partition; waits out Kafka. */
   async function sendRecords(records: readonly PendingRecord[], live: () => boolean): Promise<void> {
     for (const chunk of chunkRecords(records, maxRecordBytes)) {
-      const sent = await persist('record', () => sendPerPartition(producer, router, topicMessages(chunk), { acks: -1, concurrent: true }), live, () => false);
+      const sent = await persist('record', () => sendPerPartition(producer, router, topicMessages(chunk), { acks: -1, concurrent: true, maxBatchBytes: maxRecordBytes }), live, () => false);
       if (sent instanceof MlcError) throw sent; // unreachable: every send error is retried
     }
   }

@@ -9,6 +9,7 @@ import { toCanonicalSupplier, DEFAULT_COUPA_MAPPING } from '@mlc/coupa';
 import { MlcError } from '@mlc/errors';
 import { waitFor } from '@mlc/testing';
 import { CLIENT, build, sign, testConnection } from './test-support.js';
+import { createBatchingPublisher } from './batching.js';
 
 const fixture = (name: string): Record<string, unknown> =>
   JSON.parse(readFileSync(new URL(`../../../libs/coupa/test/fixtures/inbound/${name}`, import.meta.url), 'utf8')) as Record<string, unknown>;
@@ -222,6 +223,20 @@ test('malformed JSON, unknown event types and unmappable records are 4xx and rec
   assert.equal(g.rejections[0]!.body?.toString(), broken);
   assert.equal(g.published.length, 0);
   assert.equal(g.deliveries.rows.size, 0, 'a refused event can be sent again once fixed');
+});
+
+test('a call-out whose event is over the record limit is 413 and recorded for audit; its claim released, nothing sent', async (t) => {
+  const sent: string[] = [];
+  const publish = createBatchingPublisher({ publishBatch: async (_topic, events) => void sent.push(...events.map((e) => e.id)), maxRecordBytes: 600 });
+  const g = await build(t, { publish });
+  const res = await g.app.inject(callout(SUPPLIER, { id: 'big-1' }));
+  assert.equal(res.statusCode, 413);
+  assert.equal(res.json().error, 'event-too-large');
+  assert.match(res.json().message, /over the 600-byte record limit/);
+  assert.deepEqual(g.rejections.map((r) => [r.coupaEventId, r.code, r.status]), [['big-1', 'event-too-large', 413]]);
+  assert.deepEqual(sent, []);
+  assert.equal(g.deliveries.rows.size, 0, 'a retry after the limit is raised is published');
+  assert.equal(await g.metricValue('coupa_gateway_requests_total', { connection: 'acme', outcome: 'too-large' }), 1);
 });
 
 test('Kafka down: 503 so Coupa retries, nothing recorded; the retry publishes', async (t) => {

@@ -60,6 +60,19 @@ test('a send failed for good (not retriable) rejects exactly its own callers; la
   await fourth;
 });
 
+test('an event over the record limit is refused at once, never queued; the others go out', async () => {
+  const { sends, publishBatch } = controlledSends();
+  const publish = createBatchingPublisher({ publishBatch, maxRecordBytes: 700 });
+  const big = buildEvent({ source: 'coupa', connection: 'acme', entity: 'supplier', key: 'S-big', data: { number: 'S-big', name: 'n'.repeat(700), status: 'active' }, occurredAt: '2026-11-23T10:00:00Z', observedAt: '2026-11-23T10:00:01Z', correlationId: 'c' });
+  const small = publish('t', event(1));
+  await assert.rejects(publish('t', big), (e: unknown) => e instanceof MlcError && e.code === 'MLC_PAYLOAD_TOO_LARGE' && e.context.key === 'S-big' && e.context.topic === 't');
+  assert.equal(publish.state().events, 1, 'only the small one is held');
+  await settle();
+  assert.deepEqual(sends.map((s) => s.keys), [['S1']]);
+  sends[0]!.ack();
+  await small;
+});
+
 test('topics are batched separately', async () => {
   const { sends, publishBatch } = controlledSends();
   const publish = createBatchingPublisher({ publishBatch });

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MlcError, backoffDelay, toMlcError, type BackoffOptions } from '@mlc/errors';
 import { jsonOf, type CanonicalEvent } from '@mlc/events';
+import { DEFAULT_MAX_RECORD_BYTES, oversizedRecord } from '@mlc/kafka';
 
 export interface PublishOptions {
   /**
@@ -38,6 +39,12 @@ export interface BatchingPublisherParams {
   onChange?: (state: PublishQueueState) => void;
   /** Told of each event dropped because its caller gave up before it was sent. */
   onDropped?: (topic: string) => void;
+  /**
+   * The largest record sent (MLC_MAX_RECORD_BYTES): an event over it is refused at once
+   * (MLC_PAYLOAD_TOO_LARGE), never queued, so it cannot fail the send it would share with others.
+   * Default DEFAULT_MAX_RECORD_BYTES.
+   */
+  maxRecordBytes?: number;
 }
 
 interface Pending {
@@ -74,6 +81,7 @@ export function createBatchingPublisher({
   retry = { initialMs: 200, maxMs: 5_000 },
   onChange,
   onDropped,
+  maxRecordBytes = DEFAULT_MAX_RECORD_BYTES,
 }: BatchingPublisherParams): Publish & { state(): PublishQueueState } {
   const queues = new Map<string, { pending: Pending[]; sending: boolean }>();
   const held: PublishQueueState = { events: 0, bytes: 0 };
@@ -130,6 +138,11 @@ export function createBatchingPublisher({
       const { signal, heldBytes = 0 } = options;
       // The event's JSON as buildEvent made it (for the hash and the publish), not a second one.
       const bytes = Buffer.byteLength(jsonOf(event)) + heldBytes;
+      const tooLarge = oversizedRecord(event, undefined, maxRecordBytes, topic);
+      if (tooLarge !== undefined) {
+        reject(tooLarge);
+        return;
+      }
       if (signal?.aborted) {
         reject(new MlcError('MLC_KAFKA_UNAVAILABLE', 'the caller gave up before its event was queued', { context: { reason: 'caller-gave-up', topic, eventId: event.id } }));
         return;

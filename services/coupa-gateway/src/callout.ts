@@ -220,6 +220,8 @@ export function createCalloutHandler(params: CalloutHandlerParams): (callout: Ca
       await complete('published');
     } catch (error) {
       if (!handedOver) await release();
+      // Refused before it was queued: no retry can send it, so it is answered and kept as a rejection.
+      if (error instanceof MlcError && error.code === 'MLC_PAYLOAD_TOO_LARGE') return reject(413, 'event-too-large', error.message, 'too-large', error.context);
       throw error;
     }
     metrics.published(entity, Number(process.hrtime.bigint() - started) / 1e9);

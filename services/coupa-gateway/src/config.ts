@@ -1,11 +1,13 @@
 import { selectConnections, type Connection, type ConnectionsFile, type WithSection } from '@mlc/config';
 import type { CoupaMapping } from '@mlc/coupa';
+import { RecordLimitEnv } from '@mlc/kafka';
 import { ServiceEnv } from '@mlc/service';
 import { z } from 'zod';
 import type { GatewayConnection } from './app.js';
 
 /** The gateway's environment: the service settings plus retention of what it remembers. */
 export const GatewayEnv = ServiceEnv.extend({
+  ...RecordLimitEnv.shape,
   DEDUP_RETENTION_HOURS: z.coerce
     .number()
     .positive()

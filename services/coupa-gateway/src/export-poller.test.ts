@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import type { MlcError } from '@mlc/errors';
 import { createLogger } from '@mlc/log';
+import { createBatchingPublisher } from './batching.js';
 import { createExportPoller, type CoupaExportSource, type ExportResource } from './export-poller.js';
 import { memoryOrderLineIndex, memoryPorts, testConnection } from './test-support.js';
 
@@ -69,4 +70,27 @@ test('a record whose event Kafka did not acknowledge stays unexported', async ()
   });
   await assert.rejects(poller.runOnce(), (error: unknown) => (error as MlcError).code === 'MLC_KAFKA_UNAVAILABLE');
   assert.equal(coupa.exported.size, 0);
+});
+
+test('a record whose event is over the record limit is left unexported, reported once, and the records after it are published', async () => {
+  const memory = memoryPorts();
+  const sent: string[] = [];
+  const publish = createBatchingPublisher({ publishBatch: async (_topic, events) => void sent.push(...events.map((e) => e.entity.key)), maxRecordBytes: 1_500 });
+  const po = fixture('purchase-order.json');
+  const big = { ...po, id: 1001, 'po-number': 'PO-BIG', 'order-lines': Array.from({ length: 20 }, () => (po['order-lines'] as unknown[])[0]).map((line, i) => ({ ...(line as object), id: 9000 + i, 'line-num': i + 1 })) };
+  const coupa = fakeCoupa({ purchase_orders: [big, { ...po, id: 1002, 'po-number': 'PO-SMALL' }], invoices: [] });
+  const poller = createExportPoller({
+    connection: testConnection('acme'),
+    source: coupa.source,
+    publish,
+    topicOf: (entity) => `coupa.${entity}`,
+    rejections: memory.ports.rejections,
+    logger: createLogger({ name: 'test', level: 'silent' }),
+  });
+  assert.deepEqual((await poller.runOnce()).purchase_orders, { published: 1, skipped: 1 });
+  assert.deepEqual(sent, ['PO-SMALL']);
+  assert.deepEqual([...coupa.exported], ['purchase_orders:1002']);
+  assert.deepEqual(memory.rejections.map((r) => [r.coupaEventId?.includes('1001'), r.code, r.status]), [[true, 'event-too-large', 413]]);
+  assert.deepEqual((await poller.runOnce()).purchase_orders, { published: 0, skipped: 1 });
+  assert.equal(memory.rejections.length, 1, 'reported once, not every poll');
 });

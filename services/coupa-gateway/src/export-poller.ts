@@ -1,4 +1,4 @@
-import { toMlcError } from '@mlc/errors';
+import { MlcError, toMlcError } from '@mlc/errors';
 import type { CoupaExportApi, CoupaExportResource } from '@mlc/coupa';
 import type { CanonicalEvent } from '@mlc/events';
 import type { Logger } from '@mlc/log';
@@ -68,27 +68,29 @@ export function createExportPoller(params: ExportPollerParams) {
           observedAt: clock(),
           ...(orderLineNumbers ? { orderLineNumbers } : {}),
         });
-        if (!normalized.ok || id === undefined) {
+        // Left unexported, and recorded once per process, as a call-out refused for it would be.
+        const skip = async (status: number, code: string, reason: string, message: string) => {
           skipped += 1;
-          if (!reported.has(pollId)) {
-            reported.add(pollId);
-            const error = normalized.ok ? undefined : normalized.error;
-            log.warn({ pollId, code: error?.code ?? 'no-id' }, 'polled record cannot be mapped; left unexported');
-            await rejections.record({
-              connection: connection.id,
-              coupaEventId: pollId,
-              eventType,
-              status: 422,
-              code: error?.code ?? 'MLC_MAPPING_FAILED',
-              reason: error?.message ?? 'record without an id',
-              body: Buffer.from(JSON.stringify(record)),
-            });
-          }
+          if (reported.has(pollId)) return;
+          reported.add(pollId);
+          log.warn({ pollId, code }, message);
+          await rejections.record({ connection: connection.id, coupaEventId: pollId, eventType, status, code, reason, body: Buffer.from(JSON.stringify(record)) });
+        };
+        if (!normalized.ok || id === undefined) {
+          const error = normalized.ok ? undefined : normalized.error;
+          await skip(422, error?.code ?? 'MLC_MAPPING_FAILED', error?.message ?? 'record without an id', 'polled record cannot be mapped; left unexported');
           continue;
         }
         const { entity, event } = normalized;
         if (entity === 'purchase-order' && orderLines) await orderLines.index.remember(connection.id, event.entity.key, orderLinesOf(record));
-        await publish(topicOf(entity), event);
+        try {
+          await publish(topicOf(entity), event);
+        } catch (error) {
+          // Refused before it was queued (over MLC_MAX_RECORD_BYTES): no later poll could send it either.
+          if (!(error instanceof MlcError && error.code === 'MLC_PAYLOAD_TOO_LARGE')) throw error;
+          await skip(413, 'event-too-large', error.message, 'polled record makes an event over the record limit; left unexported');
+          continue;
+        }
         await source.markExported(resource, id);
         published += 1;
       }

@@ -27,7 +27,7 @@ export async function createCoupaGateway({ env, processEnv, logger, metrics, poo
   if (connections.size === 0) logger.warn('no connection has coupa.webhook configured: every call-out will be answered 404');
 
   const ownTopics = new Set(Object.values(COUPA_EVENT_ENTITIES).map((entity) => topicFor('coupa', entity)));
-  const producer = createEventProducer({ kafka, codec, logger });
+  const producer = createEventProducer({ kafka, codec, logger, maxRecordBytes: env.MLC_MAX_RECORD_BYTES });
   const expiry = createExpiry({
     db: pool,
     logger,
@@ -45,6 +45,7 @@ export async function createCoupaGateway({ env, processEnv, logger, metrics, poo
     publishBatch: (topic, events) => producer.publish(topic, events),
     maxQueued: env.PUBLISH_QUEUE_MAX_EVENTS,
     maxQueuedBytes: env.PUBLISH_QUEUE_MAX_BYTES,
+    maxRecordBytes: env.MLC_MAX_RECORD_BYTES,
     ...createPublishQueueMetrics(metrics),
   });
   const rejections = createRejectionLog({ db: pool });

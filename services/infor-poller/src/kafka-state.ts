@@ -1,7 +1,7 @@
 import type { Kafka } from 'kafkajs';
 import { z } from 'zod';
 import { topicFor } from '@mlc/events';
-import { buildDlqHeaders, readCompactedTopic, type EventProducer, type RawRecord } from '@mlc/kafka';
+import { DEFAULT_MAX_RECORD_BYTES, readCompactedTopic, rejectRecord, type EventProducer, type RawRecord } from '@mlc/kafka';
 import type { Logger } from '@mlc/log';
 import { SupplierCursor } from './cursor.js';
 import type { CursorStore, PagePublisher, RejectedRecord } from './ports.js';
@@ -35,21 +35,17 @@ export function createKafkaPagePublisher({
   cursorTopic = CURSOR_TOPIC,
   rejectTopic = REJECT_TOPIC,
   eventTopic = EVENT_TOPIC,
+  maxRecordBytes = DEFAULT_MAX_RECORD_BYTES,
   clock = () => new Date(),
-}: KafkaStateTopics & { producer: EventProducer; connection: string; group?: string; clock?: () => Date }): PagePublisher {
-  const rejectRecord = ({ key, error }: RejectedRecord, at: Date): RawRecord => ({
-    key: `${connection}:supplier:${key ?? ''}`,
-    value: JSON.stringify({ connection, entity: 'supplier', key: key ?? null, code: error.code, message: error.message, context: error.context, at: at.toISOString() }),
-    // An M3 record never was a Kafka record: no partition or offset; `topic` is where its event was headed.
-    headers: buildDlqHeaders({ error, group, topic: eventTopic, attempts: 1, at }),
-  });
+}: KafkaStateTopics & { producer: EventProducer; connection: string; group?: string; maxRecordBytes?: number; clock?: () => Date }): PagePublisher {
+  const reject = ({ key, error }: RejectedRecord, at: Date): RawRecord => rejectRecord({ connection, entity: 'supplier', key, error, group, topic: eventTopic, at, maxRecordBytes });
   return {
     async commit({ events, rejected, cursor }) {
       const at = clock();
       const record: CursorRecord = { connection, stream: STREAM, cursor, committedAt: at.toISOString() };
       await producer.transaction(async (tx) => {
         if (events.length > 0) await tx.publish(eventTopic, events);
-        if (rejected.length > 0) await tx.sendRaw(rejectTopic, rejected.map((r) => rejectRecord(r, at)));
+        if (rejected.length > 0) await tx.sendRaw(rejectTopic, rejected.map((r) => reject(r, at)));
         await tx.sendRaw(cursorTopic, [{ key: `${connection}:${STREAM}`, value: JSON.stringify(record) }]);
       });
     },

@@ -3,7 +3,8 @@ import { once } from 'node:events';
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { InforMapping, createM3Client, createSupplierChangeReader, parseIonApi } from '@mlc/infor';
-import { createEventProducer } from '@mlc/kafka';
+import type { SupplierEvent } from '@mlc/events';
+import { createEventProducer, oversizedRecord, readDeadLetterReason } from '@mlc/kafka';
 import { createLogger } from '@mlc/log';
 import { spawnService, uniqueName, waitFor } from '@mlc/testing';
 import { createPgHashStore } from './hash-store.js';
@@ -14,7 +15,7 @@ import { harness, readSupplierEvents, type Harness } from './test-support.js';
 const logger = createLogger({ name: 'infor-poller-test', level: 'silent' });
 const mapping = InforMapping.parse(undefined);
 
-async function inProcessPoller(t: TestContext, h: Harness, pageSize: number, { futureSkewMs }: { futureSkewMs?: number } = {}) {
+async function inProcessPoller(t: TestContext, h: Harness, pageSize: number, { futureSkewMs, maxRecordBytes }: { futureSkewMs?: number; maxRecordBytes?: number } = {}) {
   const producer = createEventProducer({ kafka: h.kafka, codec: h.codec, logger, transactionalId: uniqueName('infor-poller-tx') });
   await producer.connect();
   const m3 = createM3Client({ credentials: parseIonApi(h.sim.ionapi), company: '100', requestsPerMinute: false });
@@ -28,6 +29,7 @@ async function inProcessPoller(t: TestContext, h: Harness, pageSize: number, { f
       cursorTopic: h.ns.topic(CURSOR_TOPIC),
       rejectTopic: h.ns.topic(REJECT_TOPIC),
       eventTopic: h.ns.topic(EVENT_TOPIC),
+      ...(maxRecordBytes === undefined ? {} : { maxRecordBytes }),
     }),
     hashes: createPgHashStore({ db: h.pool, connection: h.connection }),
     mapping,
@@ -36,6 +38,7 @@ async function inProcessPoller(t: TestContext, h: Harness, pageSize: number, { f
     overlapMs: 120_000,
     intervalMs: 300_000,
     ...(futureSkewMs === undefined ? {} : { futureSkewMs }),
+    ...(maxRecordBytes === undefined ? {} : { maxRecordBytes }),
   });
   t.after(async () => {
     await poller.stop();
@@ -172,3 +175,40 @@ test('a supplier whose LMTS is in 2099 (M3 clock set wrong) is published without
   assert.deepEqual(reader.events.slice(loaded).map((e) => e.entity.key).sort(), ['SUP00002', 'SUP00005']);
   assert.ok(Number((await committed()).timestamp) <= Date.now() + skewMs);
 });
+
+test('a supplier whose event is over the record limit is rejected (the poller DLQ names it), the others published, and the cursor moves on', async (t) => {
+  const h = await harness(t, 6);
+  const reader = await readSupplierEvents(t, h);
+  const long = { SUNM: 'N'.repeat(36), YREF: 'R'.repeat(30), ADR1: 'A'.repeat(36), ADR2: 'B'.repeat(36), ADR3: 'C'.repeat(36), ADR4: 'D'.repeat(36) };
+  await h.changeSupplier('SUP00004', long);
+  // Sizes from a first poll without a limit: the limit is then set between the others' records and SUP00004's.
+  assert.equal((await (await inProcessPoller(t, h, 10)).runOnce()).published, 6);
+  await reader.caughtUp();
+  const bytes = (key: string) => recordBytesOf(reader.events.find((e) => e.entity.key === key)!);
+  const others = Math.max(...reader.events.filter((e) => e.entity.key !== 'SUP00004').map((e) => recordBytesOf(e)));
+  assert.ok(bytes('SUP00004') > others, `${bytes('SUP00004')} > ${others}`);
+
+  const rejects: { key: string; code: string | undefined }[] = [];
+  const consumer = h.kafka.consumer({ groupId: uniqueName('infor-poller-test-rejects'), readUncommitted: false });
+  await consumer.connect();
+  await consumer.subscribe({ topic: h.ns.topic(REJECT_TOPIC), fromBeginning: true });
+  await consumer.run({ eachMessage: async ({ message }) => void rejects.push({ key: message.key?.toString() ?? '', code: readDeadLetterReason(message.headers)?.code }) });
+  t.after(() => consumer.disconnect());
+  await h.changeSupplier('SUP00004', { ...long, CHID: 'ANNA' });
+  await h.changeSupplier('SUP00002', { SUNM: 'Renamed in M3 AB', CHID: 'ANNA' });
+  const poller = await inProcessPoller(t, h, 10, { maxRecordBytes: others });
+  const result = await poller.runOnce();
+  assert.equal(result.status, 'ok');
+  assert.equal(result.rejected, 1);
+  await reader.caughtUp();
+  assert.deepEqual(reader.events.slice(6).map((e) => e.entity.key), ['SUP00002']);
+  await waitFor(() => rejects.length >= 1, { message: 'the reject record' });
+  assert.deepEqual(rejects, [{ key: `${h.connection}:supplier:SUP00004`, code: 'MLC_PAYLOAD_TOO_LARGE' }]);
+  const cursor = await createKafkaCursorStore({ kafka: h.kafka, connection: h.connection, logger, cursorTopic: h.ns.topic(CURSOR_TOPIC) }).load();
+  assert.equal(cursor?.supplier, 'SUP00002', 'the newest change is behind the cursor');
+});
+
+/** The bytes of an event's record as the poller measures it. */
+function recordBytesOf(event: SupplierEvent): number {
+  return oversizedRecord(event, undefined, 0)!.context.bytes as number;
+}

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { buildEvent, type SupplierEvent } from '@mlc/events';
 import { MlcError, toMlcError } from '@mlc/errors';
 import { toCanonicalSupplier, type InforMapping, type MiRecord, type SupplierChangeReader, type SupplierChangeStart } from '@mlc/infor';
+import { DEFAULT_MAX_RECORD_BYTES, oversizedRecord } from '@mlc/kafka';
 import type { Logger } from '@mlc/log';
 import { advance, clampFuture, continueFrom, futureRecords, pollStart, progressed, type SupplierCursor } from './cursor.js';
 import { NOOP_METRICS, type CursorStore, type HashStore, type PagePublisher, type PollerMetrics, type RejectedRecord } from './ports.js';
@@ -25,6 +26,12 @@ export interface CreatePollerParams {
   /** A change timestamp past now + this is future-dated: published, but the cursor is committed at now (default 5 minutes). */
   futureSkewMs?: number;
   intervalMs: number;
+  /**
+   * The largest record the topics take (MLC_MAX_RECORD_BYTES): a record whose event is over it is
+   * rejected, like one that cannot be mapped, instead of failing its page on every poll. Default
+   * DEFAULT_MAX_RECORD_BYTES.
+   */
+  maxRecordBytes?: number;
   clock?: () => Date;
   newCorrelationId?: () => string;
 }
@@ -72,6 +79,7 @@ export function createPoller({
   overlapMs,
   futureSkewMs = 300_000,
   intervalMs,
+  maxRecordBytes = DEFAULT_MAX_RECORD_BYTES,
   clock = () => new Date(),
   newCorrelationId = randomUUID,
 }: CreatePollerParams): Poller {
@@ -96,7 +104,14 @@ export function createPoller({
       }
       const { key, data, occurredAt, actor } = result.value;
       try {
-        byKey.set(key, buildEvent({ source: 'infor', connection, entity: 'supplier', key, data, occurredAt: occurredAt ?? observedAt, observedAt, correlationId, actor: actor ?? null }));
+        const event = buildEvent({ source: 'infor', connection, entity: 'supplier', key, data, occurredAt: occurredAt ?? observedAt, observedAt, correlationId, actor: actor ?? null });
+        const tooLarge = oversizedRecord(event, undefined, maxRecordBytes);
+        if (tooLarge !== undefined) {
+          byKey.delete(key);
+          rejected.push({ key, error: tooLarge });
+          continue;
+        }
+        byKey.set(key, event);
       } catch (error) {
         rejected.push({ key, error: toMlcError(error, { key }) });
       }
@@ -146,7 +161,10 @@ export function createPoller({
       metrics.unchanged(events.length - changed.length);
       for (const r of rejected) {
         metrics.rejected(r.error.code);
-        log.warn({ key: r.key, code: r.error.code, context: r.error.context, err: r.error }, 'supplier record cannot be mapped; rejected and skipped');
+        log.warn(
+          { key: r.key, code: r.error.code, context: r.error.context, err: r.error },
+          r.error.code === 'MLC_PAYLOAD_TOO_LARGE' ? 'supplier record makes an event over the record limit; rejected and skipped' : 'supplier record cannot be mapped; rejected and skipped',
+        );
       }
       await hashes.remember(changed.map((e) => ({ key: e.entity.key, contentHash: e.contentHash })));
       if (records.length < pageSize) return 'ok';

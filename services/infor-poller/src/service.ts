@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { readConnections, selectConnections, type Connection, type WithSection } from '@mlc/config';
 import { createConnectionLeaders, createPollLog, type ConnectionWork } from '@mlc/db';
 import { InforMapping, createSupplierChangeReader, m3ClientFromSettings, type M3Client } from '@mlc/infor';
-import { createEventProducer, standardTopics } from '@mlc/kafka';
+import { RecordLimitEnv, createEventProducer, standardTopics } from '@mlc/kafka';
 import type { Logger } from '@mlc/log';
 import { ServiceEnv, type ServiceContext, type ServiceDefinition, type ServiceParts } from '@mlc/service';
 import { MIGRATIONS_DIR, createPgHashStore } from './hash-store.js';
@@ -11,6 +11,7 @@ import { createPollerMetrics } from './metrics.js';
 import { createPoller, type Poller } from './poller.js';
 
 export const PollerEnv = ServiceEnv.extend({
+  ...RecordLimitEnv.shape,
   /** How often a standby replica tries to take over. */
   MLC_LEADER_RETRY_MS: z.coerce.number().int().positive().default(5000),
 });
@@ -52,7 +53,7 @@ export async function createInforPoller(ctx: ServiceContext<PollerEnv>): Promise
 type InforConnection = WithSection<Connection & { mappings: { infor: z.output<typeof InforMapping> } }, 'infor'>;
 
 /** One connection's work while this replica leads it: its poller and its ION session. */
-function connectionPoller({ logger, metrics, pool, kafka, namespace, codec }: ServiceContext<PollerEnv>, connection: InforConnection, log: Logger): ConnectionWork {
+function connectionPoller({ env, logger, metrics, pool, kafka, namespace, codec }: ServiceContext<PollerEnv>, connection: InforConnection, log: Logger): ConnectionWork {
   const mapping = connection.mappings.infor;
   const { poll } = connection.infor;
   const gauges = createPollerMetrics({ registry: metrics, connection: connection.id });
@@ -60,7 +61,7 @@ function connectionPoller({ logger, metrics, pool, kafka, namespace, codec }: Se
   // Every successful poll also goes to infor_poller_polls, for `mlc status`.
   const pollerMetrics: typeof gauges = { ...gauges, lastSuccess: (at) => (gauges.lastSuccess(at), recordPoll('supplier', at)) };
   // One transactional id per connection: a new leader's producer fences a stale one mid-transaction.
-  const producer = createEventProducer({ kafka, codec, logger, transactionalId: namespace.transactionalId(POLLER_NAME, connection.id) });
+  const producer = createEventProducer({ kafka, codec, logger, transactionalId: namespace.transactionalId(POLLER_NAME, connection.id), maxRecordBytes: env.MLC_MAX_RECORD_BYTES });
 
   let m3: M3Client | undefined;
   let poller: Poller | undefined;
@@ -82,6 +83,7 @@ function connectionPoller({ logger, metrics, pool, kafka, namespace, codec }: Se
           cursorTopic: namespace.topic(CURSOR_TOPIC),
           rejectTopic: namespace.topic(REJECT_TOPIC),
           eventTopic: namespace.topic(EVENT_TOPIC),
+          maxRecordBytes: env.MLC_MAX_RECORD_BYTES,
         }),
         hashes: createPgHashStore({ db: pool, connection: connection.id }),
         mapping,
@@ -91,6 +93,7 @@ function connectionPoller({ logger, metrics, pool, kafka, namespace, codec }: Se
         overlapMs: Math.round(poll.overlapSeconds * 1000),
         futureSkewMs: Math.round(poll.futureSkewSeconds * 1000),
         intervalMs: Math.round(poll.intervalSeconds * 1000),
+        maxRecordBytes: env.MLC_MAX_RECORD_BYTES,
       });
       await poller.start();
     },

@@ -3,7 +3,7 @@ import type { Kafka } from 'kafkajs';
 import { z } from 'zod';
 import { topicFor, type EntityType } from '@mlc/events';
 import { MlcError, toMlcError } from '@mlc/errors';
-import { buildDlqHeaders, lastStableOffsets, subscribeSettled, type EventProducer, type RawRecord } from '@mlc/kafka';
+import { DEFAULT_MAX_RECORD_BYTES, lastStableOffsets, rejectRecord, subscribeSettled, type EventProducer, type RawRecord } from '@mlc/kafka';
 import type { Logger } from '@mlc/log';
 import { PollCursorJson, cursorFromJSON, cursorToJSON } from '@mlc/syspro';
 import { LEGACY_EPOCH, type CursorStore, type PagePublisher, type RejectedRow, type StoredCursor } from './ports.js';
@@ -60,6 +60,8 @@ export interface KafkaPagePublisherParams {
   topicOf?: (entity: EntityType) => string;
   /** Who the dead letters say gave up (the namespaced poller name). */
   group?: string;
+  /** What a reject record is fitted to (MLC_MAX_RECORD_BYTES). */
+  maxRecordBytes?: number;
   clock?: () => Date;
 }
 
@@ -75,17 +77,10 @@ export function createKafkaPagePublisher({
   rejectTopic = REJECT_TOPIC,
   topicOf = (entity) => topicFor('syspro', entity),
   group = POLLER_NAME,
+  maxRecordBytes = DEFAULT_MAX_RECORD_BYTES,
   clock = () => new Date(),
 }: KafkaPagePublisherParams): PagePublisher {
-  function rejectRecord(reject: RejectedRow, at: Date): RawRecord {
-    const { entity, key, error } = reject;
-    return {
-      key: `${connection}:${entity}:${key ?? ''}`,
-      value: JSON.stringify({ connection, entity, key: key ?? null, code: error.code, message: error.message, context: error.context, at: at.toISOString() }),
-      // A row never was a Kafka record: no partition or offset; `topic` is where its event was headed.
-      headers: buildDlqHeaders({ error, group, topic: topicOf(entity), attempts: 1, at }),
-    };
-  }
+  const reject = ({ entity, key, error }: RejectedRow, at: Date): RawRecord => rejectRecord({ connection, entity, key, error, group, topic: topicOf(entity), at, maxRecordBytes });
 
   return {
     async commit({ entity, stream, events, rejected, cursor, epoch, resyncs }) {
@@ -93,7 +88,7 @@ export function createKafkaPagePublisher({
       const value = cursorRecordValue({ connection, stream, state: { cursor, epoch, resyncs }, at });
       await producer.transaction(async (tx) => {
         await tx.publish(topicOf(entity), events);
-        if (rejected.length > 0) await tx.sendRaw(rejectTopic, rejected.map((r) => rejectRecord(r, at)));
+        if (rejected.length > 0) await tx.sendRaw(rejectTopic, rejected.map((r) => reject(r, at)));
         await tx.sendRaw(cursorTopic, [{ key: cursorKey(connection, stream), value }]);
       });
     },

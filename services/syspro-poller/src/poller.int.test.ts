@@ -11,7 +11,7 @@ import { pino } from 'pino';
 import type { SysproConnection } from '@mlc/config';
 import { createLeader, createPool, lockSessionOn, migrate, type LeaderState } from '@mlc/db';
 import { createRegistryCodec, decodeEvent, invoiceKey, topicFor, type CanonicalEvent, type EntityType } from '@mlc/events';
-import { createEventProducer, createTopicNamespace } from '@mlc/kafka';
+import { createEventProducer, createTopicNamespace, readDeadLetterReason } from '@mlc/kafka';
 import { SysproMapping, createSysproODataClient } from '@mlc/syspro';
 import { SANDBOX_MAPPINGS, startSysproSimulator, type SysproSimulator } from '@mlc/sandbox';
 import { createTestTopics, testInfra, uniqueName, waitFor } from '@mlc/testing';
@@ -125,15 +125,15 @@ async function inProcessPoller(
     sysproMapping = mapping,
     poll = {},
     ...tuning
-  }: { pageSize?: number; sysproMapping?: SysproMapping; poll?: Partial<SysproConnection['poll']> } & Pick<CreatePollerParams, 'clock' | 'futureSkewMs' | 'changeNumberWindow'> = {},
+  }: { pageSize?: number; sysproMapping?: SysproMapping; poll?: Partial<SysproConnection['poll']> } & Pick<CreatePollerParams, 'clock' | 'futureSkewMs' | 'changeNumberWindow' | 'maxRecordBytes'> = {},
 ): Promise<Poller> {
-  const producer = createEventProducer({ kafka: env.kafka, codec: env.codec, logger, transactionalId: uniqueName('syspro-poller-tx') });
+  const producer = createEventProducer({ kafka: env.kafka, codec: env.codec, logger, transactionalId: uniqueName('syspro-poller-tx'), ...(tuning.maxRecordBytes === undefined ? {} : { maxRecordBytes: tuning.maxRecordBytes }) });
   await producer.connect();
   const poller = createPoller({
     connection: env.connection,
     odata: createSysproODataClient({ baseUrl: `${sim.url}/SYSPRO8Odata/SYSPROOData`, company: 'EDU1', username: 'MLC', password: 'mlc-odata', pageSize }),
     cursors: createKafkaCursorStore({ kafka: env.kafka, connection: env.connection, logger, cursorTopic: env.cursorTopic }),
-    publisher: createKafkaPagePublisher({ producer, connection: env.connection, cursorTopic: env.cursorTopic, rejectTopic: env.rejectTopic, topicOf: env.topicOf }),
+    publisher: createKafkaPagePublisher({ producer, connection: env.connection, cursorTopic: env.cursorTopic, rejectTopic: env.rejectTopic, topicOf: env.topicOf, ...(tuning.maxRecordBytes === undefined ? {} : { maxRecordBytes: tuning.maxRecordBytes }) }),
     hashes: createPgHashStore({ db: env.pool, connection: env.connection }),
     resyncs: createPgResyncQueue({ db: env.pool, connection: env.connection }),
     mapping: sysproMapping,
@@ -653,4 +653,52 @@ test('a late-committing transaction with a lower TimeStamp than the cursor is re
 
   await reader.caughtUp();
   assert.deepEqual(Object.fromEntries([...countsSince(reader, loaded)].sort()), { S000002: 1, S000004: 1 });
+});
+
+test('a purchase order whose event is over the record limit is rejected (the poller DLQ names it) and the rest of its page published; the poll goes on and so does the cursor', async (t) => {
+  // Before: the page's transaction was refused by the broker (MESSAGE_TOO_LARGE) on every poll, so
+  // one large order stopped every later order of the connection.
+  const maxRecordBytes = 16_384;
+  const env = await environment(t);
+  const sim = await simulator(t, { suppliers: 4, purchaseOrders: 5, maxLinesPerOrder: 2, invoices: 0, glAccounts: 1, costCentres: 1 });
+  const reader = await readEvents(t, env);
+  const rejects: { key: string; value: Record<string, unknown>; code: string | undefined }[] = [];
+  const consumer = env.kafka.consumer({ groupId: uniqueName('poller-test-rejects'), readUncommitted: false });
+  await consumer.connect();
+  await consumer.subscribe({ topic: env.rejectTopic, fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ message }) => {
+      rejects.push({ key: message.key?.toString() ?? '', value: JSON.parse(message.value?.toString() ?? 'null') as Record<string, unknown>, code: readDeadLetterReason(message.headers)?.code });
+    },
+  });
+  t.after(() => consumer.disconnect());
+  const big = sim.state.table('PorMasterHdr').slice(1, 1)[0]!;
+  const { TimeStamp: _stamp, ...template } = sim.state.table('PorMasterDetail').withPrefix([big.PurchaseOrder!])[0]!;
+  // SYSPRO's 50-character descriptions: a large order is one with many lines.
+  for (let line = 100; line < 220; line += 1) sim.state.insert('PorMasterDetail', { ...template, Line: line, MStockDes: `Bearing housing, sealed, 40 mm bore, line ${line}` });
+  const poller = await inProcessPoller(t, env, sim, { maxRecordBytes, pageSize: 50 });
+
+  const result = await poller.runOnce('purchase-order');
+  assert.equal(result.status, 'ok');
+  assert.equal(result.rejected, 1);
+  await reader.caughtUp();
+  const bigKey = trimmed(big.PurchaseOrder);
+  assert.deepEqual(keysOf(reader.of('purchase-order')), sim.state.table('PorMasterHdr').slice(0, 10).map((r) => trimmed(r.PurchaseOrder)).filter((k) => k !== bigKey).sort());
+  await waitFor(() => rejects.length >= 1, { message: 'the reject record' });
+  assert.equal(rejects.length, 1);
+  assert.equal(rejects[0]!.key, `${env.connection}:purchase-order:${bigKey}`);
+  assert.equal(rejects[0]!.code, 'MLC_PAYLOAD_TOO_LARGE');
+  const context = rejects[0]!.value.context as { key: string; bytes: number; maxRecordBytes: number };
+  assert.equal(context.key, bigKey);
+  assert.ok(context.bytes > maxRecordBytes, `${context.bytes} bytes`);
+  assert.equal(context.maxRecordBytes, maxRecordBytes);
+
+  // The cursor moved past it: the next poll publishes a later change of another order.
+  const other = sim.state.table('PorMasterDetail').withPrefix([sim.state.table('PorMasterHdr').slice(0, 1)[0]!.PurchaseOrder!])[0]!;
+  sim.state.update('PorMasterDetail', [other.PurchaseOrder!, other.Line!], { MPrice: Number(other.MPrice) + 1 });
+  const before = reader.events.length;
+  const next = await poller.runOnce('purchase-order');
+  assert.equal(next.status, 'ok');
+  await reader.caughtUp();
+  assert.deepEqual(reader.events.slice(before).map((e) => e.entity.key), [trimmed(other.PurchaseOrder)]);
 });

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { buildEvent, invoiceKey, type CanonicalEvent, type EntityType, type MapResult, type SourceRecord } from '@mlc/events';
 import { MlcError, toMlcError } from '@mlc/errors';
 import type { Logger } from '@mlc/log';
+import { DEFAULT_MAX_RECORD_BYTES, oversizedRecord } from '@mlc/kafka';
 import {
   advance,
   clampFuture,
@@ -63,6 +64,12 @@ export interface CreatePollerParams {
   changeNumberWindow?: number;
   /** Documents (orders, invoices) re-read per request when joining headers and lines (keeps the `$filter` URL short). */
   lookupChunkSize?: number;
+  /**
+   * The largest record the topics take (MLC_MAX_RECORD_BYTES): a row whose event is over it is
+   * rejected, like a row that cannot be mapped, instead of failing its page on every poll.
+   * Default DEFAULT_MAX_RECORD_BYTES.
+   */
+  maxRecordBytes?: number;
   clock?: () => Date;
   newCorrelationId?: () => string;
   /** A new cursor epoch (an entity with no cursor yet, a resync). */
@@ -133,6 +140,7 @@ export function createPoller({
   futureSkewMs = 300_000,
   changeNumberWindow = 0,
   lookupChunkSize,
+  maxRecordBytes = DEFAULT_MAX_RECORD_BYTES,
   clock = () => new Date(),
   newCorrelationId = randomUUID,
   newEpoch = randomUUID,
@@ -332,6 +340,12 @@ export function createPoller({
           correlationId,
           actor: record.actor ?? null,
         });
+        const tooLarge = oversizedRecord(event, undefined, maxRecordBytes);
+        if (tooLarge !== undefined) {
+          byKey.delete(record.key);
+          rejected.push({ entity, key: record.key, error: tooLarge });
+          continue;
+        }
         byKey.set(record.key, event);
       } catch (error) {
         rejected.push({ entity, key: record.key, error: toMlcError(error, { entity, key: record.key }) });
@@ -412,7 +426,10 @@ export function createPoller({
       metrics.unchanged(plan.entity, events.length - changed.length);
       for (const r of rejected) {
         metrics.rejected(plan.entity, r.error.code);
-        slog.warn({ key: r.key, code: r.error.code, context: r.error.context, err: r.error }, 'row cannot be mapped; rejected and skipped');
+        slog.warn(
+          { key: r.key, code: r.error.code, context: r.error.context, err: r.error },
+          r.error.code === 'MLC_PAYLOAD_TOO_LARGE' ? 'row makes an event over the record limit; rejected and skipped' : 'row cannot be mapped; rejected and skipped',
+        );
       }
       await hashes.remember(
         plan.entity,

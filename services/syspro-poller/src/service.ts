@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { readConnections, selectConnections, type Connection, type WithSection } from '@mlc/config';
 import { ENTITY_TYPES, topicFor } from '@mlc/events';
-import { createEventProducer, standardTopics } from '@mlc/kafka';
+import { RecordLimitEnv, createEventProducer, standardTopics } from '@mlc/kafka';
 import type { Logger } from '@mlc/log';
 import { ServiceEnv, type ServiceContext, type ServiceDefinition, type ServiceParts } from '@mlc/service';
 import { SysproMapping, sysproODataClientFromSettings } from '@mlc/syspro';
@@ -14,6 +14,7 @@ import { createPoller, type Poller } from './poller.js';
 import { createPgResyncQueue } from './resync.js';
 
 export const PollerEnv = ServiceEnv.extend({
+  ...RecordLimitEnv.shape,
   /** How often a standby replica tries to take over. */
   MLC_LEADER_RETRY_MS: z.coerce.number().int().positive().default(5000),
 });
@@ -60,7 +61,7 @@ export async function createSysproPoller(ctx: ServiceContext<PollerEnv>): Promis
 type SysproConnection = WithSection<Connection & { mappings: { syspro: z.output<typeof SysproMapping> } }, 'syspro'>;
 
 /** One connection's work while this replica leads it: its poller. */
-function connectionPoller({ logger, metrics, pool, kafka, namespace, codec }: ServiceContext<PollerEnv>, connection: SysproConnection, log: Logger): ConnectionWork {
+function connectionPoller({ env, logger, metrics, pool, kafka, namespace, codec }: ServiceContext<PollerEnv>, connection: SysproConnection, log: Logger): ConnectionWork {
   const mapping = connection.mappings.syspro;
   const { odata, poll } = connection.syspro;
   const cursorTopic = namespace.topic(CURSOR_TOPIC);
@@ -71,7 +72,7 @@ function connectionPoller({ logger, metrics, pool, kafka, namespace, codec }: Se
   // Every successful poll also goes to syspro_poller_polls, for `mlc status`.
   const pollerMetrics: typeof gauges = { ...gauges, lastSuccess: (entity, at) => (gauges.lastSuccess(entity, at), recordPoll(entity, at)) };
   // One transactional id per connection: a new leader's producer fences a stale one mid-transaction.
-  const producer = createEventProducer({ kafka, codec, logger, transactionalId: namespace.transactionalId(SERVICE, connection.id) });
+  const producer = createEventProducer({ kafka, codec, logger, transactionalId: namespace.transactionalId(SERVICE, connection.id), maxRecordBytes: env.MLC_MAX_RECORD_BYTES });
   const sysproOData = sysproODataClientFromSettings(odata, { logger });
 
   let poller: Poller | undefined;
@@ -92,6 +93,7 @@ function connectionPoller({ logger, metrics, pool, kafka, namespace, codec }: Se
           rejectTopic,
           topicOf: (entity) => namespace.topic(topicFor('syspro', entity)),
           group: namespace.groupId(SERVICE),
+          maxRecordBytes: env.MLC_MAX_RECORD_BYTES,
         }),
         hashes: createPgHashStore({ db: pool, connection: connection.id }),
         resyncs: createPgResyncQueue({ db: pool, connection: connection.id }),
@@ -103,6 +105,7 @@ function connectionPoller({ logger, metrics, pool, kafka, namespace, codec }: Se
         overlapMs: Math.round(poll.overlapSeconds * 1000),
         futureSkewMs: Math.round(poll.futureSkewSeconds * 1000),
         changeNumberWindow: poll.changeNumberWindow,
+        maxRecordBytes: env.MLC_MAX_RECORD_BYTES,
       });
       await poller.start();
     },
