@@ -100,10 +100,12 @@ async function rawRun(kafka: Kafka, topic: string, input: readonly SupplierEvent
 /**
  * kafkajs alone, doing the least any at-least-once consumer that reports one outcome per record
  * must: parse each value, produce one small JSON record per message (idempotent, acks=all) for
- * each fetched batch, then commit the batch. No validation, no wire format, no headers. The floor
- * under the runtime's consume path, so its ratio shows what is ours and what is kafkajs'.
+ * each fetched batch, then commit the batch. No wire format, no headers, and no validation unless
+ * `validate` is given. The floor under the runtime's consume path, so its ratio shows what is ours
+ * and what is kafkajs'. With `validate` (the consumed event's schema, which issue 15 keeps: data
+ * from outside the process), the floor under the runtime's kept guarantees.
  */
-async function rawWithOutcomesRun(kafka: Kafka, admin: Admin, topic: string, outcomesTopic: string, groupId: string, count: number): Promise<Omit<Rates, 'produce'>> {
+async function rawWithOutcomesRun(kafka: Kafka, admin: Admin, topic: string, outcomesTopic: string, groupId: string, count: number, validate?: (value: unknown) => unknown): Promise<Omit<Rates, 'produce'>> {
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
   const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false });
   await producer.connect();
@@ -120,7 +122,8 @@ async function rawWithOutcomesRun(kafka: Kafka, admin: Admin, topic: string, out
         firstCpu = cpuMicros();
       }
       const messages = batch.messages.map((message) => {
-        const event = JSON.parse(message.value?.toString('utf8') ?? 'null') as { id: string };
+        const parsed: unknown = JSON.parse(message.value?.toString('utf8') ?? 'null');
+        const event = (validate === undefined ? parsed : validate(parsed)) as { id: string };
         return { key: message.key, value: JSON.stringify({ eventId: event.id, status: 'unchanged', offset: message.offset }) };
       });
       await producer.send({ topic: outcomesTopic, acks: -1, messages });
@@ -180,7 +183,7 @@ async function mlcRun(kafka: Kafka, admin: Admin, topic: string, outcomesTopic: 
  * The CPU rows give the same comparisons in CPU time per record (reference / ours, so higher is
  * better, as for the rates): the rate ratio the machine would show if nothing else ran on it.
  */
-export function kafkaRows(raw: Rates, mlc: Rates, rawWithOutcomes: Omit<Rates, 'produce'>): SummaryRow[] {
+export function kafkaRows(raw: Rates, mlc: Rates, rawWithOutcomes: Omit<Rates, 'produce'>, validatedFloor: Omit<Rates, 'produce'>): SummaryRow[] {
   const consume = mlc.consume / raw.consume;
   const cpu = (value: number) => ({ measured: value, unit: 'µs CPU/rec' });
   return [
@@ -207,6 +210,14 @@ export function kafkaRows(raw: Rates, mlc: Rates, rawWithOutcomes: Omit<Rates, '
       ratio: rawWithOutcomes.consumeCpuMicros / mlc.consumeCpuMicros,
       note: 'context: the floor; not a goal of the issue',
     },
+    {
+      path: 'floor with the kept validation vs raw kafkajs consume (kafka)',
+      measured: validatedFloor.consume,
+      unit: 'rec/s',
+      reference: { label: 'raw kafkajs', value: raw.consume },
+      ratio: validatedFloor.consume / raw.consume,
+      note: `context: kafkajs consume + zod check of each event + 1 acks=all produce per record + commit, no code of ours; the runtime's ceiling (CPU ${validatedFloor.consumeCpuMicros.toFixed(1)} µs/rec, ratio ${(raw.consumeCpuMicros / validatedFloor.consumeCpuMicros).toFixed(2)})`,
+    },
     { path: 'event producer vs raw kafkajs produce (kafka)', measured: mlc.produce, unit: 'rec/s', reference: { label: 'raw kafkajs', value: raw.produce }, ratio: mlc.produce / raw.produce },
   ];
 }
@@ -225,32 +236,37 @@ async function run(args: BenchArgs, env: BenchEnv): Promise<SummaryRow[]> {
   const rawOutcomesTopic = `bench-raw-outcomes-${suffix}`;
   const groupId = `bench-mlc-${suffix}`;
   const rawGroupId = `bench-raw-outcomes-${suffix}`;
-  const topics = [rawTopic, mlcTopic, outcomesTopic, rawOutcomesTopic, dlqTopicFor(groupId)];
+  const validatedOutcomesTopic = `bench-validated-outcomes-${suffix}`;
+  const validatedGroupId = `bench-validated-outcomes-${suffix}`;
+  const topics = [rawTopic, mlcTopic, outcomesTopic, rawOutcomesTopic, validatedOutcomesTopic, dlqTopicFor(groupId)];
   try {
     await ensureTopics(admin, topics.map((topic) => ({ topic, partitions })));
     const input = events(count);
     const raw = await rawRun(kafka, rawTopic, input);
     const rawWithOutcomes = await rawWithOutcomesRun(kafka, admin, rawTopic, rawOutcomesTopic, rawGroupId, count);
+    const validatedFloor = await rawWithOutcomesRun(kafka, admin, rawTopic, validatedOutcomesTopic, validatedGroupId, count, (value) => CanonicalEvent.parse(value));
     const mlc = await mlcRun(kafka, admin, mlcTopic, outcomesTopic, groupId, partitions, input);
     const fmt = (n: number) => Math.round(n).toLocaleString('en-US').padStart(14);
     const ratio = (a: number, b: number) => (a / b).toFixed(2).padStart(14);
     const micros = (n: number) => n.toFixed(1).padStart(16);
     if (args.json === 'true') {
-      console.log(JSON.stringify({ bench: 'kafka', count, partitions, raw, mlc, rawWithOutcomes, ratio: { produce: mlc.produce / raw.produce, consume: mlc.consume / raw.consume, consumeCpu: raw.consumeCpuMicros / mlc.consumeCpuMicros } }));
-      return kafkaRows(raw, mlc, rawWithOutcomes);
+      console.log(JSON.stringify({ bench: 'kafka', count, partitions, raw, mlc, rawWithOutcomes, validatedFloor, ratio: { produce: mlc.produce / raw.produce, consume: mlc.consume / raw.consume, consumeCpu: raw.consumeCpuMicros / mlc.consumeCpuMicros } }));
+      return kafkaRows(raw, mlc, rawWithOutcomes, validatedFloor);
     }
     console.log(`kafka: ${count} supplier events, ${partitions} partition(s), brokers ${env.kafkaBrokers}`);
     console.log(`${''.padEnd(26)}${'produce rec/s'.padStart(14)}${'consume rec/s'.padStart(14)}${'consume µs CPU/rec'.padStart(20)}`);
     console.log(`${'raw kafkajs'.padEnd(26)}${fmt(raw.produce)}${fmt(raw.consume)}    ${micros(raw.consumeCpuMicros)}`);
     console.log(`${'raw kafkajs + outcomes'.padEnd(26)}${''.padStart(14)}${fmt(rawWithOutcomes.consume)}    ${micros(rawWithOutcomes.consumeCpuMicros)}`);
+    console.log(`${'raw + validation + outc.'.padEnd(26)}${''.padStart(14)}${fmt(validatedFloor.consume)}    ${micros(validatedFloor.consumeCpuMicros)}`);
     console.log(`${'mlc producer + runtime'.padEnd(26)}${fmt(mlc.produce)}${fmt(mlc.consume)}    ${micros(mlc.consumeCpuMicros)}`);
     console.log(`${'ratio mlc / raw'.padEnd(26)}${ratio(mlc.produce, raw.produce)}${ratio(mlc.consume, raw.consume)}    ${ratio(raw.consumeCpuMicros, mlc.consumeCpuMicros).padStart(16)}`);
     console.log(`${'ratio mlc / raw + outcomes'.padEnd(26)}${''.padStart(14)}${ratio(mlc.consume, rawWithOutcomes.consume)}    ${ratio(rawWithOutcomes.consumeCpuMicros, mlc.consumeCpuMicros).padStart(16)}`);
+    console.log(`${'ratio validated floor/raw'.padEnd(26)}${''.padStart(14)}${ratio(validatedFloor.consume, raw.consume)}    ${ratio(raw.consumeCpuMicros, validatedFloor.consumeCpuMicros).padStart(16)}`);
     console.log('(CPU ratios are reference / mlc, so that higher is better as for the rates)');
-    return kafkaRows(raw, mlc, rawWithOutcomes);
+    return kafkaRows(raw, mlc, rawWithOutcomes, validatedFloor);
   } finally {
     await admin.deleteTopics({ topics }).catch(() => undefined);
-    await admin.deleteGroups([groupId, rawGroupId]).catch(() => undefined);
+    await admin.deleteGroups([groupId, rawGroupId, validatedGroupId]).catch(() => undefined);
     await admin.disconnect();
   }
 }
