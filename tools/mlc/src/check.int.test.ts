@@ -95,6 +95,7 @@ test('check: every system of the sandbox connection and the infrastructure work,
     ['infor', 'program EXT620MI'],
     ['kafka', 'cluster'],
     ['kafka', 'topics'],
+    ['kafka', 'record limit'],
     ['registry', 'subjects'],
     ['postgres', 'connect'],
     ['postgres', 'migrations'],
@@ -116,6 +117,20 @@ test('check: every system of the sandbox connection and the infrastructure work,
   const unknown = await s.check(['--connection', 'nope']);
   assert.equal(unknown.code, 2, unknown.output);
   assert.match(unknown.stderr, /no connection "nope"/);
+});
+
+test('check: a record limit above a topic\'s max.message.bytes fails, naming the topics, their limits and what to change', async (t) => {
+  const s = await checkSetup(t);
+  // The broker's default max.message.bytes is 1048588: a limit above it is refused by every topic.
+  const run = await s.check([], undefined, { MLC_MAX_RECORD_BYTES: '2000000' });
+  assert.equal(run.code, 1, run.output);
+  const line = lineOf(run.stdout, 'kafka', 'record limit');
+  assert.match(line, /FAIL/);
+  assert.match(line, /lower MLC_MAX_RECORD_BYTES \(2000000\) to 1048588, or raise max\.message\.bytes of \d+ topics below it/);
+  const json = JSON.parse((await s.check(['--json'], undefined, { MLC_MAX_RECORD_BYTES: '2000000' })).stdout) as CheckReport;
+  const detail = json.checks.find((c) => c.check === 'record limit')!.detail;
+  assert.match(detail, new RegExp(`of ${expectedTopics(loadConnections(s.sandbox.files!.connections, { mappings: { syspro: SysproMapping, coupa: CoupaMapping, infor: InforMapping } }).connections, createTopicNamespace(s.h.prefix)).length} topics`));
+  assert.match(lineOf((await s.check()).stdout, 'kafka', 'record limit'), /ok\s+records up to 1000000 bytes fit every topic \(smallest max\.message\.bytes/);
 });
 
 test('check: wrong SYSPRO and Coupa passwords fail as wrong credentials (non-zero exit), and no password prints', async (t) => {

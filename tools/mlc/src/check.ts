@@ -1,4 +1,4 @@
-import type { Admin } from 'kafkajs';
+import kafkajs, { type Admin } from 'kafkajs';
 import type pg from 'pg';
 import { AUDIT_MIGRATIONS } from '@mlc/audit';
 import type { Connection, ConnectionsFile } from '@mlc/config';
@@ -14,6 +14,8 @@ import { CURSOR_TOPIC as SYSPRO_CURSOR_TOPIC, MIGRATIONS_DIR as SYSPRO_POLLER_MI
 import { TARGET_RECORDS_MIGRATIONS } from '@mlc/writer';
 import { CheckFailure, REASON_LABELS, classifyFailure, type FailureReason } from './classify.js';
 import { renderTable } from './table.js';
+
+const { ConfigResourceTypes } = kafkajs;
 
 /** The connections file as mlc reads it: every section, every vendor's mapping parsed. */
 export type MlcConnection = Connection<{ syspro: typeof SysproMapping; coupa: typeof CoupaMapping; infor: typeof InforMapping }>;
@@ -93,6 +95,8 @@ export interface CheckDeps {
   servicesDb: Pick<pg.Pool, 'query'>;
   /** The audit schema. */
   auditDb: Pick<pg.Pool, 'query'>;
+  /** The services' record limit (MLC_MAX_RECORD_BYTES), which every topic they write must take. */
+  maxRecordBytes: number;
 }
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -278,6 +282,36 @@ function infrastructureChecks(deps: CheckDeps, connections: readonly MlcConnecti
         const missing = topics.filter((t) => !existing.has(t));
         if (missing.length > 0) throw new CheckFailure('missing', `${plural(missing.length, 'topic')} missing: ${missing.join(', ')}`);
         return `all ${topics.length} present`;
+      },
+    },
+    {
+      connection: null,
+      system: 'kafka',
+      check: 'record limit',
+      // A topic whose max.message.bytes is below the services' limit refuses their largest
+      // records (MESSAGE_TOO_LARGE) on every try: found here, before a writer retries forever.
+      async run() {
+        const admin = await deps.admin();
+        const existing = new Set(await admin.listTopics());
+        const present = topics.filter((t) => existing.has(t));
+        const { resources } = await admin.describeConfigs({
+          includeSynonyms: false,
+          resources: present.map((name) => ({ type: ConfigResourceTypes.TOPIC, name, configNames: ['max.message.bytes'] })),
+        });
+        const limits = resources
+          .map((r) => ({ topic: r.resourceName, bytes: Number(r.configEntries.find((e) => e.configName === 'max.message.bytes')?.configValue) }))
+          .filter((l) => Number.isFinite(l.bytes))
+          .sort((a, b) => a.bytes - b.bytes);
+        const below = limits.filter((l) => l.bytes < deps.maxRecordBytes);
+        if (below.length > 0) {
+          const { topic, bytes } = below[0]!;
+          throw new CheckFailure(
+            'rejected',
+            `lower MLC_MAX_RECORD_BYTES (${deps.maxRecordBytes}) to ${bytes}, or raise max.message.bytes of ${plural(below.length, 'topic')} below it (smallest ${bytes}: ${topic})`,
+          );
+        }
+        const smallest = limits[0];
+        return smallest === undefined ? 'no topic to check' : `records up to ${deps.maxRecordBytes} bytes fit every topic (smallest max.message.bytes ${smallest.bytes}, ${smallest.topic})`;
       },
     },
   ];

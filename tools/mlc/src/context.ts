@@ -10,7 +10,7 @@ import { SysproMapping } from '@mlc/syspro';
 import { createPool, migrate } from '@mlc/db';
 import { MlcError, toMlcError } from '@mlc/errors';
 import { createRegistryCodec, schemaRegistryClientFromEnv, type RegistryClient, type TopicCodec } from '@mlc/events';
-import { TopicEnv, createPartitionRouter, createTopicNamespace, kafkaClientFromEnv, sendPerPartition, type TopicNamespace } from '@mlc/kafka';
+import { RecordLimitEnv, TopicEnv, createPartitionRouter, createTopicNamespace, kafkaClientFromEnv, sendPerPartition, type TopicNamespace } from '@mlc/kafka';
 import type { Logger } from '@mlc/log';
 import type { CheckParams } from './check.js';
 import { createProgress, type Progress, type ProgressStream } from './progress.js';
@@ -21,6 +21,7 @@ export const MlcEnv = InfraEnv.pick({ KAFKA_BROKERS: true, KAFKA_CLIENT_ID: true
   .extend(TransportSecurityEnv.shape)
   .extend(TopicEnv.shape)
   .extend({ MLC_AUDIT_DB_SCHEMA: AuditEnv.shape.MLC_AUDIT_DB_SCHEMA })
+  .extend(RecordLimitEnv.shape)
   .extend(CredentialsEnv.shape);
 export type MlcEnv = z.infer<typeof MlcEnv>;
 
@@ -46,6 +47,8 @@ export interface MlcDeps {
   /** The connections file (MLC_CONNECTIONS_FILE) with every section and mapping, its secrets resolved as the services resolve them. */
   connections(): Promise<CheckParams['file']>;
   namespace: TopicNamespace;
+  /** The services' record limit (MLC_MAX_RECORD_BYTES), for `mlc check`. */
+  maxRecordBytes: number;
   progress(label: string, total: number): Progress;
   now(): Date;
   logger: Logger;
@@ -107,6 +110,7 @@ export function createMlcDeps({ env, logger, progressStream, readStdin, processE
     codec,
     registry,
     namespace,
+    maxRecordBytes: env.MLC_MAX_RECORD_BYTES,
     // `{ "store" }` secrets come from the credentials store when the master key is given, as in the services.
     connections: () =>
       readConnections(env.MLC_CONNECTIONS_FILE, {

@@ -73,7 +73,7 @@ export async function runCommand(deps: MlcDeps, cmd: Command, notify: (line: str
         });
       }
       const checks = await runChecks(
-        planChecks({ namespace: deps.namespace, admin: deps.checkAdmin, registry: deps.registry, servicesDb: deps.pollerDb(), auditDb: deps.db }, { file, connection: cmd.connection, timeoutMs: cmd.timeoutMs }),
+        planChecks({ namespace: deps.namespace, admin: deps.checkAdmin, registry: deps.registry, servicesDb: deps.pollerDb(), auditDb: deps.db, maxRecordBytes: deps.maxRecordBytes }, { file, connection: cmd.connection, timeoutMs: cmd.timeoutMs }),
         { timeoutMs: cmd.timeoutMs },
       );
       const report = { ok: checks.every((c) => c.ok), checks };
