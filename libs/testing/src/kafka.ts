@@ -31,3 +31,31 @@ export async function createTestTopics(admin: Admin, topics: readonly TestTopic[
     { message: `leaders for ${names.join(', ')}` },
   );
 }
+
+/** How long the stable offsets must stay put before a read_committed reader counts as caught up. */
+const STABLE_FOR_MS = 250;
+
+/**
+ * Waits until a read_committed reader has read everything committed on `topics`: each partition's
+ * position (`reached`, the last offset it saw, control records included) at its last stable
+ * offset, twice `STABLE_FOR_MS` apart. Twice, because kafkajs lists offsets read_committed (`high`
+ * is the last stable offset), and Kafka answers a transaction's commit before its markers are
+ * written: right after a commit the stable offset may still be below the transaction, and a
+ * single reading let a reader count as caught up with none of it read (seen in CI).
+ */
+export async function waitCaughtUp(admin: Admin, topics: readonly string[], reached: (topic: string, partition: number) => bigint | undefined): Promise<void> {
+  const read = async () => new Map((await Promise.all(topics.map(async (topic) => (await admin.fetchTopicOffsets(topic)).map((p) => [`${topic}:${p.partition}`, p] as const)))).flat());
+  const upTo = (ends: Map<string, { partition: number; high: string; low: string }>) =>
+    [...ends].every(([key, p]) => BigInt(p.high) === BigInt(p.low) || (reached(key.slice(0, key.lastIndexOf(':')), p.partition) ?? -1n) >= BigInt(p.high) - 1n);
+  const same = (a: Map<string, { high: string }>, b: Map<string, { high: string }>) => a.size === b.size && [...a].every(([key, p]) => b.get(key)?.high === p.high);
+  await waitFor(
+    async () => {
+      const ends = await read();
+      if (!upTo(ends)) return false;
+      await new Promise((resolve) => setTimeout(resolve, STABLE_FOR_MS));
+      const again = await read();
+      return same(ends, again) && upTo(again);
+    },
+    { message: `reader caught up with ${topics.join(', ')}` },
+  );
+}

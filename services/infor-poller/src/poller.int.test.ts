@@ -183,7 +183,7 @@ test('a supplier whose event is over the record limit is rejected (the poller DL
   await h.changeSupplier('SUP00004', long);
   // Sizes from a first poll without a limit: the limit is then set between the others' records and SUP00004's.
   assert.equal((await (await inProcessPoller(t, h, 10)).runOnce()).published, 6);
-  await reader.caughtUp();
+  await waitFor(() => reader.events.length >= 6, { message: 'the six events' });
   const bytes = (key: string) => recordBytesOf(reader.events.find((e) => e.entity.key === key)!);
   const others = Math.max(...reader.events.filter((e) => e.entity.key !== 'SUP00004').map((e) => recordBytesOf(e)));
   assert.ok(bytes('SUP00004') > others, `${bytes('SUP00004')} > ${others}`);
@@ -200,6 +200,7 @@ test('a supplier whose event is over the record limit is rejected (the poller DL
   const result = await poller.runOnce();
   assert.equal(result.status, 'ok');
   assert.equal(result.rejected, 1);
+  await waitFor(() => reader.events.length >= 7, { message: 'the seventh event' });
   await reader.caughtUp();
   assert.deepEqual(reader.events.slice(6).map((e) => e.entity.key), ['SUP00002']);
   await waitFor(() => rejects.length >= 1, { message: 'the reject record' });

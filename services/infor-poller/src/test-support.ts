@@ -8,7 +8,7 @@ import { createPool, migrate } from '@mlc/db';
 import { createRegistryCodec, decodeEvent, type SupplierEvent } from '@mlc/events';
 import { createTopicNamespace, type TopicNamespace } from '@mlc/kafka';
 import { startInforSimulator } from '@mlc/sandbox';
-import { createTestTopics, testInfra, uniqueName, waitFor } from '@mlc/testing';
+import { createTestTopics, testInfra, uniqueName, waitCaughtUp } from '@mlc/testing';
 import { MIGRATIONS_DIR } from './hash-store.js';
 import { CURSOR_TOPIC, EVENT_TOPIC, REJECT_TOPIC } from './kafka-state.js';
 
@@ -114,9 +114,6 @@ export async function readSupplierEvents(t: TestContext, h: Harness): Promise<Ev
   });
   return {
     events,
-    async caughtUp() {
-      const ends = await admin.fetchTopicOffsets(topic);
-      await waitFor(() => ends.every((p) => BigInt(p.high) === BigInt(p.low) || (reached.get(p.partition) ?? -1n) >= BigInt(p.high) - 1n), { message: 'reader caught up' });
-    },
+    caughtUp: () => waitCaughtUp(admin, [topic], (_topic, partition) => reached.get(partition)),
   };
 }

@@ -14,7 +14,7 @@ import { createRegistryCodec, decodeEvent, invoiceKey, topicFor, type CanonicalE
 import { createEventProducer, createTopicNamespace, readDeadLetterReason } from '@mlc/kafka';
 import { SysproMapping, createSysproODataClient } from '@mlc/syspro';
 import { SANDBOX_MAPPINGS, startSysproSimulator, type SysproSimulator } from '@mlc/sandbox';
-import { createTestTopics, testInfra, uniqueName, waitFor } from '@mlc/testing';
+import { createTestTopics, testInfra, uniqueName, waitCaughtUp, waitFor } from '@mlc/testing';
 import { planEntities } from './entities.js';
 import { MIGRATIONS_DIR, createPgHashStore } from './hash-store.js';
 import { CURSOR_TOPIC, REJECT_TOPIC, createKafkaCursorStore, createKafkaPagePublisher } from './kafka-state.js';
@@ -100,13 +100,7 @@ async function readEvents(t: TestContext, env: Env): Promise<Reader> {
   return {
     events,
     of: (entity) => events.filter((e) => e.entity.type === entity),
-    async caughtUp() {
-      const ends = await Promise.all(topics.map(async (topic) => ({ topic, offsets: await admin.fetchTopicOffsets(topic) })));
-      await waitFor(
-        () => ends.every(({ topic, offsets }) => offsets.every((p) => BigInt(p.high) === BigInt(p.low) || (position.get(`${topic}:${p.partition}`) ?? -1n) >= BigInt(p.high) - 1n)),
-        { message: 'reader caught up with the committed events' },
-      );
-    },
+    caughtUp: () => waitCaughtUp(admin, topics, (topic, partition) => position.get(`${topic}:${partition}`)),
   };
 }
 
