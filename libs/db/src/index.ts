@@ -17,3 +17,4 @@ export {
 export { createPollLog, type PollLogParams } from './poll-log.js';
 export { deleteConnectionRows } from './forget.js';
 export { coalesce, unnestColumns, type CoalesceOptions } from './coalesce.js';
+export type { NamedStatement, Queryable } from './queryable.js';

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { coalesce, isRefusedData, unnestColumns } from '@mlc/db';
 import { toMlcError } from '@mlc/errors';
 import { redactSecrets, type Logger } from '@mlc/log';
-import type { Queryable } from '@mlc/writer';
+import type { Queryable } from '@mlc/db';
 
 // The part of pg's Pool the stores use (named statements too): the target-record store's, which shares the pool.
 export type { Queryable };

@@ -1,10 +1,7 @@
+import type { Queryable } from '@mlc/db';
 import { toMlcError } from '@mlc/errors';
 import type { HashStore } from './ports.js';
 
-/** The part of a pg Pool the store uses. */
-export interface Queryable {
-  query<R extends Record<string, unknown>>(text: string, values?: unknown[]): Promise<{ rows: R[] }>;
-}
 
 /** Migrations of this service's table (`migrate(pool, { component: 'infor-poller', dir })`). */
 export const MIGRATIONS_DIR = new URL('../migrations/', import.meta.url);

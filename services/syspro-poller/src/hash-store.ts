@@ -1,11 +1,8 @@
 import type { EntityType } from '@mlc/events';
+import type { Queryable } from '@mlc/db';
 import { toMlcError } from '@mlc/errors';
 import type { HashStore } from './ports.js';
 
-/** The part of a pg Pool the store uses. */
-export interface Queryable {
-  query<R extends Record<string, unknown>>(text: string, values?: unknown[]): Promise<{ rows: R[] }>;
-}
 
 /** Migrations of this service's tables (`migrate(pool, { component: 'syspro-poller', dir })`). */
 export const MIGRATIONS_DIR = new URL('../migrations/', import.meta.url);

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { EntityTypeSchema, type EntityType } from '@mlc/events';
 import { MlcError, toMlcError } from '@mlc/errors';
 import { cursorFromJSON, cursorToJSON, initialCursor, type CursorKind, type PollCursor } from '@mlc/syspro';
-import type { Queryable } from './hash-store.js';
+import type { Queryable } from '@mlc/db';
 import type { PendingResync, ResyncQueue } from './ports.js';
 
 export interface ResyncRequest {
