@@ -220,19 +220,23 @@ const mergeStateSql = (source: string) =>
            on conflict (connection, entity_type, natural_key, systems) do update set fields = mlc_sync_state.fields || excluded.fields, updated_at = now()`;
 
 // The statements below each serve the calls of concurrently handled records at once (`coalesce`):
-// one row per call in `unnest` arrays, in the order of `n`. Rows are written in key order, so two
+// one row per call in `unnest` arrays, in the order of `n`. The states (jsonb) come as one JSON
+// array, not as a text array of JSON documents: pg escapes every quote of those for the array
+// literal, which took 4.7 % of a writer's CPU in a backfill (tools/bench/README.md, seventh look). Rows are written in key order, so two
 // writers' statements lock shared rows (a pair's state) in the same order.
 const BY_STATE_KEY = 'order by connection, natural_key, systems';
+/** The elements of a JSON array parameter as a jsonb[], in their order, to `unnest` beside the other columns. */
+const jsonbElements = (param: string) => `array(select e from jsonb_array_elements(${param}::jsonb) with ordinality as a(e, k) order by k)`;
 
-// $1–$4 the target records (their connection and natural key are the states' too), $5 the pairs, $6 the claims. The
+// $1–$4 the target records (their connection and natural key are the states' too), $5 the pairs, $6 the claims (one JSON array). The
 // states are read from the statement's snapshot, before the claims; a pair another direction created meanwhile is neither
 // read nor claimed (claimed false, state undefined): the caller then merges, as for a pair without state.
 const OPEN_SQL = `with input as (
-             select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
+             select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], ${jsonbElements('$6')})
                with ordinality as i(connection, target_system, entity_type, natural_key, systems, claim, n)),
            claimed as (
              insert into mlc_sync_state (connection, entity_type, natural_key, systems, fields)
-               select connection, 'supplier', natural_key, systems, claim::jsonb from input ${BY_STATE_KEY}
+               select connection, 'supplier', natural_key, systems, claim from input ${BY_STATE_KEY}
              on conflict (connection, entity_type, natural_key, systems) do nothing returning connection, natural_key, systems)
            select s.fields, c.systems is not null as claimed, ${TARGET_RECORD_COLUMNS.split(', ').map((column) => `t.${column}`).join(', ')}
              from input i
@@ -241,15 +245,15 @@ const OPEN_SQL = `with input as (
              left join mlc_target_records t
                on t.connection = i.connection and t.target_system = i.target_system and t.entity_type = i.entity_type and t.natural_key = i.natural_key
             order by i.n`;
-// The writes and their synced leaves together: $1–$8 the columns of REMEMBER_SQL, $9 the pairs, $10 the leaves.
+// The writes and their synced leaves together: $1–$8 the columns of REMEMBER_SQL, $9 the pairs, $10 the leaves (one JSON array).
 const REMEMBER_WITH_STATE_SQL = `with input as (
-             select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::text[], $9::text[], $10::text[])
+             select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::text[], $9::text[], ${jsonbElements('$10')})
                as i(connection, target_system, entity_type, natural_key, target_id, content_hash, source_time, event_id, systems, fields)),
            remembered as (${rememberSql(`select connection, target_system, entity_type, natural_key, target_id, content_hash, source_time, event_id from input order by connection, target_system, entity_type, natural_key`)})
-           ${mergeStateSql(`select connection, 'supplier', natural_key, systems, fields::jsonb from input ${BY_STATE_KEY}`)}`;
-// $1–$4: connections, natural keys, pairs, leaves.
-const MERGE_STATE_SQL = mergeStateSql(`select connection, 'supplier', natural_key, systems, fields::jsonb
-             from unnest($1::text[], $2::text[], $3::text[], $4::text[]) as i(connection, natural_key, systems, fields) ${BY_STATE_KEY}`);
+           ${mergeStateSql(`select connection, 'supplier', natural_key, systems, fields from input ${BY_STATE_KEY}`)}`;
+// $1–$4: connections, natural keys, pairs, leaves (one JSON array).
+const MERGE_STATE_SQL = mergeStateSql(`select connection, 'supplier', natural_key, systems, fields
+             from unnest($1::text[], $2::text[], $3::text[], ${jsonbElements('$4')}) as i(connection, natural_key, systems, fields) ${BY_STATE_KEY}`);
 
 // A record's target record and states have the connection and natural key in their keys: calls about one record take turns.
 const recordKey = (connection: string, naturalKey: string) => `${connection}\u0000${naturalKey}`;
@@ -285,7 +289,7 @@ export function createSyncStateStore({ db }: { db: Queryable }): SyncStateStore 
       const { rows } = await db.query<OpenRow>({
         name: 'mlc_sync_state_open',
         text: OPEN_SQL,
-        values: unnestColumns(calls, ({ ref, systems, claim }) => [...refValues(ref), systems, JSON.stringify(claim)]),
+        values: [...unnestColumns(calls, ({ ref, systems }) => [...refValues(ref), systems]), JSON.stringify(calls.map((c) => c.claim))],
       });
       return rows.map((row): OpenedSync => ({ record: row.content_hash === null ? undefined : toTargetRecord(row as TargetRecordRow), state: row.fields ?? undefined, claimed: row.claimed }));
     },
@@ -296,7 +300,7 @@ export function createSyncStateStore({ db }: { db: Queryable }): SyncStateStore 
       await db.query({
         name: 'mlc_sync_state_remember',
         text: REMEMBER_WITH_STATE_SQL,
-        values: unnestColumns(calls, ({ ref, written, systems, leaves }) => [...refValues(ref), ...rememberedValues(written), systems, JSON.stringify(leaves)]),
+        values: [...unnestColumns(calls, ({ ref, written, systems }) => [...refValues(ref), ...rememberedValues(written), systems]), JSON.stringify(calls.map((c) => c.leaves))],
       });
       return calls.map(() => undefined);
     },
@@ -307,7 +311,7 @@ export function createSyncStateStore({ db }: { db: Queryable }): SyncStateStore 
       await db.query({
         name: 'mlc_sync_state_merge',
         text: MERGE_STATE_SQL,
-        values: unnestColumns(calls, ({ connection, naturalKey, systems, leaves }) => [connection, naturalKey, systems, JSON.stringify(leaves)]),
+        values: [...unnestColumns(calls, ({ connection, naturalKey, systems }) => [connection, naturalKey, systems]), JSON.stringify(calls.map((c) => c.leaves))],
       });
       return calls.map(() => undefined);
     },
