@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import kafkajs, { type Message, type Producer, type ProducerRecord, type RecordMetadata } from 'kafkajs';
 import fc from 'fast-check';
-import { createPartitionRouter, murmur2, partitionOfKey, sendPerPartition } from './partition-send.js';
+import { chunkBySize, createPartitionRouter, murmur2, partitionOfKey, sendPerPartition } from './partition-send.js';
 
 /** A target that records each request and, like kafkajs, runs the producer's partitioner on it. */
 function fakeTarget(router: ReturnType<typeof createPartitionRouter>, partitions: number) {
@@ -67,6 +67,13 @@ test('a partition\'s messages over maxBatchBytes go as several requests, one aft
     [['k0'], ['k1', 'k2', 'k3'], ['k4'], ['k5'], ['k6', 'k7']],
   );
   assert.equal(most, 1, 'one request at a time for one partition');
+});
+
+test('items are split into runs within the byte limit, in order; one over it goes alone', () => {
+  const sizes = [400, 400, 400, 5_000, 100];
+  const chunks = chunkBySize(sizes, (n) => n, 1_000);
+  assert.deepEqual(chunks, [[400, 400], [400], [5_000], [100]]);
+  assert.deepEqual(chunkBySize([], (n: number) => n, 1_000), []);
 });
 
 test('partitionOf picks what kafkajs picks for each partition count, counts interleaved', () => {

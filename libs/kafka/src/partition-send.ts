@@ -1,6 +1,5 @@
 import kafkajs, { type ICustomPartitioner, type Message, type PartitionerArgs, type PartitionMetadata, type Producer, type RecordMetadata, type Transaction } from 'kafkajs';
 import { DEFAULT_MAX_RECORD_BYTES, recordBytes } from './dead-letter.js';
-import { chunkBySize } from './record-window.js';
 
 // kafkajs is CommonJS; Node cannot see this export by name.
 const { Partitioners } = kafkajs;
@@ -148,4 +147,26 @@ export async function sendPerPartition(
     else for (const r of requests) await r();
   }
   return results;
+}
+
+/**
+ * Items split, in order, into runs whose sizes add up to at most `maxBytes` (an item bigger than
+ * that goes alone): a partition's records into requests that fit its `max.message.bytes`.
+ */
+export function chunkBySize<T>(items: readonly T[], sizeOf: (item: T) => number, maxBytes: number): T[][] {
+  const chunks: T[][] = [];
+  let current: T[] = [];
+  let bytes = 0;
+  for (const item of items) {
+    const size = sizeOf(item);
+    if (current.length > 0 && bytes + size > maxBytes) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(item);
+    bytes += size;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
 }

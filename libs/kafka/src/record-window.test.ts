@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chunkRecords, createRecordWindow, topicMessages, type PendingRecord } from './record-window.js';
+import { createRecordWindow, topicMessages, type PendingRecord } from './record-window.js';
 
 const rec = (topic: string, value: string): PendingRecord => ({ topic, message: { value } });
 
@@ -87,11 +87,3 @@ test('a failed window is reported, and the next flush rethrows it without record
   assert.equal(windows.length, 1);
 });
 
-test('records are split into sends within the byte limit, in order; a record over it goes alone', () => {
-  const sized = (topic: string, bytes: number): PendingRecord => ({ topic, message: { value: 'v'.repeat(bytes) } });
-  const records = [sized('a', 400), sized('b', 400), sized('a', 400), sized('a', 5_000), sized('b', 100)];
-  const chunks = chunkRecords(records, 1_000);
-  assert.deepEqual(chunks.map((c) => c.map((r) => `${r.topic}${String(r.message.value).length}`)), [['a400', 'b400'], ['a400'], ['a5000'], ['b100']]);
-  assert.deepEqual(chunks.flat(), records);
-  assert.deepEqual(chunkRecords([], 1_000), []);
-});

@@ -1,5 +1,4 @@
 import type { Message } from 'kafkajs';
-import { recordBytes } from './dead-letter.js';
 
 /** A record to send before the message that produced it may be committed: an outcome or a DLQ record. */
 export interface PendingRecord {
@@ -16,35 +15,6 @@ export function topicMessages(records: readonly PendingRecord[]): { topic: strin
     else messages.push(message);
   }
   return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
-}
-
-/**
- * Records split, in order, into sends of at most `maxBytes` each (a record bigger than that goes
- * alone). kafkajs puts a send's records for one partition into one batch, and the broker holds a
- * batch, not a record, to the topic's `max.message.bytes`: a few large DLQ records in one send
- * would be refused together although each fits.
- */
-export function chunkRecords(records: readonly PendingRecord[], maxBytes: number): PendingRecord[][] {
-  return chunkBySize(records, (record) => recordBytes(record.message), maxBytes);
-}
-
-/** Items split, in order, into runs whose sizes add up to at most `maxBytes` (an item bigger than that goes alone). */
-export function chunkBySize<T>(items: readonly T[], sizeOf: (item: T) => number, maxBytes: number): T[][] {
-  const chunks: T[][] = [];
-  let current: T[] = [];
-  let bytes = 0;
-  for (const item of items) {
-    const size = sizeOf(item);
-    if (current.length > 0 && bytes + size > maxBytes) {
-      chunks.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(item);
-    bytes += size;
-  }
-  if (current.length > 0) chunks.push(current);
-  return chunks;
 }
 
 export interface CreateRecordWindowParams {

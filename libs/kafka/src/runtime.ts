@@ -10,7 +10,7 @@ import { DEFAULT_DLQ_TRUNCATED_VALUE_BYTES, DEFAULT_MAX_RECORD_BYTES, buildDlqHe
 import { EVENT_HEADERS, readReplay, type Replay } from './headers.js';
 import { createRuntimeMetrics } from './metrics.js';
 import { buildOutcome, encodeOutcomeWithin, encodeOutcomeWithinNow, identityFromDecodeError, identityOf, type EventIdentity } from './outcome.js';
-import { chunkRecords, createRecordWindow, topicMessages, type PendingRecord } from './record-window.js';
+import { createRecordWindow, topicMessages, type PendingRecord } from './record-window.js';
 import { createRetryPauses } from './retry-pauses.js';
 import { CIRCUIT_GAUGE, createCircuits, type Circuit, type CircuitTransition } from './circuit.js';
 import { OutageSettings, decideDrainFailure, decideFailure, type DrainVerdict, type ParkedRecord, type ParkingLane, type ParkingStore } from './parking.js';
@@ -238,12 +238,13 @@ export function createConsumerRuntime(params: CreateConsumerRuntimeParams): Cons
   const router = createPartitionRouter();
   const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: router.createPartitioner });
 
-  /** Sends outcomes and DLQ records (acks=all), split to the record limit, one request per partition; waits out Kafka. */
+  /**
+   * Sends outcomes and DLQ records (acks=all), one request per partition, each partition's cut to
+   * the record limit (the broker holds a batch to `max.message.bytes`); waits out Kafka.
+   */
   async function sendRecords(records: readonly PendingRecord[], live: () => boolean): Promise<void> {
-    for (const chunk of chunkRecords(records, maxRecordBytes)) {
-      const sent = await persist('record', () => sendPerPartition(producer, router, topicMessages(chunk), { acks: -1, concurrent: true, maxBatchBytes: maxRecordBytes }), live, () => false);
-      if (sent instanceof MlcError) throw sent; // unreachable: every send error is retried
-    }
+    const sent = await persist('record', () => sendPerPartition(producer, router, topicMessages(records), { acks: -1, concurrent: true, maxBatchBytes: maxRecordBytes }), live, () => false);
+    if (sent instanceof MlcError) throw sent; // unreachable: every send error is retried
   }
   const stopSignal = new AbortController();
   let state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';
