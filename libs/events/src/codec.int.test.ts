@@ -23,6 +23,20 @@ function setup(t: TestContext): { codec: TopicCodec; topic: string; subject: str
   return { codec, topic, subject };
 }
 
+/**
+ * What a process killed between the client's register call and its config call leaves behind: the
+ * subject's schema registered, no compatibility level (the registry reports NONE). Its schema id.
+ */
+async function registerWithoutLevel(subject: string): Promise<number> {
+  const registered = await fetch(`${infra.schemaRegistryUrl}/subjects/${encodeURIComponent(subject)}/versions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
+    body: JSON.stringify({ schemaType: 'JSON', schema: jsonSchemaTextForTopic('syspro.suppliers.v1') }),
+  });
+  assert.equal(registered.status, 200, await registered.clone().text());
+  return ((await registered.json()) as { id: number }).id;
+}
+
 async function rejectsWith(promise: Promise<unknown>, code: string): Promise<Record<string, unknown>> {
   let context: Record<string, unknown> = {};
   await assert.rejects(promise, (error: { code?: string; context?: Record<string, unknown> }) => {
@@ -74,21 +88,13 @@ test('encodeNow and decodeNow answer without a promise once the schema ids are k
 
 test('a subject whose first registration was cut short (schema registered, no compatibility level) is repaired, not stuck', async (t) => {
   const { codec, topic, subject } = setup(t);
-  const base = `${infra.schemaRegistryUrl}/subjects/${encodeURIComponent(subject)}`;
-  // What a writer killed between the client's register call and its config call leaves behind.
-  const schema = jsonSchemaTextForTopic('syspro.suppliers.v1');
-  const registered = await fetch(`${base}/versions`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
-    body: JSON.stringify({ schemaType: 'JSON', schema }),
-  });
-  assert.equal(registered.status, 200, await registered.clone().text());
+  const id = await registerWithoutLevel(subject);
   const configUrl = `${infra.schemaRegistryUrl}/config/${encodeURIComponent(subject)}`;
   const level = async () => ((await (await fetch(configUrl)).json()) as { compatibilityLevel: string }).compatibilityLevel;
   assert.equal(await level(), 'NONE', 'the registry reports the unset level as NONE, which the client refuses');
 
   const encoded = await codec.encode(topic, event);
-  assert.equal(encoded.readInt32BE(1), ((await registered.json()) as { id: number }).id, 'the schema registered before is used');
+  assert.equal(encoded.readInt32BE(1), id, 'the schema registered before is used');
   assert.equal(await level(), 'BACKWARD');
 });
 
@@ -116,13 +122,7 @@ test('processes repairing the same cut-short subject at once all get its id (the
   // registration, BACKWARD != NONE). Rounds of fresh subjects, so the race is run many times.
   for (let round = 0; round < 6; round += 1) {
     const { topic, subject } = setup(t);
-    const registered = await fetch(`${infra.schemaRegistryUrl}/subjects/${encodeURIComponent(subject)}/versions`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
-      body: JSON.stringify({ schemaType: 'JSON', schema: jsonSchemaTextForTopic('syspro.suppliers.v1') }),
-    });
-    assert.equal(registered.status, 200, await registered.clone().text());
-    const { id } = (await registered.json()) as { id: number };
+    const id = await registerWithoutLevel(subject);
     const processes = Array.from({ length: 6 }, () => createRegistryCodec({ registryUrl: infra.schemaRegistryUrl, logicalTopic: (name) => name.replace(/-[0-9a-f]{12}$/, '') }));
     const encoded = await Promise.all(processes.map((codec) => codec.encode(topic, event)));
     assert.deepEqual(
@@ -137,12 +137,7 @@ test('processes repairing the same cut-short subject at once all get its id (the
 test('a subject whose level another process sets between our read of it (NONE) and the repair is registered, not refused', async (t) => {
   const { topic, subject } = setup(t);
   // Process A's first call: the schema registered, no level yet (NONE).
-  const registered = await fetch(`${infra.schemaRegistryUrl}/subjects/${encodeURIComponent(subject)}/versions`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
-    body: JSON.stringify({ schemaType: 'JSON', schema: jsonSchemaTextForTopic('syspro.suppliers.v1') }),
-  });
-  assert.equal(registered.status, 200, await registered.clone().text());
+  const id = await registerWithoutLevel(subject);
   const configUrl = `${infra.schemaRegistryUrl}/config/${encodeURIComponent(subject)}`;
   // Process B reads the level (NONE), and A's second call (BACKWARD) lands right after that read:
   // the client's own config call (a private member of the client) is wrapped to put A's call there.
@@ -163,7 +158,7 @@ test('a subject whose level another process sets between our read of it (NONE) a
 
   const encoded = await codec.encode(topic, event);
   assert.ok(levelsRead >= 1, 'the client read the level while it was NONE');
-  assert.equal(encoded.readInt32BE(1), ((await registered.json()) as { id: number }).id);
+  assert.equal(encoded.readInt32BE(1), id);
 });
 
 test('encode validates before it touches the registry', async (t) => {
