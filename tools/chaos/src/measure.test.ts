@@ -35,6 +35,30 @@ test('a dead letter fails a scenario of valid records and transient faults, nami
   assert.equal(deadLetterProblem({ deadLettered: 3 }, true), undefined);
 });
 
+test('logDigest makes a crash loop a few counted lines, keeping the error that caused it', () => {
+  const lines = ['{"level":50,"time":500,"msg":"registry unreachable","url":"http://r"}'];
+  for (let i = 0; i < 20; i += 1) {
+    lines.push(`[chaos] {"type":"started","pid":${1000 + i}}`);
+    lines.push(`{"level":60,"time":${1000 + i * 3000},"pid":${1000 + i},"msg":"startup failed","err":{"type":"KafkaJSError","message":"broker 2 refused"}}`);
+    lines.push(`[chaos] {"type":"exited","code":1,"signal":null,"ranMs":${1200 + i},"expected":false}`);
+    if (i < 19) lines.push(`[chaos] {"type":"restarting","attempt":${i + 1},"delayMs":${Math.min(8000, 1000 * 2 ** i)}}`);
+  }
+  lines.push('[chaos] {"type":"gave-up","attempts":20}');
+  assert.deepEqual(logDigest(lines.join('\n')), [
+    '00:00:00.500 ERROR registry unreachable {"url":"http://r"}',
+    '[chaos] {"type":"restarting","attempt":19,"delayMs":8000} (×19)',
+    '[chaos] {"type":"started","pid":1019} (×20)',
+    '00:00:58.000 FATAL startup failed {"err":{"type":"KafkaJSError","message":"broker 2 refused"}} (×20, first at 00:00:01.000)',
+    '[chaos] {"type":"exited","code":1,"signal":null,"ranMs":1219,"expected":false} (×20)',
+    '[chaos] {"type":"gave-up","attempts":20}',
+  ]);
+  // Lines differing in words stay apart; the last `max` distinct ones are kept.
+  assert.deepEqual(logDigest(['[chaos] {"type":"started","pid":1}', '{"level":40,"time":0,"msg":"a"}', '{"level":40,"time":0,"msg":"b"}'].join('\n'), { max: 2 }), [
+    '00:00:00.000 WARN a {}',
+    '00:00:00.000 WARN b {}',
+  ]);
+});
+
 test('logDigest keeps warnings, errors and supervisor lines, the last ones, cut to width', () => {
   const text = [
     '{"level":30,"time":0,"pid":1,"hostname":"h","msg":"started"}',

@@ -80,11 +80,17 @@ const SHOWN_LEVELS: ReadonlyMap<unknown, string> = new Map<unknown, string>([
 
 /**
  * What of a service's log explains a failed scenario: its warnings and errors (pino lines at level
- * warn and above, without pid, hostname and the service's name) and the supervisor's `[chaos]` lines (starts, exits,
- * kills), the last `max` of them, each cut to `width` characters. Other lines are left out.
+ * warn and above, without pid, hostname and the service's name) and the supervisor's `[chaos]` lines
+ * (starts, exits, kills), each cut to `width` characters. Other lines are left out.
+ *
+ * Lines that say the same thing (the same text once the time and every number are set aside) are
+ * one line: the last of them, with how many there were and when the first was, placed where the
+ * last one was. So a crash loop's twenty restarts are a handful of lines with their counts, and the
+ * error that made the service exit is kept beside them instead of being pushed out by them. Of what
+ * is left, the last `max` lines.
  */
 export function logDigest(text: string, { max = 60, width = 400 }: { max?: number; width?: number } = {}): string[] {
-  const kept: string[] = [];
+  const same = new Map<string, { line: string; count: number; first: string | undefined }>();
   for (const line of text.split('\n')) {
     let shown: string | undefined;
     if (line.startsWith('[chaos] ')) shown = line;
@@ -106,8 +112,17 @@ export function logDigest(text: string, { max = 60, width = 400 }: { max?: numbe
       }
     }
     if (shown === undefined) continue;
-    kept.push(shown.length > width ? `${shown.slice(0, width - 1)}…` : shown);
-    if (kept.length > max) kept.shift();
+    const cut = shown.length > width ? `${shown.slice(0, width - 1)}…` : shown;
+    const shape = (TIME_PREFIX.test(cut) ? cut.slice(13) : cut).replace(/\d+/g, '#');
+    const seen = same.get(shape);
+    same.delete(shape); // re-inserted last: a Map iterates in insertion order
+    same.set(shape, { line: cut, count: (seen?.count ?? 0) + 1, first: seen?.first ?? (TIME_PREFIX.test(cut) ? cut.slice(0, 12) : undefined) });
   }
-  return kept;
+  const kept = [...same.values()].map(({ line, count, first }) =>
+    count === 1 ? line : `${line} (×${count}${first === undefined ? '' : `, first at ${first}`})`,
+  );
+  return kept.slice(-max);
 }
+
+/** The `HH:MM:SS.mmm ` a pino line of the digest starts with. */
+const TIME_PREFIX = /^\d\d:\d\d:\d\d\.\d\d\d /;
