@@ -356,7 +356,10 @@ async function backfill(env: Required<BenchEnv>, suppliers: number, pageSize: nu
   ];
 }
 
-/** The coupa-writer's creates in flight (its `keyConcurrency`), for the writer floor. */
+/** The writer floor's topic partitions, the default of the services' topics (MLC_TOPIC_PARTITIONS). */
+const FLOOR_PARTITIONS = 6;
+
+/** The coupa-writer's creates in flight per partition (its `keyConcurrency`), for the writer floor. */
 const WRITER_KEY_CONCURRENCY = 16;
 
 /** Nearest-rank percentile of sorted values. */
@@ -424,7 +427,8 @@ async function pollerFloor(env: Required<BenchEnv>, suppliers: number, pageSize:
  * underlying parts only, in the bench process against a fresh Coupa simulator (unlimited, as in
  * the backfill). The suppliers are on a topic first (not timed). A kafkajs `eachBatch` consumer
  * then, per record: its JSON parsed, one supplier create in Coupa (our Coupa client: OAuth, HTTP,
- * the answer's check; `concurrency` creates in flight, the coupa-writer's `keyConcurrency`), and
+ * the answer's check; every partition at once with `concurrency` creates in flight in each, as the
+ * coupa-writer's runtime does with its `keyConcurrency`), and
  * one acks=all outcome record per record once the batch's creates are done, then the commit. That
  * is the one call per new supplier no writer avoids (Coupa has no bulk create) and the outcome and
  * commit that make it at-least-once. No find, no mapping or validation, no sync state in Postgres,
@@ -441,7 +445,7 @@ async function writerFloor(env: Required<BenchEnv>, suppliers: number, concurren
     const topic = `${prefix}suppliers`;
     const outcomes = `${prefix}outcomes`;
     await admin.connect();
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 6 }, { topic: outcomes, numPartitions: 6 }] });
+    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: FLOOR_PARTITIONS }, { topic: outcomes, numPartitions: FLOOR_PARTITIONS }] });
     await producer.connect();
     const number = (n: number) => `S${String(n + 1).padStart(6, '0')}`;
     for (let from = 0; from < suppliers; from += 1000) {
@@ -461,6 +465,8 @@ async function writerFloor(env: Required<BenchEnv>, suppliers: number, concurren
     await consumer.subscribe({ topic, fromBeginning: true });
     await consumer.run({
       autoCommit: false,
+      // As the coupa-writer: every partition at once, `concurrency` creates in flight in each.
+      partitionsConsumedConcurrently: FLOOR_PARTITIONS,
       eachBatch: async ({ batch, heartbeat }) => {
         if (first === undefined) {
           first = performance.now();
