@@ -201,6 +201,7 @@ export async function setUp(
       await admin.disconnect();
       await db.query('delete from syspro_poller_epoch_hashes where connection = $1', [connection]).catch(() => undefined);
       await db.query('delete from mlc_target_records where connection = $1', [connection]).catch(() => undefined);
+      await db.query('delete from mlc_sync_state where connection = $1', [connection]).catch(() => undefined);
       await db.query('delete from mlc_rate_limits where connection = $1', [connection]).catch(() => undefined);
       await db.query(`drop schema if exists ${auditSchema} cascade`).catch(() => undefined);
       await db.end();
