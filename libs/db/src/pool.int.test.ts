@@ -1,5 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type pg from 'pg';
 import { testInfra } from '@mlc/testing';
 import { createPool } from './index.js';
 
@@ -47,4 +49,42 @@ test('genericPlans keeps the options the URL already gives (a schema on the sear
   t.after(() => pool.end());
   const { rows } = await pool.query(`select current_setting('search_path') as path, current_setting('plan_cache_mode') as mode`);
   assert.deepEqual(rows[0], { path: 'pool_test_schema', mode: 'force_generic_plan' });
+});
+
+test('genericPlans: a plan made while a table was empty is made again once it is replanAfterMs old, so the table growing gets its index', async (t) => {
+  const admin = createPool(databaseUrl, { max: 1 });
+  const table = `pool_test_grow_${process.pid}`;
+  await admin.query(`drop table if exists ${table}`);
+  await admin.query(`create table ${table} (k text primary key, v text)`);
+  // Statistics of the empty table, as a VACUUM or ANALYZE before the first rows leaves them.
+  await admin.query(`analyze ${table}`);
+  const stale = createPool(databaseUrl, { max: 1, genericPlans: true, replanAfterMs: 0 });
+  const replanned = createPool(databaseUrl, { max: 1, genericPlans: true, replanAfterMs: 50 });
+  t.after(async () => {
+    await Promise.all([stale.end(), replanned.end()]);
+    await admin.query(`drop table if exists ${table}`);
+    await admin.end();
+  });
+  // A batch lookup by key, as the writers' and the gateway's statements are.
+  const lookup = { name: 'pool_test_grow', text: `select x.n, t.v from unnest($1::text[]) with ordinality as x(k, n) left join ${table} t on t.k = x.k order by x.n` };
+  const planOf = async (pool: pg.Pool) => {
+    const client = await pool.connect();
+    try {
+      await client.query({ ...lookup, values: [['k1']] });
+      const { rows } = await client.query<{ 'QUERY PLAN': string }>(`explain execute ${lookup.name}('{k1,k2}')`);
+      return rows.map((r) => r['QUERY PLAN']).join('\n');
+    } finally {
+      client.release();
+    }
+  };
+  assert.match(await planOf(stale), /Seq Scan/);
+  assert.match(await planOf(replanned), /Seq Scan/);
+  await admin.query(`insert into ${table} select 'k' || g, 'v' from generate_series(1, 50000) g`);
+  await sleep(100);
+  assert.match(await planOf(stale), /Seq Scan/, 'without replanning the plan made on the empty table stays, reading all 50,000 rows per call');
+  const plan = await planOf(replanned);
+  assert.match(plan, /Index Scan/);
+  assert.doesNotMatch(plan, /Seq Scan/);
+  const { rows } = await replanned.query({ ...lookup, values: [['k7', 'nope']] });
+  assert.deepEqual(rows.map((r: { v: string | null }) => r.v), ['v', null], 'the prepared statement survives the discarded plans');
 });
