@@ -66,9 +66,9 @@ export interface PoolOptions extends SessionTimeouts {
  * scan and a hash join: the cheapest way to read nothing) would otherwise go on reading the whole
  * table on every call as it grows: a 20,000-supplier backfill started on empty tables took 7,040
  * µs of PostgreSQL CPU per record instead of about 250 (tools/bench/README.md, "Eighth look").
- * Planning a statement again every 15 s costs nothing a backfill can see.
+ * Planning a statement again every 5 s costs nothing a backfill can see.
  */
-export const DEFAULT_REPLAN_AFTER_MS = 15_000;
+export const DEFAULT_REPLAN_AFTER_MS = 5_000;
 
 const GENERIC_PLANS = '-c plan_cache_mode=force_generic_plan';
 
