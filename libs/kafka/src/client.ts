@@ -2,6 +2,7 @@ import { Kafka, logLevel, type KafkaConfig, type LogEntry, type SASLOptions } fr
 import { kafkaSecurity, type InfraEnv, type KafkaSecurity, type SaslSettings } from '@mlc/config';
 import { createTokenProvider, fetchOAuth2Token } from '@mlc/http';
 import type { Logger } from '@mlc/log';
+import { kafkajsLogLevel } from './kafkajs-log.js';
 
 export interface CreateKafkaClientParams {
   clientId: string;
@@ -14,13 +15,6 @@ export interface CreateKafkaClientParams {
   /** kafkajs' retry of connects and requests; tests shorten it. */
   retry?: KafkaConfig['retry'];
 }
-
-const TO_PINO: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
-  [logLevel.ERROR]: 'error',
-  [logLevel.WARN]: 'warn',
-  [logLevel.INFO]: 'info',
-  [logLevel.DEBUG]: 'debug',
-};
 
 // Refresh OAUTHBEARER tokens a minute before they expire: kafkajs asks for one on every new
 // broker connection and re-authentication.
@@ -87,7 +81,7 @@ export function createKafkaClient({ clientId, brokers, logger, level = logLevel.
       () =>
       ({ namespace, level: entryLevel, log: entry }: LogEntry) => {
         const { message, ...rest } = entry;
-        log[TO_PINO[entryLevel] ?? 'info']({ namespace, ...rest }, message);
+        log[kafkajsLogLevel(entryLevel, entry)]({ namespace, ...rest }, message);
       },
   });
 }
