@@ -119,7 +119,7 @@ export function createPool(
 /**
  * At a checkout, a connection whose plans are `replanAfterMs` old first discards them (its
  * prepared statements stay; each is planned again, from the tables' sizes now, when next run).
- * pool-pg emits 'acquire' before it hands the connection over, and a pg connection runs its
+ * pg-pool emits 'acquire' before it hands the connection over, and a pg connection runs its
  * queries in order, so the `DISCARD PLANS` runs before anything the caller sends: never inside its
  * transaction.
  */

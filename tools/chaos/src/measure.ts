@@ -117,12 +117,17 @@ export function logDigest(text: string, { max = 60, width = 400 }: { max?: numbe
     const seen = same.get(shape);
     same.delete(shape); // re-inserted last: a Map iterates in insertion order
     same.set(shape, { line: cut, count: (seen?.count ?? 0) + 1, first: seen?.first ?? (TIME_PREFIX.test(cut) ? cut.slice(0, 12) : undefined) });
+    // Bounded: the line seen longest ago goes (it is past the last `max` already; should it come back, its count starts again).
+    if (same.size > MAX_DISTINCT_LINES) same.delete(same.keys().next().value!);
   }
   const kept = [...same.values()].map(({ line, count, first }) =>
     count === 1 ? line : `${line} (×${count}${first === undefined ? '' : `, first at ${first}`})`,
   );
   return kept.slice(-max);
 }
+
+/** Distinct lines a digest remembers while it reads a log, at most. */
+const MAX_DISTINCT_LINES = 1_000;
 
 /** The `HH:MM:SS.mmm ` a pino line of the digest starts with. */
 const TIME_PREFIX = /^\d\d:\d\d:\d\d\.\d\d\d /;
