@@ -13,6 +13,11 @@ test('a protocol error kafkajs retries is a warning, as a broker answer and as a
   assert.equal(kafkajsLogLevel(logLevel.ERROR, { message: 'This server is not the leader for that topic-partition' }), 'warn');
 });
 
+test('a CreateTopics answer with errors is a warning: services starting together race to create the same topics, and ensureTopics reports a real failure', () => {
+  assert.equal(kafkajsLogLevel(logLevel.ERROR, { message: 'Response CreateTopics(key: 19, version: 3)', error: 'Topic creation errors' }), 'warn');
+  assert.equal(kafkajsLogLevel(logLevel.ERROR, { message: 'Response CreatePartitions(key: 37, version: 0)', error: 'Invalid partition count' }), 'error');
+});
+
 test('every other kafkajs error stays an error; other levels keep theirs', () => {
   assert.equal(kafkajsLogLevel(logLevel.ERROR, { message: 'Failed to send messages: The request included a message larger than the max message size the server will accept' }), 'error');
   assert.equal(kafkajsLogLevel(logLevel.ERROR, { message: 'Response Produce(key: 0, version: 7)', error: 'The request included a message larger than the max message size the server will accept' }), 'error');

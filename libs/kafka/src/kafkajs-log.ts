@@ -13,6 +13,13 @@ const RETRIED_BY_KAFKAJS: ReadonlySet<string> = new Set(errorCodes.filter((e) =>
 /** How kafkajs's producer words a send it is about to retry. */
 const SEND_FAILED = 'Failed to send messages: ';
 
+/**
+ * How kafkajs's connection words a CreateTopics answer with errors in it. Services that start
+ * together race to create the same topics, and every loser's answer says `Topic creation errors`
+ * (TOPIC_ALREADY_EXISTS); `ensureTopics` settles the race and throws a real failure itself.
+ */
+const CREATE_TOPICS_ANSWER = 'Response CreateTopics(';
+
 export type PinoLevel = 'error' | 'warn' | 'info' | 'debug';
 
 const TO_PINO: Record<number, PinoLevel> = {
@@ -28,12 +35,13 @@ const TO_PINO: Record<number, PinoLevel> = {
  * loading, a partition's leader moving, a transaction whose commit markers are still being written
  * (CONCURRENT_TRANSACTIONS, which a poller met at every start). That is a cluster's ordinary
  * weather, and kafkajs retries it; at error level it reads as a failure to an operator. Such an
- * entry is a warning. A failure that outlasts the retries reaches our code, which logs it as an
+ * entry is a warning, as is a CreateTopics answer with errors (above). A failure that outlasts the retries reaches our code, which logs it as an
  * error with its context; every other kafkajs error stays an error.
  */
 export function kafkajsLogLevel(level: logLevel, entry: { message: string; error?: unknown }): PinoLevel {
   const pino = TO_PINO[level] ?? 'info';
   if (pino !== 'error') return pino;
+  if (entry.message.startsWith(CREATE_TOPICS_ANSWER)) return 'warn';
   const error = typeof entry.error === 'string' ? entry.error : entry.message.startsWith(SEND_FAILED) ? entry.message.slice(SEND_FAILED.length) : entry.message;
   return RETRIED_BY_KAFKAJS.has(error) ? 'warn' : 'error';
 }
