@@ -35,8 +35,9 @@ const TO_PINO: Record<number, PinoLevel> = {
  * loading, a partition's leader moving, a transaction whose commit markers are still being written
  * (CONCURRENT_TRANSACTIONS, which a poller met at every start). That is a cluster's ordinary
  * weather, and kafkajs retries it; at error level it reads as a failure to an operator. Such an
- * entry is a warning, as is a CreateTopics answer with errors (above). A failure that outlasts the retries reaches our code, which logs it as an
- * error with its context; every other kafkajs error stays an error.
+ * entry is a warning, as is a CreateTopics answer with errors (above). A failure that outlasts the
+ * retries reaches our code, which logs it as an error with its context; every other kafkajs error
+ * stays an error.
  */
 export function kafkajsLogLevel(level: logLevel, entry: { message: string; error?: unknown }): PinoLevel {
   const pino = TO_PINO[level] ?? 'info';
