@@ -456,7 +456,9 @@ async function writerFloor(env: Required<BenchEnv>, suppliers: number, concurren
       });
       await producer.send({ topic, acks: -1, messages });
     }
-    const coupa = createCoupaClient({ ...coupaSim.endpoint, apiVersion: { header: 'X-Coupa-API-Version', value: 'R40' }, rateLimit: false });
+    // The Coupa settings the sandbox gives its simulator, as the backfill's writer has them.
+    const [sandbox] = sandboxConnections({ coupa: coupaSim.endpoint, webhookSecret: 'unused-webhook-secret' }).connections;
+    const coupa = createCoupaClient({ ...coupaSim.endpoint, apiVersion: sandbox!.coupa!.apiVersion, rateLimit: false });
     const meter = cpuMeter({ 'bench process': process.pid, 'Coupa simulator': coupaSim.pid, ...STACK_CPU });
     let handled = 0;
     let first: number | undefined;
