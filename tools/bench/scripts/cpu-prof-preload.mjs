@@ -14,7 +14,8 @@ if (dir) {
   session.post('Profiler.setSamplingInterval', { interval: 1000 });
   session.post('Profiler.start');
   const name = basename(process.argv.find((a) => a.endsWith('main.ts') || a.endsWith('.ts')) ?? 'node', '.ts').replace(/\W+/g, '-');
-  const service = process.argv.find((a) => a.includes('services/'))?.split('/')[1] ?? name;
+  // The directory after services/ (`services/coupa-writer/src/main.ts`, relative or absolute).
+  const service = process.argv.map((a) => /(?:^|\/)services\/([^/]+)\//.exec(a)?.[1]).find(Boolean) ?? name;
   let written = false;
   const write = () => {
     if (written) return;

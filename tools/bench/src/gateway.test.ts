@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { gatewayRows, machineNote, measureMachine } from './gateway.js';
+import { createStageTimer, gatewayRows, machineNote, measureMachine, stagesNote } from './gateway.js';
+import type { DeliveryLog } from '@mlc/coupa-gateway';
 import type { LoadResult } from './load.js';
 
 const load = (perSecond: number, p99: number): LoadResult => ({ count: 100, seconds: 100 / perSecond, perSecond, p50: p99 / 4, p95: p99 / 2, p99, max: p99 * 2 });
@@ -51,4 +52,46 @@ test('measureMachine reads the machine over a phase: busy while this process spi
   // 200 ms of one core's spinning, over 10 requests: at least ~10 ms each, and some share of the cores.
   assert.ok(load.machineUs >= 10_000, `${load.machineUs}`);
   assert.ok(load.busyShare > 0 && load.busyShare <= 1.05, `${load.busyShare}`);
+});
+
+test('the stage timer times the claim, the publish until its ack and the completion, only between start and stop', async () => {
+  const after = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+  const log = {
+    claim: async () => {
+      await after(30);
+      return { claimed: true, token: 't', latest: undefined };
+    },
+    complete: async () => {
+      await after(5);
+      return true;
+    },
+  } as unknown as DeliveryLog;
+  const timer = createStageTimer();
+  const deliveries = timer.deliveries(log);
+  const publish = timer.publish(async () => after(15));
+  const delivery = { connection: 'c', coupaEventId: 'e', eventType: 'supplier.created', entityType: 'supplier', entityKey: 'k', eventId: 'i', contentHash: 'h', occurredAt: new Date() };
+  const callout = async () => {
+    await deliveries.claim(delivery, 1000);
+    await publish('topic', {} as never);
+    return deliveries.complete('c', 'e', 't', 'published');
+  };
+  await callout(); // before start: not timed
+  timer.start();
+  assert.equal(await callout(), true, 'the wrapped log answers as the log does');
+  await callout();
+  const stages = timer.stop(2);
+  assert.deepEqual([stages.claim.count, stages['kafka ack'].count, stages.completion.count], [2, 2, 2]);
+  assert.ok(stages.claim.p50 >= 25, `claim ${stages.claim.p50} ms`);
+  assert.ok(stages['kafka ack'].p50 >= 12 && stages['kafka ack'].p50 < stages.claim.p50, `ack ${stages['kafka ack'].p50} ms`);
+  assert.ok(stages.completion.p50 < stages['kafka ack'].p50, `completion ${stages.completion.p50} ms`);
+  await callout(); // after stop: not timed
+  assert.equal(timer.stop(1).claim.count, 0);
+  assert.match(stagesNote(stages), /^claim \d+\.\d \/ \d+\.\d, kafka ack \d+\.\d \/ \d+\.\d, completion \d+\.\d \/ \d+\.\d ms \(p50 \/ p99\)$/);
+});
+
+test("the p99 row names the gateway's own waits when they were timed", () => {
+  const stage = (p50: number, p99: number): LoadResult => ({ ...load(300, p99), p50 });
+  const stages = { claim: stage(1.6, 10.7), 'kafka ack': stage(1.2, 11.1), completion: stage(1.6, 8.3) };
+  const p99 = gatewayRows(load(4000, 3), load(600, 40), { ...half, stages }, { bare: 80, gateway: 640 })[2]!;
+  assert.match(p99.note ?? '', /the gateway's waits: claim 1\.6 \/ 10\.7, kafka ack 1\.2 \/ 11\.1, completion 1\.6 \/ 8\.3 ms \(p50 \/ p99\)/);
 });

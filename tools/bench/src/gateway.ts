@@ -5,13 +5,13 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { Secret } from '@mlc/config';
 import { DEFAULT_COUPA_MAPPING } from '@mlc/coupa';
-import { GATEWAY_POOL, buildGatewayApp, createBatchingPublisher, createDeliveryLog, createRejectionLog, GATEWAY_MIGRATIONS, verifySignature, type GatewayAppParams } from '@mlc/coupa-gateway';
+import { GATEWAY_POOL, buildGatewayApp, createBatchingPublisher, createDeliveryLog, createRejectionLog, GATEWAY_MIGRATIONS, verifySignature, type DeliveryLog, type GatewayAppParams } from '@mlc/coupa-gateway';
 import { coalesce, createPool, migrate } from '@mlc/db';
 import { createRegistryCodec } from '@mlc/events';
 import { createEventProducer } from '@mlc/kafka';
 import { createLogger } from '@mlc/log';
 import { TARGET_RECORDS_MIGRATIONS, createTargetRecordStore } from '@mlc/writer';
-import { openLoopLatency, startLoadWorker, supplierBody, type LoadResult, type LoadTarget } from './load.js';
+import { openLoopLatency, startLoadWorker, summarize, supplierBody, type LoadResult, type LoadTarget } from './load.js';
 import { BenchUsageError, intOption, type Bench, type BenchArgs, type BenchEnv, type SummaryRow } from './bench.js';
 import { jvmCpuSeconds, machineBusySeconds, mainThreadCpuSeconds, postgresCpuSeconds } from './proc-cpu.js';
 
@@ -19,6 +19,59 @@ const SECRET = 'bench-hmac-secret';
 
 /** Issue 15's latency goal: p99 below this at half the max rate measured in the same run. */
 export const LATENCY_GOAL_MS = 20;
+
+/** The waits of a published call-out, each timed where the gateway makes it (ms). */
+export const STAGES = ['claim', 'kafka ack', 'completion'] as const;
+export type Stage = (typeof STAGES)[number];
+export type StageLatencies = Record<Stage, LoadResult>;
+
+/**
+ * Times the three waits of each call-out of the gateway (the claim, beside which the echo check
+ * runs; the publish until Kafka's ack, queueing behind the send in flight included; the
+ * completion), by wrapping the delivery log and the publisher the bench hands the gateway: the
+ * gateway's own code is not touched. Only while `start()`ed, so one phase is read: where the
+ * open loop's p99 goes. What a caller waits for beyond their sum is HTTP, the event loop's queue
+ * and the load client's own scheduling.
+ */
+export function createStageTimer(): {
+  deliveries(log: DeliveryLog): DeliveryLog;
+  publish(publish: GatewayAppParams['publish']): GatewayAppParams['publish'];
+  start(): void;
+  stop(seconds: number): StageLatencies;
+} {
+  let timings: Record<Stage, number[]> | undefined;
+  const timed = async <T>(stage: Stage, wait: Promise<T>): Promise<T> => {
+    const into = timings?.[stage];
+    if (into === undefined) return wait;
+    const started = performance.now();
+    try {
+      return await wait;
+    } finally {
+      into.push(performance.now() - started);
+    }
+  };
+  return {
+    deliveries: (log) => ({
+      ...log,
+      claim: (delivery, leaseMs) => timed('claim', log.claim(delivery, leaseMs)),
+      complete: (connection, coupaEventId, token, outcome) => timed('completion', log.complete(connection, coupaEventId, token, outcome)),
+    }),
+    publish: (publish) => (topic, event, options) => timed('kafka ack', publish(topic, event, options)),
+    start: () => {
+      timings = { claim: [], 'kafka ack': [], completion: [] };
+    },
+    stop: (seconds) => {
+      const taken = timings ?? { claim: [], 'kafka ack': [], completion: [] };
+      timings = undefined;
+      return { claim: summarize(taken.claim, seconds), 'kafka ack': summarize(taken['kafka ack'], seconds), completion: summarize(taken.completion, seconds) };
+    },
+  };
+}
+
+/** `claim 1.6 / 10.7, kafka ack 1.2 / 11.1, completion 1.6 / 8.3 ms (p50 / p99)`. */
+export function stagesNote(stages: StageLatencies): string {
+  return `${STAGES.map((stage) => `${stage} ${stages[stage].p50.toFixed(1)} / ${stages[stage].p99.toFixed(1)}`).join(', ')} ms (p50 / p99)`;
+}
 
 /**
  * The whole machine during a phase, per request: CPU of every process (the bench's threads, the
@@ -65,7 +118,7 @@ export interface FloorResults {
 export function gatewayRows(
   bare: LoadResult,
   gateway: LoadResult,
-  halfRate: { gateway: LoadResult; bare: LoadResult; kafkaAck: LoadResult; postgres: LoadResult; perSecond: number; machine?: MachineLoad | undefined },
+  halfRate: { gateway: LoadResult; bare: LoadResult; kafkaAck: LoadResult; postgres: LoadResult; perSecond: number; machine?: MachineLoad | undefined; stages?: StageLatencies | undefined },
   cpuUs?: { bare: number | undefined; gateway: number | undefined },
   floor?: FloorResults,
 ): SummaryRow[] {
@@ -109,8 +162,8 @@ export function gatewayRows(
       goal: `< ${LATENCY_GOAL_MS} ms at half max rate`,
       met: halfRate.gateway.p99 < LATENCY_GOAL_MS,
       note: `open loop at ${Math.round(halfRate.perSecond)} req/s: p50 ${ms(halfRate.gateway.p50)}, p95 ${ms(halfRate.gateway.p95)} ms; floor p99: Kafka ack ${ms(halfRate.kafkaAck.p99)}, Postgres ${ms(halfRate.postgres.p99)} ms${
-        halfRate.machine === undefined ? '' : `; ${machineNote(halfRate.machine)}`
-      }`,
+        halfRate.stages === undefined ? '' : `; the gateway's waits: ${stagesNote(halfRate.stages)}`
+      }${halfRate.machine === undefined ? '' : `; ${machineNote(halfRate.machine)}`}`,
     },
     ...floorRows,
   ];
@@ -176,7 +229,7 @@ async function run(args: BenchArgs, env: BenchEnv): Promise<SummaryRow[]> {
   const floor = floorApp(db, floorProducer, topic, floorTable);
   const bare = Fastify();
   bare.post('/bare', async () => ({ status: 'ok' }));
-  const gatewayWith = (publish: GatewayAppParams['publish']) =>
+  const gatewayWith = (publish: GatewayAppParams['publish'], deliveries: DeliveryLog = createDeliveryLog({ db })) =>
     buildGatewayApp({
       logger,
       connections: new Map([
@@ -194,14 +247,16 @@ async function run(args: BenchArgs, env: BenchEnv): Promise<SummaryRow[]> {
         ],
       ]),
       publish,
-      deliveries: createDeliveryLog({ db }),
+      deliveries,
       rejections: createRejectionLog({ db }),
       targetRecords: createTargetRecordStore({ db }),
       topicOf: () => topic,
     });
   // One send per call-out, as a naive receiver would do, and the coalescing publisher main.ts wires.
   const single = gatewayWith((t, event) => producer.publish(t, [event]));
-  const batched = gatewayWith(createBatchingPublisher({ publishBatch: (t, events) => producer.publish(t, events) }));
+  // The deployed gateway's waits are timed in its open-loop phase (see `createStageTimer`).
+  const stages = createStageTimer();
+  const batched = gatewayWith(stages.publish(createBatchingPublisher({ publishBatch: (t, events) => producer.publish(t, events) })), stages.deliveries(createDeliveryLog({ db })));
   const client = startLoadWorker();
   try {
     await migrate(db, { component: 'coupa-gateway', dir: GATEWAY_MIGRATIONS });
@@ -243,13 +298,15 @@ async function run(args: BenchArgs, env: BenchEnv): Promise<SummaryRow[]> {
     const openCount = Math.max(100, Math.round(halfRate * openSeconds));
     const open = (target: LoadTarget) => client.run({ mode: 'open', perSecond: halfRate, count: openCount, connections: 256, target });
     const halfBare = await open(bareTarget(0));
+    stages.start();
     const [halfGateway, halfMachine] = await measureMachine(openCount, () => open(callouts(batchedUrl, 30_000_000)));
+    const halfStages = stages.stop(halfGateway.seconds);
     const halfFloor = await open(callouts(floorUrl, 60_000_000));
     // The waits the gateway cannot avoid, at the same arrival rate: a Kafka ack (acks=all) and a
     // Postgres round trip; a published call-out waits for 1 ack and 2 round trips (claim, completion).
     const halfKafka = await openLoopLatency(openCount, halfRate, (i) => rawProducer.send({ topic, acks: -1, messages: [{ key: `k${i % 64}`, value: supplierBody(i, 'floor') }] }));
     const halfPg = await openLoopLatency(openCount, halfRate, () => db.query('select 1'));
-    const rows = gatewayRows(bareResult, gatewayResult, { gateway: halfGateway, bare: halfBare, kafkaAck: halfKafka, postgres: halfPg, perSecond: halfRate, machine: halfMachine }, { bare: bareCpu, gateway: gatewayCpu }, { closed: floorResult, cpuUs: floorCpu, half: halfFloor });
+    const rows = gatewayRows(bareResult, gatewayResult, { gateway: halfGateway, bare: halfBare, kafkaAck: halfKafka, postgres: halfPg, perSecond: halfRate, machine: halfMachine, stages: halfStages }, { bare: bareCpu, gateway: gatewayCpu }, { closed: floorResult, cpuUs: floorCpu, half: halfFloor });
 
     if (args.json === 'true') {
       console.log(
@@ -263,7 +320,7 @@ async function run(args: BenchArgs, env: BenchEnv): Promise<SummaryRow[]> {
           gatewaySingleSend: singleResult,
           gateway: gatewayResult,
           floor: floorResult,
-          halfRate: { perSecond: halfRate, bare: halfBare, gateway: halfGateway, floor: halfFloor, kafkaAck: halfKafka, postgres: halfPg, machine: halfMachine },
+          halfRate: { perSecond: halfRate, bare: halfBare, gateway: halfGateway, floor: halfFloor, kafkaAck: halfKafka, postgres: halfPg, machine: halfMachine, stages: halfStages },
         }),
       );
       return rows;
@@ -283,6 +340,7 @@ async function run(args: BenchArgs, env: BenchEnv): Promise<SummaryRow[]> {
     console.log(`open loop at half the gateway's max, ${Math.round(halfRate)} req/s for ${openSeconds} s (latency from each request's scheduled time):`);
     row('bare fastify route', halfBare);
     row('gateway, coalesced sends', halfGateway);
+    for (const stage of STAGES) row(`  its wait: ${stage}`, halfStages[stage]);
     row('floor route', halfFloor);
     row('floor: one Kafka send acknowledged (acks=all)', halfKafka);
     row('floor: one Postgres round trip (select 1)', halfPg);
