@@ -6,6 +6,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import {
   BROKER_PORT_STEP,
   down,
+  freePortBelowEphemeral,
   killBroker,
   loadStackConfig,
   rollingRestart,
@@ -19,18 +20,6 @@ import {
 import { startPrivatePostgres, type PrivatePostgres } from './postgres.js';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '../../..');
-
-/** A port nobody listens on right now (the OS picks it; it is free again once we close). */
-export async function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address !== null ? done(address.port) : fail(new Error('no port'))));
-    });
-  });
-}
 
 export interface Addresses {
   kafkaBrokers: string;
@@ -137,10 +126,10 @@ export async function startInfra({ say = quiet, keep = false }: { say?: (line: s
     else rmSync(dir, { recursive: true, force: true });
   };
   try {
-    const pgPort = await freePort();
+    const pgPort = await freePortBelowEphemeral();
     say(`postgres: private cluster on 127.0.0.1:${pgPort} (${dir}/postgres)`);
     postgres = await startPrivatePostgres({ dir: join(dir, 'postgres'), port: pgPort });
-    const [kafkaPort, controllerPort, saslSslPort, mtlsPort, registryPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+    const [kafkaPort, controllerPort, saslSslPort, mtlsPort, registryPort] = await Promise.all([freePortBelowEphemeral(), freePortBelowEphemeral(), freePortBelowEphemeral(), freePortBelowEphemeral(), freePortBelowEphemeral()]);
     config = loadStackConfig(
       {
         MLC_STACK_DIR: join(dir, 'stack'),

@@ -2,7 +2,8 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { createRestartPolicy, createSupervisor, type Supervisor } from '@mlc/dev';
-import { freePort, REPO_ROOT } from './infra.js';
+import { freePortBelowEphemeral } from '@mlc/stack';
+import { REPO_ROOT } from './infra.js';
 
 export const SERVICE_NAMES = ['syspro-poller', 'coupa-writer', 'coupa-gateway', 'infor-writer', 'syspro-writer', 'infor-poller', 'audit'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
@@ -55,7 +56,7 @@ export async function startServices({
   const supervisors: Supervisor[] = [];
   const logs: WriteStream[] = [];
   for (const name of names) {
-    const port = await freePort();
+    const port = await freePortBelowEphemeral();
     const log = createWriteStream(join(logDir, `${name}.log`), { flags: 'a' });
     logs.push(log);
     let pid: number | undefined;

@@ -12,7 +12,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Admin, Kafka } from 'kafkajs';
@@ -23,6 +23,7 @@ import { createLogger } from '@mlc/log';
 import { uniqueName, waitFor } from '@mlc/testing';
 import { loadStackConfig, type StackConfig } from './config.js';
 import { killBroker, listBrokers, startBroker, waitForLeaders } from './control.js';
+import { ephemeralPortLow } from './ports.js';
 import { portInUse } from './process.js';
 import { up } from './stack.js';
 
@@ -37,31 +38,17 @@ function precondition(): string | false {
 }
 const skip = precondition();
 
-/**
- * The lowest port the kernel hands out as an outgoing connection's local port. Ports from there
- * up can be taken by any connection between our check and the broker's bind (a CI run lost broker
- * 2 so: "Address already in use" on a port free a moment before), so the cluster's are below it.
- */
-function ephemeralLow(): number {
-  try {
-    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
-    return Number.isInteger(low) && low > 21_000 ? low : 32_768;
-  } catch {
-    return 32_768;
-  }
-}
-
 /** Free base ports: broker n uses base + 10·(n−1) for PLAINTEXT, controller (+1), SASL_SSL (+2), mTLS (+3). */
 async function freeBasePort(): Promise<number> {
   // From 20000 (the default stack's ports are below) to under the ephemeral range.
-  const slots = Math.floor((ephemeralLow() - 100 - 20_000) / 100);
+  const slots = Math.floor((ephemeralPortLow() - 100 - 20_000) / 100);
   for (let tries = 0; tries < 50; tries += 1) {
     const base = 20_000 + 100 * Math.floor(Math.random() * slots);
     const ports = [0, 10, 20].flatMap((o) => [0, 1, 2, 3].map((i) => base + o + i)).concat(base + 50);
     const taken = await Promise.all(ports.map((p) => portInUse(p)));
     if (!taken.some(Boolean)) return base;
   }
-  throw new Error(`no free ports for a test cluster between 20000 and ${ephemeralLow()} (below the ephemeral port range)`);
+  throw new Error(`no free ports for a test cluster between 20000 and ${ephemeralPortLow()} (below the ephemeral port range)`);
 }
 
 let dir: string | undefined;
