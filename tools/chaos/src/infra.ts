@@ -1,5 +1,4 @@
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -7,6 +6,7 @@ import {
   BROKER_PORT_STEP,
   down,
   freePortBelowEphemeral,
+  freePortBlock,
   killBroker,
   loadStackConfig,
   rollingRestart,
@@ -55,28 +55,6 @@ export interface Cluster {
 }
 
 const quiet = () => undefined;
-
-async function portsFree(ports: readonly number[]): Promise<boolean> {
-  for (const port of ports) {
-    const free = await new Promise<boolean>((done) => {
-      const server = createServer();
-      server.once('error', () => done(false));
-      server.listen(port, '127.0.0.1', () => server.close(() => done(true)));
-    });
-    if (!free) return false;
-  }
-  return true;
-}
-
-/** A base port whose four Kafka ports and their cluster siblings (+10, +20, …) are free. */
-async function clusterBasePort(brokers: number): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt += 1) {
-    const base = 20_000 + Math.floor(Math.random() * 20_000);
-    const ports = Array.from({ length: brokers }, (_, n) => [0, 1, 2, 3].map((i) => base + i + BROKER_PORT_STEP * n)).flat();
-    if (await portsFree(ports)) return base;
-  }
-  throw new Error('no free block of ports for a Kafka cluster');
-}
 
 /**
  * The broker's classpath and the registry's unpacked app, kept between runs (they are the same
@@ -154,7 +132,8 @@ export async function startInfra({ say = quiet, keep = false }: { say?: (line: s
     const pgServer = postgres;
     let cluster: Promise<Cluster> | undefined;
     const startCluster = async (): Promise<Cluster> => {
-      const base = await clusterBasePort(3);
+      // Each broker's four listeners (+0…+3), BROKER_PORT_STEP apart.
+      const base = await freePortBlock([0, 1, 2].flatMap((n) => [0, 1, 2, 3].map((i) => i + BROKER_PORT_STEP * n)));
       const clusterConfig = loadStackConfig(
         {
           MLC_STACK_DIR: join(dir, 'cluster'),

@@ -23,8 +23,7 @@ import { createLogger } from '@mlc/log';
 import { uniqueName, waitFor } from '@mlc/testing';
 import { loadStackConfig, type StackConfig } from './config.js';
 import { killBroker, listBrokers, startBroker, waitForLeaders } from './control.js';
-import { ephemeralPortLow } from './ports.js';
-import { portInUse } from './process.js';
+import { freePortBlock } from './ports.js';
 import { up } from './stack.js';
 
 const REPO = resolve(import.meta.dirname, '../../..');
@@ -38,18 +37,8 @@ function precondition(): string | false {
 }
 const skip = precondition();
 
-/** Free base ports: broker n uses base + 10·(n−1) for PLAINTEXT, controller (+1), SASL_SSL (+2), mTLS (+3). */
-async function freeBasePort(): Promise<number> {
-  // From 20000 (the default stack's ports are below) to under the ephemeral range.
-  const slots = Math.floor((ephemeralPortLow() - 100 - 20_000) / 100);
-  for (let tries = 0; tries < 50; tries += 1) {
-    const base = 20_000 + 100 * Math.floor(Math.random() * slots);
-    const ports = [0, 10, 20].flatMap((o) => [0, 1, 2, 3].map((i) => base + o + i)).concat(base + 50);
-    const taken = await Promise.all(ports.map((p) => portInUse(p)));
-    if (!taken.some(Boolean)) return base;
-  }
-  throw new Error(`no free ports for a test cluster between 20000 and ${ephemeralPortLow()} (below the ephemeral port range)`);
-}
+/** Free base ports: broker n uses base + 10·(n−1) for PLAINTEXT, controller (+1), SASL_SSL (+2), mTLS (+3); the registry base + 50. */
+const freeBasePort = (): Promise<number> => freePortBlock([0, 10, 20].flatMap((o) => [0, 1, 2, 3].map((i) => o + i)).concat(50));
 
 let dir: string | undefined;
 

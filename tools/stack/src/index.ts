@@ -33,5 +33,5 @@ export {
   type StopSignal,
 } from './control.js';
 export { parseEnvFile } from './env-file.js';
-export { PICKED_PORT_LOW, ephemeralPortLow, freePortBelowEphemeral } from './ports.js';
+export { PICKED_PORT_LOW, ephemeralPortLow, freePortBelowEphemeral, freePortBlock } from './ports.js';
 export { APICURIO_VERSION } from './registry.js';

@@ -17,7 +17,8 @@ export function ephemeralPortLow(): number {
   }
 }
 
-function canBind(port: number, host: string): Promise<boolean> {
+/** Whether a listener could bind `port` on `host` right now. */
+export function canBind(port: number, host = '127.0.0.1'): Promise<boolean> {
   return new Promise((resolve) => {
     const server = createServer();
     server.once('error', () => resolve(false));
@@ -43,4 +44,23 @@ export async function freePortBelowEphemeral(host = '127.0.0.1'): Promise<number
     if (await canBind(port, host)) return port;
   }
   throw new Error(`no free port on ${host} between ${PICKED_PORT_LOW} and ${high} (below the ephemeral port range) after 200 tries`);
+}
+
+/**
+ * A base port such that `base + offset` is free for each of `offsets`, all below the ephemeral
+ * range (as `freePortBelowEphemeral`): a cluster's brokers, each with its listeners, that are
+ * killed and started again on the same ports.
+ */
+export async function freePortBlock(offsets: readonly number[], host = '127.0.0.1'): Promise<number> {
+  const high = ephemeralPortLow() - 100 - Math.max(0, ...offsets);
+  for (let tries = 0; tries < 50; tries += 1) {
+    const base = PICKED_PORT_LOW + Math.floor(Math.random() * (high - PICKED_PORT_LOW));
+    const ports = offsets.map((offset) => base + offset);
+    if (ports.some((port) => handedOut.has(port))) continue;
+    // Reserved before the check, so a block asked for at the same moment cannot overlap this one.
+    for (const port of ports) handedOut.add(port);
+    if ((await Promise.all(ports.map((port) => canBind(port, host)))).every(Boolean)) return base;
+    for (const port of ports) handedOut.delete(port);
+  }
+  throw new Error(`no free block of ${offsets.length} ports on ${host} between ${PICKED_PORT_LOW} and ${high} (below the ephemeral port range) after 50 tries`);
 }
