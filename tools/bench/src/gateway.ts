@@ -40,6 +40,7 @@ export function createStageTimer(): {
   stop(seconds: number): StageLatencies;
 } {
   let timings: Record<Stage, number[]> | undefined;
+  const perStage = <T>(of: (stage: Stage) => T) => Object.fromEntries(STAGES.map((stage) => [stage, of(stage)])) as Record<Stage, T>;
   const timed = async <T>(stage: Stage, wait: Promise<T>): Promise<T> => {
     const into = timings?.[stage];
     if (into === undefined) return wait;
@@ -58,12 +59,12 @@ export function createStageTimer(): {
     }),
     publish: (publish) => (topic, event, options) => timed('kafka ack', publish(topic, event, options)),
     start: () => {
-      timings = { claim: [], 'kafka ack': [], completion: [] };
+      timings = perStage(() => []);
     },
     stop: (seconds) => {
-      const taken = timings ?? { claim: [], 'kafka ack': [], completion: [] };
+      const taken = timings;
       timings = undefined;
-      return { claim: summarize(taken.claim, seconds), 'kafka ack': summarize(taken['kafka ack'], seconds), completion: summarize(taken.completion, seconds) };
+      return perStage((stage) => summarize(taken?.[stage] ?? [], seconds));
     },
   };
 }

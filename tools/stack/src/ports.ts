@@ -17,8 +17,7 @@ export function ephemeralPortLow(): number {
   }
 }
 
-/** Whether a listener could bind `port` on `host` right now. */
-export function canBind(port: number, host = '127.0.0.1'): Promise<boolean> {
+function canBind(port: number, host: string): Promise<boolean> {
   return new Promise((resolve) => {
     const server = createServer();
     server.once('error', () => resolve(false));
@@ -28,32 +27,18 @@ export function canBind(port: number, host = '127.0.0.1'): Promise<boolean> {
 
 // Ports this process handed out: never the same one twice, even to calls made at the same moment.
 const handedOut = new Set<number>();
+const TRIES = 200;
 
 /**
- * A free port for a process started later (a broker, a registry, a service), picked at random
- * between PICKED_PORT_LOW and the ephemeral range. A port the OS picks (`listen(0)`) is in that
- * range, where any outgoing connection can take it as its local port before the process binds it
- * ("Address already in use"), and again whenever the process is restarted on it.
- */
-export async function freePortBelowEphemeral(host = '127.0.0.1'): Promise<number> {
-  const high = ephemeralPortLow() - 100;
-  for (let tries = 0; tries < 200; tries += 1) {
-    const port = PICKED_PORT_LOW + Math.floor(Math.random() * (high - PICKED_PORT_LOW));
-    if (handedOut.has(port)) continue;
-    handedOut.add(port);
-    if (await canBind(port, host)) return port;
-  }
-  throw new Error(`no free port on ${host} between ${PICKED_PORT_LOW} and ${high} (below the ephemeral port range) after 200 tries`);
-}
-
-/**
- * A base port such that `base + offset` is free for each of `offsets`, all below the ephemeral
- * range (as `freePortBelowEphemeral`): a cluster's brokers, each with its listeners, that are
- * killed and started again on the same ports.
+ * A base port such that `base + offset` is free for each of `offsets` (a cluster's brokers, each
+ * with its listeners), picked at random between PICKED_PORT_LOW and the ephemeral range. A port
+ * the OS picks (`listen(0)`) is in that range, where any outgoing connection can take it as its
+ * local port before the process binds it ("Address already in use"), and again whenever the
+ * process is restarted on it.
  */
 export async function freePortBlock(offsets: readonly number[], host = '127.0.0.1'): Promise<number> {
   const high = ephemeralPortLow() - 100 - Math.max(0, ...offsets);
-  for (let tries = 0; tries < 50; tries += 1) {
+  for (let tries = 0; tries < TRIES; tries += 1) {
     const base = PICKED_PORT_LOW + Math.floor(Math.random() * (high - PICKED_PORT_LOW));
     const ports = offsets.map((offset) => base + offset);
     if (ports.some((port) => handedOut.has(port))) continue;
@@ -62,5 +47,10 @@ export async function freePortBlock(offsets: readonly number[], host = '127.0.0.
     if ((await Promise.all(ports.map((port) => canBind(port, host)))).every(Boolean)) return base;
     for (const port of ports) handedOut.delete(port);
   }
-  throw new Error(`no free block of ${offsets.length} ports on ${host} between ${PICKED_PORT_LOW} and ${high} (below the ephemeral port range) after 50 tries`);
+  throw new Error(`no free block of ${offsets.length} port(s) on ${host} between ${PICKED_PORT_LOW} and ${high} (below the ephemeral port range) after ${TRIES} tries`);
+}
+
+/** One free port for a process started (and restarted) on it later: a broker, a registry, a service (see `freePortBlock`). */
+export function freePortBelowEphemeral(host = '127.0.0.1'): Promise<number> {
+  return freePortBlock([0], host);
 }
