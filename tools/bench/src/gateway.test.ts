@@ -34,6 +34,21 @@ test('with the floor route measured, a row of context: its rate against the bare
   assert.match(floor.note!, /CPU\/req 210 µs; open loop at the same half rate p99 15\.0 ms/);
 });
 
+test('with the kept floor measured, a second row of context after the floor: its ratio, CPU and half-rate p99, no goal', () => {
+  const rows = gatewayRows(load(4000, 3), load(600, 40), half, { bare: 80, gateway: 640 }, { closed: load(1800, 9), cpuUs: 210, half: load(300, 15) }, { closed: load(1000, 20), cpuUs: 380, half: load(300, 18) });
+  assert.equal(rows.length, 5);
+  const [floor, kept] = rows.slice(-2);
+  assert.match(floor!.path, /^gateway floor vs bare/);
+  assert.match(kept!.path, /^gateway kept floor vs bare/);
+  assert.equal(kept!.measured, 1000);
+  assert.equal(kept!.ratio, 0.25);
+  assert.equal(kept!.goal, undefined);
+  assert.equal(kept!.met, undefined);
+  assert.match(kept!.note!, /validates, deduplicates .*; CPU\/req 380 µs; open loop at the same half rate p99 18\.0 ms \(p50 4\.5\)$/);
+  // The p99 row names it beside the other floors at that rate.
+  assert.match(rows[2]!.note!, /floor p99: Kafka ack 4\.0, Postgres 1\.0 ms, kept floor route 18\.0 ms$/);
+});
+
 test('the p99 row notes how busy the machine was at half rate, and what a call-out cost it', () => {
   const machine = { busyShare: 0.8, machineUs: 1718.4, postgresUs: 390, jvmUs: undefined };
   const p99 = gatewayRows(load(4000, 3), load(600, 40), { ...half, machine }, { bare: 80, gateway: 640 })[2]!;
