@@ -227,9 +227,10 @@ function floorApp(db: ReturnType<typeof createPool>, producer: Producer, topic: 
  * Coupa record into its canonical event (`normalize`: the zod pass over data from outside, the
  * content hash and the event id), the claim awaited before the send (a duplicate is not sent),
  * and the event sent as the gateway sends it (`publishBatch`: the registry codec, acks=all,
- * idempotent, one request per partition). Claims and sends arriving together share one statement and one produce request.
- * No echo check, no completion, no logs, no metrics, no publish timeout: what the gateway does
- * beyond this is ours to make cheaper; this far, no receiver that validates and deduplicates goes.
+ * idempotent, one request per partition). Claims and sends arriving together share one statement
+ * and one send. No echo check, no completion, no logs, no metrics, no publish timeout: what the
+ * gateway does beyond this is ours to make cheaper; no receiver that validates and deduplicates
+ * does less.
  */
 function keptFloorApp(db: ReturnType<typeof createPool>, publishBatch: (topic: string, events: readonly CanonicalEvent[]) => Promise<void>, topic: string, table: string, connection: string): FastifyInstance {
   const claim = coalesce(async (ids: readonly string[]) => {
